@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../store/server/member-config';
+import { storeCommand } from './store-command';
+import { upCommand } from './up-command';
+
+/** The `bosun` program: one subcommand per component, plus `up` for a local cluster. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('bosun')
+    .description('Bosun: a small Kubernetes-style orchestrator with its own raft key-value store')
+    .exitOverride()
+    .addCommand(storeCommand())
+    .addCommand(upCommand());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exit(err.exitCode);
+    }
+    if (err instanceof ConfigError) {
+      console.error(`bosun: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+import { Command, Option } from 'commander';
+import * as path from 'node:path';
+import { createLogger, LOG_LEVELS, LogLevel } from '../lib/logger';
+import {
+  ConfigError,
+  DEFAULT_SNAPSHOT_COUNT,
+  ELECTION_TICKS,
+  MemberConfig,
+  parseInitialCluster,
+  parseUrlList,
+  TICK_INTERVAL_MS,
+  validateMemberConfig,
+} from '../store/server/member-config';
+import { StoreServer } from '../store/server/store-server';
+
+/** Environment variable for a store flag: --initial-cluster → BOSUN_STORE_INITIAL_CLUSTER. */
+export function storeEnv(flag: string): string {
+  return `BOSUN_STORE_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function opt(flag: string, description: string, defaultValue?: string): Option {
+  const o = new Option(`--${flag} <value>`, description).env(storeEnv(flag));
+  return defaultValue === undefined ? o : o.default(defaultValue);
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`--${flag}: "${value}" is not a positive integer`);
+  return n;
+}
+
+/** Builds a MemberConfig from parsed flags (every flag also comes from BOSUN_STORE_* env vars). */
+export function memberConfigFromFlags(o: Record<string, string>): MemberConfig {
+  const name = o.name;
+  const initialAdvertisePeerUrls = parseUrlList('initial-advertise-peer-urls', o.initialAdvertisePeerUrls);
+  const cfg: MemberConfig = {
+    name,
+    dataDir: path.resolve(o.dataDir ?? `${name}.bosun`),
+    listenClientUrls: parseUrlList('listen-client-urls', o.listenClientUrls),
+    advertiseClientUrls: parseUrlList('advertise-client-urls', o.advertiseClientUrls ?? o.listenClientUrls),
+    listenPeerUrls: parseUrlList('listen-peer-urls', o.listenPeerUrls),
+    initialAdvertisePeerUrls,
+    initialCluster: parseInitialCluster(o.initialCluster ?? `${name}=${initialAdvertisePeerUrls.join(`,${name}=`)}`),
+    initialClusterState: o.initialClusterState === 'existing' ? 'existing' : 'new',
+    initialClusterToken: o.initialClusterToken,
+    snapshotCount: positiveInt('snapshot-count', o.snapshotCount),
+    tickIntervalMs: positiveInt('heartbeat-interval', o.heartbeatInterval),
+    electionTicks: Math.max(2, Math.round(positiveInt('election-timeout', o.electionTimeout) / positiveInt('heartbeat-interval', o.heartbeatInterval))),
+  };
+  if (o.initialClusterState !== 'new' && o.initialClusterState !== 'existing') {
+    throw new ConfigError(`--initial-cluster-state: "${o.initialClusterState}" must be "new" or "existing"`);
+  }
+  validateMemberConfig(cfg);
+  return cfg;
+}
+
+/** `bosun store`: runs one member of the raft key-value store (etcd v3 API). */
+export function storeCommand(): Command {
+  return new Command('store')
+    .description('run one member of the replicated key-value store (serves the etcd v3 API)')
+    .addOption(opt('name', 'human-readable name of this member', 'default'))
+    .addOption(opt('data-dir', 'directory for the raft log and snapshots (default: ./<name>.bosun)'))
+    .addOption(opt('listen-client-urls', 'URLs to serve the etcd v3 API on', 'http://127.0.0.1:2379'))
+    .addOption(opt('advertise-client-urls', 'client URLs to tell other members and clients (default: listen-client-urls)'))
+    .addOption(opt('listen-peer-urls', 'URLs to serve raft peer traffic on', 'http://127.0.0.1:2380'))
+    .addOption(opt('initial-advertise-peer-urls', 'peer URLs of this member, as other members reach it', 'http://127.0.0.1:2380'))
+    .addOption(opt('initial-cluster', 'initial members: name=peerURL,… (default: just this member)'))
+    .addOption(opt('initial-cluster-state', '"new" to bootstrap a cluster, "existing" to join one', 'new'))
+    .addOption(opt('initial-cluster-token', 'cluster token; distinct clusters need distinct tokens', 'bosun-cluster'))
+    .addOption(opt('snapshot-count', 'applied entries between snapshots', String(DEFAULT_SNAPSHOT_COUNT)))
+    .addOption(opt('heartbeat-interval', 'raft heartbeat interval in milliseconds', String(TICK_INTERVAL_MS)))
+    .addOption(opt('election-timeout', 'raft election timeout in milliseconds', String(TICK_INTERVAL_MS * ELECTION_TICKS)))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(storeEnv('log-level')))
+    .action(async (o: Record<string, string>) => {
+      const cfg = memberConfigFromFlags(o);
+      const logger = createLogger('store', o.logLevel as LogLevel);
+      const server = await StoreServer.start(cfg, logger);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      server.member.onRemoved = () => stop('removed');
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

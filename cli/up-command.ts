@@ -1,0 +1,81 @@
+import { Command, Option } from 'commander';
+import * as path from 'node:path';
+import { LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
+
+/** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
+export const LOCAL_CLUSTER_PORTS: [number, number][] = [
+  [2379, 2380],
+  [22379, 22380],
+  [32379, 32380],
+  [42379, 42380],
+  [52379, 52380],
+];
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
+export function upCommand(): Command {
+  return new Command('up')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it)')
+    .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
+    .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
+    .action(async (o: { dir: string; members: string }) => {
+      const n = Number(o.members);
+      const dir = path.resolve(o.dir);
+      const ports = LOCAL_CLUSTER_PORTS.slice(0, n);
+      for (const [i, pair] of ports.entries()) {
+        for (const port of pair) {
+          if (!(await portIsFree(port))) {
+            throw new Error(`port ${port} (store-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first`);
+          }
+        }
+      }
+      const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports.map((p) => [p[0], p[1]]) });
+      say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        say('\nStopping the cluster…');
+        await cluster.stop();
+        say('Stopped.');
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
+      cluster.startAll();
+      for (const m of cluster.members) say(`  ${m.name}: starting (client ${m.clientUrl}, peer port ${m.peerPort}, log ${m.logFile})`);
+      let leaderId: number;
+      try {
+        leaderId = await cluster.waitReady((event) => say(`  ${event}`));
+      } catch (err) {
+        say(`\nThe cluster did not come up: ${err instanceof Error ? err.message : err}`);
+        await stop(1);
+        return;
+      }
+      const leader = await cluster.leader();
+      say(`  leader elected: ${leader?.name ?? leaderId.toString(16)} (member id ${leaderId.toString(16)})`);
+      const endpoints = cluster.endpoints.join(',');
+      say('');
+      say('The Bosun store is up. It speaks the etcd v3 API; try:');
+      say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
+      say('  etcdctl put greeting hello && etcdctl get greeting');
+      say('  etcdctl member list -w table && etcdctl endpoint status -w table');
+      say(`  grpcurl -plaintext ${cluster.members[0].endpoint} list`);
+      say('');
+      say('Press Ctrl-C to stop the cluster.');
+      // Report members that die while the cluster runs (e.g. killed by hand).
+      const watch = setInterval(() => {
+        for (const m of cluster.members) {
+          if (m.exitInfo && m.process) {
+            say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
+            m.process = undefined;
+          }
+        }
+      }, 1000);
+      watch.unref();
+      await new Promise<never>(() => undefined);
+    });
+}

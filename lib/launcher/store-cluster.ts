@@ -1,0 +1,242 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
+
+/** The `bosun` entry point the launcher runs members with. */
+export const BOSUN_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'bosun.js');
+/** How long a member may take to answer its first status call. */
+const MEMBER_START_TIMEOUT_MS = 20_000;
+/** How often the launcher polls members while waiting. */
+const POLL_INTERVAL_MS = 100;
+
+/** One store member process of a local cluster. */
+export class LocalStoreMember {
+  process: ChildProcess | undefined;
+  /** Set when the process exited on its own (not through kill()/stop()). */
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly clientPort: number,
+    readonly peerPort: number,
+    readonly dataDir: string,
+    readonly logFile: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  get clientUrl(): string {
+    return `http://127.0.0.1:${this.clientPort}`;
+  }
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.clientPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** Starts the member process (again, after a kill), appending to its log file. */
+  start(): void {
+    if (this.process && this.process.exitCode === null && this.process.signalCode === null) return;
+    fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
+    const out = fs.openSync(this.logFile, 'a');
+    this.exitInfo = undefined;
+    const child = spawn(process.execPath, [BOSUN_BIN, 'store', ...this.args], { stdio: ['ignore', out, out], env: this.env });
+    fs.closeSync(out);
+    child.on('exit', (code, signal) => {
+      if (this.process === child) this.exitInfo = { code, signal };
+    });
+    this.process = child;
+  }
+
+  /** Sends a signal (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause) and waits for exit on kills. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await exited;
+  }
+
+  isRunning(): boolean {
+    const c = this.process;
+    return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  /** Last lines of the member's log, for error messages. */
+  tailLog(lines = 15): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}
+
+/** Options for a local cluster of store member processes on 127.0.0.1. */
+export interface LocalStoreClusterOptions {
+  /** Number of members (3 or 5 make sense). */
+  members: number;
+  /** Directory for data and logs (created). */
+  dir: string;
+  /** Explicit [client, peer] ports per member; default: free ports chosen by the OS. */
+  ports?: [number, number][];
+  token?: string;
+  logLevel?: string;
+  /** Extra flags for every member (e.g. ['--snapshot-count', '100']). */
+  extraArgs?: string[];
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true when nothing listens on 127.0.0.1:port. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Calls Maintenance.Status on one endpoint with a short deadline. */
+export function memberStatus(endpoint: string, timeoutMs = 1000): Promise<StatusResponse> {
+  const client = new MaintenanceClient(endpoint, grpc.credentials.createInsecure());
+  return new Promise<StatusResponse>((resolve, reject) => {
+    client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(res);
+    });
+  });
+}
+
+/**
+ * A cluster of real `bosun store` processes on loopback: what `npm start` runs and what the
+ * multi-process tests kill and restart.
+ */
+export class LocalStoreCluster {
+  private constructor(readonly members: LocalStoreMember[]) {}
+
+  static async create(opts: LocalStoreClusterOptions): Promise<LocalStoreCluster> {
+    const ports: [number, number][] = opts.ports ?? [];
+    while (ports.length < opts.members) ports.push([await freePort(), await freePort()]);
+    const names = Array.from({ length: opts.members }, (_, i) => `store-${i + 1}`);
+    const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i][1]}`).join(',');
+    const members = names.map((name, i) => {
+      const [clientPort, peerPort] = ports[i];
+      const dataDir = path.join(opts.dir, name);
+      const args = [
+        '--name', name,
+        '--data-dir', dataDir,
+        '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
+        '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+        '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+        '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster', initialCluster,
+        '--initial-cluster-token', opts.token ?? 'bosun-local',
+        '--log-level', opts.logLevel ?? 'info',
+        ...(opts.extraArgs ?? []),
+      ];
+      return new LocalStoreMember(name, clientPort, peerPort, dataDir, path.join(opts.dir, 'logs', `${name}.log`), args, process.env);
+    });
+    return new LocalStoreCluster(members);
+  }
+
+  get endpoints(): string[] {
+    return this.members.map((m) => m.endpoint);
+  }
+
+  startAll(): void {
+    for (const m of this.members) m.start();
+  }
+
+  /**
+   * Waits until every running member answers Status and they agree on one leader; calls
+   * `progress` as members come up. Throws naming the member, its port and log file when a
+   * member exits or never answers.
+   */
+  async waitReady(progress: (event: string) => void = () => undefined, timeoutMs = MEMBER_START_TIMEOUT_MS): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    const answered = new Set<string>();
+    for (;;) {
+      const running = this.members.filter((m) => m.isRunning() || !m.exitInfo);
+      for (const m of this.members) {
+        if (m.exitInfo && m.process) {
+          throw new Error(
+            `store member ${m.name} (client port ${m.clientPort}, peer port ${m.peerPort}) exited with ${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}; see ${m.logFile}:\n${m.tailLog()}`,
+          );
+        }
+      }
+      const statuses = await Promise.all(
+        running.map((m) =>
+          memberStatus(m.endpoint, 500).then(
+            (s) => ({ m, s }),
+            () => undefined,
+          ),
+        ),
+      );
+      for (const r of statuses) {
+        if (r && !answered.has(r.m.name)) {
+          answered.add(r.m.name);
+          progress(`${r.m.name} is up on ${r.m.clientUrl}`);
+        }
+      }
+      const leaders = new Set(statuses.map((r) => (r ? r.s.leader : -1)));
+      if (statuses.every((r) => r) && leaders.size === 1 && !leaders.has(0)) {
+        const leaderId = [...leaders][0];
+        return leaderId;
+      }
+      if (Date.now() > deadline) {
+        const silent = running.filter((m) => !answered.has(m.name));
+        const which = silent.length > 0 ? silent : running;
+        throw new Error(
+          `store cluster not ready after ${timeoutMs} ms: ${which
+            .map((m) => `${m.name} (client port ${m.clientPort}, log ${m.logFile})`)
+            .join('; ')} ${silent.length > 0 ? 'never answered' : 'did not agree on a leader'}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+    }
+  }
+
+  /** The member that currently leads (asks every running member). */
+  async leader(): Promise<LocalStoreMember | undefined> {
+    for (const m of this.members.filter((x) => x.isRunning())) {
+      try {
+        const s = await memberStatus(m.endpoint, 500);
+        if (s.leader !== 0 && s.leader === s.header?.memberId) return m;
+      } catch {
+        // try the next one
+      }
+    }
+    return undefined;
+  }
+
+  /** Stops every member with SIGTERM (SIGKILL after a grace period). */
+  async stop(graceMs = 3000): Promise<void> {
+    await Promise.all(
+      this.members.map(async (m) => {
+        if (!m.isRunning()) return;
+        const t = setTimeout(() => void m.kill('SIGKILL'), graceMs);
+        m.process?.kill('SIGCONT');
+        await m.kill('SIGTERM');
+        clearTimeout(t);
+      }),
+    );
+  }
+}

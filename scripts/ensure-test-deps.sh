@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the real programs the tests drive, from Debian's packages, when they are missing:
+# etcdctl (etcd-client) and etcd itself (etcd-server, the reference cluster for the client
+# tests and the benchmark). Docker is handled by scripts/docker/ensure-docker.sh.
+set -euo pipefail
+missing=()
+command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bosun: installing ${missing[*]} from Debian's packages…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Debian's etcd-server package starts a system etcd on 2379/2380; the tests and `npm start`
+# use those ports, so make sure that service is not running.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
+  systemctl stop etcd || true
+fi

@@ -1,0 +1,496 @@
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import * as grpc from '@grpc/grpc-js';
+import { RaftPeerServer } from '../../gen/bosun/raft';
+import { ConfChangeContext, InternalRequest, MemberRecord } from '../../gen/bosun/store';
+import {
+  ErrLeaderChanged,
+  ErrMemberNotLearner,
+  ErrNoLeader,
+  ErrRequestTooLarge,
+  ErrStopped,
+  ErrTimeout,
+  ErrTooManyRequests,
+  StoreError,
+} from '../errors';
+import { decodeConfChange } from '../raft/conf-change';
+import { MemoryStorage } from '../raft/memory-storage';
+import { RaftNode } from '../raft/raft-node';
+import { ConfChangeType, ConfState, Entry, EntryType, Ready, Snapshot, StateRole } from '../raft/types';
+import { DurableLog } from '../storage/durable-log';
+import {
+  clusterIdFor,
+  ELECTION_TICKS,
+  HEARTBEAT_TICKS,
+  MAX_REQUEST_BYTES,
+  MemberConfig,
+  memberIdFor,
+  REQUEST_TIMEOUT_MS,
+  SNAPSHOT_CATCHUP_ENTRIES,
+} from './member-config';
+import { Membership } from './membership';
+import { PeerTransport } from './peer-transport';
+import { ReadIndexBatcher } from './read-index';
+import { ApplyResult, StateMachine } from './state-machine';
+import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data';
+import { IndexWaiters, Waiters } from './waiters';
+
+/** Bytes of entries per raft append message (batching). */
+const MAX_SIZE_PER_MSG = 1024 * 1024;
+/** Un-acknowledged append messages per follower (flow control). */
+const MAX_INFLIGHT_MSGS = 256;
+/** Proposed-but-uncommitted bytes beyond which the leader refuses new proposals. */
+const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
+/** How often the leader looks for expired leases. */
+const LEASE_EXPIRY_CHECK_MS = 500;
+/** Leases revoked per expiry proposal, so one proposal stays small. */
+const MAX_LEASES_PER_EXPIRY = 1000;
+/** Retry interval for publishing this member's name and client URLs. */
+const PUBLISH_RETRY_MS = 500;
+
+/** Volatile facts about the member for status APIs. */
+export interface MemberStatus {
+  id: number;
+  name: string;
+  leader: number;
+  term: number;
+  commit: number;
+  applied: number;
+  role: StateRole;
+  snapshotIndex: number;
+  firstLogIndex: number;
+  lastLogIndex: number;
+  isLearner: boolean;
+}
+
+/**
+ * One store member: the raft core, its durable log, the MVCC state machine and the peer
+ * transport, driven by one loop that owns all I/O in raft's order — persist, send, apply,
+ * advance — then answers the waiting proposals.
+ */
+export class StoreMember {
+  readonly id: number;
+  readonly clusterId: number;
+  readonly log: Logger;
+  readonly sm: StateMachine;
+  membership: Membership;
+
+  private readonly raft: RaftNode;
+  private readonly transport: PeerTransport;
+  private readonly proposals = new Waiters<number, ApplyResult>(() => new ErrTimeout());
+  private readonly appliedWaiters: IndexWaiters;
+  private readonly reads: ReadIndexBatcher;
+  private nextRequestId: number;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private confState: ConfState;
+  private processing = false;
+  private stopped = false;
+  private role: StateRole = StateRole.Follower;
+  private leader = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private snapshotting = false;
+  /** Called when this member has been removed from the cluster. */
+  onRemoved: () => void = () => undefined;
+
+  private constructor(
+    readonly config: MemberConfig,
+    private readonly durable: DurableLog,
+    private readonly storage: MemoryStorage,
+    sm: StateMachine,
+    membership: Membership,
+    logger: Logger,
+  ) {
+    this.id = memberIdFor(config.initialAdvertisePeerUrls, config.initialClusterToken);
+    this.clusterId = clusterIdFor(config.initialClusterToken);
+    this.log = logger.child({ member: this.id.toString(16), name: config.name });
+    this.sm = sm;
+    this.membership = membership;
+    const snap = storage.snapshot();
+    this.snapshotIndex = snap.metadata.index;
+    this.appliedIndex = snap.metadata.index;
+    this.confState = snap.metadata.confState;
+    this.appliedWaiters = new IndexWaiters(this.appliedIndex);
+    // Request ids only need to be unique per proposer and per process lifetime; start from
+    // the clock so a restarted member never reuses an id another member might still hold.
+    this.nextRequestId = Date.now() * 1000;
+    this.raft = new RaftNode({
+      id: this.id,
+      storage,
+      electionTick: config.electionTicks ?? ELECTION_TICKS,
+      heartbeatTick: HEARTBEAT_TICKS,
+      applied: this.appliedIndex,
+      maxSizePerMsg: MAX_SIZE_PER_MSG,
+      maxInflightMsgs: MAX_INFLIGHT_MSGS,
+      maxUncommittedEntriesSize: MAX_UNCOMMITTED_BYTES,
+      preVote: true,
+      checkQuorum: true,
+      random: Math.random,
+      logger: this.log.child({ sub: 'raft' }),
+    });
+    this.transport = new PeerTransport(
+      this.id,
+      this.clusterId,
+      {
+        onMessage: (m) => {
+          if (this.stopped) return;
+          this.raft.step(m);
+          this.scheduleReady();
+        },
+        onUnreachable: (peer) => this.raft.reportUnreachable(peer),
+        onSnapshotStatus: (peer, ok) => {
+          this.raft.reportSnapshot(peer, ok);
+          this.scheduleReady();
+        },
+      },
+      this.log.child({ sub: 'transport' }),
+    );
+    this.reads = new ReadIndexBatcher(
+      {
+        requestReadIndex: (ctx) => {
+          this.raft.readIndex(ctx);
+          this.scheduleReady();
+        },
+        waitApplied: (index) => this.appliedWaiters.waitFor(index),
+        leaderId: () => this.leader,
+      },
+      REQUEST_TIMEOUT_MS,
+    );
+    this.syncPeers();
+  }
+
+  /**
+   * Opens (or creates) the member's data directory and starts raft. A brand-new member of a
+   * new cluster writes the bootstrap snapshot that every initial member derives identically
+   * from --initial-cluster; a member joining an existing cluster starts empty and receives a
+   * snapshot from the leader.
+   */
+  static async start(config: MemberConfig, logger: Logger): Promise<StoreMember> {
+    const durable = await DurableLog.open(path.join(config.dataDir, 'raft'), { logger });
+    try {
+      let state = await durable.load();
+      const fresh = !state.snapshot && state.entries.length === 0 && state.hardState.term === 0;
+      if (fresh && config.initialClusterState === 'new') {
+        const membership = Membership.initial(config.initialCluster, config.initialClusterToken);
+        const bootstrap: Snapshot = {
+          metadata: { index: 1, term: 1, confState: { voters: membership.voters(), learners: [] } },
+          data: encodeSnapshotData(membership, StateMachine.empty(config).serialize()),
+        };
+        await durable.save({ hardState: { term: 1, vote: 0, commit: 1 }, entries: [], snapshot: bootstrap }, true);
+        state = await durable.load();
+      }
+      const storage = MemoryStorage.restore({ hardState: state.hardState, snapshot: state.snapshot, entries: state.entries });
+      let membership: Membership;
+      let sm: StateMachine;
+      if (state.snapshot) {
+        const decoded = decodeSnapshotData(state.snapshot.data);
+        membership = decoded.membership;
+        sm = StateMachine.restore(config, decoded.mvcc);
+      } else {
+        // Joining an existing cluster: dial the members named on the command line until the
+        // leader's snapshot tells us the real membership.
+        membership = Membership.initial(config.initialCluster, config.initialClusterToken);
+        sm = StateMachine.empty(config);
+      }
+      const member = new StoreMember(config, durable, storage, sm, membership, logger);
+      member.run();
+      return member;
+    } catch (err) {
+      await durable.close();
+      throw err;
+    }
+  }
+
+  private run(): void {
+    const tick = setInterval(() => {
+      this.raft.tick();
+      this.scheduleReady();
+    }, this.config.tickIntervalMs);
+    const expiry = setInterval(() => this.expireLeases(), LEASE_EXPIRY_CHECK_MS);
+    this.timers.push(tick, expiry);
+    this.log.info({ applied: this.appliedIndex, peers: this.membership.list().length }, 'store member started');
+    this.scheduleReady();
+    this.publishAttributes();
+  }
+
+  /** Stops the loop, the transport and the durable log; pending requests fail with ErrStopped. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.transport.close();
+    this.proposals.rejectAll(new ErrStopped());
+    this.reads.failAll(new ErrStopped());
+    this.sm.close();
+    while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    await this.durable.close();
+    this.log.info('store member stopped');
+  }
+
+  // ---- what the API services call ------------------------------------------------------
+
+  /** Proposes a command and resolves with its result once this member has applied it. */
+  async propose(req: Omit<InternalRequest, 'id' | 'proposer'>): Promise<ApplyResult> {
+    if (this.stopped) throw new ErrStopped();
+    const id = this.nextRequestId++;
+    const full: InternalRequest = { ...req, id, proposer: this.id } as InternalRequest;
+    const data = InternalRequest.encode(full).finish();
+    if (data.length > MAX_REQUEST_BYTES) throw new ErrRequestTooLarge();
+    const result = this.raft.propose(data);
+    if (result === 'not-leader') throw new ErrNoLeader();
+    if (result === 'dropped') throw this.leader === 0 ? new ErrNoLeader() : new ErrTooManyRequests();
+    this.scheduleReady();
+    return this.proposals.wait(id, REQUEST_TIMEOUT_MS);
+  }
+
+  /** Resolves when a linearizable read may be served from this member's state machine. */
+  linearizableRead(): Promise<void> {
+    if (this.stopped) return Promise.reject(new ErrStopped());
+    return this.reads.read();
+  }
+
+  /** Adds a member (as a learner when asked); resolves with its record once applied. */
+  async addMember(peerUrls: string[], isLearner: boolean): Promise<MemberRecord> {
+    const id = memberIdFor(peerUrls, `${this.config.initialClusterToken}/${Date.now()}/${Math.random()}`);
+    const record: MemberRecord = { id, name: '', peerUrls, clientUrls: [], isLearner };
+    this.membership.checkAdd(record);
+    await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, record);
+    return record;
+  }
+
+  async removeMember(id: number): Promise<void> {
+    this.membership.checkExists(id);
+    await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
+  }
+
+  async promoteMember(id: number): Promise<void> {
+    const m = this.membership.checkExists(id);
+    if (!m.isLearner) throw new ErrMemberNotLearner();
+    await this.proposeConfChange(ConfChangeType.AddNode, id, m);
+  }
+
+  private async proposeConfChange(type: ConfChangeType, nodeId: number, member: MemberRecord | undefined): Promise<void> {
+    if (this.stopped) throw new ErrStopped();
+    const requestId = this.nextRequestId++;
+    const context = ConfChangeContext.encode({ member, requestId, proposer: this.id }).finish();
+    const result = this.raft.proposeConfChange({ type, nodeId, context });
+    if (result === 'not-leader') throw new ErrNoLeader();
+    if (result === 'dropped') throw new ErrLeaderChanged();
+    this.scheduleReady();
+    const outcome = await this.proposals.wait(requestId, REQUEST_TIMEOUT_MS);
+    if (outcome.error) throw outcome.error;
+  }
+
+  /** Hands leadership to another voting member (this member must be the leader). */
+  transferLeadership(to: number): void {
+    this.raft.transferLeadership(to);
+    this.scheduleReady();
+  }
+
+  leaderId(): number {
+    return this.leader;
+  }
+
+  isLeader(): boolean {
+    return this.role === StateRole.Leader;
+  }
+
+  term(): number {
+    return this.raft.term;
+  }
+
+  status(): MemberStatus {
+    const st = this.raft.status();
+    return {
+      id: this.id,
+      name: this.config.name,
+      leader: st.softState.lead,
+      term: st.hardState.term,
+      commit: st.hardState.commit,
+      applied: this.appliedIndex,
+      role: st.softState.role,
+      snapshotIndex: this.snapshotIndex,
+      firstLogIndex: this.storage.firstIndex(),
+      lastLogIndex: this.storage.lastIndex(),
+      isLearner: this.membership.get(this.id)?.isLearner ?? false,
+    };
+  }
+
+  /** The gRPC handler for other members' raft streams (served on the peer port). */
+  transportService(): RaftPeerServer {
+    return this.transport.service();
+  }
+
+  /** The leader's peer URLs (to forward leader-only calls), if a leader is known. */
+  leaderPeerUrls(): string[] | undefined {
+    return this.membership.get(this.leader)?.peerUrls;
+  }
+
+  // ---- the loop ------------------------------------------------------------------------
+
+  private scheduleReady(): void {
+    if (this.processing || this.stopped || !this.raft.hasReady()) return;
+    this.processing = true;
+    setImmediate(() => {
+      this.processReady().catch((err) => this.fatal(err));
+    });
+  }
+
+  private async processReady(): Promise<void> {
+    try {
+      while (!this.stopped && this.raft.hasReady()) {
+        const rd = this.raft.ready();
+        await this.persist(rd);
+        this.transport.send(rd.messages);
+        if (rd.snapshot) this.applySnapshot(rd.snapshot);
+        for (const e of rd.committedEntries) this.applyEntry(e);
+        for (const rs of rd.readStates) this.reads.onReadState(rs);
+        if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
+        this.raft.advance(rd);
+        this.appliedWaiters.advance(this.appliedIndex);
+        this.maybeSnapshot();
+      }
+    } finally {
+      this.processing = false;
+    }
+    // Anything that arrived during the last await is picked up here.
+    this.scheduleReady();
+  }
+
+  /** Writes a Ready's durable parts (one LevelDB batch) and mirrors them into the raft view. */
+  private async persist(rd: Ready): Promise<void> {
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+      await this.durable.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
+    }
+    if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
+    if (rd.entries.length > 0) this.storage.append(rd.entries);
+    if (rd.hardState) this.storage.setHardState(rd.hardState);
+  }
+
+  private onSoftState(lead: number, role: StateRole): void {
+    if (lead !== this.leader) this.log.info({ leader: lead.toString(16), term: this.raft.term }, 'leader changed');
+    this.leader = lead;
+    if (role === this.role) return;
+    const wasLeader = this.role === StateRole.Leader;
+    this.role = role;
+    if (role === StateRole.Leader) this.sm.lessor.promote();
+    else if (wasLeader) this.sm.lessor.demote();
+  }
+
+  private applySnapshot(snap: Snapshot): void {
+    const decoded = decodeSnapshotData(snap.data);
+    this.sm.restoreInPlace(decoded.mvcc);
+    this.membership = decoded.membership;
+    this.confState = snap.metadata.confState;
+    this.appliedIndex = snap.metadata.index;
+    this.snapshotIndex = snap.metadata.index;
+    this.syncPeers();
+    this.log.info({ index: snap.metadata.index }, 'applied snapshot from leader');
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.appliedIndex) return;
+    if (e.type === EntryType.ConfChange) this.applyConfChangeEntry(e);
+    else if (e.data.length > 0) this.applyNormalEntry(e);
+    this.sm.markApplied(e.index);
+    this.appliedIndex = e.index;
+  }
+
+  private applyNormalEntry(e: Entry): void {
+    let req: InternalRequest;
+    try {
+      req = InternalRequest.decode(e.data);
+    } catch (err) {
+      // Every member decodes the same bytes, so every member skips the entry alike.
+      this.log.error({ index: e.index, err: String(err) }, 'undecodable log entry skipped');
+      return;
+    }
+    let result: ApplyResult;
+    if (req.memberAttributes) {
+      const a = req.memberAttributes;
+      this.membership.setAttributes(a.memberId, a.name, a.clientUrls);
+      result = {};
+    } else {
+      result = this.sm.apply(req, e.index);
+    }
+    if (req.proposer === this.id) this.proposals.resolve(req.id, result);
+  }
+
+  private applyConfChangeEntry(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    let ctx: ConfChangeContext = { member: undefined, requestId: 0, proposer: 0 };
+    try {
+      ctx = ConfChangeContext.decode(cc.context);
+    } catch {
+      this.log.error({ index: e.index }, 'undecodable membership change context');
+    }
+    const ok = this.membership.applyConfChange(cc, ctx.member);
+    if (ok) this.confState = this.raft.applyConfChange(cc);
+    this.syncPeers();
+    this.log.info({ index: e.index, type: ConfChangeType[cc.type], node: cc.nodeId.toString(16), ok }, 'membership change applied');
+    if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? {} : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
+    if (ok && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) {
+      this.log.warn('this member was removed from the cluster; stopping');
+      setImmediate(() => this.onRemoved());
+    }
+  }
+
+  /** Makes the transport dial exactly the current members. */
+  private syncPeers(): void {
+    for (const m of this.membership.list()) this.transport.setPeer(m.id, m.peerUrls);
+    for (const id of this.membership.removedIds()) this.transport.removePeer(id);
+  }
+
+  /** Every snapshotCount applied entries, snapshot the state machine and compact the log. */
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.appliedIndex - this.snapshotIndex < this.config.snapshotCount) return;
+    this.snapshotting = true;
+    const index = this.appliedIndex;
+    const data = encodeSnapshotData(this.membership, this.sm.serialize());
+    const snap = this.storage.createSnapshot(index, this.confState, data);
+    this.snapshotIndex = index;
+    this.durable
+      .save({ entries: [], snapshot: snap }, true)
+      .then(async () => {
+        const compactTo = index - SNAPSHOT_CATCHUP_ENTRIES;
+        if (compactTo > this.storage.firstIndex()) this.storage.compact(compactTo);
+        this.log.info({ index, bytes: data.length }, 'snapshot saved');
+      })
+      .catch((err) => this.fatal(err))
+      .finally(() => {
+        this.snapshotting = false;
+      });
+  }
+
+  /** Leader only: proposes the revocation of leases whose time ran out. */
+  private expireLeases(): void {
+    if (this.stopped || this.role !== StateRole.Leader) return;
+    const ids = this.sm.lessor.expiredLeases().slice(0, MAX_LEASES_PER_EXPIRY);
+    if (ids.length === 0) return;
+    this.propose({ leaseExpire: { ids } }).catch((err) => this.log.debug({ err: String(err) }, 'lease expiry not applied yet'));
+  }
+
+  /** Records this member's name and client URLs in the replicated membership (retried until applied). */
+  private publishAttributes(): void {
+    if (this.stopped) return;
+    const mine = this.membership.get(this.id);
+    const urls = this.config.advertiseClientUrls;
+    if (mine && mine.name === this.config.name && mine.clientUrls.join(',') === urls.join(',')) return;
+    const retry = () => {
+      const t = setTimeout(() => this.publishAttributes(), PUBLISH_RETRY_MS);
+      this.timers.push(t);
+    };
+    if (this.leader === 0) return retry();
+    this.propose({ memberAttributes: { memberId: this.id, name: this.config.name, clientUrls: urls } }).then(
+      () => this.log.info('published member attributes'),
+      retry,
+    );
+  }
+
+  /** A durable write failed: the member cannot continue safely (like etcd, it stops). */
+  private fatal(err: unknown): void {
+    this.log.fatal({ err: err instanceof Error ? err.stack : String(err) }, 'store member failed');
+    process.exitCode = 1;
+    void this.stop().finally(() => process.exit(1));
+  }
+}

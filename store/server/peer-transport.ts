@@ -1,0 +1,171 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { MessageBatch, RaftPeerClient, RaftPeerServer, StreamSummary } from '../../gen/bosun/raft';
+import { Message, MessageType } from '../raft/types';
+import { hostPortOf } from './member-config';
+import { messageFromWire, messageToWire } from './raft-codec';
+
+/** Bytes queued on one peer stream beyond which further messages are dropped (raft resends). */
+const MAX_QUEUED_BYTES_PER_PEER = 64 * 1024 * 1024;
+/** Wait before reconnecting to a peer whose stream failed. */
+const RECONNECT_BACKOFF_MS = 100;
+/** Largest peer message (snapshots travel inline). */
+export const MAX_PEER_MESSAGE_BYTES = 1024 * 1024 * 1024;
+
+/** gRPC channel options for peer connections: big messages, quick detection of dead peers. */
+export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_send_message_length': MAX_PEER_MESSAGE_BYTES,
+  'grpc.max_receive_message_length': MAX_PEER_MESSAGE_BYTES,
+  'grpc.keepalive_time_ms': 5_000,
+  'grpc.keepalive_timeout_ms': 3_000,
+  'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MS,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+/** What the transport reports back to the member loop. */
+export interface TransportHandlers {
+  onMessage(m: Message): void;
+  onUnreachable(peerId: number): void;
+  onSnapshotStatus(peerId: number, ok: boolean): void;
+}
+
+/** One outgoing stream to one peer; reopened lazily after a failure. */
+class PeerStream {
+  private client: RaftPeerClient;
+  private call: grpc.ClientWritableStream<MessageBatch> | undefined;
+  private retryAt = 0;
+
+  constructor(
+    readonly id: number,
+    readonly target: string,
+    private readonly clusterId: number,
+    private readonly handlers: TransportHandlers,
+    private readonly log: Logger,
+  ) {
+    this.client = new RaftPeerClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+  }
+
+  /** Queues messages on the stream; drops them (reporting the peer unreachable) when it cannot. */
+  send(messages: Message[]): void {
+    const call = this.open();
+    if (!call || call.writableLength > MAX_QUEUED_BYTES_PER_PEER) {
+      this.dropped(messages);
+      return;
+    }
+    const snapshots = messages.filter((m) => m.type === MessageType.Snap).length;
+    const batch: MessageBatch = { clusterId: this.clusterId, messages: messages.map(messageToWire) };
+    call.write(batch, (err: Error | null | undefined) => {
+      for (let i = 0; i < snapshots; i++) this.handlers.onSnapshotStatus(this.id, !err);
+    });
+  }
+
+  private dropped(messages: Message[]): void {
+    this.handlers.onUnreachable(this.id);
+    for (const m of messages) if (m.type === MessageType.Snap) this.handlers.onSnapshotStatus(this.id, false);
+  }
+
+  private open(): grpc.ClientWritableStream<MessageBatch> | undefined {
+    if (this.call) return this.call;
+    if (Date.now() < this.retryAt) return undefined;
+    const call = this.client.stream((err: grpc.ServiceError | null, _res: StreamSummary) => {
+      if (this.call === call) this.call = undefined;
+      if (err && err.code !== grpc.status.CANCELLED) {
+        this.retryAt = Date.now() + RECONNECT_BACKOFF_MS;
+        this.log.debug({ peer: this.id, err: err.message }, 'peer stream closed');
+        this.handlers.onUnreachable(this.id);
+      }
+    });
+    call.on('error', () => {
+      // Reported through the callback above; the listener keeps the error from being thrown.
+    });
+    this.call = call;
+    return call;
+  }
+
+  close(): void {
+    this.call?.cancel();
+    this.call = undefined;
+    this.client.close();
+  }
+}
+
+/**
+ * Carries raft messages between store members over long-lived gRPC client streams (one per
+ * ordered pair of members). Delivery is best effort, which is all raft needs: a message lost
+ * with a broken connection is resent by raft's own retries.
+ */
+export class PeerTransport {
+  private readonly peers = new Map<number, PeerStream>();
+
+  constructor(
+    private readonly selfId: number,
+    private readonly clusterId: number,
+    private readonly handlers: TransportHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  /** Adds or updates a peer (its first peer URL is dialled). */
+  setPeer(id: number, peerUrls: string[]): void {
+    if (id === this.selfId || peerUrls.length === 0) return;
+    const target = hostPortOf('peer-urls', peerUrls[0]);
+    const existing = this.peers.get(id);
+    if (existing && existing.target === target) return;
+    existing?.close();
+    this.peers.set(id, new PeerStream(id, target, this.clusterId, this.handlers, this.log));
+  }
+
+  removePeer(id: number): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  /** Sends messages, grouped per destination so each peer gets one batch. */
+  send(messages: Message[]): void {
+    const byPeer = new Map<number, Message[]>();
+    for (const m of messages) {
+      const list = byPeer.get(m.to);
+      if (list) list.push(m);
+      else byPeer.set(m.to, [m]);
+    }
+    for (const [to, list] of byPeer) {
+      const peer = this.peers.get(to);
+      if (peer) peer.send(list);
+      else this.log.debug({ to }, 'message to unknown peer dropped');
+    }
+  }
+
+  /** The gRPC handler that receives other members' streams. */
+  service(): RaftPeerServer {
+    return {
+      stream: (call, callback) => {
+        let received = 0;
+        let failed = false;
+        call.on('data', (batch: MessageBatch) => {
+          if (failed) return;
+          if (batch.clusterId !== this.clusterId) {
+            failed = true;
+            this.log.warn({ theirs: batch.clusterId, ours: this.clusterId }, 'peer stream from another cluster refused');
+            callback({ code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: ${batch.clusterId} is not ${this.clusterId}` });
+            return;
+          }
+          for (const wireMsg of batch.messages) {
+            const m = messageFromWire(wireMsg);
+            if (m && m.to === this.selfId) this.handlers.onMessage(m);
+            received++;
+          }
+        });
+        call.on('end', () => {
+          if (!failed) callback(null, { received });
+        });
+        call.on('error', () => {
+          failed = true;
+        });
+      },
+    };
+  }
+
+  close(): void {
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+  }
+}

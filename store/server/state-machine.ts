@@ -1,0 +1,162 @@
+import * as zlib from 'node:zlib';
+import { Event, KeyValue } from '../../gen/etcd/kv';
+import { RangeRequest, RangeResponse, WatchCreateRequest_FilterType } from '../../gen/etcd/rpc';
+import { InternalRequest } from '../../gen/bosun/store';
+import { ErrCompacted, ErrFutureRev, StoreError } from '../errors';
+import { Applier } from '../mvcc/applier';
+import { Lessor } from '../mvcc/lessor';
+import { MvccStore } from '../mvcc/mvcc-store';
+import { WatchableStore, Watcher } from '../mvcc/watchable-store';
+import { MemberConfig } from './member-config';
+
+/** What applying one command produced for its proposer. */
+export interface ApplyResult {
+  response?: unknown;
+  error?: StoreError;
+}
+
+/** The server's end of a watcher. */
+export interface WatchTarget {
+  /** Returns false when the client's stream is full (the watcher then waits for resume()). */
+  deliver(batch: { events: Event[]; revision: number }): boolean;
+  cancelled(compactRevision: number, reason: string): void;
+}
+
+export type WatchHandle = Pick<Watcher, 'cancel' | 'resume'>;
+
+/** What a watch asks for (the fields of etcd's WatchCreateRequest). */
+export interface WatchSpec {
+  key: Buffer;
+  rangeEnd: Buffer;
+  startRevision: number;
+  prevKv: boolean;
+  filters: WatchCreateRequest_FilterType[];
+  progressNotify: boolean;
+}
+
+/** How long the reported data size may be stale. */
+const SIZE_CACHE_MS = 5_000;
+
+/** etcd's minimum lease TTL: 1.5 election timeouts, rounded up to whole seconds. */
+function minLeaseTtlSeconds(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>): number {
+  return Math.ceil((1.5 * config.electionTicks * config.tickIntervalMs) / 1000);
+}
+
+/**
+ * A member's replicated state machine as the server sees it: the MVCC store, its watches and
+ * its leases behind one object, applied in raft order by the member loop.
+ */
+export class StateMachine {
+  readonly kv: MvccStore;
+  readonly lessor: Lessor;
+  readonly watchable: WatchableStore;
+  private readonly applier: Applier;
+  private size = 0;
+  private sizeAt = 0;
+
+  private constructor(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>) {
+    this.kv = new MvccStore();
+    this.lessor = new Lessor(this.kv, { minTtlSeconds: minLeaseTtlSeconds(config) });
+    this.watchable = new WatchableStore(this.kv);
+    this.applier = new Applier(this.kv, this.lessor);
+  }
+
+  /** A state machine with no keys and no leases (revision 1). */
+  static empty(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>): StateMachine {
+    return new StateMachine(config);
+  }
+
+  /** A state machine restored from snapshot bytes (throws ErrSnapshotCorrupt). */
+  static restore(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>, bytes: Uint8Array): StateMachine {
+    const sm = new StateMachine(config);
+    sm.applier.restore(bytes);
+    return sm;
+  }
+
+  /** Replaces the state with a snapshot's, keeping the watchers (they catch up or are cancelled). */
+  restoreInPlace(bytes: Uint8Array): void {
+    this.applier.restore(bytes);
+  }
+
+  /** Applies a committed command at raft `index`. */
+  apply(req: InternalRequest, index: number): ApplyResult {
+    const out = this.applier.apply(index, req);
+    if (out instanceof StoreError) return { error: out };
+    return { response: out };
+  }
+
+  /** Notes an applied entry that carried nothing for the state machine (conf change, no-op). */
+  markApplied(index: number): void {
+    this.applier.markApplied(index);
+  }
+
+  range(req: RangeRequest): RangeResponse {
+    return this.kv.range(req);
+  }
+
+  currentRevision(): number {
+    return this.kv.currentRevision;
+  }
+
+  compactRevision(): number {
+    return this.kv.compactRevision;
+  }
+
+  watch(spec: WatchSpec, target: WatchTarget): WatchHandle {
+    return this.watchable.watch(
+      {
+        key: spec.key,
+        rangeEnd: spec.rangeEnd,
+        startRevision: spec.startRevision,
+        prevKv: spec.prevKv,
+        filters: spec.filters,
+        progressNotify: spec.progressNotify,
+      },
+      {
+        send: (batch) => target.deliver(batch),
+        compacted: (rev) => target.cancelled(rev, 'mvcc: required revision has been compacted'),
+      },
+    );
+  }
+
+  /** Sends idle watchers that asked for it a progress notification. */
+  progressNotify(): void {
+    this.watchable.progressNotifyAll();
+  }
+
+  serialize(): Uint8Array {
+    return this.applier.snapshot();
+  }
+
+  /** Bytes of the live keys and values (etcd reports its database file size here); cached briefly. */
+  approximateSizeBytes(): number {
+    const now = Date.now();
+    if (now - this.sizeAt > SIZE_CACHE_MS) {
+      let bytes = 0;
+      for (const kv of this.allKeys(this.kv.currentRevision)) bytes += kv.key.length + kv.value.length;
+      this.size = bytes;
+      this.sizeAt = now;
+    }
+    return this.size;
+  }
+
+  /** Every live key-value at `revision`, in key order. */
+  private allKeys(revision: number): KeyValue[] {
+    const all = Buffer.from([0]);
+    return this.kv.range(RangeRequest.fromPartial({ key: all, rangeEnd: all, revision })).kvs;
+  }
+
+  /** A crc32 over the key-values live at `revision` (like etcd's HashKV, for consistency checks across members). */
+  hashKV(revision: number): { hash: number; compactRevision: number } {
+    const rev = revision > 0 ? revision : this.kv.currentRevision;
+    if (rev > this.kv.currentRevision) throw new ErrFutureRev();
+    if (rev < this.kv.compactRevision) throw new ErrCompacted();
+    let hash = 0;
+    for (const kv of this.allKeys(rev)) hash = zlib.crc32(KeyValue.encode(kv).finish(), hash);
+    return { hash, compactRevision: this.kv.compactRevision };
+  }
+
+  close(): void {
+    this.lessor.demote();
+  }
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import { KVService, LeaseService, WatchService, ClusterService, MaintenanceService } from '../../gen/etcd/rpc';
+import { StoreDebugServer, StoreDebugService, StoreInternalService } from '../../gen/bosun/store';
+import { RaftPeerService } from '../../gen/bosun/raft';
+import { ServiceHost } from '../../lib/grpc/service-host';
+import { StateRole } from '../raft/types';
+import { clusterService } from './etcd-cluster-service';
+import { kvService } from './etcd-kv-service';
+import { LeaseAuthority, leaseService, storeInternalService } from './etcd-lease-service';
+import { maintenanceService } from './etcd-maintenance-service';
+import { watchService } from './etcd-watch-service';
+import { unary } from './grpc-edge';
+import { LeaderForwarder } from './leader-forwarder';
+import { hostPortOf, MAX_CLIENT_GRPC_RECV_BYTES, MemberConfig } from './member-config';
+import { StoreMember } from './member';
+import { MAX_PEER_MESSAGE_BYTES } from './peer-transport';
+import { ResponseHeaders } from './response-headers';
+
+/** How often watchers that asked for progress notifications get one when idle (etcd: 10 min). */
+export const PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
+
+/** Bosun's own status API of a member, beside the etcd services. */
+function storeDebugService(member: StoreMember, log: Logger): StoreDebugServer {
+  return {
+    memberStatus: unary(log, 'MemberStatus', () => {
+      const st = member.status();
+      return {
+        id: st.id,
+        name: st.name,
+        leader: st.leader,
+        term: st.term,
+        commit: st.commit,
+        applied: st.applied,
+        role: StateRole[st.role],
+        revision: member.sm.currentRevision(),
+        compactRevision: member.sm.compactRevision(),
+        snapshotIndex: st.snapshotIndex,
+        firstLogIndex: st.firstLogIndex,
+        lastLogIndex: st.lastLogIndex,
+        members: member.membership.list(),
+      };
+    }),
+  };
+}
+
+/**
+ * A running store member with its two gRPC front doors: the client port (etcd v3 API, our
+ * debug API, reflection, health) and the peer port (raft transport, leader-only lease calls).
+ */
+export class StoreServer {
+  private constructor(
+    readonly member: StoreMember,
+    private readonly client: ServiceHost,
+    private readonly peer: ServiceHost,
+    private readonly forwarder: LeaderForwarder,
+    private readonly progressTimer: NodeJS.Timeout,
+    /** Ports actually bound (useful when a URL asked for port 0). */
+    readonly clientPorts: number[],
+    readonly peerPorts: number[],
+  ) {}
+
+  static async start(config: MemberConfig, logger: Logger): Promise<StoreServer> {
+    const member = await StoreMember.start(config, logger);
+    const log = member.log;
+    const headers = new ResponseHeaders({
+      id: member.id,
+      clusterId: member.clusterId,
+      term: () => member.term(),
+      currentRevision: () => member.sm.currentRevision(),
+    });
+    const forwarder = new LeaderForwarder(() => member.leaderPeerUrls());
+    const authority = new LeaseAuthority(member, forwarder);
+
+    const peer = new ServiceHost(['bosun/raft.proto', 'bosun/store.proto'], {
+      'grpc.max_receive_message_length': MAX_PEER_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_PEER_MESSAGE_BYTES,
+    });
+    peer.addService(RaftPeerService, member.transportService());
+    peer.addService(StoreInternalService, storeInternalService(authority, log));
+
+    const client = new ServiceHost(['etcd/rpc.proto', 'bosun/store.proto'], {
+      'grpc.max_receive_message_length': MAX_CLIENT_GRPC_RECV_BYTES,
+      'grpc.max_send_message_length': 2 ** 31 - 1,
+    });
+    client.addService(KVService, kvService(member, headers, log));
+    client.addService(WatchService, watchService(member, headers, log));
+    client.addService(LeaseService, leaseService(member, authority, headers, log));
+    client.addService(ClusterService, clusterService(member, headers, log));
+    client.addService(MaintenanceService, maintenanceService(member, headers, log));
+    client.addService(StoreDebugService, storeDebugService(member, log));
+
+    try {
+      const peerPorts = await Promise.all(config.listenPeerUrls.map((u) => peer.listen(hostPortOf('listen-peer-urls', u))));
+      const clientPorts = await Promise.all(config.listenClientUrls.map((u) => client.listen(hostPortOf('listen-client-urls', u))));
+      const progressTimer = setInterval(() => member.sm.progressNotify(), PROGRESS_NOTIFY_INTERVAL_MS);
+      log.info({ client: config.listenClientUrls, peer: config.listenPeerUrls }, 'serving');
+      return new StoreServer(member, client, peer, forwarder, progressTimer, clientPorts, peerPorts);
+    } catch (err) {
+      await Promise.all([client.shutdown(0), peer.shutdown(0)]);
+      await member.stop();
+      throw err;
+    }
+  }
+
+  /** Graceful stop: no new calls, then the member, then the ports. */
+  async stop(): Promise<void> {
+    clearInterval(this.progressTimer);
+    this.forwarder.close();
+    await this.client.shutdown(1000);
+    await this.member.stop();
+    await this.peer.shutdown(500);
+  }
+}
