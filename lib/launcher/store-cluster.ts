@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
+import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
 
 /** The `bosun` entry point the launcher runs members with. */
 export const BOSUN_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'bosun.js');
@@ -115,9 +115,22 @@ export function portIsFree(port: number): Promise<boolean> {
 
 /** Calls Maintenance.Status on one endpoint with a short deadline. */
 export function memberStatus(endpoint: string, timeoutMs = 1000): Promise<StatusResponse> {
+  return maintenanceCall(endpoint, timeoutMs, (c, md, o, cb) => c.status({}, md, o, cb));
+}
+
+/** Calls Maintenance.HashKV (a hash of the keys at `revision`) on one endpoint. */
+export function memberHashKv(endpoint: string, revision: number, timeoutMs = 2000): Promise<HashKVResponse> {
+  return maintenanceCall(endpoint, timeoutMs, (c, md, o, cb) => c.hashKv({ revision }, md, o, cb));
+}
+
+function maintenanceCall<Res>(
+  endpoint: string,
+  timeoutMs: number,
+  call: (c: MaintenanceClient, md: grpc.Metadata, o: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => void,
+): Promise<Res> {
   const client = new MaintenanceClient(endpoint, grpc.credentials.createInsecure());
-  return new Promise<StatusResponse>((resolve, reject) => {
-    client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+  return new Promise<Res>((resolve, reject) => {
+    call(client, new grpc.Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
       client.close();
       if (err) reject(err);
       else resolve(res);

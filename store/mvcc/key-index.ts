@@ -128,15 +128,23 @@ export class KeyHistory {
 /** Max keys per sorted chunk before it splits; keeps inserts O(CHUNK) memmove + O(log n) search. */
 const MAX_CHUNK_KEYS = 512;
 
+/** A sorted run of histories and how many of them are live at the latest revision. */
+interface Chunk {
+  hs: KeyHistory[];
+  live: number;
+}
+
 /**
  * Ordered map from key to {@link KeyHistory}: a hash map for point lookups plus a list of sorted
  * chunks (each at most {@link MAX_CHUNK_KEYS} keys) for ordered iteration. Finding a position
- * is O(log n); inserting or removing a key moves at most one chunk's worth of entries.
+ * is O(log n); inserting or removing a key moves at most one chunk's worth of entries. Each
+ * chunk counts its keys that are live at the latest revision (the store reports changes through
+ * {@link liveChanged}), so counting a range at the latest revision is O(chunks + chunk size).
  */
 export class KeyIndex {
   private readonly map = new Map<string, KeyHistory>();
   /** Sorted, non-overlapping, in order; empty only when it is the single chunk of an empty index. */
-  private chunks: string[][] = [[]];
+  private chunks: Chunk[] = [{ hs: [], live: 0 }];
 
   /** Number of keys with any retained history (tombstoned keys count until compacted). */
   get size(): number {
@@ -150,6 +158,7 @@ export class KeyIndex {
   /**
    * Returns the history of `key`, creating (and ordering) it if new; a new history's keyBytes
    * is `keyBytes` (which must equal toBytes(key) and is kept, not copied) or a fresh copy.
+   * A new history has no records, so it is not live until {@link liveChanged} says so.
    */
   getOrCreate(key: string, keyBytes?: Buffer): KeyHistory {
     let h = this.map.get(key);
@@ -158,47 +167,98 @@ export class KeyIndex {
     this.map.set(key, h);
     const ci = this.chunkFor(key);
     const chunk = this.chunks[ci];
-    chunk.splice(lowerBound(chunk, key), 0, key);
-    if (chunk.length > MAX_CHUNK_KEYS) {
-      const half = chunk.length >>> 1;
-      this.chunks.splice(ci + 1, 0, chunk.splice(half));
+    chunk.hs.splice(lowerBound(chunk.hs, key), 0, h);
+    if (chunk.hs.length > MAX_CHUNK_KEYS) {
+      const upper: Chunk = { hs: chunk.hs.splice(chunk.hs.length >>> 1), live: 0 };
+      upper.live = countLive(upper.hs);
+      chunk.live -= upper.live;
+      this.chunks.splice(ci + 1, 0, upper);
     }
     return h;
   }
 
+  /** Records that `key` became live (+1) or stopped being live (-1) at the latest revision. */
+  liveChanged(key: string, delta: 1 | -1): void {
+    this.chunks[this.chunkFor(key)].live += delta;
+  }
+
+  /** Recomputes every chunk's live count (after bulk loading). */
+  recount(): void {
+    for (const c of this.chunks) c.live = countLive(c.hs);
+  }
+
   /** Removes `key` and its history. */
   delete(key: string): void {
-    if (!this.map.delete(key)) return;
+    const h = this.map.get(key);
+    if (h === undefined) return;
+    this.map.delete(key);
     const ci = this.chunkFor(key);
     const chunk = this.chunks[ci];
-    const i = lowerBound(chunk, key);
-    if (chunk[i] !== key) throw new Error(`key-index: ordered chunks lost key ${JSON.stringify(key)}`);
-    chunk.splice(i, 1);
-    if (chunk.length === 0 && this.chunks.length > 1) this.chunks.splice(ci, 1);
+    const i = lowerBound(chunk.hs, key);
+    if (chunk.hs[i] !== h) throw new Error(`key-index: ordered chunks lost key ${JSON.stringify(key)}`);
+    chunk.hs.splice(i, 1);
+    if (h.live() !== undefined) chunk.live--;
+    if (chunk.hs.length === 0 && this.chunks.length > 1) this.chunks.splice(ci, 1);
   }
 
   /** Removes everything. */
   clear(): void {
     this.map.clear();
-    this.chunks = [[]];
+    this.chunks = [{ hs: [], live: 0 }];
   }
 
   /**
-   * Histories of keys in [start, end) in byte order; `end` undefined means no upper bound.
-   * The index must not be modified while the iterator is in use.
+   * Calls `fn` for each history with key in [start, end) in byte order (`end` undefined = no
+   * upper bound) until it returns false. `fn` must not add or remove keys.
    */
+  forEach(start: string, end: string | undefined, fn: (h: KeyHistory) => boolean | void): void {
+    const chunks = this.chunks;
+    let ci = this.chunkFor(start);
+    let i = lowerBound(chunks[ci].hs, start);
+    for (; ci < chunks.length; ci++, i = 0) {
+      const hs = chunks[ci].hs;
+      for (; i < hs.length; i++) {
+        const h = hs[i];
+        if (end !== undefined && h.key >= end) return;
+        if (fn(h) === false) return;
+      }
+    }
+  }
+
+  /** Histories of keys in [start, end); a generator over {@link forEach}'s order. Same rules. */
   *range(start: string, end?: string): Generator<KeyHistory> {
     const chunks = this.chunks;
     let ci = this.chunkFor(start);
-    let i = lowerBound(chunks[ci], start);
+    let i = lowerBound(chunks[ci].hs, start);
     for (; ci < chunks.length; ci++, i = 0) {
-      const chunk = chunks[ci];
-      for (; i < chunk.length; i++) {
-        const k = chunk[i];
-        if (end !== undefined && k >= end) return;
-        yield this.map.get(k)!;
+      const hs = chunks[ci].hs;
+      for (; i < hs.length; i++) {
+        if (end !== undefined && hs[i].key >= end) return;
+        yield hs[i];
       }
     }
+  }
+
+  /** Number of keys in [start, end) live at the latest revision. */
+  countLive(start: string, end: string | undefined): number {
+    const chunks = this.chunks;
+    let ci = this.chunkFor(start);
+    let n = 0;
+    let i = lowerBound(chunks[ci].hs, start);
+    for (; ci < chunks.length; ci++, i = 0) {
+      const c = chunks[ci];
+      const hs = c.hs;
+      const whole = i === 0 && (end === undefined || (hs.length > 0 && hs[hs.length - 1].key < end));
+      if (whole) {
+        n += c.live;
+        continue;
+      }
+      for (; i < hs.length; i++) {
+        if (end !== undefined && hs[i].key >= end) return n;
+        if (hs[i].live() !== undefined) n++;
+      }
+    }
+    return n;
   }
 
   /** The chunk whose key span should hold `key`: the last chunk starting at or before it. */
@@ -208,20 +268,26 @@ export class KeyIndex {
     let hi = chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (chunks[mid][0] <= key) lo = mid;
+      if (chunks[mid].hs[0].key <= key) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 }
 
-/** First index in sorted `arr` whose element is >= key. */
-function lowerBound(arr: string[], key: string): number {
+function countLive(hs: KeyHistory[]): number {
+  let n = 0;
+  for (const h of hs) if (h.live() !== undefined) n++;
+  return n;
+}
+
+/** First index in key-sorted `arr` whose key is >= key. */
+function lowerBound(arr: KeyHistory[], key: string): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (arr[mid] < key) lo = mid + 1;
+    if (arr[mid].key < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -17,7 +17,7 @@ import {
   ErrValueProvided,
 } from '../errors';
 import { MvccStore } from './mvcc-store';
-import { cmp, delReq, keys, ManualScheduler, opDel, opPut, opRange, opTxn, putReq, rangeReq, show, txnReq } from './test-util';
+import { cmp, delReq, rng, keys, ManualScheduler, opDel, opPut, opRange, opTxn, putReq, rangeReq, show, txnReq } from './test-util';
 
 function newStore(): { s: MvccStore; sched: ManualScheduler } {
   const sched = new ManualScheduler();
@@ -357,5 +357,35 @@ describe('MvccStore compaction', () => {
     expect(real.compacting).to.equal(true);
     await real.whenCompacted();
     expect(real.compacting).to.equal(false);
+  });
+});
+
+describe('MvccStore counts', () => {
+  it('count with a limit (per-chunk live counts) matches a full scan, through deletes and compaction', () => {
+    const { s } = newStore();
+    const next = rng(5);
+    const key = () => `k${String(Math.floor(next() * 3000)).padStart(4, '0')}`;
+    for (let i = 0; i < 6000; i++) {
+      if (next() < 0.7) s.put(putReq(key(), 'v'));
+      else if (next() < 0.9) s.deleteRange(delReq(key()));
+      else {
+        const [a, z] = [key(), key()].sort();
+        s.deleteRange(delReq(a, z));
+      }
+      if (i % 1000 === 999) {
+        s.compact(s.currentRevision - 50);
+        while (s.compactStep(100));
+      }
+      if (i % 97 === 0) {
+        const [a, z] = [key(), key()].sort();
+        for (const [from, to] of [[a, z], [a, '\0'], ['\0', '\0']]) {
+          const full = s.range(rangeReq(from, to));
+          expect(s.range(rangeReq(from, to, { limit: 1 })).count).to.equal(full.kvs.length);
+          expect(s.range(rangeReq(from, to, { countOnly: true })).count).to.equal(full.kvs.length);
+          const old = s.range(rangeReq(from, to, { revision: s.currentRevision - 20, limit: 2 }));
+          expect(old.count).to.equal(s.range(rangeReq(from, to, { revision: s.currentRevision - 20 })).kvs.length);
+        }
+      }
+    }
   });
 });

@@ -1,7 +1,6 @@
 import { KeyValue } from '../../gen/etcd/kv';
 import {
   Compare,
-  Compare_CompareResult,
   Compare_CompareTarget,
   DeleteRangeRequest,
   DeleteRangeResponse,
@@ -9,7 +8,6 @@ import {
   PutResponse,
   RangeRequest,
   RangeRequest_SortOrder,
-  RangeRequest_SortTarget,
   RangeResponse,
   RequestOp,
   ResponseHeader,
@@ -28,6 +26,8 @@ import {
   KeySpan,
 } from './request-checks';
 import { RevisionLog } from './revision-log';
+import { sortKvs } from './range-sort';
+import { compareKv } from './txn-compare';
 
 /** Revision of an empty store (etcd's too): the first write gets revision 2. */
 export const INITIAL_REVISION = 1;
@@ -322,6 +322,7 @@ export class MvccStore {
         if (rec.main >= state.compactRevision) byRev.push(rec);
       }
     }
+    this.index.recount();
     byRev.sort((a, b) => a.main - b.main || a.sub - b.sub);
     let i = 0;
     while (i < byRev.length) {
@@ -377,6 +378,7 @@ export class MvccStore {
     const record: KeyRecord = { key: h.key, main, sub: changes.length, tombstone: false, kv };
     h.append(record);
     changes.push({ record, prev });
+    if (prev === undefined) this.index.liveChanged(h.key, 1);
     const oldLease = prev === undefined ? 0 : prev.lease;
     if (oldLease !== lease) {
       if (oldLease !== 0) this.leases.detach(oldLease, h.key);
@@ -393,6 +395,7 @@ export class MvccStore {
     const record: KeyRecord = { key: h.key, main, sub: changes.length, tombstone: true, kv };
     h.append(record);
     changes.push({ record, prev });
+    this.index.liveChanged(h.key, -1);
     if (prev.lease !== 0) this.leases.detach(prev.lease, h.key);
     return true;
   }
@@ -436,7 +439,9 @@ export class MvccStore {
     }
     const out: KeyHistory[] = [];
     if (span.end !== undefined && span.end <= span.start) return out;
-    for (const h of this.index.range(span.start, span.end)) if (h.liveAt(rev) !== undefined) out.push(h);
+    this.index.forEach(span.start, span.end, (h) => {
+      if (h.liveAt(rev) !== undefined) out.push(h);
+    });
     return out;
   }
 
@@ -463,11 +468,23 @@ export class MvccStore {
         if (!r.countOnly) kvs.push(kv);
       }
     } else if (span.end === undefined || span.end > span.start) {
-      for (const h of this.index.range(span.start, span.end)) {
-        const kv = h.liveAt(rev);
-        if (kv === undefined) continue;
-        count++;
-        if (!r.countOnly && kvs.length < fetch) kvs.push(kv);
+      if (rev === this.readRevision() && (r.countOnly || fetch !== Infinity)) {
+        // Latest revision: the index counts live keys per chunk, so stop scanning at `fetch`.
+        count = this.index.countLive(span.start, span.end);
+        if (!r.countOnly) {
+          this.index.forEach(span.start, span.end, (h) => {
+            const kv = h.live();
+            if (kv !== undefined) kvs.push(kv);
+            return kvs.length < fetch;
+          });
+        }
+      } else {
+        this.index.forEach(span.start, span.end, (h) => {
+          const kv = h.liveAt(rev);
+          if (kv === undefined) return;
+          count++;
+          if (!r.countOnly && kvs.length < fetch) kvs.push(kv);
+        });
       }
     }
     if (r.countOnly) return { header: header(curRev), kvs: [], more: false, count };
@@ -555,69 +572,4 @@ export class MvccStore {
 /** A response header carrying only the revision; the server fills in cluster/member/term. */
 export function header(revision: number): ResponseHeader {
   return { clusterId: 0, memberId: 0, revision, raftTerm: 0 };
-}
-
-function compareKv(c: Compare, kv: KeyValue | undefined): boolean {
-  let result: number;
-  switch (c.target) {
-    case Compare_CompareTarget.VALUE:
-      result = Buffer.compare(kv?.value ?? EMPTY, c.value ?? EMPTY);
-      break;
-    case Compare_CompareTarget.CREATE:
-      result = Math.sign((kv?.createRevision ?? 0) - (c.createRevision ?? 0));
-      break;
-    case Compare_CompareTarget.MOD:
-      result = Math.sign((kv?.modRevision ?? 0) - (c.modRevision ?? 0));
-      break;
-    case Compare_CompareTarget.VERSION:
-      result = Math.sign((kv?.version ?? 0) - (c.version ?? 0));
-      break;
-    case Compare_CompareTarget.LEASE:
-      result = Math.sign((kv?.lease ?? 0) - (c.lease ?? 0));
-      break;
-    case Compare_CompareTarget.UNRECOGNIZED:
-      result = 0;
-      break;
-  }
-  switch (c.result) {
-    case Compare_CompareResult.EQUAL:
-      return result === 0;
-    case Compare_CompareResult.NOT_EQUAL:
-      return result !== 0;
-    case Compare_CompareResult.GREATER:
-      return result > 0;
-    case Compare_CompareResult.LESS:
-      return result < 0;
-    case Compare_CompareResult.UNRECOGNIZED:
-      return true;
-  }
-}
-
-/** etcd's range sorting: results are already in key order; NONE on a non-key target sorts ascending. */
-function sortKvs(kvs: KeyValue[], order: RangeRequest_SortOrder, target: RangeRequest_SortTarget): void {
-  if (target !== RangeRequest_SortTarget.KEY && order === RangeRequest_SortOrder.NONE) order = RangeRequest_SortOrder.ASCEND;
-  else if (target === RangeRequest_SortTarget.KEY && order === RangeRequest_SortOrder.ASCEND) order = RangeRequest_SortOrder.NONE;
-  if (order !== RangeRequest_SortOrder.ASCEND && order !== RangeRequest_SortOrder.DESCEND) return;
-  let cmp: (a: KeyValue, b: KeyValue) => number;
-  switch (target) {
-    case RangeRequest_SortTarget.KEY:
-      cmp = (a, b) => Buffer.compare(a.key, b.key);
-      break;
-    case RangeRequest_SortTarget.VERSION:
-      cmp = (a, b) => a.version - b.version;
-      break;
-    case RangeRequest_SortTarget.CREATE:
-      cmp = (a, b) => a.createRevision - b.createRevision;
-      break;
-    case RangeRequest_SortTarget.MOD:
-      cmp = (a, b) => a.modRevision - b.modRevision;
-      break;
-    case RangeRequest_SortTarget.VALUE:
-      cmp = (a, b) => Buffer.compare(a.value, b.value);
-      break;
-    case RangeRequest_SortTarget.UNRECOGNIZED:
-      return;
-  }
-  if (order === RangeRequest_SortOrder.DESCEND) kvs.sort((a, b) => cmp(b, a));
-  else kvs.sort(cmp);
 }

@@ -20,6 +20,8 @@ export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 3_000,
   'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MS,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  // Under Docker a restarted member may come back on a new address: re-resolve names quickly.
+  'grpc.dns_min_time_between_resolutions_ms': 1_000,
 };
 
 /** What the transport reports back to the member loop. */

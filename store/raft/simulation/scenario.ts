@@ -117,7 +117,7 @@ export function traceCommand(seed: number, nodes: number): string {
 
 /** Draws a run's fault profile from its prng. */
 export function drawProfile(prng: Prng, nodes: number): FaultProfile {
-  const electionTick = prng.pick([3, 5, 5, 10]);
+  const electionTick = prng.pick([3, 3, 5, 10]);
   return {
     raft: {
       electionTick,
@@ -240,13 +240,13 @@ class Simulation {
       [running.length > 0 ? (leader ? 4 : 1) : 0, () => this.proposeRandom()],
       [running.length > 0 ? p.readWeight : 0, () => c.readIndex(prng.pick(running))],
       [leader ? p.transferWeight : 0, () => this.transferRandom()],
-      [running.length > 0 ? 0.15 : 0, () => c.campaign(prng.pick(running))],
-      [running.length > 0 ? 0.5 * fw : 0, () => c.crash(leader && prng.chance(0.4) ? leader.id : prng.pick(running))],
+      [running.length > 0 ? 0.5 : 0, () => c.campaign(prng.pick(running))],
+      [running.length > 0 ? 0.5 * fw : 0, () => c.crash(leader && prng.chance(0.6) ? leader.id : prng.pick(running))],
       [running.length > 0 ? 0.3 * fw : 0, () => c.armCrash(prng.pick(running), prng.pick(['before-send', 'before-apply'] as const))],
       [crashed.length > 0 ? 2 : 0, () => c.restart(prng.pick(crashed))],
       [0.3 * fw, () => this.partitionSymmetric()],
       [0.3 * fw, () => this.cutOneWay()],
-      [0.2 * fw, () => this.isolate()],
+      [0.4 * fw, () => this.isolate()],
       [c.network.cutCount > 0 ? 1.5 : 0, () => this.heal()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.dropInFlight()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.duplicateInFlight()],
@@ -325,7 +325,8 @@ class Simulation {
   private isolate(): void {
     const c = this.cluster;
     const ids = c.ids();
-    const x = this.prng.pick(ids);
+    const leader = c.leader();
+    const x = leader && this.prng.chance(0.6) ? leader.id : this.prng.pick(ids);
     const mode = this.prng.pick(['both', 'in', 'out'] as const);
     for (const y of ids) {
       if (y === x) continue;

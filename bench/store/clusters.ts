@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
+import { startEtcdCluster } from '../../store/client/test-etcd';
+import { findLeader } from './etcd-api';
+import { sleep } from './measure';
+
+/**
+ * The two systems under test behind one shape: a 3-member cluster on loopback whose members
+ * can be found, killed by pid and restarted. Bosun runs through LocalStoreCluster (real
+ * `bosun store` processes), etcd 3.4 through the test launcher in store/client/test-etcd.ts.
+ */
+
+/** How long restart() waits for the cluster to be whole again. */
+export const REJOIN_TIMEOUT_MS = 30_000;
+/** How long leader() keeps asking before giving up. */
+const LEADER_WAIT_MS = 10_000;
+
+/** A running cluster under test. */
+export interface BenchCluster {
+  /** "Bosun" or "etcd 3.4". */
+  readonly system: string;
+  /** "127.0.0.1:PORT" per member, in member order. */
+  readonly endpoints: readonly string[];
+  /** The member processes' pids (undefined while a member is down). */
+  pids(): (number | undefined)[];
+  /** Index of the current leader; throws if none is found within LEADER_WAIT_MS. */
+  leader(): Promise<number>;
+  /** kill -9 of member i, resolved once the process has exited. */
+  kill(i: number): Promise<void>;
+  /** Starts member i again and resolves once the cluster is whole (every member answers, one leader). */
+  restart(i: number): Promise<void>;
+  /** Where the member logs are, for error messages. */
+  readonly logDir: string;
+  /** Stops every member by pid and removes the data (kept when keepData). */
+  stop(keepData?: boolean): Promise<void>;
+}
+
+/** Which systems the benchmark knows. */
+export type SystemName = 'bosun' | 'etcd';
+
+async function waitLeader(endpoints: readonly string[], timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = await findLeader(endpoints);
+    if (i >= 0) return i;
+    if (Date.now() > deadline) throw new Error(`no member reports itself leader after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Starts a 3-member Bosun store cluster (member env may carry NODE_OPTIONS, e.g. --cpu-prof). */
+export async function startBosun(members: number, memberEnv: NodeJS.ProcessEnv = {}): Promise<BenchCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-store-'));
+  // LocalStoreCluster hands process.env to its members at spawn time; set the extra variables
+  // only while this cluster lives.
+  const saved = new Map(Object.keys(memberEnv).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, memberEnv);
+  const restoreEnv = (): void => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  const cluster = await LocalStoreCluster.create({ members, dir });
+  let stopped = false;
+  const stop = async (keepData = false): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await cluster.stop();
+    restoreEnv();
+    if (!keepData) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    cluster.startAll();
+    await cluster.waitReady();
+  } catch (err) {
+    await stop(true);
+    throw err;
+  }
+  return {
+    system: 'Bosun',
+    endpoints: cluster.endpoints,
+    logDir: path.join(dir, 'logs'),
+    pids: () => cluster.members.map((m) => (m.isRunning() ? m.pid : undefined)),
+    leader: () => waitLeader(cluster.endpoints, LEADER_WAIT_MS),
+    kill: (i) => cluster.members[i].kill('SIGKILL'),
+    restart: async (i) => {
+      cluster.members[i].start();
+      await cluster.waitReady(() => undefined, REJOIN_TIMEOUT_MS);
+    },
+    stop,
+  };
+}
+
+/** Starts a 3-member etcd 3.4 cluster with default settings (fsync on). */
+export async function startEtcd(members: number): Promise<BenchCluster> {
+  const cluster = await startEtcdCluster({ members });
+  return {
+    system: 'etcd 3.4',
+    endpoints: cluster.endpoints,
+    logDir: cluster.dir,
+    pids: () => cluster.members.map((m) => m.pid),
+    leader: () => waitLeader(cluster.endpoints, LEADER_WAIT_MS),
+    kill: (i) => cluster.members[i].kill('SIGKILL'),
+    restart: async (i) => {
+      await cluster.members[i].restart();
+      await waitLeader(cluster.endpoints, REJOIN_TIMEOUT_MS);
+    },
+    stop: async () => cluster.stop(),
+  };
+}
