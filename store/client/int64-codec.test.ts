@@ -20,7 +20,7 @@ describe('int64-codec', () => {
 
     // Sending the alias back (e.g. as a lease ID) writes the original value.
     const bytes = encodeMessage(LeaseRevokeRequest, { ID: header.memberId });
-    const expected = new BinaryWriter().uint32(8).int64(big).finish();
+    const expected = new BinaryWriter().uint32(8).int64(BigInt.asIntN(64, big)).finish();
     expect(bytes).to.deep.equal(Buffer.from(expected));
   });
 

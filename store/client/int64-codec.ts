@@ -68,11 +68,14 @@ class SafeInt64Reader extends BinaryReader {
 }
 
 class SafeInt64Writer extends BinaryWriter {
+  // An alias keeps the 64 bits it stands for; reinterpret them for the field's signedness.
   override int64(value: string | number | bigint): this {
-    return super.int64(originalOf(value));
+    const v = originalOf(value);
+    return super.int64(typeof v === 'bigint' ? BigInt.asIntN(64, v) : v);
   }
   override uint64(value: string | number | bigint): this {
-    return super.uint64(originalOf(value));
+    const v = originalOf(value);
+    return super.uint64(typeof v === 'bigint' ? BigInt.asUintN(64, v) : v);
   }
 }
 

@@ -146,6 +146,17 @@ describe('StoreClient against real etcd 3.4: KV, txn, lease, cluster', function 
     await waitUntil(async () => (await client.get('/lease/short')).count === 0, 10_000, 'the lease to expire');
   });
 
+  it('handles server-chosen lease IDs beyond 2^53 through their aliases (grant id 0)', async () => {
+    const lease = await client.grant(30, { id: 0 });
+    expect(Number.isSafeInteger(lease.id)).to.equal(true);
+    await client.put('/lease/server-id', 'v', { lease: lease.id });
+    const kv = (await client.get('/lease/server-id')).kvs[0]!;
+    expect(kv.lease).to.equal(lease.id);
+    expect((await client.timeToLive(lease.id)).grantedTtl).to.equal(30);
+    await client.revoke(lease.id);
+    expect((await client.get('/lease/server-id')).count).to.equal(0);
+  });
+
   it('lists members and reports status, and preferLeader sends requests to the leader', async () => {
     const members = await client.memberList();
     expect(members.map((m) => m.name).sort()).to.deep.equal(['m0', 'm1', 'm2']);

@@ -171,7 +171,8 @@ export class StoreClient {
 
   /**
    * Grants a lease of `ttl` seconds. The ID is chosen by the client (random in
-   * [1, MAX_CLIENT_LEASE_ID], exact as a JS number) unless `id` is given.
+   * [1, MAX_CLIENT_LEASE_ID], exact as a JS number) unless `id` is given; `id: 0` lets the
+   * server choose (etcd picks 63-bit IDs, which come back as int64-codec aliases).
    */
   async grant(ttl: number, opts: { readonly id?: number } = {}): Promise<LeaseGrant> {
     const id = opts.id ?? 1 + Math.floor(this.random() * MAX_CLIENT_LEASE_ID);

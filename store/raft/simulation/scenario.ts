@@ -134,7 +134,7 @@ export function drawProfile(prng: Prng, nodes: number): FaultProfile {
     reorderRate: prng.pick([0, 0.3, 1]),
     faultWeight: prng.pick([0, 0.5, 1, 2]),
     reportUnreachableRate: prng.pick([0, 0.3]),
-    readWeight: prng.pick([0, 0.5, 2]),
+    readWeight: prng.pick([0, 1, 3]),
     transferWeight: prng.pick([0, 0.3, 1]),
     membership: prng.pick(['none', 'none', 'remove', 'add'] as const),
   };
@@ -238,7 +238,7 @@ class Simulation {
       [running.length > 0 ? 5 : 0, () => c.tickAll()],
       [running.length > 0 ? 2 : 0, () => c.tick(prng.pick(running))],
       [running.length > 0 ? (leader ? 4 : 1) : 0, () => this.proposeRandom()],
-      [running.length > 0 ? p.readWeight : 0, () => c.readIndex(prng.pick(running))],
+      [running.length > 0 ? p.readWeight : 0, () => c.readIndex(this.clientTarget())],
       [leader ? p.transferWeight : 0, () => this.transferRandom()],
       [running.length > 0 ? 0.5 : 0, () => c.campaign(prng.pick(running))],
       [running.length > 0 ? 0.5 * fw : 0, () => c.crash(leader && prng.chance(0.6) ? leader.id : prng.pick(running))],
@@ -267,10 +267,18 @@ class Simulation {
   }
 
   private proposeRandom(): void {
+    this.cluster.propose(this.clientTarget(), `cmd-${++this.commands}`);
+  }
+
+  /**
+   * Where a client sends a request: usually a member that believes it leads (a deposed,
+   * partitioned leader included, as a real client would), otherwise any running member.
+   */
+  private clientTarget(): number {
     const c = this.cluster;
-    const leader = c.leader();
-    const target = leader && this.prng.chance(0.75) ? leader.id : this.prng.pick(c.runningIds());
-    c.propose(target, `cmd-${++this.commands}`);
+    const running = c.runningIds();
+    const leaders = running.filter((id) => c.member(id).raft.role === StateRole.Leader);
+    return leaders.length > 0 && this.prng.chance(0.75) ? this.prng.pick(leaders) : this.prng.pick(running);
   }
 
   private transferRandom(): void {
