@@ -21,18 +21,19 @@ export function upCommand(): Command {
     .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it)')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
-    .action(async (o: { dir: string; members: string }) => {
+    .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
+    .action(async (o: { dir: string; members: string; ports: string }) => {
       const n = Number(o.members);
       const dir = path.resolve(o.dir);
-      const ports = LOCAL_CLUSTER_PORTS.slice(0, n);
-      for (const [i, pair] of ports.entries()) {
+      const ports = o.ports === 'free' ? undefined : LOCAL_CLUSTER_PORTS.slice(0, n);
+      for (const [i, pair] of (ports ?? []).entries()) {
         for (const port of pair) {
           if (!(await portIsFree(port))) {
-            throw new Error(`port ${port} (store-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first`);
+            throw new Error(`port ${port} (store-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
           }
         }
       }
-      const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports.map((p) => [p[0], p[1]]) });
+      const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       let stopping = false;
       const stop = async (code: number) => {

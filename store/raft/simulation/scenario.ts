@@ -247,7 +247,7 @@ class Simulation {
       [0.3 * fw, () => this.partitionSymmetric()],
       [0.3 * fw, () => this.cutOneWay()],
       [0.4 * fw, () => this.isolate()],
-      [c.network.cutCount > 0 ? 1.5 : 0, () => this.heal()],
+      [c.network.cutCount > 0 ? 0.5 : 0, () => this.heal()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.dropInFlight()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.duplicateInFlight()],
       [running.length > 0 ? 0.3 : 0, () => c.snapshotNow(prng.pick(running))],

@@ -1,0 +1,221 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BenchCluster, startBosun, startEtcd, SystemName } from './clusters';
+import { startCpuMeter } from './measure';
+import { failoverPhase, memoryPhase, PhaseRun, putPhase, rangePhase, watchPhase } from './phases';
+import { benchPlan, BenchPlan } from './plan';
+import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
+
+/**
+ * The store benchmark: a Bosun 3-member store cluster against an etcd 3.4 3-member cluster
+ * (its anchor), same load client, same machine, one after the other in one run. Prints the
+ * side-by-side table and the load generator's CPU per phase, and writes them as markdown to
+ * bench/results/store-<date>.md.
+ *
+ *   node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof]
+ *
+ * --cpu-prof runs the Bosun members with `node --cpu-prof` (profiles land in
+ * bench/results/cpu-prof-<date>/ when the members stop).
+ */
+
+/** Members per cluster. */
+const MEMBERS = 3;
+/** Extra time a phase gets beyond its own caps before the runner gives up on it. */
+const PHASE_SLACK_MS = 60_000;
+
+const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'bench', 'results');
+
+interface Args {
+  quick: boolean;
+  only: SystemName | undefined;
+  cpuProf: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, only: undefined, cpuProf: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--cpu-prof') args.cpuProf = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v !== 'bosun' && v !== 'etcd') throw new Error(`--only takes "bosun" or "etcd", not "${v}"`);
+      args.only = v;
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+const log = (msg: string): void => console.log(`[bench:store ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+/** The cluster being measured, so a signal can stop it. */
+let current: BenchCluster | undefined;
+
+/** Runs one phase with the CPU meter on, bounded by `limitMs`; errors become the outcome. */
+async function phase<T>(cluster: BenchCluster, name: string, limitMs: number, fn: () => Promise<PhaseRun<T>>, describe: (v: T) => string): Promise<Outcome<T>> {
+  const stop = startCpuMeter(() => cluster.pids());
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`phase did not finish within ${Math.round(limitMs / 1000)} s`)), limitMs);
+    });
+    const run = await Promise.race([fn(), limit]);
+    const cpu = stop();
+    log(`${cluster.system}: ${name}: ${describe(run.value)}; client CPU ${cpu.clientMs.toFixed(0)} ms, servers CPU ${cpu.serverMs.toFixed(0)} ms, wall ${(cpu.wallMs / 1000).toFixed(1)} s`);
+    return { run, cpu };
+  } catch (err) {
+    const cpu = stop();
+    const error = (err as Error).message;
+    log(`${cluster.system}: ${name}: ERROR ${error}`);
+    return { error, cpu };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const f1 = (n: number): string => n.toFixed(1);
+const loadLine = (v: { throughput: number; p50Ms: number; p99Ms: number; errors: number; ok: number; capped: boolean }): string =>
+  `${Math.round(v.throughput)}/s p50 ${f1(v.p50Ms)} ms p99 ${f1(v.p99Ms)} ms (${v.ok} ok, ${v.errors} err${v.capped ? ', time cap' : ''})`;
+
+/** Runs every phase against one system; never throws. */
+async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stamp: string): Promise<SystemResults> {
+  const results: SystemResults = { system: name === 'bosun' ? 'Bosun' : 'etcd 3.4', puts: [] };
+  let cluster: BenchCluster;
+  log(`${results.system}: starting a ${MEMBERS}-member cluster on 127.0.0.1`);
+  try {
+    if (name === 'bosun') {
+      const env: NodeJS.ProcessEnv = {};
+      if (args.cpuProf) {
+        const dir = path.join(RESULTS_DIR, `cpu-prof-${stamp}`);
+        fs.mkdirSync(dir, { recursive: true });
+        env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+        log(`Bosun members run with --cpu-prof into ${dir}`);
+      }
+      cluster = await startBosun(MEMBERS, env);
+    } else {
+      cluster = await startEtcd(MEMBERS);
+    }
+  } catch (err) {
+    results.startError = (err as Error).message;
+    log(`${results.system}: cluster did not start: ${results.startError}`);
+    return results;
+  }
+  current = cluster;
+  log(`${results.system}: up on ${cluster.endpoints.join(', ')} (pids ${cluster.pids().join(', ')})`);
+  let failed = false;
+  const note = <T>(o: Outcome<T>): Outcome<T> => {
+    if (o.error !== undefined) failed = true;
+    return o;
+  };
+  try {
+    const m = plan.memoryKeys;
+    results.memory = note(
+      await phase(cluster, `load ${m.total} keys`, m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, () => memoryPhase(cluster, plan), (v) =>
+        `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB`,
+      ),
+    );
+    for (const s of plan.puts) {
+      results.puts.push(note(await phase(cluster, `put (${s.conns}, ${s.clients})`, s.capMs + PHASE_SLACK_MS, () => putPhase(cluster, s, plan.warmupCalls), loadLine)));
+    }
+    const r = plan.ranges;
+    const keys = results.memory.run?.value.keysLoaded ?? 0;
+    results.rangeLinearizable = note(await phase(cluster, 'range linearizable', r.capMs + PHASE_SLACK_MS, () => rangePhase(cluster, r, false, keys), loadLine));
+    results.rangeSerializable = note(await phase(cluster, 'range serializable', r.capMs + PHASE_SLACK_MS, () => rangePhase(cluster, r, true, keys), loadLine));
+    results.watch = note(
+      await phase(cluster, 'watch', plan.watch.capMs + PHASE_SLACK_MS, () => watchPhase(cluster, plan), (v) =>
+        `p50 ${f1(v.p50Ms)} ms p99 ${f1(v.p99Ms)} ms, ${v.eventsReceived}/${v.eventsExpected} events, put p50 ${f1(v.putP50Ms)} ms`,
+      ),
+    );
+    const fo = plan.failover;
+    results.failover = note(
+      await phase(cluster, 'failover', fo.beforeKillMs + fo.capAfterKillMs + PHASE_SLACK_MS, () => failoverPhase(cluster, plan), (v) =>
+        `killed member ${v.killedMember}; gap ${Math.round(v.gapMs)} ms, first new put ok ${Math.round(v.recoveryMs)} ms after the kill, ${v.errors} errors; ` +
+        (v.rejoinError ? `rejoin failed: ${v.rejoinError}` : `rejoined in ${Math.round(v.rejoinMs)} ms`),
+      ),
+    );
+  } finally {
+    current = undefined;
+    const keep = failed && name === 'bosun';
+    await cluster.stop(keep);
+    log(`${results.system}: stopped${keep ? `; logs kept in ${cluster.logDir}` : ''}`);
+  }
+  return results;
+}
+
+function etcdVersion(): string {
+  try {
+    return execFileSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].replace('etcd Version: ', '');
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const plan = benchPlan(args.quick);
+  const started = Date.now();
+  const now = new Date();
+  const date = now.toISOString().slice(0, 10);
+  const stamp = now.toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const command = `node dist/bench/store/run.js${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  log(`${args.quick ? 'quick' : 'full'} run: etcd 3.4 first, then Bosun, one after the other (never loaded together)`);
+
+  const skipped = (system: string): SystemResults => ({ system, startError: 'skipped (--only)', puts: [] });
+  const etcd = args.only === 'bosun' ? skipped('etcd 3.4') : await measureSystem('etcd', plan, args, stamp);
+  const bosun = args.only === 'etcd' ? skipped('Bosun') : await measureSystem('bosun', plan, args, stamp);
+
+  const figures = figuresTable(plan, bosun, etcd);
+  const cpu = cpuTable(plan, bosun, etcd);
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const cpus = os.cpus();
+  const machine = `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, etcd ${etcdVersion()}`;
+  const setup =
+    'puts go to the leader; ranges and watch streams are spread over all members; 256-byte values; ' +
+    'closed-loop clients (one call in flight each) on a lean node:http2 gRPC client; failed calls count as errors, not samples.';
+
+  console.log('');
+  console.log(renderText(figures));
+  console.log('');
+  console.log('Load generator CPU (process.cpuUsage) and server members CPU (/proc/<pid>/stat) per phase:');
+  console.log(renderText(cpu));
+  console.log('');
+  console.log(`${args.quick ? 'quick' : 'full'} run, ${minutes} min: ${command}`);
+  console.log(`machine: ${machine}`);
+
+  const md = [
+    `# Store benchmark, ${date}${args.quick ? ' (quick)' : ''}`,
+    '',
+    `\`${command}\` — ${minutes} min. ${machine}.`,
+    '',
+    `Bosun and etcd 3.4 (its anchor), 3 members each on 127.0.0.1, defaults (fsync on), measured one after the other in the same run with the same client. ${setup}`,
+    '',
+    renderMarkdown(figures),
+    '',
+    'Load generator CPU (process.cpuUsage) and the three members\' CPU (/proc) per phase:',
+    '',
+    renderMarkdown(cpu),
+    '',
+  ].join('\n');
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `store-${date}${args.quick ? '-quick' : ''}.md`);
+  fs.writeFileSync(file, md);
+  console.log(`written: ${path.relative(process.cwd(), file) || file}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: stopping the cluster under test`);
+    const c = current;
+    void (c ? c.stop(true) : Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+main().catch((err) => {
+  console.error(`bench:store failed: ${(err as Error).stack ?? err}`);
+  process.exitCode = 1;
+});
