@@ -1,4 +1,5 @@
-import { PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse, WatchRequest } from '../../gen/etcd/rpc';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse, WatchRequest, WatchResponse } from '../../gen/etcd/rpc';
 import { frameMessage, GrpcLiteChannel } from './grpc-lite';
 
 /**
@@ -48,9 +49,30 @@ export function framedWatchCreate(key: string, rangeEnd = ''): Buffer {
   return frameMessage(WatchRequest.encode(req).finish());
 }
 
+/**
+ * A reader for the generated decoders that folds 64-bit integers into the safe range: etcd
+ * sends random 64-bit cluster and member IDs in every ResponseHeader, which the generated
+ * `number` fields cannot hold (their decoder throws). Folding keeps the low 53 bits, signed, so
+ * small values (revisions, terms) are exact and IDs stay distinct for comparison.
+ */
+class FoldingInt64Reader extends BinaryReader {
+  override int64(): bigint | string {
+    return fold(super.int64());
+  }
+  override uint64(): bigint | string {
+    return fold(super.uint64());
+  }
+}
+
+function fold(v: bigint | string): bigint {
+  return BigInt.asIntN(53, typeof v === 'bigint' ? v : BigInt(v));
+}
+
 /** Decoders used to check that responses are well-formed. */
-export const decodePut = (b: Buffer): PutResponse => PutResponse.decode(b);
-export const decodeRange = (b: Buffer): RangeResponse => RangeResponse.decode(b);
+export const decodePut = (b: Buffer): PutResponse => PutResponse.decode(new FoldingInt64Reader(b));
+export const decodeRange = (b: Buffer): RangeResponse => RangeResponse.decode(new FoldingInt64Reader(b));
+export const decodeWatch = (b: Buffer): WatchResponse => WatchResponse.decode(new FoldingInt64Reader(b));
+export const decodeStatus = (b: Buffer): StatusResponse => StatusResponse.decode(new FoldingInt64Reader(b));
 
 const FRAMED_STATUS_REQUEST = frameMessage(StatusRequest.encode({}).finish());
 
@@ -59,7 +81,7 @@ export async function memberStatusLite(endpoint: string, timeoutMs = STATUS_TIME
   const ch = new GrpcLiteChannel(endpoint);
   try {
     const msg = await ch.call(MAINTENANCE_STATUS, FRAMED_STATUS_REQUEST, timeoutMs);
-    return StatusResponse.decode(msg);
+    return decodeStatus(msg);
   } finally {
     ch.close();
   }

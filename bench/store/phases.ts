@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
-import { WatchResponse } from '../../gen/etcd/rpc';
 import type { BenchCluster } from './clusters';
-import { decodePut, decodeRange, framedPut, framedRange, framedWatchCreate, KV_PUT, KV_RANGE, WATCH_WATCH } from './etcd-api';
+import { decodePut, decodeRange, decodeWatch, framedPut, framedRange, framedWatchCreate, KV_PUT, KV_RANGE, WATCH_WATCH } from './etcd-api';
 import { GrpcLiteChannel } from './grpc-lite';
 import { closeChannels, LoadResult, openChannels, runLoad } from './load-loop';
 import { latencySummary, procRssBytes, sleep } from './measure';
@@ -213,7 +212,7 @@ export async function watchPhase(cluster: BenchCluster, plan: BenchPlan): Promis
         WATCH_WATCH,
         (msg) => {
           const now = performance.now();
-          const res = WatchResponse.decode(msg);
+          const res = decodeWatch(msg);
           if (res.created) {
             created++;
             if (created === w.watchers) onCreated();

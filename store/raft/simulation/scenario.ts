@@ -308,10 +308,16 @@ class Simulation {
     return true;
   }
 
+  /** Splits the members in two groups; usually the leader ends up in the minority. */
   private partitionSymmetric(): void {
     const c = this.cluster;
     const ids = this.prng.shuffled(c.ids());
-    const k = this.prng.range(1, Math.max(1, Math.floor(ids.length / 2)));
+    const leader = c.leader();
+    if (leader && this.prng.chance(0.6)) {
+      ids.splice(ids.indexOf(leader.id), 1);
+      ids.unshift(leader.id);
+    }
+    const k = this.prng.range(1, Math.max(1, Math.floor((ids.length - 1) / 2)));
     const a = ids.slice(0, k);
     const b = ids.slice(k);
     for (const x of a) for (const y of b) {
@@ -335,7 +341,7 @@ class Simulation {
     const ids = c.ids();
     const leader = c.leader();
     const x = leader && this.prng.chance(0.6) ? leader.id : this.prng.pick(ids);
-    const mode = this.prng.pick(['both', 'in', 'out'] as const);
+    const mode = this.prng.pick(['both', 'both', 'in', 'out'] as const);
     for (const y of ids) {
       if (y === x) continue;
       if (mode !== 'in') c.network.cutLink(x, y);
