@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 
 /**
  * A lean gRPC client on Node's built-in node:http2, for load generation only: unary calls and
@@ -87,12 +88,24 @@ function requestHeaders(path: string, timeoutMs: number): Headers {
 export class GrpcLiteChannel {
   private session: http2.ClientHttp2Session | undefined;
 
-  constructor(readonly address: string) {}
+  private readonly host: string;
+  private readonly port: number;
+
+  /** `address` is "host:port". */
+  constructor(readonly address: string) {
+    const colon = address.lastIndexOf(':');
+    this.host = address.slice(0, colon);
+    this.port = Number(address.slice(colon + 1));
+  }
 
   private ensureSession(): http2.ClientHttp2Session {
     const s = this.session;
     if (s && !s.closed && !s.destroyed) return s;
-    const session = http2.connect(`http://${this.address}`);
+    const session = http2.connect(`http://${this.address}`, {
+      // Without TCP_NODELAY a request's HEADERS and DATA frames (two writes) can sit behind
+      // Nagle's algorithm and the server's delayed ACK; grpc-js sets it too.
+      createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }),
+    });
     session.on('error', () => undefined); // surfaced through the streams
     session.on('close', () => {
       if (this.session === session) this.session = undefined;

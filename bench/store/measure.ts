@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 /**
  * Measurement helpers of the store benchmark: latency percentiles, the load generator's own
@@ -46,20 +47,37 @@ export function procRssBytes(pid: number | undefined): number | undefined {
   }
 }
 
-/** CPU spent over a phase: by this process (the load generator) and by the server members. */
+/** Busy CPU time of the whole machine (all CPUs) in ms, from the first line of /proc/stat. */
+export function machineBusyMs(): number {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU spent over a measured stretch of a phase. */
 export interface CpuSpent {
-  /** Load generator user + system CPU, ms. */
+  /** Load generator user + system CPU (process.cpuUsage), ms. */
   clientMs: number;
-  /** Sum over server members of user + system CPU, ms (members that died mid-phase count up to their last sample). */
+  /** Sum over server members of user + system CPU, ms (a member killed mid-stretch is not counted). */
   serverMs: number;
-  /** Wall time of the phase, ms. */
+  /** CPU of every other process on the machine (other work sharing it), ms. */
+  otherMs: number;
+  /** Wall time, ms. */
   wallMs: number;
+  /** Event-loop utilization of the load generator (0..1): near 1 means the client is the bottleneck. */
+  clientElu: number;
 }
 
 /** Starts a CPU meter over this process and `pids()`; call the returned function to stop it. */
 export function startCpuMeter(pids: () => (number | undefined)[]): () => CpuSpent {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = machineBusyMs();
+  const elu0 = performance.eventLoopUtilization();
   const s0 = new Map<number, number>();
   for (const pid of pids()) {
     const ms = procCpuMs(pid);
@@ -67,15 +85,72 @@ export function startCpuMeter(pids: () => (number | undefined)[]): () => CpuSpen
   }
   return () => {
     const c = process.cpuUsage(c0);
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     let serverMs = 0;
     for (const pid of pids()) {
       if (pid === undefined) continue;
       const ms = procCpuMs(pid);
-      if (ms === undefined) continue;
-      serverMs += ms - (s0.get(pid) ?? 0);
+      const before = s0.get(pid);
+      if (ms === undefined || before === undefined) continue;
+      serverMs += ms - before;
     }
-    return { clientMs: (c.user + c.system) / 1000, serverMs, wallMs: performance.now() - t0 };
+    const clientMs = (c.user + c.system) / 1000;
+    const otherMs = Math.max(0, machineBusyMs() - m0 - clientMs - serverMs);
+    return { clientMs, serverMs, otherMs, wallMs: performance.now() - t0, clientElu: elu };
   };
+}
+
+/**
+ * Accumulates CPU over the measured stretches of one phase (set-up such as pre-encoding
+ * requests and warm-up calls stays outside).
+ */
+export class CpuMeter {
+  private acc: CpuSpent = { clientMs: 0, serverMs: 0, otherMs: 0, wallMs: 0, clientElu: 0 };
+  private stretches = 0;
+
+  constructor(private readonly pids: () => (number | undefined)[]) {}
+
+  /** Runs `fn` with the meter on. */
+  async measure<T>(fn: () => Promise<T>): Promise<T> {
+    const stop = startCpuMeter(this.pids);
+    try {
+      return await fn();
+    } finally {
+      const s = stop();
+      const wall = this.acc.wallMs + s.wallMs;
+      this.acc = {
+        clientMs: this.acc.clientMs + s.clientMs,
+        serverMs: this.acc.serverMs + s.serverMs,
+        otherMs: this.acc.otherMs + s.otherMs,
+        wallMs: wall,
+        clientElu: wall > 0 ? (this.acc.clientElu * this.acc.wallMs + s.clientElu * s.wallMs) / wall : 0,
+      };
+      this.stretches++;
+    }
+  }
+
+  /** The accumulated figures, or undefined when nothing was measured. */
+  spent(): CpuSpent | undefined {
+    return this.stretches > 0 ? { ...this.acc } : undefined;
+  }
+}
+
+/**
+ * Waits (at most maxWaitMs) until the rest of the machine uses less than `maxBusyFraction` of
+ * its CPUs over a 1 s sample; returns the last sampled fraction. Other work sharing the machine
+ * skews the figures of whichever system runs during it.
+ */
+export async function waitForQuietMachine(maxBusyFraction: number, maxWaitMs: number): Promise<number> {
+  const cpus = os.cpus().length;
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const b0 = machineBusyMs();
+    const c0 = process.cpuUsage();
+    await sleep(1_000);
+    const c = process.cpuUsage(c0);
+    const busy = (machineBusyMs() - b0 - (c.user + c.system) / 1000) / (1_000 * cpus);
+    if (busy < maxBusyFraction || Date.now() >= deadline) return busy;
+  }
 }
 
 /** Resolves after `ms`. */

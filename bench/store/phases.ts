@@ -3,7 +3,7 @@ import type { BenchCluster } from './clusters';
 import { decodePut, decodeRange, decodeWatch, framedPut, framedRange, framedWatchCreate, KV_PUT, KV_RANGE, WATCH_WATCH } from './etcd-api';
 import { GrpcLiteChannel } from './grpc-lite';
 import { closeChannels, LoadResult, openChannels, runLoad } from './load-loop';
-import { latencySummary, procRssBytes, sleep } from './measure';
+import { CpuMeter, latencySummary, procRssBytes, sleep } from './measure';
 import { BenchPlan, LoadShape, PUT_KEYSPACE, VALUE_BYTES } from './plan';
 
 /**
@@ -88,7 +88,7 @@ export interface MemoryFigures {
  * Loads `plan.memoryKeys.total` distinct keys of 256-byte values through the leader, waits
  * for the cluster to settle, and reads VmRSS of every member.
  */
-export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan): Promise<PhaseRun<MemoryFigures>> {
+export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter: CpuMeter): Promise<PhaseRun<MemoryFigures>> {
   const shape = plan.memoryKeys;
   const baseline = cluster.pids().map(procRssBytes);
   const bodies = Array.from({ length: shape.total }, (_, i) => framedPut(memKey(i), VALUE));
@@ -96,7 +96,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan): Promi
   const channels = await openChannels([cluster.endpoints[leader]], shape.conns);
   let r: LoadResult;
   try {
-    r = await runLoad({ ...shape, channels, path: KV_PUT, body: (i) => bodies[i], decode: decodePut });
+    r = await meter.measure(() => runLoad({ ...shape, channels, path: KV_PUT, body: (i) => bodies[i], decode: decodePut }));
   } finally {
     closeChannels(channels);
   }
@@ -126,7 +126,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan): Promi
  * Puts to the leader at one (connections, clients) shape: a short warm-up on the same
  * connections, then the measured load over PUT_KEYSPACE keys.
  */
-export async function putPhase(cluster: BenchCluster, shape: LoadShape, warmupCalls: number): Promise<PhaseRun<LoadFigures>> {
+export async function putPhase(cluster: BenchCluster, shape: LoadShape, warmupCalls: number, meter: CpuMeter): Promise<PhaseRun<LoadFigures>> {
   const bodies = Array.from({ length: PUT_KEYSPACE }, (_, i) => framedPut(putKey(i), VALUE));
   const leader = await cluster.leader();
   const channels = await openChannels([cluster.endpoints[leader]], shape.conns);
@@ -134,7 +134,7 @@ export async function putPhase(cluster: BenchCluster, shape: LoadShape, warmupCa
     const body = (i: number): Buffer => bodies[i % PUT_KEYSPACE];
     const warm = Math.max(warmupCalls, shape.clients);
     await runLoad({ channels, clients: shape.clients, total: warm, capMs: 5_000, path: KV_PUT, body, decode: decodePut });
-    const r = await runLoad({ ...shape, channels, path: KV_PUT, body: (i) => body(i + warm), decode: decodePut });
+    const r = await meter.measure(() => runLoad({ ...shape, channels, path: KV_PUT, body: (i) => body(i + warm), decode: decodePut }));
     requireSuccess(r, 'put');
     return { value: figures(shape, r), ops: r.ok + r.errors };
   } finally {
@@ -146,14 +146,20 @@ export async function putPhase(cluster: BenchCluster, shape: LoadShape, warmupCa
  * Single-key ranges over the keys of the memory load, connections spread over all members
  * (linearizable reads go through each member's read-index path, serializable ones are local).
  */
-export async function rangePhase(cluster: BenchCluster, shape: LoadShape, serializable: boolean, keys: number): Promise<PhaseRun<LoadFigures>> {
+export async function rangePhase(
+  cluster: BenchCluster,
+  shape: LoadShape,
+  serializable: boolean,
+  keys: number,
+  meter: CpuMeter,
+): Promise<PhaseRun<LoadFigures>> {
   const distinct = Math.max(1, Math.min(keys, 1_000));
   const bodies = Array.from({ length: distinct }, (_, i) => framedRange(memKey(i), serializable));
   const channels = await openChannels(cluster.endpoints, shape.conns);
   try {
     const body = (i: number): Buffer => bodies[i % distinct];
     await runLoad({ channels, clients: shape.clients, total: shape.clients * 2, capMs: 5_000, path: KV_RANGE, body, decode: decodeRange });
-    const r = await runLoad({ ...shape, channels, path: KV_RANGE, body, decode: decodeRange });
+    const r = await meter.measure(() => runLoad({ ...shape, channels, path: KV_RANGE, body, decode: decodeRange }));
     requireSuccess(r, serializable ? 'serializable range' : 'linearizable range');
     return { value: figures(shape, r), ops: r.ok + r.errors };
   } finally {
@@ -188,7 +194,7 @@ const STAMP_BYTES = 24;
  * putter on the leader writes the key every putIntervalMs, stamping the value with the time the
  * put starts; each event's latency is its receipt time minus that stamp.
  */
-export async function watchPhase(cluster: BenchCluster, plan: BenchPlan): Promise<PhaseRun<WatchFigures>> {
+export async function watchPhase(cluster: BenchCluster, plan: BenchPlan, meter: CpuMeter): Promise<PhaseRun<WatchFigures>> {
   const w = plan.watch;
   const key = 'bench/watch/key';
   const perStream = Math.ceil(w.watchers / w.streams);
@@ -245,35 +251,38 @@ export async function watchPhase(cluster: BenchCluster, plan: BenchPlan): Promis
 
     const putLatencies = new Float64Array(w.puts);
     let putsOk = 0;
-    const start = performance.now();
-    for (let k = 0; k < w.puts; k++) {
-      if (failure) throw failure;
-      if (performance.now() - start > w.capMs) break;
-      const t0 = performance.now();
-      const value = Buffer.alloc(VALUE_BYTES, 0x20);
-      value.write(t0.toFixed(4), 0, STAMP_BYTES, 'latin1');
-      try {
-        await putter.call(KV_PUT, framedPut(key, value), WATCH_PUT_TIMEOUT_MS);
-        putLatencies[putsOk++] = performance.now() - t0;
-      } catch {
-        // a failed put produces no event; the shortfall shows as events received < expected
+    let wanted = 0;
+    await meter.measure(async () => {
+      const start = performance.now();
+      for (let k = 0; k < w.puts; k++) {
+        if (failure) throw failure;
+        if (performance.now() - start > w.capMs) break;
+        const t0 = performance.now();
+        const value = Buffer.alloc(VALUE_BYTES, 0x20);
+        value.write(t0.toFixed(4), 0, STAMP_BYTES, 'latin1');
+        try {
+          await putter.call(KV_PUT, framedPut(key, value), WATCH_PUT_TIMEOUT_MS);
+          putLatencies[putsOk++] = performance.now() - t0;
+        } catch {
+          // a failed put produces no event; the shortfall shows as events received < expected
+        }
+        const next = start + (k + 1) * w.putIntervalMs;
+        const wait = next - performance.now();
+        if (wait > 0) await sleep(wait);
       }
-      const next = start + (k + 1) * w.putIntervalMs;
-      const wait = next - performance.now();
-      if (wait > 0) await sleep(wait);
-    }
-    const wanted = putsOk * w.watchers;
-    if (received < wanted) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, w.drainMs);
-        onAllEvents = () => {
-          if (received >= wanted) {
-            clearTimeout(t);
-            resolve();
-          }
-        };
-      });
-    }
+      wanted = putsOk * w.watchers;
+      if (received < wanted) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, w.drainMs);
+          onAllEvents = () => {
+            if (received >= wanted) {
+              clearTimeout(t);
+              resolve();
+            }
+          };
+        });
+      }
+    });
     if (received === 0) throw failure ?? new Error(`no watch event received (${putsOk} puts succeeded)`);
     const lat = latencySummary(latencies.subarray(0, received));
     const putLat = latencySummary(putLatencies.subarray(0, putsOk));
@@ -299,33 +308,47 @@ export async function watchPhase(cluster: BenchCluster, plan: BenchPlan): Promis
 // ---------------------------------------------------------------------------------------------
 // Failover
 
-/** What a kill -9 of the leader under steady put load cost. */
+/** What kill -9 of the leader under steady put load cost (median over the trials). */
 export interface FailoverFigures {
-  /** Longest interval without a successful put, from 1 s before the kill to the end, ms. */
+  /** Median over trials of the longest interval without a successful put, ms. */
   readonly gapMs: number;
-  /** From the kill to the first successful put that was sent after the old leader died, ms. */
+  /** Every trial's gap, ms. */
+  readonly gapsMs: readonly number[];
+  /** Median over trials of: from the kill to the first successful put sent after the old leader died, ms. */
   readonly recoveryMs: number;
-  /** Failed puts during the phase. */
+  /** Failed puts over all trials. */
   readonly errors: number;
+  /** Successful puts over all trials. */
   readonly puts: number;
-  /** Time for the restarted member to rejoin (whole cluster, one leader), ms; NaN if it did not. */
+  /** Longest time a restarted member took to rejoin (whole cluster, one leader), ms. */
   readonly rejoinMs: number;
   readonly rejoinError: string | undefined;
+}
+
+/** One kill of the leader. */
+interface FailoverTrial {
+  readonly gapMs: number;
+  readonly recoveryMs: number;
+  readonly errors: number;
+  readonly puts: number;
+  readonly issued: number;
   readonly killedMember: number;
 }
 
 /** How far before the kill the gap window starts. */
 const GAP_WINDOW_BEFORE_KILL_MS = 1_000;
+/** Pause between a rejoin and the next trial, so the cluster settles. */
+const BETWEEN_TRIALS_MS = 1_000;
 
 /**
  * Steady put load from `clients` loops, all starting on the leader; after beforeKillMs the
  * leader gets kill -9. A client whose call fails moves to the next member and retries after a
  * short backoff. The load stops afterRecoveryMs after the first successful put sent after the
- * kill (or capAfterKillMs after the kill); then the killed member is restarted.
+ * kill (or capAfterKillMs after the kill). The gap is the longest interval without a successful
+ * put from 1 s before the kill to the end of the load.
  */
-export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Promise<PhaseRun<FailoverFigures>> {
+async function failoverTrial(cluster: BenchCluster, plan: BenchPlan, bodies: Buffer[]): Promise<FailoverTrial> {
   const f = plan.failover;
-  const bodies = Array.from({ length: PUT_KEYSPACE }, (_, i) => framedPut(`bench/failover/${i}`, VALUE));
   const leader = await cluster.leader();
   const n = cluster.endpoints.length;
   const channels = cluster.endpoints.map((e) => new GrpcLiteChannel(e));
@@ -337,8 +360,7 @@ export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Pro
   let killAt = Infinity;
   let killedAt = Infinity; // the old leader's process has exited
   let recoveredAt = Infinity;
-  const phaseStart = performance.now();
-  let stopAt = phaseStart + f.beforeKillMs + f.capAfterKillMs;
+  let stopAt = performance.now() + f.beforeKillMs + f.capAfterKillMs;
   let active = f.clients;
   let onDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (onDone = resolve));
@@ -352,26 +374,29 @@ export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Pro
     const i = issued++;
     channels[c.ep].unary(
       KV_PUT,
-      bodies[i % PUT_KEYSPACE],
+      bodies[i % bodies.length],
       (err, msg) => {
         const t1 = performance.now();
-        if (!err) {
+        let ok = !err;
+        if (ok) {
           try {
             decodePut(msg as Buffer);
-            successes.push(t1);
-            if (t0 > killedAt && recoveredAt === Infinity) {
-              recoveredAt = t1;
-              stopAt = Math.min(stopAt, t1 + f.afterRecoveryMs);
-            }
-            loop(c);
-            return;
           } catch {
-            // counted below
+            ok = false;
           }
         }
-        errors++;
-        c.ep = (c.ep + 1) % n;
-        setTimeout(loop, f.retryBackoffMs, c);
+        if (ok) {
+          successes.push(t1);
+          if (t0 > killedAt && recoveredAt === Infinity) {
+            recoveredAt = t1;
+            stopAt = Math.min(stopAt, t1 + f.afterRecoveryMs);
+          }
+          loop(c);
+        } else {
+          errors++;
+          c.ep = (c.ep + 1) % n;
+          setTimeout(loop, f.retryBackoffMs, c);
+        }
       },
       f.callTimeoutMs,
     );
@@ -379,8 +404,7 @@ export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Pro
   try {
     for (let c = 0; c < f.clients; c++) loop({ ep: leader });
     await sleep(f.beforeKillMs);
-    const pid = cluster.pids()[leader];
-    if (pid === undefined) throw new Error('leader has no pid');
+    if (cluster.pids()[leader] === undefined) throw new Error('the leader has no pid');
     killAt = performance.now();
     await cluster.kill(leader);
     killedAt = performance.now();
@@ -389,7 +413,6 @@ export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Pro
     stopAt = 0; // stops the loops if the kill threw
     closeChannels(channels);
   }
-
   if (recoveredAt === Infinity) {
     throw new Error(`no successful put within ${f.capAfterKillMs} ms of killing the leader (${errors} errors)`);
   }
@@ -400,18 +423,47 @@ export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan): Pro
     gapMs = Math.max(gapMs, t - prev);
     prev = t;
   }
+  return { gapMs, recoveryMs: recoveredAt - killAt, errors, puts: successes.length, issued, killedMember: leader };
+}
 
-  const restartStart = performance.now();
-  let rejoinMs = NaN;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * `plan.failover.trials` kills of the leader (see failoverTrial), each followed by restarting
+ * the killed member and waiting until the cluster is whole again.
+ */
+export async function failoverPhase(cluster: BenchCluster, plan: BenchPlan, meter: CpuMeter): Promise<PhaseRun<FailoverFigures>> {
+  const bodies = Array.from({ length: PUT_KEYSPACE }, (_, i) => framedPut(`bench/failover/${String(i).padStart(6, '0')}`, VALUE));
+  const trials: FailoverTrial[] = [];
+  let rejoinMs = 0;
   let rejoinError: string | undefined;
-  try {
-    await cluster.restart(leader);
-    rejoinMs = performance.now() - restartStart;
-  } catch (err) {
-    rejoinError = (err as Error).message.split('\n')[0];
+  for (let t = 0; t < plan.failover.trials; t++) {
+    const trial = await meter.measure(() => failoverTrial(cluster, plan, bodies));
+    trials.push(trial);
+    const restartStart = performance.now();
+    try {
+      await cluster.restart(trial.killedMember);
+      rejoinMs = Math.max(rejoinMs, performance.now() - restartStart);
+    } catch (err) {
+      rejoinError = `member ${trial.killedMember}: ${(err as Error).message.split('\n')[0]}`;
+      break; // a cluster short of a member would skew the next trial
+    }
+    await sleep(BETWEEN_TRIALS_MS);
   }
+  const sum = (k: 'errors' | 'puts' | 'issued'): number => trials.reduce((a, x) => a + x[k], 0);
   return {
-    value: { gapMs, recoveryMs: recoveredAt - killAt, errors, puts: successes.length, rejoinMs, rejoinError, killedMember: leader },
-    ops: issued,
+    value: {
+      gapMs: median(trials.map((x) => x.gapMs)),
+      gapsMs: trials.map((x) => x.gapMs),
+      recoveryMs: median(trials.map((x) => x.recoveryMs)),
+      errors: sum('errors'),
+      puts: sum('puts'),
+      rejoinMs: rejoinError ? NaN : rejoinMs,
+      rejoinError,
+    },
+    ops: sum('issued'),
   };
 }

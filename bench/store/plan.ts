@@ -32,6 +32,8 @@ export interface BenchPlan {
     readonly capMs: number;
   };
   readonly failover: {
+    /** Kills of the leader; the gap reported is the median. */
+    readonly trials: number;
     readonly clients: number;
     /** Steady load before the kill, ms. */
     readonly beforeKillMs: number;
@@ -65,6 +67,7 @@ const FULL: BenchPlan = {
   ranges: { conns: 100, clients: 100, total: 30_000, capMs: 20_000 },
   watch: { watchers: 100, streams: 10, puts: 500, putIntervalMs: 10, drainMs: 5_000, capMs: 30_000 },
   failover: {
+    trials: 3,
     clients: 10,
     beforeKillMs: 3_000,
     afterRecoveryMs: 2_000,
@@ -87,6 +90,7 @@ const QUICK: BenchPlan = {
   ranges: { conns: 100, clients: 100, total: 8_000, capMs: 8_000 },
   watch: { watchers: 100, streams: 10, puts: 150, putIntervalMs: 10, drainMs: 3_000, capMs: 15_000 },
   failover: {
+    trials: 1,
     clients: 10,
     beforeKillMs: 2_000,
     afterRecoveryMs: 1_000,

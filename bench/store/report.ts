@@ -19,6 +19,8 @@ export interface Outcome<T> {
 export interface SystemResults {
   readonly system: string;
   startError?: string;
+  /** Share of the CPUs other processes used just before this system's run (0..1). */
+  otherLoadBefore?: number;
   memory?: Outcome<MemoryFigures>;
   puts: (Outcome<LoadFigures> | undefined)[];
   rangeLinearizable?: Outcome<LoadFigures>;
@@ -103,14 +105,22 @@ function rowDefs(plan: BenchPlan): RowDef[] {
       cell: (r) => cellOf(r, r.watch, (f) => ({ value: f.eventsReceived, text: `${fmtInt(f.eventsReceived)} / ${fmtInt(f.eventsExpected)}` })),
     },
     {
-      metric: `failover gap (kill -9 leader, ${plan.failover.clients} cl)`,
-      cell: (r) => cellOf(r, r.failover, (f) => ({ value: f.gapMs, text: `${fmtInt(f.gapMs)} ms${f.errors ? ` (${fmtInt(f.errors)} err)` : ''}` })),
+      metric: `failover gap (kill -9 leader, ${plan.failover.clients} cl${plan.failover.trials > 1 ? `, median of ${plan.failover.trials}` : ''})`,
+      cell: (r) =>
+        cellOf(r, r.failover, (f) => ({
+          value: f.gapMs,
+          text: f.gapsMs.length > 1 ? `${fmtInt(f.gapMs)} ms (${f.gapsMs.map(fmtInt).join(', ')})` : `${fmtInt(f.gapMs)} ms`,
+        })),
       target: AT_MOST_ETCD,
     },
     { metric: 'failover: kill → first new put ok', cell: (r) => cellOf(r, r.failover, (f) => ({ value: f.recoveryMs, text: `${fmtInt(f.recoveryMs)} ms` })) },
     {
       metric: 'failover: restarted member rejoins',
       cell: (r) => cellOf(r, r.failover, (f) => (f.rejoinError ? { text: shortError(f.rejoinError) } : { value: f.rejoinMs, text: `${fmtInt(f.rejoinMs)} ms` })),
+    },
+    {
+      metric: 'failover: failed puts (all trials)',
+      cell: (r) => cellOf(r, r.failover, (f) => ({ value: f.errors, text: fmtInt(f.errors) })),
     },
   );
   const m = plan.memoryKeys;
@@ -161,20 +171,38 @@ function phaseList(plan: BenchPlan): { name: string; get: (r: SystemResults) => 
   ];
 }
 
-function cpuCell(o: Outcome<unknown> | undefined, which: 'clientMs' | 'serverMs'): string {
-  if (!o?.cpu) return '—';
-  const ms = o.cpu[which];
-  const ops = o.run?.ops ?? 0;
-  return ops > 0 ? `${fmtInt(ms)} ms (${((ms * 1000) / ops).toFixed(0)} µs/op)` : `${fmtInt(ms)} ms`;
+function perOp(ms: number, ops: number): string {
+  return ops > 0 ? ` (${((ms * 1000) / ops).toFixed(0)} µs/op)` : '';
 }
 
-/** CPU per phase: the load generator's own (process.cpuUsage) and the three members' (/proc). */
+function clientCell(o: Outcome<unknown> | undefined): string {
+  if (!o?.cpu) return '—';
+  return `${fmtInt(o.cpu.clientMs)} ms${perOp(o.cpu.clientMs, o.run?.ops ?? 0)}, loop ${(o.cpu.clientElu * 100).toFixed(0)}%`;
+}
+
+function serverCell(o: Outcome<unknown> | undefined): string {
+  if (!o?.cpu) return '—';
+  return `${fmtInt(o.cpu.serverMs)} ms${perOp(o.cpu.serverMs, o.run?.ops ?? 0)}`;
+}
+
+function otherCell(o: Outcome<unknown> | undefined): string {
+  if (!o?.cpu || o.cpu.wallMs <= 0) return '—';
+  return `${((o.cpu.otherMs / o.cpu.wallMs) * 100).toFixed(0)}%`;
+}
+
+/**
+ * CPU per phase over its measured load: the load generator's own (process.cpuUsage, with its
+ * event-loop utilization), the three members' (/proc/<pid>/stat), and the share of one CPU
+ * that other processes on the machine took meanwhile.
+ */
 export function cpuTable(plan: BenchPlan, bosun: SystemResults, etcd: SystemResults): Table {
-  const table: Table = [['phase', `client CPU vs ${bosun.system}`, `client CPU vs ${etcd.system}`, `${bosun.system} servers CPU`, `${etcd.system} servers CPU`]];
+  const b = bosun.system;
+  const e = etcd.system;
+  const table: Table = [['phase', `client CPU (${b})`, `client CPU (${e})`, `${b} members CPU`, `${e} members CPU`, `other procs, % of a CPU (${b} / ${e})`]];
   for (const p of phaseList(plan)) {
-    const b = p.get(bosun);
-    const e = p.get(etcd);
-    table.push([p.name, cpuCell(b, 'clientMs'), cpuCell(e, 'clientMs'), cpuCell(b, 'serverMs'), cpuCell(e, 'serverMs')]);
+    const ob = p.get(bosun);
+    const oe = p.get(etcd);
+    table.push([p.name, clientCell(ob), clientCell(oe), serverCell(ob), serverCell(oe), `${otherCell(ob)} / ${otherCell(oe)}`]);
   }
   return table;
 }

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BenchCluster, startBosun, startEtcd, SystemName } from './clusters';
-import { startCpuMeter } from './measure';
+import { BenchCluster, REJOIN_TIMEOUT_MS, startBosun, startEtcd, SystemName } from './clusters';
+import { CpuMeter, startCpuMeter, waitForQuietMachine } from './measure';
 import { failoverPhase, memoryPhase, PhaseRun, putPhase, rangePhase, watchPhase } from './phases';
 import { benchPlan, BenchPlan } from './plan';
 import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
@@ -22,6 +22,10 @@ import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResu
 
 /** Members per cluster. */
 const MEMBERS = 3;
+/** Before each system, wait for other processes to use less than this share of the CPUs... */
+const QUIET_BUSY_FRACTION = 0.15;
+/** ...but no longer than this, ms. */
+const QUIET_WAIT_MS = 20_000;
 /** Extra time a phase gets beyond its own caps before the runner gives up on it. */
 const PHASE_SLACK_MS = 60_000;
 
@@ -56,20 +60,33 @@ const log = (msg: string): void => console.log(`[bench:store ${new Date().toISOS
 /** The cluster being measured, so a signal can stop it. */
 let current: BenchCluster | undefined;
 
-/** Runs one phase with the CPU meter on, bounded by `limitMs`; errors become the outcome. */
-async function phase<T>(cluster: BenchCluster, name: string, limitMs: number, fn: () => Promise<PhaseRun<T>>, describe: (v: T) => string): Promise<Outcome<T>> {
-  const stop = startCpuMeter(() => cluster.pids());
+/**
+ * Runs one phase, bounded by `limitMs`; errors become the outcome. CPU is what the phase
+ * measured with its meter (the load itself), or the whole phase if it measured nothing.
+ */
+async function phase<T>(
+  cluster: BenchCluster,
+  name: string,
+  limitMs: number,
+  fn: (meter: CpuMeter) => Promise<PhaseRun<T>>,
+  describe: (v: T) => string,
+): Promise<Outcome<T>> {
+  const whole = startCpuMeter(() => cluster.pids());
+  const meter = new CpuMeter(() => cluster.pids());
   let timer: NodeJS.Timeout | undefined;
   try {
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`phase did not finish within ${Math.round(limitMs / 1000)} s`)), limitMs);
     });
-    const run = await Promise.race([fn(), limit]);
-    const cpu = stop();
-    log(`${cluster.system}: ${name}: ${describe(run.value)}; client CPU ${cpu.clientMs.toFixed(0)} ms, servers CPU ${cpu.serverMs.toFixed(0)} ms, wall ${(cpu.wallMs / 1000).toFixed(1)} s`);
+    const run = await Promise.race([fn(meter), limit]);
+    const cpu = meter.spent() ?? whole();
+    log(
+      `${cluster.system}: ${name}: ${describe(run.value)}; CPU ms client ${cpu.clientMs.toFixed(0)} (event loop ${(cpu.clientElu * 100).toFixed(0)}% busy), ` +
+        `servers ${cpu.serverMs.toFixed(0)}, other processes ${cpu.otherMs.toFixed(0)}, over ${(cpu.wallMs / 1000).toFixed(1)} s`,
+    );
     return { run, cpu };
   } catch (err) {
-    const cpu = stop();
+    const cpu = meter.spent() ?? whole();
     const error = (err as Error).message;
     log(`${cluster.system}: ${name}: ERROR ${error}`);
     return { error, cpu };
@@ -86,6 +103,9 @@ const loadLine = (v: { throughput: number; p50Ms: number; p99Ms: number; errors:
 async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stamp: string): Promise<SystemResults> {
   const results: SystemResults = { system: name === 'bosun' ? 'Bosun' : 'etcd 3.4', puts: [] };
   let cluster: BenchCluster;
+  const busy = await waitForQuietMachine(QUIET_BUSY_FRACTION, QUIET_WAIT_MS);
+  results.otherLoadBefore = busy;
+  if (busy >= QUIET_BUSY_FRACTION) log(`warning: other processes keep ${(busy * 100).toFixed(0)}% of the CPUs busy; figures will be skewed`);
   log(`${results.system}: starting a ${MEMBERS}-member cluster on 127.0.0.1`);
   try {
     if (name === 'bosun') {
@@ -115,27 +135,27 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
   try {
     const m = plan.memoryKeys;
     results.memory = note(
-      await phase(cluster, `load ${m.total} keys`, m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, () => memoryPhase(cluster, plan), (v) =>
+      await phase(cluster, `load ${m.total} keys`, m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, (meter) => memoryPhase(cluster, plan, meter), (v) =>
         `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB`,
       ),
     );
     for (const s of plan.puts) {
-      results.puts.push(note(await phase(cluster, `put (${s.conns}, ${s.clients})`, s.capMs + PHASE_SLACK_MS, () => putPhase(cluster, s, plan.warmupCalls), loadLine)));
+      results.puts.push(note(await phase(cluster, `put (${s.conns}, ${s.clients})`, s.capMs + PHASE_SLACK_MS, (meter) => putPhase(cluster, s, plan.warmupCalls, meter), loadLine)));
     }
     const r = plan.ranges;
     const keys = results.memory.run?.value.keysLoaded ?? 0;
-    results.rangeLinearizable = note(await phase(cluster, 'range linearizable', r.capMs + PHASE_SLACK_MS, () => rangePhase(cluster, r, false, keys), loadLine));
-    results.rangeSerializable = note(await phase(cluster, 'range serializable', r.capMs + PHASE_SLACK_MS, () => rangePhase(cluster, r, true, keys), loadLine));
+    results.rangeLinearizable = note(await phase(cluster, 'range linearizable', r.capMs + PHASE_SLACK_MS, (meter) => rangePhase(cluster, r, false, keys, meter), loadLine));
+    results.rangeSerializable = note(await phase(cluster, 'range serializable', r.capMs + PHASE_SLACK_MS, (meter) => rangePhase(cluster, r, true, keys, meter), loadLine));
     results.watch = note(
-      await phase(cluster, 'watch', plan.watch.capMs + PHASE_SLACK_MS, () => watchPhase(cluster, plan), (v) =>
+      await phase(cluster, 'watch', plan.watch.capMs + PHASE_SLACK_MS, (meter) => watchPhase(cluster, plan, meter), (v) =>
         `p50 ${f1(v.p50Ms)} ms p99 ${f1(v.p99Ms)} ms, ${v.eventsReceived}/${v.eventsExpected} events, put p50 ${f1(v.putP50Ms)} ms`,
       ),
     );
     const fo = plan.failover;
     results.failover = note(
-      await phase(cluster, 'failover', fo.beforeKillMs + fo.capAfterKillMs + PHASE_SLACK_MS, () => failoverPhase(cluster, plan), (v) =>
-        `killed member ${v.killedMember}; gap ${Math.round(v.gapMs)} ms, first new put ok ${Math.round(v.recoveryMs)} ms after the kill, ${v.errors} errors; ` +
-        (v.rejoinError ? `rejoin failed: ${v.rejoinError}` : `rejoined in ${Math.round(v.rejoinMs)} ms`),
+      await phase(cluster, 'failover', fo.trials * (fo.beforeKillMs + fo.capAfterKillMs + REJOIN_TIMEOUT_MS) + PHASE_SLACK_MS, (meter) => failoverPhase(cluster, plan, meter), (v) =>
+        `gaps ${v.gapsMs.map((g) => Math.round(g)).join(', ')} ms (median ${Math.round(v.gapMs)}), first new put ok ${Math.round(v.recoveryMs)} ms after the kill (median), ${v.errors} errors; ` +
+        (v.rejoinError ? `rejoin failed: ${v.rejoinError}` : `rejoined within ${Math.round(v.rejoinMs)} ms`),
       ),
     );
   } finally {

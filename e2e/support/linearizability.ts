@@ -27,7 +27,20 @@
  */
 import { History, HistoryEntry, describeEntry } from './history';
 import { LinearizedSets, Memo } from './linearization-memo';
-import { ABSENT, KeyOp, Kind, REJECT, ValueTable, hasOpenTwin, optionalTwins, reduceKeyOps, step, toKeyOp, written } from './register-model';
+import {
+  ABSENT,
+  KeyOp,
+  Kind,
+  REJECT,
+  ValueTable,
+  hasOpenTwin,
+  isPureObserver,
+  optionalTwins,
+  reduceKeyOps,
+  step,
+  toKeyOp,
+  written,
+} from './register-model';
 
 /** Default wall-clock budget for one whole check, in milliseconds. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
@@ -212,13 +225,20 @@ function checkKey(key: string, entries: HistoryEntry[], initial: string | null, 
   let best: DeadEnd | undefined;
   let steps = 0;
 
-  // The candidates in a configuration are the open calls before the first return. Pass 1
-  // walks the main list and tries mandatory ops; on reaching the first return, pass 2 walks
-  // the side list up to that return and tries optional ops. So configurations that leave an
-  // optional op out are visited first and dominate those that include it.
+  // The candidates in a configuration are the open calls before the first return, tried in
+  // three passes. Pass 0 looks for a pure observer consistent with the register: linearizing
+  // it now is as good as later (it was callable, changes nothing, and every op that had to
+  // precede it already did), so it is taken without alternatives ("forced"). Pass 1 tries the
+  // other mandatory ops on the main list. Pass 2 walks the side list up to the first return
+  // and tries optional ops, so configurations that leave an optional op out are visited first
+  // and dominate those that include it.
+  const observer = new Uint8Array(n);
+  for (let i = 0; i < n; i++) observer[i] = isPureObserver(ops[i]) ? 1 : 0;
+  const forced = new Uint8Array(n);
+  memo.add(sets.hash, sets.low, -1, state);
   let node = next[HEAD];
   let boundary = TAIL; // in pass 2: the first return on the main list
-  let mainPass = true;
+  let pass = 0;
   for (;;) {
     if (++steps % STEPS_PER_CLOCK_CHECK === 0) {
       if (performance.now() > deadline) {
@@ -228,54 +248,74 @@ function checkKey(key: string, entries: HistoryEntry[], initial: string | null, 
         return { ok: 'unknown', reason: `memo limit reached on key ${JSON.stringify(key)} (${n} ops, ${steps} steps)` };
       }
     }
-    if (mainPass) {
+    if (pass !== 2) {
       if (node === TAIL) return { ok: true }; // no return left: every mandatory op is linearized
       if (nodeIsCall[node] === 0) {
-        boundary = node;
-        node = next[SIDE_HEAD];
-        mainPass = false;
+        if (pass === 0) {
+          pass = 1;
+          node = next[HEAD];
+        } else {
+          pass = 2;
+          boundary = node;
+          node = next[SIDE_HEAD];
+        }
+        continue;
+      }
+      if (observer[nodeOp[node]] !== (pass === 0 ? 1 : 0)) {
+        node = next[node];
         continue;
       }
     } else if (node === SIDE_TAIL || node > boundary) {
       // Every candidate failed: the op returning at `boundary` cannot be linearized in time.
+      // Undo the last choice; a forced choice had no alternatives, so undo past it too.
       best = deadEnd(best, boundary, depth, state, stackOp, stackState, next, nodeOp, ops);
-      if (depth === 0) return violation(key, ops, values, best, origin);
-      depth--;
-      const j = stackOp[depth];
-      linearized[j] = 0;
-      state = stackState[depth];
-      sets.flip(j);
-      if (retNode[j] >= 0) relink(next, prev, retNode[j]);
-      relink(next, prev, callNode[j]);
+      let j: number;
+      do {
+        if (depth === 0) return violation(key, ops, values, best, origin);
+        depth--;
+        j = stackOp[depth];
+        linearized[j] = 0;
+        state = stackState[depth];
+        sets.flip(j);
+        if (retNode[j] >= 0) relink(next, prev, retNode[j]);
+        relink(next, prev, callNode[j]);
+      } while (forced[depth] === 1);
       node = next[callNode[j]];
-      mainPass = ops[j].mandatory;
-      if (!mainPass) boundary = firstReturn(next, nodeIsCall);
+      pass = ops[j].mandatory ? 1 : 2;
+      if (pass === 2) boundary = firstReturn(next, nodeIsCall);
+      continue;
+    } else if (hasOpenTwin(twin, linearized, nodeOp[node])) {
+      node = next[node];
       continue;
     }
 
     const i = nodeOp[node];
-    if (!mainPass && hasOpenTwin(twin, linearized, i)) {
-      node = next[node];
-      continue;
-    }
     const after = step(ops[i], state);
     if (after !== REJECT) {
       sets.flip(i);
-      const high = mainPass ? Math.max(highAt[depth], sets.slot[i]) : highAt[depth];
+      const high = ops[i].mandatory ? Math.max(highAt[depth], sets.slot[i]) : highAt[depth];
       if (memo.add(sets.hash, sets.low, high >> 5, after)) {
         highAt[depth + 1] = high;
         stackOp[depth] = i;
-        linearized[i] = 1;
         stackState[depth] = state;
+        forced[depth] = pass === 0 ? 1 : 0;
+        linearized[i] = 1;
         depth++;
         state = after;
         unlink(next, prev, node);
         if (retNode[i] >= 0) unlink(next, prev, retNode[i]);
         node = next[HEAD];
-        mainPass = true;
+        pass = 0;
         continue;
       }
       sets.flip(i);
+      if (pass === 0) {
+        // The forced successor was explored already and failed, so this configuration fails.
+        pass = 2;
+        boundary = firstReturn(next, nodeIsCall);
+        node = SIDE_TAIL;
+        continue;
+      }
     }
     node = next[node];
   }

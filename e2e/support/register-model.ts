@@ -114,6 +114,16 @@ export function toKeyOp(e: HistoryEntry, values: ValueTable): KeyOp {
   }
 }
 
+/**
+ * Whether `op` is a pure observer: determinate, and never changes the register whenever its
+ * result is consistent (a get, a failed swap, a delete that found nothing). Such an op can be
+ * linearized as soon as it is callable and consistent, without trying alternatives.
+ */
+export function isPureObserver(op: KeyOp): boolean {
+  if (!op.mandatory) return false;
+  return op.kind === Kind.Get || ((op.kind === Kind.Cas || op.kind === Kind.Delete) && op.out === 0);
+}
+
 /** The value an operation writes when it takes effect, or REJECT for reads. */
 export function written(op: KeyOp): number {
   switch (op.kind) {

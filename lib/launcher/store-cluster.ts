@@ -36,6 +36,10 @@ export class LocalStoreMember {
     return `127.0.0.1:${this.clientPort}`;
   }
 
+  get peerUrl(): string {
+    return `http://127.0.0.1:${this.peerPort}`;
+  }
+
   get pid(): number | undefined {
     return this.process?.pid;
   }
@@ -143,31 +147,51 @@ function maintenanceCall<Res>(
  * multi-process tests kill and restart.
  */
 export class LocalStoreCluster {
-  private constructor(readonly members: LocalStoreMember[]) {}
-
   static async create(opts: LocalStoreClusterOptions): Promise<LocalStoreCluster> {
     const ports: [number, number][] = opts.ports ?? [];
     while (ports.length < opts.members) ports.push([await freePort(), await freePort()]);
     const names = Array.from({ length: opts.members }, (_, i) => `store-${i + 1}`);
     const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i][1]}`).join(',');
-    const members = names.map((name, i) => {
-      const [clientPort, peerPort] = ports[i];
-      const dataDir = path.join(opts.dir, name);
-      const args = [
-        '--name', name,
-        '--data-dir', dataDir,
-        '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-        '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
-        '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-        '--initial-cluster', initialCluster,
-        '--initial-cluster-token', opts.token ?? 'bosun-local',
-        '--log-level', opts.logLevel ?? 'info',
-        ...(opts.extraArgs ?? []),
-      ];
-      return new LocalStoreMember(name, clientPort, peerPort, dataDir, path.join(opts.dir, 'logs', `${name}.log`), args, process.env);
-    });
-    return new LocalStoreCluster(members);
+    const cluster = new LocalStoreCluster([], opts);
+    for (const [i, name] of names.entries()) cluster.members.push(cluster.memberProcess(name, ports[i], initialCluster, 'new'));
+    return cluster;
+  }
+
+  private constructor(
+    readonly members: LocalStoreMember[],
+    private readonly opts: LocalStoreClusterOptions,
+  ) {}
+
+  /** A member process definition (not started) with the cluster's shared flags. */
+  private memberProcess(name: string, [clientPort, peerPort]: [number, number], initialCluster: string, state: 'new' | 'existing'): LocalStoreMember {
+    const dataDir = path.join(this.opts.dir, name);
+    const args = [
+      '--name', name,
+      '--data-dir', dataDir,
+      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster', initialCluster,
+      '--initial-cluster-state', state,
+      '--initial-cluster-token', this.opts.token ?? 'bosun-local',
+      '--log-level', this.opts.logLevel ?? 'info',
+      ...(this.opts.extraArgs ?? []),
+    ];
+    return new LocalStoreMember(name, clientPort, peerPort, dataDir, path.join(this.opts.dir, 'logs', `${name}.log`), args, process.env);
+  }
+
+  /**
+   * Defines (does not start) a new member that joins the running cluster with
+   * --initial-cluster-state existing. Add it to the membership first (etcdctl member add or
+   * the Cluster API) with the returned peer URL.
+   */
+  async joiningMember(name: string): Promise<LocalStoreMember> {
+    const ports: [number, number] = [await freePort(), await freePort()];
+    const initialCluster = [...this.members, { name, peerPort: ports[1] }].map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    const m = this.memberProcess(name, ports, initialCluster, 'existing');
+    this.members.push(m);
+    return m;
   }
 
   get endpoints(): string[] {

@@ -103,9 +103,10 @@ export function leaseService(member: StoreMember, authority: LeaseAuthority, hea
   };
 }
 
-/** The member-to-member service a follower forwards leader-only lease calls to. */
-export function storeInternalService(authority: LeaseAuthority, log: Logger): StoreInternalServer {
+/** The member-to-member service: leader-only lease calls, and the membership for joiners. */
+export function storeInternalService(member: StoreMember, authority: LeaseAuthority, log: Logger): StoreInternalServer {
   return {
+    members: unary(log, 'Members', () => ({ clusterId: member.clusterId, members: member.membership.list() })),
     leaseRenew: unary(log, 'LeaseRenew', (req: LeaseKeepAliveRequest) => authority.renew(req)),
     leaseTimeToLive: unary(log, 'LeaseTimeToLive', (req: LeaseTimeToLiveRequest) => authority.timeToLive(req)),
   };

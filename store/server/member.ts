@@ -28,6 +28,7 @@ import {
   REQUEST_TIMEOUT_MS,
   SNAPSHOT_CATCHUP_ENTRIES,
 } from './member-config';
+import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
 import { PeerTransport } from './peer-transport';
 import { ReadIndexBatcher } from './read-index';
@@ -90,10 +91,12 @@ export class StoreMember {
   private leader = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private snapshotting = false;
+  private removed = false;
   /** Called when this member has been removed from the cluster. */
   onRemoved: () => void = () => undefined;
 
   private constructor(
+    id: number,
     readonly config: MemberConfig,
     private readonly durable: DurableLog,
     private readonly storage: MemoryStorage,
@@ -101,7 +104,7 @@ export class StoreMember {
     membership: Membership,
     logger: Logger,
   ) {
-    this.id = memberIdFor(config.initialAdvertisePeerUrls, config.initialClusterToken);
+    this.id = id;
     this.clusterId = clusterIdFor(config.initialClusterToken);
     this.log = logger.child({ member: this.id.toString(16), name: config.name });
     this.sm = sm;
@@ -138,6 +141,8 @@ export class StoreMember {
           this.scheduleReady();
         },
         onUnreachable: (peer) => this.raft.reportUnreachable(peer),
+        isRemoved: (peer) => this.membership.isRemoved(peer),
+        onSelfRemoved: () => this.removedFromCluster(),
         onSnapshotStatus: (peer, ok) => {
           this.raft.reportSnapshot(peer, ok);
           this.scheduleReady();
@@ -169,6 +174,7 @@ export class StoreMember {
     const durable = await DurableLog.open(path.join(config.dataDir, 'raft'), { logger });
     try {
       let state = await durable.load();
+      const id = await resolveMemberId(config, durable, state, logger);
       const fresh = !state.snapshot && state.entries.length === 0 && state.hardState.term === 0;
       if (fresh && config.initialClusterState === 'new') {
         const membership = Membership.initial(config.initialCluster, config.initialClusterToken);
@@ -192,7 +198,7 @@ export class StoreMember {
         membership = Membership.initial(config.initialCluster, config.initialClusterToken);
         sm = StateMachine.empty(config);
       }
-      const member = new StoreMember(config, durable, storage, sm, membership, logger);
+      const member = new StoreMember(id, config, durable, storage, sm, membership, logger);
       member.run();
       return member;
     } catch (err) {
@@ -429,10 +435,15 @@ export class StoreMember {
     this.syncPeers();
     this.log.info({ index: e.index, type: ConfChangeType[cc.type], node: cc.nodeId.toString(16), ok }, 'membership change applied');
     if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? {} : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
-    if (ok && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) {
-      this.log.warn('this member was removed from the cluster; stopping');
-      setImmediate(() => this.onRemoved());
-    }
+    if (ok && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) this.removedFromCluster();
+  }
+
+  /** This member is no longer part of the cluster: tell the process (it stops, like etcd). */
+  private removedFromCluster(): void {
+    if (this.stopped || this.removed) return;
+    this.removed = true;
+    this.log.warn('this member was removed from the cluster; stopping');
+    setImmediate(() => this.onRemoved());
   }
 
   /** Makes the transport dial exactly the current members. */

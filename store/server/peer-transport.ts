@@ -24,9 +24,16 @@ export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.dns_min_time_between_resolutions_ms': 1_000,
 };
 
+/** The status detail a member answers a removed member's stream with. */
+const REMOVED_DETAIL = 'bosun: the sending member was removed from the cluster';
+
 /** What the transport reports back to the member loop. */
 export interface TransportHandlers {
   onMessage(m: Message): void;
+  /** True for ids removed from the cluster: their streams are refused. */
+  isRemoved(peerId: number): boolean;
+  /** A peer refused our stream because this member was removed from the cluster. */
+  onSelfRemoved(): void;
   onUnreachable(peerId: number): void;
   onSnapshotStatus(peerId: number, ok: boolean): void;
 }
@@ -71,6 +78,10 @@ class PeerStream {
     if (Date.now() < this.retryAt) return undefined;
     const call = this.client.stream((err: grpc.ServiceError | null, _res: StreamSummary) => {
       if (this.call === call) this.call = undefined;
+      if (err && err.code === grpc.status.FAILED_PRECONDITION && err.details === REMOVED_DETAIL) {
+        this.handlers.onSelfRemoved();
+        return;
+      }
       if (err && err.code !== grpc.status.CANCELLED) {
         this.retryAt = Date.now() + RECONNECT_BACKOFF_MS;
         this.log.debug({ peer: this.id, err: err.message }, 'peer stream closed');
@@ -148,6 +159,11 @@ export class PeerTransport {
             failed = true;
             this.log.warn({ theirs: batch.clusterId, ours: this.clusterId }, 'peer stream from another cluster refused');
             callback({ code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: ${batch.clusterId} is not ${this.clusterId}` });
+            return;
+          }
+          if (batch.messages.length > 0 && this.handlers.isRemoved(batch.messages[0].from)) {
+            failed = true;
+            callback({ code: grpc.status.FAILED_PRECONDITION, details: REMOVED_DETAIL });
             return;
           }
           for (const wireMsg of batch.messages) {

@@ -76,7 +76,7 @@ export class StoreServer {
       'grpc.max_send_message_length': MAX_PEER_MESSAGE_BYTES,
     });
     peer.addService(RaftPeerService, member.transportService());
-    peer.addService(StoreInternalService, storeInternalService(authority, log));
+    peer.addService(StoreInternalService, storeInternalService(member, authority, log));
 
     const client = new ServiceHost(['etcd/rpc.proto', 'bosun/store.proto'], {
       'grpc.max_receive_message_length': MAX_CLIENT_GRPC_RECV_BYTES,

@@ -256,6 +256,16 @@ export class SimCluster {
   }
 
   /**
+   * True if the in-flight message at `pos` would be lost anyway (its link is cut or its
+   * destination is not running), so delivering it is not worth a simulation step.
+   */
+  isDoomed(pos: number): boolean {
+    const f = this.network.peek(pos);
+    const dst = this.members.get(f.msg.to);
+    return this.network.isCut(f.sender, f.msg.to) || !dst || dst.state !== 'running';
+  }
+
+  /**
    * Takes the in-flight message at position `pos` off the wire and delivers it, unless it is
    * dropped (`drop`), its link is cut, or its destination is not running. With `duplicateAt`
    * a copy stays on the wire at that position, to be delivered again later.

@@ -132,7 +132,7 @@ export function drawProfile(prng: Prng, nodes: number): FaultProfile {
     dropRate: prng.pick([0, 0, 0.03, 0.1, 0.25]),
     dupRate: prng.pick([0, 0.02, 0.1]),
     reorderRate: prng.pick([0, 0.3, 1]),
-    faultWeight: prng.pick([0, 0.5, 1, 2]),
+    faultWeight: prng.pick([0, 0.3, 0.6, 1]),
     reportUnreachableRate: prng.pick([0, 0.3]),
     readWeight: prng.pick([0, 1, 3]),
     transferWeight: prng.pick([0, 0.3, 1]),
@@ -166,6 +166,12 @@ class Simulation {
   private commands = 0;
   private membershipAt: number;
   private membershipDone = false;
+  /** Global ticks so far (the virtual clock that fault durations are measured in). */
+  private ticks = 0;
+  /** Tick at which the current network faults heal, if any are in place. */
+  private healAtTick: number | undefined;
+  /** Tick at which each crashed member comes back. */
+  private readonly restartAtTick = new Map<number, number>();
 
   constructor(
     private readonly opts: RunOptions,
@@ -227,6 +233,19 @@ class Simulation {
     const fw = p.faultWeight;
     const leader = c.leader();
 
+    // Faults last a while (measured in ticks, so a majority has time to elect a leader and
+    // a deposed one time to accept doomed writes), then are repaired.
+    if (this.healAtTick !== undefined && this.ticks >= this.healAtTick) return this.heal();
+    for (const id of crashed) {
+      const at = this.restartAtTick.get(id);
+      if (at === undefined) {
+        this.restartAtTick.set(id, this.ticks + this.faultTicks());
+      } else if (this.ticks >= at) {
+        this.restartAtTick.delete(id);
+        return c.restart(id);
+      }
+    }
+
     // The planned membership change: first try at membershipAt, then now and then until the
     // leader accepts it (it refuses while an earlier change is unapplied).
     if (this.membershipAt >= 0 && !this.membershipDone && (this.step === this.membershipAt || (this.step > this.membershipAt && prng.chance(0.05)))) {
@@ -235,19 +254,19 @@ class Simulation {
 
     const actions: Array<[number, Action]> = [
       [inFlight > 0 ? 4 + 2 * inFlight : 0, () => this.deliverRandom()],
-      [running.length > 0 ? 5 : 0, () => c.tickAll()],
+      [running.length > 0 ? 5 : 0, () => this.tickAll()],
       [running.length > 0 ? 2 : 0, () => c.tick(prng.pick(running))],
       [running.length > 0 ? (leader ? 4 : 1) : 0, () => this.proposeRandom()],
       [running.length > 0 ? p.readWeight : 0, () => c.readIndex(this.clientTarget())],
       [leader ? p.transferWeight : 0, () => this.transferRandom()],
       [running.length > 0 ? 0.5 : 0, () => c.campaign(prng.pick(running))],
-      [running.length > 0 ? 0.5 * fw : 0, () => c.crash(leader && prng.chance(0.6) ? leader.id : prng.pick(running))],
-      [running.length > 0 ? 0.3 * fw : 0, () => c.armCrash(prng.pick(running), prng.pick(['before-send', 'before-apply'] as const))],
-      [crashed.length > 0 ? 2 : 0, () => c.restart(prng.pick(crashed))],
-      [0.3 * fw, () => this.partitionSymmetric()],
-      [0.3 * fw, () => this.cutOneWay()],
-      [0.4 * fw, () => this.isolate()],
-      [c.network.cutCount > 0 ? 0.5 : 0, () => this.heal()],
+      [running.length > 0 ? 0.15 * fw : 0, () => c.crash(leader && prng.chance(0.6) ? leader.id : prng.pick(running))],
+      [running.length > 0 ? 0.1 * fw : 0, () => c.armCrash(prng.pick(running), prng.pick(['before-send', 'before-apply'] as const))],
+      [crashed.length > 0 ? 0.3 : 0, () => this.restartRandom(crashed)],
+      [c.network.cutCount === 0 ? 0.2 * fw : 0.02 * fw, () => this.partitionSymmetric()],
+      [c.network.cutCount === 0 ? 0.1 * fw : 0.02 * fw, () => this.cutOneWay()],
+      [c.network.cutCount === 0 ? 0.2 * fw : 0.02 * fw, () => this.isolate()],
+      [c.network.cutCount > 0 ? 0.2 : 0, () => this.heal()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.dropInFlight()],
       [inFlight > 0 ? 0.3 * fw : 0, () => this.duplicateInFlight()],
       [running.length > 0 ? 0.3 : 0, () => c.snapshotNow(prng.pick(running))],
@@ -256,14 +275,48 @@ class Simulation {
     actions[i][1]();
   }
 
+  /** How long a fault lasts, in ticks: one to five election timeouts. */
+  private faultTicks(): number {
+    const e = this.profile.raft.electionTick;
+    return this.prng.range(e, 5 * e);
+  }
+
+  private tickAll(): void {
+    this.ticks++;
+    this.cluster.tickAll();
+  }
+
+  private restartRandom(crashed: number[]): void {
+    const id = this.prng.pick(crashed);
+    this.restartAtTick.delete(id);
+    this.cluster.restart(id);
+  }
+
+  /** Schedules the heal of freshly cut links (the earliest pending heal wins). */
+  private scheduleHeal(): void {
+    if (this.healAtTick === undefined) this.healAtTick = this.ticks + this.faultTicks();
+  }
+
+  /**
+   * Delivers one in-flight message: the oldest, or (reordering) any. Messages that cannot
+   * arrive (cut link, destination down) are discarded on the way without using up the step,
+   * so an isolated member's flood of doomed messages does not stall the virtual clock.
+   */
   private deliverRandom(): void {
     const c = this.cluster;
     const p = this.profile;
-    const size = c.network.size;
-    const pos = this.prng.chance(p.reorderRate) ? this.prng.int(size) : 0;
-    const drop = this.prng.chance(p.dropRate);
-    const dup = !drop && this.prng.chance(p.dupRate) ? this.prng.int(size) : undefined;
-    c.deliver(pos, drop, dup);
+    while (c.network.size > 0) {
+      const size = c.network.size;
+      const pos = this.prng.chance(p.reorderRate) ? this.prng.int(size) : 0;
+      if (c.isDoomed(pos)) {
+        c.deliver(pos);
+        continue;
+      }
+      const drop = this.prng.chance(p.dropRate);
+      const dup = !drop && this.prng.chance(p.dupRate) ? this.prng.int(size) : undefined;
+      c.deliver(pos, drop, dup);
+      return;
+    }
   }
 
   private proposeRandom(): void {
@@ -324,6 +377,7 @@ class Simulation {
       c.network.cutLink(x, y);
       c.network.cutLink(y, x);
     }
+    this.scheduleHeal();
     c.log(`PARTITION [${a.sort()}] | [${b.sort()}]`);
   }
 
@@ -333,6 +387,7 @@ class Simulation {
     const from = this.prng.pick(ids);
     const to = this.prng.pick(ids.filter((x) => x !== from));
     c.network.cutLink(from, to);
+    this.scheduleHeal();
     c.log(`CUT ${from} -> ${to} (one way)`);
   }
 
@@ -347,10 +402,12 @@ class Simulation {
       if (mode !== 'in') c.network.cutLink(x, y);
       if (mode !== 'out') c.network.cutLink(y, x);
     }
+    this.scheduleHeal();
     c.log(`ISOLATE ${x} (${mode})`);
   }
 
   private heal(): void {
+    this.healAtTick = undefined;
     this.cluster.network.heal();
     this.cluster.log('HEAL');
   }
