@@ -88,6 +88,11 @@ export interface RunOptions {
   readonly stdinLabel?: string;
   /** Sort the normalized output lines (for commands whose line order is not defined). */
   readonly sortLines?: boolean;
+  /**
+   * Replace member-specific tokens (`<member-i>`, `<name-i>`, `<client-i>`, `<peer-i>`) by
+   * role-free ones, for output that names the leader (whose index is random).
+   */
+  readonly anonymizeMembers?: boolean;
   /** The exit status etcd itself must give; a different one fails the test as a broken assumption. */
   readonly expectExit?: number;
   /** A short name for the step in reports (default: the command). */
@@ -177,6 +182,10 @@ export class CompatSession {
     const label = opts.label ?? command;
     let stdout = this.normalizer.normalize(res.stdout);
     let stderr = this.normalizer.normalize(res.stderr);
+    if (opts.anonymizeMembers) {
+      stdout = anonymizeMembers(stdout);
+      stderr = anonymizeMembers(stderr);
+    }
     if (opts.sortLines) {
       stdout = sortLines(stdout);
       stderr = sortLines(stderr);
@@ -226,6 +235,11 @@ export class CompatSession {
   assume(label: string, actual: string, expected: string): void {
     if (actual !== expected) this.expectations.push({ label, expected, actual });
   }
+}
+
+/** Replaces member-specific tokens by role-free ones (see RunOptions.anonymizeMembers). */
+export function anonymizeMembers(text: string): string {
+  return text.replace(/<(member|name|client|peer)-\d+>/g, '<$1>');
 }
 
 /** A step's outcome as one block of text, for reports. */

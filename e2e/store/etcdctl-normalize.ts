@@ -12,14 +12,17 @@
  *  2. Which member answered a request (`member_id` / `MemberID` in a response header) becomes
  *     `<member>`: etcdctl picks the endpoint, so it is no behaviour of the cluster.
  *  3. Raft terms (`raft_term`, `RaftTerm`, `raftTerm`) become `<term>`.
- *  4. In endpoint status: `version`, `dbSize`, `dbSizeInUse`, `raftIndex`, `raftAppliedIndex`.
- *     In hashkv: `hash`. Health-check durations (`took`).
+ *  4. In endpoint status: `version`, `dbSize`, `dbSizeInUse`, `raftIndex`, `raftAppliedIndex`,
+ *     and `leader` (which member won the election is random; scenarios check that all members
+ *     agree on one). In hashkv: `hash` (scenarios check that members agree). Health-check
+ *     durations (`took`).
  *  5. A lease's remaining TTL when positive (`remaining(59s)`, `"ttl":59`): it depends on when
  *     the command ran; scenarios check its range separately.
  *  6. etcdctl's own client-side warning log lines (zap JSON with a timestamp and a random
  *     client id) become `[etcdctl warn] <msg>: <error>`.
  *  7. Tables: padding and border lines dropped (column widths follow the id lengths).
- *  8. The member order in `ETCD_INITIAL_CLUSTER="…"` (it follows the random member ids).
+ *  8. Member order, which follows the random member ids: in `ETCD_INITIAL_CLUSTER="…"` and
+ *     in JSON `members` arrays. Likewise JSON `leases` arrays (etcd lists leases from a map).
  */
 
 /** Integers this long in JSON are 64-bit ids; they are quoted before parsing so none loses precision. */
@@ -121,8 +124,8 @@ export class Normalizer {
     return JSON.stringify(this.normalizeJson(value));
   }
 
-  private normalizeJson(value: unknown, key = ''): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.normalizeJson(v, key));
+  private normalizeJson(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.normalizeJson(v));
     if (typeof value === 'string') return this.names.find((n) => n.name === value)?.token ?? value;
     if (value === null || typeof value !== 'object') return value;
     const obj = value as Record<string, unknown>;
@@ -131,14 +134,19 @@ export class Normalizer {
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'member_id' && typeof v === 'string' && v.startsWith('<member-')) out[k] = '<member>';
       else if (k === 'raft_term' || k === 'raftTerm') out[k] = '<term>';
-      else if (isStatus && ['version', 'dbSize', 'dbSizeInUse', 'raftIndex', 'raftAppliedIndex'].includes(k)) out[k] = `<${k}>`;
+      else if (isStatus && ['version', 'dbSize', 'dbSizeInUse', 'raftIndex', 'raftAppliedIndex', 'leader'].includes(k)) out[k] = `<${k}>`;
       else if (k === 'hash' && typeof v === 'number') out[k] = '<hash>';
       else if (k === 'took') out[k] = '<duration>';
       else if (k === 'ttl' && typeof v === 'number' && v > 0) out[k] = '<ttl>';
-      else out[k] = this.normalizeJson(v, k);
+      else if ((k === 'members' || k === 'leases') && Array.isArray(v)) out[k] = sortByJson(v.map((x) => this.normalizeJson(x)));
+      else out[k] = this.normalizeJson(v);
     }
     return out;
   }
+}
+
+function sortByJson(items: unknown[]): unknown[] {
+  return items.map((x) => ({ x, key: JSON.stringify(x) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.x);
 }
 
 /** etcdctl's client-side zap warning (`{"level":"warn","ts":…}`) reduced to its message and error, or undefined. */

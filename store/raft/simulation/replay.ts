@@ -1,7 +1,7 @@
 /**
  * Replays one simulation run with its full trace:
  *
- *   node dist/store/raft/simulation/replay.js --seed 12345 --nodes 3 [--steps 300] [--quiet]
+ *   node dist/store/raft/simulation/replay.js --seed 12345 --nodes 3 [--steps 400] [--quiet]
  *
  * Every event is printed as it happens (unless --quiet), then the outcome. Exit code 0 when
  * the run passes, 1 when it fails, 2 on bad arguments. {@link replaySeed} does the same

@@ -84,15 +84,17 @@ export class SimulationFailure extends Error {
   constructor(
     readonly seed: number,
     readonly nodes: number,
+    /** Random steps the run was configured with (part of what identifies it). */
+    readonly steps: number,
     readonly step: number,
     readonly cause: unknown,
     readonly traceTail: string,
   ) {
     super(
       [
-        `raft simulation failed: seed=${seed} nodes=${nodes} at step ${step}: ${describeCause(cause)}`,
-        `replay:     ${replayCommand(seed, nodes)}`,
-        `full trace: ${traceCommand(seed, nodes)}`,
+        `raft simulation failed: seed=${seed} nodes=${nodes} steps=${steps} at step ${step}: ${describeCause(cause)}`,
+        `replay:     ${replayCommand(seed, nodes, steps)}`,
+        `full trace: ${traceCommand(seed, nodes, steps)}`,
         `last ${DEFAULT_TRACE_TAIL} trace events:`,
         traceTail,
       ].join('\n'),
@@ -105,14 +107,17 @@ export class LivenessFailure extends Error {
   readonly name = 'LivenessFailure';
 }
 
-/** The mocha command that replays exactly one run. */
-export function replayCommand(seed: number, nodes: number): string {
-  return `SIM_SEED=${seed} SIM_RUNS=1 SIM_NODES=${nodes} npx mocha ${SIMULATION_TEST_JS}`;
+/**
+ * The mocha command that replays exactly one run (`--no-config` keeps .mocharc.json from
+ * adding every other test file in the repository).
+ */
+export function replayCommand(seed: number, nodes: number, steps: number = DEFAULT_STEPS): string {
+  return `SIM_SEED=${seed} SIM_RUNS=1 SIM_NODES=${nodes} SIM_STEPS=${steps} npx mocha --no-config --enable-source-maps ${SIMULATION_TEST_JS}`;
 }
 
 /** The command that replays one run printing its full trace. */
-export function traceCommand(seed: number, nodes: number): string {
-  return `node ${REPLAY_JS} --seed ${seed} --nodes ${nodes}`;
+export function traceCommand(seed: number, nodes: number, steps: number = DEFAULT_STEPS): string {
+  return `node --enable-source-maps ${REPLAY_JS} --seed ${seed} --nodes ${nodes} --steps ${steps}`;
 }
 
 /** Draws a run's fault profile from its prng. */
@@ -150,7 +155,7 @@ export function runSimulation(opts: RunOptions): RunSummary {
   try {
     return sim.run();
   } catch (err) {
-    throw new SimulationFailure(opts.seed, opts.nodes, sim.step, err, trace.format(DEFAULT_TRACE_TAIL));
+    throw new SimulationFailure(opts.seed, opts.nodes, opts.steps ?? DEFAULT_STEPS, sim.step, err, trace.format(DEFAULT_TRACE_TAIL));
   }
 }
 

@@ -1,26 +1,38 @@
 /**
  * Seeded randomized simulation of the raft core: thousands of runs of 3- and 5-member
- * clusters under message loss, duplication, reordering, partitions, crashes and restarts,
- * snapshots and compaction, ReadIndex, leadership transfer and membership changes, with
- * Election Safety, Log Matching, Leader Completeness and State Machine Safety checked after
- * every step, and liveness checked at the end of each run.
+ * clusters under message loss, duplication, reordering, partitions, crashes (also in the
+ * middle of a Ready) and restarts, snapshots and compaction, ReadIndex, leadership transfer
+ * and membership changes, with Election Safety, Log Matching, Leader Completeness, State
+ * Machine Safety and the member-loop contracts checked after every step, and liveness
+ * checked at the end of every run.
+ *
+ * Two kinds of suites: many short runs (DEFAULT_STEPS random steps) for breadth, and fewer
+ * long runs (LONG_STEPS) because some histories — a deposed leader's entry committed by
+ * counting replicas and then overwritten (Raft Figure 8) — need many terms to build up.
  *
  * Environment:
- *   SIM_SEED   base seed (default {@link DEFAULT_BASE_SEED}); run i uses runSeed(base, i),
- *              and run 0 uses the base seed itself, so SIM_SEED=<failing seed> SIM_RUNS=1
- *              replays a failure exactly.
- *   SIM_RUNS   runs per cluster size (default 2000 for 3 members, 1000 for 5).
- *   SIM_NODES  only run this cluster size (3 or 5).
- *   SIM_STEPS  random steps per run (default DEFAULT_STEPS).
+ *   SIM_SEED   base seed (default {@link DEFAULT_BASE_SEED}). Run i of a suite uses
+ *              runSeed(base, i); run 0 uses the base seed itself, so
+ *              SIM_SEED=<failing seed> SIM_RUNS=1 replays a failure exactly.
+ *   SIM_RUNS   runs per suite (overrides the defaults below).
+ *   SIM_NODES  only suites with this cluster size (3 or 5).
+ *   SIM_STEPS  only suites with this many steps; any other value runs one custom suite per
+ *              cluster size with that many steps.
+ *
+ * A failure prints its seed, the exact replay command and the last trace events; replay.js
+ * prints a full trace.
  */
 
 import { expect } from 'chai';
 import { ClusterStats, emptyStats } from './cluster';
 import { mixSeed } from './prng';
-import { DEFAULT_STEPS, runSimulation, SimulationFailure } from './scenario';
+import { DEFAULT_STEPS, runSimulation, RunSummary, SimulationFailure } from './scenario';
 
 /** Base seed used when SIM_SEED is not set. */
 export const DEFAULT_BASE_SEED = 20240601;
+
+/** Random steps per run in the long suites. */
+export const LONG_STEPS = 3000;
 
 /** Seed of run `i` in a suite with base seed `base`: the base itself for run 0. */
 export function runSeed(base: number, i: number): number {
@@ -30,6 +42,12 @@ export function runSeed(base: number, i: number): number {
 /** Failures printed in full per suite (the rest only by seed). */
 const MAX_DETAILED_FAILURES = 3;
 
+interface Suite {
+  nodes: number;
+  runs: number;
+  steps: number;
+}
+
 function envInt(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
@@ -38,55 +56,71 @@ function envInt(name: string): number | undefined {
   return n;
 }
 
-const baseSeed = envInt('SIM_SEED') ?? DEFAULT_BASE_SEED;
-const runsOverride = envInt('SIM_RUNS');
-const onlyNodes = envInt('SIM_NODES');
-const steps = envInt('SIM_STEPS') ?? DEFAULT_STEPS;
+function selectSuites(): Suite[] {
+  const runs = envInt('SIM_RUNS');
+  const nodes = envInt('SIM_NODES');
+  const steps = envInt('SIM_STEPS');
+  let suites: Suite[] = [
+    { nodes: 3, runs: 2000, steps: DEFAULT_STEPS },
+    { nodes: 5, runs: 1000, steps: DEFAULT_STEPS },
+    { nodes: 3, runs: 300, steps: LONG_STEPS },
+    { nodes: 5, runs: 150, steps: LONG_STEPS },
+  ];
+  if (steps !== undefined) {
+    const matching = suites.filter((s) => s.steps === steps);
+    suites = matching.length > 0 ? matching : [3, 5].map((n) => ({ nodes: n, runs: 200, steps }));
+  }
+  if (nodes !== undefined) suites = suites.filter((s) => s.nodes === nodes);
+  return suites.map((s) => ({ ...s, runs: runs ?? s.runs }));
+}
 
-const suites: Array<{ nodes: number; runs: number }> = [
-  { nodes: 3, runs: runsOverride ?? 2000 },
-  { nodes: 5, runs: runsOverride ?? 1000 },
-].filter((s) => onlyNodes === undefined || s.nodes === onlyNodes);
+const baseSeed = envInt('SIM_SEED') ?? DEFAULT_BASE_SEED;
 
 function addStats(into: ClusterStats, s: ClusterStats): void {
   for (const k of Object.keys(into) as Array<keyof ClusterStats>) into[k] += s[k];
 }
 
+function summarize(suite: Suite, results: RunSummary[], failures: number): string {
+  const t = emptyStats();
+  let commits = 0;
+  let terms = 0;
+  let liveness = 0;
+  const membership = { none: 0, remove: 0, add: 0 };
+  for (const r of results) {
+    addStats(t, r.stats);
+    commits += r.commitIndex;
+    terms += r.terms;
+    liveness += r.livenessSteps;
+    membership[r.membership]++;
+  }
+  return (
+    `      ${suite.nodes} members x ${suite.steps} steps: ${results.length}/${results.length + failures} runs passed; ` +
+    `${commits} entries committed, ${terms} leader terms, ${t.truncations} log truncations, ` +
+    `${t.delivered} msgs delivered, ${t.lost} lost, ${t.duplicated} duplicated, ${t.crashes} crashes, ` +
+    `${t.restarts} restarts, ${t.snapshotsTaken} snapshots taken, ${t.snapshotsInstalled} installed, ` +
+    `${t.readStates} read states, ${t.confChangesApplied} conf changes applied ` +
+    `(membership plans ${JSON.stringify(membership)}), avg liveness ${(liveness / Math.max(1, results.length)).toFixed(0)} steps`
+  );
+}
+
 describe('raft simulation (seeded, randomized)', function () {
   this.timeout(600_000);
 
-  for (const { nodes, runs } of suites) {
-    it(`${nodes} members, ${runs} runs from base seed ${baseSeed}: Election Safety, Log Matching, Leader Completeness, State Machine Safety after every step; liveness after healing`, () => {
+  for (const suite of selectSuites()) {
+    const { nodes, runs, steps } = suite;
+    it(`${nodes} members, ${runs} runs x ${steps} steps from base seed ${baseSeed}: Election Safety, Log Matching, Leader Completeness, State Machine Safety after every step; liveness after healing`, () => {
       const failures: SimulationFailure[] = [];
-      const totals = emptyStats();
-      let commits = 0;
-      let terms = 0;
-      let livenessSteps = 0;
-      const membership = { none: 0, remove: 0, add: 0 };
+      const results: RunSummary[] = [];
       for (let i = 0; i < runs; i++) {
-        const seed = runSeed(baseSeed, i);
         try {
-          const r = runSimulation({ seed, nodes, steps });
-          addStats(totals, r.stats);
-          commits += r.commitIndex;
-          terms += r.terms;
-          livenessSteps += r.livenessSteps;
-          membership[r.membership]++;
+          results.push(runSimulation({ seed: runSeed(baseSeed, i), nodes, steps }));
         } catch (err) {
           if (!(err instanceof SimulationFailure)) throw err;
           failures.push(err);
         }
       }
-      const summary =
-        `      ${nodes} members: ${runs - failures.length}/${runs} runs passed; ` +
-        `committed ${commits} entries, ${terms} leader terms, ${totals.leaderChanges} elections won, ${totals.truncations} log truncations, ` +
-        `${totals.delivered} msgs delivered, ${totals.lost} lost, ${totals.duplicated} duplicated, ` +
-        `${totals.crashes} crashes, ${totals.restarts} restarts, ${totals.snapshotsTaken} snapshots taken, ` +
-        `${totals.snapshotsInstalled} installed, ${totals.readStates} read states, ` +
-        `${totals.confChangesApplied} conf changes applied (runs: ${JSON.stringify(membership)}), ` +
-        `avg liveness ${(livenessSteps / Math.max(1, runs - failures.length)).toFixed(0)} steps`;
       // eslint-disable-next-line no-console
-      console.log(summary);
+      console.log(summarize(suite, results, failures.length));
       if (failures.length > 0) {
         const detail = failures.slice(0, MAX_DETAILED_FAILURES).map((f) => f.message).join('\n\n');
         const seeds = failures.map((f) => f.seed).join(', ');
