@@ -120,6 +120,19 @@ for (const backend of ['etcd 3.4', 'bosun'] as const) {
       expect(ttl.ok && (ttl.res as { TTL: number }).TTL).to.equal(-1);
     });
 
+    it('a lease id beyond 2^53 is simply an unknown lease', async () => {
+      const Raw = grpc.makeGenericClientConstructor(
+        { leaseRevoke: { ...pb.LeaseService.leaseRevoke, requestSerialize: (b: Buffer) => b } },
+        'Lease',
+      );
+      const raw = new Raw(endpoint, grpc.credentials.createInsecure()) as unknown as { leaseRevoke: LeaseClient['leaseRevoke']; close(): void };
+      // LeaseRevokeRequest{ID: 2^63 - 1}, hand-encoded: field 1, varint.
+      const req = Buffer.from([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+      const r = await call(raw.leaseRevoke.bind(raw) as never, req);
+      raw.close();
+      expectError(r, grpc.status.NOT_FOUND, 'etcdserver: requested lease not found');
+    });
+
     it('ignore_value on a missing key', async () => {
       expectError(await call(kv.put.bind(kv), { key: b('missing-key'), value: Buffer.alloc(0), lease: 0, prevKv: false, ignoreValue: true, ignoreLease: false }), grpc.status.INVALID_ARGUMENT, 'etcdserver: key not found');
     });

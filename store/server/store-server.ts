@@ -3,6 +3,7 @@ import { KVService, LeaseService, WatchService, ClusterService, MaintenanceServi
 import { StoreDebugServer, StoreDebugService, StoreInternalService } from '../../gen/bosun/store';
 import { RaftPeerService } from '../../gen/bosun/raft';
 import { ServiceHost } from '../../lib/grpc/service-host';
+import { withSaturatingRequests } from '../../lib/proto/saturating-int64';
 import { StateRole } from '../raft/types';
 import { clusterService } from './etcd-cluster-service';
 import { kvService } from './etcd-kv-service';
@@ -82,11 +83,11 @@ export class StoreServer {
       'grpc.max_receive_message_length': MAX_CLIENT_GRPC_RECV_BYTES,
       'grpc.max_send_message_length': 2 ** 31 - 1,
     });
-    client.addService(KVService, kvService(member, headers, log));
-    client.addService(WatchService, watchService(member, headers, log));
-    client.addService(LeaseService, leaseService(member, authority, headers, log));
-    client.addService(ClusterService, clusterService(member, headers, log));
-    client.addService(MaintenanceService, maintenanceService(member, headers, log));
+    client.addService(withSaturatingRequests(KVService), kvService(member, headers, log));
+    client.addService(withSaturatingRequests(WatchService), watchService(member, headers, log));
+    client.addService(withSaturatingRequests(LeaseService), leaseService(member, authority, headers, log));
+    client.addService(withSaturatingRequests(ClusterService), clusterService(member, headers, log));
+    client.addService(withSaturatingRequests(MaintenanceService), maintenanceService(member, headers, log));
     client.addService(StoreDebugService, storeDebugService(member, log));
 
     try {
