@@ -16,7 +16,7 @@ const lock = path.join(root, 'package-lock.json');
 const installed = path.join(root, 'node_modules', '.package-lock.json');
 if (!fs.existsSync(installed) || mtime(installed) < mtime(lock)) {
   console.log('bosun: installing npm dependencies…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Newest modification time of any .ts/.proto source under the given folders. */

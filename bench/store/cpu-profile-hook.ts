@@ -10,6 +10,8 @@ import * as path from 'node:path';
  *   - on SIGUSR2: the profile since the last cut, named after the phase the benchmark wrote
  *     into $BOSUN_BENCH_PROF_DIR/phase; profiling then starts over;
  *   - on exit: the rest.
+ * Next to each profile, <same name>.memory.json holds process.memoryUsage() at the cut (JS
+ * heap vs buffers vs RSS).
  * Does nothing when BOSUN_BENCH_PROF_DIR is not set.
  */
 
@@ -34,9 +36,10 @@ if (dir) {
   const write = (label: string): void => {
     session.post('Profiler.stop', (err, res) => {
       if (err || !res) return;
-      const name = `${String(cut++).padStart(2, '0')}-${label.replace(/[^\w.-]+/g, '_')}-${process.pid}.cpuprofile`;
+      const base = `${String(cut++).padStart(2, '0')}-${label.replace(/[^\w.-]+/g, '_')}-${process.pid}`;
       try {
-        fs.writeFileSync(path.join(dir, name), JSON.stringify(res.profile));
+        fs.writeFileSync(path.join(dir, `${base}.cpuprofile`), JSON.stringify(res.profile));
+        fs.writeFileSync(path.join(dir, `${base}.memory.json`), JSON.stringify(process.memoryUsage()));
       } catch {
         // the directory may be gone at the very end; nothing to do
       }

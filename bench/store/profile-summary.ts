@@ -7,6 +7,7 @@ import * as path from 'node:path';
  * without DevTools.
  *
  *   node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N]
+ *   node dist/bench/store/profile-summary.js FILE.cpuprofile [...] --callers NAME [--depth N]
  */
 
 interface CallFrame {
@@ -44,6 +45,14 @@ function frameName(f: CallFrame): string {
   return `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
 }
 
+/** True for samples taken inside the profiler hook itself (stopping and restarting the profiler). */
+function underHook(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): boolean {
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    if (byId.get(cur)?.callFrame.url.includes('cpu-profile-hook')) return true;
+  }
+  return false;
+}
+
 /** Self and inclusive time (ms) per function and self time per file over the given profiles. */
 export function summarize(profiles: CpuProfile[]): {
   totalMs: number;
@@ -66,7 +75,7 @@ export function summarize(profiles: CpuProfile[]): {
     for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
     for (const [id, us] of selfUs) {
       const node = byId.get(id);
-      if (!node) continue;
+      if (!node || underHook(id, byId, parent)) continue;
       const ms = us / 1000;
       const fn = node.callFrame.functionName;
       if (fn === '(idle)' || fn === '(program)' || fn === '(garbage collector)') {
@@ -93,6 +102,45 @@ export function summarize(profiles: CpuProfile[]): {
   return { totalMs, selfByFunction, selfByFile, inclusiveByFunction };
 }
 
+/** Self time (ms) of functions whose name contains `needle`, by their call stack (up to `depth` project-or-library frames). */
+export function callers(profiles: CpuProfile[], needle: string, depth: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of profiles) {
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const selfUs = new Map<number, number>();
+    for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+    for (const [id, us] of selfUs) {
+      const node = byId.get(id);
+      if (!node || !frameName(node.callFrame).includes(needle)) continue;
+      const stack: string[] = [];
+      for (let cur = parent.get(id); cur !== undefined && stack.length < depth; cur = parent.get(cur)) {
+        const n = byId.get(cur);
+        if (!n || n.callFrame.functionName === '(root)') break;
+        stack.push(frameName(n.callFrame));
+      }
+      const key = stack.join(' < ') || '(top)';
+      out.set(key, (out.get(key) ?? 0) + us / 1000);
+    }
+  }
+  return out;
+}
+
+/** The area a file belongs to, for a coarse breakdown. */
+export function areaOf(file: string): string {
+  if (file.startsWith('(')) return file;
+  if (file.startsWith('@grpc/')) return 'grpc-js';
+  if (file.startsWith('node:internal/http2')) return 'node http2';
+  if (file.startsWith('node:')) return 'node other (events, streams, buffer, timers)';
+  if (file.startsWith('@bufbuild/') || file.startsWith('gen/')) return 'protobuf (bufbuild + gen/)';
+  if (/^(abstract-level|classic-level|level|leveldown|module-error)\//.test(file)) return 'leveldb (abstract/classic-level)';
+  if (file.startsWith('pino') || file.startsWith('sonic-boom') || file.startsWith('thread-stream')) return 'pino';
+  const m = /^(store\/\w+|lib|cli|bench)\//.exec(file);
+  if (m) return m[1];
+  return `other: ${file.split('/')[0]}`;
+}
+
 function top(m: Map<string, number>, n: number, total: number, filter: (k: string) => boolean = () => true): string {
   return [...m.entries()]
     .filter(([k]) => filter(k))
@@ -105,19 +153,30 @@ function top(m: Map<string, number>, n: number, total: number, filter: (k: strin
 function main(): void {
   const args = process.argv.slice(2);
   let n = 25;
+  let callersOf: string | undefined;
+  let depth = 4;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') n = Number(args[++i]);
+    else if (args[i] === '--callers') callersOf = args[++i];
+    else if (args[i] === '--depth') depth = Number(args[++i]);
     else files.push(args[i]);
   }
   if (files.length === 0) {
-    console.error('usage: node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N]');
+    console.error('usage: node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N] [--callers NAME [--depth N]]');
     process.exit(2);
   }
   const profiles = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as CpuProfile);
   const s = summarize(profiles);
+  if (callersOf !== undefined) {
+    console.log(`self time of "${callersOf}" by caller stack (${depth} frames):\n${top(callers(profiles, callersOf, depth), n, s.totalMs)}`);
+    return;
+  }
   const idle = s.selfByFunction.get('(idle)') ?? 0;
   console.log(`${files.length} profile(s): ${s.totalMs.toFixed(0)} ms on CPU, ${idle.toFixed(0)} ms idle`);
+  const byArea = new Map<string, number>();
+  for (const [file, ms] of s.selfByFile) if (file !== '(idle)') byArea.set(areaOf(file), (byArea.get(areaOf(file)) ?? 0) + ms);
+  console.log(`\nself time by area:\n${top(byArea, n, s.totalMs)}`);
   console.log(`\nself time by file:\n${top(s.selfByFile, n, s.totalMs, (k) => k !== '(idle)')}`);
   console.log(`\nself time by function:\n${top(s.selfByFunction, n, s.totalMs, (k) => k !== '(idle)')}`);
   const own = (k: string): boolean => /\s(store|lib|cli|gen)\//.test(k);

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchCluster, REJOIN_TIMEOUT_MS, startBosun, startEtcd, SystemName } from './clusters';
-import { CpuMeter, startCpuMeter, waitForQuietMachine } from './measure';
+import { PHASE_FILE, PROF_DIR_ENV } from './cpu-profile-hook';
+import { CpuMeter, sleep, startCpuMeter, waitForQuietMachine } from './measure';
 import { failoverPhase, memoryPhase, PhaseRun, putPhase, rangePhase, watchPhase } from './phases';
 import { benchPlan, BenchPlan } from './plan';
 import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
@@ -25,7 +26,9 @@ const MEMBERS = 3;
 /** Before each system, wait for other processes to use less than this share of the CPUs... */
 const QUIET_BUSY_FRACTION = 0.15;
 /** ...but no longer than this, ms. */
-const QUIET_WAIT_MS = 20_000;
+const QUIET_WAIT_MS = 10_000;
+/** Time members get to write their profiles after SIGUSR2, ms. */
+const PROFILE_WRITE_MS = 1_000;
 /** Extra time a phase gets beyond its own caps before the runner gives up on it. */
 const PHASE_SLACK_MS = 60_000;
 
@@ -59,6 +62,8 @@ const log = (msg: string): void => console.log(`[bench:store ${new Date().toISOS
 
 /** The cluster being measured, so a signal can stop it. */
 let current: BenchCluster | undefined;
+/** The profile directory while the members are profiled (--cpu-prof). */
+let profiling: string | undefined;
 
 /**
  * Runs one phase, bounded by `limitMs`; errors become the outcome. CPU is what the phase
@@ -92,6 +97,7 @@ async function phase<T>(
     return { error, cpu };
   } finally {
     clearTimeout(timer);
+    if (profiling) await cutProfiles(cluster, profiling, name);
   }
 }
 
@@ -103,6 +109,7 @@ const loadLine = (v: { throughput: number; p50Ms: number; p99Ms: number; errors:
 async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stamp: string): Promise<SystemResults> {
   const results: SystemResults = { system: name === 'bosun' ? 'Bosun' : 'etcd 3.4', puts: [] };
   let cluster: BenchCluster;
+  let profDir: string | undefined;
   const busy = await waitForQuietMachine(QUIET_BUSY_FRACTION, QUIET_WAIT_MS);
   results.otherLoadBefore = busy;
   if (busy >= QUIET_BUSY_FRACTION) log(`warning: other processes keep ${(busy * 100).toFixed(0)}% of the CPUs busy; figures will be skewed`);
@@ -111,10 +118,11 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
     if (name === 'bosun') {
       const env: NodeJS.ProcessEnv = {};
       if (args.cpuProf) {
-        const dir = path.join(RESULTS_DIR, `cpu-prof-${stamp}`);
-        fs.mkdirSync(dir, { recursive: true });
-        env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
-        log(`Bosun members run with --cpu-prof into ${dir}`);
+        profDir = path.join(RESULTS_DIR, `cpu-prof-${stamp}`);
+        fs.mkdirSync(profDir, { recursive: true });
+        env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpu-profile-hook.js')}`.trim();
+        env[PROF_DIR_ENV] = profDir;
+        log(`Bosun members are profiled; one .cpuprofile per member and phase goes to ${profDir}`);
       }
       cluster = await startBosun(MEMBERS, env);
     } else {
@@ -132,6 +140,8 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
     if (o.error !== undefined) failed = true;
     return o;
   };
+  if (profDir) await cutProfiles(cluster, profDir, 'startup');
+  profiling = profDir;
   try {
     const m = plan.memoryKeys;
     results.memory = note(
@@ -160,11 +170,29 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
     );
   } finally {
     current = undefined;
+    profiling = undefined;
     const keep = failed && name === 'bosun';
     await cluster.stop(keep);
     log(`${results.system}: stopped${keep ? `; logs kept in ${cluster.logDir}` : ''}`);
   }
   return results;
+}
+
+/**
+ * Has every member write its profile since the last cut (see cpu-profile-hook), labelled
+ * `label`, and waits a moment for the files.
+ */
+async function cutProfiles(cluster: BenchCluster, dir: string, label: string): Promise<void> {
+  fs.writeFileSync(path.join(dir, PHASE_FILE), label.replace(/[^\w.-]+/g, '_'));
+  for (const pid of cluster.pids()) {
+    if (pid === undefined) continue;
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      // gone
+    }
+  }
+  await sleep(PROFILE_WRITE_MS);
 }
 
 function etcdVersion(): string {

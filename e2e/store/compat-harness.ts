@@ -24,6 +24,8 @@ export interface CompatCluster {
   /** "127.0.0.1:PORT" client endpoints, in member order. */
   readonly endpoints: readonly string[];
   readonly members: readonly { readonly name: string; readonly clientPort: number; readonly peerPort: number }[];
+  /** When the cluster first reported ready (ms since the epoch). */
+  readonly readyAt: number;
   /** Stops every member process by pid and removes the data folder. */
   stop(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function startCompatCluster(backend: Backend): Promise<CompatCluste
       backend,
       endpoints: etcd.endpoints,
       members: etcd.members.map((m) => ({ name: m.name, clientPort: portOf(m.clientUrl), peerPort: portOf(m.peerUrl) })),
+      readyAt: Date.now(),
       stop: () => etcd.stop(),
     };
   }
@@ -60,6 +63,7 @@ export async function startCompatCluster(backend: Backend): Promise<CompatCluste
     backend,
     endpoints: cluster.endpoints,
     members: cluster.members.map((m) => ({ name: m.name, clientPort: m.clientPort, peerPort: m.peerPort })),
+    readyAt: Date.now(),
     stop,
   };
 }
@@ -93,6 +97,8 @@ export interface RunOptions {
    * role-free ones, for output that names the leader (whose index is random).
    */
   readonly anonymizeMembers?: boolean;
+  /** The command is `lease grant`: register the granted lease id (`<lease-n>`) before recording. */
+  readonly grantsLease?: boolean;
   /** The exit status etcd itself must give; a different one fails the test as a broken assumption. */
   readonly expectExit?: number;
   /** A short name for the step in reports (default: the command). */
@@ -121,6 +127,8 @@ export class CompatSession {
   readonly expectations: Expectation[] = [];
   readonly normalizer = new Normalizer();
   private leaseCount = 0;
+  /** The hex id of the lease the last `grantsLease` command granted ('0' if it granted none). */
+  lastLease = '0';
   private roles: { leader: string; follower: string } | undefined;
 
   private constructor(readonly cluster: CompatCluster) {}
@@ -142,6 +150,12 @@ export class CompatSession {
     }
     if (!clusterId) throw new Error(`${cluster.backend}: member list answered no cluster id: ${list.stdout}${list.stderr}`);
     return s;
+  }
+
+  /** Waits until the cluster has been ready for at least `ms` (etcd refuses reconfiguration before its peers were connected for 5 s). */
+  async waitClusterAge(ms: number): Promise<void> {
+    const wait = this.cluster.readyAt + ms - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   /** Registers the lease id printed by `lease grant` (hex) as `<lease-n>`; returns the hex id ('0' if none). */
@@ -178,6 +192,7 @@ export class CompatSession {
   }
 
   private record(args: readonly string[], opts: RunOptions, target: Target, res: EtcdctlResult): void {
+    if (opts.grantsLease) this.lastLease = this.learnLease(res.stdout);
     const command = this.commandText(args, opts);
     const label = opts.label ?? command;
     let stdout = this.normalizer.normalize(res.stdout);
@@ -203,6 +218,11 @@ export class CompatSession {
     const res = await runEtcdctl(await this.endpointsFor(target), args, { stdin: opts.stdin });
     this.record(args, opts, target, res);
     return res;
+  }
+
+  /** Runs `etcdctl <args>` without recording it (for polling until a condition holds). */
+  async probe(args: readonly string[], target: Target = 'all'): Promise<EtcdctlResult> {
+    return runEtcdctl(await this.endpointsFor(target), args);
   }
 
   /** Starts `etcdctl <args>` in the background; its output is recorded when finish() is called. */

@@ -22,7 +22,8 @@
  *     client id) become `[etcdctl warn] <msg>: <error>`.
  *  7. Tables: padding and border lines dropped (column widths follow the id lengths).
  *  8. Member order, which follows the random member ids: in `ETCD_INITIAL_CLUSTER="…"` and
- *     in JSON `members` arrays. Likewise JSON `leases` arrays (etcd lists leases from a map).
+ *     in JSON `members` arrays. Likewise the order of JSON `leases` arrays and of a lease's
+ *     attached keys (`attached keys([…])`, JSON `keys`): etcd lists both from Go maps.
  */
 
 /** Integers this long in JSON are 64-bit ids; they are quoted before parsing so none loses precision. */
@@ -104,6 +105,7 @@ export class Normalizer {
       .replace(/^("RaftTerm" : )\d+$/, '$1<term>')
       .replace(/took = [0-9.]+[a-zµ]*s\b/g, 'took = <duration>')
       .replace(/remaining\((\d+)s\)/g, (m, n: string) => (Number(n) > 0 ? 'remaining(<ttl>)' : m));
+    line = line.replace(/attached keys\(\[(.*)\]\)/, (_m, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`);
     const initialCluster = /^ETCD_INITIAL_CLUSTER="(.*)"$/.exec(line);
     if (initialCluster) line = `ETCD_INITIAL_CLUSTER="${initialCluster[1].split(',').sort().join(',')}"`;
     return line;
@@ -129,7 +131,8 @@ export class Normalizer {
     if (typeof value === 'string') return this.names.find((n) => n.name === value)?.token ?? value;
     if (value === null || typeof value !== 'object') return value;
     const obj = value as Record<string, unknown>;
-    const isStatus = 'dbSize' in obj;
+    // A Maintenance.Status answer (proto3 JSON omits zero fields, so look for any of its own).
+    const isStatus = ['dbSize', 'raftIndex', 'raftAppliedIndex', 'leader'].some((k) => k in obj);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'member_id' && typeof v === 'string' && v.startsWith('<member-')) out[k] = '<member>';
@@ -138,7 +141,7 @@ export class Normalizer {
       else if (k === 'hash' && typeof v === 'number') out[k] = '<hash>';
       else if (k === 'took') out[k] = '<duration>';
       else if (k === 'ttl' && typeof v === 'number' && v > 0) out[k] = '<ttl>';
-      else if ((k === 'members' || k === 'leases') && Array.isArray(v)) out[k] = sortByJson(v.map((x) => this.normalizeJson(x)));
+      else if ((k === 'members' || k === 'leases' || k === 'keys') && Array.isArray(v)) out[k] = sortByJson(v.map((x) => this.normalizeJson(x)));
       else out[k] = this.normalizeJson(v);
     }
     return out;

@@ -15,7 +15,7 @@ export const REJECT = -1;
 export const ANY = -1;
 
 /** Operation kinds of the register model. */
-export const enum Kind {
+export enum Kind {
   Put,
   Get,
   Delete,

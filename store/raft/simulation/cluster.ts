@@ -615,6 +615,7 @@ export class SimCluster {
     const term = m.raft.term;
     if (m.checkedLeaderTerm === term) return;
     m.checkedLeaderTerm = term;
+    this.checker.checkLeaderIsNotLearner(m.id, term, m.raft.status().confState.learners);
     this.checker.checkLeaderCompleteness(m.id, term, m.lookup);
   }
 

@@ -70,6 +70,14 @@ describe('simulation safety checkers (self-test)', () => {
     });
   });
 
+  describe('Learner safety', () => {
+    it('rejects a learner as leader', () => {
+      const c = new SafetyChecker();
+      c.checkLeaderIsNotLearner(1, 2, [4]);
+      expectViolation('LearnerSafety', () => c.checkLeaderIsNotLearner(4, 3, [4]));
+    });
+  });
+
   describe('Log Matching', () => {
     it('rejects two logs that share an (index, term) but differ below it', () => {
       const a = logOf([[1, 'x'], [1, 'y'], [2, 'z']]);

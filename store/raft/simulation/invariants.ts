@@ -25,6 +25,8 @@ export type InvariantName =
   | 'CommitMonotonic'
   /** The persisted term never decreases; the persisted vote never changes within a term. */
   | 'DurableHardState'
+  /** A learner (non-voting member, as per its own configuration) never becomes leader. */
+  | 'LearnerSafety'
   /** A ReadIndex answer is at least the commit index known when the read was requested. */
   | 'ReadIndexSafety'
   /** The Ready contract: committed entries are durable and applied in order, messages are sendable, applied commands were proposed. */
@@ -260,6 +262,13 @@ export class SafetyChecker {
       );
     }
     if (c.fingerprint === undefined) c.fingerprint = fingerprint;
+  }
+
+  /** `node` leads `term` while its own configuration `learners` lists it as a learner. */
+  checkLeaderIsNotLearner(node: number, term: number, learners: readonly number[]): void {
+    if (learners.includes(node)) {
+      throw new InvariantViolation('LearnerSafety', `member ${node} became leader of term ${term} while a learner (learners=[${learners.join(',')}])`);
+    }
   }
 
   /**

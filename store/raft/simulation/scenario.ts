@@ -6,7 +6,7 @@
  * A run is a pure function of (seed, cluster size): no clock, no I/O, no global randomness.
  */
 
-import { ConfChangeType, StateRole } from '../types';
+import { ConfChange, ConfChangeType, StateRole } from '../types';
 import { ClusterStats, SimCluster, SimRaftSettings, SnapshotPolicy } from './cluster';
 import { InvariantViolation, SafetyChecker, checkLogMatching, LogView } from './invariants';
 import { Prng } from './prng';
@@ -30,6 +30,27 @@ export const SIMULATION_TEST_JS = 'dist/store/raft/simulation/simulation.test.js
 /** Path of the compiled replay entry point. */
 export const REPLAY_JS = 'dist/store/raft/simulation/replay.js';
 
+/**
+ * One planned membership change: remove a random voter; add a brand-new member as a voter,
+ * or as a learner; promote the last learner added to a voter.
+ */
+export type MembershipOp = 'remove' | 'add' | 'add-learner' | 'promote';
+
+/** The membership changes of one run, proposed one after another. */
+export type MembershipPlan = MembershipOp[];
+
+/** The plans a run draws from (empty = membership stays fixed). */
+export const MEMBERSHIP_PLANS: readonly MembershipPlan[] = [
+  [],
+  [],
+  [],
+  ['remove'],
+  ['add'],
+  ['add-learner', 'promote'],
+  ['remove', 'add'],
+  ['add', 'remove'],
+];
+
 /** What a run's faults look like; drawn from the seed. */
 export interface FaultProfile {
   raft: SimRaftSettings;
@@ -45,8 +66,8 @@ export interface FaultProfile {
   reportUnreachableRate: number;
   readWeight: number;
   transferWeight: number;
-  /** A single membership change planned for this run, if any. */
-  membership: 'none' | 'remove' | 'add';
+  /** Membership changes planned for this run, in order (see {@link MembershipOp}). */
+  membership: MembershipPlan;
 }
 
 /** Options of one run. */
@@ -74,7 +95,8 @@ export interface RunSummary {
   livenessSteps: number;
   commitIndex: number;
   terms: number;
-  membership: FaultProfile['membership'];
+  /** The membership plan, e.g. "remove+add" or "none". */
+  membership: string;
   stats: ClusterStats;
 }
 
@@ -141,7 +163,7 @@ export function drawProfile(prng: Prng, nodes: number): FaultProfile {
     reportUnreachableRate: prng.pick([0, 0.3]),
     readWeight: prng.pick([0, 1, 3]),
     transferWeight: prng.pick([0, 0.3, 1]),
-    membership: prng.pick(['none', 'none', 'remove', 'add'] as const),
+    membership: prng.pick(MEMBERSHIP_PLANS).slice(),
   };
 }
 
@@ -169,8 +191,12 @@ class Simulation {
   private readonly checker = new SafetyChecker();
   private readonly steps: number;
   private commands = 0;
+  /** Step at which the next planned membership change is first proposed (-1: none left). */
   private membershipAt: number;
-  private membershipDone = false;
+  /** Index into the membership plan of the next change to propose. */
+  private membershipNext = 0;
+  /** The last learner added (the target of a 'promote'). */
+  private lastLearner = 0;
   /** Global ticks so far (the virtual clock that fault durations are measured in). */
   private ticks = 0;
   /** Tick at which the current network faults heal, if any are in place. */
@@ -185,7 +211,7 @@ class Simulation {
     this.prng = new Prng(opts.seed);
     this.profile = { ...drawProfile(this.prng.fork(1), opts.nodes), ...opts.profileOverrides };
     this.steps = opts.steps ?? DEFAULT_STEPS;
-    this.membershipAt = this.profile.membership === 'none' ? -1 : this.prng.range(Math.floor(this.steps / 5), Math.floor((this.steps * 3) / 5));
+    this.membershipAt = this.profile.membership.length === 0 ? -1 : this.prng.range(Math.floor(this.steps / 10), Math.floor(this.steps / 2));
     const ids = Array.from({ length: opts.nodes }, (_, i) => i + 1);
     trace.add(0, `seed=${opts.seed} nodes=${opts.nodes} profile=${JSON.stringify(this.profile)}`);
     this.cluster = new SimCluster({
@@ -216,7 +242,7 @@ class Simulation {
       livenessSteps,
       commitIndex: this.checker.commitIndex,
       terms: this.checker.leaderHistory().length,
-      membership: this.profile.membership,
+      membership: this.profile.membership.length === 0 ? 'none' : this.profile.membership.join('+'),
       stats: this.cluster.stats,
     };
   }
@@ -253,7 +279,7 @@ class Simulation {
 
     // The planned membership change: first try at membershipAt, then now and then until the
     // leader accepts it (it refuses while an earlier change is unapplied).
-    if (this.membershipAt >= 0 && !this.membershipDone && (this.step === this.membershipAt || (this.step > this.membershipAt && prng.chance(0.05)))) {
+    if (this.membershipAt >= 0 && (this.step === this.membershipAt || (this.step > this.membershipAt && prng.chance(0.05)))) {
       if (this.tryMembershipChange()) return;
     }
 
@@ -347,22 +373,39 @@ class Simulation {
     c.transferLeadership(leader.id, this.prng.pick(others));
   }
 
-  /** Proposes the planned membership change at the leader; true if it was accepted. */
+  /**
+   * Proposes the next planned membership change at the leader. Returns true if a proposal
+   * was made (the step is used up); once one is accepted the next is scheduled a while later.
+   */
   private tryMembershipChange(): boolean {
     const c = this.cluster;
     const leader = c.leader();
     if (!leader) return false;
+    const op = this.profile.membership[this.membershipNext];
     const voters = leader.confState.voters;
-    let result;
-    if (this.profile.membership === 'remove') {
-      if (voters.length <= 2) return false;
-      const victim = this.prng.pick(voters);
-      result = c.proposeConfChange(leader.id, { type: ConfChangeType.RemoveNode, nodeId: victim, context: new Uint8Array(0) });
-    } else {
-      const newId = Math.max(...c.ids()) + 1;
-      result = c.proposeConfChange(leader.id, { type: ConfChangeType.AddNode, nodeId: newId, context: new Uint8Array(0) });
+    const newId = Math.max(...c.ids()) + 1;
+    let cc: ConfChange;
+    switch (op) {
+      case 'remove':
+        if (voters.length <= 2) return false;
+        cc = { type: ConfChangeType.RemoveNode, nodeId: this.prng.pick(voters), context: new Uint8Array(0) };
+        break;
+      case 'add':
+        cc = { type: ConfChangeType.AddNode, nodeId: newId, context: new Uint8Array(0) };
+        break;
+      case 'add-learner':
+        cc = { type: ConfChangeType.AddLearnerNode, nodeId: newId, context: new Uint8Array(0) };
+        break;
+      case 'promote':
+        if (this.lastLearner === 0) return false;
+        cc = { type: ConfChangeType.AddNode, nodeId: this.lastLearner, context: new Uint8Array(0) };
+        break;
     }
-    if (result === 'ok') this.membershipDone = true;
+    if (c.proposeConfChange(leader.id, cc) === 'ok') {
+      if (op === 'add-learner') this.lastLearner = newId;
+      this.membershipNext++;
+      this.membershipAt = this.membershipNext < this.profile.membership.length ? this.step + this.prng.range(20, Math.max(21, Math.floor(this.steps / 4))) : -1;
+    }
     return true;
   }
 

@@ -85,13 +85,13 @@ function summarize(suite: Suite, results: RunSummary[], failures: number): strin
   let commits = 0;
   let terms = 0;
   let liveness = 0;
-  const membership = { none: 0, remove: 0, add: 0 };
+  const membership: Record<string, number> = {};
   for (const r of results) {
     addStats(t, r.stats);
     commits += r.commitIndex;
     terms += r.terms;
     liveness += r.livenessSteps;
-    membership[r.membership]++;
+    membership[r.membership] = (membership[r.membership] ?? 0) + 1;
   }
   return (
     `      ${suite.nodes} members x ${suite.steps} steps: ${results.length}/${results.length + failures} runs passed; ` +
