@@ -46,7 +46,9 @@ export const ErrMemberExist = fixedError('ErrMemberExist', GrpcStatus.FAILED_PRE
 export const ErrPeerURLExist = fixedError('ErrPeerURLExist', GrpcStatus.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists');
 export const ErrMemberNotFound = fixedError('ErrMemberNotFound', GrpcStatus.NOT_FOUND, 'etcdserver: member not found');
 export const ErrMemberBadURLs = fixedError('ErrMemberBadURLs', GrpcStatus.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid');
+export const ErrNotEnoughStartedMembers = fixedError('ErrNotEnoughStartedMembers', GrpcStatus.FAILED_PRECONDITION, 'etcdserver: re-configuration failed due to not enough started members');
 export const ErrUnhealthy = fixedError('ErrUnhealthy', GrpcStatus.UNAVAILABLE, 'etcdserver: unhealthy cluster');
+export const ErrLearnerNotReady = fixedError('ErrLearnerNotReady', GrpcStatus.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader');
 export const ErrMemberNotLearner = fixedError('ErrMemberNotLearner', GrpcStatus.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member');
 
 // Server / raft

@@ -76,6 +76,7 @@ export interface MemoryFigures {
   readonly keysWanted: number;
   readonly loadThroughput: number;
   readonly loadErrors: number;
+  readonly loadFirstError: string | undefined;
   /** Max VmRSS over members on the fresh cluster, bytes. */
   readonly baselineMaxRss: number;
   /** VmRSS of the leader after loading, bytes. */
@@ -111,6 +112,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
       keysWanted: shape.total,
       loadThroughput: r.throughput,
       loadErrors: r.errors,
+      loadFirstError: r.firstError,
       baselineMaxRss: Math.max(...known(baseline)),
       leaderRss: after[leaderNow] ?? NaN,
       maxRss: Math.max(...known(after)),

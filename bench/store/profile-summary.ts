@@ -8,6 +8,7 @@ import * as path from 'node:path';
  *
  *   node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N]
  *   node dist/bench/store/profile-summary.js FILE.cpuprofile [...] --callers NAME [--depth N]
+ *   node dist/bench/store/profile-summary.js FILE.cpuprofile [...] --longest NAME [--top N]
  */
 
 interface CallFrame {
@@ -127,6 +128,40 @@ export function callers(profiles: CpuProfile[], needle: string, depth: number): 
   return out;
 }
 
+/**
+ * The longest stretches (ms) of consecutive samples whose stack contains a frame matching
+ * `needle`: how long one call kept the thread busy (e.g. an event-loop block).
+ */
+export function longestStretches(profiles: CpuProfile[], needle: string, count: number): number[] {
+  const stretches: number[] = [];
+  for (const p of profiles) {
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const memo = new Map<number, boolean>();
+    const matches = (id: number): boolean => {
+      let r = memo.get(id);
+      if (r === undefined) {
+        const n = byId.get(id);
+        r = !!n && (frameName(n.callFrame).includes(needle) || (parent.has(id) && matches(parent.get(id) as number)));
+        memo.set(id, r);
+      }
+      return r;
+    };
+    let run = 0;
+    for (let i = 0; i < p.samples.length; i++) {
+      const dt = (p.timeDeltas[i + 1] ?? 0) / 1000; // time until the next sample
+      if (matches(p.samples[i])) run += dt;
+      else if (run > 0) {
+        stretches.push(run);
+        run = 0;
+      }
+    }
+    if (run > 0) stretches.push(run);
+  }
+  return stretches.sort((a, b) => b - a).slice(0, count);
+}
+
 /** The area a file belongs to, for a coarse breakdown. */
 export function areaOf(file: string): string {
   if (file.startsWith('(')) return file;
@@ -154,20 +189,27 @@ function main(): void {
   const args = process.argv.slice(2);
   let n = 25;
   let callersOf: string | undefined;
+  let longestOf: string | undefined;
   let depth = 4;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') n = Number(args[++i]);
     else if (args[i] === '--callers') callersOf = args[++i];
     else if (args[i] === '--depth') depth = Number(args[++i]);
+    else if (args[i] === '--longest') longestOf = args[++i];
     else files.push(args[i]);
   }
   if (files.length === 0) {
-    console.error('usage: node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N] [--callers NAME [--depth N]]');
+    console.error('usage: node dist/bench/store/profile-summary.js FILE.cpuprofile [...] [--top N] [--callers NAME [--depth N]] [--longest NAME]');
     process.exit(2);
   }
   const profiles = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as CpuProfile);
   const s = summarize(profiles);
+  if (longestOf !== undefined) {
+    const l = longestStretches(profiles, longestOf, n);
+    console.log(`longest stretches inside "${longestOf}" (ms): ${l.map((x) => x.toFixed(0)).join(', ') || 'none'}`);
+    return;
+  }
   if (callersOf !== undefined) {
     console.log(`self time of "${callersOf}" by caller stack (${depth} frames):\n${top(callers(profiles, callersOf, depth), n, s.totalMs)}`);
     return;

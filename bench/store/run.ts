@@ -102,8 +102,9 @@ async function phase<T>(
 }
 
 const f1 = (n: number): string => n.toFixed(1);
-const loadLine = (v: { throughput: number; p50Ms: number; p99Ms: number; errors: number; ok: number; capped: boolean }): string =>
-  `${Math.round(v.throughput)}/s p50 ${f1(v.p50Ms)} ms p99 ${f1(v.p99Ms)} ms (${v.ok} ok, ${v.errors} err${v.capped ? ', time cap' : ''})`;
+const loadLine = (v: { throughput: number; p50Ms: number; p99Ms: number; errors: number; ok: number; capped: boolean; firstError: string | undefined }): string =>
+  `${Math.round(v.throughput)}/s p50 ${f1(v.p50Ms)} ms p99 ${f1(v.p99Ms)} ms (${v.ok} ok, ${v.errors} err${v.capped ? ', time cap' : ''})` +
+  (v.firstError ? `; first error: ${v.firstError}` : '');
 
 /** Runs every phase against one system; never throws. */
 async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stamp: string): Promise<SystemResults> {
@@ -146,7 +147,7 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
     const m = plan.memoryKeys;
     results.memory = note(
       await phase(cluster, `load ${m.total} keys`, m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, (meter) => memoryPhase(cluster, plan, meter), (v) =>
-        `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB`,
+        `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s${v.loadErrors ? ` (${v.loadErrors} errors, first: ${v.loadFirstError})` : ''}; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB`,
       ),
     );
     for (const s of plan.puts) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
+import { LocalStoreCluster, portIsFree } from '../../lib/launcher/store-cluster';
 import { startEtcdCluster } from '../../store/client/test-etcd';
 import { Normalizer, sortLines } from './etcdctl-normalize';
 import { BackgroundEtcdctl, EtcdctlResult, runEtcdctl, startEtcdctl } from './etcdctl-runner';
@@ -17,6 +17,8 @@ export type Backend = 'etcd' | 'bosun';
 
 /** Members per cluster. */
 export const CLUSTER_SIZE = 3;
+/** Bound on waiting for every member's client URL to appear in `member list` after start. */
+const MEMBERS_PUBLISHED_TIMEOUT_MS = 10_000;
 
 /** A running cluster of either kind, as the harness sees it. */
 export interface CompatCluster {
@@ -34,6 +36,26 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
+/**
+ * Ports for Bosun members are drawn from below Linux's ephemeral range (32768-60999 by
+ * default): a port the OS hands out for listen(0) can be taken by any outgoing connection on
+ * the machine before the member binds it, which happens when other suites run alongside.
+ */
+const BOSUN_PORT_RANGE: readonly [number, number] = [20_000, 32_000];
+/** Attempts at starting a Bosun cluster when a member finds its port taken. */
+const BOSUN_START_ATTEMPTS = 3;
+
+/** `count` distinct ports from BOSUN_PORT_RANGE that nothing listens on right now. */
+async function pickPorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 1000) throw new Error(`no ${count} free ports in ${BOSUN_PORT_RANGE.join('-')}`);
+    const port = BOSUN_PORT_RANGE[0] + Math.floor(Math.random() * (BOSUN_PORT_RANGE[1] - BOSUN_PORT_RANGE[0]));
+    if (!ports.includes(port) && (await portIsFree(port))) ports.push(port);
+  }
+  return ports;
+}
+
 /** Starts a fresh 3-member cluster of `backend` on free loopback ports, data in a new temp folder. */
 export async function startCompatCluster(backend: Backend): Promise<CompatCluster> {
   if (backend === 'etcd') {
@@ -46,8 +68,20 @@ export async function startCompatCluster(backend: Backend): Promise<CompatCluste
       stop: () => etcd.stop(),
     };
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBosunCluster();
+    } catch (err) {
+      if (attempt >= BOSUN_START_ATTEMPTS || !/EADDRINUSE|address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startBosunCluster(): Promise<CompatCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-etcdctl-compat-'));
-  const cluster = await LocalStoreCluster.create({ members: CLUSTER_SIZE, dir, token: `compat-${path.basename(dir)}` });
+  const flat = await pickPorts(2 * CLUSTER_SIZE);
+  const ports = Array.from({ length: CLUSTER_SIZE }, (_, i): [number, number] => [flat[2 * i], flat[2 * i + 1]]);
+  const cluster = await LocalStoreCluster.create({ members: CLUSTER_SIZE, dir, ports, token: `compat-${path.basename(dir)}` });
   const stop = async () => {
     await cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -60,7 +94,7 @@ export async function startCompatCluster(backend: Backend): Promise<CompatCluste
     throw err;
   }
   return {
-    backend,
+    backend: 'bosun',
     endpoints: cluster.endpoints,
     members: cluster.members.map((m) => ({ name: m.name, clientPort: m.clientPort, peerPort: m.peerPort })),
     readyAt: Date.now(),
@@ -99,6 +133,8 @@ export interface RunOptions {
   readonly anonymizeMembers?: boolean;
   /** The command is `lease grant`: register the granted lease id (`<lease-n>`) before recording. */
   readonly grantsLease?: boolean;
+  /** Called with the raw outcome before it is normalized and recorded (to register new ids). */
+  readonly learn?: (res: EtcdctlResult) => void;
   /** The exit status etcd itself must give; a different one fails the test as a broken assumption. */
   readonly expectExit?: number;
   /** A short name for the step in reports (default: the command). */
@@ -133,7 +169,11 @@ export class CompatSession {
 
   private constructor(readonly cluster: CompatCluster) {}
 
-  /** Opens a session: learns the member and cluster ids from `member list` (no writes). */
+  /**
+   * Opens a session: waits (bounded) until `member list` shows every member with its client
+   * URL — members publish it through raft, possibly just after the cluster reports ready —
+   * and learns the member and cluster ids from it. Makes no writes.
+   */
   static async open(cluster: CompatCluster): Promise<CompatSession> {
     const s = new CompatSession(cluster);
     cluster.members.forEach((m, i) => {
@@ -141,7 +181,12 @@ export class CompatSession {
       s.normalizer.aliasAddress(`127.0.0.1:${m.peerPort}`, `<peer-${i}>`);
       s.normalizer.aliasName(m.name, `<name-${i}>`);
     });
-    const list = await runEtcdctl(cluster.endpoints, ['member', 'list', '-w', 'json']);
+    const deadline = Date.now() + MEMBERS_PUBLISHED_TIMEOUT_MS;
+    let list = await runEtcdctl(cluster.endpoints, ['member', 'list', '-w', 'json']);
+    while ((list.stdout.match(/"clientURLs"/g) ?? []).length < cluster.members.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      list = await runEtcdctl(cluster.endpoints, ['member', 'list', '-w', 'json']);
+    }
     const clusterId = /"cluster_id":(\d+)/.exec(list.stdout);
     if (clusterId) s.normalizer.aliasId(BigInt(clusterId[1]), '<cluster>');
     for (const m of list.stdout.matchAll(/\{"ID":(\d+),"name":"([^"]*)"/g)) {
@@ -193,7 +238,9 @@ export class CompatSession {
 
   private record(args: readonly string[], opts: RunOptions, target: Target, res: EtcdctlResult): void {
     if (opts.grantsLease) this.lastLease = this.learnLease(res.stdout);
-    const command = this.commandText(args, opts);
+    opts.learn?.(res);
+    let command = this.commandText(args, opts);
+    if (opts.anonymizeMembers) command = anonymizeMembers(command);
     const label = opts.label ?? command;
     let stdout = this.normalizer.normalize(res.stdout);
     let stderr = this.normalizer.normalize(res.stderr);
@@ -246,14 +293,13 @@ export class CompatSession {
     };
   }
 
-  /** Records a derived fact (checked on both clusters, e.g. "members are sorted by id"). */
-  note(label: string, value: string): void {
+  /**
+   * Records a derived fact (compared between the clusters like a command's output). When
+   * `expected` is given, etcd must show exactly that value (a check of the reference run).
+   */
+  note(label: string, value: string, expected?: string): void {
     this.transcript.push({ label, target: '', command: '', exit: '', stdout: value, stderr: '' });
-  }
-
-  /** Records that etcd must have shown `expected` for `label` (checked on the etcd run only). */
-  assume(label: string, actual: string, expected: string): void {
-    if (actual !== expected) this.expectations.push({ label, expected, actual });
+    if (expected !== undefined && value !== expected) this.expectations.push({ label, expected, actual: value });
   }
 }
 

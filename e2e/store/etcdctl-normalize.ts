@@ -12,9 +12,10 @@
  *  2. Which member answered a request (`member_id` / `MemberID` in a response header) becomes
  *     `<member>`: etcdctl picks the endpoint, so it is no behaviour of the cluster.
  *  3. Raft terms (`raft_term`, `RaftTerm`, `raftTerm`) become `<term>`.
- *  4. In endpoint status: `version`, `dbSize`, `dbSizeInUse`, `raftIndex`, `raftAppliedIndex`,
- *     and `leader` (which member won the election is random; scenarios check that all members
- *     agree on one). In hashkv: `hash` (scenarios check that members agree). Health-check
+ *  4. In endpoint status: `version`, `dbSize`, `dbSizeInUse`, `raftIndex`, `raftAppliedIndex`
+ *     (the four numbers count as present even when zero, which proto3 JSON omits; the keys of
+ *     a status object are sorted), and `leader` (which member won the election is random;
+ *     scenarios check that all members agree on one, and that dbSize is non-zero). In hashkv: `hash` (scenarios check that members agree). Health-check
  *     durations (`took`).
  *  5. A lease's remaining TTL when positive (`remaining(59s)`, `"ttl":59`): it depends on when
  *     the command ran; scenarios check its range separately.
@@ -25,6 +26,9 @@
  *     in JSON `members` arrays. Likewise the order of JSON `leases` arrays and of a lease's
  *     attached keys (`attached keys([…])`, JSON `keys`): etcd lists both from Go maps.
  */
+
+/** The numeric fields of a Maintenance.Status answer whose values the comparison ignores. */
+const STATUS_NUMBERS: readonly string[] = ['dbSize', 'dbSizeInUse', 'raftIndex', 'raftAppliedIndex'];
 
 /** Integers this long in JSON are 64-bit ids; they are quoted before parsing so none loses precision. */
 const LONG_INTEGER_DIGITS = 16;
@@ -137,14 +141,19 @@ export class Normalizer {
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'member_id' && typeof v === 'string' && v.startsWith('<member-')) out[k] = '<member>';
       else if (k === 'raft_term' || k === 'raftTerm') out[k] = '<term>';
-      else if (isStatus && ['version', 'dbSize', 'dbSizeInUse', 'raftIndex', 'raftAppliedIndex', 'leader'].includes(k)) out[k] = `<${k}>`;
+      else if (isStatus && (k === 'version' || k === 'leader')) out[k] = `<${k}>`;
+      else if (isStatus && STATUS_NUMBERS.includes(k)) continue; // set below
       else if (k === 'hash' && typeof v === 'number') out[k] = '<hash>';
       else if (k === 'took') out[k] = '<duration>';
       else if (k === 'ttl' && typeof v === 'number' && v > 0) out[k] = '<ttl>';
       else if ((k === 'members' || k === 'leases' || k === 'keys') && Array.isArray(v)) out[k] = sortByJson(v.map((x) => this.normalizeJson(x)));
       else out[k] = this.normalizeJson(v);
     }
-    return out;
+    if (!isStatus) return out;
+    // proto3 JSON omits zero numbers: the value fields count as present either way (a zero
+    // dbSize is checked as a separate fact), and the keys are sorted so the order is stable.
+    for (const k of STATUS_NUMBERS) out[k] = `<${k}>`;
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 }
 

@@ -57,7 +57,13 @@ describe('store membership through etcdctl: add, join, promote, remove', functio
   /** Adds a member with etcdctl, starts its process, and waits until it serves the data. */
   async function addAndStart(name: string, learner: boolean): Promise<{ m: LocalStoreMember; id: string }> {
     const m = await cluster.joiningMember(name);
-    const out = await etcdctl(original(), 'member', 'add', name, `--peer-urls=${m.peerUrl}`, ...(learner ? ['--learner'] : []));
+    // Like etcd, the cluster refuses membership changes until every voter has been connected
+    // for 5 s ("unhealthy cluster"): retry until it accepts.
+    const out = await eventually(
+      `member add ${name}`,
+      () => etcdctl(original(), 'member', 'add', name, `--peer-urls=${m.peerUrl}`, ...(learner ? ['--learner'] : [])),
+      () => true,
+    );
     const id = /Member\s+([0-9a-f]+) added to cluster/.exec(out)?.[1];
     expect(id, out).to.be.a('string');
     expect(out).to.contain(`ETCD_INITIAL_CLUSTER_STATE="existing"`);

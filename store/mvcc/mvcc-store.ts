@@ -102,7 +102,8 @@ export class MvccStore {
   private readonly index = new KeyIndex();
   private readonly log = new RevisionLog();
   private rev = INITIAL_REVISION;
-  private compactRev = 0;
+  // Like etcd: -1 until the first compaction, so compacting to revision 0 once is allowed.
+  private compactRev = -1;
   /** Changes of the open write transaction; undefined when none is open. */
   private changes: MvccChange[] | undefined;
   private leases: LeaseRegistry = NO_LEASES;
@@ -124,7 +125,7 @@ export class MvccStore {
     return this.rev;
   }
 
-  /** Revision of the last compaction (0 if never): reads below it fail with ErrCompacted. */
+  /** Revision of the last compaction (-1 if never, as etcd reports it): reads below it fail with ErrCompacted. */
   get compactRevision(): number {
     return this.compactRev;
   }

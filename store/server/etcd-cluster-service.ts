@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
   ClusterServer,
@@ -10,11 +9,13 @@ import {
   MemberPromoteResponse,
   MemberRemoveRequest,
   MemberRemoveResponse,
+  MemberUpdateRequest,
   MemberUpdateResponse,
 } from '../../gen/etcd/rpc';
 import { MemberRecord } from '../../gen/bosun/store';
-import { ErrMemberBadURLs, StoreError } from '../errors';
+import { ErrMemberBadURLs, ErrNoLeader } from '../errors';
 import { unary } from './grpc-edge';
+import { LeaderForwarder } from './leader-forwarder';
 import { ConfigError, hostPortOf } from './member-config';
 import { StoreMember } from './member';
 import { ResponseHeaders } from './response-headers';
@@ -35,28 +36,34 @@ function checkPeerUrls(urls: string[]): void {
 }
 
 /** etcd's Cluster service: membership changes go through raft one at a time. */
-export function clusterService(member: StoreMember, headers: ResponseHeaders, log: Logger): ClusterServer {
+export function clusterService(member: StoreMember, forwarder: LeaderForwarder, headers: ResponseHeaders, log: Logger): ClusterServer {
   const members = () => member.membership.list().map(toEtcdMember);
   return {
     memberList: unary(log, 'MemberList', async (req): Promise<MemberListResponse> => {
       if (req.linearizable) await member.linearizableRead();
-      return headers.fill({ header: undefined, members: members() });
+      return headers.fillWithoutRevision({ header: undefined, members: members() });
     }),
     memberAdd: unary(log, 'MemberAdd', async (req: MemberAddRequest): Promise<MemberAddResponse> => {
       checkPeerUrls(req.peerURLs);
       const added = await member.addMember(req.peerURLs, req.isLearner);
-      return headers.fill({ header: undefined, member: toEtcdMember(added), members: members() });
+      return headers.fillWithoutRevision({ header: undefined, member: toEtcdMember(added), members: members() });
     }),
     memberRemove: unary(log, 'MemberRemove', async (req: MemberRemoveRequest): Promise<MemberRemoveResponse> => {
       await member.removeMember(req.ID);
-      return headers.fill({ header: undefined, members: members() });
+      return headers.fillWithoutRevision({ header: undefined, members: members() });
     }),
     memberPromote: unary(log, 'MemberPromote', async (req: MemberPromoteRequest): Promise<MemberPromoteResponse> => {
-      await member.promoteMember(req.ID);
-      return headers.fill({ header: undefined, members: members() });
+      // Only the leader knows whether the learner caught up; followers ask it.
+      if (member.isLeader()) await member.promoteMember(req.ID);
+      else if (member.leaderId() === 0) throw new ErrNoLeader();
+      else await forwarder.memberPromote(req);
+      if (!member.isLeader()) await member.linearizableRead();
+      return headers.fillWithoutRevision({ header: undefined, members: members() });
     }),
-    memberUpdate: unary(log, 'MemberUpdate', (): MemberUpdateResponse => {
-      throw new StoreError(grpc.status.UNIMPLEMENTED, 'etcdserver: member update is not supported by bosun; remove and re-add the member');
+    memberUpdate: unary(log, 'MemberUpdate', async (req: MemberUpdateRequest): Promise<MemberUpdateResponse> => {
+      checkPeerUrls(req.peerURLs);
+      await member.updateMember(req.ID, req.peerURLs);
+      return headers.fillWithoutRevision({ header: undefined, members: members() });
     }),
   };
 }

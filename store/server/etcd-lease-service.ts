@@ -12,7 +12,6 @@ import {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../../gen/etcd/rpc';
-import { StoreInternalServer } from '../../gen/bosun/store';
 import { ErrLeaseNotFound, ErrNoLeader } from '../errors';
 import { toServiceError, unary } from './grpc-edge';
 import { LeaderForwarder } from './leader-forwarder';
@@ -102,13 +101,3 @@ export function leaseService(member: StoreMember, authority: LeaseAuthority, hea
     },
   };
 }
-
-/** The member-to-member service: leader-only lease calls, and the membership for joiners. */
-export function storeInternalService(member: StoreMember, authority: LeaseAuthority, log: Logger): StoreInternalServer {
-  return {
-    members: unary(log, 'Members', () => ({ clusterId: member.clusterId, members: member.membership.list() })),
-    leaseRenew: unary(log, 'LeaseRenew', (req: LeaseKeepAliveRequest) => authority.renew(req)),
-    leaseTimeToLive: unary(log, 'LeaseTimeToLive', (req: LeaseTimeToLiveRequest) => authority.timeToLive(req)),
-  };
-}
-

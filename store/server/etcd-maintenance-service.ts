@@ -30,7 +30,7 @@ export function maintenanceService(member: StoreMember, headers: ResponseHeaders
   return {
     status: unary(log, 'Status', (): StatusResponse => {
       const st = member.status();
-      const size = member.sm.approximateSizeBytes();
+      const size = member.diskUsageBytes();
       return headers.fill({
         header: undefined,
         version: ETCD_API_VERSION,

@@ -33,9 +33,11 @@ class WatchStream {
     });
   }
 
-  private send(res: Omit<WatchResponse, 'header'>, revision?: number): boolean {
+  /** Sends a response; `revision` null sends a header without one (etcd's compacted cancel). */
+  private send(res: Omit<WatchResponse, 'header'>, revision?: number | null): boolean {
     if (this.closed) return false;
-    return this.call.write({ ...res, header: this.headers.header(revision) });
+    const header = revision === null ? this.headers.headerWithoutRevision() : this.headers.header(revision);
+    return this.call.write({ ...res, header });
   }
 
   private onRequest(req: WatchRequest): void {
@@ -68,7 +70,7 @@ class WatchStream {
         cancelled: (compactRevision, reason) => {
           cancelled = true;
           this.watchers.delete(id);
-          this.send({ ...emptyResponse(id), canceled: true, compactRevision, cancelReason: reason });
+          this.send({ ...emptyResponse(id), canceled: true, compactRevision, cancelReason: reason }, null);
         },
       },
     );

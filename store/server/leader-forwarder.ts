@@ -4,6 +4,8 @@ import {
   LeaseKeepAliveResponse,
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
+  MemberPromoteRequest,
+  MemberPromoteResponse,
 } from '../../gen/etcd/rpc';
 import { StoreInternalClient } from '../../gen/bosun/store';
 import { ErrNoLeader, ErrTimeout, StoreError } from '../errors';
@@ -21,7 +23,8 @@ function fromServiceError(err: grpc.ServiceError): StoreError {
 
 /**
  * Calls the leader's StoreInternal service on its peer URL, for the lease calls only the
- * leader can answer (lease deadlines are leader state). One channel per leader target.
+ * leader can answer (lease deadlines and learner progress are leader state). One channel per
+ * leader target.
  */
 export class LeaderForwarder {
   private client: StoreInternalClient | undefined;
@@ -41,7 +44,7 @@ export class LeaderForwarder {
     return this.client;
   }
 
-  private call<Req, Res>(method: 'leaseRenew' | 'leaseTimeToLive', req: Req): Promise<Res> {
+  private call<Req, Res>(method: 'leaseRenew' | 'leaseTimeToLive' | 'memberPromote', req: Req): Promise<Res> {
     const client = this.connect();
     const deadline = new Date(Date.now() + FORWARD_TIMEOUT_MS);
     return new Promise<Res>((resolve, reject) => {
@@ -61,6 +64,10 @@ export class LeaderForwarder {
 
   timeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
     return this.call('leaseTimeToLive', req);
+  }
+
+  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponse> {
+    return this.call('memberPromote', req);
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import * as grpc from '@grpc/grpc-js';
@@ -5,12 +6,16 @@ import { RaftPeerServer } from '../../gen/bosun/raft';
 import { ConfChangeContext, InternalRequest, MemberRecord } from '../../gen/bosun/store';
 import {
   ErrLeaderChanged,
+  ErrLearnerNotReady,
   ErrMemberNotLearner,
+  ErrNotLeader,
   ErrNoLeader,
   ErrRequestTooLarge,
   ErrStopped,
   ErrTimeout,
+  ErrNotEnoughStartedMembers,
   ErrTooManyRequests,
+  ErrUnhealthy,
   StoreError,
 } from '../errors';
 import { decodeConfChange } from '../raft/conf-change';
@@ -46,8 +51,32 @@ const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
 const LEASE_EXPIRY_CHECK_MS = 500;
 /** Leases revoked per expiry proposal, so one proposal stays small. */
 const MAX_LEASES_PER_EXPIRY = 1000;
+/** How long every voter must have been connected before a membership change (etcd's HealthInterval). */
+const RECONFIG_HEALTHY_MS = 5_000;
+/** How far a learner's log must have caught up with the leader's before it may be promoted (etcd: 90%). */
+const LEARNER_READY_FRACTION = 0.9;
 /** Retry interval for publishing this member's name and client URLs. */
 const PUBLISH_RETRY_MS = 500;
+
+/** How long the reported disk usage may be stale. */
+const DISK_USAGE_CACHE_MS = 5_000;
+
+/** Total size of the files in a directory (not recursive: LevelDB keeps one flat folder). */
+function directorySize(dir: string): number {
+  let total = 0;
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      try {
+        total += fs.statSync(path.join(dir, name)).size;
+      } catch {
+        // a file LevelDB just removed
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
+}
 
 /** Volatile facts about the member for status APIs. */
 export interface MemberStatus {
@@ -92,6 +121,16 @@ export class StoreMember {
   private readonly timers: NodeJS.Timeout[] = [];
   private snapshotting = false;
   private removed = false;
+  private diskUsage = 0;
+  private diskUsageAt = 0;
+  private markReady!: () => void;
+  /**
+   * Resolves once this member's name and client URLs are in the replicated membership (which
+   * needs a leader). Like etcd, the member serves clients only from then on.
+   */
+  readonly ready: Promise<void> = new Promise((resolve) => {
+    this.markReady = resolve;
+  });
   /** Called when this member has been removed from the cluster. */
   onRemoved: () => void = () => undefined;
 
@@ -255,24 +294,68 @@ export class StoreMember {
     return this.reads.read();
   }
 
+  /**
+   * etcd's strict reconfiguration check for an addition: a new voter needs enough started
+   * voters for the larger quorum, and every voter must have been talking to this member for
+   * RECONFIG_HEALTHY_MS (so a change is never made on a shaky quorum).
+   */
+  private checkCanAdd(isLearner: boolean): void {
+    const voters = this.membership.voters();
+    if (!isLearner) {
+      const started = voters.filter((id) => (this.membership.get(id)?.clientUrls.length ?? 0) > 0).length;
+      const size = voters.length + 1;
+      if (!(started === 1 && size === 2) && started < Math.floor(size / 2) + 1) throw new ErrNotEnoughStartedMembers();
+    }
+    if (!this.transport.connectedFullySince(voters, Date.now() - RECONFIG_HEALTHY_MS)) throw new ErrUnhealthy();
+  }
+
+  /** etcd's strict check for a removal: the voters left must still form a quorum of active members. */
+  private checkCanRemove(id: number): void {
+    if (this.membership.get(id)?.isLearner) return;
+    const voters = this.membership.voters();
+    const startedOthers = voters.filter((v) => v !== id && (this.membership.get(v)?.clientUrls.length ?? 0) > 0).length;
+    if (startedOthers < Math.floor((voters.length - 1) / 2) + 1) throw new ErrNotEnoughStartedMembers();
+    // A member that is down is not part of the active quorum: removing it is safe.
+    if (id !== this.id && !this.transport.isActive(id)) return;
+    const active = this.transport.connectedSince(voters, Date.now() - RECONFIG_HEALTHY_MS);
+    if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw new ErrNotEnoughStartedMembers();
+  }
+
   /** Adds a member (as a learner when asked); resolves with its record once applied. */
   async addMember(peerUrls: string[], isLearner: boolean): Promise<MemberRecord> {
     const id = memberIdFor(peerUrls, `${this.config.initialClusterToken}/${Date.now()}/${Math.random()}`);
     const record: MemberRecord = { id, name: '', peerUrls, clientUrls: [], isLearner };
     this.membership.checkAdd(record);
+    this.checkCanAdd(isLearner);
     await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, record);
     return record;
   }
 
   async removeMember(id: number): Promise<void> {
     this.membership.checkExists(id);
+    this.checkCanRemove(id);
     await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
   }
 
+  /**
+   * Promotes a learner to a voter. Leader only: like etcd, the learner must have caught up
+   * (its log within LEARNER_READY_FRACTION of the leader's) or the promotion is refused.
+   */
   async promoteMember(id: number): Promise<void> {
     const m = this.membership.checkExists(id);
     if (!m.isLearner) throw new ErrMemberNotLearner();
+    if (!this.isLeader()) throw new ErrNotLeader();
+    const progress = this.raft.status().progress;
+    const learnerMatch = progress?.get(id)?.match ?? 0;
+    if (learnerMatch < this.storage.lastIndex() * LEARNER_READY_FRACTION) throw new ErrLearnerNotReady();
     await this.proposeConfChange(ConfChangeType.AddNode, id, m);
+  }
+
+  /** Changes a member's peer URLs (through the log, like every membership fact). */
+  async updateMember(id: number, peerUrls: string[]): Promise<void> {
+    this.membership.checkUpdate(id, peerUrls);
+    const result = await this.propose({ memberUpdate: { memberId: id, peerUrls } });
+    if (result.error) throw result.error;
   }
 
   private async proposeConfChange(type: ConfChangeType, nodeId: number, member: MemberRecord | undefined): Promise<void> {
@@ -320,6 +403,16 @@ export class StoreMember {
       lastLogIndex: this.storage.lastIndex(),
       isLearner: this.membership.get(this.id)?.isLearner ?? false,
     };
+  }
+
+  /** Bytes of this member's data on disk (reported as etcd's dbSize); cached briefly. */
+  diskUsageBytes(): number {
+    const now = Date.now();
+    if (now - this.diskUsageAt > DISK_USAGE_CACHE_MS) {
+      this.diskUsage = directorySize(path.join(this.config.dataDir, 'raft'));
+      this.diskUsageAt = now;
+    }
+    return this.diskUsage;
   }
 
   /** The gRPC handler for other members' raft streams (served on the peer port). */
@@ -416,6 +509,10 @@ export class StoreMember {
       const a = req.memberAttributes;
       this.membership.setAttributes(a.memberId, a.name, a.clientUrls);
       result = {};
+    } else if (req.memberUpdate) {
+      this.membership.setPeerUrls(req.memberUpdate.memberId, req.memberUpdate.peerUrls);
+      this.syncPeers();
+      result = {};
     } else {
       result = this.sm.apply(req, e.index);
     }
@@ -486,16 +583,19 @@ export class StoreMember {
     if (this.stopped) return;
     const mine = this.membership.get(this.id);
     const urls = this.config.advertiseClientUrls;
-    if (mine && mine.name === this.config.name && mine.clientUrls.join(',') === urls.join(',')) return;
+    if (mine && mine.name === this.config.name && mine.clientUrls.join(',') === urls.join(',')) {
+      this.markReady();
+      return;
+    }
     const retry = () => {
       const t = setTimeout(() => this.publishAttributes(), PUBLISH_RETRY_MS);
       this.timers.push(t);
     };
     if (this.leader === 0) return retry();
-    this.propose({ memberAttributes: { memberId: this.id, name: this.config.name, clientUrls: urls } }).then(
-      () => this.log.info('published member attributes'),
-      retry,
-    );
+    this.propose({ memberAttributes: { memberId: this.id, name: this.config.name, clientUrls: urls } }).then(() => {
+      this.log.info('published member attributes');
+      this.markReady();
+    }, retry);
   }
 
   /** A durable write failed: the member cannot continue safely (like etcd, it stops). */

@@ -107,6 +107,20 @@ export class Membership {
     }
   }
 
+  /** Checks new peer URLs for a member before they are proposed. */
+  checkUpdate(id: number, peerUrls: string[]): void {
+    this.checkExists(id);
+    for (const m of this.members.values()) {
+      if (m.id !== id && m.peerUrls.some((u) => peerUrls.includes(u))) throw new ErrPeerURLExist();
+    }
+  }
+
+  /** Applies a committed peer-URL change (a no-op for an unknown member). */
+  setPeerUrls(id: number, peerUrls: string[]): void {
+    const m = this.members.get(id);
+    if (m) m.peerUrls = [...peerUrls];
+  }
+
   /** Records a member's name and client URLs once it serves clients. */
   setAttributes(id: number, name: string, clientUrls: string[]): void {
     const m = this.members.get(id);

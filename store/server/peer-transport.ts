@@ -48,6 +48,7 @@ class PeerStream {
     readonly id: number,
     readonly target: string,
     private readonly clusterId: number,
+    private readonly selfId: number,
     private readonly handlers: TransportHandlers,
     private readonly log: Logger,
   ) {
@@ -62,7 +63,7 @@ class PeerStream {
       return;
     }
     const snapshots = messages.filter((m) => m.type === MessageType.Snap).length;
-    const batch: MessageBatch = { clusterId: this.clusterId, messages: messages.map(messageToWire) };
+    const batch: MessageBatch = { clusterId: this.clusterId, sender: this.selfId, messages: messages.map(messageToWire) };
     call.write(batch, (err: Error | null | undefined) => {
       for (let i = 0; i < snapshots; i++) this.handlers.onSnapshotStatus(this.id, !err);
     });
@@ -109,13 +110,44 @@ class PeerStream {
  */
 export class PeerTransport {
   private readonly peers = new Map<number, PeerStream>();
+  /** When each peer's current unbroken run of incoming traffic began (ms since epoch). */
+  private readonly activeSince = new Map<number, number>();
+
+  private readonly handlers: TransportHandlers;
 
   constructor(
     private readonly selfId: number,
     private readonly clusterId: number,
-    private readonly handlers: TransportHandlers,
+    handlers: TransportHandlers,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // A peer we cannot reach is no longer "active": wrap the callback to forget it.
+    this.handlers = {
+      ...handlers,
+      onUnreachable: (id) => {
+        this.activeSince.delete(id);
+        handlers.onUnreachable(id);
+      },
+    };
+  }
+
+  /**
+   * True when every given peer has been sending to us without a break since `since` (ms):
+   * etcd's check before a membership change, so a change is never made on a shaky quorum.
+   */
+  connectedFullySince(peerIds: number[], since: number): boolean {
+    return this.connectedSince(peerIds, since) === peerIds.length;
+  }
+
+  /** How many of the given members (this one included) have been active without a break since `since`. */
+  connectedSince(peerIds: number[], since: number): number {
+    return peerIds.filter((id) => id === this.selfId || (this.activeSince.get(id) ?? Infinity) <= since).length;
+  }
+
+  /** True while a peer is sending to us. */
+  isActive(peerId: number): boolean {
+    return this.activeSince.has(peerId);
+  }
 
   /** Adds or updates a peer (its first peer URL is dialled). */
   setPeer(id: number, peerUrls: string[]): void {
@@ -124,7 +156,7 @@ export class PeerTransport {
     const existing = this.peers.get(id);
     if (existing && existing.target === target) return;
     existing?.close();
-    this.peers.set(id, new PeerStream(id, target, this.clusterId, this.handlers, this.log));
+    this.peers.set(id, new PeerStream(id, target, this.clusterId, this.selfId, this.handlers, this.log));
   }
 
   removePeer(id: number): void {
@@ -153,6 +185,7 @@ export class PeerTransport {
       stream: (call, callback) => {
         let received = 0;
         let failed = false;
+        let from = 0;
         call.on('data', (batch: MessageBatch) => {
           if (failed) return;
           if (batch.clusterId !== this.clusterId) {
@@ -161,10 +194,14 @@ export class PeerTransport {
             callback({ code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: ${batch.clusterId} is not ${this.clusterId}` });
             return;
           }
-          if (batch.messages.length > 0 && this.handlers.isRemoved(batch.messages[0].from)) {
+          if (this.handlers.isRemoved(batch.sender)) {
             failed = true;
             callback({ code: grpc.status.FAILED_PRECONDITION, details: REMOVED_DETAIL });
             return;
+          }
+          if (from === 0 && batch.sender !== 0) {
+            from = batch.sender;
+            if (!this.activeSince.has(from)) this.activeSince.set(from, Date.now());
           }
           for (const wireMsg of batch.messages) {
             const m = messageFromWire(wireMsg);
@@ -173,9 +210,11 @@ export class PeerTransport {
           }
         });
         call.on('end', () => {
+          this.activeSince.delete(from);
           if (!failed) callback(null, { received });
         });
         call.on('error', () => {
+          this.activeSince.delete(from);
           failed = true;
         });
       },

@@ -24,6 +24,16 @@ export class ResponseHeaders {
     };
   }
 
+  /** A header with no revision: what etcd sends for membership calls and compacted-watch cancels. */
+  headerWithoutRevision(): ResponseHeader {
+    return { ...this.header(), revision: 0 };
+  }
+
+  /** Like fill(), for responses that carry no revision (membership calls). */
+  fillWithoutRevision<T>(res: T & { header?: unknown }): T {
+    return { ...res, header: this.headerWithoutRevision() };
+  }
+
   fill<T>(res: T & { header?: unknown }): T {
     const given = (res.header as ResponseHeader | undefined)?.revision;
     return { ...res, header: this.header(given) };

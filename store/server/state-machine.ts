@@ -34,9 +34,6 @@ export interface WatchSpec {
   progressNotify: boolean;
 }
 
-/** How long the reported data size may be stale. */
-const SIZE_CACHE_MS = 5_000;
-
 /** etcd's minimum lease TTL: 1.5 election timeouts, rounded up to whole seconds. */
 function minLeaseTtlSeconds(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>): number {
   return Math.ceil((1.5 * config.electionTicks * config.tickIntervalMs) / 1000);
@@ -51,8 +48,6 @@ export class StateMachine {
   readonly lessor: Lessor;
   readonly watchable: WatchableStore;
   private readonly applier: Applier;
-  private size = 0;
-  private sizeAt = 0;
 
   private constructor(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>) {
     this.kv = new MvccStore();
@@ -126,18 +121,6 @@ export class StateMachine {
 
   serialize(): Uint8Array {
     return this.applier.snapshot();
-  }
-
-  /** Bytes of the live keys and values (etcd reports its database file size here); cached briefly. */
-  approximateSizeBytes(): number {
-    const now = Date.now();
-    if (now - this.sizeAt > SIZE_CACHE_MS) {
-      let bytes = 0;
-      for (const kv of this.allKeys(this.kv.currentRevision)) bytes += kv.key.length + kv.value.length;
-      this.size = bytes;
-      this.sizeAt = now;
-    }
-    return this.size;
   }
 
   /** Every live key-value at `revision`, in key order. */

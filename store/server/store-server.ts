@@ -7,7 +7,8 @@ import { withSaturatingRequests } from '../../lib/proto/saturating-int64';
 import { StateRole } from '../raft/types';
 import { clusterService } from './etcd-cluster-service';
 import { kvService } from './etcd-kv-service';
-import { LeaseAuthority, leaseService, storeInternalService } from './etcd-lease-service';
+import { LeaseAuthority, leaseService } from './etcd-lease-service';
+import { storeInternalService } from './store-internal-service';
 import { maintenanceService } from './etcd-maintenance-service';
 import { watchService } from './etcd-watch-service';
 import { unary } from './grpc-edge';
@@ -86,12 +87,14 @@ export class StoreServer {
     client.addService(withSaturatingRequests(KVService), kvService(member, headers, log));
     client.addService(withSaturatingRequests(WatchService), watchService(member, headers, log));
     client.addService(withSaturatingRequests(LeaseService), leaseService(member, authority, headers, log));
-    client.addService(withSaturatingRequests(ClusterService), clusterService(member, headers, log));
+    client.addService(withSaturatingRequests(ClusterService), clusterService(member, forwarder, headers, log));
     client.addService(withSaturatingRequests(MaintenanceService), maintenanceService(member, headers, log));
     client.addService(StoreDebugService, storeDebugService(member, log));
 
     try {
       const peerPorts = await Promise.all(config.listenPeerUrls.map((u) => peer.listen(hostPortOf('listen-peer-urls', u))));
+      // Like etcd, serve clients only once this member is part of a working cluster.
+      await member.ready;
       const clientPorts = await Promise.all(config.listenClientUrls.map((u) => client.listen(hostPortOf('listen-client-urls', u))));
       const progressTimer = setInterval(() => member.sm.progressNotify(), PROGRESS_NOTIFY_INTERVAL_MS);
       log.info({ client: config.listenClientUrls, peer: config.listenPeerUrls }, 'serving');

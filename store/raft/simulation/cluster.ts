@@ -12,31 +12,19 @@
  * next, and which faults happen, is decided by the scenario driving it.
  */
 
-import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, Message, MessageType, NONE, Ready, StateRole, isLocalMessage } from '../types';
+import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, MessageType, NONE, Ready, StateRole, isLocalMessage } from '../types';
 import { decodeConfChange, encodeConfChange } from '../conf-change';
 import { MemoryStorage } from '../memory-storage';
 import { ProposeResult, RaftNode } from '../raft-node';
-import { EntryLookup, InvariantViolation, SafetyChecker } from './invariants';
+import { InvariantViolation, SafetyChecker } from './invariants';
+import { CrashPoint, SimMember } from './member';
 import { InFlight, SimNetwork } from './network';
 import { Prng } from './prng';
 import { ListStateMachine, bytesToLatin1, entryFingerprint, latin1ToBytes } from './state-machine';
 import { Trace } from './trace';
+import { describeConfChange, describeInFlight, describeMessage, describeStorage } from './trace-format';
 
-/** A member's lifecycle in the simulation. */
-export type MemberState =
-  /** Running: has a RaftNode. */
-  | 'running'
-  /** Crashed: only the durable storage remains; may be restarted. */
-  | 'crashed'
-  /** Removed from the cluster by a committed conf change; never runs again. */
-  | 'removed';
-
-/**
- * Where inside a Ready cycle an armed crash happens: right after the write ('before-send'),
- * or after sending and installing any snapshot but before applying committed entries
- * ('before-apply').
- */
-export type CrashPoint = 'before-send' | 'before-apply';
+export { CrashPoint, MemberState, SimMember } from './member';
 
 /** Thrown inside the member loop to abandon a Ready when an armed crash fires. */
 class CrashSignal {
@@ -62,9 +50,9 @@ export interface SnapshotPolicy {
   keep: number;
   /**
    * Take a fresh snapshot (without compacting) right after applying a membership change, so
-   * the snapshot a leader sends always names the members it is sent to. Without it a joining
-   * member can be offered only a snapshot older than its own AddNode, which raft (like etcd)
-   * refuses, and the leader re-sends it forever.
+   * the snapshot a leader sends names the members it is sent to. Without it a joining member
+   * is often sent a snapshot older than its own AddNode (raft must accept it and learn of its
+   * own addition from the log that follows); runs draw both policies.
    */
   afterConfChange: boolean;
 }
@@ -122,55 +110,6 @@ export function emptyStats(): ClusterStats {
 
 /** Upper bound on Ready cycles per input before the member loop is declared stuck. */
 export const MAX_READY_CYCLES = 256;
-
-/** One simulated member: its durable storage and, while running, its node and state machine. */
-export class SimMember {
-  node: RaftNode | undefined;
-  sm: ListStateMachine = ListStateMachine.empty();
-  /** Membership as of `sm.appliedIndex` (what a snapshot taken now must carry). */
-  confState: ConfState;
-  state: MemberState = 'running';
-  /** Bumped on every (re)start; messages remember the incarnation that sent them. */
-  incarnation = 0;
-  /** The commit index this incarnation last reported. */
-  commit = 0;
-  /** Term in which Leader Completeness was last checked for this member as leader. */
-  checkedLeaderTerm = 0;
-  /** A membership change was applied since the last snapshot. */
-  confChangedSinceSnapshot = false;
-
-  /** Armed by {@link SimCluster.armCrash}: crash inside the next Ready that persists anything. */
-  crashPlan: CrashPoint | undefined;
-
-  constructor(
-    readonly id: number,
-    /** Durable state; replaced only by the amnesia self-test. */
-    public storage: MemoryStorage,
-    confState: ConfState,
-  ) {
-    this.confState = confState;
-  }
-
-  /** The running node; throws if the member is not running. */
-  get raft(): RaftNode {
-    if (!this.node) throw new Error(`member ${this.id} is not running (${this.state})`);
-    return this.node;
-  }
-
-  /** Entry identity at index i as this member knows it: durable log, else its state machine. */
-  readonly lookup: EntryLookup = (i: number) => {
-    const first = this.storage.firstIndex();
-    const last = this.storage.lastIndex();
-    if (i >= first && i <= last) {
-      const [e] = this.storage.entries(i, i + 1, Number.MAX_SAFE_INTEGER);
-      return { term: e.term, fingerprint: entryFingerprint(e.type, bytesToLatin1(e.data)) };
-    }
-    const rec = this.sm.at(i);
-    if (rec && i < first) return { term: rec.term, fingerprint: entryFingerprint(rec.type, rec.data) };
-    if (i === first - 1 && i > 0) return { term: this.storage.term(i) };
-    return undefined;
-  };
-}
 
 /** A cluster of simulated members plus the network between them. */
 export class SimCluster {
@@ -650,66 +589,12 @@ export class SimCluster {
   }
 }
 
-/** A one-line description of a message for traces. */
-export function describeMessage(m: Message): string {
-  let s = `${MessageType[m.type]} ${m.from}->${m.to} t${m.term}`;
-  switch (m.type) {
-    case MessageType.App:
-      s += ` prev=${m.index}/t${m.logTerm} commit=${m.commit}`;
-      if (m.entries.length > 0) s += ` ents=${m.entries[0].index}..${m.entries[m.entries.length - 1].index}`;
-      break;
-    case MessageType.AppResp:
-      s += ` index=${m.index}${m.reject ? ` REJECT hint=${m.rejectHint}` : ''}`;
-      break;
-    case MessageType.Vote:
-    case MessageType.PreVote:
-      s += ` last=${m.index}/t${m.logTerm}`;
-      break;
-    case MessageType.VoteResp:
-    case MessageType.PreVoteResp:
-      s += m.reject ? ' REJECT' : ' GRANT';
-      break;
-    case MessageType.Heartbeat:
-      s += ` commit=${m.commit}`;
-      break;
-    case MessageType.Snap:
-      if (m.snapshot) s += ` snap=${m.snapshot.metadata.index}/t${m.snapshot.metadata.term}`;
-      break;
-    case MessageType.Prop:
-      s += ` n=${m.entries.length}`;
-      break;
-    case MessageType.ReadIndex:
-    case MessageType.ReadIndexResp:
-      s += ` index=${m.index}`;
-      break;
-    default:
-      break;
-  }
-  return s;
-}
-
-/** A message on the wire: like {@link describeMessage}, plus the relaying member if not `from`. */
-export function describeInFlight(f: InFlight): string {
-  const s = describeMessage(f.msg);
-  return f.sender === f.msg.from ? s : `${s} (via ${f.sender})`;
-}
-
 /**
  * Message types a member may relay on someone else's behalf, keeping the requester in
  * `from`: forwarded proposals and read requests, and transfer requests (from = transferee).
  */
 function isRelayed(t: MessageType): boolean {
   return t === MessageType.Prop || t === MessageType.ReadIndex || t === MessageType.TransferLeader;
-}
-
-/** `AddNode 4` etc. */
-export function describeConfChange(cc: ConfChange): string {
-  return `${ConfChangeType[cc.type]} ${cc.nodeId}`;
-}
-
-function describeStorage(s: MemoryStorage): string {
-  const hs = s.initialState().hardState;
-  return `log ${s.firstIndex()}..${s.lastIndex()} term=${hs.term} vote=${hs.vote === NONE ? '-' : hs.vote} commit=${hs.commit}`;
 }
 
 function cloneConfState(cs: ConfState): ConfState {

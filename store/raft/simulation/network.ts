@@ -58,15 +58,6 @@ export class SimNetwork {
     return d;
   }
 
-  /** Removes every in-flight message for which `pred` holds. */
-  removeWhere(pred: (f: InFlight) => boolean): InFlight[] {
-    const removed: InFlight[] = [];
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (pred(this.queue[i])) removed.push(...this.queue.splice(i, 1));
-    }
-    return removed.reverse();
-  }
-
   /** Cuts the directed link from → to (messages on it are lost at delivery time). */
   cutLink(from: number, to: number): void {
     this.cut.add(linkKey(from, to));

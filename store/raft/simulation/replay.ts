@@ -65,6 +65,11 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  // `... | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };

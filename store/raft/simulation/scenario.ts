@@ -91,9 +91,13 @@ export interface RunOptions {
 export interface RunSummary {
   seed: number;
   nodes: number;
+  /** Steps taken in total: the random steps plus the liveness phase. */
   steps: number;
+  /** Steps the liveness phase needed to converge. */
   livenessSteps: number;
+  /** Highest index committed anywhere. */
   commitIndex: number;
+  /** Number of terms that had a leader. */
   terms: number;
   /** The membership plan, e.g. "remove+add" or "none". */
   membership: string;
@@ -155,7 +159,7 @@ export function drawProfile(prng: Prng, nodes: number): FaultProfile {
       maxInflightMsgs: prng.pick([1, 4, 256]),
       maxUncommittedEntriesSize: prng.chance(0.2) ? 256 : undefined,
     },
-    snapshots: { every: prng.pick([0, 3, 8, 20]), keep: prng.pick([0, 0, 2, 5]), afterConfChange: true },
+    snapshots: { every: prng.pick([0, 3, 8, 20]), keep: prng.pick([0, 0, 2, 5]), afterConfChange: prng.chance(0.5) },
     dropRate: prng.pick([0, 0, 0.03, 0.1, 0.25]),
     dupRate: prng.pick([0, 0.02, 0.1]),
     reorderRate: prng.pick([0, 0.3, 1]),
