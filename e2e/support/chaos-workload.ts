@@ -69,7 +69,12 @@ async function runFaults(cluster: ClusterControl, steps: readonly FaultStep[], s
   for (const step of steps) {
     await sleep(step.afterMs);
     if (stop()) break;
-    const leader = await cluster.leaderIndex();
+    // Right after a restart the cluster may still be electing: give it a few seconds.
+    let leader = await cluster.leaderIndex();
+    for (let i = 0; leader === undefined && i < 20; i++) {
+      await sleep(250);
+      leader = await cluster.leaderIndex();
+    }
     if (step.action === 'restart-killed') {
       for (const i of killed.splice(0)) await cluster.start(i);
       done.push('restart-killed');

@@ -10,8 +10,8 @@ export const HEARTBEAT_TICKS = 1;
 export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 /** gRPC receive limit on the client port: above MAX_REQUEST_BYTES so we can answer etcd's error. */
 export const MAX_CLIENT_GRPC_RECV_BYTES = MAX_REQUEST_BYTES + 512 * 1024;
-/** Applied entries between two snapshots of the state machine. */
-export const DEFAULT_SNAPSHOT_COUNT = 10_000;
+/** Applied entries between two snapshots of the state machine (etcd 3.4's default too). */
+export const DEFAULT_SNAPSHOT_COUNT = 100_000;
 /** Entries kept in the log behind a snapshot, so slightly lagging followers need no snapshot. */
 export const SNAPSHOT_CATCHUP_ENTRIES = 5_000;
 /** How long a client request may wait for its proposal to be applied. */

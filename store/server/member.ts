@@ -439,14 +439,24 @@ export class StoreMember {
     try {
       while (!this.stopped && this.raft.hasReady()) {
         const rd = this.raft.ready();
-        await this.persist(rd);
-        this.transport.send(rd.messages);
-        if (rd.snapshot) this.applySnapshot(rd.snapshot);
-        for (const e of rd.committedEntries) this.applyEntry(e);
+        // Raft thesis §10.2.1: a leader may send its appends while it writes them to its own
+        // log (the core counts the leader's own entries only once they are persisted), so the
+        // disk write and the followers' round trip overlap. Everyone else acknowledges only
+        // what is on disk, so they send after the write.
+        const leader = this.raft.role === StateRole.Leader;
+        if (leader) this.transport.send(rd.messages);
+        const persisted = this.persist(rd);
+        // Committed entries are already durable: apply them while the new ones are written.
+        if (!rd.snapshot) this.applyCommitted(rd);
+        await persisted;
+        if (!leader) this.transport.send(rd.messages);
+        if (rd.snapshot) {
+          this.applySnapshot(rd.snapshot);
+          this.applyCommitted(rd);
+        }
         for (const rs of rd.readStates) this.reads.onReadState(rs);
         if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
         this.raft.advance(rd);
-        this.appliedWaiters.advance(this.appliedIndex);
         this.maybeSnapshot();
       }
     } finally {
@@ -454,6 +464,11 @@ export class StoreMember {
     }
     // Anything that arrived during the last await is picked up here.
     this.scheduleReady();
+  }
+
+  private applyCommitted(rd: Ready): void {
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    this.appliedWaiters.advance(this.appliedIndex);
   }
 
   /** Writes a Ready's durable parts (one LevelDB batch) and mirrors them into the raft view. */
