@@ -6,6 +6,9 @@ import * as path from 'node:path';
 
 /** Where the .proto sources live at run time (for server reflection). */
 export const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
+/** The health service's .proto, shipped by grpc-health-check (exposed through reflection too). */
+const HEALTH_PROTO_DIR = path.join(path.dirname(require.resolve('grpc-health-check/package.json')), 'proto');
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /**
  * A gRPC server the way every Bosun component serves: the component's services, server
@@ -14,29 +17,45 @@ export const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
 export class ServiceHost {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
+  /** Fully-qualified names of the services added, which reflection lists. */
+  private readonly served: string[] = [HEALTH_SERVICE];
+  private reflecting = false;
 
-  /** `protoFiles` are paths under proto/ whose services this host exposes through reflection. */
-  constructor(protoFiles: string[], options: grpc.ServerOptions = {}, healthStatus: ServingStatusMap = { '': 'SERVING' }) {
+  /** `protoFiles` are paths under proto/ defining the services this host will serve. */
+  constructor(
+    private readonly protoFiles: string[],
+    options: grpc.ServerOptions = {},
+    healthStatus: ServingStatusMap = { '': 'SERVING' },
+  ) {
     this.server = new grpc.Server(options);
-    const definition = protoLoader.loadSync(protoFiles, {
-      includeDirs: [PROTO_DIR],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    new ReflectionService(definition).addToServer(this.server);
     this.health = new HealthImplementation(healthStatus);
     this.health.addToServer(this.server);
   }
 
   addService<Impl extends grpc.UntypedServiceImplementation>(definition: grpc.ServiceDefinition, impl: Impl): void {
     this.server.addService(definition, impl);
+    const anyMethod = Object.values(definition)[0];
+    if (anyMethod) this.served.push(anyMethod.path.split('/')[1]);
+  }
+
+  /** Adds server reflection for exactly the services served (once, before the first bind). */
+  private addReflection(): void {
+    if (this.reflecting) return;
+    this.reflecting = true;
+    const definition = protoLoader.loadSync([...this.protoFiles, 'health/v1/health.proto'], {
+      includeDirs: [PROTO_DIR, HEALTH_PROTO_DIR],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    new ReflectionService(definition, { services: this.served }).addToServer(this.server);
   }
 
   /** Binds host:port (port 0 = any free port) and resolves with the bound port. */
   listen(hostPort: string): Promise<number> {
+    this.addReflection();
     return new Promise((resolve, reject) => {
       this.server.bindAsync(hostPort, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) reject(new Error(`cannot listen on ${hostPort}: ${err.message}`));

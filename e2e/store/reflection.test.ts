@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
+
+const NODE_MODULES = path.resolve(__dirname, '..', '..', '..', 'node_modules');
+
+/** A client of a service described by a .proto file, loaded at run time like grpcurl would. */
+function clientFor(protoFile: string, includeDir: string, service: string, endpoint: string): grpc.Client & Record<string, Function> {
+  const def = grpc.loadPackageDefinition(protoLoader.loadSync(protoFile, { includeDirs: [includeDir], keepCase: true, defaults: true, enums: String }));
+  const Ctor = service.split('.').reduce((o: any, k) => o[k], def) as typeof grpc.Client;
+  return new Ctor(endpoint, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+}
+
+/** One request/response exchange on the reflection stream. */
+function reflect(client: grpc.Client & Record<string, Function>, req: object): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const call = client.ServerReflectionInfo();
+    call.on('data', (res: unknown) => {
+      resolve(res);
+      call.end();
+    });
+    call.on('error', reject);
+    call.write(req);
+  });
+}
+
+describe('store member gRPC surface: server reflection and health (what grpcurl uses)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let cluster: LocalStoreCluster;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-reflect-'));
+    cluster = await LocalStoreCluster.create({ members: 1, dir });
+    cluster.startAll();
+    await cluster.waitReady();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const version of ['v1alpha', 'v1']) {
+    it(`lists every service and describes etcdserverpb.KV through reflection ${version}`, async () => {
+      const dirOf = path.join(NODE_MODULES, '@grpc', 'reflection', 'build', 'proto');
+      const client = clientFor(`grpc/reflection/${version}/reflection.proto`, dirOf, `grpc.reflection.${version}.ServerReflection`, cluster.endpoints[0]);
+      try {
+        const list = await reflect(client, { list_services: '' });
+        const names = list.list_services_response.service.map((s: { name: string }) => s.name);
+        expect(names).to.have.members([
+          'etcdserverpb.KV',
+          'etcdserverpb.Watch',
+          'etcdserverpb.Lease',
+          'etcdserverpb.Cluster',
+          'etcdserverpb.Maintenance',
+          'bosun.store.v1.StoreDebug',
+          'grpc.health.v1.Health',
+        ]);
+        const file = await reflect(client, { file_containing_symbol: 'etcdserverpb.KV' });
+        const descriptors: Buffer[] = file.file_descriptor_response.file_descriptor_proto;
+        expect(descriptors.length).to.be.greaterThan(0);
+        expect(Buffer.concat(descriptors).toString('latin1')).to.contain('RangeRequest');
+      } finally {
+        client.close();
+      }
+    });
+  }
+
+  it('answers grpc.health.v1.Health/Check with SERVING', async () => {
+    const client = clientFor('health/v1/health.proto', path.join(NODE_MODULES, 'grpc-health-check', 'proto'), 'grpc.health.v1.Health', cluster.endpoints[0]);
+    try {
+      const res = await new Promise<{ status: string }>((resolve, reject) => client.Check({ service: '' }, (err: Error | null, r: { status: string }) => (err ? reject(err) : resolve(r))));
+      expect(res.status).to.equal('SERVING');
+    } finally {
+      client.close();
+    }
+  });
+});
