@@ -90,7 +90,8 @@ export function leaseService(member: StoreMember, authority: LeaseAuthority, hea
             const res = await authority.renew(req);
             if (!call.writableEnded && !call.cancelled) call.write(headers.fill(res));
           } catch (err) {
-            if (!call.cancelled) call.destroy(Object.assign(new Error(toServiceError(err).details), toServiceError(err)));
+            // grpc-js ends a server stream with this status when 'error' is emitted.
+            if (!call.cancelled) call.emit('error', toServiceError(err));
           }
         });
       });

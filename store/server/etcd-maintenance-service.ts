@@ -52,7 +52,8 @@ export function maintenanceService(member: StoreMember, headers: ResponseHeaders
       return headers.fill({ header: undefined, hash: h.hash, compactRevision: h.compactRevision });
     }),
     snapshot: (call) => {
-      call.destroy(Object.assign(new Error('etcdserver: snapshot download is not supported by bosun yet'), { code: grpc.status.UNIMPLEMENTED }));
+      // grpc-js sends a server stream's status when 'error' is emitted with a code.
+      call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'etcdserver: snapshot download is not supported by bosun yet' });
     },
     moveLeader: unary(log, 'MoveLeader', async (req: MoveLeaderRequest): Promise<MoveLeaderResponse> => {
       if (!member.isLeader()) throw new ErrNotLeader();
