@@ -35,8 +35,17 @@ phase e2e --config e2e/.mocharc.json
 
 if [ "${BOSUN_SKIP_DOCKER:-}" = "1" ]; then
   echo "bosun: BOSUN_SKIP_DOCKER=1, skipping the Docker Compose tests"
+else
+  pidfile=${BOSUN_DOCKERD_PIDFILE:-/tmp/bosun-dockerd.pid}
+  before=$(cat "$pidfile" 2>/dev/null || true)
+fi
+if [ "${BOSUN_SKIP_DOCKER:-}" = "1" ]; then
+  :
 elif bash scripts/docker/ensure-docker.sh; then
   phase docker --config e2e/.mocharc.docker.json
+  # Stop the Docker daemon if this run started it (stop-docker.sh stops it by its pid).
+  after=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -n "$after" ] && [ "$after" != "$before" ]; then bash scripts/docker/stop-docker.sh || true; fi
 else
   echo "bosun: Docker could not be started; the Docker Compose tests FAIL"
   failed=$((failed + 1))
