@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
+import * as storeClusterModule from '../../lib/launcher/store-cluster';
 import { startEtcdCluster } from '../../store/client/test-etcd';
 import { findLeader } from './etcd-api';
 import { sleep } from './measure';
@@ -50,8 +50,38 @@ async function waitLeader(endpoints: readonly string[], timeoutMs: number): Prom
   }
 }
 
-/** Starts a 3-member Bosun store cluster (member env may carry NODE_OPTIONS, e.g. --cpu-prof). */
-export async function startBosun(members: number, memberEnv: NodeJS.ProcessEnv = {}): Promise<BenchCluster> {
+/** The project root (holding bin/ and dist/) this file was built into. */
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Top-level entries of the project that snapshotBuild() leaves out (node_modules is linked instead). */
+const NOT_COPIED = new Set(['node_modules', '.git', '.data', 'bench']);
+
+/**
+ * Copies the built project (bin/, dist/, proto/ and the rest of the tree, with node_modules
+ * linked) into a fresh temporary folder and returns it, so members started during a run all
+ * execute the same build even while someone rebuilds dist/ in the working tree. Remove it
+ * when done.
+ */
+export function snapshotBuild(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-build-'));
+  for (const entry of fs.readdirSync(PROJECT_ROOT)) {
+    if (NOT_COPIED.has(entry)) continue;
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+/**
+ * Starts a 3-member Bosun store cluster. Members run `bin/bosun.js` of `buildRoot` (a
+ * snapshotBuild() copy) or of this project; `memberEnv` is added to their environment (e.g.
+ * NODE_OPTIONS for profiling).
+ */
+export async function startBosun(members: number, memberEnv: NodeJS.ProcessEnv = {}, buildRoot?: string): Promise<BenchCluster> {
+  // The launcher runs the bin/bosun.js next to the dist/ it was loaded from.
+  const { LocalStoreCluster } = (buildRoot
+    ? require(path.join(buildRoot, 'dist', 'lib', 'launcher', 'store-cluster.js'))
+    : storeClusterModule) as typeof storeClusterModule;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-store-'));
   // LocalStoreCluster hands process.env to its members at spawn time; set the extra variables
   // only while this cluster lives.

@@ -148,7 +148,7 @@ export async function waitForQuietMachine(maxBusyFraction: number, maxWaitMs: nu
     const c0 = process.cpuUsage();
     await sleep(1_000);
     const c = process.cpuUsage(c0);
-    const busy = (machineBusyMs() - b0 - (c.user + c.system) / 1000) / (1_000 * cpus);
+    const busy = Math.max(0, (machineBusyMs() - b0 - (c.user + c.system) / 1000) / (1_000 * cpus));
     if (busy < maxBusyFraction || Date.now() >= deadline) return busy;
   }
 }

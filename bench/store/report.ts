@@ -207,6 +207,19 @@ export function cpuTable(plan: BenchPlan, bosun: SystemResults, etcd: SystemResu
   return table;
 }
 
+/** Event-loop utilization above which a phase's figures are limited by the load generator. */
+export const CLIENT_BOUND_ELU = 0.9;
+
+/** Phases whose load generator was saturated (its figures understate the server), per system. */
+export function clientBoundPhases(plan: BenchPlan, results: SystemResults[]): string[] {
+  const out: string[] = [];
+  for (const p of phaseList(plan)) {
+    const which = results.filter((r) => (p.get(r)?.cpu?.clientElu ?? 0) >= CLIENT_BOUND_ELU).map((r) => r.system);
+    if (which.length > 0) out.push(`${p.name} (${which.join(', ')})`);
+  }
+  return out;
+}
+
 /** A table as aligned plain text. */
 export function renderText(table: Table): string {
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => [...row[c]].length)));

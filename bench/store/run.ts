@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BenchCluster, REJOIN_TIMEOUT_MS, startBosun, startEtcd, SystemName } from './clusters';
+import { BenchCluster, REJOIN_TIMEOUT_MS, snapshotBuild, startBosun, startEtcd, SystemName } from './clusters';
 import { PHASE_FILE, PROF_DIR_ENV } from './cpu-profile-hook';
 import { CpuMeter, sleep, startCpuMeter, waitForQuietMachine } from './measure';
 import { failoverPhase, memoryPhase, PhaseRun, putPhase, rangePhase, watchPhase } from './phases';
 import { benchPlan, BenchPlan } from './plan';
-import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
+import { CLIENT_BOUND_ELU, clientBoundPhases, cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
 
 /**
  * The store benchmark: a Bosun 3-member store cluster against an etcd 3.4 3-member cluster
@@ -15,10 +15,12 @@ import { cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResu
  * side-by-side table and the load generator's CPU per phase, and writes them as markdown to
  * bench/results/store-<date>.md.
  *
- *   node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof]
+ *   node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof] [--live-build]
  *
- * --cpu-prof runs the Bosun members with `node --cpu-prof` (profiles land in
- * bench/results/cpu-prof-<date>/ when the members stop).
+ * --cpu-prof   profiles the Bosun members (cpu-profile-hook): one .cpuprofile per member and
+ *              phase in bench/results/cpu-prof-<time>/; read them with profile-summary.js.
+ * --live-build runs the members from this tree's dist/ instead of a copy taken at the start
+ *              (the copy keeps a concurrent rebuild from changing Bosun mid-run).
  */
 
 /** Members per cluster. */
@@ -38,20 +40,22 @@ interface Args {
   quick: boolean;
   only: SystemName | undefined;
   cpuProf: boolean;
+  liveBuild: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: undefined, cpuProf: false };
+  const args: Args = { quick: false, only: undefined, cpuProf: false, liveBuild: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--cpu-prof') args.cpuProf = true;
+    else if (a === '--live-build') args.liveBuild = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (v !== 'bosun' && v !== 'etcd') throw new Error(`--only takes "bosun" or "etcd", not "${v}"`);
       args.only = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof]');
+      console.log('usage: node dist/bench/store/run.js [--quick] [--only bosun|etcd] [--cpu-prof] [--live-build]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -62,6 +66,8 @@ const log = (msg: string): void => console.log(`[bench:store ${new Date().toISOS
 
 /** The cluster being measured, so a signal can stop it. */
 let current: BenchCluster | undefined;
+/** The copy of the build the Bosun members run (unless --live-build). */
+let buildCopy: string | undefined;
 /** The profile directory while the members are profiled (--cpu-prof). */
 let profiling: string | undefined;
 
@@ -125,7 +131,7 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
         env[PROF_DIR_ENV] = profDir;
         log(`Bosun members are profiled; one .cpuprofile per member and phase goes to ${profDir}`);
       }
-      cluster = await startBosun(MEMBERS, env);
+      cluster = await startBosun(MEMBERS, env, args.liveBuild ? undefined : (buildCopy ??= snapshotBuild()));
     } else {
       cluster = await startEtcd(MEMBERS);
     }
@@ -196,6 +202,16 @@ async function cutProfiles(cluster: BenchCluster, dir: string, label: string): P
   await sleep(PROFILE_WRITE_MS);
 }
 
+function removeBuildCopy(): void {
+  if (buildCopy) fs.rmSync(buildCopy, { recursive: true, force: true });
+  buildCopy = undefined;
+}
+
+/** A 0..1 fraction as a percentage, or "?" when unknown. */
+function pct(f: number | undefined): string {
+  return f === undefined || Number.isNaN(f) ? '?' : `${(f * 100).toFixed(0)}%`;
+}
+
 function etcdVersion(): string {
   try {
     return execFileSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].replace('etcd Version: ', '');
@@ -217,6 +233,7 @@ async function main(): Promise<void> {
   const skipped = (system: string): SystemResults => ({ system, startError: 'skipped (--only)', puts: [] });
   const etcd = args.only === 'bosun' ? skipped('etcd 3.4') : await measureSystem('etcd', plan, args, stamp);
   const bosun = args.only === 'etcd' ? skipped('Bosun') : await measureSystem('bosun', plan, args, stamp);
+  removeBuildCopy();
 
   const figures = figuresTable(plan, bosun, etcd);
   const cpu = cpuTable(plan, bosun, etcd);
@@ -226,22 +243,33 @@ async function main(): Promise<void> {
   const setup =
     'puts go to the leader; ranges and watch streams are spread over all members; 256-byte values; ' +
     'closed-loop clients (one call in flight each) on a lean node:http2 gRPC client; failed calls count as errors, not samples.';
+  const contention = `other processes on the machine used ${pct(etcd.otherLoadBefore)} of its CPUs just before the etcd run and ${pct(bosun.otherLoadBefore)} before the Bosun run`;
+  const bound = clientBoundPhases(plan, [bosun, etcd]);
+  const boundNote = bound.length
+    ? `Client-bound (load generator's event loop ≥ ${CLIENT_BOUND_ELU * 100}% busy, so these figures understate the server): ${bound.join('; ')}.`
+    : 'No phase saturated the load generator.';
+  const profiled = args.cpuProf ? ' Bosun members ran under the CPU profiler (slower than normal).' : '';
 
   console.log('');
   console.log(renderText(figures));
   console.log('');
   console.log('Load generator CPU (process.cpuUsage) and server members CPU (/proc/<pid>/stat) per phase:');
   console.log(renderText(cpu));
+  console.log(boundNote);
   console.log('');
   console.log(`${args.quick ? 'quick' : 'full'} run, ${minutes} min: ${command}`);
-  console.log(`machine: ${machine}`);
+  console.log(`machine: ${machine}; ${contention}.${profiled}`);
 
   const md = [
     `# Store benchmark, ${date}${args.quick ? ' (quick)' : ''}`,
     '',
     `\`${command}\` — ${minutes} min. ${machine}.`,
     '',
-    `Bosun and etcd 3.4 (its anchor), 3 members each on 127.0.0.1, defaults (fsync on), measured one after the other in the same run with the same client. ${setup}`,
+    `Bosun and etcd 3.4 (its anchor), 3 members each on 127.0.0.1, defaults (fsync on), measured one after the other in the same run with the same client. ${setup} ` +
+      `Failover: median over ${plan.failover.trials} kills of the leader, clients time out a put after ${plan.failover.callTimeoutMs} ms and retry on the next member. ` +
+      `Memory: VmRSS after loading ${plan.memoryKeys.total.toLocaleString('en-US')} keys, read ${plan.memorySettleMs / 1000} s after the load.`,
+    '',
+    `Contention: ${contention}; the CPU table gives the share other processes took during each phase.${profiled}`,
     '',
     renderMarkdown(figures),
     '',
@@ -249,9 +277,13 @@ async function main(): Promise<void> {
     '',
     renderMarkdown(cpu),
     '',
+    boundNote,
+    '',
   ].join('\n');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `store-${date}${args.quick ? '-quick' : ''}.md`);
+  // Partial or perturbed runs get their own file, so they never overwrite a comparison.
+  const variant = [args.quick ? 'quick' : '', args.only ? `only-${args.only}` : '', args.cpuProf ? 'profiled' : ''].filter(Boolean).join('-');
+  const file = path.join(RESULTS_DIR, `store-${date}${variant ? `-${variant}` : ''}.md`);
   fs.writeFileSync(file, md);
   console.log(`written: ${path.relative(process.cwd(), file) || file}`);
 }
@@ -260,11 +292,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     log(`${sig}: stopping the cluster under test`);
     const c = current;
-    void (c ? c.stop(true) : Promise.resolve()).finally(() => process.exit(130));
+    void (c ? c.stop() : Promise.resolve()).finally(() => {
+      removeBuildCopy();
+      process.exit(130);
+    });
   });
 }
 
 main().catch((err) => {
+  removeBuildCopy();
   console.error(`bench:store failed: ${(err as Error).stack ?? err}`);
   process.exitCode = 1;
 });
