@@ -44,7 +44,7 @@ import { IndexWaiters, Waiters } from './waiters';
 /** Bytes of entries per raft append message (batching). */
 const MAX_SIZE_PER_MSG = 1024 * 1024;
 /** Un-acknowledged append messages per follower (flow control). */
-const MAX_INFLIGHT_MSGS = 256;
+const MAX_INFLIGHT_MSGS = 64;
 /** Proposed-but-uncommitted bytes beyond which the leader refuses new proposals. */
 const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
 /** How often the leader looks for expired leases. */

@@ -6,7 +6,7 @@ import { hostPortOf } from './member-config';
 import { messageFromWire, messageToWire } from './raft-codec';
 
 /** Bytes queued on one peer stream beyond which further messages are dropped (raft resends). */
-const MAX_QUEUED_BYTES_PER_PEER = 64 * 1024 * 1024;
+const MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024;
 /** Wait before reconnecting to a peer whose stream failed. */
 const RECONNECT_BACKOFF_MS = 100;
 /** Largest peer message (snapshots travel inline). */

@@ -1,0 +1,328 @@
+/**
+ * One conversion between the Kubernetes JSON shape of an API object and its protobuf message
+ * (proto/k8s, Kubernetes' field names and numbers). A generic walker follows K8S_MESSAGE_FIELDS;
+ * only Time, MicroTime, IntOrString, Quantity, RawExtension, FieldsV1, bytes (base64 in JSON) and
+ * the Go-inlined structs (Volume.volumeSource, Probe.handler, …) are special.
+ *
+ * JSON out omits what Kubernetes omits: unset fields, empty lists and maps, the zero time, and
+ * the zero value of `omitempty` scalars (but keeps `replicas: 0`, whose Go field is a pointer).
+ */
+import { BadRequestError } from '../errors';
+import { Unknown } from '../../../gen/k8s/apimachinery/runtime/runtime';
+import { findProtoKind, ProtoKind } from './kinds';
+import { K8S_MESSAGE_FIELDS, FieldShape } from './schema';
+import {
+  intOrStringFromJson, intOrStringToJson, microTimeFromJson, microTimeToJson, quantityFromJson, quantityToJson,
+  timeFromJson, timeToJson,
+} from './special-types';
+
+/** A JSON object as Kubernetes sends it. */
+export type JsonObject = { [key: string]: unknown };
+/** A ts-proto message object (plain data). */
+export type ProtoMessage = { [key: string]: unknown };
+
+/** Options for JSON → protobuf. */
+export interface ToProtoOptions {
+  /** When given, the paths of JSON fields with no protobuf field are pushed here (else ignored). */
+  unknownFields?: string[];
+}
+
+/** The magic prefix of a Kubernetes protobuf body: "k8s\0". */
+export const K8S_PROTOBUF_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
+const TIME = META + 'Time';
+const MICRO_TIME = META + 'MicroTime';
+const FIELDS_V1 = META + 'FieldsV1';
+const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
+const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
+const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
+
+/** Fields Go embeds with `json:""`: their members appear directly in the parent's JSON. */
+const INLINE_FIELDS = new Set(['volumeSource', 'persistentVolumeSource', 'localObjectReference', 'ephemeralContainerCommon']);
+function isInline(type: string, field: string): boolean {
+  return INLINE_FIELDS.has(field) || (type === 'k8s.io.api.core.v1.Probe' && field === 'handler');
+}
+
+type Field = readonly [string, FieldShape, string];
+/** JSON key → the field, and the inline field it lives under if any. */
+type JsonIndex = Map<string, { field: Field; via?: Field }>;
+const indexes = new Map<string, JsonIndex>();
+
+function fieldsOf(type: string): ReadonlyArray<Field> {
+  const fields = K8S_MESSAGE_FIELDS[type];
+  if (!fields) throw new Error(`no field table for protobuf message ${type}`);
+  return fields;
+}
+
+function jsonIndex(type: string): JsonIndex {
+  let index = indexes.get(type);
+  if (!index) {
+    index = new Map();
+    for (const field of fieldsOf(type)) {
+      if (isInline(type, field[0])) {
+        for (const inner of fieldsOf(field[2])) index.set(inner[0], { field: inner, via: field });
+      } else {
+        index.set(field[0], { field });
+      }
+    }
+    indexes.set(type, index);
+  }
+  return index;
+}
+
+function bad(path: string, reason: string): BadRequestError {
+  return new BadRequestError(`${path || '<root>'}: ${reason}`);
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** A new message with its maps and lists present (ts-proto's encode expects them). */
+function emptyMessage(type: string): ProtoMessage {
+  const msg: ProtoMessage = {};
+  for (const [name, shape] of fieldsOf(type)) {
+    if (shape === 'M') msg[name] = {};
+    else if (shape === 'l') msg[name] = [];
+  }
+  return msg;
+}
+
+// ---- JSON → protobuf -------------------------------------------------------------------------
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function scalarFromJson(type: string, v: unknown, path: string): unknown {
+  switch (type) {
+    case 'string':
+      if (typeof v !== 'string') throw bad(path, `expected a string, got ${JSON.stringify(v)}`);
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw bad(path, `expected true or false, got ${JSON.stringify(v)}`);
+      return v;
+    case 'int32':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+        throw bad(path, `expected a 32-bit integer, got ${JSON.stringify(v)}`);
+      }
+      return v;
+    case 'int64':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(path, `expected an integer, got ${JSON.stringify(v)}`);
+      return v;
+    case 'double':
+    case 'float':
+      if (typeof v !== 'number') throw bad(path, `expected a number, got ${JSON.stringify(v)}`);
+      return v;
+    case 'bytes':
+      if (typeof v !== 'string' || !BASE64.test(v)) throw bad(path, 'expected base64-encoded data');
+      return Buffer.from(v, 'base64');
+    default:
+      throw bad(path, `unsupported scalar type ${type}`);
+  }
+}
+
+function valueFromJson(type: string, v: unknown, path: string, opts: ToProtoOptions): unknown {
+  if (!type.includes('.')) return scalarFromJson(type, v, path);
+  try {
+    switch (type) {
+      case TIME: return timeFromJson(v);
+      case MICRO_TIME: return microTimeFromJson(v);
+      case INT_OR_STRING: return intOrStringFromJson(v);
+      case QUANTITY: return quantityFromJson(v);
+      case RAW_EXTENSION: return { raw: Buffer.from(JSON.stringify(v)) };
+      case FIELDS_V1:
+        if (!isObject(v)) throw new Error('expected an object');
+        return { Raw: Buffer.from(JSON.stringify(v)) };
+    }
+  } catch (e) {
+    if (e instanceof BadRequestError) throw e;
+    throw bad(path, (e as Error).message);
+  }
+  return messageFromJson(type, v, path, opts);
+}
+
+function messageFromJson(type: string, json: unknown, path: string, opts: ToProtoOptions): ProtoMessage {
+  if (!isObject(json)) throw bad(path, `expected an object, got ${JSON.stringify(json)}`);
+  const msg = emptyMessage(type);
+  const index = jsonIndex(type);
+  for (const [key, value] of Object.entries(json)) {
+    const at = path ? `${path}.${key}` : key;
+    const hit = index.get(key);
+    if (!hit) {
+      opts.unknownFields?.push(at);
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    let target = msg;
+    if (hit.via) {
+      const viaName = hit.via[0];
+      if (!msg[viaName]) msg[viaName] = emptyMessage(hit.via[2]);
+      target = msg[viaName] as ProtoMessage;
+    }
+    const [name, shape, ftype] = hit.field;
+    switch (shape) {
+      case 's':
+      case 'p':
+      case 'm':
+        target[name] = valueFromJson(ftype, value, at, opts);
+        break;
+      case 'l':
+        if (!Array.isArray(value)) throw bad(at, `expected a list, got ${JSON.stringify(value)}`);
+        target[name] = value.map((item, i) => valueFromJson(ftype, item, `${at}[${i}]`, opts));
+        break;
+      case 'M': {
+        if (!isObject(value)) throw bad(at, `expected a map, got ${JSON.stringify(value)}`);
+        const out: { [key: string]: unknown } = {};
+        for (const [k, item] of Object.entries(value)) out[k] = valueFromJson(ftype, item, `${at}[${k}]`, opts);
+        target[name] = out;
+        break;
+      }
+    }
+  }
+  return msg;
+}
+
+// ---- protobuf → JSON -------------------------------------------------------------------------
+
+function isZeroScalar(v: unknown): boolean {
+  return v === '' || v === 0 || v === false || (v instanceof Uint8Array && v.length === 0);
+}
+
+function scalarToJson(type: string, v: unknown): unknown {
+  return type === 'bytes' ? Buffer.from(v as Uint8Array).toString('base64') : v;
+}
+
+/** JSON embedded as bytes (RawExtension, FieldsV1); a nested "k8s\0" object is decoded too. */
+function rawToJson(raw: Uint8Array | undefined, path: string): unknown {
+  if (!raw || raw.length === 0) return undefined;
+  if (hasMagic(raw)) return objectFromUnknownBytes(raw.subarray(K8S_PROTOBUF_MAGIC.length), path);
+  try {
+    return JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch {
+    throw bad(path, 'embedded object is neither JSON nor Kubernetes protobuf');
+  }
+}
+
+function valueToJson(type: string, v: unknown, path: string): unknown {
+  if (!type.includes('.')) return scalarToJson(type, v);
+  switch (type) {
+    case TIME: return timeToJson(v as object);
+    case MICRO_TIME: return microTimeToJson(v as object);
+    case INT_OR_STRING: return intOrStringToJson(v as object);
+    case QUANTITY: return quantityToJson(v as object);
+    case RAW_EXTENSION: return rawToJson((v as { raw?: Uint8Array }).raw, path);
+    case FIELDS_V1: return rawToJson((v as { Raw?: Uint8Array }).Raw, path);
+  }
+  return messageToJson(type, v as ProtoMessage, path);
+}
+
+function messageToJson(type: string, msg: ProtoMessage, path: string): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, shape, ftype] of fieldsOf(type)) {
+    const v = msg[name];
+    if (v === undefined || v === null) continue;
+    const at = path ? `${path}.${name}` : name;
+    if (isInline(type, name)) {
+      Object.assign(out, messageToJson(ftype, v as ProtoMessage, path));
+      continue;
+    }
+    switch (shape) {
+      case 's':
+        if (!isZeroScalar(v)) out[name] = scalarToJson(ftype, v);
+        break;
+      case 'p':
+        out[name] = scalarToJson(ftype, v);
+        break;
+      case 'm': {
+        const j = valueToJson(ftype, v, at);
+        if (j !== undefined) out[name] = j;
+        break;
+      }
+      case 'l': {
+        const list = v as unknown[];
+        if (list.length > 0) out[name] = list.map((item, i) => valueToJson(ftype, item, `${at}[${i}]`) ?? null);
+        break;
+      }
+      case 'M': {
+        const entries = Object.entries(v as object);
+        if (entries.length > 0) out[name] = Object.fromEntries(entries.map(([k, item]) => [k, valueToJson(ftype, item, `${at}[${k}]`)]));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// ---- kinds -----------------------------------------------------------------------------------
+
+/** The protobuf mapping of apiVersion/kind; a BadRequestError naming both when there is none. */
+export function requireProtoKind(apiVersion: unknown, kind: unknown): ProtoKind {
+  const found = typeof apiVersion === 'string' && typeof kind === 'string' ? findProtoKind(apiVersion, kind) : undefined;
+  if (!found) {
+    throw new BadRequestError(`no protobuf message is registered for apiVersion ${JSON.stringify(apiVersion ?? '')}, kind ${JSON.stringify(kind ?? '')}`);
+  }
+  return found;
+}
+
+/**
+ * The Kubernetes JSON object of one kind → its ts-proto message. `apiVersion`/`kind` in the
+ * JSON, if present, must match the kind given. Type errors throw BadRequestError with the path.
+ */
+export function toProto(kind: ProtoKind, json: unknown, opts: ToProtoOptions = {}): ProtoMessage {
+  if (!isObject(json)) throw bad('', 'expected a JSON object');
+  const { apiVersion, kind: k, ...rest } = json;
+  if ((apiVersion !== undefined && apiVersion !== kind.apiVersion) || (k !== undefined && k !== kind.kind)) {
+    throw bad('', `object is ${String(apiVersion)}/${String(k)}, expected ${kind.apiVersion}/${kind.kind}`);
+  }
+  return messageFromJson(kind.message, rest, '', opts);
+}
+
+/** A ts-proto message of one kind → the Kubernetes JSON object, with apiVersion and kind first. */
+export function fromProto(kind: ProtoKind, message: unknown): JsonObject {
+  return { apiVersion: kind.apiVersion, kind: kind.kind, ...messageToJson(kind.message, message as ProtoMessage, '') };
+}
+
+/** JSON object (its own apiVersion/kind choose the message) → protobuf bytes of that message. */
+export function encodeObject(json: JsonObject, opts: ToProtoOptions = {}): { kind: ProtoKind; bytes: Uint8Array } {
+  const kind = requireProtoKind(json.apiVersion, json.kind);
+  return { kind, bytes: kind.codec.encode(toProto(kind, json, opts)).finish() };
+}
+
+/** Protobuf bytes of one kind's message → its JSON object; malformed bytes → BadRequestError. */
+export function decodeObject(kind: ProtoKind, bytes: Uint8Array): JsonObject {
+  let message: unknown;
+  try {
+    message = kind.codec.decode(bytes);
+  } catch (e) {
+    throw new BadRequestError(`malformed protobuf ${kind.apiVersion}/${kind.kind}: ${(e as Error).message}`);
+  }
+  return fromProto(kind, message);
+}
+
+/** True when bytes start with the "k8s\0" magic. */
+export function hasMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= K8S_PROTOBUF_MAGIC.length && K8S_PROTOBUF_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** The runtime.Unknown after the magic → {apiVersion, kind, object}. */
+export function decodeUnknown(bytes: Uint8Array): { apiVersion: string; kind: string; object: JsonObject } {
+  let unknown: Unknown;
+  try {
+    unknown = Unknown.decode(bytes);
+  } catch (e) {
+    throw new BadRequestError(`malformed Kubernetes protobuf envelope: ${(e as Error).message}`);
+  }
+  const apiVersion = unknown.typeMeta?.apiVersion ?? '';
+  const kind = unknown.typeMeta?.kind ?? '';
+  if (unknown.contentEncoding) throw new BadRequestError(`unsupported protobuf contentEncoding ${JSON.stringify(unknown.contentEncoding)}`);
+  const pk = requireProtoKind(apiVersion, kind);
+  return { apiVersion, kind, object: decodeObject(pk, unknown.raw ?? new Uint8Array()) };
+}
+
+function objectFromUnknownBytes(bytes: Uint8Array, path: string): JsonObject {
+  try {
+    return decodeUnknown(bytes).object;
+  } catch (e) {
+    throw bad(path, (e as Error).message);
+  }
+}

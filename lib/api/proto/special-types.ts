@@ -1,0 +1,87 @@
+/**
+ * The apimachinery types whose JSON form is not their message shape: Time and MicroTime
+ * (RFC 3339 strings), IntOrString (a number or a string), Quantity (a string). Each pair of
+ * functions converts one value; `null`/`undefined` in means "unset" out. Errors are thrown as
+ * plain Error with a short reason; the caller adds the field path.
+ */
+
+/** A meta/v1 Time or MicroTime message. */
+export interface ProtoTimestamp {
+  seconds?: number;
+  nanos?: number;
+}
+
+/** An intstr.IntOrString message: type 0 = intVal, type 1 = strVal. */
+export interface ProtoIntOrString {
+  type?: number;
+  intVal?: number;
+  strVal?: string;
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** Parses an RFC 3339 time into seconds and nanoseconds since the epoch. */
+function parseRfc3339(text: unknown): { seconds: number; nanos: number } {
+  const m = typeof text === 'string' ? RFC3339.exec(text) : null;
+  if (!m) throw new Error(`expected an RFC 3339 time like "2006-01-02T15:04:05Z", got ${JSON.stringify(text)}`);
+  const ms = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
+  if (Number.isNaN(ms)) throw new Error(`invalid time ${JSON.stringify(text)}`);
+  const nanos = m[2] ? Number(m[2].slice(1).padEnd(9, '0')) : 0;
+  return { seconds: Math.floor(ms / 1000), nanos };
+}
+
+/** True for an unset time: Kubernetes writes the zero time as an empty message. */
+function isZeroTime(t: ProtoTimestamp | undefined): boolean {
+  return !t || (!t.seconds && !t.nanos);
+}
+
+/** meta/v1 Time from JSON: whole seconds (Kubernetes drops the fraction, as its own decoder does). */
+export function timeFromJson(value: unknown): ProtoTimestamp {
+  return { seconds: parseRfc3339(value).seconds };
+}
+
+/** meta/v1 Time to JSON `2006-01-02T15:04:05Z`, or undefined for the zero time. */
+export function timeToJson(t: ProtoTimestamp | undefined): string | undefined {
+  if (isZeroTime(t)) return undefined;
+  return new Date(t!.seconds! * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** meta/v1 MicroTime from JSON, keeping microseconds. */
+export function microTimeFromJson(value: unknown): ProtoTimestamp {
+  const { seconds, nanos } = parseRfc3339(value);
+  return { seconds, nanos: Math.floor(nanos / 1000) * 1000 };
+}
+
+/** meta/v1 MicroTime to JSON `2006-01-02T15:04:05.000000Z`, or undefined for the zero time. */
+export function microTimeToJson(t: ProtoTimestamp | undefined): string | undefined {
+  if (isZeroTime(t)) return undefined;
+  const base = new Date((t!.seconds ?? 0) * 1000).toISOString().slice(0, 19);
+  const micros = String(Math.floor((t!.nanos ?? 0) / 1000)).padStart(6, '0');
+  return `${base}.${micros}Z`;
+}
+
+/** IntOrString from JSON: an int32 or a string such as "25%" or "http". */
+export function intOrStringFromJson(value: unknown): ProtoIntOrString {
+  if (typeof value === 'string') return { type: 1, strVal: value };
+  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) {
+    return { type: 0, intVal: value };
+  }
+  throw new Error(`expected an integer or a string, got ${JSON.stringify(value)}`);
+}
+
+/** IntOrString to JSON: a number or a string. */
+export function intOrStringToJson(v: ProtoIntOrString): number | string {
+  return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+}
+
+/** Quantity from JSON: a string ("100m", "128Mi") or a plain number (`cpu: 2`). */
+export function quantityFromJson(value: unknown): { string: string } {
+  if (typeof value === 'string') return { string: value };
+  if (typeof value === 'number' && Number.isFinite(value)) return { string: String(value) };
+  throw new Error(`expected a quantity string like "128Mi", got ${JSON.stringify(value)}`);
+}
+
+/** Quantity to JSON: its string ("0" when empty, as Kubernetes prints the zero quantity). */
+export function quantityToJson(q: { string?: string }): string {
+  return q.string || '0';
+}

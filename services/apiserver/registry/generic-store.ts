@@ -1,0 +1,474 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyValue } from '../../../gen/etcd/kv';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  GoneError,
+  InvalidError,
+  NotFoundError,
+  type FieldError,
+} from '../../../lib/api/errors';
+import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/object';
+import { ErrCompacted } from '../../../store/errors';
+import { prefixRangeEnd, type StoreClient } from '../../../store/client';
+import { decodeContinue, encodeContinue } from './continue-token';
+import { validateObjectMetaBasics } from './meta-validation';
+import { decodeObject, deepCopy, encodeObject, rfc3339Seconds, sameStoredContent } from './object-codec';
+import { matchesFilter, type ObjectFilter } from './object-filter';
+import { listPrefix, objectKey } from './storage-keys';
+import { storeCall, toApiError } from './store-error-mapping';
+import type { Strategy } from './strategy';
+
+/** Random characters appended to metadata.generateName. */
+export const GENERATED_NAME_SUFFIX_LENGTH = 5;
+/** Longest generateName prefix kept (63 - suffix, as Kubernetes). */
+export const MAX_GENERATE_NAME_PREFIX_LENGTH = 58;
+/** Creates tried with fresh generated names before giving up on collisions. */
+export const MAX_GENERATE_NAME_ATTEMPTS = 8;
+/** Compare-and-swap attempts of an unconditional update, guaranteedUpdate or delete. */
+export const MAX_CAS_ATTEMPTS = 16;
+/** Keys read per store range while filling a filtered page. */
+export const LIST_READ_CHUNK = 500;
+
+const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Kubernetes' message for a continue token whose revision has been compacted. */
+export const CONTINUE_EXPIRED_MESSAGE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+/** Finalizer added by a Foreground delete (the garbage collector removes it). */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+/** Finalizer added by an Orphan delete (the garbage collector removes it). */
+export const ORPHAN_FINALIZER = 'orphan';
+
+/** Constructor parameters of a GenericStore. */
+export interface GenericStoreOptions<T extends KubeObject> {
+  readonly client: StoreClient;
+  readonly strategy: Strategy<T>;
+  /** Wall clock for creation/deletion timestamps (default: new Date()). */
+  readonly clock?: () => Date;
+  /** New object UIDs (default crypto.randomUUID). */
+  readonly uid?: () => string;
+  /** Random source in [0, 1) for generated names (default Math.random). */
+  readonly random?: () => number;
+}
+
+/** Options of create. */
+export interface CreateOptions {
+  /** The namespace of the request path; must agree with metadata.namespace when both are set. */
+  readonly namespace?: string;
+  /** Run every step but the write. */
+  readonly dryRun?: boolean;
+}
+
+/** Options of update. */
+export interface UpdateOptions {
+  readonly namespace?: string;
+  /** 'status': only .status changes; spec and metadata are kept from the stored object. */
+  readonly subresource?: 'status';
+  readonly dryRun?: boolean;
+}
+
+/** Options of list. */
+export interface ListOptions extends ObjectFilter {
+  /** At most this many items per page (0 or absent: all). */
+  readonly limit?: number;
+  /** The token of the previous page. */
+  readonly continue?: string;
+  /** With resourceVersionMatch 'Exact': read at this revision. Otherwise the newest state is read (it is never older). */
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+}
+
+/** Options of delete. */
+export interface DeleteOptions {
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  /** Recorded as metadata.deletionGracePeriodSeconds when the object waits for finalizers. */
+  readonly gracePeriodSeconds?: number;
+  /** Foreground adds the foregroundDeletion finalizer, Orphan the orphan finalizer. */
+  readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  readonly dryRun?: boolean;
+}
+
+/** What delete did. */
+export interface DeleteResult<T> {
+  /** The last state when deleted; the object with deletionTimestamp when it waits for finalizers. */
+  readonly object: T;
+  /** True when the object is gone from the store. */
+  readonly deleted: boolean;
+}
+
+/** An object read from the store with its mod revision. */
+interface Stored<T> {
+  readonly obj: T;
+  readonly modRevision: number;
+}
+
+/** Outcome of one compare-and-swap attempt. */
+type Attempt<T> = { readonly done: true; readonly result: T } | { readonly done: false; readonly current: Stored<T> | undefined };
+
+/**
+ * The one registry every kind is served by (Kubernetes' generic registry Store): names, uid,
+ * timestamps, generation, resourceVersion (= the store's mod revision) and storage are handled
+ * here for all kinds; the kind's Strategy does defaulting, validation and the spec/status split.
+ * Every write is a compare-and-swap transaction, so several apiserver replicas can share one
+ * store. Errors are ApiErrors only (store failures go through store-error-mapping).
+ */
+export class GenericStore<T extends KubeObject> {
+  readonly strategy: Strategy<T>;
+  private readonly client: StoreClient;
+  private readonly clock: () => Date;
+  private readonly newUid: () => string;
+  private readonly random: () => number;
+
+  constructor(options: GenericStoreOptions<T>) {
+    this.client = options.client;
+    this.strategy = options.strategy;
+    this.clock = options.clock ?? (() => new Date());
+    this.newUid = options.uid ?? randomUUID;
+    this.random = options.random ?? Math.random;
+  }
+
+  private get info() {
+    return this.strategy.info;
+  }
+
+  /**
+   * Stores a new object: fills system metadata (uid, creationTimestamp, generation 1, a name
+   * from generateName), runs the strategy's prepareForCreate and validate, and creates the key
+   * only if absent. Returns the stored object with its resourceVersion.
+   */
+  async create(input: T, opts: CreateOptions = {}): Promise<T> {
+    const obj = deepCopy(input);
+    obj.metadata = obj.metadata ?? {};
+    const meta = obj.metadata;
+    this.settleNamespace(obj, opts.namespace);
+    obj.apiVersion = apiVersionOf(this.info);
+    obj.kind = this.info.kind;
+    meta.uid = this.newUid();
+    meta.creationTimestamp = rfc3339Seconds(this.clock());
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = this.generateName(meta.generateName!);
+    this.strategy.prepareForCreate(obj);
+    this.validate(obj, [...validateObjectMetaBasics(obj, this.info), ...this.strategy.validate(obj)]);
+    if (opts.dryRun) return obj;
+
+    for (let attempt = 1; ; attempt++) {
+      const key = objectKey(this.info, meta.namespace, meta.name!);
+      const res = await storeCall(() => this.client.createIfAbsent(key, encodeObject(obj)));
+      if (res.succeeded) return this.withVersion(obj, res.revision);
+      if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS) throw new AlreadyExistsError(this.info.resource, this.info.group, meta.name!);
+      meta.name = this.generateName(meta.generateName!);
+    }
+  }
+
+  /** The stored object; NotFoundError when absent. */
+  async get(namespace: string | undefined, name: string): Promise<T> {
+    const stored = await this.read(namespace, name);
+    if (!stored) throw this.notFound(name);
+    return stored.obj;
+  }
+
+  /**
+   * Lists objects under the namespace (or all), filtered by the selectors on the server,
+   * paged by `limit` with a continue token that reads the following pages at the first page's
+   * revision. metadata.resourceVersion is the revision the list shows. An expired continue
+   * token (its revision compacted) is a GoneError.
+   */
+  async list(opts: ListOptions = {}): Promise<KubeList<T>> {
+    const prefix = listPrefix(this.info, opts.namespace);
+    const end = prefixRangeEnd(prefix);
+    let start = prefix;
+    let revision = 0;
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue, prefix);
+      start = token.start;
+      revision = token.revision;
+    } else if (opts.resourceVersionMatch === 'Exact' && opts.resourceVersion) {
+      revision = parseResourceVersion(opts.resourceVersion);
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const filtered = !!(opts.labelSelector || opts.fieldSelector);
+    const items: T[] = [];
+    let nextStart: string | undefined;
+    let remaining: number | undefined;
+    for (;;) {
+      const want = limit === 0 ? 0 : filtered ? Math.max(LIST_READ_CHUNK, limit - items.length) : limit - items.length;
+      const res = await this.readRange(start, end, revision, want, !!opts.continue);
+      // The header carries the store's current revision even for a read at an older one.
+      if (revision === 0) revision = res.revision;
+      let lastKey: string | undefined;
+      let index = 0;
+      for (const kv of res.kvs) {
+        index++;
+        lastKey = kv.key.toString('utf8');
+        const obj = this.decode(kv);
+        if (obj && matchesFilter(obj, opts, this.strategy)) items.push(obj);
+        if (limit > 0 && items.length >= limit) break;
+      }
+      const moreInStore = res.more || index < res.kvs.length;
+      if (!moreInStore || lastKey === undefined) break;
+      start = lastKey + '\u0000';
+      if (limit > 0 && items.length >= limit) {
+        nextStart = start;
+        if (!filtered) remaining = res.count - index;
+        break;
+      }
+    }
+    const list: KubeList<T> = {
+      apiVersion: apiVersionOf(this.info),
+      kind: `${this.info.kind}List`,
+      metadata: { resourceVersion: String(revision) },
+      items,
+    };
+    if (nextStart !== undefined) {
+      list.metadata.continue = encodeContinue({ start: nextStart, revision });
+      if (remaining !== undefined && remaining > 0) list.metadata.remainingItemCount = remaining;
+    }
+    return list;
+  }
+
+  /**
+   * Replaces an object. With metadata.resourceVersion set it is a compare-and-swap on it
+   * (stale: ConflictError); without, the newest stored version is updated, retrying on races.
+   * uid, name, namespace, creationTimestamp, generation and deletion fields are kept from the
+   * stored object; the main resource keeps the stored status of kinds with a status
+   * subresource, and the status subresource changes only status. Generation moves when the
+   * strategy says the spec changed. An update identical to the stored object writes nothing
+   * and returns it unchanged (same resourceVersion). Removing the last finalizer of an object
+   * being deleted deletes it.
+   */
+  async update(input: T, opts: UpdateOptions = {}): Promise<T> {
+    const obj = deepCopy(input);
+    obj.metadata = obj.metadata ?? {};
+    this.settleNamespace(obj, opts.namespace);
+    const name = obj.metadata.name;
+    if (!name) this.validate(obj, [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' }]);
+    const expectedRv = obj.metadata.resourceVersion || undefined;
+    let current = await this.read(obj.metadata.namespace, name!);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (!current) throw this.notFound(name!);
+      if (expectedRv !== undefined && expectedRv !== String(current.modRevision)) throw this.conflict(name!);
+      const outcome = await this.tryUpdate(current, obj, opts);
+      if (outcome.done) return outcome.result;
+      current = outcome.current;
+    }
+    throw this.conflict(name!, 'too many concurrent updates; please try again');
+  }
+
+  /**
+   * Read-modify-write for patches and internal changes: reads the object, applies `mutate` to
+   * a copy (it may throw an ApiError to refuse), and updates with a compare-and-swap, retrying
+   * from a fresh read when another writer came first (at most MAX_CAS_ATTEMPTS times).
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: T) => T | Promise<T>,
+    opts: Omit<UpdateOptions, 'namespace'> = {},
+  ): Promise<T> {
+    let current = await this.read(namespace, name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (!current) throw this.notFound(name);
+      const mutated = await mutate(deepCopy(current.obj));
+      const obj = deepCopy(mutated);
+      obj.metadata = obj.metadata ?? {};
+      obj.metadata.namespace = current.obj.metadata.namespace;
+      obj.metadata.name = name;
+      const outcome = await this.tryUpdate(current, obj, opts);
+      if (outcome.done) return outcome.result;
+      current = outcome.current;
+    }
+    throw this.conflict(name, 'too many concurrent updates; please try again');
+  }
+
+  /**
+   * Deletes an object. Preconditions (uid, resourceVersion) that do not hold are a
+   * ConflictError. An object with finalizers (after adding foregroundDeletion or orphan for
+   * those propagation policies) is not removed: it gets deletionTimestamp (and
+   * deletionGracePeriodSeconds) and is returned with `deleted: false`. Otherwise the key is
+   * removed with a compare-and-swap on its revision and the last state is returned.
+   */
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult<T>> {
+    let current = await this.read(namespace, name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (!current) throw this.notFound(name);
+      const { obj, modRevision } = current;
+      const pre = opts.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
+        throw this.conflict(name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(modRevision)) {
+        throw this.conflict(name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${modRevision}`);
+      }
+      const next = deepCopy(obj);
+      const finalizers = [...(next.metadata.finalizers ?? [])];
+      const policyFinalizer = opts.propagationPolicy === 'Foreground' ? FOREGROUND_FINALIZER : opts.propagationPolicy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
+      if (policyFinalizer && !finalizers.includes(policyFinalizer)) finalizers.push(policyFinalizer);
+      const key = objectKey(this.info, obj.metadata.namespace, name);
+
+      if (finalizers.length > 0) {
+        next.metadata.finalizers = finalizers;
+        if (!next.metadata.deletionTimestamp) {
+          next.metadata.deletionTimestamp = rfc3339Seconds(this.clock());
+          next.metadata.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? 0;
+        }
+        if (opts.dryRun || sameStoredContent(next, obj)) return { object: opts.dryRun ? next : obj, deleted: false };
+        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(next), modRevision));
+        if (res.succeeded) return { object: this.withVersion(next, res.revision), deleted: false };
+        current = this.storedFromKv(res.current);
+        continue;
+      }
+      if (opts.dryRun) return { object: obj, deleted: true };
+      const res = await storeCall(() => this.client.deleteIfModRevision(key, modRevision));
+      if (res.succeeded) return { object: obj, deleted: true };
+      current = this.storedFromKv(res.current);
+    }
+    throw this.conflict(name, 'too many concurrent updates; please try again');
+  }
+
+  // ---- internals ----
+
+  /**
+   * One compare-and-swap attempt of an update of `current` to `input` (already namespaced
+   * and named). Returns the result, or the object as it now is when another write came first.
+   */
+  private async tryUpdate(current: Stored<T>, input: T, opts: Omit<UpdateOptions, 'namespace'>): Promise<Attempt<T>> {
+    const old = current.obj;
+    const name = old.metadata.name!;
+    if (input.metadata.uid && input.metadata.uid !== old.metadata.uid) {
+      throw this.conflict(name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+    }
+    let obj: T;
+    if (opts.subresource === 'status') {
+      if (!this.strategy.hasStatus) throw new BadRequestError(`${this.info.resource} has no status subresource`);
+      obj = deepCopy(old);
+      obj.status = deepCopy(input.status);
+      if (obj.status === undefined) delete obj.status;
+    } else {
+      obj = deepCopy(input);
+      const m = obj.metadata;
+      m.uid = old.metadata.uid;
+      m.creationTimestamp = old.metadata.creationTimestamp;
+      m.generation = old.metadata.generation;
+      setOrDelete(m, 'deletionTimestamp', old.metadata.deletionTimestamp);
+      setOrDelete(m, 'deletionGracePeriodSeconds', old.metadata.deletionGracePeriodSeconds);
+      delete m.generateName;
+      if (old.metadata.generateName !== undefined) m.generateName = old.metadata.generateName;
+      if (this.strategy.hasStatus) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = deepCopy(old.status);
+      }
+      this.strategy.prepareForUpdate(obj, old);
+    }
+    obj.apiVersion = apiVersionOf(this.info);
+    obj.kind = this.info.kind;
+    obj.metadata.resourceVersion = old.metadata.resourceVersion;
+    this.validate(obj, [...validateObjectMetaBasics(obj, this.info), ...this.strategy.validateUpdate(obj, old)]);
+    obj.metadata.generation = (old.metadata.generation ?? 1) + (this.strategy.specChanged(obj, old) ? 1 : 0);
+
+    const key = objectKey(this.info, old.metadata.namespace, name);
+    if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0) {
+      // The last finalizer is gone: the deletion completes now.
+      if (opts.dryRun) return { done: true, result: obj };
+      const res = await storeCall(() => this.client.deleteIfModRevision(key, current.modRevision));
+      return res.succeeded ? { done: true, result: obj } : { done: false, current: this.storedFromKv(res.current) };
+    }
+    if (sameStoredContent(obj, old) || opts.dryRun) return { done: true, result: sameStoredContent(obj, old) ? old : obj };
+    const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(obj), current.modRevision));
+    if (res.succeeded) return { done: true, result: this.withVersion(obj, res.revision) };
+    return { done: false, current: this.storedFromKv(res.current) };
+  }
+
+  /** The object at namespace/name with its revision, or undefined when absent. */
+  private async read(namespace: string | undefined, name: string): Promise<Stored<T> | undefined> {
+    const ns = this.info.namespaced ? namespace : undefined;
+    if (this.info.namespaced && !ns) throw new BadRequestError(`a namespace is required to address ${this.info.resource} "${name}"`);
+    const res = await storeCall(() => this.client.get(objectKey(this.info, ns, name)));
+    return this.storedFromKv(res.kvs[0]);
+  }
+
+  private storedFromKv(kv: KeyValue | undefined): Stored<T> | undefined {
+    if (!kv) return undefined;
+    return { obj: decodeObject<T>(kv), modRevision: kv.modRevision };
+  }
+
+  /** A list item; a malformed stored value is skipped (never fails the whole list). */
+  private decode(kv: KeyValue): T | undefined {
+    try {
+      return decodeObject<T>(kv);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One range read of a list; compaction of a fixed revision becomes GoneError. */
+  private async readRange(start: string, end: Buffer, revision: number, limit: number, fromContinue: boolean) {
+    try {
+      return await this.client.get(start, { rangeEnd: end, revision, limit });
+    } catch (err) {
+      if (err instanceof ErrCompacted) {
+        throw new GoneError(fromContinue ? CONTINUE_EXPIRED_MESSAGE : `too old resource version: ${revision}`);
+      }
+      throw toApiError(err);
+    }
+  }
+
+  /**
+   * Makes metadata.namespace agree with the request: cleared for cluster-scoped kinds; taken
+   * from the path when the object has none; a different one is a BadRequestError.
+   */
+  private settleNamespace(obj: T, pathNamespace: string | undefined): void {
+    const meta = obj.metadata;
+    if (!this.info.namespaced) {
+      delete meta.namespace;
+      return;
+    }
+    if (pathNamespace && meta.namespace && meta.namespace !== pathNamespace) {
+      throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (!meta.namespace && pathNamespace) meta.namespace = pathNamespace;
+  }
+
+  private generateName(prefix: string): string {
+    let suffix = '';
+    for (let i = 0; i < GENERATED_NAME_SUFFIX_LENGTH; i++) suffix += NAME_ALPHABET[Math.floor(this.random() * NAME_ALPHABET.length)];
+    return prefix.slice(0, MAX_GENERATE_NAME_PREFIX_LENGTH) + suffix;
+  }
+
+  private validate(obj: T, errs: FieldError[]): void {
+    if (errs.length > 0) throw new InvalidError(this.info.kind, this.info.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
+  }
+
+  private withVersion(obj: T, revision: number): T {
+    obj.metadata.resourceVersion = String(revision);
+    return obj;
+  }
+
+  private notFound(name: string): NotFoundError {
+    return new NotFoundError(this.info.resource, this.info.group, name);
+  }
+
+  private conflict(name: string, why?: string): ConflictError {
+    return new ConflictError(this.info.resource, this.info.group, name, why);
+  }
+}
+
+/** A resourceVersion as a revision; BadRequestError when it is not a positive integer. */
+export function parseResourceVersion(rv: string): number {
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) throw new BadRequestError(`invalid resource version: "${rv}"`);
+  return n;
+}
+
+function setOrDelete<K extends 'deletionTimestamp' | 'deletionGracePeriodSeconds'>(
+  meta: KubeObject['metadata'],
+  field: K,
+  value: KubeObject['metadata'][K],
+): void {
+  if (value === undefined) delete meta[field];
+  else meta[field] = value;
+}

@@ -1,0 +1,327 @@
+import { Event_EventType, type Event, type KeyValue } from '../../../gen/etcd/kv';
+import { GoneError, ServiceUnavailableError } from '../../../lib/api/errors';
+import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/object';
+import { prefixRangeEnd, WatchCompactedError, type ClientLogger, type StoreClient, type WatchHandle } from '../../../store/client';
+import { ErrCompacted, type StoreError } from '../../../store/errors';
+import { CacheWatcher, type WatchEvent } from './cache-watcher';
+import { EventRing, type CacheEvent } from './event-ring';
+import { parseResourceVersion } from './generic-store';
+import { decodeObject, deepFreeze } from './object-codec';
+import { matchesFilter, type ObjectFilter } from './object-filter';
+import { resourcePrefix } from './storage-keys';
+import type { Strategy } from './strategy';
+
+/** Events kept for watch resumption (per resource). */
+export const DEFAULT_EVENT_CAPACITY = 1000;
+/** Live events a watcher may have unread before it is cut off as too slow. */
+export const DEFAULT_WATCHER_QUEUE_SIZE = 100;
+/** Interval between bookmark rounds for watchers that asked for bookmarks. */
+export const DEFAULT_BOOKMARK_INTERVAL_MS = 5_000;
+/** Keys per range read while (re-)listing. */
+export const RELIST_PAGE_SIZE = 1000;
+/** How long list() waits for the cache to reach a requested resourceVersion. */
+export const DEFAULT_FRESHNESS_WAIT_MS = 3_000;
+/** Pause before retrying a failed list or watch of the store. */
+const RETRY_DELAY_MS = 200;
+
+/** Constructor parameters of a WatchCache. */
+export interface WatchCacheOptions<T extends KubeObject> {
+  readonly client: StoreClient;
+  /** The kind's identity and selectable fields. */
+  readonly strategy: Pick<Strategy<T>, 'info' | 'selectableFields'>;
+  readonly eventCapacity?: number;
+  readonly watcherQueueSize?: number;
+  readonly bookmarkIntervalMs?: number;
+  readonly logger?: ClientLogger;
+}
+
+/** Options of WatchCache.list. */
+export interface CacheListOptions extends ObjectFilter {
+  /** Absent, "" or "0": whatever the cache holds; else wait until the cache is at least this new. */
+  readonly resourceVersion?: string;
+  /** Wait budget for `resourceVersion` (default DEFAULT_FRESHNESS_WAIT_MS). */
+  readonly waitTimeoutMs?: number;
+}
+
+/** Options of WatchCache.watch. */
+export interface CacheWatchOptions extends ObjectFilter {
+  /**
+   * Absent, "" or "0": ADDED for every current object, then changes. Otherwise every change
+   * after this version (replayed from the ring, then live); 410 Gone when the ring no
+   * longer reaches back that far.
+   */
+  readonly resourceVersion?: string;
+  /** Send periodic BOOKMARK events carrying the newest resourceVersion. */
+  readonly bookmarks?: boolean;
+  /** Overrides the cache's watcher queue size for this watcher. */
+  readonly queueSize?: number;
+}
+
+/**
+ * The watch cache of one resource (Kubernetes' Cacher): fed by ONE store watch on the
+ * resource prefix — list at revision R, then watch from R+1, and on compaction list again —
+ * it keeps every current object in memory (to serve lists) and a ring of recent events (to
+ * serve watches that resume from a resourceVersion). Watchers get their events through
+ * bounded queues: one that falls behind is ended, never waited for. When the cache has to
+ * re-list, every watcher is ended with 'cache-reset' so it re-watches.
+ */
+export class WatchCache<T extends KubeObject> {
+  private readonly client: StoreClient;
+  private readonly strategy: Pick<Strategy<T>, 'info' | 'selectableFields'>;
+  private readonly capacity: number;
+  private readonly queueSize: number;
+  private readonly logger: ClientLogger | undefined;
+  private readonly prefix: string;
+  private objects = new Map<string, T>();
+  private ring: EventRing<T>;
+  private revision = 0;
+  private readonly watchers = new Set<CacheWatcher<T>>();
+  private waiters: { revision: number; resolve: () => void }[] = [];
+  private handle: WatchHandle | undefined;
+  private stopped = false;
+  private ready: Promise<void>;
+  private resolveReady!: () => void;
+  private readonly bookmarkTimer: NodeJS.Timeout;
+
+  constructor(options: WatchCacheOptions<T>) {
+    this.client = options.client;
+    this.strategy = options.strategy;
+    this.capacity = options.eventCapacity ?? DEFAULT_EVENT_CAPACITY;
+    this.queueSize = options.watcherQueueSize ?? DEFAULT_WATCHER_QUEUE_SIZE;
+    this.logger = options.logger;
+    this.prefix = resourcePrefix(this.strategy.info);
+    this.ring = new EventRing<T>(this.capacity, 0);
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
+    this.bookmarkTimer.unref();
+  }
+
+  /** The newest store revision the cache reflects. */
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** Number of live watchers. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Starts following the store; resolves once the first list is loaded (retries until then). */
+  start(): Promise<void> {
+    void this.run();
+    return this.ready;
+  }
+
+  /** Stops the store watch and ends every watcher with 'cache-stopped'. Idempotent. */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.bookmarkTimer);
+    this.handle?.cancel();
+    for (const w of [...this.watchers]) w.end('cache-stopped');
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters = [];
+  }
+
+  /**
+   * The cached objects passing the filter, sorted by key, with metadata.resourceVersion = the
+   * cache's revision. With a resourceVersion, waits until the cache has reached it; still
+   * behind after the wait, a ServiceUnavailableError (Kubernetes' "Too large resource version").
+   */
+  async list(opts: CacheListOptions = {}): Promise<KubeList<T>> {
+    await this.ready;
+    const wanted = opts.resourceVersion && opts.resourceVersion !== '0' ? parseResourceVersion(opts.resourceVersion) : 0;
+    if (wanted > this.revision) await this.waitFor(wanted, opts.waitTimeoutMs ?? DEFAULT_FRESHNESS_WAIT_MS);
+    if (this.stopped) throw new ServiceUnavailableError('the watch cache is stopped');
+    if (wanted > this.revision) {
+      throw new ServiceUnavailableError(`Too large resource version: ${wanted}, current: ${this.revision}`);
+    }
+    const keys = [...this.objects.keys()].sort();
+    const items: T[] = [];
+    for (const key of keys) {
+      const obj = this.objects.get(key)!;
+      if (matchesFilter(obj, opts, this.strategy)) items.push(obj);
+    }
+    const info = this.strategy.info;
+    return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(this.revision) }, items };
+  }
+
+  /**
+   * A watch of the objects passing the filter (see CacheWatchOptions). Filtered watchers see
+   * an object that stops matching as DELETED and one that starts matching as ADDED. Objects
+   * are shared and frozen. Throws GoneError ("too old resource version: X (Y)") when the
+   * version is older than the ring reaches.
+   */
+  async watch(opts: CacheWatchOptions = {}): Promise<CacheWatcher<T>> {
+    await this.ready;
+    if (this.stopped) throw new ServiceUnavailableError('the watch cache is stopped');
+    const from = opts.resourceVersion && opts.resourceVersion !== '0' ? parseResourceVersion(opts.resourceVersion) : undefined;
+    const backlog: WatchEvent<T>[] = [];
+    let start: number;
+    if (from === undefined) {
+      start = this.revision;
+      for (const key of [...this.objects.keys()].sort()) {
+        const obj = this.objects.get(key)!;
+        if (matchesFilter(obj, opts, this.strategy)) backlog.push({ type: 'ADDED', object: obj });
+      }
+    } else {
+      const events = this.ring.eventsAfter(from);
+      if (events === undefined) throw new GoneError(`too old resource version: ${from} (${this.ring.startRevision + 1})`);
+      start = from;
+      for (const e of events) {
+        const out = this.project(e, opts);
+        if (out) backlog.push(out);
+        start = Math.max(start, e.revision);
+      }
+    }
+    const watcher = new CacheWatcher<T>(opts, opts.bookmarks ?? false, opts.queueSize ?? this.queueSize, start, backlog, (w) => this.watchers.delete(w));
+    this.watchers.add(watcher);
+    return watcher;
+  }
+
+  // ---- the reflector ----
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.relist();
+        this.resolveReady();
+        const err = await this.follow();
+        if (this.stopped) return;
+        this.logger?.warn({ resource: this.strategy.info.resource, err: err?.message }, 'watch cache lost its store watch; re-listing');
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger?.warn({ resource: this.strategy.info.resource, err: (err as Error).message }, 'watch cache list failed; retrying');
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS).unref());
+      }
+    }
+  }
+
+  /** Loads every object at one revision (paged), replacing the cache and ending all watchers. */
+  private async relist(): Promise<void> {
+    const end = prefixRangeEnd(this.prefix);
+    const objects = new Map<string, T>();
+    let start = this.prefix;
+    let revision = 0;
+    for (;;) {
+      const res = await this.client.get(start, { rangeEnd: end, revision, limit: RELIST_PAGE_SIZE });
+      if (revision === 0) revision = res.revision;
+      for (const kv of res.kvs) {
+        const obj = this.decode(kv);
+        if (obj) objects.set(kv.key.toString('utf8'), obj);
+      }
+      if (!res.more || res.kvs.length === 0) break;
+      start = res.kvs[res.kvs.length - 1]!.key.toString('utf8') + '\u0000';
+    }
+    if (this.stopped) return;
+    for (const w of [...this.watchers]) w.end('cache-reset');
+    this.objects = objects;
+    this.ring = new EventRing<T>(this.capacity, revision);
+    this.advance(revision);
+  }
+
+  /** Watches from the cache's revision + 1 until the watch ends; resolves with its error. */
+  private async follow(): Promise<StoreError | Error | undefined> {
+    for (;;) {
+      const handle = this.client.watch(
+        this.prefix,
+        { prefix: true, startRevision: this.revision + 1, prevKv: true, progressNotify: true },
+        (events, revision) => this.onEvents(events, revision),
+      );
+      this.handle = handle;
+      const err = await handle.closed;
+      this.handle = undefined;
+      if (this.stopped || err === undefined || err instanceof WatchCompactedError || err instanceof ErrCompacted) return err;
+      // Cancelled for another reason: resume from where we are.
+      this.logger?.warn({ resource: this.strategy.info.resource, err: err.message }, 'watch cache store watch ended; resuming');
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS).unref());
+      if (this.stopped) return undefined;
+    }
+  }
+
+  private onEvents(events: Event[], revision: number): void {
+    if (this.stopped) return;
+    if (events.length === 0) {
+      // Progress notification: every change up to `revision` has been delivered.
+      this.advance(revision);
+      return;
+    }
+    const admitted = [...this.watchers].filter((w) => w.admitBatch());
+    for (const ev of events) {
+      const change = this.apply(ev);
+      if (!change) continue;
+      this.ring.push(change);
+      for (const w of admitted) {
+        if (change.revision <= w.startRevision) continue;
+        const out = this.project(change, w.filter);
+        if (out) w.offer(out, change.revision);
+      }
+    }
+    this.advance(Math.max(...events.map((e) => e.kv?.modRevision ?? 0)));
+  }
+
+  /** Applies one store event to the object map; the cache event it makes, if any. */
+  private apply(ev: Event): CacheEvent<T> | undefined {
+    const kv = ev.kv;
+    if (!kv) return undefined;
+    const key = kv.key.toString('utf8');
+    const prev = this.objects.get(key);
+    if (ev.type === Event_EventType.DELETE) {
+      const last = prev ?? (ev.prevKv ? this.decode(ev.prevKv) : undefined);
+      this.objects.delete(key);
+      if (!last) return undefined;
+      const object = deepFreeze({ ...last, metadata: { ...last.metadata, resourceVersion: String(kv.modRevision) } } as T);
+      return { type: 'DELETED', key, object, prevObject: last, revision: kv.modRevision };
+    }
+    const obj = this.decode(kv);
+    if (!obj) return undefined;
+    this.objects.set(key, obj);
+    return { type: prev ? 'MODIFIED' : 'ADDED', key, object: obj, prevObject: prev, revision: kv.modRevision };
+  }
+
+  /** What a watcher with `filter` sees of a change (selector transitions included), if anything. */
+  private project(e: CacheEvent<T>, filter: ObjectFilter): WatchEvent<T> | undefined {
+    const prevMatch = e.prevObject !== undefined && matchesFilter(e.prevObject, filter, this.strategy);
+    if (e.type === 'DELETED') return prevMatch ? { type: 'DELETED', object: e.object } : undefined;
+    const curMatch = matchesFilter(e.object, filter, this.strategy);
+    if (curMatch) return { type: prevMatch ? 'MODIFIED' : 'ADDED', object: e.object };
+    return prevMatch ? { type: 'DELETED', object: e.object } : undefined;
+  }
+
+  private decode(kv: KeyValue): T | undefined {
+    try {
+      return deepFreeze(decodeObject<T>(kv));
+    } catch (err) {
+      this.logger?.error({ key: kv.key.toString('utf8'), err: (err as Error).message }, 'watch cache skipped a malformed object');
+      return undefined;
+    }
+  }
+
+  private advance(revision: number): void {
+    if (revision <= this.revision) return;
+    this.revision = revision;
+    const due = this.waiters.filter((w) => w.revision <= revision);
+    if (due.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.revision > revision);
+    for (const w of due) w.resolve();
+  }
+
+  private waitFor(revision: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = { revision, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private sendBookmarks(): void {
+    const info = this.strategy.info;
+    for (const w of this.watchers) {
+      if (!w.bookmarks || this.revision <= w.lastRevision) continue;
+      const object = deepFreeze({ apiVersion: apiVersionOf(info), kind: info.kind, metadata: { resourceVersion: String(this.revision) } } as T);
+      w.offerBookmark({ type: 'BOOKMARK', object }, this.revision);
+    }
+  }
+}
