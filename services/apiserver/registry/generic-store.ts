@@ -13,7 +13,7 @@ import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/o
 import { ErrCompacted } from '../../../store/errors';
 import { prefixRangeEnd, type StoreClient } from '../../../store/client';
 import { decodeContinue, encodeContinue } from './continue-token';
-import { validateObjectMetaBasics } from './meta-validation';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../../../lib/api/validation';
 import { decodeObject, deepCopy, encodeObject, rfc3339Seconds, sameStoredContent } from './object-codec';
 import { matchesFilter, type ObjectFilter } from './object-filter';
 import { listPrefix, objectKey } from './storage-keys';
@@ -153,7 +153,7 @@ export class GenericStore<T extends KubeObject> {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = this.generateName(meta.generateName!);
     this.strategy.prepareForCreate(obj);
-    this.validate(obj, [...validateObjectMetaBasics(obj, this.info), ...this.strategy.validate(obj)]);
+    this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced }), ...this.strategy.validate(obj)]);
     if (opts.dryRun) return obj;
 
     for (let attempt = 1; ; attempt++) {
@@ -367,7 +367,7 @@ export class GenericStore<T extends KubeObject> {
     obj.apiVersion = apiVersionOf(this.info);
     obj.kind = this.info.kind;
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
-    this.validate(obj, [...validateObjectMetaBasics(obj, this.info), ...this.strategy.validateUpdate(obj, old)]);
+    this.validate(obj, [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...this.strategy.validateUpdate(obj, old)]);
     obj.metadata.generation = (old.metadata.generation ?? 1) + (this.strategy.specChanged(obj, old) ? 1 : 0);
 
     const key = objectKey(this.info, old.metadata.namespace, name);
