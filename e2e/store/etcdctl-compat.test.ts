@@ -289,13 +289,9 @@ describe('etcdctl 3.4 against real etcd 3.4 and Bosun: identical normalized outp
   });
 
   differential('5. cluster: member list / add --learner / promote / update / remove, endpoint status / health / hashkv, move-leader', async (s) => {
-    // Reconfiguration right after start: etcd (--strict-reconfig-check, on by default) refuses
-    // it until the leader has been connected to every voting member for 5 s.
-    const earlyPort = await freePort();
-    s.normalizer.aliasAddress(`127.0.0.1:${earlyPort}`, '<early-peer>');
-    const early = await s.run(['member', 'add', 'early', `--peer-urls=http://127.0.0.1:${earlyPort}`, '--learner'], { expectExit: 1 });
-    const earlyId = /Member\s+([0-9a-f]+) added/.exec(early.stdout)?.[1];
-    if (earlyId !== undefined) await s.probe(['member', 'remove', earlyId]); // keep later steps comparable
+    // Not compared: a reconfiguration within 5 s of start, which both refuse with "unhealthy
+    // cluster" (strict reconfig check) — whether a step lands inside that window depends on
+    // machine load, so it would make this comparison flaky.
     const list = await s.run(['member', 'list'], { sortLines: true, expectExit: 0 });
     const ids = list.stdout.trim().split('\n').map((l) => BigInt(`0x${l.split(',')[0]}`));
     s.note('member list is ordered by member id', ids.every((id, i) => i === 0 || ids[i - 1] < id) ? 'yes' : 'no', 'yes');
