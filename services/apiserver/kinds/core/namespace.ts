@@ -1,0 +1,61 @@
+import type { FieldError } from '../../../../lib/api/errors';
+import type { KubeObject } from '../../../../lib/api/object';
+import { dns1123LabelErrors, dns1123SubdomainErrors, invalid, validateFinalizers } from '../../../../lib/api/validation';
+import type { Strategy } from '../../registry/strategy';
+import { coreInfo, specDiffers } from './common';
+
+/** A core/v1 Namespace. */
+export interface Namespace extends KubeObject {
+  spec?: { finalizers?: string[] };
+  status?: { phase?: string; [field: string]: unknown };
+}
+
+/** The finalizer every namespace gets; the namespace controller removes it after cleanup. */
+export const KUBERNETES_FINALIZER = 'kubernetes';
+/** Label Kubernetes sets on every namespace to its own name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * The DNS-1123-label rule of namespace names, beyond the subdomain rule the registry already
+ * checks (so a bad name is reported once).
+ */
+function validateName(name: string | undefined): FieldError[] {
+  if (!name || dns1123SubdomainErrors(name).length > 0) return [];
+  return dns1123LabelErrors(name).map((m) => invalid('metadata.name', name, m));
+}
+
+function setNameLabel(obj: Namespace): void {
+  if (obj.metadata.name) obj.metadata.labels = { ...(obj.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: obj.metadata.name };
+}
+
+/**
+ * Namespaces (cluster-scoped): created Active with the "kubernetes" spec finalizer added and the
+ * kubernetes.io/metadata.name label; spec.finalizers are not changed by plain updates (only by
+ * the namespace controller's finalize call, as in Kubernetes).
+ */
+export const namespaceStrategy: Strategy<Namespace> = {
+  info: coreInfo('Namespace', 'namespaces', false, ['ns']),
+  hasStatus: true,
+  prepareForCreate(obj) {
+    const finalizers = Array.isArray(obj.spec?.finalizers) ? [...obj.spec!.finalizers] : [];
+    if (!finalizers.includes(KUBERNETES_FINALIZER)) finalizers.push(KUBERNETES_FINALIZER);
+    obj.spec = { ...(obj.spec ?? {}), finalizers };
+    obj.status = { phase: 'Active' };
+    setNameLabel(obj);
+  },
+  prepareForUpdate(obj, old) {
+    obj.spec = old.spec === undefined ? undefined : JSON.parse(JSON.stringify(old.spec));
+    if (obj.spec === undefined) delete obj.spec;
+    setNameLabel(obj);
+  },
+  validate(obj) {
+    return [...validateName(obj.metadata.name), ...validateFinalizers(obj.spec?.finalizers, 'spec.finalizers')];
+  },
+  validateUpdate(obj) {
+    return [...validateName(obj.metadata.name), ...validateFinalizers(obj.spec?.finalizers, 'spec.finalizers')];
+  },
+  specChanged: specDiffers,
+  selectableFields(obj) {
+    return { 'status.phase': obj.status?.phase ?? '' };
+  },
+};

@@ -1,0 +1,71 @@
+import type { FieldError } from '../../../../lib/api/errors';
+import type { KubeObject } from '../../../../lib/api/object';
+import { invalid, required, toPath, validateQualifiedName, validateLabelValue } from '../../../../lib/api/validation';
+import type { Strategy } from '../../registry/strategy';
+import { coreInfo, objectItems, specDiffers, validateEnum } from './common';
+import { TAINT_EFFECTS } from './pod-spec';
+
+export interface Taint {
+  key?: string;
+  value?: string;
+  effect?: string;
+  timeAdded?: string;
+}
+
+/** A core/v1 Node. */
+export interface Node extends KubeObject {
+  spec?: { podCIDR?: string; podCIDRs?: string[]; providerID?: string; unschedulable?: boolean; taints?: Taint[]; [field: string]: unknown };
+  status?: Record<string, unknown>;
+}
+
+const CIDR_RE = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
+
+function validateNode(obj: Node): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = obj.spec ?? {};
+  const p = toPath('spec');
+  const cidrs = spec.podCIDRs ?? (spec.podCIDR ? [spec.podCIDR] : []);
+  cidrs.forEach((c, i) => {
+    if (!CIDR_RE.test(c)) errs.push(invalid(p.child('podCIDRs').index(i), c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  });
+  const seen = new Set<string>();
+  for (const [t, tp] of objectItems(spec.taints, p.child('taints'), errs)) {
+    if (!t.key) errs.push(required(tp.child('key')));
+    else errs.push(...validateQualifiedName(t.key, tp.child('key')));
+    if (t.value) errs.push(...validateLabelValue(t.value, tp.child('value')));
+    if (!t.effect) errs.push(required(tp.child('effect')));
+    else errs.push(...validateEnum(t.effect, TAINT_EFFECTS, tp.child('effect')));
+    const id = `${t.key ?? ''}:${t.effect ?? ''}`;
+    if (seen.has(id)) errs.push(invalid(tp, t, 'taints must be unique by key and effect pair'));
+    seen.add(id);
+  }
+  return errs;
+}
+
+/**
+ * Nodes (no; cluster-scoped): the node agent creates them with status; podCIDRs are CIDRs;
+ * taints have a qualified key, a valid value, an effect, and are unique by key and effect.
+ */
+export const nodeStrategy: Strategy<Node> = {
+  info: coreInfo('Node', 'nodes', false, ['no']),
+  hasStatus: true,
+  prepareForCreate(obj) {
+    if (obj.spec?.podCIDR && !obj.spec.podCIDRs) obj.spec.podCIDRs = [obj.spec.podCIDR];
+  },
+  prepareForUpdate(obj) {
+    if (obj.spec?.podCIDR && !obj.spec.podCIDRs) obj.spec.podCIDRs = [obj.spec.podCIDR];
+  },
+  validate: validateNode,
+  validateUpdate(obj, old) {
+    const errs = validateNode(obj);
+    // podCIDR may be set once, then stays.
+    if (old.spec?.podCIDR && obj.spec?.podCIDR !== old.spec.podCIDR) {
+      errs.push(invalid('spec.podCIDR', obj.spec?.podCIDR ?? '', 'node updates may not change podCIDR except from "" to valid'));
+    }
+    return errs;
+  },
+  specChanged: specDiffers,
+  selectableFields(obj) {
+    return { 'spec.unschedulable': String(obj.spec?.unschedulable ?? false) };
+  },
+};

@@ -1,0 +1,94 @@
+import type { FieldError } from '../../../../lib/api/errors';
+import type { KubeObject } from '../../../../lib/api/object';
+import { validateQuantity } from '../../../../lib/api/quantity';
+import { notSupported, required, toPath, validateDns1123Subdomain, type PathLike } from '../../../../lib/api/validation';
+import type { Strategy } from '../../registry/strategy';
+import { coreInfo, specDiffers, validateEnum } from './common';
+
+export const ACCESS_MODES: readonly string[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
+export const RECLAIM_POLICIES: readonly string[] = ['Retain', 'Delete', 'Recycle'];
+export const VOLUME_MODES: readonly string[] = ['Block', 'Filesystem'];
+/** The volume sources a PersistentVolume may name (exactly one). */
+export const PV_SOURCES: readonly string[] = [
+  'hostPath', 'local', 'nfs', 'csi', 'iscsi', 'fc', 'rbd', 'cephfs', 'glusterfs', 'awsElasticBlockStore',
+  'gcePersistentDisk', 'azureDisk', 'azureFile', 'cinder', 'flexVolume', 'flocker', 'photonPersistentDisk',
+  'portworxVolume', 'quobyte', 'scaleIO', 'storageos', 'vsphereVolume',
+];
+
+/** A core/v1 PersistentVolume. */
+export interface PersistentVolume extends KubeObject {
+  spec?: {
+    capacity?: Record<string, string>;
+    accessModes?: string[];
+    persistentVolumeReclaimPolicy?: string;
+    volumeMode?: string;
+    storageClassName?: string;
+    claimRef?: Record<string, unknown>;
+    [field: string]: unknown;
+  };
+  status?: { phase?: string; [field: string]: unknown };
+}
+
+/** Validates a list of access modes: required, each one of ACCESS_MODES; ReadWriteOncePod alone. */
+export function validateAccessModes(modes: unknown, path: PathLike): FieldError[] {
+  const p = toPath(path);
+  if (!Array.isArray(modes) || modes.length === 0) return [required(p)];
+  const errs: FieldError[] = [];
+  modes.forEach((m) => {
+    if (!ACCESS_MODES.includes(m)) errs.push(notSupported(p, m, ACCESS_MODES));
+  });
+  if (modes.includes('ReadWriteOncePod') && modes.length > 1) {
+    errs.push({ type: 'FieldValueForbidden', field: String(p), message: 'Forbidden: may not use ReadWriteOncePod with other access modes' });
+  }
+  return errs;
+}
+
+function defaults(obj: PersistentVolume): void {
+  obj.spec ??= {};
+  obj.spec.persistentVolumeReclaimPolicy ??= 'Retain';
+  obj.spec.volumeMode ??= 'Filesystem';
+}
+
+function validatePv(obj: PersistentVolume): FieldError[] {
+  const p = toPath('spec');
+  const spec = obj.spec ?? {};
+  const errs: FieldError[] = [];
+  errs.push(...validateAccessModes(spec.accessModes, p.child('accessModes')));
+  const capacity = spec.capacity;
+  if (!capacity || Object.keys(capacity).length === 0) errs.push(required(p.child('capacity')));
+  else if (!('storage' in capacity) || Object.keys(capacity).length > 1) errs.push(notSupported(p.child('capacity'), capacity, ['storage']));
+  else errs.push(...validateQuantity(capacity.storage, p.child('capacity').key('storage'), { nonNegative: true }));
+  errs.push(...validateEnum(spec.persistentVolumeReclaimPolicy, RECLAIM_POLICIES, p.child('persistentVolumeReclaimPolicy')));
+  errs.push(...validateEnum(spec.volumeMode, VOLUME_MODES, p.child('volumeMode')));
+  if (spec.storageClassName) errs.push(...validateDns1123Subdomain(spec.storageClassName, p.child('storageClassName')));
+  const sources = PV_SOURCES.filter((s) => spec[s] !== undefined && spec[s] !== null);
+  if (sources.length === 0) errs.push(required(p, 'must specify a volume type'));
+  else if (sources.length > 1) {
+    errs.push({ type: 'FieldValueForbidden', field: String(p.child(sources[1])), message: 'Forbidden: may not specify more than 1 volume type' });
+  }
+  return errs;
+}
+
+/**
+ * PersistentVolumes (pv; cluster-scoped): capacity.storage (the only capacity key) and
+ * accessModes are required, exactly one volume source, reclaim policy Retain and volumeMode
+ * Filesystem by default; created with status.phase Pending. volumeMode never changes.
+ */
+export const persistentVolumeStrategy: Strategy<PersistentVolume> = {
+  info: coreInfo('PersistentVolume', 'persistentvolumes', false, ['pv']),
+  hasStatus: true,
+  prepareForCreate(obj) {
+    defaults(obj);
+    obj.status = { phase: 'Pending' };
+  },
+  prepareForUpdate: defaults,
+  validate: validatePv,
+  validateUpdate(obj, old) {
+    const errs = validatePv(obj);
+    if (obj.spec?.volumeMode !== old.spec?.volumeMode) {
+      errs.push({ type: 'FieldValueInvalid', field: 'spec.volumeMode', message: `Invalid value: ${JSON.stringify(obj.spec?.volumeMode ?? '')}: field is immutable` });
+    }
+    return errs;
+  },
+  specChanged: specDiffers,
+};

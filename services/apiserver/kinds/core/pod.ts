@@ -1,0 +1,53 @@
+import type { FieldError } from '../../../../lib/api/errors';
+import type { KubeObject } from '../../../../lib/api/object';
+import type { Strategy } from '../../registry/strategy';
+import { coreInfo, specDiffers } from './common';
+import { computeQosClass, defaultPodSpec, validatePodSpec, validatePodSpecUpdate, type PodSpec } from './pod-spec';
+
+/** A core/v1 Pod. */
+export interface Pod extends KubeObject {
+  spec?: PodSpec;
+  status?: { phase?: string; qosClass?: string; podIP?: string; nominatedNodeName?: string; [field: string]: unknown };
+}
+
+/**
+ * Pods: PodSpec defaults on every write; on create the status is reset to phase Pending with the
+ * computed qosClass; updates may change only images, activeDeadlineSeconds and add tolerations
+ * (spec.nodeName is set through the binding subresource, not here).
+ */
+export const podStrategy: Strategy<Pod> = {
+  info: coreInfo('Pod', 'pods', true, ['po'], ['all']),
+  hasStatus: true,
+  prepareForCreate(obj) {
+    obj.spec ??= {};
+    defaultPodSpec(obj.spec);
+    obj.status = { phase: 'Pending', qosClass: computeQosClass(obj.spec) };
+  },
+  prepareForUpdate(obj) {
+    obj.spec ??= {};
+    defaultPodSpec(obj.spec);
+  },
+  validate(obj) {
+    return validatePodSpec(obj.spec, 'spec');
+  },
+  validateUpdate(obj, old): FieldError[] {
+    const errs = validatePodSpec(obj.spec, 'spec');
+    errs.push(...validatePodSpecUpdate(obj.spec ?? {}, old.spec ?? {}, 'spec'));
+    return errs;
+  },
+  specChanged: specDiffers,
+  selectableFields(obj) {
+    const s = obj.spec ?? {};
+    const st = obj.status ?? {};
+    return {
+      'spec.nodeName': s.nodeName ?? '',
+      'spec.restartPolicy': s.restartPolicy ?? '',
+      'spec.schedulerName': s.schedulerName ?? '',
+      'spec.serviceAccountName': s.serviceAccountName ?? '',
+      'spec.hostNetwork': String(s.hostNetwork ?? false),
+      'status.phase': st.phase ?? '',
+      'status.podIP': st.podIP ?? '',
+      'status.nominatedNodeName': st.nominatedNodeName ?? '',
+    };
+  },
+};
