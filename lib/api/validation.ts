@@ -336,6 +336,17 @@ export const nameIsDns1123Subdomain: NameValidator = (name, prefix) => dns1123Su
 /** Name rule of namespaces and a few others: an RFC 1123 label. */
 export const nameIsDns1123Label: NameValidator = (name, prefix) => dns1123LabelErrors(prefix ? maskTrailingDash(name) : name);
 /** Name rule of Services: an RFC 1035 label. */
+/**
+ * Names that only have to be safe as one URL path segment (RBAC roles and bindings, e.g.
+ * "system:controller:foo"): not "." or "..", and no "/" or "%".
+ */
+export const nameIsPathSegment: NameValidator = (name, prefix) => {
+  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
+  const errs: string[] = [];
+  for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);
+  return errs;
+};
+
 export const nameIsDns1035Label: NameValidator = (name, prefix) => dns1035LabelErrors(prefix ? maskTrailingDash(name) : name);
 
 /** A generateName prefix is checked as if its trailing '-' were a letter ("web-" → "web-a"). */

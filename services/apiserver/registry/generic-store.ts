@@ -153,7 +153,7 @@ export class GenericStore<T extends KubeObject> {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = this.generateName(meta.generateName!);
     this.strategy.prepareForCreate(obj);
-    this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced }), ...this.strategy.validate(obj)]);
+    this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, nameValidator: this.strategy.nameValidator }), ...this.strategy.validate(obj)]);
     if (opts.dryRun) return obj;
 
     for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,5 @@
 import { FieldError } from '../../../lib/api/errors';
+import type { NameValidator } from '../../../lib/api/validation';
 import { KubeObject, ResourceInfo } from '../../../lib/api/object';
 
 /**
@@ -28,4 +29,6 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   selectableFields?(obj: T): Record<string, string>;
   /** Whether the kind has a status subresource. */
   readonly hasStatus: boolean;
+  /** How metadata.name is checked (default: a DNS-1123 subdomain, like most kinds). */
+  readonly nameValidator?: NameValidator;
 }

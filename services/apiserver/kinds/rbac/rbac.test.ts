@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { FieldError } from '../../../../lib/api/errors';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, rbacStrategies, roleBindingStrategy, roleStrategy, type RoleBinding } from './index';
+import { validateObjectMeta } from '../../../../lib/api/validation';
 
 function lines(errs: readonly FieldError[]): string[] {
   return errs.map((e) => `${e.field}: ${e.message}`);
@@ -92,5 +93,15 @@ describe('rbac.authorization.k8s.io/v1 strategies', () => {
     expect(lines(clusterRoleBindingStrategy.validateUpdate({ ...changed, metadata: { name: 'x' }, roleRef: { ...changed.roleRef, kind: 'ClusterRole' } }, { ...old, roleRef: { ...old.roleRef, kind: 'ClusterRole' } }))).to.deep.equal([
       'roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"admin"}: cannot change roleRef',
     ]);
+  });
+});
+
+describe('RBAC object names', () => {
+  it('accepts path-segment names such as system:controller:foo and refuses "/" and ".."', () => {
+    const check = (name: string) =>
+      validateObjectMeta({ name }, { namespaced: false, nameValidator: clusterRoleStrategy.nameValidator }).map((e) => e.message);
+    expect(check('system:controller:foo')).to.deep.equal([]);
+    expect(check('a/b')).to.deep.equal([`Invalid value: "a/b": may not contain '/'`]);
+    expect(check('..')).to.deep.equal([`Invalid value: "..": may not be '..'`]);
   });
 });

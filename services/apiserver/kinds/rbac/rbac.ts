@@ -1,3 +1,4 @@
+import { nameIsPathSegment } from '../../../../lib/api/validation';
 import type { FieldError } from '../../../../lib/api/errors';
 import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
 import type { KubeObject } from '../../../../lib/api/object';
@@ -133,6 +134,7 @@ const noop = () => {};
 /** Registry strategy of rbac.authorization.k8s.io/v1 Role. */
 export const roleStrategy: Strategy<Role> = {
   info: groupInfo(RBAC_GROUP, 'v1', 'Role', 'roles', true),
+  nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: noop,
   prepareForUpdate: noop,
@@ -144,6 +146,7 @@ export const roleStrategy: Strategy<Role> = {
 /** Registry strategy of rbac.authorization.k8s.io/v1 ClusterRole. */
 export const clusterRoleStrategy: Strategy<ClusterRole> = {
   info: groupInfo(RBAC_GROUP, 'v1', 'ClusterRole', 'clusterroles', false),
+  nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: noop,
   prepareForUpdate: noop,
@@ -155,6 +158,7 @@ export const clusterRoleStrategy: Strategy<ClusterRole> = {
 /** Registry strategy of rbac.authorization.k8s.io/v1 RoleBinding (roleRef immutable). */
 export const roleBindingStrategy: Strategy<RoleBinding> = {
   info: groupInfo(RBAC_GROUP, 'v1', 'RoleBinding', 'rolebindings', true),
+  nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: defaultBinding,
   prepareForUpdate: defaultBinding,
@@ -166,6 +170,7 @@ export const roleBindingStrategy: Strategy<RoleBinding> = {
 /** Registry strategy of rbac.authorization.k8s.io/v1 ClusterRoleBinding (roleRef immutable). */
 export const clusterRoleBindingStrategy: Strategy<ClusterRoleBinding> = {
   info: groupInfo(RBAC_GROUP, 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: defaultBinding,
   prepareForUpdate: defaultBinding,
