@@ -9,6 +9,14 @@ import { messageFromWire, messageToWire } from './raft-codec';
 const MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024;
 /** Wait before reconnecting to a peer whose stream failed. */
 const RECONNECT_BACKOFF_MS = 100;
+/**
+ * How often every member sends an empty batch to every peer. Raft alone is not enough to tell
+ * who is connected (a follower hears only from the leader); the probes let each member know
+ * which peers reach it, for etcd's "every voter connected for 5 s" reconfiguration check.
+ */
+export const PROBE_INTERVAL_MS = 500;
+/** A peer not heard from for this long counts as disconnected. */
+const PEER_SILENCE_MS = 3 * PROBE_INTERVAL_MS;
 /** Largest peer message (snapshots travel inline). */
 export const MAX_PEER_MESSAGE_BYTES = 1024 * 1024 * 1024;
 
@@ -112,6 +120,9 @@ export class PeerTransport {
   private readonly peers = new Map<number, PeerStream>();
   /** When each peer's current unbroken run of incoming traffic began (ms since epoch). */
   private readonly activeSince = new Map<number, number>();
+  /** When each peer was last heard from (ms since epoch). */
+  private readonly lastHeard = new Map<number, number>();
+  private readonly probeTimer: NodeJS.Timeout;
 
   private readonly handlers: TransportHandlers;
 
@@ -129,6 +140,10 @@ export class PeerTransport {
         handlers.onUnreachable(id);
       },
     };
+    this.probeTimer = setInterval(() => {
+      for (const peer of this.peers.values()) peer.send([]);
+    }, PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
   }
 
   /**
@@ -141,11 +156,16 @@ export class PeerTransport {
 
   /** How many of the given members (this one included) have been active without a break since `since`. */
   connectedSince(peerIds: number[], since: number): number {
-    return peerIds.filter((id) => id === this.selfId || (this.activeSince.get(id) ?? Infinity) <= since).length;
+    return peerIds.filter((id) => id === this.selfId || (this.isActive(id) && (this.activeSince.get(id) ?? Infinity) <= since)).length;
   }
 
-  /** True while a peer is sending to us. */
+  /** True while a peer is sending to us (probes included). */
   isActive(peerId: number): boolean {
+    const heard = this.lastHeard.get(peerId);
+    if (heard === undefined || Date.now() - heard > PEER_SILENCE_MS) {
+      this.activeSince.delete(peerId);
+      return false;
+    }
     return this.activeSince.has(peerId);
   }
 
@@ -199,9 +219,12 @@ export class PeerTransport {
             callback({ code: grpc.status.FAILED_PRECONDITION, details: REMOVED_DETAIL });
             return;
           }
-          if (from === 0 && batch.sender !== 0) {
-            from = batch.sender;
-            if (!this.activeSince.has(from)) this.activeSince.set(from, Date.now());
+          if (from === 0 && batch.sender !== 0) from = batch.sender;
+          if (from !== 0) {
+            const now = Date.now();
+            const heard = this.lastHeard.get(from);
+            if (heard === undefined || now - heard > PEER_SILENCE_MS || !this.activeSince.has(from)) this.activeSince.set(from, now);
+            this.lastHeard.set(from, now);
           }
           for (const wireMsg of batch.messages) {
             const m = messageFromWire(wireMsg);
@@ -222,6 +245,7 @@ export class PeerTransport {
   }
 
   close(): void {
+    clearInterval(this.probeTimer);
     for (const p of this.peers.values()) p.close();
     this.peers.clear();
   }
