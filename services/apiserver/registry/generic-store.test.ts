@@ -78,6 +78,24 @@ for (const backend of BACKENDS) {
       expect(real.metadata.name).to.match(/^x-[a-z0-9]{5}$/);
     });
 
+    it('prepares the object again under a regenerated name (labels derived from the name follow it)', async () => {
+      const seq = [0, 0, 0, 0, 0, 2.5 / 36, 2.5 / 36, 2.5 / 36, 2.5 / 36, 2.5 / 36];
+      let i = 0;
+      const namingStrategy = {
+        ...testMapStrategy,
+        prepareForCreate(o: Parameters<typeof testMapStrategy.prepareForCreate>[0]) {
+          testMapStrategy.prepareForCreate(o);
+          o.metadata.labels = { ...o.metadata.labels, 'name-copy': o.metadata.name ?? '' };
+        },
+      };
+      const gen = new GenericStore({ client, strategy: namingStrategy, random: () => seq[i++ % seq.length]! });
+      await gen.create({ metadata: { generateName: 'job-', namespace: 'ns-gen2' } });
+      i = 0; // collides with job-aaaaa, then draws job-ccccc
+      const second = await gen.create({ metadata: { generateName: 'job-', namespace: 'ns-gen2' } });
+      expect(second.metadata.name).to.equal('job-ccccc');
+      expect(second.metadata.labels).to.deep.equal({ 'name-copy': 'job-ccccc' });
+    });
+
     it('answers AlreadyExists, Invalid with field paths, and NotFound', async () => {
       await store.create(testMap('ns-err', 'dup'));
       const dup = await thrown(() => store.create(testMap('ns-err', 'dup')));

@@ -151,17 +151,25 @@ export class GenericStore<T extends KubeObject> {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     const generated = !meta.name && !!meta.generateName;
-    if (generated) meta.name = this.generateName(meta.generateName!);
-    this.strategy.prepareForCreate(obj);
-    this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, nameValidator: this.strategy.nameValidator }), ...this.strategy.validate(obj)]);
-    if (opts.dryRun) return obj;
+    // The strategy prepares and validates the object under its final name (a Job, say, copies
+    // its name into labels), so a generated name that collides means preparing it again.
+    const prepare = (name: string | undefined): T => {
+      const candidate = deepCopy(obj);
+      if (name !== undefined) candidate.metadata.name = name;
+      this.strategy.prepareForCreate(candidate);
+      const metaErrors = validateObjectMeta(candidate.metadata, { namespaced: this.info.namespaced, nameValidator: this.strategy.nameValidator });
+      this.validate(candidate, [...metaErrors, ...this.strategy.validate(candidate)]);
+      return candidate;
+    };
+    let prepared = prepare(generated ? this.generateName(meta.generateName!) : undefined);
+    if (opts.dryRun) return prepared;
 
     for (let attempt = 1; ; attempt++) {
-      const key = objectKey(this.info, meta.namespace, meta.name!);
-      const res = await storeCall(() => this.client.createIfAbsent(key, encodeObject(obj)));
-      if (res.succeeded) return this.withVersion(obj, res.revision);
-      if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS) throw new AlreadyExistsError(this.info.resource, this.info.group, meta.name!);
-      meta.name = this.generateName(meta.generateName!);
+      const name = prepared.metadata.name!;
+      const res = await storeCall(() => this.client.createIfAbsent(objectKey(this.info, prepared.metadata.namespace, name), encodeObject(prepared)));
+      if (res.succeeded) return this.withVersion(prepared, res.revision);
+      if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS) throw new AlreadyExistsError(this.info.resource, this.info.group, name);
+      prepared = prepare(this.generateName(meta.generateName!));
     }
   }
 
