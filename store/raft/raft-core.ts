@@ -1,12 +1,13 @@
 import { encodeConfChange } from './conf-change';
 import { payloadSizeBytes } from './entry-size';
 import { RaftInvariantError } from './errors';
-import { Progress } from './progress';
 import { ProgressTracker } from './progress-tracker';
 import { NOOP_RAFT_LOGGER, ProposeResult, RaftConfig, RaftLogger } from './raft-config';
+import { stepCandidate, stepFollower } from './raft-follower';
+import { abortLeaderTransfer, bcastAppend, maybeCommit, releasePendingReadIndexMessages, stepLeader } from './raft-leader';
+import { addVoter, applyConfChange, applyConfState } from './raft-membership';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
-import { SnapshotTemporarilyUnavailableError } from './storage';
 import {
   ConfChange,
   ConfChangeType,
@@ -19,7 +20,6 @@ import {
   NONE,
   newMessage,
   ReadState,
-  Snapshot,
   StateRole,
 } from './types';
 
@@ -29,16 +29,12 @@ export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('C
 const EMPTY = new Uint8Array(0);
 
 /** Why an election starts: pre-vote round, real election, or a leadership transfer. */
-type CampaignType = 'pre-election' | 'election' | 'transfer';
+export type CampaignType = 'pre-election' | 'election' | 'transfer';
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function assertNever(x: never, what: string): never {
-  throw new RaftInvariantError(what, { value: x });
 }
 
 function isVoteMessage(t: MessageType): boolean {
@@ -51,8 +47,10 @@ function isVoteMessage(t: MessageType): boolean {
  * unstable part, which {@link RaftNode} packages into a Ready. Internal to store/raft; the
  * public API is RaftNode.
  *
- * One step() entry point handles terms and votes, then dispatches to stepLeader /
- * stepCandidate / stepFollower.
+ * One step() entry point handles terms and votes, then dispatches to stepLeader
+ * (raft-leader.ts) / stepCandidate / stepFollower (raft-follower.ts); membership changes live
+ * in raft-membership.ts. Those modules are plain functions over this class, so the members
+ * they use are public but marked `@internal`.
  *
  * Invariants: a leader's `lead` is its own id; `vote` is persisted (via the hard state) before
  * any VoteResp leaves; the leader counts its own log only up to what is durable.
@@ -80,18 +78,21 @@ export class RaftCore {
   electionElapsed = 0;
   heartbeatElapsed = 0;
 
-  private readOnly = new ReadOnly();
-  /** ReadIndex requests held until this leader commits an entry of its term. */
-  private pendingReadIndexMessages: Message[] = [];
+  /** @internal Pending ReadIndex requests awaiting heartbeat acks (leader only). */
+  readOnly = new ReadOnly();
+  /** @internal ReadIndex requests held until this leader commits an entry of its term. */
+  pendingReadIndexMessages: Message[] = [];
   private randomizedElectionTimeout = 0;
   private readonly electionTimeout: number;
   private readonly heartbeatTimeout: number;
-  private readonly maxMsgSize: number;
+  /** @internal Byte budget of one App message. */
+  readonly maxMsgSize: number;
   private readonly maxUncommittedSize: number;
   private readonly checkQuorum: boolean;
   private readonly preVote: boolean;
   private readonly random: () => number;
-  private readonly logger: RaftLogger;
+  /** @internal */
+  readonly logger: RaftLogger;
 
   constructor(c: RaftConfig) {
     this.id = c.id;
@@ -109,7 +110,7 @@ export class RaftCore {
     const { hardState, confState } = c.storage.initialState();
     const hasMembers = confState.voters.length > 0 || confState.learners.length > 0;
     const storageEmpty = c.storage.lastIndex() === 0 && hardState.term === 0 && !hasMembers;
-    if (hasMembers) this.applyConfState(confState);
+    if (hasMembers) applyConfState(this, confState);
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.loadState(hardState);
     if (c.applied !== undefined && c.applied > 0) this.raftLog.appliedTo(c.applied);
     this.becomeFollower(this.term, NONE);
@@ -129,7 +130,8 @@ export class RaftCore {
     return this.trk.confState();
   }
 
-  private fields(extra: object = {}): object {
+  /** @internal Structured log fields identifying this member. */
+  fields(extra: object = {}): object {
     return { raft: this.id, term: this.term, ...extra };
   }
 
@@ -162,13 +164,14 @@ export class RaftCore {
     this.becomeFollower(1, NONE);
     this.raftLog.append(ents);
     this.raftLog.commitTo(ents.length);
-    for (const id of ids) this.addVoter(id);
+    for (const id of ids) addVoter(this, id);
     this.isLearner = false;
   }
 
   // ---- sending ----
 
-  private send(m: Message): void {
+  /** @internal Queues `m` in `msgs`, stamping `from` and (for non-vote messages) the term. */
+  send(m: Message): void {
     if (m.from === NONE) m.from = this.id;
     if (m.to === this.id) {
       throw new RaftInvariantError('raft tried to send a message to itself', { id: this.id, type: MessageType[m.type] });
@@ -187,84 +190,6 @@ export class RaftCore {
     this.msgs.push(m);
   }
 
-  /** Sends an App with entries (or an empty one when sendIfEmpty) to `to`; a snapshot if needed. */
-  private maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
-    const pr = this.trk.progress.get(to);
-    if (pr === undefined || pr.isPaused()) return false;
-    const prevIndex = pr.next - 1;
-    const prevTerm = this.raftLog.term(prevIndex);
-    // The follower needs entries we compacted away: only a snapshot can catch it up.
-    if (prevTerm === undefined || pr.next < this.raftLog.firstIndex()) return this.maybeSendSnapshot(to, pr);
-    const ents = this.raftLog.entries(pr.next, this.maxMsgSize);
-    if (ents.length === 0 && !sendIfEmpty) return false;
-    this.send(
-      newMessage({
-        type: MessageType.App,
-        to,
-        index: prevIndex,
-        logTerm: prevTerm,
-        entries: ents,
-        commit: this.raftLog.committed,
-      }),
-    );
-    pr.sentEntries(ents.length, ents.length > 0 ? ents[ents.length - 1].index : prevIndex);
-    return true;
-  }
-
-  private sendAppend(to: number): void {
-    this.maybeSendAppend(to, true);
-  }
-
-  private maybeSendSnapshot(to: number, pr: Progress): boolean {
-    if (!pr.recentActive) {
-      this.logger.debug(this.fields({ to }), 'not sending snapshot to a recently inactive follower');
-      return false;
-    }
-    let snapshot: Snapshot;
-    try {
-      snapshot = this.raftLog.snapshot();
-    } catch (e) {
-      if (e instanceof SnapshotTemporarilyUnavailableError) {
-        this.logger.debug(this.fields({ to }), 'snapshot temporarily unavailable; will retry');
-        return false;
-      }
-      throw e;
-    }
-    if (snapshot.metadata.index === 0) {
-      throw new RaftInvariantError('need a non-empty snapshot to catch up a follower', { to, firstIndex: this.raftLog.firstIndex() });
-    }
-    this.logger.info(this.fields({ to, snapshotIndex: snapshot.metadata.index, match: pr.match }), 'sending snapshot');
-    pr.becomeSnapshot(snapshot.metadata.index);
-    this.send(newMessage({ type: MessageType.Snap, to, snapshot }));
-    return true;
-  }
-
-  private sendHeartbeat(to: number, ctx: Uint8Array): void {
-    const pr = this.trk.progress.get(to);
-    const commit = Math.min(pr?.match ?? 0, this.raftLog.committed);
-    this.send(newMessage({ type: MessageType.Heartbeat, to, commit, context: ctx }));
-  }
-
-  private bcastAppend(): void {
-    this.trk.visit((id) => {
-      if (id !== this.id) this.sendAppend(id);
-    });
-  }
-
-  private bcastHeartbeat(): void {
-    this.bcastHeartbeatWithCtx(this.readOnly.lastPendingRequestCtx() ?? EMPTY);
-  }
-
-  private bcastHeartbeatWithCtx(ctx: Uint8Array): void {
-    this.trk.visit((id) => {
-      if (id !== this.id) this.sendHeartbeat(id, ctx);
-    });
-  }
-
-  private sendTimeoutNow(to: number): void {
-    this.send(newMessage({ type: MessageType.TimeoutNow, to }));
-  }
-
   // ---- role transitions ----
 
   private reset(term: number): void {
@@ -276,7 +201,7 @@ export class RaftCore {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.resetRandomizedElectionTimeout();
-    this.abortLeaderTransfer();
+    abortLeaderTransfer(this);
     this.trk.resetVotes();
     const next = this.raftLog.lastIndex() + 1;
     this.trk.visit((id, pr) => {
@@ -320,7 +245,8 @@ export class RaftCore {
     this.logger.info(this.fields(), 'became pre-candidate');
   }
 
-  private becomeLeader(): void {
+  /** @internal */
+  becomeLeader(): void {
     if (this.state === StateRole.Follower) throw new RaftInvariantError('invalid transition follower -> leader', { id: this.id });
     this.reset(this.term);
     this.lead = this.id;
@@ -339,7 +265,8 @@ export class RaftCore {
     this.logger.info(this.fields(), 'became leader');
   }
 
-  private appendEntry(es: Entry[]): boolean {
+  /** @internal Appends entries stamped with this term and the next indexes, within the uncommitted-size limit. */
+  appendEntry(es: Entry[]): boolean {
     const li = this.raftLog.lastIndex();
     for (let i = 0; i < es.length; i++) {
       es[i].term = this.term;
@@ -400,7 +327,7 @@ export class RaftCore {
       if (this.checkQuorum) this.step(newMessage({ type: MessageType.CheckQuorum, from: this.id }));
       if (this.state === StateRole.Leader && this.leadTransferee !== NONE) {
         this.logger.info(this.fields({ transferee: this.leadTransferee }), 'leadership transfer timed out; aborting');
-        this.abortLeaderTransfer();
+        abortLeaderTransfer(this);
       }
     }
     if (this.state !== StateRole.Leader) return;
@@ -468,12 +395,12 @@ export class RaftCore {
       default:
         switch (this.state) {
           case StateRole.Leader:
-            return this.stepLeader(m);
+            return stepLeader(this, m);
           case StateRole.Candidate:
           case StateRole.PreCandidate:
-            return this.stepCandidate(m);
+            return stepCandidate(this, m);
           case StateRole.Follower:
-            return this.stepFollower(m);
+            return stepFollower(this, m);
         }
     }
   }
@@ -499,7 +426,8 @@ export class RaftCore {
     }
   }
 
-  private hup(t: CampaignType): void {
+  /** @internal Starts a campaign of kind `t` if this member may. */
+  hup(t: CampaignType): void {
     if (this.state === StateRole.Leader) {
       this.logger.debug(this.fields(), 'ignoring Hup: already leader');
       return;
@@ -522,7 +450,8 @@ export class RaftCore {
     return ents.some((e) => e.type === EntryType.ConfChange);
   }
 
-  private campaign(t: CampaignType): void {
+  /** @internal */
+  campaign(t: CampaignType): void {
     let term: number;
     let voteMsg: MessageType;
     if (t === 'pre-election') {
@@ -557,460 +486,17 @@ export class RaftCore {
     }
   }
 
-  private poll(id: number, granted: boolean): 'won' | 'lost' | 'pending' {
+  /** @internal Records a vote and returns the tally. */
+  poll(id: number, granted: boolean): 'won' | 'lost' | 'pending' {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes().result;
   }
 
-  private stepLeader(m: Message): ProposeResult {
-    switch (m.type) {
-      case MessageType.Beat:
-        this.bcastHeartbeat();
-        return 'ok';
-      case MessageType.CheckQuorum:
-        if (!this.trk.quorumActive(this.id)) {
-          this.logger.warn(this.fields(), 'stepping down: no quorum heard from within an election timeout');
-          this.becomeFollower(this.term, NONE);
-        }
-        this.trk.visit((id, pr) => {
-          if (id !== this.id) pr.recentActive = false;
-        });
-        return 'ok';
-      case MessageType.Prop:
-        return this.leaderPropose(m);
-      case MessageType.ReadIndex:
-        this.leaderReadIndex(m);
-        return 'ok';
-      default:
-        break;
-    }
-
-    const pr = this.trk.progress.get(m.from);
-    if (pr === undefined) {
-      this.logger.debug(this.fields({ from: m.from, type: MessageType[m.type] }), 'ignoring message from an unknown member');
-      return 'ok';
-    }
-    switch (m.type) {
-      case MessageType.AppResp:
-        this.handleAppendResponse(m, pr);
-        return 'ok';
-      case MessageType.HeartbeatResp:
-        this.handleHeartbeatResponse(m, pr);
-        return 'ok';
-      case MessageType.SnapStatus:
-        if (pr.state !== 'snapshot') return 'ok';
-        if (m.reject) this.logger.warn(this.fields({ to: m.from }), 'snapshot failed to send; probing');
-        pr.becomeProbe();
-        // Wait for the follower's answer (or a heartbeat response) before the next probe.
-        pr.probeSent = true;
-        return 'ok';
-      case MessageType.Unreachable:
-        // Optimistic replication probably lost messages; fall back to probing.
-        if (pr.state === 'replicate') pr.becomeProbe();
-        return 'ok';
-      case MessageType.TransferLeader:
-        this.handleTransferLeader(m, pr);
-        return 'ok';
-      default:
-        return 'ok';
-    }
-  }
-
-  private leaderPropose(m: Message): ProposeResult {
-    if (m.entries.length === 0) return 'dropped';
-    if (!this.trk.progress.has(this.id)) {
-      this.logger.debug(this.fields(), 'proposal dropped: this leader was removed from the cluster');
-      return 'dropped';
-    }
-    if (this.leadTransferee !== NONE) {
-      this.logger.debug(this.fields({ transferee: this.leadTransferee }), 'proposal dropped: leadership transfer in progress');
-      return 'dropped';
-    }
-    const ents: Entry[] = m.entries.map((e) => ({ term: 0, index: 0, type: e.type, data: e.data }));
-    let confIndex: number | undefined;
-    const lastIndex = this.raftLog.lastIndex();
-    for (let i = 0; i < ents.length; i++) {
-      if (ents[i].type !== EntryType.ConfChange) continue;
-      if (this.pendingConfIndex > this.raftLog.applied || confIndex !== undefined) {
-        this.logger.info(this.fields({ pendingConfIndex: this.pendingConfIndex, applied: this.raftLog.applied }), 'conf change refused: another one is pending');
-        if (ents.length === 1) return 'dropped';
-        ents[i] = { term: 0, index: 0, type: EntryType.Normal, data: EMPTY };
-      } else {
-        confIndex = lastIndex + i + 1;
-      }
-    }
-    if (!this.appendEntry(ents)) return 'dropped';
-    if (confIndex !== undefined) this.pendingConfIndex = confIndex;
-    this.bcastAppend();
-    return 'ok';
-  }
-
-  private committedEntryInCurrentTerm(): boolean {
-    return this.raftLog.term(this.raftLog.committed) === this.term;
-  }
-
-  private leaderReadIndex(m: Message): void {
-    if (m.entries.length !== 1) return;
-    // A new leader does not know the commit index until an entry of its term commits
-    // (thesis §6.4); hold the request until then.
-    if (!this.committedEntryInCurrentTerm()) {
-      this.pendingReadIndexMessages.push(m);
-      return;
-    }
-    this.sendReadIndexResponse(m);
-  }
-
-  private sendReadIndexResponse(m: Message): void {
-    if (this.trk.isSingleton()) {
-      this.respondToReadIndex(m, this.raftLog.committed);
-      return;
-    }
-    const ctx = m.entries[0].data;
-    this.readOnly.addRequest(this.raftLog.committed, m);
-    this.readOnly.recvAck(this.id, ctx);
-    this.bcastHeartbeatWithCtx(ctx);
-  }
-
-  private respondToReadIndex(req: Message, index: number): void {
-    if (req.from === NONE || req.from === this.id) {
-      this.readStates.push({ index, requestCtx: req.entries[0].data });
-    } else {
-      this.send(newMessage({ type: MessageType.ReadIndexResp, to: req.from, index, entries: req.entries }));
-    }
-  }
-
-  private releasePendingReadIndexMessages(): void {
-    if (this.pendingReadIndexMessages.length === 0 || !this.committedEntryInCurrentTerm()) return;
-    const msgs = this.pendingReadIndexMessages;
-    this.pendingReadIndexMessages = [];
-    for (const m of msgs) this.sendReadIndexResponse(m);
-  }
-
-  private handleAppendResponse(m: Message, pr: Progress): void {
-    pr.recentActive = true;
-    if (m.reject) {
-      this.logger.debug(this.fields({ from: m.from, rejected: m.index, hint: m.rejectHint, hintTerm: m.logTerm }), 'append rejected');
-      // Fast backtracking: skip every entry of ours whose term is above the follower's hint term.
-      let nextProbeIdx = m.rejectHint;
-      if (m.logTerm > 0) nextProbeIdx = this.raftLog.findConflictByTerm(m.rejectHint, m.logTerm)[0];
-      if (pr.maybeDecrTo(m.index, nextProbeIdx)) {
-        if (pr.state === 'replicate') pr.becomeProbe();
-        this.sendAppend(m.from);
-      }
-      return;
-    }
-    const oldPaused = pr.isPaused();
-    if (!(pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe'))) return;
-    switch (pr.state) {
-      case 'probe':
-        pr.becomeReplicate();
-        break;
-      case 'snapshot':
-        if (pr.match + 1 >= this.raftLog.firstIndex()) {
-          pr.becomeProbe();
-          pr.becomeReplicate();
-        }
-        break;
-      case 'replicate':
-        pr.inflights.freeLE(m.index);
-        break;
-    }
-    if (this.maybeCommit()) {
-      this.releasePendingReadIndexMessages();
-      this.bcastAppend();
-    } else if (oldPaused) {
-      // The follower may have missed the latest commit index while paused.
-      this.sendAppend(m.from);
-    }
-    // Flow control may now allow several messages (e.g. probe -> replicate).
-    while (this.maybeSendAppend(m.from, false)) {
-      // keep sending
-    }
-    if (m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()) {
-      this.logger.info(this.fields({ transferee: m.from }), 'transferee caught up; sending TimeoutNow');
-      this.sendTimeoutNow(m.from);
-    }
-  }
-
-  private handleHeartbeatResponse(m: Message, pr: Progress): void {
-    pr.recentActive = true;
-    pr.probeSent = false;
-    // If every App in the window was lost, free one slot so replication can recover.
-    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.raftLog.lastIndex() || pr.state === 'probe') this.sendAppend(m.from);
-    if (m.context.byteLength === 0) return;
-    const acks = this.readOnly.recvAck(m.from, m.context);
-    if (acks === undefined || this.trk.ackResult(acks) !== 'won') return;
-    for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.req, rs.index);
-  }
-
-  private handleTransferLeader(m: Message, pr: Progress): void {
-    if (pr.isLearner) {
-      this.logger.debug(this.fields({ transferee: m.from }), 'ignoring leadership transfer to a learner');
-      return;
-    }
-    const transferee = m.from;
-    if (this.leadTransferee !== NONE) {
-      if (this.leadTransferee === transferee) return;
-      this.abortLeaderTransfer();
-    }
-    if (transferee === this.id) return;
-    this.logger.info(this.fields({ transferee }), 'starting leadership transfer');
-    // The transfer must finish within an election timeout (see tickHeartbeat).
-    this.electionElapsed = 0;
-    this.leadTransferee = transferee;
-    if (pr.match === this.raftLog.lastIndex()) this.sendTimeoutNow(transferee);
-    else this.sendAppend(transferee);
-  }
-
-  private abortLeaderTransfer(): void {
-    this.leadTransferee = NONE;
-  }
-
-  private maybeCommit(): boolean {
-    return this.raftLog.maybeCommit(this.trk.committed(), this.term);
-  }
-
-  private stepCandidate(m: Message): ProposeResult {
-    const myVoteResp = this.state === StateRole.PreCandidate ? MessageType.PreVoteResp : MessageType.VoteResp;
-    switch (m.type) {
-      case MessageType.Prop:
-        this.logger.debug(this.fields(), 'proposal dropped: no leader (candidate)');
-        return 'not-leader';
-      case MessageType.App:
-        this.becomeFollower(m.term, m.from);
-        this.handleAppendEntries(m);
-        return 'ok';
-      case MessageType.Heartbeat:
-        this.becomeFollower(m.term, m.from);
-        this.handleHeartbeat(m);
-        return 'ok';
-      case MessageType.Snap:
-        this.becomeFollower(m.term, m.from);
-        this.handleSnapshot(m);
-        return 'ok';
-      default:
-        break;
-    }
-    if (m.type !== myVoteResp) return 'ok';
-    const result = this.poll(m.from, !m.reject);
-    switch (result) {
-      case 'won':
-        if (this.state === StateRole.PreCandidate) {
-          this.campaign('election');
-        } else {
-          this.becomeLeader();
-          this.bcastAppend();
-        }
-        return 'ok';
-      case 'lost':
-        // A rejection at a higher term already made us a follower in step().
-        this.becomeFollower(this.term, NONE);
-        return 'ok';
-      case 'pending':
-        return 'ok';
-    }
-  }
-
-  private stepFollower(m: Message): ProposeResult {
-    switch (m.type) {
-      case MessageType.Prop:
-        if (this.lead === NONE) {
-          this.logger.debug(this.fields(), 'proposal dropped: no leader');
-          return 'not-leader';
-        }
-        this.send({ ...m, to: this.lead, term: 0 });
-        return 'ok';
-      case MessageType.App:
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.handleAppendEntries(m);
-        return 'ok';
-      case MessageType.Heartbeat:
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.handleHeartbeat(m);
-        return 'ok';
-      case MessageType.Snap:
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.handleSnapshot(m);
-        return 'ok';
-      case MessageType.TransferLeader:
-        if (this.lead === NONE) {
-          this.logger.info(this.fields(), 'leadership transfer dropped: no leader');
-          return 'ok';
-        }
-        this.send({ ...m, to: this.lead, term: 0 });
-        return 'ok';
-      case MessageType.TimeoutNow:
-        this.logger.info(this.fields({ from: m.from }), 'received TimeoutNow; campaigning for leadership transfer');
-        // A transfer never uses pre-vote: the old leader already vouched for us.
-        this.hup('transfer');
-        return 'ok';
-      case MessageType.ReadIndex:
-        if (this.lead === NONE) {
-          this.logger.debug(this.fields(), 'read index dropped: no leader');
-          return 'ok';
-        }
-        this.send({ ...m, to: this.lead, term: 0 });
-        return 'ok';
-      case MessageType.ReadIndexResp:
-        if (m.entries.length !== 1) return 'ok';
-        this.readStates.push({ index: m.index, requestCtx: m.entries[0].data });
-        return 'ok';
-      default:
-        return 'ok';
-    }
-  }
-
-  private handleAppendEntries(m: Message): void {
-    if (m.index < this.raftLog.committed) {
-      this.send(newMessage({ type: MessageType.AppResp, to: m.from, index: this.raftLog.committed }));
-      return;
-    }
-    const lastNew = this.raftLog.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
-    if (lastNew !== undefined) {
-      this.send(newMessage({ type: MessageType.AppResp, to: m.from, index: lastNew }));
-      return;
-    }
-    // Reject with a hint: the last index whose term is <= the leader's prev term, so the leader
-    // can skip a whole term of conflicting entries per round trip.
-    const hintIndex = Math.min(m.index, this.raftLog.lastIndex());
-    const [rejectHint, hintTerm] = this.raftLog.findConflictByTerm(hintIndex, m.logTerm);
-    this.logger.debug(this.fields({ from: m.from, index: m.index, logTerm: m.logTerm, rejectHint, hintTerm }), 'rejecting append');
-    this.send(newMessage({ type: MessageType.AppResp, to: m.from, index: m.index, reject: true, rejectHint, logTerm: hintTerm }));
-  }
-
-  private handleHeartbeat(m: Message): void {
-    if (m.commit > this.raftLog.lastIndex()) {
-      this.logger.warn(this.fields({ from: m.from, commit: m.commit, lastIndex: this.raftLog.lastIndex() }), 'heartbeat commit index beyond our log; ignoring it');
-    } else {
-      this.raftLog.commitTo(m.commit);
-    }
-    this.send(newMessage({ type: MessageType.HeartbeatResp, to: m.from, context: m.context }));
-  }
-
-  private handleSnapshot(m: Message): void {
-    const s = m.snapshot;
-    if (s === undefined) return;
-    if (this.restore(s)) {
-      this.logger.info(this.fields({ index: s.metadata.index, snapTerm: s.metadata.term }), 'restored snapshot');
-      this.send(newMessage({ type: MessageType.AppResp, to: m.from, index: this.raftLog.lastIndex() }));
-    } else {
-      this.send(newMessage({ type: MessageType.AppResp, to: m.from, index: this.raftLog.committed }));
-    }
-  }
-
-  private restore(s: Snapshot): boolean {
-    const { index, term, confState } = s.metadata;
-    if (index <= this.raftLog.committed) return false;
-    if (this.state !== StateRole.Follower) {
-      // Defence in depth: only a follower of the sender may restore.
-      this.logger.warn(this.fields(), 'non-follower asked to restore a snapshot');
-      this.becomeFollower(this.term + 1, NONE);
-      return false;
-    }
-    if (!confState.voters.includes(this.id) && !confState.learners.includes(this.id)) {
-      // A member added after the leader's latest snapshot is not in its ConfState. Accept it
-      // anyway (refusing would make the leader resend it forever); this member learns of its
-      // own addition when it applies the ConfChange entry that follows the snapshot. Until
-      // then it is not promotable, so it never campaigns.
-      this.logger.info(this.fields({ index }), 'restoring a snapshot that predates this member');
-    }
-    if (this.raftLog.matchTerm(index, term)) {
-      // We already have the entries; just fast-forward the commit index.
-      this.raftLog.commitTo(index);
-      return false;
-    }
-    this.raftLog.restore(s);
-    this.trk = new ProgressTracker(this.trk.maxInflight);
-    this.applyConfState(confState);
-    const self = this.trk.progress.get(this.id);
-    if (self !== undefined) self.maybeUpdate(self.next - 1);
-    return true;
-  }
-
   // ---- membership ----
-
-  private applyConfState(cs: ConfState): void {
-    for (const id of cs.voters) this.addVoter(id);
-    for (const id of cs.learners) this.addLearner(id);
-    this.isLearner = this.trk.learners.has(this.id);
-  }
-
-  private newProgress(isLearner: boolean): Progress {
-    const pr = new Progress(this.trk.maxInflight, isLearner, this.raftLog.lastIndex() + 1);
-    // A new member counts as active so check-quorum does not step down at once.
-    pr.recentActive = true;
-    return pr;
-  }
-
-  private addVoter(id: number): void {
-    const pr = this.trk.progress.get(id);
-    if (pr === undefined) {
-      this.trk.progress.set(id, this.newProgress(false));
-    } else {
-      pr.isLearner = false;
-    }
-    this.trk.learners.delete(id);
-    this.trk.voters.add(id);
-  }
-
-  private addLearner(id: number): void {
-    const pr = this.trk.progress.get(id);
-    if (pr === undefined) {
-      this.trk.progress.set(id, this.newProgress(true));
-    } else {
-      pr.isLearner = true;
-    }
-    this.trk.voters.delete(id);
-    this.trk.learners.add(id);
-  }
-
-  private removeMember(id: number): void {
-    this.trk.voters.delete(id);
-    this.trk.learners.delete(id);
-    this.trk.progress.delete(id);
-  }
 
   /** Applies a committed membership change; returns the new membership. */
   applyConfChange(cc: ConfChange): ConfState {
-    if (cc.nodeId === NONE) return this.confState();
-    switch (cc.type) {
-      case ConfChangeType.AddNode:
-        this.addVoter(cc.nodeId);
-        break;
-      case ConfChangeType.AddLearnerNode:
-        this.addLearner(cc.nodeId);
-        break;
-      case ConfChangeType.RemoveNode:
-        this.removeMember(cc.nodeId);
-        break;
-      default:
-        return assertNever(cc.type, 'unknown conf change type');
-    }
-    this.isLearner = this.trk.learners.has(this.id);
-    const cs = this.confState();
-    this.logger.info(this.fields({ type: ConfChangeType[cc.type], nodeId: cc.nodeId, voters: cs.voters, learners: cs.learners }), 'applied conf change');
-    if (cs.voters.length === 0) this.logger.warn(this.fields(), 'membership has no voters left');
-    if (this.state !== StateRole.Leader) return cs;
-    if (!this.trk.voters.has(this.id)) {
-      this.logger.info(this.fields(), 'leader removed or demoted; stepping down');
-      this.becomeFollower(this.term, NONE);
-      return cs;
-    }
-    // The quorum may have changed: commit what it allows now, and feed new members.
-    if (this.maybeCommit()) {
-      this.releasePendingReadIndexMessages();
-      this.bcastAppend();
-    } else {
-      this.trk.visit((id) => {
-        if (id !== this.id) this.maybeSendAppend(id, false);
-      });
-    }
-    if (this.leadTransferee !== NONE && !this.trk.voters.has(this.leadTransferee)) this.abortLeaderTransfer();
-    return cs;
+    return applyConfChange(this, cc);
   }
 
   // ---- persistence feedback ----
@@ -1023,9 +509,9 @@ export class RaftCore {
     if (this.state !== StateRole.Leader) return;
     const self = this.trk.progress.get(this.id);
     if (self === undefined) return;
-    if (self.maybeUpdate(this.raftLog.stableLastIndex()) && this.maybeCommit()) {
-      this.releasePendingReadIndexMessages();
-      this.bcastAppend();
+    if (self.maybeUpdate(this.raftLog.stableLastIndex()) && maybeCommit(this)) {
+      releasePendingReadIndexMessages(this);
+      bcastAppend(this);
     }
   }
 }
