@@ -110,20 +110,22 @@ function collect(child: ChildProcess, timedOut: () => boolean): { out: () => str
   return { out: () => text(out), err: () => text(err), done };
 }
 
-/** Runs `etcdctl --endpoints=… <args>` to completion (killed after the time limit). */
-export async function runEtcdctl(endpoints: readonly string[], args: readonly string[], options: EtcdctlOptions = {}): Promise<EtcdctlResult> {
+/** Spawns etcdctl and collects its output; the child is killed once `killAfterMs` runs out. */
+function spawnWithLimit(endpoints: readonly string[], args: readonly string[], options: EtcdctlOptions) {
   const child = spawnEtcdctl(endpoints, args, options.stdin);
   let killed = false;
   const timer = setTimeout(() => {
     killed = true;
     if (child.pid !== undefined) killQuietly(child.pid, 'SIGKILL');
   }, options.killAfterMs ?? CHILD_KILL_AFTER_MS);
-  const { done } = collect(child, () => killed);
-  try {
-    return await done;
-  } finally {
-    clearTimeout(timer);
-  }
+  const collected = collect(child, () => killed);
+  void collected.done.then(() => clearTimeout(timer));
+  return { child, ...collected };
+}
+
+/** Runs `etcdctl --endpoints=… <args>` to completion (killed after the time limit). */
+export function runEtcdctl(endpoints: readonly string[], args: readonly string[], options: EtcdctlOptions = {}): Promise<EtcdctlResult> {
+  return spawnWithLimit(endpoints, args, options).done;
 }
 
 /**
@@ -131,14 +133,7 @@ export async function runEtcdctl(endpoints: readonly string[], args: readonly st
  * caller must stop() it; it is killed after `killAfterMs` (default CHILD_KILL_AFTER_MS) anyway.
  */
 export function startEtcdctl(endpoints: readonly string[], args: readonly string[], options: EtcdctlOptions = {}): BackgroundEtcdctl {
-  const child = spawnEtcdctl(endpoints, args, options.stdin);
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    if (child.pid !== undefined) killQuietly(child.pid, 'SIGKILL');
-  }, options.killAfterMs ?? CHILD_KILL_AFTER_MS);
-  const { out, err, done } = collect(child, () => killed);
-  void done.then(() => clearTimeout(timer));
+  const { child, out, err, done } = spawnWithLimit(endpoints, args, options);
   return {
     pid: child.pid,
     stdout: out,
