@@ -3,8 +3,9 @@
 Only protocol facts are taken (message names, field names, numbers, types, labels); the closure
 of the root kinds below is emitted, split into focused files per package. Usage:
   UP=/dir/with/upstream python3 scripts/k8s-proto-extract.py proto/k8s lib/api/proto/schema.ts
-where UP holds core/v1, apps/v1, batch/v1 (k8s.io/api) and pkg/apis/meta/v1, pkg/runtime,
-pkg/api/resource, pkg/util/intstr (k8s.io/apimachinery) each with its generated.proto.
+where UP holds the directories of PKGS below (k8s.io/api: core/v1, apps/v1, ...; k8s.io/apimachinery:
+pkg/apis/meta/v1, pkg/runtime, ...) each with its generated.proto, and GO (default UP/go) holds
+the Go types of the same packages (see KEEP_ZERO at the end).
 """
 import re, os, sys, collections
 UP = os.environ.get('UP', '/tmp/up')
@@ -14,6 +15,9 @@ PKGS = {
   'k8s.io.apimachinery.pkg.api.resource': 'pkg/api/resource',
   'k8s.io.apimachinery.pkg.util.intstr': 'pkg/util/intstr',
   'k8s.io.api.core.v1': 'core/v1', 'k8s.io.api.apps.v1': 'apps/v1', 'k8s.io.api.batch.v1': 'batch/v1',
+  'k8s.io.api.autoscaling.v1': 'autoscaling/v1', 'k8s.io.api.autoscaling.v2': 'autoscaling/v2',
+  'k8s.io.api.coordination.v1': 'coordination/v1', 'k8s.io.api.rbac.v1': 'rbac/v1',
+  'k8s.io.api.scheduling.v1': 'scheduling/v1',
 }
 msgs = {}   # full name -> list of (label, type(full or scalar), name, number, mapval)
 SCALARS = {'string','bool','int32','int64','bytes','double','float','uint32','uint64','sint32','sint64','fixed32','fixed64'}
@@ -42,18 +46,26 @@ for full, fields in msgs.items():
     msgs[full] = [(lab, resolve(pkg, t), n, num, mk) for (lab, t, n, num, mk) in fields]
 
 M = 'k8s.io.apimachinery.pkg.apis.meta.v1.'; C = 'k8s.io.api.core.v1.'; A = 'k8s.io.api.apps.v1.'; B = 'k8s.io.api.batch.v1.'
+AS1 = 'k8s.io.api.autoscaling.v1.'; AS2 = 'k8s.io.api.autoscaling.v2.'; CO = 'k8s.io.api.coordination.v1.'
+R = 'k8s.io.api.rbac.v1.'; S = 'k8s.io.api.scheduling.v1.'
 ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime LabelSelector LabelSelectorRequirement Status StatusDetails StatusCause DeleteOptions Preconditions ManagedFieldsEntry TypeMeta Condition Duration'.split()]
+# Discovery documents and the watch stream's event.
+ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
 ROOTS += ['k8s.io.apimachinery.pkg.runtime.' + x for x in ['Unknown', 'RawExtension', 'TypeMeta']]
 ROOTS += ['k8s.io.apimachinery.pkg.api.resource.Quantity', 'k8s.io.apimachinery.pkg.util.intstr.IntOrString']
-for k in 'Namespace ConfigMap Secret ServiceAccount Service Pod Event Endpoints Node PersistentVolumeClaim'.split():
+for k in 'Namespace ConfigMap Secret ServiceAccount Service Pod Event Endpoints Node PersistentVolumeClaim PersistentVolume'.split():
     ROOTS += [C + k, C + k + 'List']
 ROOTS += [C + 'PodTemplateSpec', C + 'PodTemplate', C + 'PodTemplateList', C + 'Binding']
-for k in 'Deployment ReplicaSet'.split(): ROOTS += [A + k, A + k + 'List']
+for k in 'Deployment ReplicaSet DaemonSet StatefulSet ControllerRevision'.split(): ROOTS += [A + k, A + k + 'List']
 for k in 'Job CronJob'.split(): ROOTS += [B + k, B + k + 'List']
+ROOTS += [AS1 + 'Scale', AS2 + 'HorizontalPodAutoscaler', AS2 + 'HorizontalPodAutoscalerList']
+ROOTS += [CO + 'Lease', CO + 'LeaseList', S + 'PriorityClass', S + 'PriorityClassList']
+for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
 # Messages trimmed to a subset of their fields for now ("minimal" in the brief); the rest are
 # dropped on decode until a later session widens them.
 KEEP = {
   C + 'VolumeSource': 'hostPath emptyDir secret persistentVolumeClaim downwardAPI configMap projected'.split(),
+  C + 'PersistentVolumeSource': 'hostPath nfs local csi'.split(),
   C + 'NodeSpec': 'podCIDR podCIDRs providerID unschedulable taints externalID'.split(),
   C + 'NodeStatus': 'capacity allocatable phase conditions addresses daemonEndpoints nodeInfo images volumesInUse volumesAttached'.split(),
 }
@@ -74,12 +86,13 @@ def core_file(n):
     FILES = {
       'namespace': 'Namespace NamespaceSpec NamespaceStatus NamespaceCondition NamespaceList'.split(),
       'config': 'ConfigMap ConfigMapList Secret SecretList ServiceAccount ServiceAccountList'.split(),
-      'references': 'ObjectReference LocalObjectReference TypedLocalObjectReference TypedObjectReference'.split(),
+      'references': 'ObjectReference LocalObjectReference TypedLocalObjectReference TypedObjectReference SecretReference'.split(),
       'service': ['Service','ServiceSpec','ServicePort','ServiceStatus','ServiceList','LoadBalancerStatus','LoadBalancerIngress','PortStatus','SessionAffinityConfig','ClientIPConfig'],
       'event': 'Event EventList EventSource EventSeries'.split(),
       'endpoints': 'Endpoints EndpointsList EndpointSubset EndpointAddress EndpointPort'.split(),
       'node': [x for x in ['Node','NodeList','NodeSpec','NodeStatus','Taint','NodeCondition','NodeAddress','NodeDaemonEndpoints','DaemonEndpoint','NodeSystemInfo','ContainerImage','AttachedVolume','NodeSwapStatus']],
       'persistent-volume-claim': [x for x in seen if x.startswith(C + 'PersistentVolumeClaim') and x != C + 'PersistentVolumeClaimVolumeSource'] + ['VolumeResourceRequirements', 'ModifyVolumeStatus'],
+      'persistent-volume': 'PersistentVolume PersistentVolumeList PersistentVolumeSpec PersistentVolumeStatus PersistentVolumeSource NFSVolumeSource LocalVolumeSource CSIPersistentVolumeSource VolumeNodeAffinity'.split(),
       'volume': ['Volume','VolumeSource','HostPathVolumeSource','EmptyDirVolumeSource','SecretVolumeSource','PersistentVolumeClaimVolumeSource','DownwardAPIVolumeSource','ConfigMapVolumeSource','ProjectedVolumeSource','VolumeProjection','SecretProjection','DownwardAPIProjection','ConfigMapProjection','ServiceAccountTokenProjection','ClusterTrustBundleProjection','PodCertificateProjection','KeyToPath','DownwardAPIVolumeFile'],
       'probe': ['Probe','ProbeHandler','ExecAction','HTTPGetAction','HTTPHeader','TCPSocketAction','GRPCAction','Lifecycle','LifecycleHandler','SleepAction'],
       'resources': ['ResourceRequirements','ResourceClaim','ResourceFieldSelector','ObjectFieldSelector'],
@@ -92,13 +105,31 @@ def core_file(n):
     for f, names in FILES.items():
         if short in names or n in names: return f
     return 'pod'
+# Outside core/v1: package -> [(file, message name prefixes)], first match wins; '' matches all.
+PKG_FILES = {
+  M: [('apimachinery/meta/v1/discovery', ['API', 'GroupVersionForDiscovery', 'ServerAddressByClientCIDR', 'Verbs']),
+      ('apimachinery/meta/v1/watch', ['WatchEvent']), ('apimachinery/meta/v1/meta', [''])],
+  'k8s.io.apimachinery.pkg.runtime.': [('apimachinery/runtime/runtime', [''])],
+  'k8s.io.apimachinery.pkg.api.resource.': [('apimachinery/resource/quantity', [''])],
+  'k8s.io.apimachinery.pkg.util.intstr.': [('apimachinery/intstr/intstr', [''])],
+  A: [('api/apps/v1/deployment', ['Deployment', 'RollingUpdateDeployment']), ('api/apps/v1/replica-set', ['ReplicaSet']),
+      ('api/apps/v1/daemon-set', ['DaemonSet', 'RollingUpdateDaemonSet']),
+      ('api/apps/v1/stateful-set', ['StatefulSet', 'RollingUpdateStatefulSetStrategy']),
+      ('api/apps/v1/controller-revision', ['ControllerRevision'])],
+  B: [('api/batch/v1/batch', [''])],
+  AS1: [('api/autoscaling/v1/scale', [''])],
+  AS2: [('api/autoscaling/v2/horizontal-pod-autoscaler', [''])],
+  CO: [('api/coordination/v1/lease', [''])],
+  R: [('api/rbac/v1/role-binding', ['RoleBinding', 'ClusterRoleBinding', 'Subject', 'RoleRef']),
+      ('api/rbac/v1/role', ['Role', 'ClusterRole', 'PolicyRule', 'AggregationRule'])],
+  S: [('api/scheduling/v1/priority-class', [''])],
+}
 def file_of(n):
-    for pre, f in [(M, 'apimachinery/meta/v1/meta'), ('k8s.io.apimachinery.pkg.runtime.', 'apimachinery/runtime/runtime'),
-                   ('k8s.io.apimachinery.pkg.api.resource.', 'apimachinery/resource/quantity'),
-                   ('k8s.io.apimachinery.pkg.util.intstr.', 'apimachinery/intstr/intstr'),
-                   (A, 'api/apps/v1/apps'), (B, 'api/batch/v1/batch')]:
-        if n.startswith(pre): return f
-    return 'api/core/v1/' + core_file(n)
+    pkg, short = n.rsplit('.', 1)
+    if pkg + '.' == C: return 'api/core/v1/' + core_file(n)
+    for f, prefixes in PKG_FILES[pkg + '.']:
+        if any(short.startswith(p) for p in prefixes): return f
+    raise AssertionError('no file for ' + n)
 byfile = collections.OrderedDict()
 for n in seen: byfile.setdefault(file_of(n), []).append(n)
 deps = {}
@@ -111,6 +142,8 @@ def visit(f, stack):
 for f in byfile: visit(f, [])
 DESC = {
  'apimachinery/meta/v1/meta': 'Object and list metadata, label selectors, Status and DeleteOptions of apimachinery meta/v1.',
+ 'apimachinery/meta/v1/discovery': 'The discovery documents of apimachinery meta/v1: API groups, versions and resources.',
+ 'apimachinery/meta/v1/watch': 'One event of a watch stream (apimachinery meta/v1), the object embedded as raw bytes.',
  'apimachinery/runtime/runtime': 'The runtime envelope (Unknown) and embedded raw objects.',
  'apimachinery/resource/quantity': 'Resource quantities ("100m", "128Mi") carried as their canonical string.',
  'apimachinery/intstr/intstr': 'A value that is either an int32 or a string (ports, "25%").',
@@ -118,7 +151,7 @@ DESC = {
 out = sys.argv[1]
 for f, ns in byfile.items():
     pkg = ns[0].rsplit('.', 1)[0]
-    lines = ['// Written by proto/k8s/extract-k8s-proto.py from the protocol facts of Kubernetes\'',
+    lines = ['// Written by scripts/k8s-proto-extract.py from the protocol facts of Kubernetes\'',
              '// generated.proto (message, field names, numbers, types): Kubernetes\' own wire format.',
              '// ' + DESC.get(f, 'Kubernetes %s: %s.' % (pkg.split('k8s.io.api.')[-1].replace('.', '/'), os.path.basename(f).replace('-', ' '))),
              'syntax = "proto2";', '', 'package %s;' % pkg, '']
@@ -135,11 +168,15 @@ for f, ns in byfile.items():
     open(p, 'w').write('\n'.join(lines).rstrip() + '\n')
     print(p, len(ns))
 
-# Go facts from types.go (GO=dir of k8s.io/api core_v1.go, apps_v1.go, batch_v1.go and meta.go): scalar
-# fields whose zero value is kept in JSON (a pointer, like replicas, or a field without omitempty).
+# Go facts from types.go (GO=dir holding, for each k8s.io/api package of PKGS, its types.go named like
+# core_v1.go or autoscaling_v2.go, and apimachinery's meta/v1 types.go and watch.go as meta.go and
+# meta_watch.go): scalar fields whose zero value is kept in JSON (a pointer, like replicas, or a
+# field without omitempty).
 KEEP_ZERO = set()
-GO = os.environ.get('GO', '/tmp/up/go')
-for gf, pkg in [('core_v1', 'k8s.io.api.core.v1'), ('apps_v1', 'k8s.io.api.apps.v1'), ('batch_v1', 'k8s.io.api.batch.v1'), ('meta', M[:-1])]:
+GO = os.environ.get('GO', UP + '/go')
+GO_FILES = [(d.replace('/', '_'), pkg) for pkg, d in PKGS.items() if pkg.startswith('k8s.io.api.')]
+GO_FILES += [('meta', M[:-1]), ('meta_watch', M[:-1])]
+for gf, pkg in GO_FILES:
     struct = None
     for l in open(f'{GO}/{gf}.go'):
         m = re.match(r'type (\w+) struct \{', l)
@@ -150,7 +187,7 @@ for gf, pkg in [('core_v1', 'k8s.io.api.core.v1'), ('apps_v1', 'k8s.io.api.apps.
             KEEP_ZERO.add('%s.%s.%s' % (pkg, struct, m.group(3)))
 
 # The field table the JSON converter walks (lib/api/proto/convert.ts).
-schema = ['// Written by proto/k8s/extract-k8s-proto.py: do not edit. For each message of proto/k8s, its',
+schema = ['// Written by scripts/k8s-proto-extract.py: do not edit. For each message of proto/k8s, its',
           '// fields as [name, shape, type] (see FieldShape).',
           '/** Field table of the Kubernetes messages in proto/k8s, by fully-qualified message name. */',
           'export const K8S_MESSAGE_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [string, FieldShape, string]>>> = {']

@@ -1,15 +1,18 @@
 /**
  * One conversion between the Kubernetes JSON shape of an API object and its protobuf message
  * (proto/k8s, Kubernetes' field names and numbers). A generic walker follows K8S_MESSAGE_FIELDS;
- * only Time, MicroTime, IntOrString, Quantity, RawExtension, FieldsV1, bytes (base64 in JSON) and
- * the Go-inlined structs (Volume.volumeSource, Probe.handler, …) are special.
+ * only Time, MicroTime, IntOrString, Quantity, RawExtension, FieldsV1, Verbs (a list in JSON), bytes
+ * (base64 in JSON), the Go-inlined structs (Volume.volumeSource, Probe.handler, …) and the object of
+ * a WatchEvent (embedded in the "k8s\0" envelope, as Kubernetes' watch streams carry it) are special.
+ * The apiVersion and kind of an embedded object (a StatefulSet's volumeClaimTemplates) are
+ * accepted and dropped: Kubernetes' messages have no field for them.
  *
  * JSON out omits what Kubernetes omits: unset fields, empty lists and maps, the zero time, and
  * the zero value of `omitempty` scalars (but keeps `replicas: 0`, whose Go field is a pointer).
  */
 import { BadRequestError } from '../errors';
 import { Unknown } from '../../../gen/k8s/apimachinery/runtime/runtime';
-import { findProtoKind, ProtoKind } from './kinds';
+import { findProtoKind, ProtoKind, protoKinds } from './kinds';
 import { K8S_MESSAGE_FIELDS, FieldShape } from './schema';
 import {
   intOrStringFromJson, intOrStringToJson, microTimeFromJson, microTimeToJson, quantityFromJson, quantityToJson,
@@ -34,6 +37,8 @@ const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 const TIME = META + 'Time';
 const MICRO_TIME = META + 'MicroTime';
 const FIELDS_V1 = META + 'FieldsV1';
+const VERBS = META + 'Verbs';
+const WATCH_EVENT = META + 'WatchEvent';
 const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
 const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
@@ -69,6 +74,13 @@ function jsonIndex(type: string): JsonIndex {
     indexes.set(type, index);
   }
   return index;
+}
+
+/** Messages of API kinds: their JSON carries apiVersion/kind (Go's inlined TypeMeta), not a field. */
+let kindMessages: Set<string> | undefined;
+function isKindMessage(type: string): boolean {
+  kindMessages ??= new Set(protoKinds().map((k) => k.message));
+  return kindMessages.has(type);
 }
 
 function bad(path: string, reason: string): BadRequestError {
@@ -130,6 +142,9 @@ function valueFromJson(type: string, v: unknown, path: string, opts: ToProtoOpti
       case INT_OR_STRING: return intOrStringFromJson(v);
       case QUANTITY: return quantityFromJson(v);
       case RAW_EXTENSION: return { raw: Buffer.from(JSON.stringify(v)) };
+      case VERBS:
+        if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error('expected a list of strings');
+        return { items: v };
       case FIELDS_V1:
         if (!isObject(v)) throw new Error('expected an object');
         return { Raw: Buffer.from(JSON.stringify(v)) };
@@ -149,10 +164,14 @@ function messageFromJson(type: string, json: unknown, path: string, opts: ToProt
     const at = path ? `${path}.${key}` : key;
     const hit = index.get(key);
     if (!hit) {
-      opts.unknownFields?.push(at);
+      if (!(path && (key === 'apiVersion' || key === 'kind') && isKindMessage(type))) opts.unknownFields?.push(at);
       continue;
     }
     if (value === null || value === undefined) continue;
+    if (type === WATCH_EVENT && key === 'object') {
+      msg.object = { raw: embeddedObjectFromJson(value, at, opts) };
+      continue;
+    }
     let target = msg;
     if (hit.via) {
       const viaName = hit.via[0];
@@ -180,6 +199,22 @@ function messageFromJson(type: string, json: unknown, path: string, opts: ToProt
     }
   }
   return msg;
+}
+
+/**
+ * The object of a WatchEvent: an object of a kind with a protobuf message becomes "k8s\0" and its
+ * runtime.Unknown (what Kubernetes' protobuf watch streams carry); anything else stays JSON.
+ */
+function embeddedObjectFromJson(json: unknown, path: string, opts: ToProtoOptions): Uint8Array {
+  const kind = isObject(json) && typeof json.apiVersion === 'string' && typeof json.kind === 'string'
+    ? findProtoKind(json.apiVersion, json.kind) : undefined;
+  if (!kind) return Buffer.from(JSON.stringify(json));
+  const { apiVersion: _apiVersion, kind: _kind, ...rest } = json as JsonObject;
+  const raw = kind.codec.encode(messageFromJson(kind.message, rest, path, opts)).finish();
+  const unknown = Unknown.encode({
+    typeMeta: { apiVersion: kind.apiVersion, kind: kind.kind }, raw: Buffer.from(raw), contentEncoding: '', contentType: '',
+  }).finish();
+  return Buffer.concat([K8S_PROTOBUF_MAGIC, unknown]);
 }
 
 // ---- protobuf → JSON -------------------------------------------------------------------------
@@ -212,6 +247,7 @@ function valueToJson(type: string, v: unknown, path: string): unknown {
     case QUANTITY: return quantityToJson(v as object);
     case RAW_EXTENSION: return rawToJson((v as { raw?: Uint8Array }).raw, path);
     case FIELDS_V1: return rawToJson((v as { Raw?: Uint8Array }).Raw, path);
+    case VERBS: return (v as { items?: string[] }).items ?? [];
   }
   return messageToJson(type, v as ProtoMessage, path);
 }

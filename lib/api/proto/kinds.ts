@@ -3,17 +3,30 @@
  * fully-qualified name (the key into K8S_MESSAGE_FIELDS) and its ts-proto encode/decode.
  */
 import type { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { Deployment, DeploymentList, ReplicaSet, ReplicaSetList } from '../../../gen/k8s/api/apps/v1/apps';
+import { ControllerRevision, ControllerRevisionList } from '../../../gen/k8s/api/apps/v1/controller-revision';
+import { DaemonSet, DaemonSetList } from '../../../gen/k8s/api/apps/v1/daemon-set';
+import { Deployment, DeploymentList } from '../../../gen/k8s/api/apps/v1/deployment';
+import { ReplicaSet, ReplicaSetList } from '../../../gen/k8s/api/apps/v1/replica-set';
+import { StatefulSet, StatefulSetList } from '../../../gen/k8s/api/apps/v1/stateful-set';
+import { Scale } from '../../../gen/k8s/api/autoscaling/v1/scale';
+import { HorizontalPodAutoscaler, HorizontalPodAutoscalerList } from '../../../gen/k8s/api/autoscaling/v2/horizontal-pod-autoscaler';
 import { CronJob, CronJobList, Job, JobList } from '../../../gen/k8s/api/batch/v1/batch';
+import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
 import { Namespace, NamespaceList } from '../../../gen/k8s/api/core/v1/namespace';
 import { Node, NodeList } from '../../../gen/k8s/api/core/v1/node';
+import { PersistentVolume, PersistentVolumeList } from '../../../gen/k8s/api/core/v1/persistent-volume';
 import { PersistentVolumeClaim, PersistentVolumeClaimList } from '../../../gen/k8s/api/core/v1/persistent-volume-claim';
 import { Binding, Pod, PodList, PodTemplate, PodTemplateList } from '../../../gen/k8s/api/core/v1/pod';
 import { Service, ServiceList } from '../../../gen/k8s/api/core/v1/service';
+import { ClusterRole, ClusterRoleList, Role, RoleList } from '../../../gen/k8s/api/rbac/v1/role';
+import { ClusterRoleBinding, ClusterRoleBindingList, RoleBinding, RoleBindingList } from '../../../gen/k8s/api/rbac/v1/role-binding';
+import { PriorityClass, PriorityClassList } from '../../../gen/k8s/api/scheduling/v1/priority-class';
+import { APIGroup, APIGroupList, APIResourceList, APIVersions } from '../../../gen/k8s/apimachinery/meta/v1/discovery';
 import { DeleteOptions, Status } from '../../../gen/k8s/apimachinery/meta/v1/meta';
+import { WatchEvent } from '../../../gen/k8s/apimachinery/meta/v1/watch';
 
 /** The part of a ts-proto message namespace the converter needs. */
 export interface ProtoCodec {
@@ -33,6 +46,11 @@ export interface ProtoKind {
 const CORE = 'k8s.io.api.core.v1.';
 const APPS = 'k8s.io.api.apps.v1.';
 const BATCH = 'k8s.io.api.batch.v1.';
+const AUTOSCALING_V1 = 'k8s.io.api.autoscaling.v1.';
+const AUTOSCALING_V2 = 'k8s.io.api.autoscaling.v2.';
+const COORDINATION = 'k8s.io.api.coordination.v1.';
+const RBAC = 'k8s.io.api.rbac.v1.';
+const SCHEDULING = 'k8s.io.api.scheduling.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -48,12 +66,31 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['v1', CORE + 'Endpoints', Endpoints], ['v1', CORE + 'EndpointsList', EndpointsList],
   ['v1', CORE + 'Node', Node], ['v1', CORE + 'NodeList', NodeList],
   ['v1', CORE + 'PersistentVolumeClaim', PersistentVolumeClaim], ['v1', CORE + 'PersistentVolumeClaimList', PersistentVolumeClaimList],
+  ['v1', CORE + 'PersistentVolume', PersistentVolume], ['v1', CORE + 'PersistentVolumeList', PersistentVolumeList],
   ['v1', META + 'Status', Status],
   ['v1', META + 'DeleteOptions', DeleteOptions],
+  // One event of a watch stream, and the discovery documents (served as apiVersion v1 like Status).
+  ['v1', META + 'WatchEvent', WatchEvent],
+  ['v1', META + 'APIVersions', APIVersions], ['v1', META + 'APIGroupList', APIGroupList],
+  ['v1', META + 'APIGroup', APIGroup], ['v1', META + 'APIResourceList', APIResourceList],
   ['apps/v1', APPS + 'Deployment', Deployment], ['apps/v1', APPS + 'DeploymentList', DeploymentList],
   ['apps/v1', APPS + 'ReplicaSet', ReplicaSet], ['apps/v1', APPS + 'ReplicaSetList', ReplicaSetList],
+  ['apps/v1', APPS + 'DaemonSet', DaemonSet], ['apps/v1', APPS + 'DaemonSetList', DaemonSetList],
+  ['apps/v1', APPS + 'StatefulSet', StatefulSet], ['apps/v1', APPS + 'StatefulSetList', StatefulSetList],
+  ['apps/v1', APPS + 'ControllerRevision', ControllerRevision], ['apps/v1', APPS + 'ControllerRevisionList', ControllerRevisionList],
   ['batch/v1', BATCH + 'Job', Job], ['batch/v1', BATCH + 'JobList', JobList],
   ['batch/v1', BATCH + 'CronJob', CronJob], ['batch/v1', BATCH + 'CronJobList', CronJobList],
+  // The scale subresource body (GET/PUT …/scale) of Deployments, ReplicaSets and StatefulSets.
+  ['autoscaling/v1', AUTOSCALING_V1 + 'Scale', Scale],
+  ['autoscaling/v2', AUTOSCALING_V2 + 'HorizontalPodAutoscaler', HorizontalPodAutoscaler],
+  ['autoscaling/v2', AUTOSCALING_V2 + 'HorizontalPodAutoscalerList', HorizontalPodAutoscalerList],
+  ['coordination.k8s.io/v1', COORDINATION + 'Lease', Lease], ['coordination.k8s.io/v1', COORDINATION + 'LeaseList', LeaseList],
+  ['rbac.authorization.k8s.io/v1', RBAC + 'Role', Role], ['rbac.authorization.k8s.io/v1', RBAC + 'RoleList', RoleList],
+  ['rbac.authorization.k8s.io/v1', RBAC + 'RoleBinding', RoleBinding], ['rbac.authorization.k8s.io/v1', RBAC + 'RoleBindingList', RoleBindingList],
+  ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRole', ClusterRole], ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRoleList', ClusterRoleList],
+  ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRoleBinding', ClusterRoleBinding],
+  ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRoleBindingList', ClusterRoleBindingList],
+  ['scheduling.k8s.io/v1', SCHEDULING + 'PriorityClass', PriorityClass], ['scheduling.k8s.io/v1', SCHEDULING + 'PriorityClassList', PriorityClassList],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(
