@@ -5,7 +5,9 @@ of the root kinds below is emitted, split into focused files per package. Usage:
   UP=/dir/with/upstream python3 scripts/k8s-proto-extract.py proto/k8s lib/api/proto/schema.ts
 where UP holds the directories of PKGS below (k8s.io/api: core/v1, apps/v1, ...; k8s.io/apimachinery:
 pkg/apis/meta/v1, pkg/runtime, ...) each with its generated.proto, and GO (default UP/go) holds
-the Go types of the same packages (see KEEP_ZERO at the end).
+the Go types of the same packages (see KEEP_ZERO at the end). From bare clones of k8s.io/api and
+k8s.io/apimachinery, e.g.: git -C api show HEAD:rbac/v1/generated.proto > $UP/rbac/v1/generated.proto
+and git -C api show HEAD:rbac/v1/types.go > $UP/go/rbac_v1.go.
 """
 import re, os, sys, collections
 UP = os.environ.get('UP', '/tmp/up')
