@@ -1,0 +1,110 @@
+/**
+ * Table columns of coordination, RBAC and scheduling kinds, and the fallback for kinds without a
+ * printer.
+ */
+import type { KubeObject } from '../object';
+import { formatRFC3339, translateTimestampSince } from './age';
+import { rec, recs, str } from './fields';
+import { AGE_COLUMN, NAME_COLUMN, column, type KindPrinter, type PrintContext } from './types';
+
+function age(obj: KubeObject, ctx: PrintContext): string {
+  return translateTimestampSince(obj.metadata?.creationTimestamp, ctx.now);
+}
+
+function name(obj: KubeObject): string {
+  return str(obj.metadata?.name);
+}
+
+const lease: KindPrinter = {
+  group: 'coordination.k8s.io',
+  kind: 'Lease',
+  columns: [NAME_COLUMN, column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), AGE_COLUMN],
+  cells: (obj, ctx) => [name(obj), str(rec(obj.spec).holderIdentity), age(obj, ctx)],
+};
+
+/** The apiserver's default Table columns (kinds with no printer of their own, such as Role). */
+const CREATED_AT_COLUMNS = [NAME_COLUMN, column('Created At', 'date', AGE_COLUMN.description)];
+
+function createdAtCells(obj: KubeObject): (string | null)[] {
+  return [name(obj), formatRFC3339(obj.metadata?.creationTimestamp) ?? null];
+}
+
+const role: KindPrinter = { group: 'rbac.authorization.k8s.io', kind: 'Role', columns: CREATED_AT_COLUMNS, cells: createdAtCells };
+const clusterRole: KindPrinter = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', columns: CREATED_AT_COLUMNS, cells: createdAtCells };
+
+/** Users, groups and service accounts (`ns/name`) among a binding's subjects. */
+export function bindingSubjects(binding: KubeObject): { users: string[]; groups: string[]; serviceAccounts: string[] } {
+  const users: string[] = [];
+  const groups: string[] = [];
+  const serviceAccounts: string[] = [];
+  for (const s of recs(binding.subjects)) {
+    switch (str(s.kind)) {
+      case 'User':
+        users.push(str(s.name));
+        break;
+      case 'Group':
+        groups.push(str(s.name));
+        break;
+      case 'ServiceAccount':
+        serviceAccounts.push(`${str(s.namespace)}/${str(s.name)}`);
+        break;
+      default:
+        break;
+    }
+  }
+  return { users, groups, serviceAccounts };
+}
+
+function bindingPrinter(kind: string, what: string): KindPrinter {
+  return {
+    group: 'rbac.authorization.k8s.io',
+    kind,
+    columns: [
+      NAME_COLUMN,
+      column('Role', 'string', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.'),
+      AGE_COLUMN,
+      column('Users', 'string', `Users in the ${what}`, 1),
+      column('Groups', 'string', `Groups in the ${what}`, 1),
+      column('ServiceAccounts', 'string', `ServiceAccounts in the ${what}`, 1),
+    ],
+    cells(obj, ctx) {
+      const ref = rec(obj.roleRef);
+      const s = bindingSubjects(obj);
+      return [name(obj), `${str(ref.kind)}/${str(ref.name)}`, age(obj, ctx), s.users.join(', '), s.groups.join(', '), s.serviceAccounts.join(', ')];
+    },
+  };
+}
+
+const priorityClass: KindPrinter = {
+  group: 'scheduling.k8s.io',
+  kind: 'PriorityClass',
+  columns: [
+    NAME_COLUMN,
+    column('Value', 'integer', 'value represents the integer value of this priority class.'),
+    column('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.'),
+    AGE_COLUMN,
+    column('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
+  ],
+  cells: (obj, ctx) => [
+    name(obj),
+    typeof obj.value === 'number' ? Math.trunc(obj.value) : 0,
+    obj.globalDefault === true,
+    age(obj, ctx),
+    str(obj.preemptionPolicy),
+  ],
+};
+
+/** Printers of coordination, RBAC and scheduling kinds. */
+export const OTHER_PRINTERS: readonly KindPrinter[] = [
+  lease,
+  role,
+  clusterRole,
+  bindingPrinter('RoleBinding', 'roleBinding'),
+  bindingPrinter('ClusterRoleBinding', 'clusterRoleBinding'),
+  priorityClass,
+];
+
+/** Printer for kinds with none of their own: NAME and AGE. */
+export function defaultPrinter(kind: string, group = ''): KindPrinter {
+  return { group, kind, columns: [NAME_COLUMN, AGE_COLUMN], cells: (obj, ctx) => [name(obj), age(obj, ctx)] };
+}
