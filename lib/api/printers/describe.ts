@@ -45,12 +45,12 @@ function eventTime(e: KubeObject): number {
 
 /** The `Events:` section: `Events:  <none>` or a Type/Reason/Age/From/Message table, oldest first. */
 export function describeEvents(w: DescribeWriter, events: readonly KubeObject[], now: Date): void {
-  if (events.length === 0) {
+  if (!Array.isArray(events) || events.length === 0) {
     w.write(LEVEL_0, 'Events:\t<none>\n');
     return;
   }
   w.flush();
-  const sorted = [...events].sort((a, b) => eventTime(a) - eventTime(b));
+  const sorted = events.map((e) => rec(e) as KubeObject).sort((a, b) => eventTime(a) - eventTime(b));
   w.write(LEVEL_0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
   w.write(LEVEL_1, '----\t------\t----\t----\t-------\n');
   for (const e of sorted) {
