@@ -295,7 +295,8 @@ export class GenericStore<T extends KubeObject> {
 
   /**
    * Deletes an object. Preconditions (uid, resourceVersion) that do not hold are a
-   * ConflictError. An object with finalizers (after adding foregroundDeletion or orphan for
+   * ConflictError. A kind with graceful deletion (pods on a node) is only marked: deletionTimestamp
+   * set the grace period ahead, `deleted: false`; a later delete with grace 0 removes it. An object with finalizers (after adding foregroundDeletion or orphan for
    * those propagation policies) is not removed: it gets deletionTimestamp (and
    * deletionGracePeriodSeconds) and is returned with `deleted: false`. Otherwise the key is
    * removed with a compare-and-swap on its revision and the last state is returned.
@@ -312,14 +313,24 @@ export class GenericStore<T extends KubeObject> {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(modRevision)) {
         throw this.conflict(name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${modRevision}`);
       }
+      const key = objectKey(this.info, obj.metadata.namespace, name);
+      const grace = this.strategy.gracePeriodSeconds?.(obj, opts.gracePeriodSeconds) ?? 0;
+      if (grace > 0) {
+        const graceful = this.gracefulDeletion(obj, grace);
+        if (!graceful || opts.dryRun) return { object: graceful ?? obj, deleted: false };
+        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(graceful), modRevision));
+        if (res.succeeded) return { object: this.withVersion(graceful, res.revision), deleted: false };
+        current = this.storedFromKv(res.current);
+        continue;
+      }
       const next = deepCopy(obj);
       const finalizers = [...(next.metadata.finalizers ?? [])];
       const policyFinalizer = opts.propagationPolicy === 'Foreground' ? FOREGROUND_FINALIZER : opts.propagationPolicy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
       if (policyFinalizer && !finalizers.includes(policyFinalizer)) finalizers.push(policyFinalizer);
-      const key = objectKey(this.info, obj.metadata.namespace, name);
 
-      if (finalizers.length > 0) {
-        next.metadata.finalizers = finalizers;
+      if (finalizers.length > 0 || this.strategy.holdsDeletion?.(next)) {
+        if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+        this.strategy.markDeleting?.(next);
         if (!next.metadata.deletionTimestamp) {
           next.metadata.deletionTimestamp = rfc3339Seconds(this.clock());
           next.metadata.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? 0;
@@ -339,6 +350,20 @@ export class GenericStore<T extends KubeObject> {
   }
 
   // ---- internals ----
+
+  /**
+   * The object marked for a graceful deletion `grace` seconds from now (deletionTimestamp that
+   * far ahead, deletionGracePeriodSeconds = grace), or undefined when it is already marked with
+   * a grace period no longer than that (a delete may shorten the wait, never lengthen it).
+   */
+  private gracefulDeletion(obj: T, grace: number): T | undefined {
+    const pending = obj.metadata.deletionGracePeriodSeconds;
+    if (obj.metadata.deletionTimestamp && pending !== undefined && pending <= grace) return undefined;
+    const next = deepCopy(obj);
+    next.metadata.deletionTimestamp = rfc3339Seconds(new Date(this.clock().getTime() + grace * 1000));
+    next.metadata.deletionGracePeriodSeconds = grace;
+    return next;
+  }
 
   /**
    * One compare-and-swap attempt of an update of `current` to `input` (already namespaced
@@ -379,7 +404,7 @@ export class GenericStore<T extends KubeObject> {
     obj.metadata.generation = (old.metadata.generation ?? 1) + (this.strategy.specChanged(obj, old) ? 1 : 0);
 
     const key = objectKey(this.info, old.metadata.namespace, name);
-    if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0) {
+    if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.strategy.holdsDeletion?.(obj)) {
       // The last finalizer is gone: the deletion completes now.
       if (opts.dryRun) return { done: true, result: obj };
       const res = await storeCall(() => this.client.deleteIfModRevision(key, current.modRevision));

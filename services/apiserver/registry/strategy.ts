@@ -31,4 +31,18 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   readonly hasStatus: boolean;
   /** How metadata.name is checked (default: a DNS-1123 subdomain, like most kinds). */
   readonly nameValidator?: NameValidator;
+  /**
+   * Graceful deletion (Kubernetes' RESTGracefulDeleteStrategy): the seconds a delete of `obj`
+   * waits (deletionTimestamp set that far ahead, the object kept until someone deletes it with
+   * grace 0), given the grace period the request asked for. 0 or absent: deleted at once.
+   */
+  gracePeriodSeconds?(obj: T, requested: number | undefined): number;
+  /**
+   * Kind-specific finalizers (a namespace's spec.finalizers): while this says true, a deleted
+   * object is only marked (deletionTimestamp), as metadata.finalizers keep it, and it is removed
+   * by the update that makes this false.
+   */
+  holdsDeletion?(obj: T): boolean;
+  /** Changes made to an object when it is marked for deletion (a namespace turns Terminating). */
+  markDeleting?(obj: T): void;
 }

@@ -8,7 +8,7 @@ import { EventRing, type CacheEvent } from './event-ring';
 import { parseResourceVersion } from './generic-store';
 import { decodeObject, deepFreeze } from './object-codec';
 import { matchesFilter, type ObjectFilter } from './object-filter';
-import { resourcePrefix } from './storage-keys';
+import { objectKey, resourcePrefix } from './storage-keys';
 import type { Strategy } from './strategy';
 
 /** Events kept for watch resumption (per resource). */
@@ -120,6 +120,15 @@ export class WatchCache<T extends KubeObject> {
     for (const w of [...this.watchers]) w.end('cache-stopped');
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
+  }
+
+  /**
+   * The cached object at namespace/name (frozen, shared), or undefined when the cache does not
+   * hold it — which may only mean the cache has not caught up yet: callers that must not miss a
+   * just-created object fall back to the store.
+   */
+  getCached(namespace: string | undefined, name: string): T | undefined {
+    return this.objects.get(objectKey(this.strategy.info, this.strategy.info.namespaced ? namespace : undefined, name));
   }
 
   /**

@@ -55,6 +55,14 @@ export const namespaceStrategy: Strategy<Namespace> = {
     return [...validateName(obj.metadata.name), ...validateFinalizers(obj.spec?.finalizers, 'spec.finalizers')];
   },
   specChanged: specDiffers,
+  // The namespace controller empties the namespace, then removes spec.finalizers (through the
+  // finalize subresource); until then a deleted namespace stays, Terminating.
+  holdsDeletion(obj) {
+    return (obj.spec?.finalizers ?? []).length > 0;
+  },
+  markDeleting(obj) {
+    obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
+  },
   selectableFields(obj) {
     return { 'status.phase': obj.status?.phase ?? '' };
   },

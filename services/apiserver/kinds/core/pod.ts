@@ -2,7 +2,7 @@ import type { FieldError } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/object';
 import type { Strategy } from '../../registry/strategy';
 import { coreInfo, specDiffers } from './common';
-import { computeQosClass, defaultPodSpec, validatePodSpec, validatePodSpecUpdate, type PodSpec } from './pod-spec';
+import { computeQosClass, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, defaultPodSpec, validatePodSpec, validatePodSpecUpdate, type PodSpec } from './pod-spec';
 
 /** A core/v1 Pod. */
 export interface Pod extends KubeObject {
@@ -36,6 +36,14 @@ export const podStrategy: Strategy<Pod> = {
     return errs;
   },
   specChanged: specDiffers,
+  // A pod on a node is stopped by its node agent, which deletes it with grace 0 once its
+  // containers are gone; a pod never scheduled, or already finished, has nothing to stop.
+  gracePeriodSeconds(obj, requested) {
+    const phase = obj.status?.phase;
+    if (!obj.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    const period = requested ?? obj.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+    return Math.max(0, period);
+  },
   selectableFields(obj) {
     const s = obj.spec ?? {};
     const st = obj.status ?? {};

@@ -1,0 +1,90 @@
+import type { Logger } from '../../lib/logger';
+import { serviceDefinition, serviceProtoFile } from '../../lib/api/grpc-services';
+import { ServiceHost } from '../../lib/grpc/service-host';
+import { DiscoveryService } from '../../gen/bosun/api/requests';
+import { StoreClient } from '../../store/client';
+import { discoveryServiceImpl } from './grpc/discovery-service';
+import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
+import { ResourceSet, type RestDecorator } from './rest/resource-set';
+
+/** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
+export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Configuration of one apiserver. */
+export interface ApiServerConfig {
+  /** Store client endpoints, host:port (a Bosun store or any etcd v3 server). */
+  readonly storeEndpoints: readonly string[];
+  /** host:port to serve the gRPC API on (port 0: any free port). */
+  readonly grpcListen: string;
+}
+
+/** Hooks run once the resources are loaded, before the API is served (bootstrap, allocator repair). */
+export type StartHook = (resources: ResourceSet, server: ApiServer) => Promise<void>;
+
+/**
+ * One apiserver: the only client of the store, stateless (several run side by side on one
+ * store). Loads a watch cache per resource, then serves the gRPC API (a service per kind,
+ * discovery, reflection and health).
+ */
+export class ApiServer {
+  readonly resources: ResourceSet;
+  private readonly client: StoreClient;
+  private readonly host: ServiceHost;
+  private port = 0;
+
+  private constructor(
+    private readonly config: ApiServerConfig,
+    logger: Logger,
+    decorators: Readonly<Record<string, RestDecorator>>,
+  ) {
+    this.client = new StoreClient({ endpoints: [...config.storeEndpoints] });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators });
+    const protoFiles = [...new Set(this.resources.all().map((r) => serviceProtoFile(r.info)))];
+    this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
+      'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
+    });
+    for (const rest of this.resources.all()) this.host.addService(tolerantDefinition(serviceDefinition(rest.info)), resourceServiceImpl(rest));
+    this.host.addService(DiscoveryService, discoveryServiceImpl(() => this.resources.all()));
+  }
+
+  /**
+   * Starts an apiserver: waits for every watch cache to load (retrying while the store is
+   * unreachable), runs the start hooks, then listens. Resolves once the API is served.
+   */
+  static async start(
+    config: ApiServerConfig,
+    logger: Logger,
+    options: { readonly decorators?: Readonly<Record<string, RestDecorator>>; readonly onStart?: readonly StartHook[] } = {},
+  ): Promise<ApiServer> {
+    const server = new ApiServer(config, logger, options.decorators ?? {});
+    logger.info({ store: config.storeEndpoints }, 'loading watch caches');
+    await server.resources.start();
+    for (const hook of options.onStart ?? []) await hook(server.resources, server);
+    server.port = await server.host.listen(config.grpcListen);
+    logger.info({ grpc: server.grpcAddress }, 'serving the API');
+    return server;
+  }
+
+  /** The store client (for start hooks that keep leases, such as the kubernetes Endpoints). */
+  get storeClient(): StoreClient {
+    return this.client;
+  }
+
+  /** host:port the gRPC API is served on. */
+  get grpcAddress(): string {
+    const host = this.config.grpcListen.slice(0, this.config.grpcListen.lastIndexOf(':')) || '127.0.0.1';
+    return `${host}:${this.port}`;
+  }
+
+  get grpcPort(): number {
+    return this.port;
+  }
+
+  /** Stops serving, ends every watch and closes the store client. */
+  async stop(): Promise<void> {
+    this.resources.stop();
+    await this.host.shutdown(1000);
+    this.client.close();
+  }
+}

@@ -1,0 +1,193 @@
+import type * as grpc from '@grpc/grpc-js';
+import { BadRequestError } from '../../../lib/api/errors';
+import { toGrpcError } from '../../../lib/api/grpc-status';
+import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
+import { fromProto, toProto, type ProtoMessage } from '../../../lib/api/proto/convert';
+import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
+import { statusFromError } from '../../../lib/api/status';
+import { isBindable, isScalable, type ResourceRest } from '../rest/resource-rest';
+
+/** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
+export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
+
+type Unary = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => void;
+type ServerStream = (call: grpc.ServerWritableStream<any, any>) => void;
+
+/**
+ * The gRPC service of one API kind (proto/bosun/api), over its ResourceRest: converts the
+ * typed protobuf messages to and from Kubernetes JSON at the edge, and every error to a gRPC
+ * status carrying the Kubernetes Status. No rule of the API lives here.
+ */
+export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImplementation {
+  const info = rest.info;
+  const kind = protoKindOf(apiVersionOf(info), info.kind);
+  const listKind = protoKindOf(apiVersionOf(info), `${info.kind}List`);
+  const scaleKind = protoKindOf('autoscaling/v1', 'Scale');
+  const out = (obj: unknown): ProtoMessage => toProto(kind, obj);
+  const body = (message: unknown, field = 'object'): KubeObject => {
+    if (message === undefined || message === null) throw new BadRequestError(`${field}: Required value: the request carries no ${info.kind}`);
+    return fromProto(kind, message) as KubeObject;
+  };
+  const ns = (s: string | undefined): string | undefined => s || undefined;
+
+  const impl: Record<string, Unary | ServerStream> = {
+    create: unary(async (req) => out(await rest.create(ns(req.namespace), body(req.object), { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }))),
+    get: unary(async (req) => out(await rest.get(ns(req.namespace), req.name ?? ''))),
+    list: unary(async (req) =>
+      toProto(
+        listKind,
+        await rest.list(ns(req.namespace), {
+          labelSelector: req.labelSelector || undefined,
+          fieldSelector: req.fieldSelector || undefined,
+          limit: req.limit || undefined,
+          continue: req.continue || undefined,
+          resourceVersion: req.resourceVersion ?? undefined,
+          resourceVersionMatch: req.resourceVersionMatch || undefined,
+        }),
+      ),
+    ),
+    update: unary(async (req) => {
+      const obj = body(req.object);
+      return out(await rest.update(ns(req.namespace), obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }));
+    }),
+    patch: unary(async (req) => {
+      const sub = req.subresource || undefined;
+      if (sub !== undefined && sub !== 'status') throw new BadRequestError(`subresource: Unsupported value: "${sub}": supported values: "", "status"`);
+      const patch = Buffer.from(req.patch ?? new Uint8Array());
+      return out(await rest.patch(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, { dryRun: !!req.dryRun, subresource: sub }));
+    }),
+    delete: unary(async (req) => {
+      const o = req.options ?? {};
+      const outcome = await rest.delete(ns(req.namespace), req.name ?? '', {
+        gracePeriodSeconds: o.gracePeriodSeconds ?? undefined,
+        propagationPolicy: o.propagationPolicy || undefined,
+        orphanDependents: o.orphanDependents ?? undefined,
+        preconditions: o.preconditions ? { uid: o.preconditions.uid || undefined, resourceVersion: o.preconditions.resourceVersion || undefined } : undefined,
+        dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All'),
+      });
+      return { object: out(outcome.object), deleted: outcome.deleted };
+    }),
+    watch: (call: grpc.ServerWritableStream<any, any>) => void serveWatch(rest, kind, call),
+  };
+  if (rest.subresources.includes('status')) {
+    impl.updateStatus = unary(async (req) => {
+      const obj = body(req.object);
+      return out(await rest.update(ns(req.namespace), obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun, subresource: 'status' }));
+    });
+  }
+  if (isBindable(rest)) {
+    const bindingKind = protoKindOf('v1', 'Binding');
+    impl.bind = unary(async (req) => {
+      if (!req.binding) throw new BadRequestError('binding: Required value');
+      return out(await rest.bind(ns(req.namespace), req.name ?? '', fromProto(bindingKind, req.binding) as KubeObject, { dryRun: !!req.dryRun }));
+    });
+  }
+  if (isScalable(rest)) {
+    impl.getScale = unary(async (req) => toProto(scaleKind, await rest.getScale(ns(req.namespace), req.name ?? '')));
+    impl.updateScale = unary(async (req) => {
+      if (!req.scale) throw new BadRequestError('scale: Required value');
+      const scale = fromProto(scaleKind, req.scale) as KubeObject;
+      return toProto(scaleKind, await rest.updateScale(ns(req.namespace), req.name ?? '', scale, { dryRun: !!req.dryRun }));
+    });
+  }
+  return impl as grpc.UntypedServiceImplementation;
+}
+
+/** Marks a request whose bytes did not decode (see tolerantDefinition). */
+const MALFORMED = Symbol('malformed request');
+
+/**
+ * The service definition with request decoding that never fails the call at the transport:
+ * bytes that are not a valid message decode to a marker, and the handler answers it with a
+ * 400 BadRequest naming the problem (grpc-js would answer INTERNAL).
+ */
+export function tolerantDefinition(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          return { [MALFORMED]: `${method.path}: the request is not a valid protobuf message: ${(err as Error).message}` };
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+/** Throws BadRequest for a request marked malformed by tolerantDefinition. */
+function checkDecoded(req: any): void {
+  if (req && typeof req === 'object' && MALFORMED in req) throw new BadRequestError(String(req[MALFORMED]));
+}
+
+/** A unary handler from an async function: its result answers the call, its error becomes the gRPC status. */
+function unary(handle: (req: any) => Promise<unknown>): Unary {
+  return (call, callback) => {
+    let pending: Promise<unknown>;
+    try {
+      checkDecoded(call.request);
+      pending = handle(call.request);
+    } catch (err) {
+      callback(toGrpcError(err));
+      return;
+    }
+    pending.then(
+      (result) => callback(null, result),
+      (err) => callback(toGrpcError(err)),
+    );
+  };
+}
+
+/**
+ * Streams a watch: every event as a typed message; a start failure (e.g. 410 for a too-old
+ * resourceVersion) as the call's error status; the end of the cache watch, the client's
+ * cancel or timeout_seconds end the stream. Waits for the stream to drain, so a slow reader
+ * holds back only its own watch (which the cache then ends as too slow).
+ */
+async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.ServerWritableStream<any, any>): Promise<void> {
+  const req = call.request ?? {};
+  let watch;
+  try {
+    checkDecoded(req);
+    watch = await rest.watch(req.namespace || undefined, {
+      labelSelector: req.labelSelector || undefined,
+      fieldSelector: req.fieldSelector || undefined,
+      resourceVersion: req.resourceVersion || undefined,
+      allowWatchBookmarks: !!req.allowWatchBookmarks,
+    });
+  } catch (err) {
+    call.emit('error', toGrpcError(err));
+    return;
+  }
+  const stop = () => watch.stop();
+  call.on('cancelled', stop);
+  call.on('close', stop);
+  const timeout = Number(req.timeoutSeconds ?? 0);
+  const timer = timeout > 0 ? setTimeout(stop, Math.min(timeout, MAX_WATCH_TIMEOUT_SECONDS) * 1000) : undefined;
+  try {
+    for (;;) {
+      const event = await watch.next();
+      if (event === undefined || call.cancelled) break;
+      const ok = call.write({ type: event.type, object: toProto(kind, event.object) });
+      if (!ok) await new Promise((resolve) => call.once('drain', resolve));
+    }
+    if (!call.cancelled) call.end();
+  } catch (err) {
+    if (!call.cancelled) {
+      call.write({ type: 'ERROR', status: toProto(protoKindOf('v1', 'Status'), statusFromError(err)) });
+      call.end();
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    watch.stop();
+  }
+}
+
+function protoKindOf(apiVersion: string, kind: string): ProtoKind {
+  const found = findProtoKind(apiVersion, kind);
+  if (!found) throw new Error(`no protobuf message for ${apiVersion} ${kind}`);
+  return found;
+}

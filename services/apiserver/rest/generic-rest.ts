@@ -1,0 +1,236 @@
+import { BadRequestError, ConflictError } from '../../../lib/api/errors';
+import { checkFieldSelector, DEFAULT_SELECTABLE_FIELDS, parseFieldSelector } from '../../../lib/api/field-selector';
+import { parseLabelSelector } from '../../../lib/api/label-selector';
+import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
+import { applyPatch } from '../../../lib/api/patch';
+import type { StoreClient } from '../../../store/client';
+import type { Admission } from '../admission/namespace-lifecycle';
+import type { GenericStore } from '../registry/generic-store';
+import type { ObjectFilter } from '../registry/object-filter';
+import { resourcePrefix } from '../registry/storage-keys';
+import { storeCall } from '../registry/store-error-mapping';
+import type { WatchCache } from '../registry/watch-cache';
+import type {
+  DeleteOutcome,
+  DeleteRequest,
+  GetOptions,
+  ListRequest,
+  ResourceRest,
+  ResourceWatch,
+  Subresource,
+  UpdateRequest,
+  WatchRequest,
+  WriteOptions,
+} from './resource-rest';
+
+/** Longest list page a client may ask for; larger limits are cut to this. */
+export const MAX_LIST_LIMIT = 10_000;
+const PROPAGATION_POLICIES = ['Orphan', 'Background', 'Foreground'] as const;
+
+/** Constructor parameters of a GenericRest. */
+export interface GenericRestOptions<T extends KubeObject> {
+  readonly store: GenericStore<T>;
+  readonly cache: WatchCache<T>;
+  readonly client: StoreClient;
+  readonly admission: Admission;
+  readonly subresources?: readonly Subresource[];
+}
+
+/**
+ * A resource served by the generic registry: writes through the GenericStore (after admission),
+ * lists and watches from the resource's watch cache. A list with no limit, continue or exact
+ * resourceVersion is served from the cache once it has caught up with the store's current
+ * revision (a consistent read without reading every object from the store); paged and exact
+ * lists read the store.
+ */
+export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
+  readonly info: ResourceInfo;
+  readonly subresources: readonly Subresource[];
+  protected readonly store: GenericStore<T>;
+  protected readonly cache: WatchCache<T>;
+  protected readonly client: StoreClient;
+  protected readonly admission: Admission;
+  private readonly selectableFields: readonly string[];
+
+  constructor(options: GenericRestOptions<T>) {
+    this.store = options.store;
+    this.cache = options.cache;
+    this.client = options.client;
+    this.admission = options.admission;
+    this.info = options.store.strategy.info;
+    this.subresources = options.subresources ?? (options.store.strategy.hasStatus ? ['status'] : []);
+    this.selectableFields = selectableFieldNames(options.store.strategy);
+  }
+
+  async create(namespace: string | undefined, obj: T, opts: WriteOptions = {}): Promise<T> {
+    checkBody(obj, this.info);
+    const ns = this.namespaceOf(namespace, obj);
+    await this.admission.admitCreate(this.info, ns, obj);
+    return this.store.create(obj, { namespace: ns, dryRun: opts.dryRun });
+  }
+
+  async get(namespace: string | undefined, name: string, _opts: GetOptions = {}): Promise<T> {
+    return this.store.get(this.requestNamespace(namespace), checkName(name));
+  }
+
+  async list(namespace: string | undefined, req: ListRequest = {}): Promise<KubeList<T>> {
+    const ns = this.info.namespaced ? namespace || undefined : undefined;
+    const filter = this.filter(ns, req.labelSelector, req.fieldSelector);
+    const limit = req.limit && req.limit > 0 ? Math.min(req.limit, MAX_LIST_LIMIT) : 0;
+    const match = req.resourceVersionMatch || undefined;
+    if (match !== undefined && match !== 'Exact' && match !== 'NotOlderThan') {
+      throw new BadRequestError(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    }
+    if (match !== undefined && !req.resourceVersion) {
+      throw new BadRequestError('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (req.continue && req.resourceVersion && req.resourceVersion !== '0') {
+      throw new BadRequestError('specifying resource version is not allowed when using continue');
+    }
+    if (limit > 0 || req.continue || match === 'Exact') {
+      return this.store.list({ ...filter, limit, continue: req.continue, resourceVersion: req.resourceVersion, resourceVersionMatch: match });
+    }
+    // rv "0": whatever the cache holds; a given rv: at least that new; none: as new as the store now is.
+    const rv = req.resourceVersion === undefined || req.resourceVersion === '' ? String(await this.currentRevision()) : req.resourceVersion;
+    return this.cache.list({ ...filter, resourceVersion: rv });
+  }
+
+  async update(namespace: string | undefined, name: string, obj: T, opts: UpdateRequest = {}): Promise<T> {
+    checkBody(obj, this.info);
+    checkName(name);
+    if (obj.metadata?.name && obj.metadata.name !== name) {
+      throw new BadRequestError(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const body = { ...obj, metadata: { ...obj.metadata, name } };
+    return this.store.update(body, { namespace: this.requestNamespace(namespace), subresource: opts.subresource, dryRun: opts.dryRun });
+  }
+
+  async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<T> {
+    const ns = this.requestNamespace(namespace);
+    checkName(name);
+    const identity = { apiVersion: apiVersionOf(this.info), kind: this.info.kind };
+    return this.store.guaranteedUpdate(
+      ns,
+      name,
+      (current) => {
+        const patched = applyPatch(current, patchType, patch, identity) as T;
+        checkBody(patched, this.info);
+        const rv = patched.metadata.resourceVersion;
+        // A resourceVersion in the patch is a precondition, as in Kubernetes.
+        if (rv && rv !== current.metadata.resourceVersion) throw new ConflictError(this.info.resource, this.info.group, name);
+        if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
+          throw new BadRequestError(`metadata.name: Invalid value: "${String(patched.metadata.name)}": field is immutable`);
+        }
+        return patched;
+      },
+      { subresource: opts.subresource, dryRun: opts.dryRun },
+    );
+  }
+
+  async delete(namespace: string | undefined, name: string, req: DeleteRequest = {}): Promise<DeleteOutcome<T>> {
+    const ns = this.requestNamespace(namespace);
+    checkName(name);
+    await this.admission.admitDelete(this.info, ns, name);
+    const policy = propagationPolicy(req);
+    const grace = req.gracePeriodSeconds;
+    if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
+      throw new BadRequestError(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
+    }
+    return this.store.delete(ns, name, { gracePeriodSeconds: grace, propagationPolicy: policy, preconditions: req.preconditions, dryRun: req.dryRun });
+  }
+
+  async watch(namespace: string | undefined, req: WatchRequest = {}): Promise<ResourceWatch<T>> {
+    const ns = this.info.namespaced ? namespace || undefined : undefined;
+    const filter = this.filter(ns, req.labelSelector, req.fieldSelector);
+    return this.cache.watch({ ...filter, resourceVersion: req.resourceVersion, bookmarks: req.allowWatchBookmarks });
+  }
+
+  /** The store's current revision (a count-only read), which a consistent cache read must reach. */
+  protected async currentRevision(): Promise<number> {
+    const res = await storeCall(() => this.client.get(resourcePrefix(this.info), { prefix: true, countOnly: true }));
+    return res.revision;
+  }
+
+  /** The namespace a request on one object addresses; BadRequest when a namespaced kind has none. */
+  protected requestNamespace(namespace: string | undefined): string | undefined {
+    if (!this.info.namespaced) return undefined;
+    if (!namespace) throw new BadRequestError(`a namespace is required for ${this.info.resource}`);
+    return namespace;
+  }
+
+  /** The namespace a create goes to: the request's, else the body's; cluster-scoped kinds none. */
+  private namespaceOf(namespace: string | undefined, obj: T): string | undefined {
+    if (!this.info.namespaced) return undefined;
+    const ns = namespace || obj.metadata?.namespace;
+    if (!ns) throw new BadRequestError(`a namespace is required to create ${this.info.resource}`);
+    return ns;
+  }
+
+  private filter(namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): ObjectFilter {
+    const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+    let fields: ObjectFilter['fieldSelector'];
+    if (fieldSelector) {
+      const parsed = parseFieldSelector(fieldSelector);
+      checkFieldSelector(parsed, this.selectableFields);
+      fields = (f) => parsed.matches(f);
+    }
+    return {
+      namespace,
+      labelSelector: labels && !labels.empty() ? (l) => labels.matches(l) : undefined,
+      fieldSelector: fields,
+    };
+  }
+}
+
+/** Field names a kind's fieldSelector may use: metadata.name/namespace and the strategy's own. */
+function selectableFieldNames(strategy: GenericStore<KubeObject>['strategy']): string[] {
+  let own: string[] = [];
+  try {
+    own = Object.keys(strategy.selectableFields?.({ metadata: {} }) ?? {});
+  } catch {
+    own = [];
+  }
+  const base = strategy.info.namespaced ? DEFAULT_SELECTABLE_FIELDS : ['metadata.name'];
+  return [...new Set([...base, ...own])];
+}
+
+/** Throws BadRequest unless `obj` is a JSON object whose apiVersion/kind (when set) are the resource's. */
+export function checkBody(obj: unknown, info: ResourceInfo): asserts obj is KubeObject {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new BadRequestError('the request body must be a JSON object');
+  const o = obj as Record<string, unknown>;
+  if (o.metadata !== undefined && (o.metadata === null || typeof o.metadata !== 'object' || Array.isArray(o.metadata))) {
+    throw new BadRequestError('metadata: must be an object');
+  }
+  o.metadata ??= {};
+  const apiVersion = apiVersionOf(info);
+  if (o.apiVersion !== undefined && o.apiVersion !== '' && o.apiVersion !== apiVersion) {
+    throw new BadRequestError(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersion})`);
+  }
+  if (o.kind !== undefined && o.kind !== '' && o.kind !== info.kind) {
+    throw new BadRequestError(`the kind in the data (${String(o.kind)}) does not match the expected kind (${info.kind})`);
+  }
+}
+
+/** Throws BadRequest for a name that can't address an object (empty, or with a path separator). */
+function checkName(name: string): string {
+  if (!name) throw new BadRequestError('resource name may not be empty');
+  if (name.includes('/') || name.includes('%') || name === '.' || name === '..') {
+    throw new BadRequestError(`invalid resource name "${name}": may not contain '/', '%', or be '.' or '..'`);
+  }
+  return name;
+}
+
+/** The propagation policy of a delete, from propagationPolicy or the older orphanDependents. */
+function propagationPolicy(req: DeleteRequest): 'Orphan' | 'Background' | 'Foreground' | undefined {
+  const p = req.propagationPolicy;
+  if (p !== undefined && p !== '') {
+    if (!(PROPAGATION_POLICIES as readonly string[]).includes(p)) {
+      throw new BadRequestError(`propagationPolicy: Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    if (req.orphanDependents !== undefined) throw new BadRequestError('propagationPolicy: Invalid value: "' + p + '": orphanDependents and deletionPropagation cannot be both set');
+    return p as 'Orphan' | 'Background' | 'Foreground';
+  }
+  if (req.orphanDependents === true) return 'Orphan';
+  if (req.orphanDependents === false) return 'Background';
+  return undefined;
+}

@@ -1,0 +1,31 @@
+import { InvalidError } from '../../../lib/api/errors';
+import type { KubeObject } from '../../../lib/api/object';
+import { bindPod, validateBinding, type Binding, type Pod } from '../kinds/core';
+import type { GenericStore } from '../registry/generic-store';
+import { checkBody, GenericRest, type GenericRestOptions } from './generic-rest';
+import type { BindableRest, WriteOptions } from './resource-rest';
+
+/**
+ * Pods: the generic resource plus the binding subresource, which sets spec.nodeName once
+ * through a store whose strategy allows exactly that (a second bind is a Conflict).
+ */
+export class PodRest extends GenericRest<Pod> implements BindableRest {
+  private readonly bindingStore: GenericStore<Pod>;
+  private readonly clock: () => Date;
+
+  constructor(options: GenericRestOptions<Pod> & { readonly bindingStore: GenericStore<Pod>; readonly clock?: () => Date }) {
+    super({ ...options, subresources: ['status', 'binding'] });
+    this.bindingStore = options.bindingStore;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async bind(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    checkBody(body, { ...this.info, kind: 'Binding' });
+    const binding = body as unknown as Binding;
+    const bindingName = binding.metadata?.name || name;
+    const errs = validateBinding(binding);
+    if (bindingName !== name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${bindingName}": must match the pod's name ${name}` });
+    if (errs.length > 0) throw new InvalidError('Binding', '', bindingName, errs);
+    return this.bindingStore.guaranteedUpdate(this.requestNamespace(namespace), name, (pod) => bindPod(pod, binding, this.clock()), { dryRun: opts.dryRun });
+  }
+}

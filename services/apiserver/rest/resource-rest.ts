@@ -1,0 +1,55 @@
+import type { KubeList, KubeObject, ResourceInfo } from '../../../lib/api/object';
+import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../../../lib/api/requests';
+import type { WatchEvent } from '../registry/cache-watcher';
+
+export type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../../../lib/api/requests';
+
+/**
+ * The operations of one API resource, as both front doors (gRPC and the Kubernetes HTTP API)
+ * call them: request parameters arrive here as the strings a client sent (selectors,
+ * resourceVersions), objects in Kubernetes' JSON shape. Every rule (admission, defaulting,
+ * validation, allocation) lives behind this interface, never in a front door. Errors are
+ * ApiErrors only.
+ */
+export interface ResourceRest<T extends KubeObject = KubeObject> {
+  readonly info: ResourceInfo;
+  /** Subresources served besides the main resource. */
+  readonly subresources: readonly Subresource[];
+
+  create(namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T>;
+  get(namespace: string | undefined, name: string, opts?: GetOptions): Promise<T>;
+  list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<T>>;
+  /** Replaces the object named `name` (the body's name must agree); 'status' changes only status. */
+  update(namespace: string | undefined, name: string, obj: T, opts?: UpdateRequest): Promise<T>;
+  /** Applies a patch of `patchType` (a Kubernetes patch content type) to the stored object. */
+  patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts?: UpdateRequest): Promise<T>;
+  delete(namespace: string | undefined, name: string, opts?: DeleteRequest): Promise<DeleteOutcome<T>>;
+  watch(namespace: string | undefined, opts?: WatchRequest): Promise<ResourceWatch<T>>;
+}
+
+/** A running watch: read events until it ends; stop() ends it from the client side. */
+export interface ResourceWatch<T extends KubeObject> extends AsyncIterable<WatchEvent<T>> {
+  next(): Promise<WatchEvent<T> | undefined>;
+  stop(): void;
+}
+
+/** A resource with the scale subresource (Deployment, ReplicaSet, StatefulSet). */
+export interface ScalableRest {
+  getScale(namespace: string | undefined, name: string): Promise<Scale>;
+  updateScale(namespace: string | undefined, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale>;
+}
+
+/** Pods: the binding subresource (the scheduler's placement of a pod on a node). */
+export interface BindableRest {
+  bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+}
+
+/** True when `rest` serves the scale subresource. */
+export function isScalable(rest: ResourceRest): rest is ResourceRest & ScalableRest {
+  return rest.subresources.includes('scale') && typeof (rest as Partial<ScalableRest>).getScale === 'function';
+}
+
+/** True when `rest` serves the binding subresource. */
+export function isBindable(rest: ResourceRest): rest is ResourceRest & BindableRest {
+  return rest.subresources.includes('binding') && typeof (rest as Partial<BindableRest>).bind === 'function';
+}

@@ -1,0 +1,147 @@
+import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
+import type { StoreClient, ClientLogger } from '../../../store/client';
+import { NamespaceLifecycle, type Admission } from '../admission/namespace-lifecycle';
+import { appsStrategies } from '../kinds/apps';
+import { autoscalingStrategies } from '../kinds/autoscaling';
+import { batchStrategies } from '../kinds/batch';
+import { coordinationStrategies } from '../kinds/coordination';
+import { coreStrategies, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
+import { rbacStrategies } from '../kinds/rbac';
+import { schedulingStrategies } from '../kinds/scheduling';
+import { GenericStore } from '../registry/generic-store';
+import type { Strategy } from '../registry/strategy';
+import { WatchCache } from '../registry/watch-cache';
+import { GenericRest, type GenericRestOptions } from './generic-rest';
+import { PodRest } from './pod-rest';
+import type { ResourceRest } from './resource-rest';
+import { ScalableGenericRest } from './scalable-rest';
+
+/** Every strategy the apiserver serves, in discovery order (core first, like Kubernetes). */
+export const ALL_STRATEGIES: readonly Strategy[] = [
+  ...coreStrategies,
+  ...appsStrategies,
+  ...batchStrategies,
+  ...autoscalingStrategies,
+  ...coordinationStrategies,
+  ...rbacStrategies,
+  ...schedulingStrategies,
+];
+
+/** Kinds with the scale subresource, by "group/resource". */
+const SCALABLE = new Set(['apps/deployments', 'apps/replicasets', 'apps/statefulsets']);
+
+/** Wraps a resource's generic REST (e.g. to add Service IP and port allocation). */
+export type RestDecorator = (rest: GenericRestOptions<KubeObject>, build: () => ResourceRest) => ResourceRest;
+
+/** Constructor parameters of a ResourceSet. */
+export interface ResourceSetOptions {
+  readonly client: StoreClient;
+  readonly logger?: ClientLogger;
+  readonly clock?: () => Date;
+  /** Replaces how a resource's REST is built, by "group/resource" (e.g. "/services"). */
+  readonly decorators?: Readonly<Record<string, RestDecorator>>;
+}
+
+/**
+ * Every resource the apiserver serves: for each kind one GenericStore, one WatchCache and the
+ * ResourceRest both front doors call, plus the admission chain they share. Lookups by
+ * group/resource (paths), by apiVersion/kind (bodies) and by any name a user types
+ * (plural, singular, short name, kind).
+ */
+export class ResourceSet {
+  private readonly rests: ResourceRest[] = [];
+  private readonly caches: WatchCache<KubeObject>[] = [];
+  private readonly byGroupResource = new Map<string, ResourceRest>();
+  private readonly byApiVersionKind = new Map<string, ResourceRest>();
+  readonly admission: Admission;
+
+  constructor(options: ResourceSetOptions) {
+    const { client, logger, clock } = options;
+    const stores = new Map<string, GenericStore<KubeObject>>();
+    const cachesByKey = new Map<string, WatchCache<KubeObject>>();
+    for (const strategy of ALL_STRATEGIES) {
+      const key = groupResource(strategy.info);
+      stores.set(key, new GenericStore({ client, strategy, clock }));
+      const cache = new WatchCache({ client, strategy, logger });
+      cachesByKey.set(key, cache);
+      this.caches.push(cache);
+    }
+    const namespaces = stores.get('/namespaces') as unknown as GenericStore<Namespace>;
+    const namespaceCache = cachesByKey.get('/namespaces') as unknown as WatchCache<Namespace>;
+    this.admission = new NamespaceLifecycle({
+      cached: (name) => namespaceCache.getCached(undefined, name),
+      read: async (name) => {
+        try {
+          return await namespaces.get(undefined, name);
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return undefined;
+          throw err;
+        }
+      },
+    });
+
+    for (const strategy of ALL_STRATEGIES) {
+      const key = groupResource(strategy.info);
+      const restOptions: GenericRestOptions<KubeObject> = { store: stores.get(key)!, cache: cachesByKey.get(key)!, client, admission: this.admission };
+      const build = (): ResourceRest => {
+        if (key === '/pods') {
+          const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock });
+          return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, clock }) as unknown as ResourceRest;
+        }
+        if (SCALABLE.has(key)) return new ScalableGenericRest({ ...restOptions, subresources: ['status', 'scale'] }) as unknown as ResourceRest;
+        return new GenericRest(restOptions);
+      };
+      const decorate = options.decorators?.[key];
+      const rest = decorate ? decorate(restOptions, build) : build();
+      this.rests.push(rest);
+      this.byGroupResource.set(key, rest);
+      this.byApiVersionKind.set(`${apiVersionOf(strategy.info)}/${strategy.info.kind}`, rest);
+    }
+  }
+
+  /** Starts every watch cache; resolves once all have loaded their first list. */
+  async start(): Promise<void> {
+    await Promise.all(this.caches.map((c) => c.start()));
+  }
+
+  /** Stops every watch cache (ending their watchers). */
+  stop(): void {
+    for (const c of this.caches) c.stop();
+  }
+
+  /** Every served resource, in discovery order. */
+  all(): readonly ResourceRest[] {
+    return this.rests;
+  }
+
+  /** The resource at a path's group and plural resource name ("" for the core group). */
+  byResource(group: string, resource: string): ResourceRest | undefined {
+    return this.byGroupResource.get(`${group}/${resource}`);
+  }
+
+  /** The resource of a body's apiVersion and kind. */
+  byKind(apiVersion: string, kind: string): ResourceRest | undefined {
+    return this.byApiVersionKind.get(`${apiVersion}/${kind}`);
+  }
+
+  /**
+   * The resources a user's word names, as kubectl resolves `get po`: plural, singular, short
+   * name or kind (any case), optionally qualified with a group (`deployments.apps`).
+   */
+  find(word: string): ResourceRest[] {
+    const lower = word.toLowerCase();
+    const dot = lower.indexOf('.');
+    const name = dot < 0 ? lower : lower.slice(0, dot);
+    const group = dot < 0 ? undefined : lower.slice(dot + 1);
+    return this.rests.filter((r) => {
+      const i = r.info;
+      if (group !== undefined && i.group !== group) return false;
+      return i.resource === name || i.singular === name || i.kind.toLowerCase() === name || i.shortNames.includes(name);
+    });
+  }
+}
+
+/** "group/resource", the key of a resource in lookups ("/pods" for the core group). */
+export function groupResource(info: Pick<ResourceInfo, 'group' | 'resource'>): string {
+  return `${info.group}/${info.resource}`;
+}

@@ -1,0 +1,73 @@
+import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
+import { selectorFromLabelSelector, type LabelSelector } from '../../../lib/api/label-selector';
+import type { KubeObject } from '../../../lib/api/object';
+import { GenericRest } from './generic-rest';
+import type { Scale, ScalableRest, WriteOptions } from './resource-rest';
+
+/** The apiVersion of the scale subresource's body. */
+export const SCALE_API_VERSION = 'autoscaling/v1';
+
+/** An object with spec.replicas and a label selector (Deployment, ReplicaSet, StatefulSet). */
+interface Replicated extends KubeObject {
+  spec?: { replicas?: number; selector?: LabelSelector; [field: string]: unknown };
+  status?: { replicas?: number; [field: string]: unknown };
+}
+
+/**
+ * A resource with the scale subresource: an autoscaling/v1 Scale view of spec.replicas,
+ * status.replicas and the selector; updating it changes only spec.replicas (through the same
+ * compare-and-swap as any update; a resourceVersion in the Scale is a precondition).
+ */
+export class ScalableGenericRest<T extends Replicated> extends GenericRest<T> implements ScalableRest {
+  async getScale(namespace: string | undefined, name: string): Promise<Scale> {
+    return this.scaleOf(await this.get(namespace, name));
+  }
+
+  async updateScale(namespace: string | undefined, name: string, scale: Scale, opts: WriteOptions = {}): Promise<Scale> {
+    if (scale === null || typeof scale !== 'object' || Array.isArray(scale)) throw new BadRequestError('the request body must be a Scale object');
+    if (scale.kind !== undefined && scale.kind !== '' && scale.kind !== 'Scale') {
+      throw new BadRequestError(`the kind in the data (${String(scale.kind)}) does not match the expected kind (Scale)`);
+    }
+    const replicas = scale.spec?.replicas;
+    if (replicas === undefined || !Number.isInteger(replicas) || replicas < 0 || replicas > 2 ** 31 - 1) {
+      const value = replicas === undefined ? 'null' : JSON.stringify(replicas);
+      throw new InvalidError('Scale', 'autoscaling', name, [
+        { type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${value}: must be greater than or equal to 0` },
+      ]);
+    }
+    if (scale.metadata?.name && scale.metadata.name !== name) {
+      throw new BadRequestError(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const precondition = scale.metadata?.resourceVersion || undefined;
+    const updated = await this.store.guaranteedUpdate(
+      this.requestNamespace(namespace),
+      name,
+      (current) => {
+        if (precondition !== undefined && precondition !== current.metadata.resourceVersion) {
+          throw new ConflictError(this.info.resource, this.info.group, name);
+        }
+        current.spec = { ...(current.spec ?? {}), replicas };
+        return current;
+      },
+      { dryRun: opts.dryRun },
+    );
+    return this.scaleOf(updated);
+  }
+
+  private scaleOf(obj: T): Scale {
+    let selector = '';
+    try {
+      selector = selectorFromLabelSelector(obj.spec?.selector).toString();
+    } catch {
+      selector = '';
+    }
+    const m = obj.metadata;
+    return {
+      apiVersion: SCALE_API_VERSION,
+      kind: 'Scale',
+      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      spec: { replicas: obj.spec?.replicas ?? 0 },
+      status: { replicas: obj.status?.replicas ?? 0, selector },
+    };
+  }
+}
