@@ -135,3 +135,11 @@ export class ServiceUnavailableError extends ApiError {
     super(503, 'ServiceUnavailable', message);
   }
 }
+
+/** 415: the request's Content-Type (e.g. a patch type) is not one the server accepts here. */
+export class UnsupportedMediaTypeError extends ApiError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(message: string) {
+    super(415, 'UnsupportedMediaType', message);
+  }
+}
