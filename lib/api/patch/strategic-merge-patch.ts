@@ -60,7 +60,7 @@ function at(path: string): string {
 function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema, path: string): JsonObject {
   if (hasOwn(patch, DIRECTIVE)) {
     const directive = patch[DIRECTIVE];
-    if (directive === 'replace') return newMap(patch, schema, path, true);
+    if (directive === 'replace') return replacedMap(patch, schema, path);
     if (directive === 'delete') return emptyObject();
     throw new PatchApplyError(`invalid $patch directive ${JSON.stringify(directive)} at ${at(path)}: a map accepts "replace" or "delete"`);
   }
@@ -124,9 +124,9 @@ function newValue(value: JsonValue, schema: PatchSchema, path: string): Merged {
 }
 
 /** A map with `$patch: replace`: the patch's own members (directives resolved), nothing merged. */
-function newMap(patch: JsonObject, schema: PatchSchema, path: string, stripDirective: boolean): JsonObject {
+function replacedMap(patch: JsonObject, schema: PatchSchema, path: string): JsonObject {
   const copy = emptyObject();
-  for (const key of Object.keys(patch)) if (!(stripDirective && key === DIRECTIVE)) setOwn(copy, key, patch[key]!);
+  for (const key of Object.keys(patch)) if (key !== DIRECTIVE) setOwn(copy, key, patch[key]!);
   return mergeMap(emptyObject(), copy, schema, path);
 }
 
