@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../store/server/member-config';
+import { apiserverCommands } from './apiserver-commands';
+import { processCliEnv } from './process-env';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 
@@ -10,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .addCommand(storeCommand())
     .addCommand(upCommand());
+  for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,0 +1,105 @@
+/**
+ * One command's connection to the apiserver: the connection flags every apiserver command
+ * takes, the lazily created ApiClient (closed at the end), discovery, and the effective
+ * namespace. Also the action wrapper that turns any failure into kubectl-style output and
+ * exit status 1.
+ */
+import { Command, Option } from 'commander';
+import type { ApiClient } from '../lib/client/api-client';
+import { resolveConnection, type Connection } from '../lib/client/kubeconfig';
+import { formatError, println, type CliEnv } from './cli-env';
+import { ResourceResolver } from './resource-resolver';
+
+/** The flags shared by every apiserver command. */
+export interface ConnectionFlags {
+  kubeconfig?: string;
+  server?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** Adds --kubeconfig, --server, --context and -n/--namespace to `cmd`. */
+export function withConnectionFlags(cmd: Command, namespaceFlag = true): Command {
+  cmd
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $BOSUN_KUBECONFIG, $KUBECONFIG, ./.data/local/kubeconfig, ~/.kube/config)'))
+    .addOption(new Option('--server <endpoints>', 'apiserver gRPC endpoints host:port[,host:port], overriding the kubeconfig'))
+    .addOption(new Option('--context <name>', 'the kubeconfig context to use'));
+  if (namespaceFlag) cmd.addOption(new Option('-n, --namespace <namespace>', 'the namespace of the request'));
+  return cmd;
+}
+
+/** A command's connection (see the file comment). */
+export class Session {
+  private conn: Connection | undefined;
+  private apiClient: ApiClient | undefined;
+  private resolverPromise: Promise<ResourceResolver> | undefined;
+
+  constructor(
+    readonly env: CliEnv,
+    readonly flags: ConnectionFlags,
+  ) {
+    if (flags.namespace !== undefined && flags.namespace === '') throw new Error('-n/--namespace must not be empty');
+  }
+
+  /** The resolved connection (kubeconfig + flags). */
+  connection(): Connection {
+    this.conn ??= resolveConnection({
+      kubeconfig: this.flags.kubeconfig,
+      server: this.flags.server,
+      context: this.flags.context,
+      env: this.env.env,
+      cwd: this.env.cwd,
+    });
+    return this.conn;
+  }
+
+  /** The ApiClient, created on first use. */
+  async client(): Promise<ApiClient> {
+    if (!this.apiClient) this.apiClient = await this.env.clientFactory(this.connection());
+    return this.apiClient;
+  }
+
+  /** Kind resolution from discovery, fetched once. */
+  resolver(): Promise<ResourceResolver> {
+    this.resolverPromise ??= this.client().then(async (c) => new ResourceResolver(await c.discover()));
+    return this.resolverPromise;
+  }
+
+  /** Whether -n was given. */
+  get explicitNamespace(): string | undefined {
+    return this.flags.namespace;
+  }
+
+  /** -n, else the context's namespace, else `default`. */
+  namespace(): string {
+    if (this.flags.namespace) return this.flags.namespace;
+    const conn = this.connection();
+    return conn.namespace || 'default';
+  }
+
+  /** Closes the client if one was made. */
+  close(): void {
+    try {
+      this.apiClient?.close();
+    } catch {
+      // Closing is best effort.
+    }
+  }
+}
+
+/**
+ * Runs `body` with a Session; prints any failure kubectl style to stderr and sets the exit
+ * status to 1. Never lets an exception (and its stack) reach the user.
+ */
+export async function runAction(env: CliEnv, flags: ConnectionFlags, body: (s: Session) => Promise<void>): Promise<void> {
+  let session: Session | undefined;
+  try {
+    session = new Session(env, flags);
+    await body(session);
+  } catch (err) {
+    println(env.stderr, formatError(err));
+    env.setExitCode(1);
+  } finally {
+    session?.close();
+  }
+}
