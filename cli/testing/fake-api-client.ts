@@ -62,6 +62,7 @@ export type FakeCall = string;
 interface Waiter {
   info: ResourceInfo;
   namespace: string | undefined;
+  opts: WatchRequest | undefined;
   push(ev: ApiWatchEvent): void;
 }
 
@@ -78,6 +79,18 @@ function fieldValue(obj: unknown, dotted: string): string | undefined {
   }
   if (cur === undefined || cur === null) return '';
   return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
+}
+
+/** Whether `obj` matches the label and field selectors of `opts`. */
+function selectorsMatch(obj: KubeObject, opts: ListRequest | WatchRequest | undefined): boolean {
+  if (opts?.labelSelector && !parseLabelSelector(opts.labelSelector).matches(obj.metadata.labels ?? {})) return false;
+  if (opts?.fieldSelector) {
+    const fields = parseFieldSelector(opts.fieldSelector);
+    const values: Record<string, string | undefined> = {};
+    for (const t of fields.terms) values[t.field] = fieldValue(obj, t.field);
+    if (!fields.matches(values)) return false;
+  }
+  return true;
 }
 
 /** The in-memory ApiClient. */
@@ -164,6 +177,7 @@ export class FakeApiClient implements ApiClient {
     for (const w of this.waiters) {
       if (w.info.group !== info.group || w.info.resource !== info.resource) continue;
       if (info.namespaced && w.namespace && w.namespace !== obj.metadata.namespace) continue;
+      if (!selectorsMatch(obj, w.opts)) continue;
       w.push({ type, object: clone(obj) });
     }
   }
@@ -233,19 +247,12 @@ export class FakeApiClient implements ApiClient {
   }
 
   doList(info: ResourceInfo, namespace: string | undefined, opts: ListRequest | WatchRequest | undefined): KubeObject[] {
-    const labels = opts?.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
-    const fields = opts?.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
     const prefix = `${info.group}/${info.resource}/${info.namespaced && namespace ? namespace : ''}`;
     const out: KubeObject[] = [];
     for (const [k, o] of [...this.objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!k.startsWith(`${info.group}/${info.resource}/`)) continue;
       if (info.namespaced && namespace && !k.startsWith(`${prefix}/`)) continue;
-      if (labels && !labels.matches(o.metadata.labels ?? {})) continue;
-      if (fields) {
-        const values: Record<string, string | undefined> = {};
-        for (const t of fields.terms) values[t.field] = fieldValue(o, t.field);
-        if (!fields.matches(values)) continue;
-      }
+      if (!selectorsMatch(o, opts)) continue;
       out.push(clone(o));
     }
     return out;
@@ -311,6 +318,7 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
     const waiter: Waiter = {
       info: this.info,
       namespace: this.info.namespaced ? namespace : undefined,
+      opts,
       push: (ev) => {
         queue.push(ev as ApiWatchEvent<T>);
         wake?.();
