@@ -5,6 +5,7 @@
  * exit status 1.
  */
 import { Command, Option } from 'commander';
+import { ApiError } from '../lib/api/errors';
 import type { ApiClient } from '../lib/client/api-client';
 import { resolveConnection, type Connection } from '../lib/client/kubeconfig';
 import { formatError, println, type CliEnv } from './cli-env';
@@ -77,6 +78,16 @@ export class Session {
     return conn.namespace || 'default';
   }
 
+  /**
+   * kubectl's message when no apiserver could be reached (`The connection to the server ... was
+   * refused`), or undefined when `err` is something else.
+   */
+  unreachable(err: unknown): string | undefined {
+    if (!(err instanceof ApiError) || err.code !== 503 || !this.conn) return undefined;
+    if (!/ECONNREFUSED|No connection established|connection refused/i.test(err.message)) return undefined;
+    return `The connection to the server ${this.conn.endpoints.join(',')} was refused - did you specify the right host or port?`;
+  }
+
   /** Closes the client if one was made. */
   close(): void {
     try {
@@ -97,7 +108,7 @@ export async function runAction(env: CliEnv, flags: ConnectionFlags, body: (s: S
     session = new Session(env, flags);
     await body(session);
   } catch (err) {
-    println(env.stderr, formatError(err));
+    println(env.stderr, session?.unreachable(err) ?? formatError(err));
     env.setExitCode(1);
   } finally {
     session?.close();

@@ -172,6 +172,7 @@ export function applyCommand(env: CliEnv): Command {
       if (files.length === 0) throw usageError('must specify one of -f and -k');
       const dryRun: DryRun = flags.dryRun ?? 'none';
       const read = await readManifests(files, env);
+      if (read.manifests.length > 0) await session.resolver(); // an unreachable server fails once, not per object
       let failed = read.errors.length > 0;
       for (const m of read.manifests) {
         try {

@@ -113,3 +113,17 @@ describe('bosun CLI plumbing', () => {
     }
   });
 });
+
+describe('bosun CLI connection failures', () => {
+  it("reads like kubectl's when the apiserver refuses connections", async () => {
+    const h = new CliHarness();
+    try {
+      const { ServiceUnavailableError } = await import('../../lib/api/errors');
+      h.fake.failNext('discover', new ServiceUnavailableError('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:6444'));
+      const r = await h.run(['apply', '-f', h.file('a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n')]);
+      expect(r).to.deep.equal({ code: 1, stdout: '', stderr: 'The connection to the server 127.0.0.1:6444 was refused - did you specify the right host or port?\n' });
+    } finally {
+      h.cleanup();
+    }
+  });
+});

@@ -111,6 +111,8 @@ export class FakeApiClient implements ApiClient {
 
   async discover(): Promise<ServedResource[]> {
     this.calls.push('discover');
+    const i = this.failures.findIndex((f) => f.verb === 'discover');
+    if (i >= 0) throw this.failures.splice(i, 1)[0]!.err;
     return this.resources.map((r) => ({ ...r }));
   }
 
