@@ -1,0 +1,152 @@
+/**
+ * The OpenAPI documents of one resource set as served bytes: JSON text built once and kept (the
+ * documents are immutable for the life of the process), the stable content hash of each
+ * group-version document, the `/openapi/v3` index that points at them, and the one place that
+ * maps an `/openapi/...` request to a response.
+ *
+ * What kubectl 1.32 does with them (wire contract §3.4): `explain` reads v3 first, then v2;
+ * `create -f`/`apply` read the v3 group-version document only to see that `patch` operations take
+ * `fieldValidation`; `/openapi/v2` is only ever requested as protobuf
+ * (`application/com.github.proto-openapi.spec.v2@v1.0+protobuf`), a JSON body there fails to
+ * parse, and a 404 is tolerated. So v2 is served as JSON to clients that ask for JSON and is a
+ * 404 for protobuf-only requests: no protobuf OpenAPI is needed.
+ */
+import { createHash } from 'node:crypto';
+import { groupVersionPaths, openApiV2, openApiV3Group, OpenApiOptions } from './documents';
+import type { OpenApiResource } from './paths';
+
+/** The `/openapi/v3` discovery document: group-version path → where its document is. */
+export interface OpenApiV3Index {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
+
+/** Upper-case hex SHA-512 of a document's bytes: how Kubernetes names its v3 document versions. */
+export function contentHash(text: string): string {
+  return createHash('sha512').update(text).digest('hex').toUpperCase();
+}
+
+/** The documents of one resource set, serialised lazily and at most once each. */
+export class OpenApiDocuments {
+  private readonly resources: ReadonlyArray<OpenApiResource>;
+  private v2Text?: string;
+  private readonly groups = new Map<string, { text: string; hash: string } | undefined>();
+  private indexDoc?: OpenApiV3Index;
+  private indexText?: string;
+
+  constructor(resources: ReadonlyArray<OpenApiResource>, private readonly opts: OpenApiOptions = {}) {
+    this.resources = resources.map((r) => ({ group: r.group, version: r.version, kind: r.kind, resource: r.resource, namespaced: r.namespaced }));
+  }
+
+  /** The Swagger 2.0 document as JSON text. */
+  v2Json(): string {
+    return (this.v2Text ??= JSON.stringify(openApiV2(this.resources, this.opts)));
+  }
+
+  /** Group-version paths served (`api/v1`, `apis/apps/v1`, …), sorted. */
+  groupVersions(): string[] {
+    return groupVersionPaths(this.resources);
+  }
+
+  /** The OpenAPI 3.0 document of `gvPath` as JSON text and its hash; undefined if not served. */
+  v3Group(gvPath: string): { text: string; hash: string } | undefined {
+    if (!this.groups.has(gvPath)) {
+      const doc = openApiV3Group(this.resources, gvPath, this.opts);
+      const text = doc && JSON.stringify(doc);
+      this.groups.set(gvPath, text === undefined ? undefined : { text, hash: contentHash(text) });
+    }
+    return this.groups.get(gvPath);
+  }
+
+  /** The `/openapi/v3` index: each group version's URL carries its document's content hash. */
+  v3Index(): OpenApiV3Index {
+    if (!this.indexDoc) {
+      const paths: OpenApiV3Index['paths'] = {};
+      for (const gv of this.groupVersions()) {
+        paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${this.v3Group(gv)!.hash}` };
+      }
+      this.indexDoc = { paths };
+    }
+    return this.indexDoc;
+  }
+
+  /** The `/openapi/v3` index as JSON text. */
+  v3IndexJson(): string {
+    return (this.indexText ??= JSON.stringify(this.v3Index()));
+  }
+}
+
+/** How many resource sets' documents are kept by openApiDocuments (older ones are dropped). */
+export const OPENAPI_CACHE_ENTRIES = 4;
+const cache = new Map<string, OpenApiDocuments>();
+
+/** The (cached) documents of a resource set; equal resource lists share one instance. */
+export function openApiDocuments(resources: ReadonlyArray<OpenApiResource>, opts: OpenApiOptions = {}): OpenApiDocuments {
+  const key = JSON.stringify([opts.infoVersion ?? '', resources.map((r) => [r.group, r.version, r.kind, r.resource, r.namespaced])]);
+  let docs = cache.get(key);
+  if (!docs) {
+    docs = new OpenApiDocuments(resources, opts);
+    if (cache.size >= OPENAPI_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(key, docs);
+  }
+  return docs;
+}
+
+/** The `/openapi/v3` discovery document of a resource set. */
+export function openApiV3Index(resources: ReadonlyArray<OpenApiResource>, opts: OpenApiOptions = {}): OpenApiV3Index {
+  return openApiDocuments(resources, opts).v3Index();
+}
+
+/** An HTTP answer to an `/openapi/...` request. */
+export interface OpenApiResponse {
+  status: 200 | 404 | 406;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Kubernetes' cache policy for a v3 document requested by its current hash. */
+const IMMUTABLE = 'public, immutable';
+const NO_CACHE = 'no-cache, private';
+
+function notFound(message: string): OpenApiResponse {
+  const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'NotFound', details: {}, code: 404 };
+  return { status: 404, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(status) };
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept.split(',').some((part) => {
+    const type = part.split(';')[0]!.trim().toLowerCase();
+    return type === 'application/json' || type === 'application/*' || type === '*/*';
+  });
+}
+
+/**
+ * The answer to GET `pathname` (no query) with `query` and `Accept` header, or undefined when
+ * the path is not an OpenAPI path. `/openapi/v2` is JSON for JSON clients and 404 otherwise
+ * (kubectl only asks for protobuf there and tolerates a 404, see the module comment).
+ */
+export function openApiResponse(
+  docs: OpenApiDocuments, pathname: string, query: URLSearchParams, accept: string | undefined,
+): OpenApiResponse | undefined {
+  if (pathname === '/openapi/v2' || pathname === '/swagger.json') {
+    if (!acceptsJson(accept)) return notFound('the server serves OpenAPI v2 only as application/json');
+    const text = docs.v2Json();
+    return { status: 200, headers: { 'Content-Type': 'application/json', ETag: `"${contentHash(text)}"`, 'Cache-Control': NO_CACHE }, body: text };
+  }
+  if (pathname === '/openapi/v3' || pathname === '/openapi/v3/') {
+    return { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': NO_CACHE }, body: docs.v3IndexJson() };
+  }
+  if (!pathname.startsWith('/openapi/v3/')) return undefined;
+  const group = docs.v3Group(pathname.slice('/openapi/v3/'.length));
+  if (!group) return notFound(`the server could not find the requested resource`);
+  if (!acceptsJson(accept)) {
+    return { status: 406, headers: { 'Content-Type': 'text/plain' }, body: 'only application/json is served' };
+  }
+  const current = query.get('hash') === group.hash;
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json', ETag: `"${group.hash}"`, 'Cache-Control': current ? IMMUTABLE : NO_CACHE },
+    body: group.text,
+  };
+}
+
