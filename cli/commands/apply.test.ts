@@ -51,6 +51,20 @@ describe('bosun apply', () => {
     expect(after.metadata.labels).to.deep.equal({ app: 'web', 'set-by': 'controller' });
   });
 
+  it('is unchanged when the server only added defaults inside list items; a changed list is sent whole', async () => {
+    const f = h.file('web.yaml', DEPLOY(2));
+    await h.run(['apply', '-f', f]);
+    const live = h.fake.peek('Deployment', 'default', 'web')!;
+    const tmpl = live.spec!.template as { spec: { containers: Record<string, unknown>[] } };
+    tmpl.spec.containers[0]!.imagePullPolicy = 'Always';
+    await h.fake.resource(h.fake.infoOf('Deployment')).update('default', live);
+    expect((await h.run(['apply', '-f', f])).stdout).to.equal('deployment.apps/web unchanged\n');
+    h.file('web.yaml', DEPLOY(2).replace('image: nginx', 'image: nginx:1.27'));
+    expect((await h.run(['apply', '-f', f])).stdout).to.equal('deployment.apps/web configured\n');
+    const after = h.fake.peek('Deployment', 'default', 'web')!.spec!.template as { spec: { containers: Record<string, unknown>[] } };
+    expect(after.spec.containers).to.deep.equal([{ name: 'web', image: 'nginx:1.27' }]);
+  });
+
   it('retries an update that hit a Conflict', async () => {
     const f = h.file('web.yaml', DEPLOY(2));
     await h.run(['apply', '-f', f]);

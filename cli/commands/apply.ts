@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../../lib/api/errors';
 import type { KubeObject } from '../../lib/api/object';
 import { applyMergePatch, threeWayMergePatch } from '../../lib/api/patch/json-merge-patch';
-import type { JsonValue } from '../../lib/api/patch/json-value';
+import { jsonEqual, type JsonValue } from '../../lib/api/patch/json-value';
 import { isConflict, isNotFound } from '../../lib/api/status';
 import type { ServedResource } from '../../lib/client/api-client';
 import { CliError, formatError, println, usageError, type CliEnv } from '../cli-env';
@@ -46,10 +46,40 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * The patch apply sends: kubectl's three-way JSON merge patch. `{}` means unchanged. The one
  * place apply's patch is computed.
+ *
+ * JSON merge patch replaces arrays whole, and the server defaults fields inside list items
+ * (`containers[].imagePullPolicy`), so a re-applied manifest would always differ. Until a
+ * three-way strategic merge patch exists, an array is left out of the patch when the manifest's
+ * array is the one last applied and the live array still holds it with only fields added.
  */
 export function computeApplyPatch(lastApplied: KubeObject | undefined, desired: KubeObject, live: KubeObject): Record<string, unknown> {
   const patch = threeWayMergePatch(lastApplied as unknown as JsonValue | undefined, desired as unknown as JsonValue, live as unknown as JsonValue);
-  return isRecord(patch) ? patch : {};
+  if (!isRecord(patch)) return {};
+  pruneDefaultedArrays(patch, lastApplied, desired, live);
+  return patch;
+}
+
+/** Removes from `patch` the arrays unchanged since the last apply that live only extends; prunes emptied objects. */
+function pruneDefaultedArrays(patch: Record<string, unknown>, last: unknown, desired: unknown, live: unknown): void {
+  for (const key of Object.keys(patch)) {
+    const p = patch[key];
+    const d = isRecord(desired) ? desired[key] : undefined;
+    const l = isRecord(live) ? live[key] : undefined;
+    const la = isRecord(last) ? last[key] : undefined;
+    if (Array.isArray(p) && Array.isArray(d)) {
+      if (la !== undefined && jsonEqual(la as JsonValue, d as JsonValue) && containedIn(d, l)) delete patch[key];
+    } else if (isRecord(p)) {
+      pruneDefaultedArrays(p, la, d, l);
+      if (Object.keys(p).length === 0) delete patch[key];
+    }
+  }
+}
+
+/** Whether `live` holds everything of `want` (objects may have more fields; arrays match item by item). */
+function containedIn(want: unknown, live: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(live) && live.length === want.length && want.every((w, i) => containedIn(w, live[i]));
+  if (isRecord(want)) return isRecord(live) && Object.keys(want).every((k) => containedIn(want[k], live[k]));
+  return jsonEqual(want as JsonValue, live as JsonValue);
 }
 
 /**
