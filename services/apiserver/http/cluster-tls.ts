@@ -1,0 +1,122 @@
+/**
+ * The cluster's TLS material for the HTTP API: a self-signed cluster CA made at first start and
+ * a serving certificate it signs, kept in one directory and reused on restart (the serving
+ * certificate is made again, under the same CA, when the hosts it must name change or it is
+ * about to expire). Made with the `openssl` CLI (ECDSA P-256), so no crypto code lives here.
+ *
+ * Files in the directory: ca.crt, ca.key, serving.crt, serving.key, serving-hosts.json.
+ */
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+/** Validity of the cluster CA. */
+export const CA_VALIDITY_DAYS = 3650;
+/** Validity of a serving certificate. */
+export const SERVING_VALIDITY_DAYS = 365;
+/** A serving certificate that expires within this many days is replaced at start. */
+const RENEW_BEFORE_DAYS = 30;
+/** Hosts every serving certificate names. */
+export const DEFAULT_SERVING_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
+/** Longest an openssl invocation may take. */
+const OPENSSL_TIMEOUT_MS = 30_000;
+
+/** The PEM material a TLS server and its clients need. */
+export interface ClusterTls {
+  /** PEM of the cluster CA certificate (what a kubeconfig carries as certificate-authority-data). */
+  readonly caCert: string;
+  /** PEM of the serving certificate, signed by the CA. */
+  readonly cert: string;
+  /** PEM of the serving key. */
+  readonly key: string;
+  /** The hosts (DNS names and IPs) the serving certificate names. */
+  readonly hosts: readonly string[];
+}
+
+/**
+ * Loads the CA and serving certificate from `dir`, making whichever is missing (or, for the
+ * serving certificate, stale: other hosts or near expiry). `extraHosts` are added to the
+ * default 127.0.0.1, localhost and ::1. Throws when openssl fails.
+ */
+export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []): ClusterTls {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (name: string) => path.join(dir, name);
+  const hosts = [...new Set([...DEFAULT_SERVING_HOSTS, ...extraHosts.filter((h) => h !== '')])];
+
+  if (!fs.existsSync(file('ca.crt')) || !fs.existsSync(file('ca.key'))) {
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('ca.key')]);
+    fs.chmodSync(file('ca.key'), 0o600);
+    openssl([
+      'req', '-x509', '-new', '-key', file('ca.key'), '-sha256', '-days', String(CA_VALIDITY_DAYS),
+      '-subj', '/CN=bosun-cluster-ca',
+      '-addext', 'basicConstraints=critical,CA:TRUE',
+      '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+      '-out', file('ca.crt'),
+    ]);
+    // A new CA invalidates any serving certificate signed by an old one.
+    fs.rmSync(file('serving.crt'), { force: true });
+  }
+
+  if (!servingCertUsable(dir, hosts)) {
+    const tmp = fs.mkdtempSync(path.join(dir, '.serving-'));
+    try {
+      const ext = path.join(tmp, 'ext.cnf');
+      fs.writeFileSync(
+        ext,
+        [
+          'basicConstraints=critical,CA:FALSE',
+          'keyUsage=critical,digitalSignature,keyEncipherment',
+          'extendedKeyUsage=serverAuth',
+          `subjectAltName=${hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`,
+          '',
+        ].join('\n'),
+      );
+      openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(tmp, 'serving.key')]);
+      openssl(['req', '-new', '-key', path.join(tmp, 'serving.key'), '-subj', '/CN=bosun-apiserver', '-out', path.join(tmp, 'serving.csr')]);
+      openssl([
+        'x509', '-req', '-in', path.join(tmp, 'serving.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
+        '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`, '-sha256', '-days', String(SERVING_VALIDITY_DAYS),
+        '-extfile', ext, '-out', path.join(tmp, 'serving.crt'),
+      ]);
+      fs.chmodSync(path.join(tmp, 'serving.key'), 0o600);
+      fs.renameSync(path.join(tmp, 'serving.key'), file('serving.key'));
+      fs.renameSync(path.join(tmp, 'serving.crt'), file('serving.crt'));
+      fs.writeFileSync(file('serving-hosts.json'), JSON.stringify(hosts) + '\n');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    caCert: fs.readFileSync(file('ca.crt'), 'utf8'),
+    cert: fs.readFileSync(file('serving.crt'), 'utf8'),
+    key: fs.readFileSync(file('serving.key'), 'utf8'),
+    hosts,
+  };
+}
+
+/** True when dir holds a serving certificate for exactly `hosts` that is not near expiry. */
+function servingCertUsable(dir: string, hosts: readonly string[]): boolean {
+  try {
+    const recorded = JSON.parse(fs.readFileSync(path.join(dir, 'serving-hosts.json'), 'utf8')) as unknown;
+    if (!Array.isArray(recorded) || recorded.length !== hosts.length || !hosts.every((h) => recorded.includes(h))) return false;
+    if (!fs.existsSync(path.join(dir, 'serving.key'))) return false;
+    const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'serving.crt')));
+    const ca = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'ca.crt')));
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_DAYS * 24 * 3600 * 1000;
+  } catch {
+    return false;
+  }
+}
+
+function openssl(args: string[]): void {
+  try {
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: OPENSSL_TIMEOUT_MS });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`openssl ${args[0]} failed: ${stderr || (err as Error).message}`);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The Kubernetes REST API over HTTPS (Node's https module), for kubectl and any Kubernetes
+ * client: /version and health endpoints, legacy discovery, OpenAPI,
+ * and every resource of a ResourceSet — the same ResourceRest the gRPC front door calls, so no
+ * API rule is duplicated here. OpenAPI documents come from lib/api/openapi. TLS material comes from a cluster CA kept in `certDir`;
+ * requests other than /version and the health checks need `Authorization: Bearer <token>`.
+ */
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../../lib/logger';
+import { ApiError, MethodNotAllowedError, BadRequestError } from '../../../lib/api/errors';
+import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
+import { statusFromError } from '../../../lib/api/status';
+import type { ResourceSet } from '../rest/resource-set';
+import { BearerAuthenticator } from './bearer-auth';
+import { ensureClusterTls, type ClusterTls } from './cluster-tls';
+import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery';
+import { negotiate, sendError, sendJson } from './http-io';
+import { parseApiPath } from './request-path';
+import { notFoundPath, ResourceHandler } from './resource-handler';
+
+/** Constructor parameters of an HttpApi. */
+export interface HttpApiOptions {
+  readonly resources: ResourceSet;
+  /** Directory of the cluster CA and the serving certificate (made at first start, reused after). */
+  readonly certDir: string;
+  /** Bearer tokens accepted (e.g. from readTokenFile / ensureTokenFile). */
+  readonly tokens: readonly string[];
+  /** Hosts the serving certificate names besides 127.0.0.1, localhost and ::1. */
+  readonly hosts?: readonly string[];
+  readonly logger?: Logger;
+  /** Clock for Table AGE cells. */
+  readonly clock?: () => Date;
+  /** Whether /readyz answers ok (default: always). */
+  readonly ready?: () => boolean;
+}
+
+/** Paths served without authentication (as Kubernetes' system:public-info-viewer). */
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+/** The HTTPS server of the Kubernetes REST API. */
+export class HttpApi {
+  /** The CA and serving certificate (caCert goes into kubeconfigs). */
+  readonly tls: ClusterTls;
+  private readonly server: https.Server;
+  private readonly auth: BearerAuthenticator;
+  private readonly handler: ResourceHandler;
+  private readonly logger: Logger | undefined;
+  private boundPort = 0;
+  private address = '127.0.0.1:0';
+  private openApiDocs: OpenApiDocuments | undefined;
+
+  constructor(private readonly opts: HttpApiOptions) {
+    this.tls = ensureClusterTls(opts.certDir, opts.hosts ?? []);
+    this.auth = new BearerAuthenticator(opts.tokens);
+    this.logger = opts.logger?.child({ part: 'http-api' });
+    this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()));
+    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void this.serve(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.refuseUpgrade(req, socket));
+  }
+
+  /** Listens on `hostPort` ("127.0.0.1:0" for any free port); resolves with the port. */
+  listen(hostPort: string): Promise<number> {
+    const colon = hostPort.lastIndexOf(':');
+    const host = hostPort.slice(0, colon).replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const port = Number(hostPort.slice(colon + 1));
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
+        this.address = `${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
+        this.logger?.info({ https: this.address }, 'serving the Kubernetes HTTP API');
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** The port listened on (0 before listen). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** `https://127.0.0.1:PORT`, the server URL for a kubeconfig. */
+  get url(): string {
+    return `https://127.0.0.1:${this.boundPort}`;
+  }
+
+  /** Stops listening and ends every open request, watches included. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const method = req.method ?? 'GET';
+      if (PUBLIC_PATHS.has(pathname) || /^\/(healthz|livez|readyz)\//.test(pathname)) {
+        if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
+        if (pathname === '/version') return sendJson(res, 200, versionInfo());
+        const ok = !pathname.startsWith('/readyz') || (this.opts.ready?.() ?? true);
+        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end(ok ? 'ok' : 'not ready');
+        return;
+      }
+      if (!this.auth.authenticate(req.headers)) {
+        req.resume();
+        return sendError(res, new ApiError(401, 'Unauthorized', 'Unauthorized'));
+      }
+      if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
+        if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
+        const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);
+        if (!answer) throw notFoundPath();
+        res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+        res.end(answer.body);
+        return;
+      }
+      const path = parseApiPath(pathname);
+      if (!path) throw notFoundPath();
+      if (path.type === 'resource') {
+        await this.handler.handle({ req, res, query: url.searchParams, form: negotiate(req.headers.accept) }, path);
+        return;
+      }
+      if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
+      const rests = this.opts.resources.all();
+      let doc: unknown;
+      switch (path.type) {
+        case 'api-versions':
+          doc = apiVersions(this.address);
+          break;
+        case 'group-list':
+          doc = apiGroupList(rests);
+          break;
+        case 'group':
+          doc = apiGroupOf(rests, path.group);
+          break;
+        case 'resource-list':
+          doc = apiResourceList(rests, path.group, path.version);
+          break;
+      }
+      if (doc === undefined) throw notFoundPath();
+      return sendJson(res, 200, doc);
+    } catch (err) {
+      this.answerError(req, res, err);
+    }
+  }
+
+  /** The OpenAPI documents of the served resources (built on first use, then kept). */
+  private openApi(): OpenApiDocuments {
+    return (this.openApiDocs ??= openApiDocuments(this.opts.resources.all().map((r) => r.info)));
+  }
+
+  private answerError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const status = statusFromError(err);
+    if (status.code >= 500) this.logger?.warn({ err, method: req.method, url: req.url }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // Unread body bytes (e.g. past the size limit): close the connection after answering.
+    const headers: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+    sendError(res, err, headers);
+    if (!req.complete) req.resume();
+  }
+
+  /**
+   * exec, attach and port-forward ask to upgrade to WebSocket or SPDY; nothing serves them yet,
+   * so they get a Status (kubectl prints its message) instead of a dropped connection.
+   */
+  private refuseUpgrade(req: IncomingMessage, socket: Duplex): void {
+    const err = this.auth.authenticate(req.headers)
+      ? new BadRequestError('streaming to a container (exec, attach, port-forward) is not available yet: the node agent is not implemented')
+      : new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const status = statusFromError(err);
+    const body = JSON.stringify(status);
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+}

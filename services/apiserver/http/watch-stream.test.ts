@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GoneError } from '../../../lib/api/errors';
+import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
+import type { WatchEvent } from '../registry/cache-watcher';
+import type { ResourceRest, ResourceWatch, WatchRequest } from '../rest/resource-rest';
+import { serveWatch, type WatchForm } from './watch-stream';
+
+const INFO: ResourceInfo = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], categories: [] };
+
+/** A watch fed by the test: push events, end it; records whether it was stopped. */
+class FakeWatch implements ResourceWatch<KubeObject> {
+  stopped = false;
+  private queue: (WatchEvent<KubeObject> | undefined)[] = [];
+  private wake: (() => void) | undefined;
+
+  push(e: WatchEvent<KubeObject> | undefined): void {
+    this.queue.push(e);
+    this.wake?.();
+  }
+
+  async next(): Promise<WatchEvent<KubeObject> | undefined> {
+    for (;;) {
+      if (this.stopped) return undefined;
+      if (this.queue.length > 0) return this.queue.shift();
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<KubeObject>> {
+    for (;;) {
+      const e = await this.next();
+      if (!e) return;
+      yield e;
+    }
+  }
+}
+
+/** A ResourceRest whose watch() returns `watch` or throws `error`; other methods are unused. */
+function fakeRest(watch: () => Promise<ResourceWatch<KubeObject>>): ResourceRest {
+  return { info: INFO, subresources: [], watch: (_ns: string | undefined, _req?: WatchRequest) => watch() } as unknown as ResourceRest;
+}
+
+function cm(name: string, rv: string): KubeObject {
+  return { metadata: { name, namespace: 'default', resourceVersion: rv, creationTimestamp: '2025-01-01T00:00:00Z' }, data: { a: '1' } };
+}
+
+describe('serveWatch', () => {
+  let server: http.Server;
+  let handler: (res: http.ServerResponse) => Promise<void>;
+
+  beforeEach(async () => {
+    server = http.createServer((_req, res) => void handler(res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  function get(): Promise<{ res: http.IncomingMessage; lines: () => unknown[]; ended: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        const ended = new Promise<void>((r) => res.on('end', () => r()));
+        resolve({ res, lines: () => body.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown), ended });
+      });
+      req.on('error', reject);
+    });
+  }
+
+  const form: WatchForm = { now: () => new Date('2025-01-01T00:01:00Z') };
+
+  it('answers a too-old resourceVersion with 200 and one ERROR event carrying a 410 Status', async () => {
+    handler = (res) => serveWatch(res, fakeRest(() => Promise.reject(new GoneError('too old resource version: 1 (5)'))), 'default', {}, undefined, form);
+    const { res, lines, ended } = await get();
+    await ended;
+    expect(res.statusCode).to.equal(200);
+    expect(lines()).to.deep.equal([
+      { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 1 (5)', reason: 'Expired', code: 410 } },
+    ]);
+  });
+
+  it('flushes headers before the first event, adds kind/apiVersion to objects, and ends when the watch ends', async () => {
+    const w = new FakeWatch();
+    handler = (res) => serveWatch(res, fakeRest(async () => w), 'default', {}, undefined, form);
+    const { res, lines, ended } = await get();
+    expect(res.statusCode).to.equal(200); // headers arrived with no event yet
+    expect(res.headers['content-type']).to.equal('application/json');
+    w.push({ type: 'ADDED', object: cm('a', '7') });
+    w.push({ type: 'DELETED', object: cm('a', '8') });
+    w.push(undefined);
+    await ended;
+    expect(lines().map((l) => { const e = l as { type: string; object: KubeObject }; return [e.type, e.object.kind, e.object.apiVersion, e.object.metadata.resourceVersion]; })).to.deep.equal([
+      ['ADDED', 'ConfigMap', 'v1', '7'],
+      ['DELETED', 'ConfigMap', 'v1', '8'],
+    ]);
+  });
+
+  it('writes one-row Tables with column definitions on the first event only', async () => {
+    const w = new FakeWatch();
+    handler = (res) => serveWatch(res, fakeRest(async () => w), 'default', {}, undefined, { ...form, table: 'v1' });
+    const { res, lines, ended } = await get();
+    expect(res.headers['content-type']).to.equal('application/json;as=Table;v=v1;g=meta.k8s.io');
+    w.push({ type: 'ADDED', object: cm('a', '7') });
+    w.push({ type: 'MODIFIED', object: cm('a', '8') });
+    w.push(undefined);
+    await ended;
+    const [first, second] = lines() as { object: { kind: string; columnDefinitions?: unknown[]; rows: { cells: unknown[]; object: { kind: string } }[] } }[];
+    expect(first!.object.kind).to.equal('Table');
+    expect(first!.object.columnDefinitions).to.have.length.greaterThan(0);
+    expect(first!.object.rows[0]!.cells).to.deep.equal(['a', 1, '60s']);
+    expect(first!.object.rows[0]!.object.kind).to.equal('PartialObjectMetadata');
+    expect(second!.object.columnDefinitions).to.equal(undefined);
+  });
+
+  it('stops the watch when timeoutSeconds passes and when the client goes away', async () => {
+    const timed = new FakeWatch();
+    handler = (res) => serveWatch(res, fakeRest(async () => timed), 'default', {}, 1, form);
+    const t0 = Date.now();
+    const first = await get();
+    await first.ended;
+    expect(timed.stopped).to.equal(true);
+    expect(Date.now() - t0).to.be.within(900, 3000);
+
+    const dropped = new FakeWatch();
+    let done!: Promise<void>;
+    handler = (res) => (done = serveWatch(res, fakeRest(async () => dropped), 'default', {}, undefined, form));
+    const second = await get();
+    second.res.destroy();
+    await done;
+    expect(dropped.stopped).to.equal(true);
+  });
+
+  it('holds back reading events while the client does not read (bounded buffering)', async () => {
+    const w = new FakeWatch();
+    let pulled = 0;
+    const big = { ...cm('big', '9'), data: { blob: 'x'.repeat(256 * 1024) } };
+    const rest = fakeRest(async () => ({
+      next: async () => {
+        pulled++;
+        return w.stopped ? undefined : { type: 'MODIFIED' as const, object: big };
+      },
+      stop: () => w.stop(),
+      [Symbol.asyncIterator]: () => w[Symbol.asyncIterator](),
+    }));
+    let done!: Promise<void>;
+    handler = (res) => (done = serveWatch(res, rest, 'default', {}, undefined, form));
+    const { res } = await get();
+    res.pause();
+    await new Promise((r) => setTimeout(r, 500));
+    // An endless source: only what fits the socket buffers was pulled, not an unbounded stream.
+    expect(pulled).to.be.lessThan(200);
+    res.destroy();
+    await done;
+    expect(w.stopped).to.equal(true);
+  });
+});
