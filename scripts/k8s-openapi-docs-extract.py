@@ -65,6 +65,8 @@ def first_paragraph(lines):
         text = line.strip()
         if text.startswith('+'):
             continue
+        if text.startswith('TODO'):  # notes to maintainers, not documentation (upstream drops them too)
+            break
         if not text:
             if words:
                 break
