@@ -208,6 +208,31 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     expect(await ok(['get', 'deploy', 'api', '-n', 'team-a', '-o', 'jsonpath={.spec.replicas}'])).to.equal('2');
   });
 
+  it('kubectl apply -f creates, configures, then leaves an object unchanged (client-side apply)', async () => {
+    const file = write('app.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  labels: {app: app}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: main\n        image: nginx:1.25\n');
+    expect(await ok(['apply', '-f', file])).to.contain('deployment.apps/app created');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('nginx:1.25', 'nginx:1.27'));
+    expect(await ok(['apply', '-f', file])).to.contain('deployment.apps/app configured');
+    expect(await ok(['apply', '-f', file])).to.contain('deployment.apps/app unchanged');
+    expect(await ok(['get', 'deploy', 'app', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).to.equal('nginx:1.27');
+  });
+
+  it('kubectl describe and get all read what they need', async () => {
+    const out = await ok(['describe', 'deployment', 'app']);
+    expect(out).to.match(/^Name:\s+app$/m);
+    expect(out).to.match(/^Namespace:\s+default$/m);
+    expect(out).to.match(/Image:\s+nginx:1\.27/);
+    const all = await ok(['get', 'all']);
+    expect(all).to.match(/^pod\/nginx1\s/m);
+    expect(all).to.match(/^deployment\.apps\/app\s/m);
+  });
+
+  it('kubectl exec and port-forward get a clear refusal instead of a dropped connection', async () => {
+    const exec = await kubectl(['exec', 'nginx1', '--', 'ls']);
+    expect(exec.code).to.equal(1);
+    expect(exec.stderr).to.contain('the node agent is not implemented');
+  });
+
   it('kubectl shows API errors as Kubernetes prints them', async () => {
     const missing = await kubectl(['get', 'deploy', 'nope']);
     expect(missing.code).to.equal(1);
@@ -236,6 +261,7 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     expect(await ok(['delete', 'configmap', 'cfg'])).to.contain('configmap "cfg" deleted');
     expect(await ok(['delete', '-f', path.join(dir, 'svc.yaml')])).to.contain('service "web" deleted');
     expect(await ok(['delete', 'deploy', '-l', 'app=web'])).to.contain('deployment.apps "web" deleted');
+    expect(await ok(['delete', 'pod', 'nginx1'])).to.contain('pod "nginx1" deleted');
     const gone = await kubectl(['get', 'deploy', 'web']);
     expect(gone.stderr).to.contain('deployments.apps "web" not found');
   });

@@ -122,11 +122,13 @@ export type ResponseForm =
   | { readonly type: 'table'; readonly version: string };
 
 /**
- * The response form an Accept header asks for: the first entry this server can produce, in
- * the client's order (q-values are not weighed; kubectl lists its preference first). No Accept,
- * or nothing recognised, answers JSON (every kubectl request accepts it).
+ * The response form an Accept header asks for: a Table when the client lists a Table type
+ * before plain JSON (kubectl get), protobuf only when the client accepts nothing JSON (every
+ * kubectl request accepts JSON, so typed clients' protobuf-first requests get JSON too), JSON
+ * otherwise. No Accept, or nothing recognised, answers JSON. Q-values are not weighed.
  */
 export function negotiate(accept: string | undefined): ResponseForm {
+  let protobuf = false;
   for (const entry of (accept ?? '').split(',')) {
     const [typePart, ...paramParts] = entry.split(';');
     const type = typePart!.trim().toLowerCase();
@@ -143,9 +145,9 @@ export function negotiate(accept: string | undefined): ResponseForm {
     }
     if (as !== undefined) continue; // PartialObjectMetadata and other conversions are not served
     if (type === JSON_TYPE || type === '*/*' || type === 'application/*') return { type: 'json' };
-    if (type === PROTOBUF_TYPE) return { type: 'protobuf' };
+    if (type === PROTOBUF_TYPE) protobuf = true;
   }
-  return { type: 'json' };
+  return protobuf ? { type: 'protobuf' } : { type: 'json' };
 }
 
 /** Writes `body` as JSON with `code` (and extra headers). */
@@ -160,7 +162,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
 }
 
 /**
- * Writes an API object in the negotiated form: protobuf when the client asked for it first and
+ * Writes an API object in the negotiated form: protobuf when the client accepts only that and
  * the kind has a message, otherwise JSON.
  */
 export function sendObject(res: ServerResponse, code: number, obj: Record<string, unknown>, form: ResponseForm, headers: Record<string, string | string[]> = {}): void {
