@@ -30,6 +30,11 @@ describe('openapi documents with the real kubectl', function () {
   const resources = servedResources();
   const docs = openApiDocuments(resources);
   const requests: string[] = [];
+  /** Created objects by item path, and the bodies of writes. */
+  const stored = new Map<string, string>();
+  const bodies: Array<{ request: string; type: string; body: string }> = [];
+  /** When set, OpenAPI bodies are rewritten before they are sent (for the negative control). */
+  let rewriteOpenApi: ((body: string) => string) | undefined;
   let dir = '';
   let server: https.Server | undefined;
   let kubeconfig = '';
@@ -50,7 +55,7 @@ describe('openapi documents with the real kubectl', function () {
       const openapi = openApiResponse(docs, url.pathname, url.searchParams, req.headers.accept);
       if (openapi) {
         res.writeHead(openapi.status, openapi.headers);
-        res.end(openapi.body);
+        res.end(rewriteOpenApi ? rewriteOpenApi(openapi.body) : openapi.body);
         return;
       }
       if (url.pathname === '/version') return json(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });
@@ -69,10 +74,19 @@ describe('openapi documents with the real kubectl', function () {
           })),
         });
       }
-      if (req.method === 'POST' || req.method === 'PATCH') { // echo a create or an apply, as a server would answer it
+      if (req.method === 'GET' && stored.has(url.pathname)) return json(res, 200, stored.get(url.pathname)!);
+      if (req.method === 'POST' || req.method === 'PATCH') {
         let body = '';
         req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => json(res, 201, body));
+        req.on('end', () => {
+          const type = req.headers['content-type'] ?? '';
+          bodies.push({ request: `${req.method} ${url.pathname}`, type, body });
+          // A create is stored and echoed; a server-side apply is echoed; another patch answers the stored object.
+          if (req.method === 'POST') {
+            stored.set(`${url.pathname}/${(JSON.parse(body) as { metadata: { name: string } }).metadata.name}`, body);
+          }
+          json(res, req.method === 'POST' ? 201 : 200, type.startsWith('application/apply-patch') ? body : (stored.get(url.pathname) ?? body));
+        });
         return;
       }
       json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
@@ -95,8 +109,13 @@ describe('openapi documents with the real kubectl', function () {
 
   /** Runs kubectl asynchronously (the server answering it lives in this process). */
   function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return kubectlWithCache('cache', ...args);
+  }
+
+  /** Runs kubectl with its own cache directory `cache` (under the test's directory). */
+  function kubectlWithCache(cache: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
+      execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, cache), ...args],
         { timeout: KUBECTL_TIMEOUT_MS, env: { ...process.env, HOME: dir, KUBECONFIG: kubeconfig } },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
     });
@@ -158,5 +177,45 @@ describe('openapi documents with the real kubectl', function () {
     expect(server.code, server.stderr).to.equal(0);
     expect(server.stdout).to.match(/configmap\/cfg serverside-applied/);
     expect(requests.find((r) => r.startsWith('PATCH /api/v1/namespaces/default/configmaps/cfg')), requests.join('\n')).to.include('fieldValidation=Strict');
+  });
+
+  /** Applies a two-container Deployment `name` with image nginx:1, then nginx:2; the second PATCH's pod spec. */
+  async function applyTwice(name: string, cache: string): Promise<Record<string, unknown>> {
+    const manifest = (image: string): string => {
+      const file = join(dir, `${name}-${image.replace(/\W/g, '-')}.yaml`);
+      writeFileSync(file, [
+        'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: ${name}}`,
+        'spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [',
+        `  {name: web, image: "${image}", ports: [{containerPort: 80}]}, {name: side, image: busybox}]}}}`, '',
+      ].join('\n'));
+      return file;
+    };
+    const first = await kubectlWithCache(cache, 'apply', '-f', manifest('nginx:1'));
+    expect(first.code, first.stderr).to.equal(0);
+    bodies.length = 0;
+    const second = await kubectlWithCache(cache, 'apply', '-f', manifest('nginx:2'));
+    expect(second.code, second.stderr).to.equal(0);
+    expect(second.stdout).to.include(`deployment.apps/${name} configured`);
+    const patch = bodies.find((b) => b.request === `PATCH /apis/apps/v1/namespaces/default/deployments/${name}`);
+    expect(patch, JSON.stringify(bodies)).to.not.equal(undefined);
+    expect(patch!.type).to.equal('application/strategic-merge-patch+json');
+    return (JSON.parse(patch!.body) as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+  }
+
+  it('kubectl apply -f builds a strategic merge patch with the merge keys of the v3 document', async () => {
+    const spec = await applyTwice('web-smp', 'cache');
+    // Only the changed container, identified by its merge key, with the list order kept aside.
+    expect(spec['$setElementOrder/containers']).to.deep.equal([{ name: 'web' }, { name: 'side' }]);
+    expect(spec.containers).to.deep.equal([{ image: 'nginx:2', name: 'web' }]);
+  });
+
+  it('kubectl takes the merge key from the document, not from its compiled-in types (negative control)', async () => {
+    rewriteOpenApi = (body) => body.split('"x-kubernetes-patch-merge-key":"name"').join('"x-kubernetes-patch-merge-key":"image"');
+    try {
+      const spec = await applyTwice('web-control', 'cache-control');
+      expect(spec['$setElementOrder/containers']).to.deep.equal([{ image: 'nginx:2' }, { image: 'busybox' }]);
+    } finally {
+      rewriteOpenApi = undefined;
+    }
   });
 });
