@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../store/server/member-config';
+import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { processCliEnv } from './process-env';
 import { storeCommand } from './store-command';
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Bosun: a small Kubernetes-style orchestrator with its own raft key-value store')
     .exitOverride()
     .addCommand(storeCommand())
+    .addCommand(apiserverCommand())
     .addCommand(upCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {

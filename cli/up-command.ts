@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
-import { LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
+import { writeKubeconfig } from '../lib/client/kubeconfig';
+import { LocalApiServer } from '../lib/launcher/apiserver-process';
+import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
 export const LOCAL_CLUSTER_PORTS: [number, number][] = [
@@ -11,6 +13,9 @@ export const LOCAL_CLUSTER_PORTS: [number, number][] = [
   [52379, 52380],
 ];
 
+/** gRPC ports of the local cluster's apiservers. */
+export const LOCAL_APISERVER_GRPC_PORTS: number[] = [6444, 6454];
+
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -18,7 +23,7 @@ function say(line: string): void {
 /** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it)')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store and two apiservers')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
@@ -33,13 +38,21 @@ export function upCommand(): Command {
           }
         }
       }
+      const apiPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_APISERVER_GRPC_PORTS;
+      for (const [i, port] of apiPorts.entries()) {
+        if (o.ports !== 'free' && !(await portIsFree(port))) {
+          throw new Error(`port ${port} (apiserver-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
+        }
+      }
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
+      const apiservers: LocalApiServer[] = [];
       let stopping = false;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say('\nStopping the cluster…');
+        await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
         say('Stopped.');
         process.exit(code);
@@ -59,17 +72,39 @@ export function upCommand(): Command {
       const leader = await cluster.leader();
       say(`  leader elected: ${leader?.name ?? leaderId.toString(16)} (member id ${leaderId.toString(16)})`);
       const endpoints = cluster.endpoints.join(',');
+      for (const [i, port] of apiPorts.entries()) {
+        const a = new LocalApiServer(`apiserver-${i + 1}`, port, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints);
+        apiservers.push(a);
+        a.start();
+        say(`  ${a.name}: starting (gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
+      }
+      try {
+        await Promise.all(apiservers.map((a) => a.waitReady()));
+      } catch (err) {
+        say(`\nAn apiserver did not come up: ${err instanceof Error ? err.message : err}`);
+        await stop(1);
+        return;
+      }
+      for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.grpcEndpoint}`);
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      writeKubeconfig(kubeconfig, { clusterName: 'bosun-local', grpcEndpoints: apiservers.map((a) => a.grpcEndpoint), namespace: 'default' });
       say('');
-      say('The Bosun store is up. It speaks the etcd v3 API; try:');
+      say('The Bosun cluster is up: a replicated store and two apiservers. Try (in another terminal):');
+      say(`  export BOSUN_KUBECONFIG=${kubeconfig}`);
+      say('  ./bin/bosun.js api-resources');
+      say('  ./bin/bosun.js create namespace demo');
+      say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
+      say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
+      say('');
+      say('The store speaks the etcd v3 API:');
       say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
-      say('  etcdctl put greeting hello && etcdctl get greeting');
+      say('  etcdctl get --prefix /registry --keys-only');
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
-      say(`  grpcurl -plaintext ${cluster.members[0].endpoint} list`);
       say('');
       say('Press Ctrl-C to stop the cluster.');
       // Report members that die while the cluster runs (e.g. killed by hand).
       const watch = setInterval(() => {
-        for (const m of cluster.members) {
+        for (const m of [...cluster.members, ...apiservers]) {
           if (m.exitInfo && m.process) {
             say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
             m.process = undefined;

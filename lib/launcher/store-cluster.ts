@@ -1,32 +1,29 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
 
-/** The `bosun` entry point the launcher runs members with. */
-export const BOSUN_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'bosun.js');
+import { LocalProcess } from './local-process';
+
+export { BOSUN_BIN } from './local-process';
 /** How long a member may take to answer its first status call. */
 const MEMBER_START_TIMEOUT_MS = 20_000;
 /** How often the launcher polls members while waiting. */
 const POLL_INTERVAL_MS = 100;
 
 /** One store member process of a local cluster. */
-export class LocalStoreMember {
-  process: ChildProcess | undefined;
-  /** Set when the process exited on its own (not through kill()/stop()). */
-  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-
+export class LocalStoreMember extends LocalProcess {
   constructor(
-    readonly name: string,
+    name: string,
     readonly clientPort: number,
     readonly peerPort: number,
     readonly dataDir: string,
-    readonly logFile: string,
-    private readonly args: string[],
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
+    logFile: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    super(name, logFile, ['store', ...args], env);
+  }
 
   get clientUrl(): string {
     return `http://127.0.0.1:${this.clientPort}`;
@@ -38,47 +35,6 @@ export class LocalStoreMember {
 
   get peerUrl(): string {
     return `http://127.0.0.1:${this.peerPort}`;
-  }
-
-  get pid(): number | undefined {
-    return this.process?.pid;
-  }
-
-  /** Starts the member process (again, after a kill), appending to its log file. */
-  start(): void {
-    if (this.process && this.process.exitCode === null && this.process.signalCode === null) return;
-    fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
-    const out = fs.openSync(this.logFile, 'a');
-    this.exitInfo = undefined;
-    const child = spawn(process.execPath, [BOSUN_BIN, 'store', ...this.args], { stdio: ['ignore', out, out], env: this.env });
-    fs.closeSync(out);
-    child.on('exit', (code, signal) => {
-      if (this.process === child) this.exitInfo = { code, signal };
-    });
-    this.process = child;
-  }
-
-  /** Sends a signal (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause) and waits for exit on kills. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await exited;
-  }
-
-  isRunning(): boolean {
-    const c = this.process;
-    return !!c && c.exitCode === null && c.signalCode === null;
-  }
-
-  /** Last lines of the member's log, for error messages. */
-  tailLog(lines = 15): string {
-    try {
-      return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
   }
 }
 

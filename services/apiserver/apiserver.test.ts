@@ -6,6 +6,10 @@ import type { ApiWatchEvent } from '../../lib/api/requests';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import type { ClientWatch } from '../../lib/client/api-client';
 import { createLogger } from '../../lib/logger';
+import { leaseClientFor, listerWatcherFor } from '../../lib/client/api-adapters';
+import { SharedInformer } from '../../lib/client/informer';
+import { LeaderElector, type Lease } from '../../lib/client/leader-election';
+import { leaseStrategy } from './kinds/coordination';
 import { ApiServer } from './apiserver';
 import { configMapStrategy, namespaceStrategy, podStrategy } from './kinds/core';
 import { deploymentStrategy } from './kinds/apps';
@@ -182,6 +186,55 @@ for (const backend of BACKENDS) {
       const err = await apiError(res(cb, CONFIGMAPS).create('leaving', { metadata: { name: 'late' } }));
       expect(err.code).to.equal(403);
       expect(err.message).to.equal('configmaps "late" is forbidden: unable to create new content in namespace leaving because it is being terminated');
+    });
+
+    it('feeds a shared informer on one replica from writes through the other', async () => {
+      const informer = new SharedInformer(listerWatcherFor(res(cb, CONFIGMAPS), { namespace: 'team-a', labelSelector: 'tier=cache' }));
+      const seen: string[] = [];
+      informer.addEventHandler({
+        onAdd: (o) => seen.push(`add ${o.metadata.name}`),
+        onUpdate: (_o, n) => seen.push(`update ${n.metadata.name}`),
+        onDelete: (o) => seen.push(`delete ${o.metadata.name}`),
+      });
+      informer.run();
+      try {
+        await informer.waitForSync();
+        const cms = res(ca, CONFIGMAPS);
+        const c = await cms.create('team-a', { metadata: { name: 'redis', labels: { tier: 'cache' } }, data: { a: '1' } } as KubeObject);
+        await cms.update('team-a', { ...c, data: { a: '2' } } as KubeObject);
+        await cms.create('team-a', { metadata: { name: 'other', labels: { tier: 'web' } } });
+        await cms.delete('team-a', 'redis');
+        const deadline = Date.now() + 10_000;
+        while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(seen).to.deep.equal(['add redis', 'update redis', 'delete redis']);
+      } finally {
+        informer.stop();
+      }
+    });
+
+    it('elects one leader among contenders on two replicas through Lease objects', async () => {
+      const electors = [ca, cb].map(
+        (c, i) =>
+          new LeaderElector({
+            client: leaseClientFor(res(c, leaseStrategy.info) as never),
+            namespace: 'team-a',
+            name: 'controller',
+            identity: `contender-${i}`,
+            leaseDurationMs: 2_000,
+            renewDeadlineMs: 1_500,
+            retryPeriodMs: 200,
+          }),
+      );
+      try {
+        for (const e of electors) e.start();
+        const deadline = Date.now() + 10_000;
+        while (!electors.some((e) => e.isLeader()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(electors.filter((e) => e.isLeader())).to.have.length(1);
+        const lease = (await res(ca, leaseStrategy.info).get('team-a', 'controller')) as Lease;
+        expect(lease.spec?.holderIdentity).to.equal(electors.find((e) => e.isLeader())!.getLeader());
+      } finally {
+        for (const e of electors) await e.stop();
+      }
     });
 
     it('answers garbage bytes with INVALID_ARGUMENT, not a crash', async () => {

@@ -31,13 +31,15 @@ export class ApiServer {
   private readonly client: StoreClient;
   private readonly host: ServiceHost;
   private port = 0;
+  private readonly stopHooks: (() => Promise<void> | void)[] = [];
 
   private constructor(
     private readonly config: ApiServerConfig,
     logger: Logger,
     decorators: Readonly<Record<string, RestDecorator>>,
+    client: StoreClient | undefined,
   ) {
-    this.client = new StoreClient({ endpoints: [...config.storeEndpoints] });
+    this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators });
     const protoFiles = [...new Set(this.resources.all().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
@@ -55,14 +57,23 @@ export class ApiServer {
   static async start(
     config: ApiServerConfig,
     logger: Logger,
-    options: { readonly decorators?: Readonly<Record<string, RestDecorator>>; readonly onStart?: readonly StartHook[] } = {},
+    options: {
+      readonly decorators?: Readonly<Record<string, RestDecorator>>;
+      /** The store client to use (the server closes it when it stops); default: one to config.storeEndpoints. */
+      readonly client?: StoreClient;
+      /** Run once the caches are loaded, before the API is served (e.g. allocator repair, system namespaces). */
+      readonly onStart?: readonly StartHook[];
+      /** Run once the API is served (e.g. publishing this apiserver's address). */
+      readonly onServing?: readonly StartHook[];
+    } = {},
   ): Promise<ApiServer> {
-    const server = new ApiServer(config, logger, options.decorators ?? {});
+    const server = new ApiServer(config, logger, options.decorators ?? {}, options.client);
     logger.info({ store: config.storeEndpoints }, 'loading watch caches');
     await server.resources.start();
     for (const hook of options.onStart ?? []) await hook(server.resources, server);
     server.port = await server.host.listen(config.grpcListen);
     logger.info({ grpc: server.grpcAddress }, 'serving the API');
+    for (const hook of options.onServing ?? []) await hook(server.resources, server);
     return server;
   }
 
@@ -81,8 +92,20 @@ export class ApiServer {
     return this.port;
   }
 
+  /** Registers work to do first when the server stops (e.g. give up this apiserver's lease). */
+  onStop(fn: () => Promise<void> | void): void {
+    this.stopHooks.push(fn);
+  }
+
   /** Stops serving, ends every watch and closes the store client. */
   async stop(): Promise<void> {
+    for (const fn of this.stopHooks.splice(0)) {
+      try {
+        await fn();
+      } catch {
+        // best effort: stopping goes on
+      }
+    }
     this.resources.stop();
     await this.host.shutdown(1000);
     this.client.close();

@@ -1,8 +1,9 @@
-import { BadRequestError, ConflictError } from '../../../lib/api/errors';
+import { BadRequestError, ConflictError, ServiceUnavailableError } from '../../../lib/api/errors';
 import { checkFieldSelector, DEFAULT_SELECTABLE_FIELDS, parseFieldSelector } from '../../../lib/api/field-selector';
 import { parseLabelSelector } from '../../../lib/api/label-selector';
 import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { applyPatch } from '../../../lib/api/patch';
+import type { JsonObject } from '../../../lib/api/patch/json-value';
 import type { StoreClient } from '../../../store/client';
 import type { Admission } from '../admission/namespace-lifecycle';
 import type { GenericStore } from '../registry/generic-store';
@@ -23,6 +24,8 @@ import type {
   WriteOptions,
 } from './resource-rest';
 
+/** How long a consistent list waits for the watch cache to reach the store's revision before reading the store. */
+export const CONSISTENT_CACHE_WAIT_MS = 100;
 /** Longest list page a client may ask for; larger limits are cut to this. */
 export const MAX_LIST_LIMIT = 10_000;
 const PROPAGATION_POLICIES = ['Orphan', 'Background', 'Foreground'] as const;
@@ -90,9 +93,18 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     if (limit > 0 || req.continue || match === 'Exact') {
       return this.store.list({ ...filter, limit, continue: req.continue, resourceVersion: req.resourceVersion, resourceVersionMatch: match });
     }
-    // rv "0": whatever the cache holds; a given rv: at least that new; none: as new as the store now is.
-    const rv = req.resourceVersion === undefined || req.resourceVersion === '' ? String(await this.currentRevision()) : req.resourceVersion;
-    return this.cache.list({ ...filter, resourceVersion: rv });
+    // rv "0": whatever the cache holds; a given rv: at least that new.
+    if (req.resourceVersion !== undefined && req.resourceVersion !== '') return this.cache.list({ ...filter, resourceVersion: req.resourceVersion });
+    // No rv: a consistent read. The cache serves it when it reaches the store's current
+    // revision promptly; the cache of a resource nobody writes lags behind the revision
+    // (it sees only its own keys' events), and then the store answers.
+    const current = String(await this.currentRevision());
+    try {
+      return await this.cache.list({ ...filter, resourceVersion: current, waitTimeoutMs: CONSISTENT_CACHE_WAIT_MS });
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableError)) throw err;
+      return this.store.list(filter);
+    }
   }
 
   async update(namespace: string | undefined, name: string, obj: T, opts: UpdateRequest = {}): Promise<T> {
@@ -113,7 +125,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       ns,
       name,
       (current) => {
-        const patched = applyPatch(current, patchType, patch, identity) as T;
+        const patched = applyPatch(current as unknown as JsonObject, patchType, patch, identity) as unknown as T;
         checkBody(patched, this.info);
         const rv = patched.metadata.resourceVersion;
         // A resourceVersion in the patch is a precondition, as in Kubernetes.

@@ -1,0 +1,62 @@
+import { Command, Option } from 'commander';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
+import { ConfigError } from '../store/server/member-config';
+import { startApiServer } from '../services/apiserver/main';
+
+/** Environment variable for an apiserver flag: --store-endpoints → BOSUN_APISERVER_STORE_ENDPOINTS. */
+export function apiserverEnv(flag: string): string {
+  return `BOSUN_APISERVER_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function opt(flag: string, description: string, defaultValue?: string): Option {
+  const o = new Option(`--${flag} <value>`, description).env(apiserverEnv(flag));
+  return defaultValue === undefined ? o : o.default(defaultValue);
+}
+
+/** host:port, or ConfigError naming the flag. */
+export function parseHostPort(flag: string, value: string): string {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`--${flag}: "${value}" is not host:port`);
+  return value.trim();
+}
+
+/** A comma-separated list of host:port (http:// prefixes, as etcd clients write them, are accepted). */
+export function parseEndpoints(flag: string, value: string): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim().replace(/^https?:\/\//, ''))
+    .filter((s) => s !== '');
+  if (list.length === 0) throw new ConfigError(`--${flag}: no endpoints given`);
+  return list.map((e) => parseHostPort(flag, e));
+}
+
+/** `bosun apiserver`: one apiserver (stateless; run several against one store). */
+export function apiserverCommand(): Command {
+  return new Command('apiserver')
+    .description('run an apiserver: the Kubernetes-style API over the store (gRPC, and the Kubernetes HTTP API)')
+    .addOption(opt('store-endpoints', 'store (or etcd v3) client endpoints, host:port,…', '127.0.0.1:2379'))
+    .addOption(opt('grpc-listen', 'host:port to serve the gRPC API on', '127.0.0.1:6444'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
+    .action(async (o: Record<string, string>) => {
+      const logger = createLogger('apiserver', o.logLevel as LogLevel);
+      const server = await startApiServer(
+        {
+          storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),
+          grpcListen: parseHostPort('grpc-listen', o.grpcListen),
+        },
+        logger,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

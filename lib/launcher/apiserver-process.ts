@@ -1,0 +1,44 @@
+import { GrpcApiClient } from '../client/grpc-api-client';
+import { LocalProcess } from './local-process';
+
+/** How long an apiserver may take to load its caches and serve. */
+export const APISERVER_START_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 200;
+
+/** One `bosun apiserver` process of a local cluster. */
+export class LocalApiServer extends LocalProcess {
+  constructor(
+    name: string,
+    readonly grpcPort: number,
+    logFile: string,
+    storeEndpoints: readonly string[],
+    extraArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...extraArgs], env);
+  }
+
+  get grpcEndpoint(): string {
+    return `127.0.0.1:${this.grpcPort}`;
+  }
+
+  /** Resolves once the gRPC API answers discovery; rejects (with the log's tail) if the process exits or the time runs out. */
+  async waitReady(timeoutMs = APISERVER_START_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const client = new GrpcApiClient({ endpoints: [this.grpcEndpoint], callTimeoutMs: 2_000 });
+    try {
+      for (;;) {
+        if (this.exitInfo) throw new Error(`${this.name} exited (${this.exitInfo.signal ?? `code ${this.exitInfo.code}`}); its log ${this.logFile} ends with:\n${this.tailLog()}`);
+        try {
+          await client.discover();
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`${this.name} did not serve on ${this.grpcEndpoint} within ${timeoutMs} ms; its log ${this.logFile} ends with:\n${this.tailLog()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      }
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { Logger } from '../../lib/logger';
+import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDecorator, type ServiceAllocatorConfig } from './allocators';
+import { StoreClient } from '../../store/client';
+import { ApiServer, type ApiServerConfig } from './apiserver';
+import { ensureSystemNamespaces, KubernetesServiceController } from './bootstrap';
+
+/** What the apiserver process adds to the bare ApiServer configuration. */
+export interface ApiServerProcessConfig extends ApiServerConfig {
+  readonly allocators?: ServiceAllocatorConfig;
+  /**
+   * The address other components reach this apiserver at, published in the `kubernetes`
+   * Service's Endpoints (default: the address the API is served on).
+   */
+  readonly advertise?: { readonly address: string; readonly port: number };
+}
+
+/**
+ * The apiserver as a process runs it: the ApiServer with every part wired in — Service IP and
+ * NodePort allocation (repaired at start and periodically), the system namespaces, and this
+ * apiserver in the `kubernetes` Service's Endpoints. Tests that need the bare registry use
+ * ApiServer.start directly.
+ */
+export async function startApiServer(config: ApiServerProcessConfig, logger: Logger): Promise<ApiServer> {
+  const client = new StoreClient({ endpoints: [...config.storeEndpoints] });
+  const allocators = new ServiceAllocators(client, config.allocators);
+  let repairLoop: AllocationRepairLoop | undefined;
+  return ApiServer.start(config, logger, {
+    client,
+    decorators: { '/services': serviceRestDecorator(allocators) },
+    onStart: [
+      async (resources, srv) => {
+        const report = await repairFromStore(allocators, srv.storeClient);
+        if (report.released.length + report.recorded.length > 0) logger.info({ released: report.released.length, recorded: report.recorded.length }, 'repaired service allocations');
+        const created = await ensureSystemNamespaces(resources.byResource('', 'namespaces')!);
+        if (created.length > 0) logger.info({ namespaces: created }, 'created the system namespaces');
+      },
+    ],
+    onServing: [
+      async (resources, srv) => {
+        repairLoop = new AllocationRepairLoop(allocators, srv.storeClient);
+        repairLoop.start();
+        const advertise = config.advertise ?? { address: srv.grpcAddress.slice(0, srv.grpcAddress.lastIndexOf(':')), port: srv.grpcPort };
+        const controller = new KubernetesServiceController({
+          client: srv.storeClient,
+          resources,
+          address: advertise.address,
+          port: advertise.port,
+          serviceIp: allocators.kubernetesServiceIp,
+        });
+        await controller.start();
+        srv.onStop(async () => {
+          repairLoop?.stop();
+          await controller.stop();
+        });
+      },
+    ],
+  });
+}
