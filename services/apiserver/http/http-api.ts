@@ -98,6 +98,10 @@ export class HttpApi {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.logger?.isLevelEnabled('debug')) {
+      const started = Date.now();
+      res.on('close', () => this.logger?.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started }, 'request'));
+    }
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
