@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
+import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { ConfigError } from '../store/server/member-config';
+import type { HttpsConfig } from '../services/apiserver/apiserver';
+import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
 import { startApiServer } from '../services/apiserver/main';
 
 /** Environment variable for an apiserver flag: --store-endpoints → BOSUN_APISERVER_STORE_ENDPOINTS. */
@@ -30,12 +33,22 @@ export function parseEndpoints(flag: string, value: string): string[] {
   return list.map((e) => parseHostPort(flag, e));
 }
 
+/** The HTTP API's configuration from the flags (the token file is made when missing). */
+function httpsConfig(o: Record<string, string>): HttpsConfig {
+  const tokenFile = path.resolve(o.tokenFile);
+  ensureTokenFile(tokenFile);
+  return { listen: parseHostPort('https-listen', o.httpsListen), certDir: path.resolve(o.certDir), tokenFile };
+}
+
 /** `bosun apiserver`: one apiserver (stateless; run several against one store). */
 export function apiserverCommand(): Command {
   return new Command('apiserver')
     .description('run an apiserver: the Kubernetes-style API over the store (gRPC, and the Kubernetes HTTP API)')
     .addOption(opt('store-endpoints', 'store (or etcd v3) client endpoints, host:port,…', '127.0.0.1:2379'))
     .addOption(opt('grpc-listen', 'host:port to serve the gRPC API on', '127.0.0.1:6444'))
+    .addOption(opt('https-listen', 'host:port to serve the Kubernetes HTTP API (kubectl) on; "" turns it off', '127.0.0.1:6443'))
+    .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
+    .addOption(opt('token-file', 'bearer tokens accepted by the HTTP API, "token,user" per line (made with one token when missing)', '.bosun/tokens.csv'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
@@ -43,6 +56,7 @@ export function apiserverCommand(): Command {
         {
           storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),
           grpcListen: parseHostPort('grpc-listen', o.grpcListen),
+          https: o.httpsListen ? httpsConfig(o) : undefined,
         },
         logger,
       );

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
-import { writeKubeconfig } from '../lib/client/kubeconfig';
+import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
+import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 
@@ -13,8 +14,11 @@ export const LOCAL_CLUSTER_PORTS: [number, number][] = [
   [52379, 52380],
 ];
 
-/** gRPC ports of the local cluster's apiservers. */
-export const LOCAL_APISERVER_GRPC_PORTS: number[] = [6444, 6454];
+/** [HTTPS, gRPC] ports of the local cluster's apiservers (6443 is Kubernetes' usual port). */
+export const LOCAL_APISERVER_PORTS: [number, number][] = [
+  [6443, 6444],
+  [6453, 6454],
+];
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -38,10 +42,12 @@ export function upCommand(): Command {
           }
         }
       }
-      const apiPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_APISERVER_GRPC_PORTS;
-      for (const [i, port] of apiPorts.entries()) {
-        if (o.ports !== 'free' && !(await portIsFree(port))) {
-          throw new Error(`port ${port} (apiserver-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
+      const apiPorts: [number, number][] = o.ports === 'free' ? [[await freePort(), await freePort()], [await freePort(), await freePort()]] : LOCAL_APISERVER_PORTS;
+      for (const [i, pair] of apiPorts.entries()) {
+        for (const port of pair) {
+          if (o.ports !== 'free' && !(await portIsFree(port))) {
+            throw new Error(`port ${port} (apiserver-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
+          }
         }
       }
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
@@ -72,11 +78,17 @@ export function upCommand(): Command {
       const leader = await cluster.leader();
       say(`  leader elected: ${leader?.name ?? leaderId.toString(16)} (member id ${leaderId.toString(16)})`);
       const endpoints = cluster.endpoints.join(',');
-      for (const [i, port] of apiPorts.entries()) {
-        const a = new LocalApiServer(`apiserver-${i + 1}`, port, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints);
+      // One CA and one token for the whole cluster, made before the apiservers share them.
+      const certDir = path.join(dir, 'pki');
+      const tls = ensureClusterTls(certDir);
+      const tokenFile = path.join(dir, 'tokens.csv');
+      const token = ensureTokenFile(tokenFile);
+      for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
+        const https = { port: httpsPort, certDir, tokenFile };
+        const a = new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https);
         apiservers.push(a);
         a.start();
-        say(`  ${a.name}: starting (gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
+        say(`  ${a.name}: starting (${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
       }
       try {
         await Promise.all(apiservers.map((a) => a.waitReady()));
@@ -85,13 +97,22 @@ export function upCommand(): Command {
         await stop(1);
         return;
       }
-      for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.grpcEndpoint}`);
+      for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.httpsUrl} and ${a.grpcEndpoint} (gRPC)`);
       const kubeconfig = path.join(dir, 'kubeconfig');
-      writeKubeconfig(kubeconfig, { clusterName: 'bosun-local', grpcEndpoints: apiservers.map((a) => a.grpcEndpoint), namespace: 'default' });
+      writeHttpKubeconfig(kubeconfig, {
+        clusterName: 'bosun-local',
+        server: apiservers[0]!.httpsUrl!,
+        caCert: tls.caCert,
+        token,
+        grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
+        namespace: 'default',
+      });
       say('');
       say('The Bosun cluster is up: a replicated store and two apiservers. Try (in another terminal):');
-      say(`  export BOSUN_KUBECONFIG=${kubeconfig}`);
-      say('  ./bin/bosun.js api-resources');
+      say(`  export KUBECONFIG=${kubeconfig}`);
+      say('  kubectl get namespaces && kubectl api-resources');
+      say('  kubectl create deployment web --image=nginx:1.25 --replicas=2 && kubectl get deploy,svc');
+      say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);

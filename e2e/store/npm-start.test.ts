@@ -1,30 +1,12 @@
 import { expect } from 'chai';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { BOSUN_BIN } from '../../lib/launcher/store-cluster';
+import { startUp } from '../support/bosun-up';
 
 const run = promisify(execFile);
-
-/** Runs `bosun up` and collects its stdout; resolves when `until` matches. */
-function startUp(args: string[]): { child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms: number) => Promise<string>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BOSUN_BIN, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (re: RegExp, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!re.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not see ${re} in:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return out;
-  };
-  return { child, output: () => out, waitFor, exited };
-}
 
 describe('bosun up (what `npm start` runs)', function () {
   this.timeout(90_000);
@@ -34,13 +16,16 @@ describe('bosun up (what `npm start` runs)', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('brings up a 3-member store, shows progress and the leader, works with etcdctl, and stops cleanly on Ctrl-C', async () => {
+  it('brings up a 3-member store and two apiservers, shows progress and the leader, works with etcdctl, and stops cleanly on Ctrl-C', async () => {
     const up = startUp(['--dir', dir, '--ports', 'free']);
     try {
       const out = await up.waitFor(/Press Ctrl-C/, 60_000);
       expect(out).to.match(/store-1: starting \(client http:\/\/127\.0\.0\.1:\d+/);
       expect(out).to.match(/store-3 is up on/);
       expect(out).to.match(/leader elected: store-\d/);
+      expect(out).to.match(/apiserver-1: serving the API on 127\.0\.0\.1:\d+/);
+      expect(out).to.match(/apiserver-2: serving the API on 127\.0\.0\.1:\d+/);
+      expect(out).to.match(/export BOSUN_KUBECONFIG=\S+kubeconfig/);
       const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];
       expect(endpoints, out).to.be.a('string');
       const env = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: endpoints! };

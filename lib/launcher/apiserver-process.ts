@@ -5,6 +5,13 @@ import { LocalProcess } from './local-process';
 export const APISERVER_START_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 200;
 
+/** Where a local apiserver serves the Kubernetes HTTP API, and with which CA and tokens. */
+export interface LocalHttps {
+  readonly port: number;
+  readonly certDir: string;
+  readonly tokenFile: string;
+}
+
 /** One `bosun apiserver` process of a local cluster. */
 export class LocalApiServer extends LocalProcess {
   constructor(
@@ -12,10 +19,18 @@ export class LocalApiServer extends LocalProcess {
     readonly grpcPort: number,
     logFile: string,
     storeEndpoints: readonly string[],
-    extraArgs: readonly string[] = [],
+    readonly https?: LocalHttps,
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...extraArgs], env);
+    const httpsArgs = https
+      ? ['--https-listen', `127.0.0.1:${https.port}`, '--cert-dir', https.certDir, '--token-file', https.tokenFile]
+      : ['--https-listen', ''];
+    super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...httpsArgs], env);
+  }
+
+  /** https://127.0.0.1:PORT of the Kubernetes HTTP API, when served. */
+  get httpsUrl(): string | undefined {
+    return this.https ? `https://127.0.0.1:${this.https.port}` : undefined;
   }
 
   get grpcEndpoint(): string {

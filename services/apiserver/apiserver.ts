@@ -4,6 +4,8 @@ import { ServiceHost } from '../../lib/grpc/service-host';
 import { DiscoveryService } from '../../gen/bosun/api/requests';
 import { StoreClient } from '../../store/client';
 import { discoveryServiceImpl } from './grpc/discovery-service';
+import { readTokenFile } from './http/bearer-auth';
+import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
 
@@ -16,6 +18,18 @@ export interface ApiServerConfig {
   readonly storeEndpoints: readonly string[];
   /** host:port to serve the gRPC API on (port 0: any free port). */
   readonly grpcListen: string;
+  /** The Kubernetes HTTP API (for kubectl and Kubernetes clients), when given. */
+  readonly https?: HttpsConfig;
+}
+
+/** Where and how the Kubernetes HTTP API is served. */
+export interface HttpsConfig {
+  /** host:port (port 0: any free port). */
+  readonly listen: string;
+  /** The cluster CA and serving certificate (made at first start; share it between replicas). */
+  readonly certDir: string;
+  /** Bearer tokens accepted, one `token,user` per line (see ensureTokenFile). */
+  readonly tokenFile: string;
 }
 
 /** Hooks run once the resources are loaded, before the API is served (bootstrap, allocator repair). */
@@ -31,6 +45,8 @@ export class ApiServer {
   private readonly client: StoreClient;
   private readonly host: ServiceHost;
   private port = 0;
+  /** The Kubernetes HTTP API, when configured. */
+  http: HttpApi | undefined;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
 
   private constructor(
@@ -72,7 +88,11 @@ export class ApiServer {
     await server.resources.start();
     for (const hook of options.onStart ?? []) await hook(server.resources, server);
     server.port = await server.host.listen(config.grpcListen);
-    logger.info({ grpc: server.grpcAddress }, 'serving the API');
+    if (config.https) {
+      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: readTokenFile(config.https.tokenFile), logger });
+      await server.http.listen(config.https.listen);
+    }
+    logger.info({ grpc: server.grpcAddress, https: server.http?.url }, 'serving the API');
     for (const hook of options.onServing ?? []) await hook(server.resources, server);
     return server;
   }
@@ -107,7 +127,7 @@ export class ApiServer {
       }
     }
     this.resources.stop();
-    await this.host.shutdown(1000);
+    await Promise.all([this.host.shutdown(1000), this.http?.close()]);
     this.client.close();
   }
 }

@@ -39,7 +39,8 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       async (resources, srv) => {
         repairLoop = new AllocationRepairLoop(allocators, srv.storeClient);
         repairLoop.start();
-        const advertise = config.advertise ?? { address: srv.grpcAddress.slice(0, srv.grpcAddress.lastIndexOf(':')), port: srv.grpcPort };
+        // The kubernetes Service points at the Kubernetes HTTP API when there is one.
+        const advertise = config.advertise ?? (srv.http ? { address: '127.0.0.1', port: srv.http.port } : { address: srv.grpcAddress.slice(0, srv.grpcAddress.lastIndexOf(':')), port: srv.grpcPort });
         const controller = new KubernetesServiceController({
           client: srv.storeClient,
           resources,

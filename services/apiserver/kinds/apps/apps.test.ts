@@ -246,6 +246,18 @@ describe('apps/v1 strategies', () => {
       expect(statefulSetStrategy.validate(s)).to.deep.equal([]);
     });
 
+    it('lets containers mount the volumes of volumeClaimTemplates, and only those', () => {
+      const s = sts();
+      const container = s.spec!.template!.spec!.containers![0] as Record<string, unknown>;
+      container.volumeMounts = [{ name: 'data', mountPath: '/var/lib/postgresql/data' }];
+      s.spec!.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }];
+      statefulSetStrategy.prepareForCreate(s);
+      expect(statefulSetStrategy.validate(s)).to.deep.equal([]);
+      expect(s.spec!.template!.spec!.volumes).to.equal(undefined);
+      container.volumeMounts = [{ name: 'logs', mountPath: '/logs' }];
+      expect(lines(statefulSetStrategy.validate(s))).to.deep.equal(['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "logs"']);
+    });
+
     it('rejects a bad podManagementPolicy', () => {
       const s = sts();
       s.spec!.podManagementPolicy = 'Random';

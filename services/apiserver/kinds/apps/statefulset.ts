@@ -111,9 +111,25 @@ export function validateStatefulSetSpec(spec: StatefulSetSpec | undefined): Fiel
   errs.push(...validateNonNegative(spec.revisionHistoryLimit, SPEC.child('revisionHistoryLimit')));
   if (spec.ordinals) errs.push(...validateNonNegative(spec.ordinals.start, SPEC.child('ordinals', 'start')));
   errs.push(...validateControllerSelector(spec.selector, spec.template?.metadata?.labels, SPEC, 'statefulset'));
-  errs.push(...validatePodTemplate(spec.template, SPEC.child('template')));
+  errs.push(...validatePodTemplate(withClaimVolumes(spec), SPEC.child('template')));
   errs.push(...validateAlwaysRunningTemplate(spec.template, SPEC.child('template'), 'StatefulSet'));
   return errs;
+}
+
+/**
+ * The template as its pods will be: each volumeClaimTemplate becomes a volume of the same name
+ * (a claim per pod), so containers may mount it — validated like that, as Kubernetes does.
+ */
+function withClaimVolumes(spec: StatefulSetSpec): PodTemplateSpec | undefined {
+  const tmpl = spec.template;
+  if (!tmpl || typeof tmpl !== 'object' || !tmpl.spec || typeof tmpl.spec !== 'object' || !Array.isArray(spec.volumeClaimTemplates)) return tmpl;
+  const claims = spec.volumeClaimTemplates
+    .map((c) => (c && typeof c === 'object' ? (c as { metadata?: { name?: unknown } }).metadata?.name : undefined))
+    .filter((n): n is string => typeof n === 'string' && n !== '');
+  const own = Array.isArray(tmpl.spec.volumes) ? tmpl.spec.volumes : [];
+  const ownNames = new Set(own.map((v) => (v && typeof v === 'object' ? (v as { name?: unknown }).name : undefined)));
+  const extra = claims.filter((n) => !ownNames.has(n)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...tmpl, spec: { ...tmpl.spec, volumes: [...own, ...extra] } };
 }
 
 /** Forbidden when the update changes a spec field outside STATEFULSET_MUTABLE_SPEC_FIELDS. */

@@ -1,0 +1,29 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { BOSUN_BIN } from '../../lib/launcher/local-process';
+
+/** A running `bosun up` (what `npm start` runs) and its collected output. */
+export interface RunningUp {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the output once `re` matches it; rejects after `ms` or when the process exits. */
+  waitFor(re: RegExp, ms: number): Promise<string>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `bosun up ARGS` with its stdout and stderr collected. */
+export function startUp(args: string[]): RunningUp {
+  const child = spawn(process.execPath, [BOSUN_BIN, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (re: RegExp, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!re.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not see ${re} in:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return out;
+  };
+  return { child, output: () => out, waitFor, exited };
+}
