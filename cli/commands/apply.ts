@@ -163,8 +163,11 @@ export async function applyOne(session: Session, m: Manifest, dryRun: DryRun): P
     const next = applyMergePatch(live as unknown as JsonValue, patch as JsonValue) as unknown as KubeObject;
     next.metadata = { ...next.metadata, resourceVersion: live.metadata.resourceVersion };
     try {
-      await client.update(ns, next, writeOpts);
-      return { result: 'configured', label };
+      const written = await client.update(ns, next, writeOpts);
+      // The server writes nothing when the result equals the live object (e.g. a Secret's
+      // stringData already folded into data): the object is unchanged.
+      const same = dryRun !== 'server' && written.metadata.resourceVersion === live.metadata.resourceVersion;
+      return { result: same ? 'unchanged' : 'configured', label };
     } catch (err) {
       if (isConflict(err) && attempt < APPLY_CONFLICT_RETRIES) continue;
       throw withContext(err, `error when applying patch:\n${JSON.stringify(patch)}\nto:\nResource: "${info.group ? `${info.group}/${info.version}` : info.version}, Resource=${info.resource}", GroupVersionKind: "${String(obj.apiVersion)}, Kind=${info.kind}"\nName: "${name}", Namespace: "${ns ?? ''}"\nfor: "${m.source}"`);
