@@ -143,3 +143,11 @@ export class UnsupportedMediaTypeError extends ApiError {
     super(415, 'UnsupportedMediaType', message);
   }
 }
+
+/** 413: the request, or the object it would store, is larger than the server accepts. */
+export class RequestEntityTooLargeError extends ApiError {
+  override readonly name = 'RequestEntityTooLargeError';
+  constructor(message: string) {
+    super(413, 'RequestEntityTooLarge', message);
+  }
+}

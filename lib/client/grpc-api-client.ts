@@ -253,9 +253,19 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return this.api.call(idempotent, (deadline, cb) => fn.call(this.stub, req, { deadline }, cb));
   }
 
+  /**
+   * The object as its protobuf message. Fields the message has no place for would be lost on
+   * the wire, so they are refused here, as Kubernetes' strict field validation refuses them.
+   */
   private out(obj: T): unknown {
-    if (obj === null || typeof obj !== 'object') throw new ApiError(400, 'BadRequest', 'the object must be a JSON object');
-    return toProto(this.kind, { ...obj, apiVersion: apiVersionOf(this.info), kind: this.info.kind });
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ApiError(400, 'BadRequest', 'the object must be a JSON object');
+    const unknownFields: string[] = [];
+    const message = toProto(this.kind, { ...obj, apiVersion: apiVersionOf(this.info), kind: this.info.kind }, { unknownFields });
+    if (unknownFields.length > 0) {
+      const what = `${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}`;
+      throw new ApiError(400, 'BadRequest', `${what}: strict decoding error: ${unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    return message;
   }
 
   private in(message: unknown): T {

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ApiError, BadRequestError, InternalError, ServiceUnavailableError } from '../../../lib/api/errors';
+import { ApiError, InternalError, RequestEntityTooLargeError, ServiceUnavailableError } from '../../../lib/api/errors';
 import { StoreError, ErrRequestTooLarge } from '../../../store/errors';
 import { IndeterminateError } from '../../../store/client';
 
@@ -20,7 +20,7 @@ const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
 
 /**
  * `err` as an ApiError: ApiErrors pass through; an unknown write outcome, an unreachable store
- * or a timeout become ServiceUnavailableError; a too-large request a BadRequestError; any
+ * or a timeout become ServiceUnavailableError; a too-large request a 413 RequestEntityTooLarge; any
  * other StoreError an InternalError. Anything else is a bug and is returned unchanged.
  */
 export function toApiError(err: unknown): unknown {
@@ -28,7 +28,7 @@ export function toApiError(err: unknown): unknown {
   if (err instanceof IndeterminateError) {
     return new ServiceUnavailableError(`the store did not confirm the write in time; its outcome is unknown: ${err.cause.message}`);
   }
-  if (err instanceof ErrRequestTooLarge) return new BadRequestError(`Request entity too large: ${err.message}`);
+  if (err instanceof ErrRequestTooLarge) return new RequestEntityTooLargeError(`Request entity too large: ${err.message}`);
   if (err instanceof StoreError) {
     if (UNAVAILABLE_CODES.has(err.code)) return new ServiceUnavailableError(`the store is unavailable: ${err.message}`);
     return new InternalError(`store error: ${err.message}`);
