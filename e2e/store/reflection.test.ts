@@ -1,32 +1,9 @@
 import { expect } from 'chai';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
-
-const NODE_MODULES = path.resolve(__dirname, '..', '..', '..', 'node_modules');
-
-/** A client of a service described by a .proto file, loaded at run time like grpcurl would. */
-function clientFor(protoFile: string, includeDir: string, service: string, endpoint: string): grpc.Client & Record<string, Function> {
-  const def = grpc.loadPackageDefinition(protoLoader.loadSync(protoFile, { includeDirs: [includeDir], keepCase: true, defaults: true, enums: String }));
-  const Ctor = service.split('.').reduce((o: any, k) => o[k], def) as typeof grpc.Client;
-  return new Ctor(endpoint, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
-}
-
-/** One request/response exchange on the reflection stream. */
-function reflect(client: grpc.Client & Record<string, Function>, req: object): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const call = client.ServerReflectionInfo();
-    call.on('data', (res: unknown) => {
-      resolve(res);
-      call.end();
-    });
-    call.on('error', reject);
-    call.write(req);
-  });
-}
+import { clientFor, NODE_MODULES, reflect, reflectionClient } from '../support/grpc-reflection';
 
 describe('store member gRPC surface: server reflection and health (what grpcurl uses)', function () {
   this.timeout(60_000);
@@ -45,10 +22,9 @@ describe('store member gRPC surface: server reflection and health (what grpcurl 
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const version of ['v1alpha', 'v1']) {
+  for (const version of ['v1alpha', 'v1'] as const) {
     it(`lists every service and describes etcdserverpb.KV through reflection ${version}`, async () => {
-      const dirOf = path.join(NODE_MODULES, '@grpc', 'reflection', 'build', 'proto');
-      const client = clientFor(`grpc/reflection/${version}/reflection.proto`, dirOf, `grpc.reflection.${version}.ServerReflection`, cluster.endpoints[0]);
+      const client = reflectionClient(version, cluster.endpoints[0]!);
       try {
         const list = await reflect(client, { list_services: '' });
         const names = list.list_services_response.service.map((s: { name: string }) => s.name);
