@@ -19,6 +19,8 @@ export interface WriteOptions {
 /** Options of update and patch. */
 export interface UpdateRequest extends WriteOptions {
   readonly subresource?: 'status';
+  /** Server-side apply: take ownership of fields other managers own instead of a 409 (`force=true`). */
+  readonly force?: boolean;
 }
 
 /** Options of get. */

@@ -366,8 +366,8 @@ function checkPatchType(contentType: string): string {
   throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${SUPPORTED_PATCH_TYPES.join(', ')}`);
 }
 
-function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldManager?: string } {
-  return { dryRun: dryRun(q), fieldManager: q.get('fieldManager') || undefined };
+function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldManager?: string; force?: boolean } {
+  return { dryRun: dryRun(q), fieldManager: q.get('fieldManager') || undefined, ...(isTrue(q.get('force')) ? { force: true } : {}) };
 }
 
 function dryRun(q: URLSearchParams): boolean {

@@ -1,8 +1,8 @@
-import { BadRequestError, ConflictError, ServiceUnavailableError } from '../../../lib/api/errors';
+import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../../lib/api/errors';
 import { checkFieldSelector, DEFAULT_SELECTABLE_FIELDS, parseFieldSelector } from '../../../lib/api/field-selector';
 import { parseLabelSelector } from '../../../lib/api/label-selector';
 import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
-import { applyPatch } from '../../../lib/api/patch';
+import { APPLY_PATCH_TYPE, applyPatch, patchMediaType, recordUpdate, UNKNOWN_FIELD_MANAGER } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import type { StoreClient } from '../../../store/client';
 import type { Admission } from '../admission/namespace-lifecycle';
@@ -37,6 +37,8 @@ export interface GenericRestOptions<T extends KubeObject> {
   readonly client: StoreClient;
   readonly admission: Admission;
   readonly subresources?: readonly Subresource[];
+  /** The time recorded in managedFields entries (default: the system clock). */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -54,6 +56,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   protected readonly client: StoreClient;
   protected readonly admission: Admission;
   private readonly selectableFields: readonly string[];
+  private readonly fieldsClock: () => Date;
 
   constructor(options: GenericRestOptions<T>) {
     this.store = options.store;
@@ -63,13 +66,41 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     this.info = options.store.strategy.info;
     this.subresources = options.subresources ?? (options.store.strategy.hasStatus ? ['status'] : []);
     this.selectableFields = selectableFieldNames(options.store.strategy);
+    this.fieldsClock = options.clock ?? (() => new Date());
   }
 
   async create(namespace: string | undefined, obj: T, opts: WriteOptions = {}): Promise<T> {
     checkBody(obj, this.info);
+    return this.createChecked(namespace, this.recordWrite({} as T, obj, opts.fieldManager), opts);
+  }
+
+  /** Create of a checked body whose managedFields are already recorded: admission, then the store. */
+  private async createChecked(namespace: string | undefined, obj: T, opts: WriteOptions): Promise<T> {
     const ns = this.namespaceOf(namespace, obj);
     await this.admission.admitCreate(this.info, ns, obj);
     return this.store.create(obj, { namespace: ns, dryRun: opts.dryRun });
+  }
+
+  /**
+   * `next` with the managedFields of a non-apply write by `manager` from `current` (an Update
+   * entry for the fields it changed). Status, which the main resource of a kind with a status
+   * subresource never writes, is left out of the comparison.
+   */
+  private recordWrite(current: T, next: T, manager: string | undefined): T {
+    const effective = { ...next } as T;
+    if (this.store.strategy.hasStatus) {
+      if (current.status === undefined) delete effective.status;
+      else effective.status = current.status;
+    }
+    const recorded = recordUpdate(
+      current as unknown as JsonObject,
+      effective as unknown as JsonObject,
+      manager || UNKNOWN_FIELD_MANAGER,
+      apiVersionOf(this.info),
+      this.fieldsClock(),
+      { kind: this.info.kind },
+    ) as unknown as T;
+    return { ...next, metadata: { ...next.metadata, managedFields: recorded.metadata.managedFields } } as T;
   }
 
   async get(namespace: string | undefined, name: string, _opts: GetOptions = {}): Promise<T> {
@@ -114,19 +145,74 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       throw new BadRequestError(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     const body = { ...obj, metadata: { ...obj.metadata, name } };
-    return this.store.update(body, { namespace: this.requestNamespace(namespace), subresource: opts.subresource, dryRun: opts.dryRun });
+    const ns = this.requestNamespace(namespace);
+    if (ns !== undefined && body.metadata.namespace && body.metadata.namespace !== ns) {
+      throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const expectedRv = body.metadata.resourceVersion || undefined;
+    return this.store.guaranteedUpdate(
+      ns,
+      name,
+      (current) => {
+        if (expectedRv !== undefined && expectedRv !== current.metadata.resourceVersion) throw new ConflictError(this.info.resource, this.info.group, name);
+        // The status subresource writes status only: its managers are not recorded (yet).
+        return opts.subresource === 'status' ? body : this.recordWrite(current, body, opts.fieldManager);
+      },
+      { subresource: opts.subresource, dryRun: opts.dryRun },
+    );
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<T> {
     const ns = this.requestNamespace(namespace);
     checkName(name);
-    const identity = { apiVersion: apiVersionOf(this.info), kind: this.info.kind };
+    const apply = patchMediaType(patchType) === APPLY_PATCH_TYPE;
+    const target = {
+      apiVersion: apiVersionOf(this.info),
+      kind: this.info.kind,
+      fieldManager: opts.fieldManager,
+      force: opts.force,
+      ignoredFields: this.store.strategy.hasStatus && opts.subresource !== 'status' ? ['status'] : [],
+      subresource: opts.subresource,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.patchExisting(ns, name, patchType, patch, opts, apply, target);
+      } catch (err) {
+        // Server-side apply to a missing object creates it, as Kubernetes does.
+        if (!apply || !(err instanceof NotFoundError) || err.details?.name !== name || opts.subresource !== undefined) throw err;
+      }
+      const created = applyPatch({}, patchType, patch, { ...target, now: this.fieldsClock() }) as unknown as T;
+      checkBody(created, this.info);
+      if (created.metadata.name !== undefined && created.metadata.name !== name) {
+        throw new BadRequestError(`the name of the object (${String(created.metadata.name)}) does not match the name on the URL (${name})`);
+      }
+      created.metadata.name = name;
+      try {
+        return await this.createChecked(namespace, created, opts);
+      } catch (err) {
+        // Created meanwhile by someone else: apply to it.
+        if (!(err instanceof AlreadyExistsError) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  /** A patch (any type) of the stored object, retried on write races by the store. */
+  private patchExisting(
+    ns: string | undefined,
+    name: string,
+    patchType: string,
+    patch: Buffer | string,
+    opts: UpdateRequest,
+    apply: boolean,
+    target: Parameters<typeof applyPatch>[3],
+  ): Promise<T> {
     return this.store.guaranteedUpdate(
       ns,
       name,
       (current) => {
-        const patched = applyPatch(current as unknown as JsonObject, patchType, patch, identity) as unknown as T;
-        checkBody(patched, this.info);
+        const result = applyPatch(current as unknown as JsonObject, patchType, patch, { ...target, now: this.fieldsClock() }) as unknown as T;
+        checkBody(result, this.info);
+        const patched = apply || opts.subresource === 'status' ? result : this.recordWrite(current, result, opts.fieldManager);
         const rv = patched.metadata.resourceVersion;
         // A resourceVersion in the patch is a precondition, as in Kubernetes.
         if (rv && rv !== current.metadata.resourceVersion) throw new ConflictError(this.info.resource, this.info.group, name);
