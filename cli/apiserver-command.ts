@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
+import { exitOnSignals } from './graceful-exit';
 import { ConfigError } from '../store/server/member-config';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
@@ -60,17 +61,6 @@ export function apiserverCommand(): Command {
         },
         logger,
       );
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        server.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      exitOnSignals(logger, () => server.stop());
     });
 }

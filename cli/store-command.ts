@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, LogLevel } from '../lib/logger';
+import { exitOnSignals } from './graceful-exit';
 import {
   ConfigError,
   DEFAULT_SNAPSHOT_COUNT,
@@ -75,18 +76,7 @@ export function storeCommand(): Command {
       const cfg = memberConfigFromFlags(o);
       const logger = createLogger('store', o.logLevel as LogLevel);
       const server = await StoreServer.start(cfg, logger);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        server.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
+      const stop = exitOnSignals(logger, () => server.stop());
       server.member.onRemoved = () => stop('removed');
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
     });
 }
