@@ -23,9 +23,9 @@ describe('bosun up (what `npm start` runs)', function () {
       expect(out).to.match(/store-1: starting \(client http:\/\/127\.0\.0\.1:\d+/);
       expect(out).to.match(/store-3 is up on/);
       expect(out).to.match(/leader elected: store-\d/);
-      expect(out).to.match(/apiserver-1: serving the API on 127\.0\.0\.1:\d+/);
-      expect(out).to.match(/apiserver-2: serving the API on 127\.0\.0\.1:\d+/);
-      expect(out).to.match(/export BOSUN_KUBECONFIG=\S+kubeconfig/);
+      expect(out).to.match(/apiserver-1: serving the API on https:\/\/127\.0\.0\.1:\d+ and 127\.0\.0\.1:\d+ \(gRPC\)/);
+      expect(out).to.match(/apiserver-2: serving the API on https:\/\/127\.0\.0\.1:\d+/);
+      expect(out).to.match(/export KUBECONFIG=\S+kubeconfig/);
       const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];
       expect(endpoints, out).to.be.a('string');
       const env = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: endpoints! };
