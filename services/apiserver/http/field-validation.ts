@@ -105,12 +105,22 @@ export function duplicateFields(text: string): string[] {
 }
 
 /**
- * Applies a fieldValidation mode to the problems found: Strict throws one 400 naming them all;
- * Warn appends one warning text per problem to `warnings`; Ignore does nothing.
+ * The context Kubernetes puts before a decoding error of a create or update body:
+ * `Deployment in version "v1" cannot be handled as a Deployment: ` (kubectl prints it as is).
  */
-export function enforceFieldValidation(mode: FieldValidation, unknown: readonly string[], duplicates: readonly string[], warnings: string[]): void {
+export function decodeErrorContext(apiVersion: string, kind: string): string {
+  const version = apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
+  return `${kind} in version "${version}" cannot be handled as a ${kind}: `;
+}
+
+/**
+ * Applies a fieldValidation mode to the problems found: Strict throws one 400 naming them all
+ * (after `context`, e.g. `decodeErrorContext(...)` for create/update bodies); Warn appends one
+ * warning text per problem to `warnings`; Ignore does nothing.
+ */
+export function enforceFieldValidation(mode: FieldValidation, unknown: readonly string[], duplicates: readonly string[], warnings: string[], context = ''): void {
   if (mode === 'Ignore' || (unknown.length === 0 && duplicates.length === 0)) return;
   const problems = [...duplicates.map((f) => `duplicate field "${f}"`), ...unknown.map((f) => `unknown field "${f}"`)];
-  if (mode === 'Strict') throw new BadRequestError(`strict decoding error: ${problems.join(', ')}`);
+  if (mode === 'Strict') throw new BadRequestError(`${context}strict decoding error: ${problems.join(', ')}`);
   warnings.push(...problems);
 }

@@ -250,7 +250,8 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     write('unknown.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata: {a: "1"}\nspecial: true\n');
     const strict = await kubectl(['create', '-f', path.join(dir, 'unknown.yaml')]);
     expect(strict.code).to.equal(1);
-    expect(strict.stderr).to.contain('unknown field "special"');
+    expect(strict.stderr).to.contain('Error from server (BadRequest): error when creating');
+    expect(strict.stderr).to.contain('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "special"');
 
     const logs = await kubectl(['logs', 'nginx1']);
     expect(logs.code).to.equal(1);

@@ -14,7 +14,7 @@ import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
 import { isBindable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
-import { duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
+import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
 import { decodeBody, mediaType, parseJson, readBody, sendJson, sendObject, warningHeader, type ResponseForm } from './http-io';
 import type { ResourcePath } from './request-path';
 import { serveWatch } from './watch-stream';
@@ -306,7 +306,9 @@ export class ResourceHandler {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('the request body must be an object');
     if (!protobuf && validation !== 'Ignore') {
       const isJson = mediaType(r.req.headers['content-type']).includes('json') || !r.req.headers['content-type'];
-      enforceFieldValidation(validation, unknownFields(value, apiVersionOf(rest.info), rest.info.kind), isJson ? duplicateFields(raw.toString('utf8')) : [], warnings);
+      const apiVersion = apiVersionOf(rest.info);
+      const duplicates = isJson ? duplicateFields(raw.toString('utf8')) : [];
+      enforceFieldValidation(validation, unknownFields(value, apiVersion, rest.info.kind), duplicates, warnings, decodeErrorContext(apiVersion, rest.info.kind));
     }
     return value as KubeObject;
   }

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BearerAuthenticator, ensureTokenFile, readTokenFile } from './bearer-auth';
 import { ensureClusterTls } from './cluster-tls';
-import { duplicateFields, unknownFields } from './field-validation';
+import { decodeErrorContext, duplicateFields, enforceFieldValidation, unknownFields } from './field-validation';
 import { negotiate } from './http-io';
 import { parseApiPath } from './request-path';
 
@@ -57,6 +57,18 @@ describe('HTTP API parts', () => {
       expect(duplicateFields('{"a":1,"b":{"c":[{"d":1,"d":2}],"c":3},"a":"x\\"y"}')).to.deep.equal(['b.c[0].d', 'b.c', 'a']);
       expect(duplicateFields('{"a":"{\\"a\\":1,\\"a\\":2}"}')).to.deep.equal([]);
       expect(duplicateFields('[{"a":1},{"a":2}]')).to.deep.equal([]);
+    });
+
+    it('Strict names every problem after the decoding context Kubernetes gives create/update bodies', () => {
+      const context = decodeErrorContext('apps/v1', 'Deployment');
+      expect(context).to.equal('Deployment in version "v1" cannot be handled as a Deployment: ');
+      expect(decodeErrorContext('v1', 'ConfigMap')).to.equal('ConfigMap in version "v1" cannot be handled as a ConfigMap: ');
+      expect(() => enforceFieldValidation('Strict', ['spec.replicaz'], ['a'], [], context)).to.throw(
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: duplicate field "a", unknown field "spec.replicaz"',
+      );
+      const warnings: string[] = [];
+      enforceFieldValidation('Warn', ['x'], [], warnings, context);
+      expect(warnings).to.deep.equal(['unknown field "x"']);
     });
   });
 

@@ -118,8 +118,27 @@ export function defaultPullPolicy(image: string | undefined): string {
   return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+/** An httpGet action's defaults: path "/", scheme HTTP (Kubernetes' SetDefaults_HTTPGetAction). */
+function defaultHttpGet(handler: unknown): void {
+  if (!isRecord(handler) || !isRecord(handler.httpGet)) return;
+  if (!handler.httpGet.path) handler.httpGet.path = '/';
+  if (!handler.httpGet.scheme) handler.httpGet.scheme = 'HTTP';
+}
+
+/** A probe's defaults: timeout 1 s, period 10 s, success 1, failure 3, plus its httpGet defaults. */
+function defaultProbe(probe: unknown): void {
+  if (!isRecord(probe)) return;
+  probe.timeoutSeconds ??= 1;
+  probe.periodSeconds ??= 10;
+  probe.successThreshold ??= 1;
+  probe.failureThreshold ??= 3;
+  defaultHttpGet(probe);
+}
+
 function defaultContainer(c: Container): void {
   if (!isRecord(c)) return;
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) defaultProbe(probe);
+  if (isRecord(c.lifecycle)) for (const handler of [c.lifecycle.postStart, c.lifecycle.preStop]) defaultHttpGet(handler);
   c.imagePullPolicy ??= defaultPullPolicy(c.image);
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
@@ -140,7 +159,8 @@ function defaultContainer(c: Container): void {
  * terminationGracePeriodSeconds 30, schedulerName default-scheduler, securityContext {},
  * enableServiceLinks true, serviceAccount mirrored from serviceAccountName, and per container
  * imagePullPolicy, terminationMessagePath/Policy, ports' protocol TCP, resources {} (requests
- * defaulted from limits); secret/configMap volumes get defaultMode 420.
+ * defaulted from limits), probe timings and thresholds and httpGet path/scheme (probes and
+ * lifecycle handlers); secret/configMap volumes get defaultMode 420.
  */
 export function defaultPodSpec(spec: PodSpec): void {
   if (!isRecord(spec)) return;

@@ -39,6 +39,25 @@ describe('core/v1 Pod strategy', () => {
       expect(podStrategy.validate(p)).to.deep.equal([]);
     });
 
+    it('fills probe timings and httpGet path/scheme like Kubernetes (kubectl describe: timeout=1s #success=1 #failure=3)', () => {
+      const p = created({
+        containers: [
+          {
+            name: 'c',
+            image: 'nginx:1.25',
+            readinessProbe: { httpGet: { port: 'http' }, periodSeconds: 5 },
+            livenessProbe: { exec: { command: ['true'] }, failureThreshold: 6 },
+            lifecycle: { preStop: { httpGet: { port: 80, path: '/stop' } } },
+          },
+        ],
+      });
+      const c = p.spec!.containers![0]!;
+      expect(c.readinessProbe).to.deep.equal({ httpGet: { port: 'http', path: '/', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+      expect(c.livenessProbe).to.deep.equal({ exec: { command: ['true'] }, failureThreshold: 6, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1 });
+      expect(c.lifecycle).to.deep.equal({ preStop: { httpGet: { port: 80, path: '/stop', scheme: 'HTTP' } } });
+      expect(podStrategy.validate(p)).to.deep.equal([]);
+    });
+
     it('keeps values the client set and defaults container ports to TCP', () => {
       const p = created({
         restartPolicy: 'Never',
