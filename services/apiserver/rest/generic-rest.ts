@@ -84,9 +84,11 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   /**
    * `next` with the managedFields of a non-apply write by `manager` from `current` (an Update
    * entry for the fields it changed). Status, which the main resource of a kind with a status
-   * subresource never writes, is left out of the comparison.
+   * subresource never writes, is left out of the comparison. `subresource` ('scale') records the
+   * writer as that subresource's manager; a subclass's own write paths (updateScale) call this in
+   * their guaranteedUpdate.
    */
-  private recordWrite(current: T, next: T, manager: string | undefined): T {
+  protected recordWrite(current: T, next: T, manager: string | undefined, subresource?: string): T {
     const effective = { ...next } as T;
     if (this.store.strategy.hasStatus) {
       if (current.status === undefined) delete effective.status;
@@ -98,7 +100,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       manager || UNKNOWN_FIELD_MANAGER,
       apiVersionOf(this.info),
       this.fieldsClock(),
-      { kind: this.info.kind },
+      { kind: this.info.kind, subresource },
     ) as unknown as T;
     return { ...next, metadata: { ...next.metadata, managedFields: recorded.metadata.managedFields } } as T;
   }
