@@ -108,6 +108,15 @@ export async function setUp(ctx: BenchContext): Promise<void> {
   }
 }
 
+/** Seconds of the idle baseline. */
+const IDLE_MS = 3_000;
+
+/** Nothing for IDLE_MS: the CPU the apiserver and the store spend with no load (heartbeats, progress notifications). */
+export async function idlePhase(measure: CpuSplitMeter['measure']): Promise<PhaseRun<{ seconds: number }>> {
+  await measure(() => new Promise((resolve) => setTimeout(resolve, IDLE_MS)));
+  return { value: { seconds: IDLE_MS / 1000 }, ops: 0 };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phase 1 and 2: raw puts (anchor) and pod creates, same concurrency and channels
 

@@ -20,6 +20,7 @@ export interface Outcome<T> {
 
 /** Everything measured. */
 export interface ApiResults {
+  idle?: Outcome<{ seconds: number }>;
   puts?: Outcome<LoadFigures>;
   creates?: Outcome<LoadFigures>;
   gets?: Outcome<LoadFigures & { maxLagMs: number }>;
@@ -127,6 +128,7 @@ export function figuresTable(plan: ApiBenchPlan, r: ApiResults): Table {
 /** Phases of the CPU table, in run order. */
 function cpuPhases(plan: ApiBenchPlan, r: ApiResults): [string, Outcome<unknown> | undefined][] {
   return [
+    ['0 idle (baseline)', r.idle],
     ['1 raw put (anchor)', r.puts],
     ['2 pod create', r.creates],
     [`3 get at ${plan.openLoop.rate}/s`, r.gets],

@@ -15,6 +15,7 @@ import {
   createPhase,
   createRatePhase,
   getRatePhase,
+  idlePhase,
   pagedListPhase,
   PhaseRun,
   rawPutPhase,
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     await setUp(ctx);
     log(`a stored pod is ${ctx.podValue!.length} bytes (JSON); the raw puts write those bytes`);
     const slack = PHASE_SLACK_MS;
+    results.idle = await phase('0 idle', slack, (m) => idlePhase(m), (v) => `${v.seconds} s without load`);
     results.puts = await phase('1 raw put', plan.puts.capMs + slack, (m) => rawPutPhase(ctx, m), loadLine);
     results.creates = await phase('2 pod create', plan.creates.capMs + slack, (m) => createPhase(ctx, m), loadLine);
     results.gets = await phase(`3 get at ${plan.openLoop.rate}/s`, plan.openLoop.capMs + slack, (m) => getRatePhase(ctx, m), loadLine);
