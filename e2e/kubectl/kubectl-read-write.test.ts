@@ -107,10 +107,21 @@ describe('kubectl against bosun up: discovery, create, apply, get, watch', funct
     expect(await c.ok('get', 'cm', 'web-config', '-n', 'shop', '-o', 'jsonpath={.data.LOG_LEVEL} {.metadata.labels.tier}')).to.equal('debug config');
   });
 
-  // Server-side apply answers 415 here until application/apply-patch+yaml is implemented (in progress).
-  it.skip('kubectl apply --server-side applies the folder', async () => {
+  it('kubectl apply --server-side: the folder, a conflict with another manager, --force-conflicts', async () => {
     const out = await c.ok('apply', '--server-side', '-f', manifests);
-    expect(out).to.include('deployment.apps/web serverside-applied');
+    expect(out.trim().split('\n')).to.have.length(13);
+    for (const line of out.trim().split('\n')) expect(line).to.match(/ serverside-applied$/);
+    const file = path.join(c.dir, 'ssa.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: shop\ndata:\n  a: "1"\n');
+    expect(await c.ok('apply', '--server-side', '-f', file)).to.equal('configmap/ssa serverside-applied\n');
+    const managed = JSON.parse(await c.ok('get', 'cm', 'ssa', '-n', 'shop', '-o', 'jsonpath={.metadata.managedFields}')) as { manager: string; operation: string; fieldsV1: unknown }[];
+    expect(managed.map((m) => `${m.manager}/${m.operation}`)).to.deep.equal(['kubectl/Apply']);
+    expect(managed[0]!.fieldsV1).to.deep.equal({ 'f:data': { '.': {}, 'f:a': {} } });
+    await c.ok('patch', 'cm', 'ssa', '-n', 'shop', '--type', 'merge', '-p', '{"data":{"a":"2"}}');
+    const conflict = await c.fails('apply', '--server-side', '-f', file);
+    expect(conflict).to.match(/^error: Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: \.data\.a\n/);
+    expect(await c.ok('apply', '--server-side', '--force-conflicts', '-f', file)).to.equal('configmap/ssa serverside-applied\n');
+    expect(await c.ok('get', 'cm', 'ssa', '-n', 'shop', '-o', 'jsonpath={.data.a}')).to.equal('1');
   });
 
   it('kubectl create <generator> (protobuf bodies) and kubectl run', async () => {
@@ -224,6 +235,67 @@ describe('kubectl against bosun up: discovery, create, apply, get, watch', funct
     } finally {
       await w.stop();
     }
+  });
+
+  it('the other kubectl create generators, and generateName', async () => {
+    const cert = path.join(c.dir, 'cluster', 'pki', 'serving.crt');
+    const key = path.join(c.dir, 'cluster', 'pki', 'serving.key');
+    const cases: [string[], string][] = [
+      [['create', 'serviceaccount', 'robot', '-n', 'gen'], 'serviceaccount/robot created'],
+      [['create', 'secret', 'docker-registry', 'pull', '--docker-server=r.example', '--docker-username=u', '--docker-password=p', '-n', 'gen'], 'secret/pull created'],
+      [['create', 'secret', 'tls', 'tls', `--cert=${cert}`, `--key=${key}`, '-n', 'gen'], 'secret/tls created'],
+      [['create', 'service', 'nodeport', 'np', '--tcp=80:8080', '-n', 'gen'], 'service/np created'],
+      [['create', 'role', 'reader', '--verb=get,list', '--resource=pods', '-n', 'gen'], 'role.rbac.authorization.k8s.io/reader created'],
+      [['create', 'rolebinding', 'reader', '--role=reader', '--serviceaccount=gen:robot', '-n', 'gen'], 'rolebinding.rbac.authorization.k8s.io/reader created'],
+      [['create', 'clusterrole', 'deploy-lister', '--verb=list', '--resource=deployments.apps'], 'clusterrole.rbac.authorization.k8s.io/deploy-lister created'],
+      [['create', 'clusterrolebinding', 'deploy-lister', '--clusterrole=deploy-lister', '--group=devs'], 'clusterrolebinding.rbac.authorization.k8s.io/deploy-lister created'],
+      [['create', 'cronjob', 'tick', '--image=busybox:1.36', '--schedule=*/5 * * * *', '-n', 'gen', '--', 'date'], 'cronjob.batch/tick created'],
+      [['create', 'priorityclass', 'high', '--value=1000', '--description=important'], 'priorityclass.scheduling.k8s.io/high created'],
+    ];
+    for (const [args, line] of cases) expect(await c.ok(...args)).to.equal(`${line}\n`);
+    expect(await c.ok('get', 'secret', 'tls', '-n', 'gen', '-o', 'jsonpath={.type}')).to.equal('kubernetes.io/tls');
+    expect(await c.ok('get', 'secret', 'pull', '-n', 'gen', '-o', 'jsonpath={.type}')).to.equal('kubernetes.io/dockerconfigjson');
+    expect(await c.ok('get', 'svc', 'np', '-n', 'gen', '-o', 'jsonpath={.spec.ports[0].nodePort}')).to.match(/^3\d{4}$/);
+    expect(await c.ok('get', 'rolebinding', 'reader', '-n', 'gen', '-o', 'jsonpath={.subjects[0].kind}:{.subjects[0].name}')).to.equal('ServiceAccount:robot');
+    expect(await c.ok('get', 'cronjob', 'tick', '-n', 'gen', '-o', 'jsonpath={.spec.schedule}')).to.equal('*/5 * * * *');
+    const file = path.join(c.dir, 'generate-name.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: run-\n  namespace: gen\n');
+    expect(await c.ok('create', '-f', file)).to.match(/^configmap\/run-[a-z0-9]{5} created\n$/);
+  });
+
+  it('kubectl diff, apply --dry-run=server, set image, rollout restart, expose, wait', async () => {
+    const web = path.join(c.dir, 'web-diff.yaml');
+    fs.writeFileSync(web, fs.readFileSync(path.join(manifests, '30-web.yaml'), 'utf8').replace('replicas: 2', 'replicas: 6'));
+    const diff = await c.kubectl(['diff', '-f', web]);
+    expect(diff.code, diff.stderr).to.equal(1); // 1: differences found
+    expect(diff.stdout).to.match(/^-  replicas: 2$/m);
+    expect(diff.stdout).to.match(/^\+  replicas: 6$/m);
+    expect(diff.stdout).not.to.include('kind: Service\n');
+    const dry = await c.ok('apply', '--dry-run=server', '-f', web);
+    expect(dry).to.equal('deployment.apps/web configured (server dry run)\nservice/web unchanged (server dry run)\n');
+    expect(await c.ok('get', 'deploy', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.replicas}')).to.equal('2');
+
+    await c.ok('create', 'deployment', 'roll', '--image=nginx:1.25', '-n', 'gen');
+    expect(await c.ok('set', 'image', 'deployment/roll', 'nginx=nginx:1.26', '-n', 'gen')).to.equal('deployment.apps/roll image updated\n');
+    expect(await c.ok('rollout', 'restart', 'deployment/roll', '-n', 'gen')).to.equal('deployment.apps/roll restarted\n');
+    const tmpl = JSON.parse(await c.ok('get', 'deploy', 'roll', '-n', 'gen', '-o', 'jsonpath={.spec.template}')) as { metadata: { annotations: Record<string, string> }; spec: { containers: { image: string }[] } };
+    expect(tmpl.spec.containers[0]!.image).to.equal('nginx:1.26');
+    expect(tmpl.metadata.annotations['kubectl.kubernetes.io/restartedAt']).to.match(/^\d{4}-\d\d-\d\dT/);
+    expect(await c.ok('expose', 'deployment', 'roll', '--port=8080', '--target-port=80', '-n', 'gen')).to.equal('service/roll exposed\n');
+    expect(await c.ok('get', 'svc', 'roll', '-n', 'gen', '-o', 'jsonpath={.spec.selector.app} {.spec.ports[0].port}')).to.equal('roll 8080');
+    expect(await c.ok('wait', '--for=jsonpath={.spec.replicas}=1', 'deployment/roll', '-n', 'gen', '--timeout=15s')).to.equal('deployment.apps/roll condition met\n');
+  });
+
+  it('kubectl get --sort-by (full objects in the Table) and --chunk-size (paging)', async () => {
+    const sorted = await c.ok('get', 'deploy', '-A', '--sort-by=.spec.replicas', '--no-headers', '-o', 'custom-columns=N:.metadata.name,R:.spec.replicas');
+    expect(sorted.trim().split('\n').map((l) => l.trim().split(/\s+/)[1])).to.deep.equal(['1', '2', '2']);
+    const table = await c.ok('get', 'deploy', '-A', '--sort-by=.spec.replicas');
+    expect(table).to.match(/^NAMESPACE\s+NAME\s+READY/m);
+    expect(table.trim().split('\n')[1]).to.match(/^gen\s+roll\s/);
+    const paged = await c.ok('get', 'cm', '-n', 'gen', '--chunk-size=1', '-o', 'name');
+    const unpaged = await c.ok('get', 'cm', '-n', 'gen', '-o', 'name');
+    expect(paged).to.equal(unpaged);
+    expect(paged.trim().split('\n').length).to.be.greaterThan(2);
   });
 
   it('etcdctl sees every object under /registry/<resource>/<namespace>/<name>', async () => {

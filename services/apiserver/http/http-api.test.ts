@@ -316,9 +316,17 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
       }
       const big = await request('POST', cms, { body: Buffer.alloc(MAX_BODY_BYTES + 10, 0x20), headers: { 'Content-Type': 'application/json' } });
       expect(big.status).to.equal(413);
-      const patch = await request('PATCH', `${cms}/x`, { body: '{}', headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+      const patch = await request('PATCH', `${cms}/x`, { body: '{}', headers: { 'Content-Type': 'application/xml' } });
       expect(patch.status).to.equal(415);
-      expect(JSON.parse(patch.body).message).to.contain('server-side apply');
+      expect(JSON.parse(patch.body).message).to.contain('application/merge-patch+json');
+      // An apply patch may be YAML: field validation reads it as such.
+      const applyYaml = (extra: string) => ({ body: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: v\n${extra}`, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+      const applied = await request('PATCH', `${cms}/x?fieldManager=curl&fieldValidation=Strict`, applyYaml(''));
+      expect(applied.status, applied.body).to.equal(200);
+      expect(JSON.parse(applied.body).data.k).to.equal('v');
+      const strict = await request('PATCH', `${cms}/x?fieldManager=curl&fieldValidation=Strict`, applyYaml('bogus: 1\n'));
+      expect(strict.status, strict.body).to.equal(400);
+      expect(JSON.parse(strict.body).message).to.contain('unknown field "bogus"');
       expect((await request('GET', `${cms}/x`)).status).to.equal(200);
     });
 

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
-import { applyPatch, JSON_PATCH_TYPE, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
+import { applyPatch, JSON_PATCH_TYPE, parseApplyBody, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
@@ -209,8 +209,11 @@ export class ResourceHandler {
     const body = await readBody(r.req);
     if (type !== JSON_PATCH_TYPE && validation !== 'Ignore') {
       const text = body.toString('utf8');
-      const parsed = parseJson(text);
-      enforceFieldValidation(validation, unknownFields(parsed, apiVersionOf(rest.info), rest.info.kind), duplicateFields(text), warnings);
+      // An apply patch may be YAML (kubectl sends JSON; other clients and curl send YAML).
+      const isApply = type === APPLY_PATCH_TYPE;
+      const parsed = isApply ? parseApplyBody(body) : parseJson(text);
+      const duplicates = isApply && !text.trimStart().startsWith('{') ? [] : duplicateFields(text);
+      enforceFieldValidation(validation, unknownFields(parsed, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
     }
     const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
     return sendObject(r.res, 200, withIdentity(rest, patched), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
@@ -356,15 +359,10 @@ function tableContentType(version: string): string {
   return `application/json;as=Table;v=${version};g=meta.k8s.io`;
 }
 
-/** 415 for a patch type no one serves here, with a clear word for server-side apply. */
+/** 415 for a patch type no one serves here. */
 function checkPatchType(contentType: string): string {
   const type = mediaType(contentType);
   if (SUPPORTED_PATCH_TYPES.includes(type)) return type;
-  if (type === APPLY_PATCH_TYPE) {
-    throw new UnsupportedMediaTypeError(
-      'server-side apply (application/apply-patch+yaml) is not supported yet: use client-side "kubectl apply" (without --server-side)',
-    );
-  }
   throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${SUPPORTED_PATCH_TYPES.join(', ')}`);
 }
 
