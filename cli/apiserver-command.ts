@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { exitOnSignals } from './graceful-exit';
+import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ConfigError } from '../store/server/member-config';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
@@ -53,6 +53,7 @@ export function apiserverCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
+      keepAlive(); // while the store is not reachable yet, nothing else holds the process
       const server = await startApiServer(
         {
           storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),

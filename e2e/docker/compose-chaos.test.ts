@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { KubeObject } from '../../lib/api/object';
+import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { freePort, memberStatus } from '../../lib/launcher/store-cluster';
+import { configMapStrategy, serviceStrategy } from '../../services/apiserver/kinds/core';
 import { ClusterControl, KILL_LEADER_THEN_FOLLOWER, runChaosWorkload } from '../support/chaos-workload';
 
 const run = promisify(execFile);
@@ -15,7 +18,14 @@ class ComposeProject {
   constructor(readonly ports: number[]) {}
 
   async compose(...args: string[]): Promise<string> {
-    const env = { ...process.env, BOSUN_STORE_PORT_1: String(this.ports[0]), BOSUN_STORE_PORT_2: String(this.ports[1]), BOSUN_STORE_PORT_3: String(this.ports[2]) };
+    const env = {
+      ...process.env,
+      BOSUN_STORE_PORT_1: String(this.ports[0]),
+      BOSUN_STORE_PORT_2: String(this.ports[1]),
+      BOSUN_STORE_PORT_3: String(this.ports[2]),
+      BOSUN_APISERVER_PORT_1: String(this.ports[3]),
+      BOSUN_APISERVER_PORT_2: String(this.ports[4]),
+    };
     const { stdout } = await run('docker-compose', ['-p', this.name, '--project-directory', ROOT, '-f', path.join(ROOT, 'compose.yaml'), ...args], {
       env,
       timeout: 120_000,
@@ -25,7 +35,11 @@ class ComposeProject {
   }
 
   get endpoints(): string[] {
-    return this.ports.map((p) => `127.0.0.1:${p}`);
+    return this.ports.slice(0, 3).map((p) => `127.0.0.1:${p}`);
+  }
+
+  get apiserverEndpoints(): string[] {
+    return this.ports.slice(3).map((p) => `127.0.0.1:${p}`);
   }
 
   /** Resolves when every member answers Status and agrees on a leader. */
@@ -54,7 +68,7 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
 
   before(async () => {
     await run('bash', [path.join(ROOT, 'scripts', 'docker', 'build-image.sh'), '--no-build'], { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-    project = new ComposeProject([await freePort(), await freePort(), await freePort()]);
+    project = new ComposeProject([await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]);
     up = true;
     await project.compose('up', '-d', '--no-build');
     await project.waitReady(60_000);
@@ -62,6 +76,30 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
 
   after(async () => {
     if (up) await project.compose('down', '-v', '--timeout', '10').catch((err) => console.error(String(err)));
+  });
+
+  it('serves the API from both apiserver containers: a write through one is read through the other', async () => {
+    const [a, b] = project.apiserverEndpoints.map((e) => new GrpcApiClient({ endpoints: [e] }));
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await Promise.all([a!.discover(), b!.discover()]);
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      await a!.resource(configMapStrategy.info).create('default', { metadata: { name: 'from-compose' }, data: { via: 'apiserver-1' } } as KubeObject);
+      const read = (await b!.resource(configMapStrategy.info).get('default', 'from-compose')) as KubeObject & { data: Record<string, string> };
+      expect(read.data.via).to.equal('apiserver-1');
+      const svc = await b!.resource(serviceStrategy.info).get('default', 'kubernetes');
+      expect((svc.spec as { clusterIP: string }).clusterIP).to.equal('10.43.0.1');
+    } finally {
+      a?.close();
+      b?.close();
+    }
   });
 
   it('loses no acknowledged write and stays linearizable while containers are killed and started', async () => {

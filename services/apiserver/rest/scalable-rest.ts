@@ -46,8 +46,8 @@ export class ScalableGenericRest<T extends Replicated> extends GenericRest<T> im
         if (precondition !== undefined && precondition !== current.metadata.resourceVersion) {
           throw new ConflictError(this.info.resource, this.info.group, name);
         }
-        current.spec = { ...(current.spec ?? {}), replicas };
-        return current;
+        const next = { ...current, spec: { ...(current.spec ?? {}), replicas } };
+        return this.recordWrite(current, next, opts.fieldManager, 'scale');
       },
       { dryRun: opts.dryRun },
     );
