@@ -53,7 +53,7 @@ describe('the bosun CLI against `bosun up`', function () {
     if (up) {
       up.child.kill('SIGINT');
       await Promise.race([up.exited, new Promise((r) => setTimeout(r, 20_000))]);
-      up.child.kill('SIGKILL');
+      up.killAll();
     }
     fs.rmSync(dir, { recursive: true, force: true });
   });

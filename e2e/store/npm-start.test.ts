@@ -35,7 +35,7 @@ describe('bosun up (what `npm start` runs)', function () {
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);
     } finally {
-      up.child.kill('SIGKILL');
+      up.killAll();
     }
   });
 
@@ -49,7 +49,7 @@ describe('bosun up (what `npm start` runs)', function () {
       const out = up.output();
       expect(out).to.match(/did not come up: store member store-2 \(client port \d+, peer port \d+\) exited with code 1; see \S+store-2\.log/);
     } finally {
-      up.child.kill('SIGKILL');
+      up.killAll();
     }
   });
 });

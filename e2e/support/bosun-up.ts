@@ -8,11 +8,14 @@ export interface RunningUp {
   /** Resolves with the output once `re` matches it; rejects after `ms` or when the process exits. */
   waitFor(re: RegExp, ms: number): Promise<string>;
   readonly exited: Promise<number | null>;
+  /** SIGKILLs `bosun up` and every process it started (its whole process group). */
+  killAll(): void;
 }
 
 /** Starts `bosun up ARGS` with its stdout and stderr collected. */
 export function startUp(args: string[]): RunningUp {
-  const child = spawn(process.execPath, [BOSUN_BIN, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a failed test can kill the members and apiservers with it.
+  const child = spawn(process.execPath, [BOSUN_BIN, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -25,5 +28,12 @@ export function startUp(args: string[]): RunningUp {
     }
     return out;
   };
-  return { child, output: () => out, waitFor, exited };
+  const killAll = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  return { child, output: () => out, waitFor, exited, killAll };
 }

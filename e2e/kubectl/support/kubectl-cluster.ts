@@ -73,7 +73,7 @@ export class KubectlCluster {
     try {
       out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
     } catch (err) {
-      up.child.kill('SIGKILL');
+      up.killAll();
       throw err;
     }
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
@@ -142,7 +142,7 @@ export class KubectlCluster {
   async stop(): Promise<void> {
     this.up.child.kill('SIGINT');
     await Promise.race([this.up.exited, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
-    if (this.up.child.exitCode === null) this.up.child.kill('SIGKILL');
+    this.up.killAll();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
