@@ -23,7 +23,7 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
   const kind = protoKindOf(apiVersionOf(info), info.kind);
   const listKind = protoKindOf(apiVersionOf(info), `${info.kind}List`);
   const scaleKind = protoKindOf('autoscaling/v1', 'Scale');
-  const out = (obj: unknown): ProtoMessage => toProto(kind, obj);
+  const out = (obj: unknown): ProtoMessage => protoOf(kind, obj);
   const body = (message: unknown, field = 'object'): KubeObject => {
     if (message === undefined || message === null) throw new BadRequestError(`${field}: Required value: the request carries no ${info.kind}`);
     return fromProto(kind, message) as KubeObject;
@@ -33,19 +33,20 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
   const impl: Record<string, Unary | ServerStream> = {
     create: unary(async (req) => out(await rest.create(ns(req.namespace), body(req.object), { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }))),
     get: unary(async (req) => out(await rest.get(ns(req.namespace), req.name ?? ''))),
-    list: unary(async (req) =>
-      toProto(
-        listKind,
-        await rest.list(ns(req.namespace), {
-          labelSelector: req.labelSelector || undefined,
-          fieldSelector: req.fieldSelector || undefined,
-          limit: req.limit || undefined,
-          continue: req.continue || undefined,
-          resourceVersion: req.resourceVersion ?? undefined,
-          resourceVersionMatch: req.resourceVersionMatch || undefined,
-        }),
-      ),
-    ),
+    list: unary(async (req) => {
+      const list = await rest.list(ns(req.namespace), {
+        labelSelector: req.labelSelector || undefined,
+        fieldSelector: req.fieldSelector || undefined,
+        limit: req.limit || undefined,
+        continue: req.continue || undefined,
+        resourceVersion: req.resourceVersion ?? undefined,
+        resourceVersionMatch: req.resourceVersionMatch || undefined,
+      });
+      // Items one by one, so cached (shared, frozen) objects reuse their converted message.
+      const message = toProto(listKind, { ...list, items: [] });
+      message.items = list.items.map(out);
+      return message;
+    }),
     update: unary(async (req) => {
       const obj = body(req.object);
       return out(await rest.update(ns(req.namespace), obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }));
@@ -171,7 +172,7 @@ async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.Server
     for (;;) {
       const event = await watch.next();
       if (event === undefined || call.cancelled) break;
-      const ok = call.write({ type: event.type, object: toProto(kind, event.object) });
+      const ok = call.write({ type: event.type, object: protoOf(kind, event.object) });
       if (!ok) await new Promise((resolve) => call.once('drain', resolve));
     }
     if (!call.cancelled) call.end();
@@ -184,6 +185,24 @@ async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.Server
     if (timer) clearTimeout(timer);
     watch.stop();
   }
+}
+
+/**
+ * Converted messages of the watch cache's objects. Those objects are frozen and shared by every
+ * list and watcher, so each is converted once, not once per watcher (a pod update watched by
+ * 1000 clients) or per list.
+ */
+const convertedMessages = new WeakMap<object, ProtoMessage>();
+
+/** The message of `obj`: converted once per frozen (cache-shared) object, every time otherwise. */
+function protoOf(kind: ProtoKind, obj: unknown): ProtoMessage {
+  if (obj === null || typeof obj !== 'object' || !Object.isFrozen(obj)) return toProto(kind, obj);
+  let message = convertedMessages.get(obj);
+  if (!message) {
+    message = toProto(kind, obj);
+    convertedMessages.set(obj, message);
+  }
+  return message;
 }
 
 function protoKindOf(apiVersion: string, kind: string): ProtoKind {

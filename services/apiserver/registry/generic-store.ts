@@ -154,7 +154,8 @@ export class GenericStore<T extends KubeObject> {
     // The strategy prepares and validates the object under its final name (a Job, say, copies
     // its name into labels), so a generated name that collides means preparing it again.
     const prepare = (name: string | undefined): T => {
-      const candidate = deepCopy(obj);
+      // Only a generated name may need preparing again, from the untouched object.
+      const candidate = generated ? deepCopy(obj) : obj;
       if (name !== undefined) candidate.metadata.name = name;
       this.strategy.prepareForCreate(candidate);
       const metaErrors = validateObjectMeta(candidate.metadata, { namespaced: this.info.namespaced, nameValidator: this.strategy.nameValidator });
