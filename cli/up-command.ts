@@ -125,6 +125,7 @@ export function upCommand(): Command {
       say('Press Ctrl-C to stop the cluster.');
       // Report members that die while the cluster runs (e.g. killed by hand).
       const watch = setInterval(() => {
+        if (stopping) return;
         for (const m of [...cluster.members, ...apiservers]) {
           if (m.exitInfo && m.process) {
             say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
