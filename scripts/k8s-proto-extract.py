@@ -60,7 +60,7 @@ for k in 'Namespace ConfigMap Secret ServiceAccount Service Pod Event Endpoints 
 ROOTS += [C + 'PodTemplateSpec', C + 'PodTemplate', C + 'PodTemplateList', C + 'Binding']
 for k in 'Deployment ReplicaSet DaemonSet StatefulSet ControllerRevision'.split(): ROOTS += [A + k, A + k + 'List']
 for k in 'Job CronJob'.split(): ROOTS += [B + k, B + k + 'List']
-ROOTS += [AS1 + 'Scale', AS2 + 'HorizontalPodAutoscaler', AS2 + 'HorizontalPodAutoscalerList']
+ROOTS += [AS1 + 'Scale', AS1 + 'HorizontalPodAutoscaler', AS1 + 'HorizontalPodAutoscalerList', AS2 + 'HorizontalPodAutoscaler', AS2 + 'HorizontalPodAutoscalerList']
 ROOTS += [CO + 'Lease', CO + 'LeaseList', S + 'PriorityClass', S + 'PriorityClassList']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
 # Messages trimmed to a subset of their fields for now ("minimal" in the brief); the rest are
@@ -119,7 +119,7 @@ PKG_FILES = {
       ('api/apps/v1/stateful-set', ['StatefulSet', 'RollingUpdateStatefulSetStrategy']),
       ('api/apps/v1/controller-revision', ['ControllerRevision'])],
   B: [('api/batch/v1/batch', [''])],
-  AS1: [('api/autoscaling/v1/scale', [''])],
+  AS1: [('api/autoscaling/v1/horizontal-pod-autoscaler', ['HorizontalPodAutoscaler', 'CrossVersionObjectReference']), ('api/autoscaling/v1/scale', [''])],
   AS2: [('api/autoscaling/v2/horizontal-pod-autoscaler', [''])],
   CO: [('api/coordination/v1/lease', [''])],
   R: [('api/rbac/v1/role-binding', ['RoleBinding', 'ClusterRoleBinding', 'Subject', 'RoleRef']),

@@ -132,6 +132,11 @@ describe('kubectl against bosun up: discovery, create, apply, get, watch', funct
     expect(await c.ok('create', 'service', 'clusterip', 'api', '--tcp=80:8080', '-n', 'gen')).to.equal('service/api created\n');
     expect(await c.ok('create', 'job', 'once', '--image=busybox:1.36', '-n', 'gen', '--', 'echo', 'hi')).to.equal('job.batch/once created\n');
     expect(await c.ok('run', 'solo', '--image=nginx:1.25', '--labels=app=solo,tier=test', '-n', 'gen')).to.equal('pod/solo created\n');
+    // autoscale sends an autoscaling/v1 HPA (protobuf); it is stored as v2 and read back in both versions.
+    expect(await c.ok('autoscale', 'deployment', 'api', '--min=2', '--max=6', '--cpu-percent=70', '-n', 'gen')).to.equal('horizontalpodautoscaler.autoscaling/api autoscaled\n');
+    expect(await c.ok('get', 'hpa', 'api', '-n', 'gen', '-o', 'jsonpath={.apiVersion} {.spec.metrics[0].resource.target.averageUtilization}')).to.equal('autoscaling/v2 70');
+    expect(await c.ok('get', 'hpa.v1.autoscaling', 'api', '-n', 'gen', '-o', 'jsonpath={.spec.maxReplicas}')).to.equal('6');
+    expect(await c.ok('create', 'serviceaccount', 'builder', '-n', 'gen')).to.equal('serviceaccount/builder created\n');
 
     const deploy = JSON.parse(await c.ok('get', 'deploy', 'api', '-n', 'gen', '-o', 'json')) as { spec: { replicas: number; selector: unknown; template: { spec: { containers: { image: string }[] } } } };
     expect(deploy.spec.replicas).to.equal(2);

@@ -52,8 +52,27 @@ export interface LocalStoreClusterOptions {
   extraArgs?: string[];
 }
 
-/** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process already handed out: the OS may offer a just-closed port again. */
+const handedOut = new Set<number>();
+/** Tries before freePort gives up finding a port not handed out before. */
+const FREE_PORT_ATTEMPTS = 50;
+
+/**
+ * Asks the OS for a free TCP port on 127.0.0.1, never one this process was given before (two
+ * members of one cluster must not get the same port because the first had not bound it yet).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+    const port = await osFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no unused free port after ${FREE_PORT_ATTEMPTS} tries`);
+}
+
+function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

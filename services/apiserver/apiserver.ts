@@ -57,13 +57,13 @@ export class ApiServer {
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators });
-    const protoFiles = [...new Set(this.resources.all().map((r) => serviceProtoFile(r.info)))];
+    const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
     });
-    for (const rest of this.resources.all()) this.host.addService(tolerantDefinition(serviceDefinition(rest.info)), resourceServiceImpl(rest));
-    this.host.addService(DiscoveryService, discoveryServiceImpl(() => this.resources.all()));
+    for (const rest of this.resources.stored()) this.host.addService(tolerantDefinition(serviceDefinition(rest.info)), resourceServiceImpl(rest));
+    this.host.addService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()));
   }
 
   /**

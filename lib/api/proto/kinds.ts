@@ -8,6 +8,10 @@ import { DaemonSet, DaemonSetList } from '../../../gen/k8s/api/apps/v1/daemon-se
 import { Deployment, DeploymentList } from '../../../gen/k8s/api/apps/v1/deployment';
 import { ReplicaSet, ReplicaSetList } from '../../../gen/k8s/api/apps/v1/replica-set';
 import { StatefulSet, StatefulSetList } from '../../../gen/k8s/api/apps/v1/stateful-set';
+import {
+  HorizontalPodAutoscaler as HorizontalPodAutoscalerV1,
+  HorizontalPodAutoscalerList as HorizontalPodAutoscalerListV1,
+} from '../../../gen/k8s/api/autoscaling/v1/horizontal-pod-autoscaler';
 import { Scale } from '../../../gen/k8s/api/autoscaling/v1/scale';
 import { HorizontalPodAutoscaler, HorizontalPodAutoscalerList } from '../../../gen/k8s/api/autoscaling/v2/horizontal-pod-autoscaler';
 import { CronJob, CronJobList, Job, JobList } from '../../../gen/k8s/api/batch/v1/batch';
@@ -82,6 +86,8 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['batch/v1', BATCH + 'CronJob', CronJob], ['batch/v1', BATCH + 'CronJobList', CronJobList],
   // The scale subresource body (GET/PUT …/scale) of Deployments, ReplicaSets and StatefulSets.
   ['autoscaling/v1', AUTOSCALING_V1 + 'Scale', Scale],
+  ['autoscaling/v1', AUTOSCALING_V1 + 'HorizontalPodAutoscaler', HorizontalPodAutoscalerV1],
+  ['autoscaling/v1', AUTOSCALING_V1 + 'HorizontalPodAutoscalerList', HorizontalPodAutoscalerListV1],
   ['autoscaling/v2', AUTOSCALING_V2 + 'HorizontalPodAutoscaler', HorizontalPodAutoscaler],
   ['autoscaling/v2', AUTOSCALING_V2 + 'HorizontalPodAutoscalerList', HorizontalPodAutoscalerList],
   ['coordination.k8s.io/v1', COORDINATION + 'Lease', Lease], ['coordination.k8s.io/v1', COORDINATION + 'LeaseList', LeaseList],

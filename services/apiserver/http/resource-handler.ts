@@ -43,8 +43,8 @@ export class ResourceHandler {
 
   /** Serves one request on a resource path; throws ApiErrors for the caller to write as a Status. */
   async handle(r: ResourceRequest, path: ResourcePath): Promise<void> {
-    const rest = this.resources.byResource(path.group, path.resource);
-    if (!rest || rest.info.version !== path.version || (path.namespace !== undefined && !rest.info.namespaced)) {
+    const rest = this.resources.byVersion(path.group, path.version, path.resource);
+    if (!rest || (path.namespace !== undefined && !rest.info.namespaced)) {
       throw notFoundPath();
     }
     const ns = rest.info.namespaced ? path.namespace : undefined;

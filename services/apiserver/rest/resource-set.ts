@@ -2,7 +2,8 @@ import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/a
 import type { StoreClient, ClientLogger } from '../../../store/client';
 import { NamespaceLifecycle, type Admission } from '../admission/namespace-lifecycle';
 import { appsStrategies } from '../kinds/apps';
-import { autoscalingStrategies } from '../kinds/autoscaling';
+import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
+import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
 import { coreStrategies, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
@@ -15,6 +16,7 @@ import { GenericRest, type GenericRestOptions } from './generic-rest';
 import { PodRest } from './pod-rest';
 import type { ResourceRest } from './resource-rest';
 import { ScalableGenericRest } from './scalable-rest';
+import { isVersionView, VersionViewRest, type VersionConverter } from './version-view-rest';
 
 /** Every strategy the apiserver serves, in discovery order (core first, like Kubernetes). */
 export const ALL_STRATEGIES: readonly Strategy[] = [
@@ -25,6 +27,16 @@ export const ALL_STRATEGIES: readonly Strategy[] = [
   ...coordinationStrategies,
   ...rbacStrategies,
   ...schedulingStrategies,
+];
+
+/** Kinds also served at another version than the stored one, over the same storage. */
+const VERSION_VIEWS: readonly { group: string; resource: string; version: string; converter: VersionConverter }[] = [
+  {
+    group: 'autoscaling',
+    resource: 'horizontalpodautoscalers',
+    version: 'v1',
+    converter: { toView: (o) => hpaToV1(o as HorizontalPodAutoscaler), fromView: (o) => hpaFromV1(o as HorizontalPodAutoscalerV1) },
+  },
 ];
 
 /** Kinds with the scale subresource, by "group/resource". */
@@ -97,6 +109,12 @@ export class ResourceSet {
       this.byGroupResource.set(key, rest);
       this.byApiVersionKind.set(`${apiVersionOf(strategy.info)}/${strategy.info.kind}`, rest);
     }
+    for (const { group, resource, version, converter } of VERSION_VIEWS) {
+      const storage = this.byGroupResource.get(`${group}/${resource}`)!;
+      const view = new VersionViewRest({ ...storage.info, version }, storage, converter);
+      this.rests.push(view);
+      this.byApiVersionKind.set(`${apiVersionOf(view.info)}/${view.info.kind}`, view);
+    }
   }
 
   /** Starts every watch cache; resolves once all have loaded their first list. */
@@ -109,14 +127,24 @@ export class ResourceSet {
     for (const c of this.caches) c.stop();
   }
 
-  /** Every served resource, in discovery order. */
+  /** Every served resource and version view, in discovery order (stored versions first). */
   all(): readonly ResourceRest[] {
     return this.rests;
   }
 
-  /** The resource at a path's group and plural resource name ("" for the core group). */
+  /** The resource at a path's group and plural resource name ("" for the core group), at its stored version. */
   byResource(group: string, resource: string): ResourceRest | undefined {
     return this.byGroupResource.get(`${group}/${resource}`);
+  }
+
+  /** The resource as served at group/version (the stored version or a version view). */
+  byVersion(group: string, version: string, resource: string): ResourceRest | undefined {
+    return this.rests.find((r) => r.info.group === group && r.info.version === version && r.info.resource === resource);
+  }
+
+  /** The resources at their stored version only (each has its own gRPC service). */
+  stored(): readonly ResourceRest[] {
+    return this.rests.filter((r) => !isVersionView(r));
   }
 
   /** The resource of a body's apiVersion and kind. */
