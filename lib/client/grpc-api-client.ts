@@ -45,6 +45,8 @@ export class GrpcApiClient implements ApiClient {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': 30_000,
+      // Calls are retried here (see call()); grpc-js' own retry layer would only add cost per call.
+      'grpc.enable_retries': 0,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
     });

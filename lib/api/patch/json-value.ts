@@ -38,7 +38,9 @@ export function getOwn(obj: JsonObject, key: string): JsonValue | undefined {
 
 /** Sets `key` as an own enumerable property: `__proto__` becomes data, not a prototype change. */
 export function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  // `__proto__` is the one accessor plain objects inherit; every other key assigns as data.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Removes an own property (no-op when absent). */

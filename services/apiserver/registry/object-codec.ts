@@ -52,9 +52,9 @@ export function sameStoredContent(a: KubeObject, b: KubeObject): boolean {
   return canonicalJson({ ...a, metadata: { ...a.metadata, resourceVersion: undefined } }) === canonicalJson({ ...b, metadata: { ...b.metadata, resourceVersion: undefined } });
 }
 
-/** A deep copy (JSON data only). */
+/** A deep copy (JSON data only: a JSON round trip, which V8 does faster than structuredClone). */
 export function deepCopy<T>(value: T): T {
-  return structuredClone(value);
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
 /** Freezes an object and everything in it, so shared cache objects cannot be changed by readers. */
