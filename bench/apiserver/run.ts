@@ -25,6 +25,7 @@ import {
 } from './phases';
 import { apiBenchPlan, LIST_PAGE_LIMIT } from './plan';
 import { ApiResults, CLIENT_BOUND_ELU, clientBoundPhases, cpuTable, figuresTable, Outcome } from './report';
+import { MEMBERS, PHASE_SLACK_MS, PROFILE_WRITE_MS, QUIET_BUSY_FRACTION, QUIET_WAIT_MS, RESULTS_DIR } from '../common/settings';
 
 /**
  * The apiserver benchmark: a 3-member Bosun store (LocalStoreCluster processes) and one
@@ -41,16 +42,6 @@ import { ApiResults, CLIENT_BOUND_ELU, clientBoundPhases, cpuTable, figuresTable
  *              node dist/bench/store/profile-summary.js.
  * --live-build runs the store members from this tree's dist/ instead of a copy taken at start.
  */
-
-const MEMBERS = 3;
-const QUIET_BUSY_FRACTION = 0.15;
-const QUIET_WAIT_MS = 10_000;
-/** Time the apiserver gets to write its profile after SIGUSR2, ms. */
-const PROFILE_WRITE_MS = 1_000;
-/** Extra time a phase gets beyond its own caps before the runner gives up on it, ms. */
-const PHASE_SLACK_MS = 60_000;
-
-const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'bench', 'results');
 
 interface Args {
   quick: boolean;

@@ -8,6 +8,7 @@ import { CpuMeter, sleep, startCpuMeter, waitForQuietMachine } from './measure';
 import { failoverPhase, memoryPhase, PhaseRun, putPhase, rangePhase, watchPhase } from './phases';
 import { benchPlan, BenchPlan } from './plan';
 import { CLIENT_BOUND_ELU, clientBoundPhases, cpuTable, figuresTable, Outcome, renderMarkdown, renderText, SystemResults } from './report';
+import { MEMBERS, PHASE_SLACK_MS, PROFILE_WRITE_MS, QUIET_BUSY_FRACTION, QUIET_WAIT_MS, RESULTS_DIR } from '../common/settings';
 
 /**
  * The store benchmark: a Bosun 3-member store cluster against an etcd 3.4 3-member cluster
@@ -22,19 +23,6 @@ import { CLIENT_BOUND_ELU, clientBoundPhases, cpuTable, figuresTable, Outcome, r
  * --live-build runs the members from this tree's dist/ instead of a copy taken at the start
  *              (the copy keeps a concurrent rebuild from changing Bosun mid-run).
  */
-
-/** Members per cluster. */
-const MEMBERS = 3;
-/** Before each system, wait for other processes to use less than this share of the CPUs... */
-const QUIET_BUSY_FRACTION = 0.15;
-/** ...but no longer than this, ms. */
-const QUIET_WAIT_MS = 10_000;
-/** Time members get to write their profiles after SIGUSR2, ms. */
-const PROFILE_WRITE_MS = 1_000;
-/** Extra time a phase gets beyond its own caps before the runner gives up on it. */
-const PHASE_SLACK_MS = 60_000;
-
-const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'bench', 'results');
 
 interface Args {
   quick: boolean;

@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { ApiError } from '../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../lib/api/object';
 import type { ApiWatchEvent } from '../../lib/api/requests';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
@@ -13,23 +12,13 @@ import { leaseStrategy } from './kinds/coordination';
 import { ApiServer } from './apiserver';
 import { configMapStrategy, namespaceStrategy, podStrategy } from './kinds/core';
 import { deploymentStrategy } from './kinds/apps';
-import { BACKENDS, type RunningBackend } from './registry/test-support';
+import { apiError, BACKENDS, type RunningBackend } from './registry/test-support';
 
 const NAMESPACES = namespaceStrategy.info;
 const PODS = podStrategy.info;
 const CONFIGMAPS = configMapStrategy.info;
 const DEPLOYMENTS = deploymentStrategy.info;
 
-/** Rejects with the ApiError a promise failed with (fails the test when it succeeds). */
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The next `n` events of a client watch (fails after `ms`). */
 async function events<T extends KubeObject>(w: ClientWatch<T>, n: number, ms = 10_000): Promise<ApiWatchEvent<T>[]> {

@@ -6,17 +6,8 @@ import { createLogger } from '../../lib/logger';
 import { ApiServer } from './apiserver';
 import { deploymentStrategy } from './kinds/apps';
 import { configMapStrategy, endpointsStrategy, namespaceStrategy, podStrategy } from './kinds/core';
-import { BACKENDS, type RunningBackend } from './registry/test-support';
+import { apiError, BACKENDS, type RunningBackend } from './registry/test-support';
 
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const causes = (err: ApiError) => (err.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
 

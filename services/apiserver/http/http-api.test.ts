@@ -2,23 +2,11 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { StoreClient } from '../../../store/client';
-import { ResourceSet } from '../rest/resource-set';
-import { BACKENDS, type RunningBackend } from '../registry/test-support';
 import { writeHttpKubeconfig } from './bearer-auth';
 import { HttpApi } from './http-api';
 import { MAX_BODY_BYTES } from './http-io';
-
-/** Longest any one kubectl invocation may run. */
-const KUBECTL_TIMEOUT_MS = 20_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { TestHttpServer, type KubectlRun } from './test-http-server';
 
 /** Raw HTTPS answer. */
 interface Answer {
@@ -30,29 +18,14 @@ interface Answer {
 describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function () {
   this.timeout(60_000);
   const TOKEN = 'test-token-0123456789';
-  let store: RunningBackend;
-  let client: StoreClient;
-  let resources: ResourceSet;
+  let server: TestHttpServer;
   let api: HttpApi;
   let dir: string;
   let kubeconfig: string;
 
-  /** Runs kubectl against the test server (its own cache dir), with `input` on stdin. */
-  function kubectl(args: string[], opts: { input?: string; config?: string } = {}): Promise<Run> {
-    const full = ['--kubeconfig', opts.config ?? kubeconfig, '--cache-dir', path.join(dir, 'kube-cache'), '--request-timeout=15s', ...args];
-    return new Promise((resolve) => {
-      const child = spawn('kubectl', full, { env: { ...process.env, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), KUBECTL_TIMEOUT_MS);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(opts.input ?? '');
-    });
+  /** Runs kubectl against the test server, with `input` on stdin. */
+  function kubectl(args: string[], opts: { input?: string; config?: string } = {}): Promise<KubectlRun> {
+    return server.kubectl(args, opts);
   }
 
   /** kubectl that must succeed; its stdout. */
@@ -85,24 +58,12 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
   }
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-http-'));
-    store = await BACKENDS[0]!.start();
-    client = new StoreClient({ endpoints: store.endpoints });
-    resources = new ResourceSet({ client });
-    await resources.start();
-    await resources.byResource('', 'namespaces')!.create(undefined, { metadata: { name: 'default' } });
-    api = new HttpApi({ resources, certDir: path.join(dir, 'pki'), tokens: [TOKEN] });
-    await api.listen('127.0.0.1:0');
-    kubeconfig = path.join(dir, 'kubeconfig');
-    writeHttpKubeconfig(kubeconfig, { server: api.url, caCert: api.tls.caCert, token: TOKEN, namespace: 'default' });
+    server = await TestHttpServer.start('bosun-http-', TOKEN);
+    ({ dir, api, kubeconfig } = server);
   });
 
   after(async () => {
-    await api?.close();
-    resources?.stop();
-    client?.close();
-    await store?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('kubectl version shows the server as Kubernetes 1.32', async () => {

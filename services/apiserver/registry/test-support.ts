@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FieldError } from '../../../lib/api/errors';
+import { ApiError, type FieldError } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import { LocalStoreCluster } from '../../../lib/launcher/store-cluster';
 import { startEtcdCluster } from '../../../store/client/test-etcd';
@@ -148,4 +148,15 @@ export async function nextWithin<T extends KubeObject>(w: CacheWatcher<T>, ms: n
 /** "TYPE name@rv" for each event. */
 export function summarize<T extends KubeObject>(events: readonly WatchEvent<T>[]): string[] {
   return events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}@${e.object.metadata.resourceVersion}`);
+}
+
+/** The ApiError `p` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
+    return err;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -1,20 +1,13 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import { APPLY_PATCH_TYPE, MERGE_PATCH_TYPE } from '../../../lib/api/patch';
-import { StoreClient } from '../../../store/client';
-import { writeHttpKubeconfig } from '../http/bearer-auth';
-import { HttpApi } from '../http/http-api';
-import { BACKENDS, type RunningBackend } from '../registry/test-support';
+import { TestHttpServer, type KubectlRun } from '../http/test-http-server';
+import { apiError } from '../registry/test-support';
 import { ResourceSet } from './resource-set';
 import type { ResourceRest } from './resource-rest';
-
-/** Longest any one kubectl invocation may run. */
-const KUBECTL_TIMEOUT_MS = 20_000;
 
 function deployment(name: string, replicas: number, image = 'nginx:1.25'): Record<string, unknown> {
   return {
@@ -29,16 +22,6 @@ function deployment(name: string, replicas: number, image = 'nginx:1.25'): Recor
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
-
 function managers(obj: KubeObject): string[] {
   return ((obj.metadata.managedFields ?? []) as { manager: string; operation: string }[]).map((e) => `${e.manager}/${e.operation}`);
 }
@@ -46,51 +29,23 @@ function managers(obj: KubeObject): string[] {
 describe('server-side apply through the registry and kubectl apply --server-side (a 3-member Bosun store)', function () {
   this.timeout(60_000);
   const TOKEN = 'test-token-ssa-0123456789';
-  let store: RunningBackend;
-  let client: StoreClient;
+  let server: TestHttpServer;
   let resources: ResourceSet;
   let deployments: ResourceRest;
-  let api: HttpApi;
   let dir: string;
-  let kubeconfig: string;
 
-  function kubectl(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const full = ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'kube-cache'), '--request-timeout=15s', ...args];
-    return new Promise((resolve) => {
-      const child = spawn('kubectl', full, { env: { ...process.env, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), KUBECTL_TIMEOUT_MS);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(input);
-    });
+  function kubectl(args: string[], input = ''): Promise<KubectlRun> {
+    return server.kubectl(args, { input });
   }
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-ssa-'));
-    store = await BACKENDS[0]!.start();
-    client = new StoreClient({ endpoints: store.endpoints });
-    resources = new ResourceSet({ client });
-    await resources.start();
-    await resources.byResource('', 'namespaces')!.create(undefined, { metadata: { name: 'default' } });
+    server = await TestHttpServer.start('bosun-ssa-', TOKEN);
+    ({ dir, resources } = server);
     deployments = resources.byResource('apps', 'deployments')!;
-    api = new HttpApi({ resources, certDir: path.join(dir, 'pki'), tokens: [TOKEN] });
-    await api.listen('127.0.0.1:0');
-    kubeconfig = path.join(dir, 'kubeconfig');
-    writeHttpKubeconfig(kubeconfig, { server: api.url, caCert: api.tls.caCert, token: TOKEN, namespace: 'default' });
   });
 
   after(async () => {
-    await api?.close();
-    resources?.stop();
-    client?.close();
-    await store?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('an apply to a missing object creates it; the same apply again writes nothing', async () => {
@@ -131,7 +86,7 @@ describe('server-side apply through the registry and kubectl apply --server-side
     const same = await deployments.patch('default', 'ssa-two', MERGE_PATCH_TYPE, '{"spec":{"replicas":4}}', { fieldManager: 'kubectl-scale' });
     expect(same.metadata.resourceVersion).to.equal(scaled.metadata.resourceVersion);
 
-    const err = await rejection(deployments.patch('default', 'ssa-two', APPLY_PATCH_TYPE, JSON.stringify(deployment('ssa-two', 2)), { fieldManager: 'kubectl' }));
+    const err = await apiError(deployments.patch('default', 'ssa-two', APPLY_PATCH_TYPE, JSON.stringify(deployment('ssa-two', 2)), { fieldManager: 'kubectl' }));
     expect(err.code).to.equal(409);
     expect(err.message).to.equal('Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas');
     expect(err.details?.causes).to.deep.equal([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-scale" using apps/v1', field: '.spec.replicas' }]);
