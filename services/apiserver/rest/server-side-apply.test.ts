@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import { APPLY_PATCH_TYPE, MERGE_PATCH_TYPE } from '../../../lib/api/patch';
 import { TestHttpServer, type KubectlRun } from '../http/test-http-server';
