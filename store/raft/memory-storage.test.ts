@@ -72,6 +72,17 @@ describe('MemoryStorage', () => {
     expect(s.lastIndex()).to.equal(3);
   });
 
+  it('append() leaves the caller\'s array and earlier entries() results untouched', () => {
+    const s = withLog();
+    const before = s.entries(3, 6, Infinity);
+    const input = ents(5, 6, 4);
+    s.append(input);
+    s.append(ents(7, 7, 4));
+    expect(input.map((e) => e.index)).to.deep.equal([5, 6]);
+    expect(before.map((e) => [e.index, e.term])).to.deep.equal([[3, 3], [4, 3], [5, 3]]);
+    expect([3, 4, 5, 6, 7].map((i) => s.term(i))).to.deep.equal([3, 3, 4, 4, 4]);
+  });
+
   it('append() refuses a gap and non-contiguous input', () => {
     const s = withLog();
     expect(() => s.append(ents(7, 8, 3))).to.throw(RaftInvariantError);

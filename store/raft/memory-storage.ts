@@ -153,7 +153,10 @@ export class MemoryStorage implements RaftStorage {
         appendFrom: ents[0].index,
       });
     }
-    this.ents = this.ents.slice(0, offset).concat(ents);
+    // In place: copying the whole log on every append made a long log (up to snapshotCount
+    // entries) cost O(log length) per write. entries() hands out copies, so no caller sees this.
+    this.ents.length = offset;
+    for (const e of ents) this.ents.push(e);
   }
 
   /**
