@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
+import { controllerManagerCommand } from './controller-manager-command';
 import { processCliEnv } from './process-env';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .addCommand(storeCommand())
     .addCommand(apiserverCommand())
+    .addCommand(controllerManagerCommand())
     .addCommand(upCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {

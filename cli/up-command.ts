@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
+import { LocalProcess } from '../lib/launcher/local-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
@@ -27,7 +28,7 @@ function say(line: string): void {
 /** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store and two apiservers')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers and a controller-manager')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
@@ -53,11 +54,13 @@ export function upCommand(): Command {
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
+      let controllerManager: LocalProcess | undefined;
       let stopping = false;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say('\nStopping the cluster…');
+        await controllerManager?.kill('SIGTERM');
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
         say('Stopped.');
@@ -98,6 +101,15 @@ export function upCommand(): Command {
         return;
       }
       for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.httpsUrl} and ${a.grpcEndpoint} (gRPC)`);
+      const cm = new LocalProcess(
+        'controller-manager',
+        path.join(dir, 'logs', 'controller-manager.log'),
+        ['controller-manager', '--apiserver', apiservers.map((a) => a.grpcEndpoint).join(',')],
+        process.env,
+      );
+      controllerManager = cm;
+      cm.start();
+      say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, apiservers ${apiservers.map((a) => a.grpcEndpoint).join(',')}, log ${cm.logFile})`);
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
@@ -108,7 +120,7 @@ export function upCommand(): Command {
         namespace: 'default',
       });
       say('');
-      say('The Bosun cluster is up: a replicated store and two apiservers. Try (in another terminal):');
+      say('The Bosun cluster is up: a replicated store, two apiservers and a controller-manager. Try (in another terminal):');
       say(`  export KUBECONFIG=${kubeconfig}`);
       say('  kubectl get namespaces && kubectl api-resources');
       say('  kubectl create deployment web --image=nginx:1.25 --replicas=2 && kubectl get deploy,svc');
@@ -126,7 +138,7 @@ export function upCommand(): Command {
       // Report members that die while the cluster runs (e.g. killed by hand).
       const watch = setInterval(() => {
         if (stopping) return;
-        for (const m of [...cluster.members, ...apiservers]) {
+        for (const m of [...cluster.members, ...apiservers, ...(controllerManager ? [controllerManager] : [])]) {
           if (m.exitInfo && m.process) {
             say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
             m.process = undefined;

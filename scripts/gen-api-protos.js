@@ -13,7 +13,7 @@ const root = path.resolve(__dirname, '..');
 
 // [group, version, kind, resource, hasStatus, extra subresources]
 const RESOURCES = [
-  ['', 'v1', 'Namespace', 'namespaces', true, []],
+  ['', 'v1', 'Namespace', 'namespaces', true, ['finalize']],
   ['', 'v1', 'Node', 'nodes', true, []],
   ['', 'v1', 'Pod', 'pods', true, ['binding']],
   ['', 'v1', 'Service', 'services', true, []],
@@ -104,6 +104,7 @@ function render(group, version, resources, files) {
       `  // ADDED / MODIFIED / DELETED / BOOKMARK events; ERROR (with status) ends the stream.`,
       `  rpc Watch(bosun.api.WatchRequest) returns (stream ${kind}WatchEvent);`,
     );
+    if (extra.includes('finalize')) rpcs.push(`  // Replaces only spec.finalizers (the namespace controller's last step).`, `  rpc Finalize(Update${kind}Request) returns (${k});`);
     if (extra.includes('binding')) rpcs.push(`  // Assigns the pod to a node (once).`, `  rpc Bind(Bind${kind}Request) returns (${k});`);
     if (extra.includes('scale')) {
       const scale = need('k8s.io.api.autoscaling.v1.Scale');

@@ -375,6 +375,14 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
     this.fake.record('bind', this.info, namespace, name);
     return binding;
   }
+
+  async finalize(name: string, obj: T, opts?: WriteOptions): Promise<T> {
+    this.fake.record('finalize', this.info, undefined, name);
+    const o = clone(this.fake.getStored(this.info, undefined, name));
+    o.spec = { ...(o.spec ?? {}), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
+    delete o.metadata.resourceVersion;
+    return this.fake.doUpdate(this.info, undefined, o, !!opts?.dryRun) as T;
+  }
 }
 
 function scaleOf(o: KubeObject): Scale {

@@ -223,10 +223,11 @@ describe('kubectl against bosun up: change, describe, delete, explain, errors', 
     });
 
     it('creating in a namespace that is being terminated, and in a missing namespace', async () => {
-      await c.ok('create', 'namespace', 'doomed');
+      // A spec finalizer of someone else's (the namespace controller removes only "kubernetes")
+      // keeps the emptied namespace Terminating.
+      await c.ok('create', '-f', manifest('doomed.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: doomed\nspec:\n  finalizers: [example.com/hold]\n'));
       await c.ok('create', 'configmap', 'keep', '--from-literal=a=1', '-n', 'doomed');
       expect(await c.ok('delete', 'namespace', 'doomed', '--wait=false')).to.equal('namespace "doomed" deleted\n');
-      // No namespace controller empties it yet, so it stays Terminating.
       expect(await c.ok('get', 'namespace', 'doomed', '--no-headers')).to.match(/^doomed\s+Terminating\s+\S+\n$/);
       expect(await c.fails('create', 'configmap', 'x', '--from-literal=a=1', '-n', 'doomed')).to.equal(
         'error: failed to create configmap: configmaps "x" is forbidden: unable to create new content in namespace doomed because it is being terminated\n',
@@ -239,6 +240,31 @@ describe('kubectl against bosun up: change, describe, delete, explain, errors', 
       const r = await c.kubectl(['get', 'configmaps', '-n', 'nowhere']);
       expect(r.code).to.equal(0);
       expect(r.stderr).to.equal('No resources found in nowhere namespace.\n');
+      // Releasing the last spec finalizer through namespaces/finalize completes the deletion.
+      // (once the namespace controller has emptied it and dropped "kubernetes")
+      let doomed = { spec: { finalizers: [] as string[] } };
+      for (let i = 0; i < 100; i++) {
+        doomed = JSON.parse(await c.ok('get', 'namespace', 'doomed', '-o', 'json')) as typeof doomed;
+        if (!doomed.spec.finalizers.includes('kubernetes')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(doomed.spec.finalizers).to.deep.equal(['example.com/hold']);
+      const release = manifest('release.json', JSON.stringify({ ...doomed, spec: { finalizers: [] } }));
+      const finalized = JSON.parse(await c.ok('replace', '--raw', '/api/v1/namespaces/doomed/finalize', '-f', release)) as { kind: string };
+      expect(finalized.kind).to.equal('Namespace');
+      expect(await c.fails('get', 'namespace', 'doomed')).to.equal('Error from server (NotFound): namespaces "doomed" not found\n');
+    });
+
+    it('kubectl delete namespace empties the namespace and waits until it is gone', async () => {
+      await c.ok('create', 'namespace', 'short-lived');
+      await c.ok('create', 'configmap', 'cfg', '--from-literal=a=1', '-n', 'short-lived');
+      await c.ok('create', 'deployment', 'app', '--image=nginx:1.25', '-n', 'short-lived');
+      await c.ok('run', 'solo', '--image=busybox:1.36', '-n', 'short-lived');
+      expect(await c.ok('delete', 'namespace', 'short-lived', '--timeout=30s')).to.equal('namespace "short-lived" deleted\n');
+      const r = await c.kubectl(['get', 'namespace', 'short-lived']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal('Error from server (NotFound): namespaces "short-lived" not found\n');
+      expect(await c.ok('get', 'all,configmaps', '-n', 'short-lived', '--no-headers', '--ignore-not-found')).to.equal('');
     });
 
     it('a wrong token: 401', async () => {

@@ -52,6 +52,8 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
   updateScale(namespace: string | undefined, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale>;
   /** pods/binding. */
   bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** namespaces/finalize: replaces only spec.finalizers of the namespace `name`. */
+  finalize(name: string, obj: T, opts?: WriteOptions): Promise<T>;
 }
 
 /** A client-side watch: an async iterable of events; stop() cancels it. */

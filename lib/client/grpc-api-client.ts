@@ -247,6 +247,11 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return this.in(res);
   }
 
+  async finalize(name: string, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const body = { ...obj, metadata: { ...(obj.metadata ?? {}), name } } as T;
+    return this.in(await this.unary(false, 'finalize', { namespace: '', object: this.out(body), dryRun: !!opts.dryRun }));
+  }
+
   private unary(idempotent: boolean, method: string, req: unknown): Promise<any> {
     const fn = (this.stub as GeneratedClient)[method];
     if (typeof fn !== 'function') {

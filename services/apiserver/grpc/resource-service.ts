@@ -5,7 +5,7 @@ import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
 import { fromProto, toProto, type ProtoMessage } from '../../../lib/api/proto/convert';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { statusFromError } from '../../../lib/api/status';
-import { isBindable, isScalable, type ResourceRest } from '../rest/resource-rest';
+import { isBindable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
 export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
@@ -74,6 +74,12 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
     impl.updateStatus = unary(async (req) => {
       const obj = body(req.object);
       return out(await rest.update(ns(req.namespace), obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun, subresource: 'status' }));
+    });
+  }
+  if (isFinalizable(rest)) {
+    impl.finalize = unary(async (req) => {
+      const obj = body(req.object);
+      return out(await rest.finalize(obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun }));
     });
   }
   if (isBindable(rest)) {

@@ -122,6 +122,9 @@ function subresourcesOf(r: ResourceRest): ApiResource[] {
       case 'binding':
         out.push(entry('binding', 'Binding', ['create']));
         break;
+      case 'finalize':
+        out.push(entry('finalize', i.kind, ['update']));
+        break;
     }
   }
   if (i.group === '' && i.resource === 'pods') out.push(entry('log', 'Pod', ['get']));

@@ -13,7 +13,7 @@ import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
-import { isBindable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
+import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
 import { decodeBody, mediaType, parseJson, readBody, sendJson, sendObject, warningHeader, type ResponseForm } from './http-io';
 import type { ResourcePath } from './request-path';
@@ -116,6 +116,12 @@ export class ResourceHandler {
         default:
           throw methodNotAllowed(method, 'GET, PUT, PATCH');
       }
+    }
+    if (sub === 'finalize' && isFinalizable(rest)) {
+      if (method !== 'PUT') throw methodNotAllowed(method, 'PUT');
+      const { value } = await this.body(r);
+      const obj = await rest.finalize(name, value as KubeObject, { dryRun: dryRun(q) });
+      return sendObject(r.res, 200, withIdentity(rest, obj), r.form);
     }
     if (sub === 'binding' && isBindable(rest)) {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');

@@ -44,6 +44,16 @@ export interface BindableRest {
   bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
 }
 
+/** Namespaces: the finalize subresource (replaces spec.finalizers only). */
+export interface FinalizableRest {
+  finalize(name: string, namespace: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+}
+
+/** True when `rest` serves the finalize subresource. */
+export function isFinalizable(rest: ResourceRest): rest is ResourceRest & FinalizableRest {
+  return rest.subresources.includes('finalize') && typeof (rest as Partial<FinalizableRest>).finalize === 'function';
+}
+
 /** True when `rest` serves the scale subresource. */
 export function isScalable(rest: ResourceRest): rest is ResourceRest & ScalableRest {
   return rest.subresources.includes('scale') && typeof (rest as Partial<ScalableRest>).getScale === 'function';

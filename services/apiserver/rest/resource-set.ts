@@ -6,13 +6,14 @@ import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/au
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
-import { coreStrategies, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
+import { coreStrategies, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { rbacStrategies } from '../kinds/rbac';
 import { schedulingStrategies } from '../kinds/scheduling';
 import { GenericStore } from '../registry/generic-store';
 import type { Strategy } from '../registry/strategy';
 import { WatchCache } from '../registry/watch-cache';
 import { GenericRest, type GenericRestOptions } from './generic-rest';
+import { NamespaceRest } from './namespace-rest';
 import { PodRest } from './pod-rest';
 import type { ResourceRest } from './resource-rest';
 import { ScalableGenericRest } from './scalable-rest';
@@ -99,6 +100,10 @@ export class ResourceSet {
         if (key === '/pods') {
           const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock });
           return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, clock }) as unknown as ResourceRest;
+        }
+        if (key === '/namespaces') {
+          const finalizeStore = new GenericStore<Namespace>({ client, strategy: namespaceFinalizeStrategy, clock });
+          return new NamespaceRest({ ...(restOptions as unknown as GenericRestOptions<Namespace>), finalizeStore }) as unknown as ResourceRest;
         }
         if (SCALABLE.has(key)) return new ScalableGenericRest({ ...restOptions, subresources: ['status', 'scale'] }) as unknown as ResourceRest;
         return new GenericRest(restOptions);

@@ -14,7 +14,7 @@ import { serviceAccountStrategy } from './service-account';
 export { configMapStrategy, type ConfigMap } from './configmap';
 export { endpointsStrategy, type Endpoints } from './endpoints';
 export { eventStrategy, type Event } from './event';
-export { namespaceStrategy, type Namespace } from './namespace';
+export { KUBERNETES_FINALIZER, namespaceFinalizeStrategy, namespaceStrategy, type Namespace } from './namespace';
 export { nodeStrategy, type Node } from './node';
 export { persistentVolumeStrategy, type PersistentVolume } from './persistent-volume';
 export { persistentVolumeClaimStrategy, type PersistentVolumeClaim } from './persistent-volume-claim';

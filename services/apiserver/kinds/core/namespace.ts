@@ -2,7 +2,7 @@ import type { FieldError } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/object';
 import { dns1123LabelErrors, dns1123SubdomainErrors, invalid, validateFinalizers } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, specDiffers } from './common';
+import { coreInfo, deepEqual, specDiffers } from './common';
 
 /** A core/v1 Namespace. */
 export interface Namespace extends KubeObject {
@@ -65,5 +65,32 @@ export const namespaceStrategy: Strategy<Namespace> = {
   },
   selectableFields(obj) {
     return { 'status.phase': obj.status?.phase ?? '' };
+  },
+};
+
+/**
+ * The Namespace strategy of the finalize subresource (namespaces/finalize): an update that
+ * writes spec.finalizers and nothing else (status is kept by the registry; any other change
+ * of spec or of labels, annotations, finalizers or owner references is refused). Removing the
+ * last spec finalizer of a namespace being deleted completes its deletion.
+ */
+export const namespaceFinalizeStrategy: Strategy<Namespace> = {
+  ...namespaceStrategy,
+  prepareForUpdate(obj) {
+    const finalizers = Array.isArray(obj.spec?.finalizers) ? [...obj.spec!.finalizers] : [];
+    obj.spec = { ...(obj.spec ?? {}), finalizers };
+    setNameLabel(obj);
+  },
+  validateUpdate(obj, old) {
+    const errs = namespaceStrategy.validateUpdate(obj, old);
+    const otherSpec = (n: Namespace) => ({ ...(n.spec ?? {}), finalizers: undefined });
+    if (!deepEqual(otherSpec(obj), otherSpec(old))) errs.push({ type: 'FieldValueForbidden', field: 'spec', message: 'Forbidden: namespaces/finalize may only change spec.finalizers' });
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      const norm = (v: unknown) => (v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0) ? undefined : v);
+      if (!deepEqual(norm(obj.metadata[field]), norm(old.metadata[field]))) {
+        errs.push({ type: 'FieldValueForbidden', field: `metadata.${field}`, message: 'Forbidden: namespaces/finalize may only change spec.finalizers' });
+      }
+    }
+    return errs;
   },
 };
