@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests drive, from Debian's packages, when they are missing:
-# etcdctl (etcd-client) and etcd itself (etcd-server, the reference cluster for the client
-# tests and the benchmark). Docker is handled by scripts/docker/ensure-docker.sh.
+# etcdctl (etcd-client), etcd itself (etcd-server, the reference cluster for the client
+# tests and the benchmark) and openssl (the apiserver's CA). Docker is handled by scripts/docker/ensure-docker.sh.
 set -euo pipefail
 missing=()
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+# openssl makes the apiserver's cluster CA (npm start and the HTTPS API tests).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bosun: installing ${missing[*]} from Debian's packages…"
   export DEBIAN_FRONTEND=noninteractive
@@ -16,4 +18,9 @@ fi
 # use those ports, so make sure that service is not running.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
   systemctl stop etcd || true
+fi
+# kubectl 1.32 comes with the machine (it is not a Debian package); the kubectl suites need it.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "bosun: kubectl (1.32) must be on the PATH for the tests that drive it" >&2
+  exit 1
 fi

@@ -116,6 +116,9 @@ function openssl(args: string[]): void {
   try {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: OPENSSL_TIMEOUT_MS });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('the openssl command is needed to make the cluster CA and is not on the PATH (Debian: apt-get install openssl)');
+    }
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(`openssl ${args[0]} failed: ${stderr || (err as Error).message}`);
   }

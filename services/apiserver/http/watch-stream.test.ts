@@ -129,7 +129,8 @@ describe('serveWatch', () => {
     const first = await get();
     await first.ended;
     expect(timed.stopped).to.equal(true);
-    expect(Date.now() - t0).to.be.within(900, 3000);
+    // Not before the timeout (the end itself is awaited above).
+    expect(Date.now() - t0).to.be.at.least(900);
 
     const dropped = new FakeWatch();
     let done!: Promise<void>;
