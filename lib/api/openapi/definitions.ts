@@ -12,6 +12,7 @@
  * apply` reads); kind messages carry `x-kubernetes-group-version-kind`.
  */
 import { PATCH_META } from '../patch/patch-meta';
+import { isInline } from '../proto/convert';
 import { protoKinds } from '../proto/kinds';
 import { K8S_MESSAGE_FIELDS } from '../proto/schema';
 import type { FieldShape } from '../proto/schema';
@@ -40,16 +41,8 @@ const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
 const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
 
-/**
- * Fields Go embeds with `json:""`, by field name, plus Probe.handler: the same rule as
- * proto/convert.ts (which does not export it), so the schemas match the converter's JSON.
- */
-const INLINE_FIELDS = new Set(['volumeSource', 'persistentVolumeSource', 'localObjectReference', 'ephemeralContainerCommon']);
-
-/** True when the members of `field` of `message` appear directly in the message's JSON. */
-export function isInlineField(message: string, field: string): boolean {
-  return INLINE_FIELDS.has(field) || (message === 'k8s.io.api.core.v1.Probe' && field === 'handler');
-}
+/** True when the members of `field` of `message` appear directly in the message's JSON (the converter's rule). */
+export const isInlineField = isInline;
 
 type Field = readonly [string, FieldShape, string];
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);

@@ -29,7 +29,7 @@ export { applyStrategicMergePatch, rootSchema } from './strategic-merge-patch';
 export type { PatchSchema } from './strategic-merge-patch';
 export type { JsonObject, JsonValue } from './json-value';
 export { MAX_JSON_DEPTH } from './json-value';
-export { PatchApplyError, PatchTooLargeError } from './patch-errors';
+export { PatchApplyError } from './patch-errors';
 export { APPLY_PATCH_TYPE, ApplyConflictError, checkApplyManager, parseApplyBody, serverSideApply } from './server-side-apply';
 export type { ApplyConflict, ApplyOptions } from './server-side-apply';
 export {

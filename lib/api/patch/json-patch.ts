@@ -7,7 +7,8 @@
 import { BadRequestError } from '../errors';
 import { cloneJson, deleteOwn, getOwn, hasOwn, isObject, jsonEqual, jsonTypeName, setOwn } from './json-value';
 import type { JsonObject, JsonValue } from './json-value';
-import { PatchApplyError, PatchTooLargeError } from './patch-errors';
+import { RequestEntityTooLargeError } from '../errors';
+import { PatchApplyError } from './patch-errors';
 
 /** Most operations one JSON patch may carry (Kubernetes' maxJSONPatchOperations). */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -30,7 +31,7 @@ export function decodeJsonPatch(patch: JsonValue): JsonPatchOperation[] {
     throw new BadRequestError(`json patch must be a JSON array of operations, got ${jsonTypeName(patch)}`);
   }
   if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw new PatchTooLargeError(
+    throw new RequestEntityTooLargeError(
       `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
     );
   }

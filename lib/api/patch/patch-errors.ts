@@ -13,11 +13,3 @@ export class PatchApplyError extends ApiError {
     super(422, 'Invalid', message);
   }
 }
-
-/** 413: a JSON patch with more operations than MAX_JSON_PATCH_OPERATIONS. */
-export class PatchTooLargeError extends ApiError {
-  override readonly name = 'PatchTooLargeError';
-  constructor(message: string) {
-    super(413, 'RequestEntityTooLarge', message);
-  }
-}

@@ -45,7 +45,8 @@ const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
 
 /** Fields Go embeds with `json:""`: their members appear directly in the parent's JSON. */
 const INLINE_FIELDS = new Set(['volumeSource', 'persistentVolumeSource', 'localObjectReference', 'ephemeralContainerCommon']);
-function isInline(type: string, field: string): boolean {
+/** True when the members of `field` of message `type` appear directly in the message's JSON (Go's inlined structs). */
+export function isInline(type: string, field: string): boolean {
   return INLINE_FIELDS.has(field) || (type === 'k8s.io.api.core.v1.Probe' && field === 'handler');
 }
 

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, BadRequestError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
+import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from '../../../lib/api/proto/envelope';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { statusFromError } from '../../../lib/api/status';
@@ -17,12 +17,9 @@ export const JSON_TYPE = 'application/json';
 export const YAML_TYPE = 'application/yaml';
 export const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
 
-/** 413: the request body is larger than MAX_BODY_BYTES. */
-export class RequestEntityTooLargeError extends ApiError {
-  override readonly name = 'RequestEntityTooLargeError';
-  constructor(limit: number) {
-    super(413, 'RequestEntityTooLarge', `the request body is too large: limit is ${limit} bytes`);
-  }
+/** 413: the request body is larger than `limit`. */
+function bodyTooLarge(limit: number): RequestEntityTooLargeError {
+  return new RequestEntityTooLargeError(`the request body is too large: limit is ${limit} bytes`);
 }
 
 /** Reads the whole body, rejecting with RequestEntityTooLargeError past `limit` bytes. */
@@ -30,7 +27,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new RequestEntityTooLargeError(limit));
+      reject(bodyTooLarge(limit));
       return;
     }
     const chunks: Buffer[] = [];
@@ -42,7 +39,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       if (size > limit) {
         done = true;
         chunks.length = 0;
-        reject(new RequestEntityTooLargeError(limit));
+        reject(bodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
