@@ -58,8 +58,7 @@ export interface ResourceSetOptions {
 /**
  * Every resource the apiserver serves: for each kind one GenericStore, one WatchCache and the
  * ResourceRest both front doors call, plus the admission chain they share. Lookups by
- * group/resource (paths), by apiVersion/kind (bodies) and by any name a user types
- * (plural, singular, short name, kind).
+ * group/resource (paths) and by apiVersion/kind (bodies).
  */
 export class ResourceSet {
   private readonly rests: ResourceRest[] = [];
@@ -155,22 +154,6 @@ export class ResourceSet {
   /** The resource of a body's apiVersion and kind. */
   byKind(apiVersion: string, kind: string): ResourceRest | undefined {
     return this.byApiVersionKind.get(`${apiVersion}/${kind}`);
-  }
-
-  /**
-   * The resources a user's word names, as kubectl resolves `get po`: plural, singular, short
-   * name or kind (any case), optionally qualified with a group (`deployments.apps`).
-   */
-  find(word: string): ResourceRest[] {
-    const lower = word.toLowerCase();
-    const dot = lower.indexOf('.');
-    const name = dot < 0 ? lower : lower.slice(0, dot);
-    const group = dot < 0 ? undefined : lower.slice(dot + 1);
-    return this.rests.filter((r) => {
-      const i = r.info;
-      if (group !== undefined && i.group !== group) return false;
-      return i.resource === name || i.singular === name || i.kind.toLowerCase() === name || i.shortNames.includes(name);
-    });
   }
 }
 
