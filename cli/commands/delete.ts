@@ -31,6 +31,7 @@ interface DeleteFlags extends ConnectionFlags {
   wait?: boolean;
   timeout?: number;
   ignoreNotFound?: boolean;
+  ignoreStoreReadErrorWithClusterBreakingPotential?: boolean;
   dryRun?: DryRun;
 }
 
@@ -99,6 +100,12 @@ export function deleteCommand(env: CliEnv): Command {
     .addOption(new Option('--wait [bool]', 'wait until the objects are gone (default true)').argParser(parseBool).preset(true).default(true))
     .addOption(new Option('--timeout <duration>', 'how long to wait (0: forever)').argParser(parseDurationMs).default(0))
     .addOption(new Option('--ignore-not-found', 'treat NotFound as success'))
+    .addOption(
+      new Option(
+        '--ignore-store-read-error-with-cluster-breaking-potential',
+        'remove an object the server cannot decode (corrupt in the store) as it is, skipping finalizers; objects that decode are deleted normally',
+      ),
+    )
     .addOption(dryRunOption());
   withConnectionFlags(cmd);
   return cmd.action(async (args: string[], flags: DeleteFlags) =>
@@ -159,6 +166,7 @@ export function deleteCommand(env: CliEnv): Command {
         propagationPolicy: policy,
         ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}),
         ...(dryRun === 'server' ? { dryRun: true } : {}),
+        ...(flags.ignoreStoreReadErrorWithClusterBreakingPotential ? { ignoreStoreReadErrorWithClusterBreakingPotential: true } : {}),
       };
       const pending: { v: Victim; uid: string | undefined }[] = [];
       const client = await session.client();

@@ -147,4 +147,30 @@ describe('the bosun CLI against `bosun up`', function () {
     const { stdout: value } = await execFileAsync('etcdctl', ['get', '/registry/configmaps/shop/web-config', '--print-value-only'], { env: etcdEnv, timeout: 20_000 });
     expect(JSON.parse(value).data.LOG_LEVEL).to.equal('info');
   });
+
+  it('a corrupt object written with etcdctl breaks neither `get` nor namespace deletion, and the unsafe delete removes it', async () => {
+    const etcdctl = (...args: string[]) => execFileAsync('etcdctl', args, { env: etcdEnv, timeout: 20_000 });
+    expect((await bosun('create', 'namespace', 'broken')).code).to.equal(0);
+    await etcdctl('put', '/registry/configmaps/broken/by-hand', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 12345, namespace: 'broken' } }));
+    await etcdctl('put', '/registry/configmaps/broken/other', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'broken', finalizers: 'x' } }));
+    const cms = await bosun('get', 'cm', '-A');
+    expect(cms.code, cms.stderr).to.equal(0);
+    expect(cms.stdout).to.match(/^shop\s+web-config\s/m);
+    const all = await bosun('get', 'all', '-A');
+    expect(all.code, all.stderr).to.equal(0);
+    const plain = await bosun('delete', 'cm', 'other', '-n', 'broken');
+    expect(plain.code).to.equal(1);
+    expect(plain.stderr).to.match(/corrupt object at \/registry\/configmaps\/broken\/other: metadata\.finalizers: expected a list/);
+    const unsafe = await bosun('delete', 'cm', 'other', '-n', 'broken', '--ignore-store-read-error-with-cluster-breaking-potential');
+    expect(unsafe.stdout.trim(), unsafe.stderr).to.equal('configmap "other" deleted');
+    // The namespace still holds one corrupt object: its deletion completes and removes it too.
+    const del = await bosun('delete', 'namespace', 'broken', '--timeout', '30s');
+    expect(del.code, del.stderr).to.equal(0);
+    let left = 'unread';
+    for (let i = 0; i < 50 && left !== ''; i++) {
+      left = (await etcdctl('get', '--prefix', '/registry/configmaps/broken/', '--keys-only')).stdout.trim();
+      if (left !== '') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).to.equal('');
+  });
 });

@@ -56,6 +56,12 @@ export interface DeleteRequest {
   readonly orphanDependents?: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly dryRun?: boolean;
+  /**
+   * Kubernetes 1.32's unsafe deletion of a corrupt object: when the stored object cannot be
+   * decoded, remove its key without admission, finalizers or graceful deletion. Ignored for
+   * objects that decode (they are deleted normally).
+   */
+  readonly ignoreStoreReadErrorWithClusterBreakingPotential?: boolean;
 }
 
 /** What a delete did: the object as last stored, and whether it is gone or only marked. */

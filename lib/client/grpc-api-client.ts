@@ -192,6 +192,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
         orphanDependents: opts.orphanDependents,
         preconditions: opts.preconditions ? { uid: opts.preconditions.uid, resourceVersion: opts.preconditions.resourceVersion } : undefined,
         dryRun: opts.dryRun ? ['All'] : [],
+        ignoreStoreReadErrorWithClusterBreakingPotential: opts.ignoreStoreReadErrorWithClusterBreakingPotential,
       },
     });
     return { object: this.in(res.object), deleted: !!res.deleted };

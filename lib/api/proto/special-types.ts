@@ -4,6 +4,7 @@
  * functions converts one value; `null`/`undefined` in means "unset" out. Errors are thrown as
  * plain Error with a short reason; the caller adds the field path.
  */
+import { isQuantity, QUANTITY_FORMAT_ERROR } from '../quantity';
 
 /** A meta/v1 Time or MicroTime message. */
 export interface ProtoTimestamp {
@@ -30,6 +31,19 @@ function parseRfc3339(text: unknown): { seconds: number; nanos: number } {
   return { seconds: Math.floor(ms / 1000), nanos };
 }
 
+/** First and last second RFC 3339 can write (0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z). */
+const MIN_RFC3339_SECONDS = -62135596800;
+const MAX_RFC3339_SECONDS = 253402300799;
+
+/** The seconds of a time message, checked to be writable as RFC 3339. */
+function rfc3339Seconds(t: ProtoTimestamp): number {
+  const seconds = t.seconds ?? 0;
+  if (!Number.isFinite(seconds) || seconds < MIN_RFC3339_SECONDS || seconds > MAX_RFC3339_SECONDS) {
+    throw new Error(`time out of range: ${seconds} seconds since 1970 is outside years 0001 to 9999`);
+  }
+  return seconds;
+}
+
 /** True for an unset time: Kubernetes writes the zero time as an empty message. */
 function isZeroTime(t: ProtoTimestamp | undefined): boolean {
   return !t || (!t.seconds && !t.nanos);
@@ -43,7 +57,7 @@ export function timeFromJson(value: unknown): ProtoTimestamp {
 /** meta/v1 Time to JSON `2006-01-02T15:04:05Z`, or undefined for the zero time. */
 export function timeToJson(t: ProtoTimestamp | undefined): string | undefined {
   if (isZeroTime(t)) return undefined;
-  return new Date(t!.seconds! * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(rfc3339Seconds(t!) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** meta/v1 MicroTime from JSON, keeping microseconds. */
@@ -55,7 +69,7 @@ export function microTimeFromJson(value: unknown): ProtoTimestamp {
 /** meta/v1 MicroTime to JSON `2006-01-02T15:04:05.000000Z`, or undefined for the zero time. */
 export function microTimeToJson(t: ProtoTimestamp | undefined): string | undefined {
   if (isZeroTime(t)) return undefined;
-  const base = new Date((t!.seconds ?? 0) * 1000).toISOString().slice(0, 19);
+  const base = new Date(rfc3339Seconds(t!) * 1000).toISOString().slice(0, 19);
   const micros = String(Math.floor((t!.nanos ?? 0) / 1000)).padStart(6, '0');
   return `${base}.${micros}Z`;
 }
@@ -76,9 +90,11 @@ export function intOrStringToJson(v: ProtoIntOrString): number | string {
 
 /** Quantity from JSON: a string ("100m", "128Mi") or a plain number (`cpu: 2`). */
 export function quantityFromJson(value: unknown): { string: string } {
-  if (typeof value === 'string') return { string: value };
-  if (typeof value === 'number' && Number.isFinite(value)) return { string: String(value) };
-  throw new Error(`expected a quantity string like "128Mi", got ${JSON.stringify(value)}`);
+  const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  if (text === undefined) throw new Error(`expected a quantity string like "128Mi", got ${JSON.stringify(value)}`);
+  // Kubernetes refuses a malformed quantity when it decodes the body, before validation.
+  if (!isQuantity(text)) throw new Error(`${QUANTITY_FORMAT_ERROR}, got ${JSON.stringify(value)}`);
+  return { string: text };
 }
 
 /** Quantity to JSON: its string ("0" when empty, as Kubernetes prints the zero quantity). */

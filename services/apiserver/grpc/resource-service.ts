@@ -1,10 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
-import { BadRequestError } from '../../../lib/api/errors';
+import { Metadata } from '@grpc/grpc-js';
+import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import { toGrpcError } from '../../../lib/api/grpc-status';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
 import { fromProto, toProto, type ProtoMessage } from '../../../lib/api/proto/convert';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
+import { messageOf } from '../../../lib/api/proto/typed-object';
 import { statusFromError } from '../../../lib/api/status';
+import { printableWarning, warningsOf, withWarnings } from '../../../lib/api/warnings';
 import { isBindable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
@@ -26,7 +29,9 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
   const out = (obj: unknown): ProtoMessage => protoOf(kind, obj);
   const body = (message: unknown, field = 'object'): KubeObject => {
     if (message === undefined || message === null) throw new BadRequestError(`${field}: Required value: the request carries no ${info.kind}`);
-    return fromProto(kind, message) as KubeObject;
+    // The rest layer still reads it through the kind's schema: protobuf types cannot say that a
+    // Quantity string is well formed.
+    return objectOf(kind, message, field);
   };
   const ns = (s: string | undefined): string | undefined => s || undefined;
 
@@ -45,7 +50,7 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
       // Items one by one, so cached (shared, frozen) objects reuse their converted message.
       const message = toProto(listKind, { ...list, items: [] });
       message.items = list.items.map(out);
-      return message;
+      return withWarnings(message, warningsOf(list));
     }),
     update: unary(async (req) => {
       const obj = body(req.object);
@@ -65,6 +70,7 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
         orphanDependents: o.orphanDependents ?? undefined,
         preconditions: o.preconditions ? { uid: o.preconditions.uid || undefined, resourceVersion: o.preconditions.resourceVersion || undefined } : undefined,
         dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All'),
+        ignoreStoreReadErrorWithClusterBreakingPotential: o.ignoreStoreReadErrorWithClusterBreakingPotential ?? undefined,
       });
       return { object: out(outcome.object), deleted: outcome.deleted };
     }),
@@ -86,18 +92,28 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
     const bindingKind = protoKindOf('v1', 'Binding');
     impl.bind = unary(async (req) => {
       if (!req.binding) throw new BadRequestError('binding: Required value');
-      return out(await rest.bind(ns(req.namespace), req.name ?? '', fromProto(bindingKind, req.binding) as KubeObject, { dryRun: !!req.dryRun }));
+      return out(await rest.bind(ns(req.namespace), req.name ?? '', objectOf(bindingKind, req.binding, 'binding'), { dryRun: !!req.dryRun }));
     });
   }
   if (isScalable(rest)) {
     impl.getScale = unary(async (req) => toProto(scaleKind, await rest.getScale(ns(req.namespace), req.name ?? '')));
     impl.updateScale = unary(async (req) => {
       if (!req.scale) throw new BadRequestError('scale: Required value');
-      const scale = fromProto(scaleKind, req.scale) as KubeObject;
+      const scale = objectOf(scaleKind, req.scale, 'scale');
       return toProto(scaleKind, await rest.updateScale(ns(req.namespace), req.name ?? '', scale, { dryRun: !!req.dryRun }));
     });
   }
   return impl as grpc.UntypedServiceImplementation;
+}
+
+/** A request's message as a Kubernetes object; a value JSON cannot carry (a time past year 9999) is a 400 naming `field`. */
+function objectOf(kind: ProtoKind, message: unknown, field: string): KubeObject {
+  try {
+    return fromProto(kind, message) as KubeObject;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new BadRequestError(`${field}: ${(err as Error).message}`);
+  }
 }
 
 /** Marks a request whose bytes did not decode (see tolerantDefinition). */
@@ -142,10 +158,18 @@ function unary(handle: (req: any) => Promise<unknown>): Unary {
       return;
     }
     pending.then(
-      (result) => callback(null, result),
+      (result) => callback(null, result, warningMetadata(warningsOf(result))),
       (err) => callback(toGrpcError(err)),
     );
   };
+}
+
+/** Kubernetes' warnings as gRPC trailing metadata (`warning`, one value each), or undefined when none. */
+function warningMetadata(warnings: readonly string[]): grpc.Metadata | undefined {
+  if (warnings.length === 0) return undefined;
+  const metadata = new Metadata();
+  for (const w of warnings) metadata.add('warning', printableWarning(w));
+  return metadata;
 }
 
 /**
@@ -193,22 +217,9 @@ async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.Server
   }
 }
 
-/**
- * Converted messages of the watch cache's objects. Those objects are frozen and shared by every
- * list and watcher, so each is converted once, not once per watcher (a pod update watched by
- * 1000 clients) or per list.
- */
-const convertedMessages = new WeakMap<object, ProtoMessage>();
-
-/** The message of `obj`: converted once per frozen (cache-shared) object, every time otherwise. */
+/** The message of `obj` (converted once per frozen, cache-shared object: see messageOf). */
 function protoOf(kind: ProtoKind, obj: unknown): ProtoMessage {
-  if (obj === null || typeof obj !== 'object' || !Object.isFrozen(obj)) return toProto(kind, obj);
-  let message = convertedMessages.get(obj);
-  if (!message) {
-    message = toProto(kind, obj);
-    convertedMessages.set(obj, message);
-  }
-  return message;
+  return messageOf(kind, obj);
 }
 
 function protoKindOf(apiVersion: string, kind: string): ProtoKind {

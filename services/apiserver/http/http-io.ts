@@ -9,6 +9,7 @@ import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError 
 import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from '../../../lib/api/proto/envelope';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { statusFromError } from '../../../lib/api/status';
+import { printableWarning } from '../../../lib/api/warnings';
 
 /** Largest request body accepted (Kubernetes' limit): larger ones answer 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -187,5 +188,5 @@ export function sendError(res: ServerResponse, err: unknown, headers: Record<str
 
 /** The value of a `Warning` response header for `text` (kubectl prints it as `Warning: <text>`). */
 export function warningHeader(text: string): string {
-  return `299 - ${JSON.stringify(text.replace(/[\r\n]+/g, ' '))}`;
+  return `299 - ${JSON.stringify(printableWarning(text))}`;
 }

@@ -12,6 +12,7 @@ import { applyPatch, JSON_PATCH_TYPE, parseApplyBody, SUPPORTED_PATCH_TYPES } fr
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
+import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
 import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
@@ -165,9 +166,9 @@ export class ResourceHandler {
         continue: list.metadata.continue,
         includeObject: includeObject(q),
       });
-      return sendJson(r.res, 200, { ...table, apiVersion: `meta.k8s.io/${r.form.version}` }, {}, tableContentType(r.form.version));
+      return sendJson(r.res, 200, { ...table, apiVersion: `meta.k8s.io/${r.form.version}` }, warningHeaders(warningsOf(list)), tableContentType(r.form.version));
     }
-    return sendObject(r.res, 200, list as unknown as Record<string, unknown>, r.form);
+    return sendObject(r.res, 200, list as unknown as Record<string, unknown>, r.form, warningHeaders(warningsOf(list)));
   }
 
   private async watch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string | undefined): Promise<void> {
@@ -273,7 +274,8 @@ export class ResourceHandler {
         if (!isNotFound(err)) throw err; // deleted meanwhile: nothing to do
       }
     }
-    return sendObject(r.res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items }, jsonUnlessProtobuf(r.form));
+    const answer = { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items };
+    return sendObject(r.res, 200, answer, jsonUnlessProtobuf(r.form), warningHeaders(warningsOf(list)));
   }
 
   /** DeleteOptions from the body (JSON, possibly empty) with query parameters overriding. */
@@ -297,6 +299,8 @@ export class ResourceHandler {
       const p = pre as Record<string, unknown>;
       preconditions = { uid: stringField(p, 'uid') || undefined, resourceVersion: stringField(p, 'resourceVersion') || undefined };
     }
+    const ignoreReadError = q.get('ignoreStoreReadErrorWithClusterBreakingPotential');
+    const unsafe = ignoreReadError !== null ? isTrue(ignoreReadError) : boolField(body, 'ignoreStoreReadErrorWithClusterBreakingPotential');
     const bodyDryRun = body.dryRun;
     if (bodyDryRun !== undefined && bodyDryRun !== null && !Array.isArray(bodyDryRun)) throw new BadRequestError('dryRun: must be a list');
     return {
@@ -305,6 +309,7 @@ export class ResourceHandler {
       orphanDependents: orphan,
       preconditions,
       dryRun: dryRun(q) || checkDryRunValues((bodyDryRun as unknown[] | undefined)?.map(String) ?? []),
+      ignoreStoreReadErrorWithClusterBreakingPotential: unsafe,
     };
   }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,16 +6,9 @@ import { BACKENDS, type RunningBackend } from '../registry/test-support';
 import { ResourceSet } from '../rest/resource-set';
 import { writeHttpKubeconfig } from './bearer-auth';
 import { HttpApi } from './http-api';
+import { runKubectl, type KubectlRun } from './test-clients';
 
-/** Longest any one kubectl invocation may run. */
-export const KUBECTL_TIMEOUT_MS = 20_000;
-
-/** What one kubectl run printed, and its exit code. */
-export interface KubectlRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { KUBECTL_TIMEOUT_MS, type KubectlRun } from './test-clients';
 
 /**
  * Test support: a real Bosun store (BACKENDS[0]), the resources over it with a `default`
@@ -50,20 +42,7 @@ export class TestHttpServer {
 
   /** Runs kubectl against this server, with `input` on stdin (optionally another kubeconfig). */
   kubectl(args: string[], opts: { input?: string; config?: string } = {}): Promise<KubectlRun> {
-    const full = ['--kubeconfig', opts.config ?? this.kubeconfig, '--cache-dir', path.join(this.dir, 'kube-cache'), '--request-timeout=15s', ...args];
-    return new Promise((resolve) => {
-      const child = spawn('kubectl', full, { env: { ...process.env, HOME: this.dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), KUBECTL_TIMEOUT_MS);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(opts.input ?? '');
-    });
+    return runKubectl(opts.config ?? this.kubeconfig, this.dir, args, opts.input);
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,9 @@ import { ErrCompacted } from '../../../store/errors';
 import { prefixRangeEnd, type StoreClient } from '../../../store/client';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../../lib/api/validation';
-import { decodeObject, deepCopy, encodeObject, rfc3339Seconds, sameStoredContent } from './object-codec';
+import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
+import { withWarnings } from '../../../lib/api/warnings';
+import { corruptObjectApiError, CorruptObjectError, decodeObject, deepCopy, encodeObject, rfc3339Seconds, sameStoredContent, skippedObjectWarning } from './object-codec';
 import { matchesFilter, type ObjectFilter } from './object-filter';
 import { listPrefix, objectKey } from './storage-keys';
 import { storeCall, toApiError } from './store-error-mapping';
@@ -87,6 +89,8 @@ export interface DeleteOptions {
   /** Foreground adds the foregroundDeletion finalizer, Orphan the orphan finalizer. */
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   readonly dryRun?: boolean;
+  /** A stored value that cannot be decoded is removed as it is (no finalizers, no grace period). */
+  readonly ignoreStoreReadErrorWithClusterBreakingPotential?: boolean;
 }
 
 /** What delete did. */
@@ -119,10 +123,13 @@ export class GenericStore<T extends KubeObject> {
   private readonly clock: () => Date;
   private readonly newUid: () => string;
   private readonly random: () => number;
+  /** The kind's protobuf schema: every stored object read must fit it (undefined: no schema). */
+  private readonly schema: ProtoKind | undefined;
 
   constructor(options: GenericStoreOptions<T>) {
     this.client = options.client;
     this.strategy = options.strategy;
+    this.schema = findProtoKind(apiVersionOf(options.strategy.info), options.strategy.info.kind);
     this.clock = options.clock ?? (() => new Date());
     this.newUid = options.uid ?? randomUUID;
     this.random = options.random ?? Math.random;
@@ -202,6 +209,7 @@ export class GenericStore<T extends KubeObject> {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const filtered = !!(opts.labelSelector || opts.fieldSelector);
     const items: T[] = [];
+    const skipped: string[] = [];
     let nextStart: string | undefined;
     let remaining: number | undefined;
     for (;;) {
@@ -214,7 +222,7 @@ export class GenericStore<T extends KubeObject> {
       for (const kv of res.kvs) {
         index++;
         lastKey = kv.key.toString('utf8');
-        const obj = this.decode(kv);
+        const obj = this.decode(kv, skipped);
         if (obj && matchesFilter(obj, opts, this.strategy)) items.push(obj);
         if (limit > 0 && items.length >= limit) break;
       }
@@ -237,7 +245,7 @@ export class GenericStore<T extends KubeObject> {
       list.metadata.continue = encodeContinue({ start: nextStart, revision });
       if (remaining !== undefined && remaining > 0) list.metadata.remainingItemCount = remaining;
     }
-    return list;
+    return withWarnings(list, skipped);
   }
 
   /**
@@ -303,6 +311,10 @@ export class GenericStore<T extends KubeObject> {
    * removed with a compare-and-swap on its revision and the last state is returned.
    */
   async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult<T>> {
+    if (opts.ignoreStoreReadErrorWithClusterBreakingPotential) {
+      const removed = await this.deleteIfCorrupt(namespace, name, opts.dryRun ?? false);
+      if (removed) return removed;
+    }
     let current = await this.read(namespace, name);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!current) throw this.notFound(name);
@@ -348,6 +360,30 @@ export class GenericStore<T extends KubeObject> {
       current = this.storedFromKv(res.current);
     }
     throw this.conflict(name, 'too many concurrent updates; please try again');
+  }
+
+  /**
+   * Removes every corrupt object (one that cannot be decoded as the kind) stored in
+   * `namespace`; returns their keys. Run when a namespace is gone for good, so nothing invisible
+   * to lists stays behind under its name.
+   */
+  async purgeCorrupt(namespace: string): Promise<string[]> {
+    if (!this.info.namespaced) return [];
+    const prefix = listPrefix(this.info, namespace);
+    const res = await storeCall(() => this.client.get(prefix, { rangeEnd: prefixRangeEnd(prefix) }));
+    const removed: string[] = [];
+    for (const kv of res.kvs) {
+      try {
+        decodeObject<T>(kv, { schema: this.schema });
+        continue;
+      } catch (err) {
+        if (!(err instanceof CorruptObjectError)) throw err;
+      }
+      const key = kv.key.toString('utf8');
+      const del = await storeCall(() => this.client.deleteIfModRevision(key, kv.modRevision));
+      if (del.succeeded) removed.push(key);
+    }
+    return removed;
   }
 
   // ---- internals ----
@@ -425,18 +461,51 @@ export class GenericStore<T extends KubeObject> {
     return this.storedFromKv(res.kvs[0]);
   }
 
+  /** The object a key-value holds; a corrupt one is an InternalError saying how to delete it. */
   private storedFromKv(kv: KeyValue | undefined): Stored<T> | undefined {
     if (!kv) return undefined;
-    return { obj: decodeObject<T>(kv), modRevision: kv.modRevision };
+    try {
+      return { obj: decodeObject<T>(kv, { schema: this.schema }), modRevision: kv.modRevision };
+    } catch (err) {
+      if (err instanceof CorruptObjectError) throw corruptObjectApiError(err);
+      throw err;
+    }
   }
 
-  /** A list item; a malformed stored value is skipped (never fails the whole list). */
-  private decode(kv: KeyValue): T | undefined {
+  /** A list item; a corrupt stored value is skipped with a warning (never fails the whole list). */
+  private decode(kv: KeyValue, skipped: string[]): T | undefined {
     try {
-      return decodeObject<T>(kv);
-    } catch {
+      return decodeObject<T>(kv, { schema: this.schema });
+    } catch (err) {
+      if (!(err instanceof CorruptObjectError)) throw err;
+      skipped.push(skippedObjectWarning(err.key, err.reason));
       return undefined;
     }
+  }
+
+  /**
+   * Kubernetes' unsafe deletion of a corrupt object: when the value at namespace/name cannot be
+   * decoded, its key is removed as it is (compare-and-swap on its revision) and a stub naming it
+   * is returned; undefined when the object decodes (it is then deleted the normal way).
+   */
+  private async deleteIfCorrupt(namespace: string | undefined, name: string, dryRun: boolean): Promise<DeleteResult<T> | undefined> {
+    const ns = this.info.namespaced ? namespace : undefined;
+    const key = objectKey(this.info, ns, name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const kv = (await storeCall(() => this.client.get(key))).kvs[0];
+      if (!kv) throw this.notFound(name);
+      try {
+        decodeObject<T>(kv, { schema: this.schema });
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof CorruptObjectError)) throw err;
+      }
+      const stub = { apiVersion: apiVersionOf(this.info), kind: this.info.kind, metadata: { name, ...(ns ? { namespace: ns } : {}), resourceVersion: String(kv.modRevision) } } as T;
+      if (dryRun) return { object: stub, deleted: true };
+      const res = await storeCall(() => this.client.deleteIfModRevision(key, kv.modRevision));
+      if (res.succeeded) return { object: stub, deleted: true };
+    }
+    throw this.conflict(name, 'too many concurrent updates; please try again');
   }
 
   /** One range read of a list; compaction of a fixed revision becomes GoneError. */

@@ -1,5 +1,8 @@
 import type { KeyValue } from '../../../gen/etcd/kv';
+import { InternalError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
+import type { ProtoKind } from '../../../lib/api/proto/kinds';
+import { messageOf } from '../../../lib/api/proto/typed-object';
 
 /**
  * How objects are stored: JSON without metadata.resourceVersion (the store's mod revision is
@@ -13,22 +16,72 @@ export function encodeObject(obj: KubeObject): string {
   return JSON.stringify({ ...obj, metadata });
 }
 
+/** A stored value that cannot be read as an object of its kind (written by hand, or by an older version). */
+export class CorruptObjectError extends Error {
+  constructor(
+    /** The store key of the value. */
+    readonly key: string,
+    /** What is wrong with it, with the field path when a field has the wrong type. */
+    readonly reason: string,
+  ) {
+    super(`corrupt object at ${key}: ${reason}`);
+    this.name = 'CorruptObjectError';
+  }
+}
+
+/** Options of decodeObject. */
+export interface DecodeOptions {
+  /** The resourceVersion to give the object (default: the key-value's mod revision). */
+  readonly modRevision?: number;
+  /** The kind's schema: the object must convert to it (every field of the right type). */
+  readonly schema?: ProtoKind;
+  /** Deep-freeze the object before the schema check (its converted message is then kept; see messageOf). */
+  readonly freeze?: boolean;
+}
+
 /**
- * The object a key-value holds, with resourceVersion = String(modRevision); throws a plain
- * Error naming the key when the value is not a JSON object with metadata.
+ * The object a key-value holds, with resourceVersion = String(modRevision); a
+ * CorruptObjectError naming the key when the value is not a JSON object with metadata, or
+ * (given a schema) when a field has the wrong type for the kind.
  */
-export function decodeObject<T extends KubeObject>(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>, modRevision = kv.modRevision): T {
+export function decodeObject<T extends KubeObject>(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>, opts: DecodeOptions = {}): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(kv.value.toString('utf8'));
   } catch (err) {
-    throw new Error(`malformed object at ${kv.key.toString()}: ${(err as Error).message}`);
+    // JSON.parse quotes the bytes it choked on, which may be binary: say where instead.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new CorruptObjectError(kv.key.toString(), `not JSON (${kv.value.length} bytes${at !== undefined ? `, invalid at byte ${at}` : ''})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`malformed object at ${kv.key.toString()}: not a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CorruptObjectError(kv.key.toString(), 'not a JSON object');
   const obj = parsed as T;
-  if (typeof obj.metadata !== 'object' || obj.metadata === null) throw new Error(`malformed object at ${kv.key.toString()}: no metadata`);
-  obj.metadata.resourceVersion = String(modRevision);
+  if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) throw new CorruptObjectError(kv.key.toString(), 'no metadata');
+  obj.metadata.resourceVersion = String(opts.modRevision ?? kv.modRevision);
+  if (opts.freeze) deepFreeze(obj);
+  if (opts.schema) {
+    try {
+      messageOf(opts.schema, obj);
+    } catch (err) {
+      throw new CorruptObjectError(kv.key.toString(), (err as Error).message);
+    }
+  }
   return obj;
+}
+
+/**
+ * The API error for reading a corrupt object by name: an InternalError (as Kubernetes answers),
+ * saying how to remove it.
+ */
+export function corruptObjectApiError(err: CorruptObjectError): InternalError {
+  return new InternalError(
+    `${err.message}; it can be deleted with the delete option ignoreStoreReadErrorWithClusterBreakingPotential=true ` +
+      '(bosun delete --ignore-store-read-error-with-cluster-breaking-potential), which skips finalizers and admission',
+  );
+}
+
+/** The warning a list carries for each corrupt object it skipped. */
+export function skippedObjectWarning(key: string, reason: string): string {
+  return `skipped the corrupt object at ${key} (${reason}); delete it with ignoreStoreReadErrorWithClusterBreakingPotential=true`;
 }
 
 /** JSON with object keys sorted at every level: equal for objects that differ only in key order. */

@@ -18,6 +18,9 @@ const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
   GrpcStatus.ABORTED,
 ]);
 
+/** How grpc-js words a message over the size limit ("Received message larger than max (…)"). */
+const MESSAGE_TOO_LARGE = /message larger than max|message length .* exceeds|larger than max/i;
+
 /**
  * `err` as an ApiError: ApiErrors pass through; an unknown write outcome, an unreachable store
  * or a timeout become ServiceUnavailableError; a too-large request a 413 RequestEntityTooLarge; any
@@ -30,6 +33,10 @@ export function toApiError(err: unknown): unknown {
   }
   if (err instanceof ErrRequestTooLarge) return new RequestEntityTooLargeError(`Request entity too large: ${err.message}`);
   if (err instanceof StoreError) {
+    // gRPC's own message-size limit (either side) is the client's too-large request, not an outage.
+    if (err.code === GrpcStatus.RESOURCE_EXHAUSTED && MESSAGE_TOO_LARGE.test(err.message)) {
+      return new RequestEntityTooLargeError(`Request entity too large: ${err.message}`);
+    }
     if (UNAVAILABLE_CODES.has(err.code)) return new ServiceUnavailableError(`the store is unavailable: ${err.message}`);
     return new InternalError(`store error: ${err.message}`);
   }

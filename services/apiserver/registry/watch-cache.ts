@@ -6,9 +6,11 @@ import { ErrCompacted, type StoreError } from '../../../store/errors';
 import { CacheWatcher, type WatchEvent } from './cache-watcher';
 import { EventRing, type CacheEvent } from './event-ring';
 import { parseResourceVersion } from './generic-store';
-import { decodeObject, deepFreeze } from './object-codec';
+import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
+import { withWarnings } from '../../../lib/api/warnings';
+import { CorruptObjectError, decodeObject, deepFreeze, skippedObjectWarning } from './object-codec';
 import { matchesFilter, type ObjectFilter } from './object-filter';
-import { objectKey, resourcePrefix } from './storage-keys';
+import { listPrefix, objectKey, resourcePrefix } from './storage-keys';
 import type { Strategy } from './strategy';
 
 /** Events kept for watch resumption (per resource). */
@@ -73,6 +75,10 @@ export class WatchCache<T extends KubeObject> {
   private readonly logger: ClientLogger | undefined;
   private readonly prefix: string;
   private objects = new Map<string, T>();
+  /** Keys whose stored value cannot be decoded, with the reason: skipped by lists and watches, reported by lists. */
+  private corrupt = new Map<string, string>();
+  /** The kind's protobuf schema every cached object must fit (so no list or watch can fail on one). */
+  private readonly schema: ProtoKind | undefined;
   private ring: EventRing<T>;
   private revision = 0;
   private readonly watchers = new Set<CacheWatcher<T>>();
@@ -90,6 +96,7 @@ export class WatchCache<T extends KubeObject> {
     this.queueSize = options.watcherQueueSize ?? DEFAULT_WATCHER_QUEUE_SIZE;
     this.logger = options.logger;
     this.prefix = resourcePrefix(this.strategy.info);
+    this.schema = findProtoKind(apiVersionOf(this.strategy.info), this.strategy.info.kind);
     this.ring = new EventRing<T>(this.capacity, 0);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
@@ -151,7 +158,8 @@ export class WatchCache<T extends KubeObject> {
       if (matchesFilter(obj, opts, this.strategy)) items.push(obj);
     }
     const info = this.strategy.info;
-    return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(this.revision) }, items };
+    const list: KubeList<T> = { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(this.revision) }, items };
+    return withWarnings(list, this.corruptWarnings(opts.namespace));
   }
 
   /**
@@ -209,13 +217,14 @@ export class WatchCache<T extends KubeObject> {
   private async relist(): Promise<void> {
     const end = prefixRangeEnd(this.prefix);
     const objects = new Map<string, T>();
+    const corrupt = new Map<string, string>();
     let start = this.prefix;
     let revision = 0;
     for (;;) {
       const res = await this.client.get(start, { rangeEnd: end, revision, limit: RELIST_PAGE_SIZE });
       if (revision === 0) revision = res.revision;
       for (const kv of res.kvs) {
-        const obj = this.decode(kv);
+        const obj = this.decode(kv, corrupt);
         if (obj) objects.set(kv.key.toString('utf8'), obj);
       }
       if (!res.more || res.kvs.length === 0) break;
@@ -224,6 +233,7 @@ export class WatchCache<T extends KubeObject> {
     if (this.stopped) return;
     for (const w of [...this.watchers]) w.end('cache-reset');
     this.objects = objects;
+    this.corrupt = corrupt;
     this.ring = new EventRing<T>(this.capacity, revision);
     this.advance(revision);
   }
@@ -275,14 +285,21 @@ export class WatchCache<T extends KubeObject> {
     const key = kv.key.toString('utf8');
     const prev = this.objects.get(key);
     if (ev.type === Event_EventType.DELETE) {
-      const last = prev ?? (ev.prevKv ? this.decode(ev.prevKv) : undefined);
+      const last = prev ?? (ev.prevKv && !this.corrupt.has(key) ? this.decode(ev.prevKv) : undefined);
       this.objects.delete(key);
+      this.corrupt.delete(key);
       if (!last) return undefined;
       const object = deepFreeze({ ...last, metadata: { ...last.metadata, resourceVersion: String(kv.modRevision) } } as T);
       return { type: 'DELETED', key, object, prevObject: last, revision: kv.modRevision };
     }
-    const obj = this.decode(kv);
-    if (!obj) return undefined;
+    const obj = this.decode(kv, this.corrupt);
+    if (!obj) {
+      // Now unreadable: watchers that saw it see it go; lists skip it with a warning.
+      if (!prev) return undefined;
+      this.objects.delete(key);
+      return { type: 'DELETED', key, object: prev, prevObject: prev, revision: kv.modRevision };
+    }
+    this.corrupt.delete(key);
     this.objects.set(key, obj);
     return { type: prev ? 'MODIFIED' : 'ADDED', key, object: obj, prevObject: prev, revision: kv.modRevision };
   }
@@ -296,13 +313,25 @@ export class WatchCache<T extends KubeObject> {
     return prevMatch ? { type: 'DELETED', object: e.object } : undefined;
   }
 
-  private decode(kv: KeyValue): T | undefined {
+  /** The frozen object a key-value holds; a corrupt one is logged, recorded in `corrupt` and skipped. */
+  private decode(kv: KeyValue, corrupt?: Map<string, string>): T | undefined {
     try {
-      return deepFreeze(decodeObject<T>(kv));
+      return decodeObject<T>(kv, { schema: this.schema, freeze: true });
     } catch (err) {
-      this.logger?.error({ key: kv.key.toString('utf8'), err: (err as Error).message }, 'watch cache skipped a malformed object');
+      if (!(err instanceof CorruptObjectError)) throw err;
+      this.logger?.error({ key: err.key, err: err.reason }, 'watch cache skipped a corrupt object');
+      corrupt?.set(err.key, err.reason);
       return undefined;
     }
+  }
+
+  /** The warnings for the corrupt objects a list of `namespace` (or of all) skipped. */
+  private corruptWarnings(namespace: string | undefined): string[] {
+    if (this.corrupt.size === 0) return [];
+    const under = listPrefix(this.strategy.info, namespace);
+    const out: string[] = [];
+    for (const [key, reason] of this.corrupt) if (key.startsWith(under)) out.push(skippedObjectWarning(key, reason));
+    return out.sort();
   }
 
   private advance(revision: number): void {

@@ -4,6 +4,8 @@ import { parseLabelSelector } from '../../../lib/api/label-selector';
 import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { APPLY_PATCH_TYPE, applyPatch, patchMediaType, recordUpdate, UNKNOWN_FIELD_MANAGER } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
+import { findProtoKind } from '../../../lib/api/proto/kinds';
+import { typedObject } from '../../../lib/api/proto/typed-object';
 import type { StoreClient } from '../../../store/client';
 import type { Admission } from '../admission/namespace-lifecycle';
 import type { GenericStore } from '../registry/generic-store';
@@ -70,8 +72,9 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async create(namespace: string | undefined, obj: T, opts: WriteOptions = {}): Promise<T> {
-    checkBody(obj, this.info);
-    return this.createChecked(namespace, this.recordWrite({} as T, obj, opts.fieldManager), opts);
+    checkFieldManager(opts.fieldManager);
+    const body = typedBody<T>(obj, this.info);
+    return this.createChecked(namespace, this.recordWrite({} as T, body, opts.fieldManager), opts);
   }
 
   /** Create of a checked body whose managedFields are already recorded: admission, then the store. */
@@ -110,7 +113,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async list(namespace: string | undefined, req: ListRequest = {}): Promise<KubeList<T>> {
-    const ns = this.info.namespaced ? namespace || undefined : undefined;
+    const ns = this.info.namespaced ? checkNamespace(namespace || undefined) : undefined;
     const filter = this.filter(ns, req.labelSelector, req.fieldSelector);
     const limit = req.limit && req.limit > 0 ? Math.min(req.limit, MAX_LIST_LIMIT) : 0;
     const match = req.resourceVersionMatch || undefined;
@@ -141,12 +144,13 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async update(namespace: string | undefined, name: string, obj: T, opts: UpdateRequest = {}): Promise<T> {
-    checkBody(obj, this.info);
+    checkFieldManager(opts.fieldManager);
     checkName(name);
-    if (obj.metadata?.name && obj.metadata.name !== name) {
-      throw new BadRequestError(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    const typed = typedBody<T>(obj, this.info);
+    if (typed.metadata.name && typed.metadata.name !== name) {
+      throw new BadRequestError(`the name of the object (${typed.metadata.name}) does not match the name on the URL (${name})`);
     }
-    const body = { ...obj, metadata: { ...obj.metadata, name } };
+    const body = { ...typed, metadata: { ...typed.metadata, name } };
     const ns = this.requestNamespace(namespace);
     if (ns !== undefined && body.metadata.namespace && body.metadata.namespace !== ns) {
       throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
@@ -165,6 +169,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<T> {
+    checkFieldManager(opts.fieldManager);
     const ns = this.requestNamespace(namespace);
     checkName(name);
     const apply = patchMediaType(patchType) === APPLY_PATCH_TYPE;
@@ -183,8 +188,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
         // Server-side apply to a missing object creates it, as Kubernetes does.
         if (!apply || !(err instanceof NotFoundError) || err.details?.name !== name || opts.subresource !== undefined) throw err;
       }
-      const created = applyPatch({}, patchType, patch, { ...target, now: this.fieldsClock() }) as unknown as T;
-      checkBody(created, this.info);
+      const created = typedBody<T>(applyPatch({}, patchType, patch, { ...target, now: this.fieldsClock() }), this.info);
       if (created.metadata.name !== undefined && created.metadata.name !== name) {
         throw new BadRequestError(`the name of the object (${String(created.metadata.name)}) does not match the name on the URL (${name})`);
       }
@@ -212,8 +216,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       ns,
       name,
       (current) => {
-        const result = applyPatch(current as unknown as JsonObject, patchType, patch, { ...target, now: this.fieldsClock() }) as unknown as T;
-        checkBody(result, this.info);
+        const result = typedBody<T>(applyPatch(current as unknown as JsonObject, patchType, patch, { ...target, now: this.fieldsClock() }), this.info);
         const patched = apply || opts.subresource === 'status' ? result : this.recordWrite(current, result, opts.fieldManager);
         const rv = patched.metadata.resourceVersion;
         // A resourceVersion in the patch is a precondition, as in Kubernetes.
@@ -236,11 +239,17 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
       throw new BadRequestError(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
     }
-    return this.store.delete(ns, name, { gracePeriodSeconds: grace, propagationPolicy: policy, preconditions: req.preconditions, dryRun: req.dryRun });
+    return this.store.delete(ns, name, {
+      gracePeriodSeconds: grace,
+      propagationPolicy: policy,
+      preconditions: req.preconditions,
+      dryRun: req.dryRun,
+      ignoreStoreReadErrorWithClusterBreakingPotential: req.ignoreStoreReadErrorWithClusterBreakingPotential,
+    });
   }
 
   async watch(namespace: string | undefined, req: WatchRequest = {}): Promise<ResourceWatch<T>> {
-    const ns = this.info.namespaced ? namespace || undefined : undefined;
+    const ns = this.info.namespaced ? checkNamespace(namespace || undefined) : undefined;
     const filter = this.filter(ns, req.labelSelector, req.fieldSelector);
     return this.cache.watch({ ...filter, resourceVersion: req.resourceVersion, bookmarks: req.allowWatchBookmarks });
   }
@@ -255,7 +264,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   protected requestNamespace(namespace: string | undefined): string | undefined {
     if (!this.info.namespaced) return undefined;
     if (!namespace) throw new BadRequestError(`a namespace is required for ${this.info.resource}`);
-    return namespace;
+    return checkNamespace(namespace);
   }
 
   /** The namespace a create goes to: the request's, else the body's; cluster-scoped kinds none. */
@@ -263,7 +272,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     if (!this.info.namespaced) return undefined;
     const ns = namespace || obj.metadata?.namespace;
     if (!ns) throw new BadRequestError(`a namespace is required to create ${this.info.resource}`);
-    return ns;
+    return checkNamespace(ns);
   }
 
   private filter(namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): ObjectFilter {
@@ -294,30 +303,74 @@ function selectableFieldNames(strategy: GenericStore<KubeObject>['strategy']): s
   return [...new Set([...base, ...own])];
 }
 
-/** Throws BadRequest unless `obj` is a JSON object whose apiVersion/kind (when set) are the resource's. */
-export function checkBody(obj: unknown, info: ResourceInfo): asserts obj is KubeObject {
+/**
+ * A request body as an object of the resource's kind (or of `kind`, for subresource bodies such
+ * as a Binding): a JSON object whose apiVersion/kind, when set, are the kind's, read through the
+ * kind's schema — wrong JSON types are a 400 naming the field and the expected type, unknown
+ * fields are dropped (front doors warn about them or refuse them first, per fieldValidation).
+ */
+export function typedBody<T extends KubeObject>(obj: unknown, info: ResourceInfo, kind = info.kind): T {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new BadRequestError('the request body must be a JSON object');
   const o = obj as Record<string, unknown>;
-  if (o.metadata !== undefined && (o.metadata === null || typeof o.metadata !== 'object' || Array.isArray(o.metadata))) {
-    throw new BadRequestError('metadata: must be an object');
+  if (o.metadata !== undefined && o.metadata !== null && (typeof o.metadata !== 'object' || Array.isArray(o.metadata))) {
+    throw new BadRequestError(`${decodeContext(info, kind)}metadata: expected an object, got ${JSON.stringify(o.metadata)}`);
   }
-  o.metadata ??= {};
   const apiVersion = apiVersionOf(info);
   if (o.apiVersion !== undefined && o.apiVersion !== '' && o.apiVersion !== apiVersion) {
     throw new BadRequestError(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersion})`);
   }
-  if (o.kind !== undefined && o.kind !== '' && o.kind !== info.kind) {
-    throw new BadRequestError(`the kind in the data (${String(o.kind)}) does not match the expected kind (${info.kind})`);
+  if (o.kind !== undefined && o.kind !== '' && o.kind !== kind) {
+    throw new BadRequestError(`the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`);
   }
+  const schema = findProtoKind(apiVersion, kind);
+  if (!schema) return { ...o, metadata: o.metadata ?? {} } as T;
+  let out: KubeObject;
+  try {
+    out = typedObject(schema, { ...o, apiVersion, kind }) as unknown as KubeObject;
+  } catch (err) {
+    if (err instanceof BadRequestError) throw new BadRequestError(decodeContext(info, kind) + err.message);
+    throw err;
+  }
+  out.metadata ??= {};
+  return out as T;
 }
 
-/** Throws BadRequest for a name that can't address an object (empty, or with a path separator). */
+/** Kubernetes' words before a body decoding error: `Deployment in version "v1" cannot be handled as a Deployment: `. */
+function decodeContext(info: ResourceInfo, kind: string): string {
+  return `${kind} in version "${info.version}" cannot be handled as a ${kind}: `;
+}
+
+/** Longest fieldManager (Kubernetes' limit). */
+export const MAX_FIELD_MANAGER_LENGTH = 128;
+
+/** Throws BadRequest for a fieldManager Kubernetes refuses (too long, or not printable). */
+export function checkFieldManager(manager: string | undefined): void {
+  if (manager === undefined) return;
+  if (Buffer.byteLength(manager) > MAX_FIELD_MANAGER_LENGTH) {
+    throw new BadRequestError(`fieldManager: Too long: may not be more than ${MAX_FIELD_MANAGER_LENGTH} bytes`);
+  }
+  if (/[^\x20-\x7e]/.test(manager)) throw new BadRequestError(`fieldManager: Invalid value: ${JSON.stringify(manager)}: must consist of printable characters`);
+}
+
+/** Longest name or namespace a request may address (Kubernetes' longest names are DNS subdomains). */
+export const MAX_REQUEST_NAME_LENGTH = 253;
+
+/** Throws BadRequest for a name that can't address an object (empty, too long, or with a path separator). */
 function checkName(name: string): string {
   if (!name) throw new BadRequestError('resource name may not be empty');
+  if (name.length > MAX_REQUEST_NAME_LENGTH) throw new BadRequestError(`name: Too long: may not be more than ${MAX_REQUEST_NAME_LENGTH} characters (got ${name.length})`);
   if (name.includes('/') || name.includes('%') || name === '.' || name === '..') {
     throw new BadRequestError(`invalid resource name "${name}": may not contain '/', '%', or be '.' or '..'`);
   }
   return name;
+}
+
+/** Throws BadRequest for a namespace no object can live in (too long to be a namespace name). */
+function checkNamespace(namespace: string | undefined): string | undefined {
+  if (namespace !== undefined && namespace.length > MAX_REQUEST_NAME_LENGTH) {
+    throw new BadRequestError(`namespace: Too long: may not be more than ${MAX_REQUEST_NAME_LENGTH} characters (got ${namespace.length})`);
+  }
+  return namespace;
 }
 
 /** The propagation policy of a delete, from propagationPolicy or the older orphanDependents. */

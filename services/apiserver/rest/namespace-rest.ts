@@ -2,7 +2,7 @@ import { BadRequestError, ConflictError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import type { Namespace } from '../kinds/core';
 import type { GenericStore } from '../registry/generic-store';
-import { checkBody, GenericRest, type GenericRestOptions } from './generic-rest';
+import { typedBody, GenericRest, type GenericRestOptions } from './generic-rest';
 import type { FinalizableRest, WriteOptions } from './resource-rest';
 
 /**
@@ -13,20 +13,28 @@ import type { FinalizableRest, WriteOptions } from './resource-rest';
  */
 export class NamespaceRest extends GenericRest<Namespace> implements FinalizableRest {
   private readonly finalizeStore: GenericStore<Namespace>;
+  private readonly purge: (namespace: string) => Promise<void>;
 
-  constructor(options: GenericRestOptions<Namespace> & { readonly finalizeStore: GenericStore<Namespace> }) {
+  constructor(
+    options: GenericRestOptions<Namespace> & {
+      readonly finalizeStore: GenericStore<Namespace>;
+      /** Removes what is left of a namespace once it is gone (corrupt objects no list shows). */
+      readonly purgeNamespace?: (namespace: string) => Promise<void>;
+    },
+  ) {
     super({ ...options, subresources: ['status', 'finalize'] });
     this.finalizeStore = options.finalizeStore;
+    this.purge = options.purgeNamespace ?? (async () => undefined);
   }
 
-  async finalize(name: string, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    checkBody(body, this.info);
+  async finalize(name: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const body = typedBody<KubeObject>(input, this.info);
     if (!name) throw new BadRequestError('resource name may not be empty');
     if (body.metadata.name && body.metadata.name !== name) {
       throw new BadRequestError(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
     const expectedRv = body.metadata.resourceVersion || undefined;
-    return this.finalizeStore.guaranteedUpdate(
+    const result = await this.finalizeStore.guaranteedUpdate(
       undefined,
       name,
       (current) => {
@@ -39,5 +47,8 @@ export class NamespaceRest extends GenericRest<Namespace> implements Finalizable
       },
       { dryRun: opts.dryRun },
     );
+    // The last finalizer of a deleted namespace removed: the namespace is gone.
+    if (!opts.dryRun && result.metadata.deletionTimestamp && (result.spec?.finalizers ?? []).length === 0) await this.purge(name);
+    return result;
   }
 }

@@ -2,7 +2,7 @@ import { InvalidError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import { bindPod, validateBinding, type Binding, type Pod } from '../kinds/core';
 import type { GenericStore } from '../registry/generic-store';
-import { checkBody, GenericRest, type GenericRestOptions } from './generic-rest';
+import { typedBody, GenericRest, type GenericRestOptions } from './generic-rest';
 import type { BindableRest, WriteOptions } from './resource-rest';
 
 /**
@@ -20,8 +20,7 @@ export class PodRest extends GenericRest<Pod> implements BindableRest {
   }
 
   async bind(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    checkBody(body, { ...this.info, kind: 'Binding' });
-    const binding = body as unknown as Binding;
+    const binding = typedBody<KubeObject>(body, this.info, 'Binding') as unknown as Binding;
     const bindingName = binding.metadata?.name || name;
     const errs = validateBinding(binding);
     if (bindingName !== name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${bindingName}": must match the pod's name ${name}` });

@@ -102,7 +102,13 @@ export class ResourceSet {
         }
         if (key === '/namespaces') {
           const finalizeStore = new GenericStore<Namespace>({ client, strategy: namespaceFinalizeStrategy, clock });
-          return new NamespaceRest({ ...(restOptions as unknown as GenericRestOptions<Namespace>), finalizeStore }) as unknown as ResourceRest;
+          const purgeNamespace = async (ns: string): Promise<void> => {
+            for (const store of stores.values()) {
+              const removed = await store.purgeCorrupt(ns);
+              if (removed.length > 0) logger?.warn({ namespace: ns, keys: removed }, 'removed corrupt objects of a deleted namespace');
+            }
+          };
+          return new NamespaceRest({ ...(restOptions as unknown as GenericRestOptions<Namespace>), finalizeStore, purgeNamespace }) as unknown as ResourceRest;
         }
         if (SCALABLE.has(key)) return new ScalableGenericRest({ ...restOptions, subresources: ['status', 'scale'] }) as unknown as ResourceRest;
         return new GenericRest(restOptions);

@@ -4,7 +4,7 @@ import { applyPatch, APPLY_PATCH_TYPE } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { isConflict } from '../../../lib/api/status';
 import type { WatchEvent } from '../registry/cache-watcher';
-import { checkBody } from './generic-rest';
+import { typedBody } from './generic-rest';
 import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, ResourceRest, ResourceWatch, Subresource, UpdateRequest, WatchRequest, WriteOptions } from './resource-rest';
 
 /** Attempts of a patch through a version view before a conflict is returned. */
@@ -101,8 +101,7 @@ export class VersionViewRest implements ResourceRest {
   }
 
   private stored(obj: KubeObject): KubeObject {
-    checkBody(obj, this.info);
-    return this.converter.fromView(obj);
+    return this.converter.fromView(typedBody(obj, this.info));
   }
 }
 

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { createLogger } from '../../lib/logger';
+import { StoreClient } from '../../store/client';
+import { ApiServer } from './apiserver';
+import { ensureSystemNamespaces } from './bootstrap';
+import { ensureTokenFile, writeHttpKubeconfig } from './http/bearer-auth';
+import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
+import { BACKENDS, type RunningBackend } from './registry/test-support';
+
+/**
+ * Test support: one real apiserver with both front doors — gRPC (a GrpcApiClient) and the
+ * Kubernetes HTTPS API (raw requests and the real kubectl) — over a real 3-member Bosun store,
+ * plus a store client for writing into the store by hand as `etcdctl` would. The system
+ * namespaces exist. Not used outside tests.
+ */
+export class TwoDoorApiServer {
+  private constructor(
+    readonly dir: string,
+    readonly backend: RunningBackend,
+    readonly server: ApiServer,
+    /** The gRPC door. */
+    readonly grpc: GrpcApiClient,
+    /** The store itself, behind the apiserver's back. */
+    readonly store: StoreClient,
+    readonly kubeconfig: string,
+    readonly token: string,
+  ) {}
+
+  static async start(prefix: string): Promise<TwoDoorApiServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const backend = await BACKENDS[0]!.start();
+    const tokenFile = path.join(dir, 'tokens.csv');
+    const token = ensureTokenFile(tokenFile);
+    const server = await ApiServer.start(
+      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile } },
+      createLogger('apiserver', 'warn'),
+      { onStart: [async (resources) => void (await ensureSystemNamespaces(resources.byResource('', 'namespaces')!))] },
+    );
+    const grpc = new GrpcApiClient({ endpoints: [server.grpcAddress] });
+    const store = new StoreClient({ endpoints: backend.endpoints });
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    writeHttpKubeconfig(kubeconfig, { server: server.http!.url, caCert: server.http!.tls.caCert, token, namespace: 'default' });
+    return new TwoDoorApiServer(dir, backend, server, grpc, store, kubeconfig, token);
+  }
+
+  /** A raw HTTPS request with the cluster token (JSON bodies are serialized). */
+  request(method: string, urlPath: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
+    const http = this.server.http!;
+    const body = opts.body === undefined || typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? (opts.body as string | Buffer | undefined) : JSON.stringify(opts.body);
+    const headers = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(opts.headers ?? {}) };
+    return httpsRequest({ port: http.port, caCert: http.tls.caCert, token: this.token }, method, urlPath, { body, headers });
+  }
+
+  /** Runs the real kubectl against the HTTPS door. */
+  kubectl(args: string[], input?: string): Promise<KubectlRun> {
+    return runKubectl(this.kubeconfig, this.dir, args, input);
+  }
+
+  async stop(): Promise<void> {
+    this.grpc.close();
+    this.store.close();
+    await this.server.stop();
+    await this.backend.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
