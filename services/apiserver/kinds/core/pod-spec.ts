@@ -14,6 +14,7 @@ import {
   type PathLike,
 } from '../../../../lib/api/validation';
 import { PROTOCOLS, isObject, isRecord, notFound, objectItems, validateEnum, validateNonNegative, validatePortName, validatePortNumber } from './common';
+import { validatePodScheduling, validateSchedulingGatesUpdate } from './pod-scheduling';
 import { defaultFieldRef, defaultPodVolume, validatePodVolumeSource } from './pod-volumes';
 
 /**
@@ -259,7 +260,8 @@ function validateContainer(c: Container, path: PathLike, volumes: Set<string>, n
  * Every invalid field of a PodSpec at `path`: containers (required; names DNS-1123 labels,
  * unique across init and app containers; image; ports; env; mounts of declared volumes;
  * resources), volumes (unique DNS-1123 label names, one valid source each), restartPolicy, dnsPolicy, grace and
- * deadline seconds, nodeSelector, serviceAccountName, nodeName and tolerations.
+ * deadline seconds, nodeSelector, serviceAccountName, nodeName, tolerations and the scheduling
+ * fields (see validatePodScheduling).
  */
 export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): FieldError[] {
   const p = toPath(path);
@@ -289,6 +291,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): Fiel
   if (spec.serviceAccountName) errs.push(...validateDns1123Subdomain(spec.serviceAccountName, p.child('serviceAccountName')));
   if (spec.nodeName) errs.push(...validateDns1123Subdomain(spec.nodeName, p.child('nodeName')));
   for (const [t, tp] of objectItems(spec.tolerations, p.child('tolerations'), errs)) errs.push(...validateToleration(t, tp));
+  errs.push(...validatePodScheduling(spec, p));
   return errs;
 }
 
@@ -358,8 +361,9 @@ export const POD_UPDATE_FORBIDDEN_MESSAGE =
 
 /**
  * Errors of a pod spec update: everything is immutable except container and init-container
- * images, activeDeadlineSeconds (may be set, or lowered, never unset or raised) and additions
- * to tolerations. `spec.nodeName` changes only through the binding subresource.
+ * images, activeDeadlineSeconds (may be set, or lowered, never unset or raised), additions
+ * to tolerations and removals of scheduling gates. `spec.nodeName` changes only through the
+ * binding subresource.
  */
 export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLike): FieldError[] {
   const p = toPath(path);
@@ -378,6 +382,7 @@ export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLi
   const mask = (s: PodSpec, tolerations: unknown): PodSpec => {
     const copy = JSON.parse(JSON.stringify(s)) as PodSpec;
     delete copy.activeDeadlineSeconds;
+    delete copy.schedulingGates;
     copy.tolerations = tolerations as Toleration[];
     const strip = (cs: Container[] | undefined) => (Array.isArray(cs) ? cs.forEach((c) => isRecord(c) && delete c.image) : undefined);
     strip(copy.containers);
@@ -390,6 +395,7 @@ export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLi
     (next.containers ?? []).length === (prev.containers ?? []).length &&
     (next.initContainers ?? []).length === (prev.initContainers ?? []).length;
   if (!same) errs.push(forbidden(p, POD_UPDATE_FORBIDDEN_MESSAGE));
+  errs.push(...validateSchedulingGatesUpdate(next, prev, p));
   return errs;
 }
 
