@@ -1,5 +1,5 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
+import { setOperatorValueErrors, validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
 import { validateQuantity } from '../../../../lib/api/quantity';
 import {
   duplicate,
@@ -52,21 +52,12 @@ function validateNodeSelectorRequirement(rq: Json, path: PathLike): FieldError[]
   const p = toPath(path);
   const errs: FieldError[] = [];
   const values = stringList(rq.values);
-  switch (rq.operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) errs.push(required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-      break;
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1) errs.push(required(p.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
-      break;
-    default:
-      errs.push(invalid(p.child('operator'), rq.operator ?? '', 'not a valid selector operator'));
+  const setErrors = setOperatorValueErrors(rq.operator, values, p);
+  if (setErrors) errs.push(...setErrors);
+  else if (rq.operator === 'Gt' || rq.operator === 'Lt') {
+    if (values.length !== 1) errs.push(required(p.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+  } else {
+    errs.push(invalid(p.child('operator'), rq.operator ?? '', 'not a valid selector operator'));
   }
   errs.push(...validateLabelKey(rq.key, p.child('key')));
   values.forEach((v, i) => errs.push(...labelValueErrors(v).map((m) => invalid(p.child('values').index(i), v, m))));
