@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Node } from '../../../gen/k8s/api/core/v1/node';
 import { Pod } from '../../../gen/k8s/api/core/v1/pod';
 import { Event } from '../../../gen/k8s/api/core/v1/event';
-import { decodeObject, encodeObject, type JsonObject } from './convert';
+import { PATCH_INLINE_FIELDS } from '../patch/patch-meta';
+import { decodeObject, encodeObject, isInline, type JsonObject } from './convert';
 import { K8S_MESSAGE_FIELDS } from './schema';
 import { fullEndpoints, fullEvent, fullLease, fullNode, fullPodSpec, fullPodStatus } from './test-objects';
 
@@ -104,6 +105,16 @@ describe('proto/convert: Kubernetes\' complete Node, Pod and related messages', 
       const binding: JsonObject = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-1', namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name: 'worker-1' } };
       for (const obj of [fullEvent(), fullEndpoints(), fullLease(), binding]) expect(roundTrip(obj), String(obj.kind)).to.deep.equal(obj);
     });
+  });
+
+  it('inlines exactly the fields Go embeds (upstream types.go), in every message of the field table', () => {
+    const inlined: Record<string, string[]> = {};
+    for (const [message, fields] of Object.entries(K8S_MESSAGE_FIELDS)) {
+      const names = fields.filter(([name]) => isInline(message, name)).map(([name]) => name);
+      if (names.length > 0) inlined[message] = names;
+    }
+    const upstream = Object.fromEntries(Object.entries(PATCH_INLINE_FIELDS).filter(([message]) => message in K8S_MESSAGE_FIELDS));
+    expect(inlined).to.deep.equal(upstream);
   });
 
   describe('the bytes are Kubernetes\' messages', () => {
