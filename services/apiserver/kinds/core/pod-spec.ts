@@ -160,10 +160,10 @@ function defaultContainer(c: Container): void {
  * Fills Kubernetes' PodSpec defaults in place: restartPolicy Always, dnsPolicy ClusterFirst,
  * terminationGracePeriodSeconds 30, schedulerName default-scheduler, securityContext {},
  * enableServiceLinks true, serviceAccount mirrored from serviceAccountName, and per container
- * imagePullPolicy, terminationMessagePath/Policy, ports' protocol TCP, env fieldRefs' apiVersion v1,
- * resources {} (requests defaulted from limits), probe timings and thresholds, grpc service "" and
- * httpGet path/scheme (probes and lifecycle handlers); volumes get their defaults (see
- * defaultPodVolume) and an image volume its pullPolicy.
+ * (init and ephemeral ones too) imagePullPolicy, terminationMessagePath/Policy, ports' protocol
+ * TCP, env fieldRefs' apiVersion v1, resources {} (requests defaulted from limits), probe timings
+ * and thresholds, grpc service "" and httpGet path/scheme (probes and lifecycle handlers);
+ * volumes get their defaults (see defaultPodVolume) and an image volume its pullPolicy.
  */
 export function defaultPodSpec(spec: PodSpec): void {
   if (!isRecord(spec)) return;
@@ -178,6 +178,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   if (Array.isArray(spec.containers)) spec.containers.forEach(defaultContainer);
   if (Array.isArray(spec.initContainers)) spec.initContainers.forEach(defaultContainer);
+  if (Array.isArray(spec.ephemeralContainers)) (spec.ephemeralContainers as Container[]).forEach(defaultContainer);
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
     if (!isRecord(v)) continue;
     defaultPodVolume(v);
@@ -259,9 +260,9 @@ function validateContainer(c: Container, path: PathLike, volumes: Set<string>, n
 /**
  * Every invalid field of a PodSpec at `path`: containers (required; names DNS-1123 labels,
  * unique across init and app containers; image; ports; env; mounts of declared volumes;
- * resources), volumes (unique DNS-1123 label names, one valid source each), restartPolicy, dnsPolicy, grace and
- * deadline seconds, nodeSelector, serviceAccountName, nodeName, tolerations and the scheduling
- * fields (see validatePodScheduling).
+ * resources), volumes (unique DNS-1123 label names, one valid source each), restartPolicy,
+ * dnsPolicy, grace and deadline seconds, nodeSelector, serviceAccountName, nodeName, tolerations
+ * and the scheduling fields (see validatePodScheduling).
  */
 export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): FieldError[] {
   const p = toPath(path);

@@ -63,19 +63,24 @@ describe('core/v1 pod volumes', () => {
     expect(lines(podStrategy.validate(p))).to.deep.equal([]);
   });
 
-  it('defaults env fieldRefs and grpc probes too', () => {
+  it('defaults env fieldRefs, grpc probes and ephemeral containers too', () => {
     const spec: PodSpec = {
       containers: [{
         name: 'app', image: 'busybox:1.36',
         env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
         livenessProbe: { grpc: { port: 9000 } },
       }],
+      ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36', targetContainerName: 'app' }],
     };
     const p: Pod = { metadata: { name: 'p', namespace: 'default' }, spec };
     podStrategy.prepareForCreate(p);
     const c = p.spec!.containers![0]!;
     expect(c.env![0]!.valueFrom).to.deep.equal({ fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } });
     expect((c.livenessProbe as { grpc: unknown }).grpc).to.deep.equal({ port: 9000, service: '' });
+    expect(p.spec!.ephemeralContainers).to.deep.equal([{
+      name: 'debug', image: 'busybox:1.36', targetContainerName: 'app',
+      imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {},
+    }]);
   });
 
   it('accepts one source of each common kind', () => {
