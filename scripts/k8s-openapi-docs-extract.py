@@ -10,6 +10,10 @@ Only the first paragraph of each comment is kept, without `+tag` lines, and only
 that lib/api/proto/schema.ts knows (the messages reachable from the kinds Bosun serves), so the
 generated file stays small.
 
+A field is required as Kubernetes' OpenAPI generator decides it: tagged `+required` (or
+`+k8s:required`) in the proto comments, or a field of the Go type (types.go, next to each
+generated.proto) whose json tag has no `omitempty` and whose comment has no `+optional`.
+
 Usage: python3 scripts/k8s-openapi-docs-extract.py [--api REPO] [--apimachinery REPO]
                                                     [--schema FILE] [--out FILE]
 """
@@ -45,12 +49,19 @@ MESSAGE_RE = re.compile(r'^message\s+(\w+)\s*\{')
 FIELD_RE = re.compile(r'^\s*(?:optional|repeated|required)?\s*(?:map<\s*[\w.]+\s*,\s*[\w.]+\s*>|[\w.]+)\s+(\w+)\s*=\s*\d+')
 COMMENT_RE = re.compile(r'^\s*//\s?(.*)$')
 REQUIRED_RE = re.compile(r'^\s*\+(?:k8s:)?required\s*$')
+# The Go files of each package whose struct fields decide what is required (see go_required).
+GO_FILES = {'pkg/apis/meta/v1': ['types.go', 'watch.go']}
+GO_STRUCT_RE = re.compile(r'^type\s+(\w+)\s+struct\s*\{')
+GO_FIELD_RE = re.compile(r'^\s+\w+\s+[^`]+`([^`]*)`')
+GO_OPTIONAL_RE = re.compile(r'^\s*//\s*\+(?:k8s:)?optional\b')
 # Not in schema.ts (Go inlines it into every kind), but its apiVersion/kind docs are wanted.
 EXTRA_MESSAGES = {'k8s.io.apimachinery.pkg.apis.meta.v1.TypeMeta'}
 SCHEMA_KEY_RE = re.compile(r"^  '([\w.]+)': \[", re.M)
 
 
-def git_show(repo, path):
+def git_show(repo, path, missing_ok=False):
+    if missing_ok and subprocess.run(['git', '-C', repo, 'cat-file', '-e', 'HEAD:' + path], capture_output=True).returncode != 0:
+        return ''
     try:
         return subprocess.run(['git', '-C', repo, 'show', 'HEAD:' + path], check=True,
                               capture_output=True, text=True).stdout
@@ -113,6 +124,37 @@ def parse(text):
             message = None
 
 
+def go_required(text):
+    """{Go struct: [protobuf field names]} of the fields Kubernetes' OpenAPI marks required: a json
+    name without omitempty and no +optional comment tag (embedded, inlined structs excluded)."""
+    out = {}
+    struct = None
+    optional = False
+    for line in text.splitlines():
+        m = GO_STRUCT_RE.match(line)
+        if m:
+            struct, optional = m.group(1), False
+            continue
+        if struct is None:
+            continue
+        if line.startswith('}'):
+            struct = None
+            continue
+        if line.strip().startswith('//'):
+            optional = optional or bool(GO_OPTIONAL_RE.match(line))
+            continue
+        m = GO_FIELD_RE.match(line)
+        if m:
+            json_tag = re.search(r'json:"([^"]*)"', m.group(1))
+            proto_name = re.search(r'protobuf:"[^"]*name=(\w+)', m.group(1))
+            if json_tag and proto_name and not optional:
+                name, *opts = json_tag.group(1).split(',')
+                if name and name != '-' and 'omitempty' not in opts and 'inline' not in opts:
+                    out.setdefault(struct, []).append(proto_name.group(1))
+        optional = False
+    return out
+
+
 def ts_string(s):
     # JSON string literals are valid TypeScript; single quotes keep the file in the repo's style.
     body = json.dumps(s, ensure_ascii=False)[1:-1].replace("\\\"", '"').replace("'", "\\'")
@@ -134,9 +176,17 @@ def main():
         wanted = set(SCHEMA_KEY_RE.findall(f.read())) | EXTRA_MESSAGES
     docs = {}
     for repo, path in PROTO_FILES:
-        for name, doc, fields, required in parse(git_show(repos[repo], path)):
+        text = git_show(repos[repo], path)
+        package = next(PACKAGE_RE.match(l).group(1) for l in text.splitlines() if PACKAGE_RE.match(l))
+        folder = os.path.dirname(path)
+        by_struct = {}
+        for go_file in GO_FILES.get(folder, ['types.go']):
+            for struct, fields in go_required(git_show(repos[repo], f'{folder}/{go_file}', missing_ok=True)).items():
+                by_struct.setdefault(struct, []).extend(fields)
+        for name, doc, fields, required in parse(text):
             if name in wanted:
-                docs[name] = (doc, fields, required)
+                extra = [f for f in by_struct.get(name[len(package) + 1:], []) if f not in required]
+                docs[name] = (doc, fields, required + extra)
 
     out = [
         '// Written by scripts/k8s-openapi-docs-extract.py from the comments of Kubernetes\'',

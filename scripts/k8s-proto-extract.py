@@ -63,18 +63,10 @@ for k in 'Job CronJob'.split(): ROOTS += [B + k, B + k + 'List']
 ROOTS += [AS1 + 'Scale', AS1 + 'HorizontalPodAutoscaler', AS1 + 'HorizontalPodAutoscalerList', AS2 + 'HorizontalPodAutoscaler', AS2 + 'HorizontalPodAutoscalerList']
 ROOTS += [CO + 'Lease', CO + 'LeaseList', S + 'PriorityClass', S + 'PriorityClassList']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
-# Messages trimmed to a subset of their fields for now ("minimal" in the brief); the rest are
-# dropped on decode until a later session widens them.
-KEEP = {
-  C + 'VolumeSource': 'hostPath emptyDir secret persistentVolumeClaim downwardAPI configMap projected'.split(),
-  C + 'PersistentVolumeSource': 'hostPath nfs local csi'.split(),
-  C + 'NodeSpec': 'podCIDR podCIDRs providerID unschedulable taints externalID'.split(),
-  C + 'NodeStatus': 'capacity allocatable phase conditions addresses daemonEndpoints nodeInfo images volumesInUse volumesAttached'.split(),
-}
+# Every message is emitted whole. A field is left out only when its type lives in a package
+# outside PKGS (today batch/v1 JobSchedulingConfiguration's scheduling/v1alpha3 members, alpha).
 def fields_of(full):
-    fs = msgs[full]
-    if full in KEEP: fs = [f for f in fs if f[2] in KEEP[full]]
-    return [f for f in fs if f[1] in SCALARS or f[1] in msgs]
+    return [f for f in msgs[full] if f[1] in SCALARS or f[1] in msgs]
 seen = []; todo = list(ROOTS)
 while todo:
     x = todo.pop(0)
@@ -92,9 +84,9 @@ def core_file(n):
       'service': ['Service','ServiceSpec','ServicePort','ServiceStatus','ServiceList','LoadBalancerStatus','LoadBalancerIngress','PortStatus','SessionAffinityConfig','ClientIPConfig'],
       'event': 'Event EventList EventSource EventSeries'.split(),
       'endpoints': 'Endpoints EndpointsList EndpointSubset EndpointAddress EndpointPort'.split(),
-      'node': [x for x in ['Node','NodeList','NodeSpec','NodeStatus','Taint','NodeCondition','NodeAddress','NodeDaemonEndpoints','DaemonEndpoint','NodeSystemInfo','ContainerImage','AttachedVolume','NodeSwapStatus']],
+      'node': [x for x in ['Node','NodeList','NodeSpec','NodeStatus','Taint','NodeCondition','NodeAddress','NodeDaemonEndpoints','DaemonEndpoint','NodeSystemInfo','ContainerImage','AttachedVolume','NodeSwapStatus','ConfigMapNodeConfigSource']],
       'persistent-volume-claim': [x for x in seen if x.startswith(C + 'PersistentVolumeClaim') and x != C + 'PersistentVolumeClaimVolumeSource'] + ['VolumeResourceRequirements', 'ModifyVolumeStatus'],
-      'persistent-volume': 'PersistentVolume PersistentVolumeList PersistentVolumeSpec PersistentVolumeStatus PersistentVolumeSource NFSVolumeSource LocalVolumeSource CSIPersistentVolumeSource VolumeNodeAffinity'.split(),
+      'persistent-volume': 'PersistentVolume PersistentVolumeList PersistentVolumeSpec PersistentVolumeStatus PersistentVolumeSource LocalVolumeSource VolumeNodeAffinity'.split(),
       'volume': ['Volume','VolumeSource','HostPathVolumeSource','EmptyDirVolumeSource','SecretVolumeSource','PersistentVolumeClaimVolumeSource','DownwardAPIVolumeSource','ConfigMapVolumeSource','ProjectedVolumeSource','VolumeProjection','SecretProjection','DownwardAPIProjection','ConfigMapProjection','ServiceAccountTokenProjection','ClusterTrustBundleProjection','PodCertificateProjection','KeyToPath','DownwardAPIVolumeFile'],
       'probe': ['Probe','ProbeHandler','ExecAction','HTTPGetAction','HTTPHeader','TCPSocketAction','GRPCAction','Lifecycle','LifecycleHandler','SleepAction'],
       'resources': ['ResourceRequirements','ResourceClaim','ResourceFieldSelector','ObjectFieldSelector'],
@@ -106,6 +98,11 @@ def core_file(n):
     short = n[len(C):]
     for f, names in FILES.items():
         if short in names or n in names: return f
+    # The sources only a PersistentVolume has (CSIPersistentVolumeSource, ...); every other volume
+    # source (a pod's, or shared by both, like NFSVolumeSource) in volume; the rest of Node's parts.
+    if short.endswith('PersistentVolumeSource'): return 'persistent-volume'
+    if short.endswith('VolumeSource'): return 'volume'
+    if short.startswith('Node'): return 'node'
     return 'pod'
 # Outside core/v1: package -> [(file, message name prefixes)], first match wins; '' matches all.
 PKG_FILES = {

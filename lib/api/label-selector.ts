@@ -337,21 +337,27 @@ export function validateLabelSelector(ls: LabelSelector | null | undefined, path
   return errs;
 }
 
-function validateExpression(e: LabelSelectorRequirement, p: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  const values = e.values ?? [];
-  switch (e.operator) {
+/**
+ * The values rule of a set-based operator at expression path `p`: In and NotIn need values,
+ * Exists and DoesNotExist take none. Undefined when `operator` is none of the four (the caller
+ * knows its other operators). Shared by label selectors and node selector requirements.
+ */
+export function setOperatorValueErrors(operator: unknown, values: readonly unknown[], p: FieldPath): FieldError[] | undefined {
+  switch (operator) {
     case 'In':
     case 'NotIn':
-      if (values.length === 0) errs.push(required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-      break;
+      return values.length === 0 ? [required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'")] : [];
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-      break;
+      return values.length > 0 ? [forbidden(p.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")] : [];
     default:
-      errs.push(notSupported(p.child('operator'), e.operator, LABEL_SELECTOR_OPERATORS));
+      return undefined;
   }
+}
+
+function validateExpression(e: LabelSelectorRequirement, p: FieldPath): FieldError[] {
+  const values = e.values ?? [];
+  const errs = setOperatorValueErrors(e.operator, values, p) ?? [notSupported(p.child('operator'), e.operator, LABEL_SELECTOR_OPERATORS)];
   if (typeof e.key !== 'string' || e.key === '') errs.push(required(p.child('key')));
   else errs.push(...qualifiedNameErrors(e.key).map((m) => invalid(p.child('key'), e.key, m)));
   values.forEach((v, j) => errs.push(...labelValueErrors(v).map((m) => invalid(p.child('values').index(j), v, m))));

@@ -125,7 +125,7 @@ describe('openapi documents with the real kubectl', function () {
     const containers = await kubectl('explain', 'deployment.spec.template.spec.containers');
     expect(containers.code, containers.stderr).to.equal(0);
     expect(containers.stdout).to.match(/FIELD:\s+containers <\[\]Container>/);
-    expect(containers.stdout).to.match(/name\s+<string> -required-|name\s+<string>/);
+    expect(containers.stdout).to.match(/name\s+<string> -required-/);
     const volumes = await kubectl('explain', 'pod.spec.volumes.configMap.name');
     expect(volumes.code, volumes.stderr).to.equal(0);
     expect(volumes.stdout).to.match(/FIELD:\s+name <string>/);
@@ -138,6 +138,32 @@ describe('openapi documents with the real kubectl', function () {
     const created = await kubectl('explain', 'pod.metadata.creationTimestamp');
     expect(created.code, created.stderr).to.equal(0);
     expect(created.stdout).to.match(/FIELD:\s+creationTimestamp <string>/);
+  });
+
+  it('kubectl explain describes the complete Node and Pod messages (taints, node affinity, every volume source, node config)', async () => {
+    const taints = await kubectl('explain', 'node.spec.taints');
+    expect(taints.code, taints.stderr).to.equal(0);
+    expect(taints.stdout).to.match(/FIELD:\s+taints <\[\]Taint>/);
+    expect(taints.stdout).to.match(/effect\s+<string> -required-/);
+    expect(taints.stdout).to.include('timeAdded');
+    const affinity = await kubectl('explain', 'pod.spec.affinity.nodeAffinity');
+    expect(affinity.code, affinity.stderr).to.equal(0);
+    expect(affinity.stdout).to.match(/FIELD:\s+nodeAffinity <NodeAffinity>/);
+    expect(affinity.stdout).to.match(/requiredDuringSchedulingIgnoredDuringExecution\s+<NodeSelector>/);
+    expect(affinity.stdout).to.match(/preferredDuringSchedulingIgnoredDuringExecution\s+<\[\]PreferredSchedulingTerm>/);
+    for (const [path, field] of [
+      ['pod.spec.volumes.nfs', /server\s+<string> -required-/],
+      ['pod.spec.volumes.csi', /driver\s+<string> -required-/],
+      ['pod.spec.volumes.ephemeral.volumeClaimTemplate', /FIELD:\s+volumeClaimTemplate <PersistentVolumeClaimTemplate>/],
+      ['deployment.spec.template.spec.topologySpreadConstraints', /maxSkew\s+<integer> -required-/],
+      ['node.status.nodeInfo', /kubeletVersion\s+<string> -required-/],
+      ['node.status.runtimeHandlers', /FIELD:\s+runtimeHandlers <\[\]NodeRuntimeHandler>/],
+      ['node.spec.configSource.configMap', /FIELD:\s+configMap <ConfigMapNodeConfigSource>/],
+    ] as const) {
+      const out = await kubectl('explain', path);
+      expect(out.code, `${path}: ${out.stderr}`).to.equal(0);
+      expect(out.stdout, path).to.match(field);
+    }
   });
 
   it('kubectl create -f learns server-side field validation from the v3 document', async () => {

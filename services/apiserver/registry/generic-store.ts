@@ -418,6 +418,7 @@ export class GenericStore<T extends KubeObject> {
       obj = deepCopy(old);
       obj.status = deepCopy(input.status);
       if (obj.status === undefined) delete obj.status;
+      this.strategy.prepareForStatusUpdate?.(obj, old);
     } else {
       obj = deepCopy(input);
       const m = obj.metadata;

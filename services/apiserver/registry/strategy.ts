@@ -19,6 +19,11 @@ export interface Strategy<T extends KubeObject = KubeObject> {
    * status subresource keeps the old spec) and fills defaults, in place.
    */
   prepareForUpdate(obj: T, old: T): void;
+  /**
+   * Fills the defaults of a write to the status subresource, in place (`obj` carries the old
+   * spec and the new status). Absent: a status write is taken as sent.
+   */
+  prepareForStatusUpdate?(obj: T, old: T): void;
   /** Every invalid field of a new object, with its path. */
   validate(obj: T): FieldError[];
   /** Every invalid field of an update, including changes to immutable fields. */

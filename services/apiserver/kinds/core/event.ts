@@ -24,6 +24,14 @@ export interface Event extends KubeObject {
   count?: number;
   firstTimestamp?: string;
   lastTimestamp?: string;
+  /** When the event was first observed (MicroTime, RFC 3339 with microseconds). */
+  eventTime?: string;
+  /** Data about the series this event represents (an isomorphic event seen again). */
+  series?: { count?: number; lastObservedTime?: string };
+  /** What was taken, or failed to be taken, about the involved object. */
+  action?: string;
+  /** An optional second object the event is about. */
+  related?: ObjectReference;
   reportingComponent?: string;
   reportingInstance?: string;
 }

@@ -1,8 +1,9 @@
 import type { FieldError } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/object';
+import { validateQuantity } from '../../../../lib/api/quantity';
 import { invalid, required, toPath, validateQualifiedName, validateLabelValue } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, objectItems, specDiffers, validateEnum } from './common';
+import { checkMap, coreInfo, isRecord, objectItems, specDiffers, validateEnum } from './common';
 import { TAINT_EFFECTS } from './pod-spec';
 
 export interface Taint {
@@ -12,10 +13,22 @@ export interface Taint {
   timeAdded?: string;
 }
 
+/** A core/v1 Node's status (the fields the apiserver looks at; the rest are kept as sent). */
+export interface NodeStatus {
+  capacity?: Record<string, string>;
+  allocatable?: Record<string, string>;
+  [field: string]: unknown;
+}
+
 /** A core/v1 Node. */
 export interface Node extends KubeObject {
   spec?: { podCIDR?: string; podCIDRs?: string[]; providerID?: string; unschedulable?: boolean; taints?: Taint[]; [field: string]: unknown };
-  status?: Record<string, unknown>;
+  status?: NodeStatus;
+}
+
+/** What a node offers defaults to what it has: allocatable is capacity when not given (SetDefaults_NodeStatus). */
+function defaultNodeStatus(status: NodeStatus | undefined): void {
+  if (isRecord(status) && status.allocatable === undefined && isRecord(status.capacity)) status.allocatable = { ...status.capacity };
 }
 
 const CIDR_RE = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
@@ -39,21 +52,33 @@ function validateNode(obj: Node): FieldError[] {
     if (seen.has(id)) errs.push(invalid(tp, t, 'taints must be unique by key and effect pair'));
     seen.add(id);
   }
+  const status = isRecord(obj.status) ? obj.status : {};
+  for (const list of ['capacity', 'allocatable'] as const) {
+    const lp = toPath('status').child(list);
+    if (!checkMap(status[list], lp, errs)) continue;
+    for (const [name, q] of Object.entries(status[list]!)) errs.push(...validateQuantity(q, lp.key(name), { nonNegative: true }));
+  }
   return errs;
 }
 
 /**
  * Nodes (no; cluster-scoped): the node agent creates them with status; podCIDRs are CIDRs;
- * taints have a qualified key, a valid value, an effect, and are unique by key and effect.
+ * taints have a qualified key, a valid value, an effect, and are unique by key and effect;
+ * status capacity and allocatable are non-negative quantities, allocatable defaulting to
+ * capacity (on create and on status writes).
  */
 export const nodeStrategy: Strategy<Node> = {
   info: coreInfo('Node', 'nodes', false, ['no']),
   hasStatus: true,
   prepareForCreate(obj) {
     if (obj.spec?.podCIDR && !obj.spec.podCIDRs) obj.spec.podCIDRs = [obj.spec.podCIDR];
+    defaultNodeStatus(obj.status);
   },
   prepareForUpdate(obj) {
     if (obj.spec?.podCIDR && !obj.spec.podCIDRs) obj.spec.podCIDRs = [obj.spec.podCIDR];
+  },
+  prepareForStatusUpdate(obj) {
+    defaultNodeStatus(obj.status);
   },
   validate: validateNode,
   validateUpdate(obj, old) {

@@ -3,7 +3,7 @@ import { coreStrategies } from './index';
 import { endpointsStrategy } from './endpoints';
 import { eventStrategy, type Event } from './event';
 import { namespaceStrategy, type Namespace } from './namespace';
-import { nodeStrategy } from './node';
+import { nodeStrategy, type Node } from './node';
 import { persistentVolumeStrategy, type PersistentVolume } from './persistent-volume';
 import { persistentVolumeClaimStrategy, type PersistentVolumeClaim, PVC_UPDATE_FORBIDDEN_MESSAGE } from './persistent-volume-claim';
 import { clone, lines } from './test-helpers';
@@ -92,7 +92,7 @@ describe('core/v1 PersistentVolume and PersistentVolumeClaim strategies', () => 
   it('PV: capacity.storage and accessModes required; defaults', () => {
     const pv: PersistentVolume = { metadata: { name: 'pv1' }, spec: { hostPath: { path: '/data' } } };
     persistentVolumeStrategy.prepareForCreate(pv);
-    expect(pv.spec).to.deep.equal({ hostPath: { path: '/data' }, persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' });
+    expect(pv.spec).to.deep.equal({ hostPath: { path: '/data', type: '' }, persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' });
     expect(pv.status).to.deep.equal({ phase: 'Pending' });
     expect(lines(persistentVolumeStrategy.validate(pv))).to.deep.equal(['spec.accessModes: Required value', 'spec.capacity: Required value']);
     pv.spec!.accessModes = ['ReadWriteSometimes'];
@@ -147,6 +147,22 @@ describe('core/v1 Node and Endpoints strategies', () => {
       'spec.taints[1].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
     ]);
     expect(nodeStrategy.selectableFields!(n)).to.deep.equal({ 'spec.unschedulable': 'true' });
+  });
+  it('Node: allocatable defaults to capacity on create and on status writes; both are non-negative quantities', () => {
+    const n: Node = { metadata: { name: 'n1' }, status: { capacity: { cpu: '4', memory: '8Gi' } } };
+    nodeStrategy.prepareForCreate(n);
+    expect(n.status!.allocatable).to.deep.equal({ cpu: '4', memory: '8Gi' });
+    const next: Node = { ...n, status: { capacity: { cpu: '8' }, conditions: [{ type: 'Ready', status: 'True' }] } };
+    nodeStrategy.prepareForStatusUpdate!(next, n);
+    expect(next.status!.allocatable).to.deep.equal({ cpu: '8' });
+    const kept: Node = { ...n, status: { capacity: { cpu: '8' }, allocatable: { cpu: '7500m' } } };
+    nodeStrategy.prepareForStatusUpdate!(kept, n);
+    expect(kept.status!.allocatable).to.deep.equal({ cpu: '7500m' });
+    const bad: Node = { metadata: { name: 'n1' }, status: { capacity: { cpu: '-1' }, allocatable: { pods: 'many' } } };
+    expect(lines(nodeStrategy.validate(bad))).to.deep.equal([
+      'status.capacity[cpu]: Invalid value: "-1": must be greater than or equal to 0',
+      `status.allocatable[pods]: Invalid value: "many": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+    ]);
   });
   it('Endpoints: IPs valid, ports defaulted to TCP and named when several', () => {
     const ep = { metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.1.0.5' }, { ip: 'nope' }], ports: [{ port: 80 }, { port: 0, name: 'b' }] }] };

@@ -1,7 +1,7 @@
 import type { FieldError } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/object';
 import { compareQuantities, isQuantity, validateQuantity } from '../../../../lib/api/quantity';
-import { forbidden, required, toPath } from '../../../../lib/api/validation';
+import { forbidden, required, toPath, type PathLike } from '../../../../lib/api/validation';
 import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
 import type { Strategy } from '../../registry/strategy';
 import { coreInfo, deepEqual, specDiffers, validateEnum } from './common';
@@ -26,14 +26,22 @@ export interface PersistentVolumeClaim extends KubeObject {
 /** Kubernetes' message for a forbidden PVC spec change. */
 export const PVC_UPDATE_FORBIDDEN_MESSAGE = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
 
-function defaults(obj: PersistentVolumeClaim): void {
-  obj.spec ??= {};
-  obj.spec.volumeMode ??= 'Filesystem';
+/** A claim spec's defaults, in place (Kubernetes' SetDefaults_PersistentVolumeClaimSpec): volumeMode Filesystem. */
+export function defaultPersistentVolumeClaimSpec(spec: PersistentVolumeClaimSpec): void {
+  spec.volumeMode ??= 'Filesystem';
 }
 
-function validatePvc(obj: PersistentVolumeClaim): FieldError[] {
-  const p = toPath('spec');
-  const spec = obj.spec ?? {};
+function defaults(obj: PersistentVolumeClaim): void {
+  obj.spec ??= {};
+  defaultPersistentVolumeClaimSpec(obj.spec);
+}
+
+/**
+ * Every invalid field of a claim spec at `path` (a claim's `spec`, or the spec of a pod's
+ * ephemeral volumeClaimTemplate): accessModes, resources.requests.storage, volumeMode, selector.
+ */
+export function validatePersistentVolumeClaimSpec(spec: PersistentVolumeClaimSpec, path: PathLike): FieldError[] {
+  const p = toPath(path);
   const errs: FieldError[] = [];
   errs.push(...validateAccessModes(spec.accessModes, p.child('accessModes')));
   const storage = spec.resources?.requests?.storage;
@@ -42,6 +50,10 @@ function validatePvc(obj: PersistentVolumeClaim): FieldError[] {
   errs.push(...validateEnum(spec.volumeMode, VOLUME_MODES, p.child('volumeMode')));
   if (spec.selector) errs.push(...validateLabelSelector(spec.selector, p.child('selector')));
   return errs;
+}
+
+function validatePvc(obj: PersistentVolumeClaim): FieldError[] {
+  return validatePersistentVolumeClaimSpec(obj.spec ?? {}, 'spec');
 }
 
 function isBound(obj: PersistentVolumeClaim): boolean {

@@ -4,16 +4,11 @@ import { validateQuantity } from '../../../../lib/api/quantity';
 import { notSupported, required, toPath, validateDns1123Subdomain, type PathLike } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { coreInfo, specDiffers, validateEnum } from './common';
+import { defaultVolumeSources, PERSISTENT_VOLUME_SOURCES, validateOneVolumeSource } from './volume-source';
 
 export const ACCESS_MODES: readonly string[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 export const RECLAIM_POLICIES: readonly string[] = ['Retain', 'Delete', 'Recycle'];
 export const VOLUME_MODES: readonly string[] = ['Block', 'Filesystem'];
-/** The volume sources a PersistentVolume may name (exactly one). */
-export const PV_SOURCES: readonly string[] = [
-  'hostPath', 'local', 'nfs', 'csi', 'iscsi', 'fc', 'rbd', 'cephfs', 'glusterfs', 'awsElasticBlockStore',
-  'gcePersistentDisk', 'azureDisk', 'azureFile', 'cinder', 'flexVolume', 'flocker', 'photonPersistentDisk',
-  'portworxVolume', 'quobyte', 'scaleIO', 'storageos', 'vsphereVolume',
-];
 
 /** A core/v1 PersistentVolume. */
 export interface PersistentVolume extends KubeObject {
@@ -47,6 +42,7 @@ function defaults(obj: PersistentVolume): void {
   obj.spec ??= {};
   obj.spec.persistentVolumeReclaimPolicy ??= 'Retain';
   obj.spec.volumeMode ??= 'Filesystem';
+  defaultVolumeSources(obj.spec);
 }
 
 function validatePv(obj: PersistentVolume): FieldError[] {
@@ -61,18 +57,15 @@ function validatePv(obj: PersistentVolume): FieldError[] {
   errs.push(...validateEnum(spec.persistentVolumeReclaimPolicy, RECLAIM_POLICIES, p.child('persistentVolumeReclaimPolicy')));
   errs.push(...validateEnum(spec.volumeMode, VOLUME_MODES, p.child('volumeMode')));
   if (spec.storageClassName) errs.push(...validateDns1123Subdomain(spec.storageClassName, p.child('storageClassName')));
-  const sources = PV_SOURCES.filter((s) => spec[s] !== undefined && spec[s] !== null);
-  if (sources.length === 0) errs.push(required(p, 'must specify a volume type'));
-  else if (sources.length > 1) {
-    errs.push({ type: 'FieldValueForbidden', field: String(p.child(sources[1])), message: 'Forbidden: may not specify more than 1 volume type' });
-  }
+  errs.push(...validateOneVolumeSource(spec, PERSISTENT_VOLUME_SOURCES, p));
   return errs;
 }
 
 /**
  * PersistentVolumes (pv; cluster-scoped): capacity.storage (the only capacity key) and
- * accessModes are required, exactly one volume source, reclaim policy Retain and volumeMode
- * Filesystem by default; created with status.phase Pending. volumeMode never changes.
+ * accessModes are required, exactly one volume source; reclaim policy Retain, volumeMode
+ * Filesystem and the source's declared defaults by default; created with status.phase Pending.
+ * volumeMode never changes.
  */
 export const persistentVolumeStrategy: Strategy<PersistentVolume> = {
   info: coreInfo('PersistentVolume', 'persistentvolumes', false, ['pv']),

@@ -4,6 +4,7 @@ import { invalid, notSupported, required } from '../../../../lib/api/validation'
 import type { Strategy } from '../../registry/strategy';
 import { deepEqual } from './common';
 import { podStrategy, type Pod } from './pod';
+import { schedulingGateNames } from './pod-scheduling';
 import { validatePodSpec } from './pod-spec';
 
 /** A core/v1 Binding: the scheduler's request to put a pod on a node (pods/binding). */
@@ -26,7 +27,8 @@ export function validateBinding(binding: Binding): FieldError[] {
 /**
  * Applies a binding to (a copy of) the stored pod, as Kubernetes' assignPod does: sets
  * spec.nodeName, copies the binding's annotations and sets the PodScheduled condition True.
- * A pod already on a node, or being deleted, is a ConflictError on pods/binding. Meant as the
+ * A pod already on a node, being deleted, or still held by scheduling gates is a ConflictError
+ * on pods/binding. Meant as the
  * `mutate` of GenericStore.guaranteedUpdate on a store built with `podBindingStrategy`.
  */
 export function bindPod(pod: Pod, binding: Binding, now: Date): Pod {
@@ -34,6 +36,7 @@ export function bindPod(pod: Pod, binding: Binding, now: Date): Pod {
   if (pod.metadata.deletionTimestamp) throw new ConflictError('pods/binding', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
   const current = pod.spec?.nodeName;
   if (current) throw new ConflictError('pods/binding', '', name, `pod ${name} is already assigned to node ${JSON.stringify(current)}`);
+  if (schedulingGateNames(pod.spec ?? {}).length > 0) throw new ConflictError('pods/binding', '', name, `pod ${name} has non-empty .spec.schedulingGates`);
   pod.spec = { ...(pod.spec ?? {}), nodeName: binding.target?.name ?? '' };
   if (binding.metadata.annotations && Object.keys(binding.metadata.annotations).length > 0) {
     pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...binding.metadata.annotations };

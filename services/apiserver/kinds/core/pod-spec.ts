@@ -14,6 +14,8 @@ import {
   type PathLike,
 } from '../../../../lib/api/validation';
 import { PROTOCOLS, isObject, isRecord, notFound, objectItems, validateEnum, validateNonNegative, validatePortName, validatePortNumber } from './common';
+import { validatePodScheduling, validateSchedulingGatesUpdate } from './pod-scheduling';
+import { defaultFieldRef, defaultPodVolume, validatePodVolumeSource } from './pod-volumes';
 
 /**
  * PodSpec defaulting and validation as Kubernetes does them (pkg/apis/core/v1/defaults.go and
@@ -22,8 +24,6 @@ import { PROTOCOLS, isObject, isRecord, notFound, objectItems, validateEnum, val
 
 /** Default grace period before a pod's containers are killed, in seconds. */
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
-/** Mode of files projected from Secrets and ConfigMaps (0644). */
-export const DEFAULT_VOLUME_FILE_MODE = 0o644;
 export const RESTART_POLICIES: readonly string[] = ['Always', 'OnFailure', 'Never'];
 export const DNS_POLICIES: readonly string[] = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 export const PULL_POLICIES: readonly string[] = ['Always', 'IfNotPresent', 'Never'];
@@ -132,6 +132,7 @@ function defaultProbe(probe: unknown): void {
   probe.periodSeconds ??= 10;
   probe.successThreshold ??= 1;
   probe.failureThreshold ??= 3;
+  if (isRecord(probe.grpc)) probe.grpc.service ??= '';
   defaultHttpGet(probe);
 }
 
@@ -143,6 +144,7 @@ function defaultContainer(c: Container): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   for (const p of Array.isArray(c.ports) ? c.ports : []) if (isRecord(p)) p.protocol ??= 'TCP';
+  for (const e of Array.isArray(c.env) ? c.env : []) if (isRecord(e)) defaultFieldRef(e.valueFrom);
   c.resources ??= {};
   if (!isRecord(c.resources)) return;
   // Kubernetes copies limits into missing requests.
@@ -158,9 +160,10 @@ function defaultContainer(c: Container): void {
  * Fills Kubernetes' PodSpec defaults in place: restartPolicy Always, dnsPolicy ClusterFirst,
  * terminationGracePeriodSeconds 30, schedulerName default-scheduler, securityContext {},
  * enableServiceLinks true, serviceAccount mirrored from serviceAccountName, and per container
- * imagePullPolicy, terminationMessagePath/Policy, ports' protocol TCP, resources {} (requests
- * defaulted from limits), probe timings and thresholds and httpGet path/scheme (probes and
- * lifecycle handlers); secret/configMap volumes get defaultMode 420.
+ * (init and ephemeral ones too) imagePullPolicy, terminationMessagePath/Policy, ports' protocol
+ * TCP, env fieldRefs' apiVersion v1, resources {} (requests defaulted from limits), probe timings
+ * and thresholds, grpc service "" and httpGet path/scheme (probes and lifecycle handlers);
+ * volumes get their defaults (see defaultPodVolume) and an image volume its pullPolicy.
  */
 export function defaultPodSpec(spec: PodSpec): void {
   if (!isRecord(spec)) return;
@@ -175,10 +178,11 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   if (Array.isArray(spec.containers)) spec.containers.forEach(defaultContainer);
   if (Array.isArray(spec.initContainers)) spec.initContainers.forEach(defaultContainer);
+  if (Array.isArray(spec.ephemeralContainers)) (spec.ephemeralContainers as Container[]).forEach(defaultContainer);
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
     if (!isRecord(v)) continue;
-    if (isRecord(v.secret)) v.secret.defaultMode ??= DEFAULT_VOLUME_FILE_MODE;
-    if (isRecord(v.configMap)) v.configMap.defaultMode ??= DEFAULT_VOLUME_FILE_MODE;
+    defaultPodVolume(v);
+    if (isRecord(v.image)) v.image.pullPolicy ??= defaultPullPolicy(typeof v.image.reference === 'string' ? v.image.reference : undefined);
   }
 }
 
@@ -256,8 +260,9 @@ function validateContainer(c: Container, path: PathLike, volumes: Set<string>, n
 /**
  * Every invalid field of a PodSpec at `path`: containers (required; names DNS-1123 labels,
  * unique across init and app containers; image; ports; env; mounts of declared volumes;
- * resources), volumes (unique DNS-1123 label names), restartPolicy, dnsPolicy, grace and
- * deadline seconds, nodeSelector, serviceAccountName, nodeName and tolerations.
+ * resources), volumes (unique DNS-1123 label names, one valid source each), restartPolicy,
+ * dnsPolicy, grace and deadline seconds, nodeSelector, serviceAccountName, nodeName, tolerations
+ * and the scheduling fields (see validatePodScheduling).
  */
 export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): FieldError[] {
   const p = toPath(path);
@@ -271,6 +276,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): Fiel
       if (volumes.has(v.name)) errs.push(duplicate(vp.child('name'), v.name));
       volumes.add(v.name);
     }
+    errs.push(...validatePodVolumeSource(v, vp));
   }
   const names = new Set<string>();
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push(required(p.child('containers')));
@@ -286,6 +292,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: PathLike): Fiel
   if (spec.serviceAccountName) errs.push(...validateDns1123Subdomain(spec.serviceAccountName, p.child('serviceAccountName')));
   if (spec.nodeName) errs.push(...validateDns1123Subdomain(spec.nodeName, p.child('nodeName')));
   for (const [t, tp] of objectItems(spec.tolerations, p.child('tolerations'), errs)) errs.push(...validateToleration(t, tp));
+  errs.push(...validatePodScheduling(spec, p));
   return errs;
 }
 
@@ -355,8 +362,9 @@ export const POD_UPDATE_FORBIDDEN_MESSAGE =
 
 /**
  * Errors of a pod spec update: everything is immutable except container and init-container
- * images, activeDeadlineSeconds (may be set, or lowered, never unset or raised) and additions
- * to tolerations. `spec.nodeName` changes only through the binding subresource.
+ * images, activeDeadlineSeconds (may be set, or lowered, never unset or raised), additions
+ * to tolerations and removals of scheduling gates. `spec.nodeName` changes only through the
+ * binding subresource.
  */
 export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLike): FieldError[] {
   const p = toPath(path);
@@ -375,6 +383,7 @@ export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLi
   const mask = (s: PodSpec, tolerations: unknown): PodSpec => {
     const copy = JSON.parse(JSON.stringify(s)) as PodSpec;
     delete copy.activeDeadlineSeconds;
+    delete copy.schedulingGates;
     copy.tolerations = tolerations as Toleration[];
     const strip = (cs: Container[] | undefined) => (Array.isArray(cs) ? cs.forEach((c) => isRecord(c) && delete c.image) : undefined);
     strip(copy.containers);
@@ -387,6 +396,7 @@ export function validatePodSpecUpdate(next: PodSpec, prev: PodSpec, path: PathLi
     (next.containers ?? []).length === (prev.containers ?? []).length &&
     (next.initContainers ?? []).length === (prev.initContainers ?? []).length;
   if (!same) errs.push(forbidden(p, POD_UPDATE_FORBIDDEN_MESSAGE));
+  errs.push(...validateSchedulingGatesUpdate(next, prev, p));
   return errs;
 }
 

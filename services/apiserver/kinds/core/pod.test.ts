@@ -312,4 +312,10 @@ describe('core/v1 pods/binding', () => {
     sneaky.spec!.restartPolicy = 'Never';
     expect(lines(podBindingStrategy.validateUpdate(sneaky, old))).to.deep.equal(['spec: Forbidden: a binding may only set spec.nodeName']);
   });
+
+  it('refuses to bind a pod that scheduling gates still hold', async () => {
+    const { bindPod } = await import('./pod-binding');
+    const gated = created({ containers: [{ name: 'a', image: 'a' }], schedulingGates: [{ name: 'example.com/quota' }] });
+    expect(() => bindPod(gated, { metadata: { name: 'web' }, target: { name: 'n1' } }, new Date(0))).to.throw(/pod web has non-empty \.spec\.schedulingGates/);
+  });
 });
