@@ -7,22 +7,29 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
+import { escapeFieldValue } from '../../../lib/api/field-selector';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
-import { applyPatch, JSON_PATCH_TYPE, parseApplyBody, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
+import { applyPatch, JSON_PATCH_TYPE, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
 import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
-import { decodeBody, mediaType, parseJson, readBody, sendJson, sendObject, warningHeader, type ResponseForm } from './http-io';
+import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
+import { parseJsonText } from './json-text';
+import { notAcceptable, type ResponseForm } from './media-negotiation';
+import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
+import { parseYamlText } from './yaml-text';
 import { serveWatch } from './watch-stream';
 
 /** The media type of server-side apply patches. */
 export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
 /** Attempts of a scale patch that loses a compare-and-swap race. */
 const SCALE_PATCH_ATTEMPTS = 5;
+/** The media types a watch stream is served in (for its 406). */
+const WATCH_MEDIA_TYPES = [JSON_TYPE, `${JSON_TYPE};stream=watch`];
 /** Pod subresources that stream from a node (served by no component yet). */
 const NODE_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
@@ -173,8 +180,15 @@ export class ResourceHandler {
   private async watch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string | undefined): Promise<void> {
     const q = r.query;
     let fieldSelector = q.get('fieldSelector') || undefined;
-    if (name !== undefined) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
-    if (r.form.type === 'protobuf') throw new ApiError(406, 'NotAcceptable', 'watch streams are served as JSON only: accept application/json');
+    if (name !== undefined) {
+      const byName = `metadata.name=${escapeFieldValue(name)}`;
+      fieldSelector = fieldSelector ? `${fieldSelector},${byName}` : byName;
+    }
+    if (r.form.type !== 'json' && r.form.type !== 'table') throw notAcceptable(WATCH_MEDIA_TYPES);
+    const timeoutSeconds = intParam(q, 'timeoutSeconds');
+    if (timeoutSeconds !== undefined && timeoutSeconds < 0) {
+      throw new BadRequestError(`timeoutSeconds: Invalid value: ${timeoutSeconds}: must be greater than or equal to 0`);
+    }
     await serveWatch(
       r.res,
       rest,
@@ -185,7 +199,7 @@ export class ResourceHandler {
         resourceVersion: q.get('resourceVersion') || undefined,
         allowWatchBookmarks: isTrue(q.get('allowWatchBookmarks')),
       },
-      intParam(q, 'timeoutSeconds'),
+      timeoutSeconds,
       { table: r.form.type === 'table' ? r.form.version : undefined, includeObject: includeObject(q), now: this.now },
     );
   }
@@ -213,13 +227,10 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const validation = parseFieldValidation(r.query.get('fieldValidation'));
     const body = await readBody(r.req);
+    const patch = parsePatch(body, type);
     if (type !== JSON_PATCH_TYPE && validation !== 'Ignore') {
-      const text = body.toString('utf8');
-      // An apply patch may be YAML (kubectl sends JSON; other clients and curl send YAML).
-      const isApply = type === APPLY_PATCH_TYPE;
-      const parsed = isApply ? parseApplyBody(body) : parseJson(text);
-      const duplicates = isApply && !text.trimStart().startsWith('{') ? [] : duplicateFields(text);
-      enforceFieldValidation(validation, unknownFields(parsed, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
+      const duplicates = patch.yaml ? [] : duplicateFields(patch.text);
+      enforceFieldValidation(validation, unknownFields(patch.value, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
     }
     const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
     return sendObject(r.res, 200, withIdentity(rest, patched), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
@@ -227,8 +238,9 @@ export class ResourceHandler {
 
   private async patchScale(r: ResourceRequest, scalable: ScalableRest, ns: string | undefined, name: string): Promise<void> {
     const contentType = r.req.headers['content-type'] ?? '';
-    checkPatchType(contentType);
+    const type = checkPatchType(contentType);
     const body = await readBody(r.req);
+    parsePatch(body, type);
     for (let attempt = 1; ; attempt++) {
       const current = await scalable.getScale(ns, name);
       const patched = applyPatch(current as unknown as JsonObject, contentType, body, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
@@ -314,9 +326,8 @@ export class ResourceHandler {
     const { value, raw, protobuf } = await this.body(r);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('the request body must be an object');
     if (!protobuf && validation !== 'Ignore') {
-      const isJson = mediaType(r.req.headers['content-type']).includes('json') || !r.req.headers['content-type'];
       const apiVersion = apiVersionOf(rest.info);
-      const duplicates = isJson ? duplicateFields(raw.toString('utf8')) : [];
+      const duplicates = isJsonContentType(r.req.headers['content-type']) ? duplicateFields(raw.toString('utf8')) : [];
       enforceFieldValidation(validation, unknownFields(value, apiVersion, rest.info.kind), duplicates, warnings, decodeErrorContext(apiVersion, rest.info.kind));
     }
     return value as KubeObject;
@@ -327,6 +338,17 @@ export class ResourceHandler {
     const decoded = decodeBody(raw, r.req.headers['content-type']);
     return { ...decoded, raw };
   }
+}
+
+/**
+ * A patch body of media type `type`, parsed here so that a malformed or too deeply nested patch
+ * is a 400 in the client's terms before the patch code sees it. An apply patch may be YAML
+ * (kubectl sends JSON; other clients and curl send YAML); every other patch is JSON.
+ */
+function parsePatch(body: Buffer, type: string): { text: string; yaml: boolean; value: unknown } {
+  const text = body.toString('utf8');
+  const yaml = type === APPLY_PATCH_TYPE && !text.trimStart().startsWith('{');
+  return { text, yaml, value: yaml ? parseYamlText(text, 'the apply patch') : parseJsonText(text, 'the patch') };
 }
 
 /** Kubernetes' answer for a path that names nothing served. */
