@@ -161,6 +161,9 @@ describe('HttpApi: errors that name the client’s mistake', function () {
       expect(yaml.headers['content-type']).to.equal('application/yaml');
       expect((parseYaml(yaml.text) as { data: Record<string, unknown> }).data).to.deep.equal({ on: 'yes' });
       expect(yaml.text).to.match(/"yes"/); // quoted for YAML 1.1 readers
+      const created = await request('POST', CONFIGMAPS, { body: 'metadata: {name: yaml-in-out}\n', headers: { 'Content-Type': 'application/yaml', Accept: 'application/yaml' } });
+      expect([created.status, created.headers['content-type']]).to.deep.equal([201, 'application/yaml']);
+      expect(parseYaml(created.text)).to.deep.include({ kind: 'ConfigMap' });
       const proto = await request('GET', cm, { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
       expect(proto.headers['content-type']).to.equal('application/vnd.kubernetes.protobuf');
       expect(proto.body.subarray(0, 4).toString('latin1')).to.equal('k8s\0');

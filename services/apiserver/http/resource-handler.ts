@@ -209,7 +209,7 @@ export class ResourceHandler {
     const obj = await this.objectBody(r, rest, warnings);
     checkBodyNamespace(obj, ns);
     const created = await rest.create(ns, obj, writeOptions(r.query));
-    return sendObject(r.res, 201, withIdentity(rest, created), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 201, withIdentity(rest, created), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async update(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -218,7 +218,7 @@ export class ResourceHandler {
     checkBodyNamespace(obj, ns);
     const opts: UpdateRequest = { ...writeOptions(r.query), subresource };
     const updated = await rest.update(ns, name, obj, opts);
-    return sendObject(r.res, 200, withIdentity(rest, updated), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 200, withIdentity(rest, updated), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async patch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -233,7 +233,7 @@ export class ResourceHandler {
       enforceFieldValidation(validation, unknownFields(patch.value, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
     }
     const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
-    return sendObject(r.res, 200, withIdentity(rest, patched), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async patchScale(r: ResourceRequest, scalable: ScalableRest, ns: string | undefined, name: string): Promise<void> {
@@ -246,7 +246,7 @@ export class ResourceHandler {
       const patched = applyPatch(current as unknown as JsonObject, contentType, body, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
       try {
         const scale = await scalable.updateScale(ns, name, patched as unknown as KubeObject, { dryRun: dryRun(r.query) });
-        return sendObject(r.res, 200, scale, jsonUnlessProtobuf(r.form));
+        return sendObject(r.res, 200, scale, withoutTable(r.form));
       } catch (err) {
         // The Scale read carries its resourceVersion: a concurrent write makes it stale; read again.
         if (!isConflict(err) || attempt >= SCALE_PATCH_ATTEMPTS || (patched as KubeObject).metadata?.resourceVersion !== current.metadata.resourceVersion) throw err;
@@ -260,9 +260,9 @@ export class ResourceHandler {
     const obj = withIdentity(rest, outcome.object);
     if (!outcome.deleted) {
       // Only marked (graceful deletion or finalizers): the object as it now stands.
-      return sendObject(r.res, opts.orphanDependents === false ? 202 : 200, obj, jsonUnlessProtobuf(r.form));
+      return sendObject(r.res, opts.orphanDependents === false ? 202 : 200, obj, withoutTable(r.form));
     }
-    if (returnsDeletedObject(rest)) return sendObject(r.res, 200, obj, jsonUnlessProtobuf(r.form));
+    if (returnsDeletedObject(rest)) return sendObject(r.res, 200, obj, withoutTable(r.form));
     return sendJson(r.res, 200, {
       kind: 'Status',
       apiVersion: 'v1',
@@ -285,7 +285,7 @@ export class ResourceHandler {
         if (!isNotFound(err)) throw err; // deleted meanwhile: nothing to do
       }
     }
-    return sendObject(r.res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items }, jsonUnlessProtobuf(r.form));
+    return sendObject(r.res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items }, withoutTable(r.form));
   }
 
   /** DeleteOptions from the body (JSON, possibly empty) with query parameters overriding. */
@@ -378,9 +378,9 @@ function checkBodyNamespace(obj: KubeObject, ns: string | undefined): void {
   }
 }
 
-/** Writes answer JSON (or protobuf when asked); Table conversion applies to reads only. */
-function jsonUnlessProtobuf(form: ResponseForm): ResponseForm {
-  return form.type === 'protobuf' ? form : { type: 'json' };
+/** The form of a write's answer: as negotiated, but JSON for a Table (Tables are for reads). */
+function withoutTable(form: ResponseForm): ResponseForm {
+  return form.type === 'table' ? { type: 'json' } : form;
 }
 
 function tableContentType(version: string): string {
