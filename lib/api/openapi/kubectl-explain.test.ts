@@ -45,7 +45,7 @@ describe('openapi documents with the real kubectl', function () {
       const openapi = openApiResponse(docs, url.pathname, url.searchParams, req.headers.accept);
       if (openapi) {
         res.writeHead(openapi.status, openapi.headers);
-        res.end(rewriteOpenApi ? rewriteOpenApi(openapi.body) : openapi.body);
+        res.end(rewriteOpenApi && typeof openapi.body === 'string' ? rewriteOpenApi(openapi.body) : openapi.body);
         return;
       }
       if (url.pathname === '/version') return json(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });

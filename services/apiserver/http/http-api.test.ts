@@ -5,7 +5,7 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import { writeHttpKubeconfig } from './bearer-auth';
 import { HttpApi } from './http-api';
-import { MAX_BODY_BYTES } from './http-io';
+import { MAX_BODY_BYTES } from './request-body';
 import { TestHttpServer, type KubectlRun } from './test-http-server';
 
 /** Raw HTTPS answer. */

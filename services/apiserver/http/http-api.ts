@@ -9,15 +9,18 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../lib/logger';
-import { ApiError, MethodNotAllowedError, BadRequestError } from '../../../lib/api/errors';
+import { ApiError, MethodNotAllowedError, BadRequestError, InternalError } from '../../../lib/api/errors';
 import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
 import { BearerAuthenticator } from './bearer-auth';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
+import { isCustomResourceDefinitionList, noCustomResourceDefinitions } from './custom-resource-definitions';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery';
-import { negotiate, sendError, sendJson } from './http-io';
-import { parseApiPath } from './request-path';
+import { sendError, sendJson, sendObject, writeErrorHeld } from './http-io';
+import { negotiateOrRefuse, type ResponseForm } from './media-negotiation';
+import { discardBody } from './request-body';
+import { parseApiPath, parseRequestTarget } from './request-path';
 import { notFoundPath, ResourceHandler } from './resource-handler';
 
 /** Constructor parameters of an HttpApi. */
@@ -34,6 +37,14 @@ export interface HttpApiOptions {
   readonly clock?: () => Date;
   /** Whether /readyz answers ok (default: always). */
   readonly ready?: () => boolean;
+}
+
+/** The message of a 500 caused by a server bug (the details go to the log, not to the client). */
+export const UNEXPECTED_ERROR_MESSAGE = 'Internal error occurred: the server failed unexpectedly; its log has the details';
+
+/** Discovery documents and other non-resource objects have no Table or protobuf form: JSON then. */
+function plainForm(form: ResponseForm): ResponseForm {
+  return form.type === 'yaml' ? form : { type: 'json' };
 }
 
 /** Paths served without authentication (as Kubernetes' system:public-info-viewer). */
@@ -103,7 +114,7 @@ export class HttpApi {
       res.on('close', () => this.logger?.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started }, 'request'));
     }
     try {
-      const url = new URL(req.url ?? '/', 'https://localhost');
+      const url = parseRequestTarget(req.url);
       const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
       const method = req.method ?? 'GET';
       if (PUBLIC_PATHS.has(pathname) || /^\/(healthz|livez|readyz)\//.test(pathname)) {
@@ -114,10 +125,7 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      if (!this.auth.authenticate(req.headers)) {
-        req.resume();
-        return sendError(res, new ApiError(401, 'Unauthorized', 'Unauthorized'));
-      }
+      if (!this.auth.authenticate(req.headers)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
         if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
         const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);
@@ -128,8 +136,13 @@ export class HttpApi {
       }
       const path = parseApiPath(pathname);
       if (!path) throw notFoundPath();
+      const form = negotiateOrRefuse(req.headers.accept);
       if (path.type === 'resource') {
-        await this.handler.handle({ req, res, query: url.searchParams, form: negotiate(req.headers.accept) }, path);
+        if (isCustomResourceDefinitionList(path)) {
+          if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}: Bosun serves no custom resources`);
+          return sendObject(res, 200, noCustomResourceDefinitions(), plainForm(form));
+        }
+        await this.handler.handle({ req, res, query: url.searchParams, form }, path);
         return;
       }
       if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
@@ -150,7 +163,7 @@ export class HttpApi {
           break;
       }
       if (doc === undefined) throw notFoundPath();
-      return sendJson(res, 200, doc);
+      return sendObject(res, 200, doc as Record<string, unknown>, plainForm(form));
     } catch (err) {
       this.answerError(req, res, err);
     }
@@ -161,17 +174,20 @@ export class HttpApi {
     return (this.openApiDocs ??= openApiDocuments(this.opts.resources.all().map((r) => r.info)));
   }
 
+  /**
+   * Answers a failed request with its Status. An error that is not an ApiError is a server bug:
+   * it is logged, and the client gets a 500 without the JavaScript message. A body the request
+   * did not get to read is discarded after answering (request-body.ts says why).
+   */
   private answerError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    const status = statusFromError(err);
-    if (status.code >= 500) this.logger?.warn({ err, method: req.method, url: req.url }, 'request failed');
+    const answer = err instanceof ApiError ? err : new InternalError(UNEXPECTED_ERROR_MESSAGE);
+    if (answer.code >= 500) this.logger?.warn({ err, method: req.method, url: req.url }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    // Unread body bytes (e.g. past the size limit): close the connection after answering.
-    const headers: Record<string, string> = req.complete ? {} : { Connection: 'close' };
-    sendError(res, err, headers);
-    if (!req.complete) req.resume();
+    if (req.complete) return sendError(res, answer);
+    discardBody(req, writeErrorHeld(res, answer));
   }
 
   /**

@@ -1,169 +1,81 @@
 /**
- * The byte-level half of the HTTP API: reading a bounded request body, decoding it by
- * Content-Type (JSON, YAML, Kubernetes protobuf), choosing a response form from Accept (JSON,
- * a meta.k8s.io Table, protobuf), and writing objects and Status errors.
+ * The byte-level half of the HTTP API: decoding a request body by Content-Type (JSON, YAML,
+ * Kubernetes protobuf) and writing objects (in the negotiated form, media-negotiation.ts) and
+ * Status errors. Reading bodies within the size limit is request-body.ts.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
-import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
+import type { ServerResponse } from 'node:http';
+import { stringify as stringifyYaml } from 'yaml';
+import { BadRequestError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from '../../../lib/api/proto/envelope';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { statusFromError } from '../../../lib/api/status';
 import { printableWarning } from '../../../lib/api/warnings';
+import { parseJsonText } from './json-text';
+import { JSON_TYPE, PROTOBUF_TYPE, YAML_TYPE, type ResponseForm } from './media-negotiation';
+import { parseYamlText } from './yaml-text';
 
-/** Largest request body accepted (Kubernetes' limit): larger ones answer 413. */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
-
-export const JSON_TYPE = 'application/json';
-export const YAML_TYPE = 'application/yaml';
-export const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
-
-/** 413: the request body is larger than `limit`. */
-function bodyTooLarge(limit: number): RequestEntityTooLargeError {
-  return new RequestEntityTooLargeError(`the request body is too large: limit is ${limit} bytes`);
-}
-
-/** Reads the whole body, rejecting with RequestEntityTooLargeError past `limit` bytes. */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(bodyTooLarge(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        reject(bodyTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', (err) => {
-      if (!done) {
-        done = true;
-        reject(new BadRequestError(`the request body could not be read: ${err.message}`));
-      }
-    });
-  });
-}
+export { JSON_TYPE, PROTOBUF_TYPE, YAML_TYPE };
 
 /** The media type of a Content-Type header, lower case without parameters ("" when absent). */
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** A decoded request body and the apiVersion/kind a protobuf envelope named. */
+/** A decoded request body. */
 export interface DecodedBody {
   readonly value: unknown;
   /** True for a protobuf body (whose unknown fields were already dropped in decoding). */
   readonly protobuf: boolean;
 }
 
+/** Content-Types read as JSON: also none at all, as kubectl sends `PUT …/scale`. */
+const JSON_TYPES = new Set(['', JSON_TYPE, 'text/json']);
+const YAML_TYPES = new Set([YAML_TYPE, 'application/x-yaml', 'text/yaml']);
+
+/** Whether a body of this Content-Type is decoded as JSON. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return JSON_TYPES.has(mediaType(contentType));
+}
+
 /**
- * Decodes a body by its Content-Type: JSON (also when there is no Content-Type, as kubectl
- * sends `PUT …/scale`), YAML, or the Kubernetes protobuf envelope. Malformed bodies are a 400;
- * other media types a 415.
+ * Decodes a body by its Content-Type: JSON, YAML (one document), or the Kubernetes protobuf
+ * envelope. A malformed body, or one nested deeper than MAX_NESTING_DEPTH, is a 400 saying what
+ * is wrong and where; other media types a 415.
  */
 export function decodeBody(body: Buffer, contentType: string | undefined): DecodedBody {
-  const type = mediaType(contentType);
   if (body.length === 0) throw new BadRequestError('the request body is empty: an object is required');
-  switch (type) {
-    case '':
-    case JSON_TYPE:
-    case 'text/json':
-      return { value: parseJson(body), protobuf: false };
-    case YAML_TYPE:
-    case 'application/x-yaml':
-    case 'text/yaml': {
-      try {
-        return { value: parseYaml(body.toString('utf8'), { uniqueKeys: true, maxAliasCount: 100 }) as unknown, protobuf: false };
-      } catch (err) {
-        throw new BadRequestError(`the request body is not valid YAML: ${(err as Error).message}`);
-      }
-    }
-    case PROTOBUF_TYPE:
-      return { value: decodeKubernetesProtobuf(body).object, protobuf: true };
-    default:
-      throw new UnsupportedMediaTypeError(
-        `the body of the request was in an unknown format - accepted media types include: ${JSON_TYPE}, ${YAML_TYPE}, ${PROTOBUF_TYPE}`,
-      );
-  }
-}
-
-/** JSON.parse with a 400 naming the problem. */
-export function parseJson(body: Buffer | string): unknown {
-  try {
-    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new BadRequestError(`the request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** How a response is written. */
-export type ResponseForm =
-  | { readonly type: 'json' }
-  | { readonly type: 'protobuf' }
-  /** A meta.k8s.io Table of the given version (v1 or v1beta1). */
-  | { readonly type: 'table'; readonly version: string };
-
-/**
- * The response form an Accept header asks for: a Table when the client lists a Table type
- * before plain JSON (kubectl get), protobuf only when the client accepts nothing JSON (every
- * kubectl request accepts JSON, so typed clients' protobuf-first requests get JSON too), JSON
- * otherwise. No Accept, or nothing recognised, answers JSON. Q-values are not weighed.
- */
-export function negotiate(accept: string | undefined): ResponseForm {
-  let protobuf = false;
-  for (const entry of (accept ?? '').split(',')) {
-    const [typePart, ...paramParts] = entry.split(';');
-    const type = typePart!.trim().toLowerCase();
-    const params = new Map<string, string>();
-    for (const p of paramParts) {
-      const eq = p.indexOf('=');
-      if (eq > 0) params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
-    }
-    const as = params.get('as');
-    if (type === JSON_TYPE && as === 'Table' && params.get('g') === 'meta.k8s.io') {
-      const v = params.get('v') ?? 'v1';
-      if (v === 'v1' || v === 'v1beta1') return { type: 'table', version: v };
-      continue;
-    }
-    if (as !== undefined) continue; // PartialObjectMetadata and other conversions are not served
-    if (type === JSON_TYPE || type === '*/*' || type === 'application/*') return { type: 'json' };
-    if (type === PROTOBUF_TYPE) protobuf = true;
-  }
-  return protobuf ? { type: 'protobuf' } : { type: 'json' };
+  const type = mediaType(contentType);
+  if (JSON_TYPES.has(type)) return { value: parseJsonText(body.toString('utf8')), protobuf: false };
+  if (YAML_TYPES.has(type)) return { value: parseYamlText(body.toString('utf8')), protobuf: false };
+  if (type === PROTOBUF_TYPE) return { value: decodeKubernetesProtobuf(body).object, protobuf: true };
+  throw new UnsupportedMediaTypeError(
+    `the body of the request was in an unknown format - accepted media types include: ${JSON_TYPE}, ${YAML_TYPE}, ${PROTOBUF_TYPE}`,
+  );
 }
 
 /** Writes `body` as JSON with `code` (and extra headers). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}, contentType = JSON_TYPE): void {
+  sendText(res, code, JSON.stringify(body), contentType, headers);
+}
+
+function sendText(res: ServerResponse, code: number, text: string | Uint8Array, contentType: string, headers: Record<string, string | string[]>): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const text = JSON.stringify(body);
-  res.writeHead(code, { ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  const length = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
+  res.writeHead(code, { ...headers, 'Content-Type': contentType, 'Content-Length': length });
   res.end(text);
 }
 
 /**
- * Writes an API object in the negotiated form: protobuf when the client accepts only that and
- * the kind has a message, otherwise JSON.
+ * Writes an object in the negotiated form: YAML when asked for (YAML 1.1 quoting, so that Go
+ * clients read `"yes"` and `"on"` back as strings), protobuf when the client accepts only that
+ * and the kind has a message, otherwise JSON. A Table form writes plain JSON here (Tables are
+ * built by the caller).
  */
 export function sendObject(res: ServerResponse, code: number, obj: Record<string, unknown>, form: ResponseForm, headers: Record<string, string | string[]> = {}): void {
+  if (form.type === 'yaml') return sendText(res, code, stringifyYaml(obj, { version: '1.1' }), YAML_TYPE, headers);
   if (form.type === 'protobuf' && typeof obj.apiVersion === 'string' && typeof obj.kind === 'string' && findProtoKind(obj.apiVersion, obj.kind)) {
     let bytes: Buffer | undefined;
     try {
@@ -171,11 +83,7 @@ export function sendObject(res: ServerResponse, code: number, obj: Record<string
     } catch {
       bytes = undefined; // fall back to JSON, which every client also accepts
     }
-    if (bytes) {
-      res.writeHead(code, { ...headers, 'Content-Type': PROTOBUF_TYPE, 'Content-Length': bytes.length });
-      res.end(bytes);
-      return;
-    }
+    if (bytes) return sendText(res, code, bytes, PROTOBUF_TYPE, headers);
   }
   sendJson(res, code, obj, headers);
 }
@@ -184,6 +92,18 @@ export function sendObject(res: ServerResponse, code: number, obj: Record<string
 export function sendError(res: ServerResponse, err: unknown, headers: Record<string, string | string[]> = {}): void {
   const status = statusFromError(err);
   sendJson(res, status.code, status, headers);
+}
+
+/**
+ * Writes all of `err`'s Status (its Content-Length tells the client when it has it) but leaves
+ * the response open: the returned function ends it. For answering before the request body is in.
+ */
+export function writeErrorHeld(res: ServerResponse, err: unknown): () => void {
+  const status = statusFromError(err);
+  const text = JSON.stringify(status);
+  res.writeHead(status.code, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.write(text);
+  return () => res.end();
 }
 
 /** The value of a `Warning` response header for `text` (kubectl prints it as `Warning: <text>`). */

@@ -12,6 +12,33 @@ import { BadRequestError } from '../../../lib/api/errors';
 /** Subresources of a Namespace (a path `namespaces/{ns}/<these>` is not a namespaced resource). */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** The path and query of a request target. */
+export interface RequestTarget {
+  /** The path exactly as sent (still percent-encoded; no `.`/`..` resolution). */
+  readonly pathname: string;
+  readonly searchParams: URLSearchParams;
+}
+
+/**
+ * Splits an origin-form request target (`/api/v1/pods?limit=5`) into its path and query, without
+ * the URL standard's rewriting (it would resolve `..` segments — turning `…/configmaps/..` into
+ * the namespace — and read `\` as `/`): the path is taken as sent, and parseApiPath judges it.
+ * Any other form (`*`, an absolute URL) is a 400.
+ */
+export function parseRequestTarget(target: string | undefined): RequestTarget {
+  const raw = target ?? '/';
+  if (!raw.startsWith('/')) {
+    throw new BadRequestError(`the request target ${JSON.stringify(raw.slice(0, MAX_QUOTED_TARGET_CHARS))} is not a path`);
+  }
+  const question = raw.indexOf('?');
+  return question < 0
+    ? { pathname: raw, searchParams: new URLSearchParams() }
+    : { pathname: raw.slice(0, question), searchParams: new URLSearchParams(raw.slice(question + 1)) };
+}
+
+/** How much of a bad request target a message repeats. */
+const MAX_QUOTED_TARGET_CHARS = 200;
+
 /** A discovery path: the group list, one group, or one group-version's resource list. */
 export type DiscoveryPath =
   | { readonly type: 'api-versions' }

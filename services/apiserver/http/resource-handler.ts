@@ -7,8 +7,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
+import { escapeFieldValue } from '../../../lib/api/field-selector';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
-import { applyPatch, JSON_PATCH_TYPE, parseApplyBody, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
+import { applyPatch, JSON_PATCH_TYPE, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
@@ -16,14 +17,20 @@ import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
 import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
-import { decodeBody, mediaType, parseJson, readBody, sendJson, sendObject, warningHeader, type ResponseForm } from './http-io';
+import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
+import { parseJsonText } from './json-text';
+import { notAcceptable, type ResponseForm } from './media-negotiation';
+import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
+import { parseYamlText } from './yaml-text';
 import { serveWatch } from './watch-stream';
 
 /** The media type of server-side apply patches. */
 export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
 /** Attempts of a scale patch that loses a compare-and-swap race. */
 const SCALE_PATCH_ATTEMPTS = 5;
+/** The media types a watch stream is served in (for its 406). */
+const WATCH_MEDIA_TYPES = [JSON_TYPE, `${JSON_TYPE};stream=watch`];
 /** Pod subresources that stream from a node (served by no component yet). */
 const NODE_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
@@ -174,8 +181,15 @@ export class ResourceHandler {
   private async watch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string | undefined): Promise<void> {
     const q = r.query;
     let fieldSelector = q.get('fieldSelector') || undefined;
-    if (name !== undefined) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
-    if (r.form.type === 'protobuf') throw new ApiError(406, 'NotAcceptable', 'watch streams are served as JSON only: accept application/json');
+    if (name !== undefined) {
+      const byName = `metadata.name=${escapeFieldValue(name)}`;
+      fieldSelector = fieldSelector ? `${fieldSelector},${byName}` : byName;
+    }
+    if (r.form.type !== 'json' && r.form.type !== 'table') throw notAcceptable(WATCH_MEDIA_TYPES);
+    const timeoutSeconds = intParam(q, 'timeoutSeconds');
+    if (timeoutSeconds !== undefined && timeoutSeconds < 0) {
+      throw new BadRequestError(`timeoutSeconds: Invalid value: ${timeoutSeconds}: must be greater than or equal to 0`);
+    }
     await serveWatch(
       r.res,
       rest,
@@ -186,7 +200,7 @@ export class ResourceHandler {
         resourceVersion: q.get('resourceVersion') || undefined,
         allowWatchBookmarks: isTrue(q.get('allowWatchBookmarks')),
       },
-      intParam(q, 'timeoutSeconds'),
+      timeoutSeconds,
       { table: r.form.type === 'table' ? r.form.version : undefined, includeObject: includeObject(q), now: this.now },
     );
   }
@@ -196,7 +210,7 @@ export class ResourceHandler {
     const obj = await this.objectBody(r, rest, warnings);
     checkBodyNamespace(obj, ns);
     const created = await rest.create(ns, obj, writeOptions(r.query));
-    return sendObject(r.res, 201, withIdentity(rest, created), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 201, withIdentity(rest, created), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async update(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -205,7 +219,7 @@ export class ResourceHandler {
     checkBodyNamespace(obj, ns);
     const opts: UpdateRequest = { ...writeOptions(r.query), subresource };
     const updated = await rest.update(ns, name, obj, opts);
-    return sendObject(r.res, 200, withIdentity(rest, updated), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 200, withIdentity(rest, updated), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async patch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -214,28 +228,26 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const validation = parseFieldValidation(r.query.get('fieldValidation'));
     const body = await readBody(r.req);
+    const patch = parsePatch(body, type);
     if (type !== JSON_PATCH_TYPE && validation !== 'Ignore') {
-      const text = body.toString('utf8');
-      // An apply patch may be YAML (kubectl sends JSON; other clients and curl send YAML).
-      const isApply = type === APPLY_PATCH_TYPE;
-      const parsed = isApply ? parseApplyBody(body) : parseJson(text);
-      const duplicates = isApply && !text.trimStart().startsWith('{') ? [] : duplicateFields(text);
-      enforceFieldValidation(validation, unknownFields(parsed, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
+      const duplicates = patch.yaml ? [] : duplicateFields(patch.text);
+      enforceFieldValidation(validation, unknownFields(patch.value, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
     }
     const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
-    return sendObject(r.res, 200, withIdentity(rest, patched), jsonUnlessProtobuf(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async patchScale(r: ResourceRequest, scalable: ScalableRest, ns: string | undefined, name: string): Promise<void> {
     const contentType = r.req.headers['content-type'] ?? '';
-    checkPatchType(contentType);
+    const type = checkPatchType(contentType);
     const body = await readBody(r.req);
+    parsePatch(body, type);
     for (let attempt = 1; ; attempt++) {
       const current = await scalable.getScale(ns, name);
       const patched = applyPatch(current as unknown as JsonObject, contentType, body, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
       try {
         const scale = await scalable.updateScale(ns, name, patched as unknown as KubeObject, { dryRun: dryRun(r.query) });
-        return sendObject(r.res, 200, scale, jsonUnlessProtobuf(r.form));
+        return sendObject(r.res, 200, scale, withoutTable(r.form));
       } catch (err) {
         // The Scale read carries its resourceVersion: a concurrent write makes it stale; read again.
         if (!isConflict(err) || attempt >= SCALE_PATCH_ATTEMPTS || (patched as KubeObject).metadata?.resourceVersion !== current.metadata.resourceVersion) throw err;
@@ -249,9 +261,9 @@ export class ResourceHandler {
     const obj = withIdentity(rest, outcome.object);
     if (!outcome.deleted) {
       // Only marked (graceful deletion or finalizers): the object as it now stands.
-      return sendObject(r.res, opts.orphanDependents === false ? 202 : 200, obj, jsonUnlessProtobuf(r.form));
+      return sendObject(r.res, opts.orphanDependents === false ? 202 : 200, obj, withoutTable(r.form));
     }
-    if (returnsDeletedObject(rest)) return sendObject(r.res, 200, obj, jsonUnlessProtobuf(r.form));
+    if (returnsDeletedObject(rest)) return sendObject(r.res, 200, obj, withoutTable(r.form));
     return sendJson(r.res, 200, {
       kind: 'Status',
       apiVersion: 'v1',
@@ -275,7 +287,7 @@ export class ResourceHandler {
       }
     }
     const answer = { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items };
-    return sendObject(r.res, 200, answer, jsonUnlessProtobuf(r.form), warningHeaders(warningsOf(list)));
+    return sendObject(r.res, 200, answer, withoutTable(r.form), warningHeaders(warningsOf(list)));
   }
 
   /** DeleteOptions from the body (JSON, possibly empty) with query parameters overriding. */
@@ -319,9 +331,8 @@ export class ResourceHandler {
     const { value, raw, protobuf } = await this.body(r);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('the request body must be an object');
     if (!protobuf && validation !== 'Ignore') {
-      const isJson = mediaType(r.req.headers['content-type']).includes('json') || !r.req.headers['content-type'];
       const apiVersion = apiVersionOf(rest.info);
-      const duplicates = isJson ? duplicateFields(raw.toString('utf8')) : [];
+      const duplicates = isJsonContentType(r.req.headers['content-type']) ? duplicateFields(raw.toString('utf8')) : [];
       enforceFieldValidation(validation, unknownFields(value, apiVersion, rest.info.kind), duplicates, warnings, decodeErrorContext(apiVersion, rest.info.kind));
     }
     return value as KubeObject;
@@ -332,6 +343,17 @@ export class ResourceHandler {
     const decoded = decodeBody(raw, r.req.headers['content-type']);
     return { ...decoded, raw };
   }
+}
+
+/**
+ * A patch body of media type `type`, parsed here so that a malformed or too deeply nested patch
+ * is a 400 in the client's terms before the patch code sees it. An apply patch may be YAML
+ * (kubectl sends JSON; other clients and curl send YAML); every other patch is JSON.
+ */
+function parsePatch(body: Buffer, type: string): { text: string; yaml: boolean; value: unknown } {
+  const text = body.toString('utf8');
+  const yaml = type === APPLY_PATCH_TYPE && !text.trimStart().startsWith('{');
+  return { text, yaml, value: yaml ? parseYamlText(text, 'the apply patch') : parseJsonText(text, 'the patch') };
 }
 
 /** Kubernetes' answer for a path that names nothing served. */
@@ -361,9 +383,9 @@ function checkBodyNamespace(obj: KubeObject, ns: string | undefined): void {
   }
 }
 
-/** Writes answer JSON (or protobuf when asked); Table conversion applies to reads only. */
-function jsonUnlessProtobuf(form: ResponseForm): ResponseForm {
-  return form.type === 'protobuf' ? form : { type: 'json' };
+/** The form of a write's answer: as negotiated, but JSON for a Table (Tables are for reads). */
+function withoutTable(form: ResponseForm): ResponseForm {
+  return form.type === 'table' ? { type: 'json' } : form;
 }
 
 function tableContentType(version: string): string {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { BearerAuthenticator, ensureTokenFile, readTokenFile } from './bearer-auth';
 import { ensureClusterTls } from './cluster-tls';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, unknownFields } from './field-validation';
-import { negotiate } from './http-io';
+import { negotiate } from './media-negotiation';
 import { parseApiPath } from './request-path';
 
 describe('HTTP API parts', () => {
