@@ -81,8 +81,42 @@ function httpCodeFor(code: grpc.status): number {
   }
 }
 
+/**
+ * Longest message, cause message and name a Status keeps on gRPC, and most causes: the Status
+ * travels in HTTP/2 trailers, which a client refuses past a few KiB (the call then never ends),
+ * and a refused value can be megabytes long.
+ */
+export const MAX_GRPC_ERROR_MESSAGE_CHARS = 1024;
+export const MAX_GRPC_ERROR_CAUSE_CHARS = 200;
+export const MAX_GRPC_ERROR_CAUSES = 16;
+
+/** `text` cut to `max` characters, saying how much was cut. */
+function truncated(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/** The Status cut to what fits in gRPC trailers (see MAX_GRPC_ERROR_MESSAGE_CHARS). */
+function boundedStatus(status: StatusObject): StatusObject {
+  const details = status.details;
+  if (!details) return { ...status, message: truncated(status.message, MAX_GRPC_ERROR_MESSAGE_CHARS) };
+  return {
+    ...status,
+    message: truncated(status.message, MAX_GRPC_ERROR_MESSAGE_CHARS),
+    details: {
+      ...details,
+      name: details.name === undefined ? undefined : truncated(details.name, MAX_GRPC_ERROR_CAUSE_CHARS),
+      causes: details.causes?.slice(0, MAX_GRPC_ERROR_CAUSES).map((c) => ({
+        reason: c.reason,
+        field: truncated(c.field, MAX_GRPC_ERROR_CAUSE_CHARS),
+        message: truncated(c.message, MAX_GRPC_ERROR_CAUSE_CHARS),
+      })),
+    },
+  };
+}
+
 /** The Status of a failed call as a gRPC error a handler passes to its callback or stream. */
-export function grpcErrorFromStatus(status: StatusObject): Partial<grpc.StatusObject> {
+export function grpcErrorFromStatus(full: StatusObject): Partial<grpc.StatusObject> {
+  const status = boundedStatus(full);
   const k8s = K8sStatus.encode(toProto(STATUS_KIND, status) as never).finish();
   const rich = RpcStatus.encode({ code: grpcCodeFor(status.code, status.reason), message: status.message, details: [{ typeUrl: K8S_STATUS_TYPE_URL, value: Buffer.from(k8s) }] }).finish();
   const metadata = new grpc.Metadata();

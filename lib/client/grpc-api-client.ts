@@ -145,6 +145,9 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
   }
 
   async list(namespace: string | undefined, opts: ListRequest = {}): Promise<KubeList<T>> {
+    if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
+      throw new ApiError(400, 'BadRequest', `limit: Invalid value: ${opts.limit}: must be a non-negative integer`);
+    }
     const res = await this.unary(true, 'list', {
       namespace: namespace ?? '',
       labelSelector: opts.labelSelector ?? '',

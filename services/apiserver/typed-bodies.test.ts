@@ -140,6 +140,14 @@ describe('typed bodies and corrupt stored objects (a real apiserver, both doors)
       expect(err.message).to.match(/name: Too long: may not be more than 253 characters/);
     });
 
+    it('a refused 70 KB value answers 422 at once (the Status is cut to fit gRPC trailers, not left hanging)', async () => {
+      const started = Date.now();
+      const err = await apiError(t.grpc.resource(configMapStrategy.info).create('typed', { metadata: { name: 'long', labels: { app: 'x'.repeat(70_000) } } }));
+      expect(err.code, err.message.slice(0, 200)).to.equal(422);
+      expect(err.message).to.match(/metadata\.labels: Invalid value: "x+… \(\d+ more characters\)/);
+      expect(Date.now() - started).to.be.lessThan(5_000);
+    });
+
     it('a 5 MB namespace → 400', async () => {
       const err = await apiError(t.grpc.resource(configMapStrategy.info).list('n'.repeat(5 * 1024 * 1024)));
       expect(err.code, err.message).to.equal(400);

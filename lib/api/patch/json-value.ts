@@ -4,6 +4,8 @@
  * properties here (never setters, never inherited lookups), and nesting is bounded so that no
  * recursion can overflow the stack.
  */
+import { parseJsonText } from '../body/json-text';
+import { MAX_NESTING_DEPTH } from '../body/nesting';
 import { BadRequestError } from '../errors';
 
 export type JsonPrimitive = string | number | boolean | null;
@@ -13,11 +15,11 @@ export interface JsonObject {
 }
 
 /**
- * Deepest nesting of objects and arrays a patch or a patched object may have. Go's encoding/json
- * stops at 10000; API objects never come near 100, and this bound keeps every recursion in this
- * folder far below the JavaScript stack limit.
+ * Deepest nesting of objects and arrays a patch or a patched object may have: the one limit of
+ * every request body (see lib/api/body/nesting.ts), far below where any recursion here could
+ * overflow the JavaScript stack.
  */
-export const MAX_JSON_DEPTH = 1000;
+export const MAX_JSON_DEPTH = MAX_NESTING_DEPTH;
 
 const hasOwnProperty = Object.prototype.hasOwnProperty;
 
@@ -119,33 +121,9 @@ export function parseJsonBody(body: Uint8Array | string | unknown, what: string)
     } catch {
       throw new BadRequestError(`${what}: body is not valid UTF-8`);
     }
-    checkTextDepth(text, what);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new BadRequestError(`${what}: invalid JSON: ${(e as Error).message}`);
-    }
-    return parsed as JsonValue;
+    return parseJsonText(text, what) as JsonValue;
   }
   if (body === undefined) throw new BadRequestError(`${what}: empty body`);
   return cloneJson(body);
 }
 
-/** Rejects JSON text whose bracket nesting exceeds MAX_JSON_DEPTH, without parsing it. */
-function checkTextDepth(text: string, what: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) throw new BadRequestError(`${what}: JSON nesting exceeds the maximum depth of ${MAX_JSON_DEPTH}`);
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-}

@@ -14,7 +14,7 @@
  *   whole to an Update manager `before-first-apply`, so an apply never silently removes it.
  * Field sets and the list types are in managed-fields.ts.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from '../body/yaml-text';
 import { ApiError, BadRequestError } from '../errors';
 import { cloneJson, getOwn, isObject, jsonEqual, jsonTypeName, parseJsonBody, deleteOwn } from './json-value';
 import type { JsonObject, JsonValue } from './json-value';
@@ -114,12 +114,9 @@ export function parseApplyBody(body: Uint8Array | string | unknown): JsonObject 
     const trimmed = text.trimStart();
     if (trimmed.startsWith('{')) value = parseJsonBody(text, 'invalid apply patch');
     else {
-      let parsed: unknown;
-      try {
-        parsed = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
-      } catch (e) {
-        throw new BadRequestError(`invalid apply patch: error converting YAML to JSON: ${(e as Error).message}`);
-      }
+      // The bounded YAML reader: the yaml library alone recurses once per level (a deep body
+      // could overflow the stack, on either door).
+      const parsed = parseYamlText(text, 'the apply patch');
       value = cloneJson(parsed === undefined ? null : parsed);
     }
   } else value = parseJsonBody(body, 'invalid apply patch');

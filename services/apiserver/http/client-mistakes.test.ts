@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { Document as OpenApiV2Document } from '../../../gen/openapi/v2/openapi-v2';
 import { OPENAPI_V2_PROTOBUF_REQUESTED } from '../../../lib/api/openapi';
 import type { ResourceSet } from '../rest/resource-set';
-import { MAX_NESTING_DEPTH } from './body-nesting';
+import { MAX_NESTING_DEPTH } from '../../../lib/api/body/nesting';
 import { HttpApi, UNEXPECTED_ERROR_MESSAGE } from './http-api';
 import { MAX_BODY_BYTES } from './request-body';
 import { TestHttpServer, type KubectlRun } from './test-http-server';

@@ -10,9 +10,9 @@ import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from '../../../lib
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { statusFromError } from '../../../lib/api/status';
 import { printableWarning } from '../../../lib/api/warnings';
-import { parseJsonText } from './json-text';
+import { parseJsonText } from '../../../lib/api/body/json-text';
 import { JSON_TYPE, PROTOBUF_TYPE, YAML_TYPE, type ResponseForm } from './media-negotiation';
-import { parseYamlText } from './yaml-text';
+import { parseYamlText } from '../../../lib/api/body/yaml-text';
 
 export { JSON_TYPE, PROTOBUF_TYPE, YAML_TYPE };
 

@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { parseAccept } from '../../../lib/api/accept-header';
 import { ApiError } from '../../../lib/api/errors';
-import { MAX_NESTING_DEPTH, nestsDeeperThan } from './body-nesting';
-import { checkJsonText, parseJsonText } from './json-text';
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from '../../../lib/api/body/nesting';
+import { checkJsonText, parseJsonText } from '../../../lib/api/body/json-text';
 import { negotiate } from './media-negotiation';
 import { discardBody } from './request-body';
 import { parseRequestTarget } from './request-path';
-import { parseYamlText } from './yaml-text';
+import { parseYamlText } from '../../../lib/api/body/yaml-text';
 
 /** The ApiError `f` throws. */
 function thrown(f: () => unknown): ApiError {

@@ -18,11 +18,11 @@ import type { ResourceSet } from '../rest/resource-set';
 import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
-import { parseJsonText } from './json-text';
+import { parseJsonText } from '../../../lib/api/body/json-text';
 import { notAcceptable, type ResponseForm } from './media-negotiation';
 import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
-import { parseYamlText } from './yaml-text';
+import { parseYamlText } from '../../../lib/api/body/yaml-text';
 import { serveWatch } from './watch-stream';
 
 /** The media type of server-side apply patches. */

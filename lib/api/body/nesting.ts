@@ -9,7 +9,7 @@
  * 500 levels keeps a wide margin below both, and is still twenty times deeper than any built-in
  * kind nests (a CronJob's pod affinity terms are about 15 levels down).
  */
-import { BadRequestError } from '../../../lib/api/errors';
+import { BadRequestError } from '../errors';
 
 /** Most levels of nested objects and lists a request body may have. */
 export const MAX_NESTING_DEPTH = 500;

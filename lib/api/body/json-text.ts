@@ -6,8 +6,8 @@
  * MAX_NESTING_DEPTH is refused before anything recursive sees it. The check is iterative: any
  * input is safe to scan, in time linear in its length.
  */
-import { BadRequestError } from '../../../lib/api/errors';
-import { MAX_NESTING_DEPTH, tooDeeplyNested } from './body-nesting';
+import { BadRequestError } from '../errors';
+import { MAX_NESTING_DEPTH, tooDeeplyNested } from './nesting';
 
 /** The first problem of a JSON text: a syntax error, or nesting past the limit. */
 export type JsonTextProblem =

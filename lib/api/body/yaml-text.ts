@@ -11,8 +11,8 @@
  * limit. Warnings (unknown tags, …) are not reported.
  */
 import { Composer, Lexer, Parser, type CST, type Document } from 'yaml';
-import { BadRequestError } from '../../../lib/api/errors';
-import { MAX_NESTING_DEPTH, nestsDeeperThan, tooDeeplyNested } from './body-nesting';
+import { BadRequestError } from '../errors';
+import { MAX_NESTING_DEPTH, nestsDeeperThan, tooDeeplyNested } from './nesting';
 import { linePosition } from './json-text';
 
 /** Most alias expansions one body may make (the yaml library's guard against exponential growth). */
