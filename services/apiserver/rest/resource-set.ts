@@ -1,6 +1,8 @@
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
+import { isNotFound } from '../../../lib/api/status';
 import type { StoreClient, ClientLogger } from '../../../store/client';
-import { NamespaceLifecycle, type Admission } from '../admission/namespace-lifecycle';
+import { AdmissionChain, type Admission } from '../admission/admission';
+import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
 import { appsStrategies } from '../kinds/apps';
 import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
@@ -80,17 +82,9 @@ export class ResourceSet {
     }
     const namespaces = stores.get('/namespaces') as unknown as GenericStore<Namespace>;
     const namespaceCache = cachesByKey.get('/namespaces') as unknown as WatchCache<Namespace>;
-    this.admission = new NamespaceLifecycle({
-      cached: (name) => namespaceCache.getCached(undefined, name),
-      read: async (name) => {
-        try {
-          return await namespaces.get(undefined, name);
-        } catch (err) {
-          if ((err as { code?: number }).code === 404) return undefined;
-          throw err;
-        }
-      },
-    });
+    this.admission = new AdmissionChain([
+      new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+    ]);
 
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
@@ -160,6 +154,16 @@ export class ResourceSet {
   /** The resource of a body's apiVersion and kind. */
   byKind(apiVersion: string, kind: string): ResourceRest | undefined {
     return this.byApiVersionKind.get(`${apiVersion}/${kind}`);
+  }
+}
+
+/** The stored object `name` of a cluster-scoped kind, or undefined when there is none. */
+async function readIfExists<T extends KubeObject>(store: GenericStore<T>, name: string): Promise<T | undefined> {
+  try {
+    return await store.get(undefined, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 
