@@ -3,6 +3,7 @@ import { isNotFound } from '../../../lib/api/status';
 import type { StoreClient, ClientLogger } from '../../../store/client';
 import { AdmissionChain, type Admission } from '../admission/admission';
 import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
+import { PriorityAdmission } from '../admission/priority';
 import { appsStrategies } from '../kinds/apps';
 import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
@@ -10,7 +11,7 @@ import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
 import { coreStrategies, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { rbacStrategies } from '../kinds/rbac';
-import { schedulingStrategies } from '../kinds/scheduling';
+import { schedulingStrategies, type PriorityClass } from '../kinds/scheduling';
 import { GenericStore } from '../registry/generic-store';
 import type { Strategy } from '../registry/strategy';
 import { WatchCache } from '../registry/watch-cache';
@@ -82,8 +83,15 @@ export class ResourceSet {
     }
     const namespaces = stores.get('/namespaces') as unknown as GenericStore<Namespace>;
     const namespaceCache = cachesByKey.get('/namespaces') as unknown as WatchCache<Namespace>;
+    const classes = stores.get('scheduling.k8s.io/priorityclasses') as unknown as GenericStore<PriorityClass>;
+    const classCache = cachesByKey.get('scheduling.k8s.io/priorityclasses') as unknown as WatchCache<PriorityClass>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+      new PriorityAdmission({
+        get: async (name) => classCache.getCached(undefined, name) ?? (await readIfExists(classes, name)),
+        cached: async () => (await classCache.list()).items,
+        stored: async () => (await classes.list()).items,
+      }),
     ]);
 
     for (const strategy of ALL_STRATEGIES) {
