@@ -9,10 +9,11 @@ import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/au
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
-import { coreStrategies, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
+import { coreStrategies, DEFAULT_EVENT_TTL_SECONDS, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { rbacStrategies } from '../kinds/rbac';
 import { schedulingStrategies, type PriorityClass } from '../kinds/scheduling';
-import { GenericStore } from '../registry/generic-store';
+import { GenericStore, type ObjectExpiry } from '../registry/generic-store';
+import { LeaseManager } from '../registry/lease-manager';
 import type { Strategy } from '../registry/strategy';
 import { WatchCache } from '../registry/watch-cache';
 import { GenericRest, type GenericRestOptions } from './generic-rest';
@@ -56,12 +57,18 @@ export interface ResourceSetOptions {
   readonly clock?: () => Date;
   /** Replaces how a resource's REST is built, by "group/resource" (e.g. "/services"). */
   readonly decorators?: Readonly<Record<string, RestDecorator>>;
+  /** Seconds an Event lives after its last write (default DEFAULT_EVENT_TTL_SECONDS). */
+  readonly eventTtlSeconds?: number;
 }
+
+/** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
+const EXPIRING: ReadonlySet<string> = new Set(['/events']);
 
 /**
  * Every resource the apiserver serves: for each kind one GenericStore, one WatchCache and the
- * ResourceRest both front doors call, plus the admission chain they share. Lookups by
- * group/resource (paths) and by apiVersion/kind (bodies).
+ * ResourceRest both front doors call, plus the admission chain they share, and one store-lease
+ * manager for the kinds whose objects expire (Events). Lookups by group/resource (paths) and by
+ * apiVersion/kind (bodies).
  */
 export class ResourceSet {
   private readonly rests: ResourceRest[] = [];
@@ -72,11 +79,12 @@ export class ResourceSet {
 
   constructor(options: ResourceSetOptions) {
     const { client, logger, clock } = options;
+    const expiry: ObjectExpiry = { ttlSeconds: options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS, leases: new LeaseManager({ granter: client, now: clock && (() => clock().getTime()) }) };
     const stores = new Map<string, GenericStore<KubeObject>>();
     const cachesByKey = new Map<string, WatchCache<KubeObject>>();
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
-      stores.set(key, new GenericStore({ client, strategy, clock }));
+      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined }));
       const cache = new WatchCache({ client, strategy, logger });
       cachesByKey.set(key, cache);
       this.caches.push(cache);
