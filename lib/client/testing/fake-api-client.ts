@@ -1,17 +1,18 @@
 /**
- * An in-memory ApiClient for CLI tests: objects kept per resource, namespace and name, a global
- * resourceVersion counter, label and field selectors, watches fed from every write, the scale
- * subresource on `spec.replicas`, and a log of the calls made. No sockets, no timers.
+ * An in-memory ApiClient for tests (CLI, controllers, the event recorder): objects kept per
+ * resource, namespace and name, a global resourceVersion counter, label and field selectors,
+ * watches fed from every write, the scale subresource on `spec.replicas`, and a log of the
+ * calls made. No sockets, no timers.
  */
-import { AlreadyExistsError, ApiError, ConflictError, NotFoundError } from '../../lib/api/errors';
-import { parseFieldSelector } from '../../lib/api/field-selector';
-import { parseLabelSelector } from '../../lib/api/label-selector';
-import type { KubeList, KubeObject, ResourceInfo } from '../../lib/api/object';
-import { apiVersionOf } from '../../lib/api/object';
-import { applyMergePatch } from '../../lib/api/patch/json-merge-patch';
-import type { JsonValue } from '../../lib/api/patch/json-value';
-import type { ApiWatchEvent, DeleteOutcome, DeleteRequest, ListRequest, Scale, UpdateRequest, WatchRequest, WriteOptions } from '../../lib/api/requests';
-import type { ApiClient, ClientWatch, ResourceClient, ServedResource } from '../../lib/client/api-client';
+import { AlreadyExistsError, ApiError, ConflictError, NotFoundError } from '../../api/errors';
+import { parseFieldSelector } from '../../api/field-selector';
+import { parseLabelSelector } from '../../api/label-selector';
+import type { KubeList, KubeObject, ResourceInfo } from '../../api/object';
+import { apiVersionOf } from '../../api/object';
+import { applyMergePatch } from '../../api/patch/json-merge-patch';
+import type { JsonValue } from '../../api/patch/json-value';
+import type { ApiWatchEvent, DeleteOutcome, DeleteRequest, ListRequest, Scale, UpdateRequest, WatchRequest, WriteOptions } from '../../api/requests';
+import type { ApiClient, ClientWatch, ResourceClient, ServedResource } from '../api-client';
 
 const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
