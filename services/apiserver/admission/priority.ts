@@ -65,22 +65,10 @@ export class PriorityAdmission implements AdmissionPlugin {
     const spec = (pod.spec ??= {});
     const resolved = await this.resolve(info, pod, spec.priorityClassName ?? '');
     if (resolved.className !== '') spec.priorityClassName = resolved.className;
-    if (spec.priority !== undefined && spec.priority !== null && spec.priority !== resolved.priority) {
-      throw admissionForbidden(
-        info,
-        pod,
-        `the integer value of priority (${String(spec.priority)}) must not be provided in pod spec; priority admission controller computed ${resolved.priority} from the given PriorityClass name`,
-      );
-    }
+    checkNotOverridden(info, pod, 'integer value of priority', spec.priority, resolved.priority);
     spec.priority = resolved.priority;
     if (resolved.preemptionPolicy === undefined) return;
-    if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null && spec.preemptionPolicy !== resolved.preemptionPolicy) {
-      throw admissionForbidden(
-        info,
-        pod,
-        `the string value of PreemptionPolicy (${String(spec.preemptionPolicy)}) must not be provided in pod spec; priority admission controller computed ${resolved.preemptionPolicy} from the given PriorityClass name`,
-      );
-    }
+    checkNotOverridden(info, pod, 'string value of PreemptionPolicy', spec.preemptionPolicy, resolved.preemptionPolicy);
     spec.preemptionPolicy = resolved.preemptionPolicy;
   }
 
@@ -112,6 +100,19 @@ export function defaultClass(classes: readonly PriorityClass[]): PriorityClass |
     if (pc.globalDefault === true && (best === undefined || (pc.value ?? 0) < (best.value ?? 0))) best = pc;
   }
   return best;
+}
+
+/**
+ * Refuses a pod that sets `given` itself (`what`: "integer value of priority") to something
+ * other than what its class gives, with Kubernetes' message.
+ */
+function checkNotOverridden(info: ResourceInfo, pod: Pod, what: string, given: unknown, computed: number | string): void {
+  if (given === undefined || given === null || given === computed) return;
+  throw admissionForbidden(
+    info,
+    pod,
+    `the ${what} (${String(given)}) must not be provided in pod spec; priority admission controller computed ${computed} from the given PriorityClass name`,
+  );
 }
 
 /** An update that leaves out the priority or preemption policy the create set keeps them. */

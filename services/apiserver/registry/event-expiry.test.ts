@@ -5,7 +5,7 @@ import { configMapStrategy, eventStrategy, type Event } from '../kinds/core';
 import type { ResourceRest } from '../rest/resource-rest';
 import { ResourceSet } from '../rest/resource-set';
 import { objectKey } from './storage-keys';
-import { BACKENDS, type RunningBackend } from './test-support';
+import { BACKENDS, eventually, type RunningBackend } from './test-support';
 
 /** TTL of the Events in this suite, in seconds (the store's lease granularity is 1 s). */
 const TTL_SECONDS = 2;
@@ -23,15 +23,6 @@ function event(name: string, count = 1): Event {
     type: 'Normal',
     count,
   };
-}
-
-/** Polls `check` every 100 ms until it is true; fails after `ms`. */
-async function eventually(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 for (const backend of BACKENDS) {

@@ -3,6 +3,7 @@ import { EVENTS_RESOURCE, type Event } from '../../../lib/api/core-event';
 import type { KubeObject } from '../../../lib/api/object';
 import { apiEventSink, EventBroadcaster } from '../../../lib/client/events';
 import { configMapStrategy, namespaceStrategy } from '../../apiserver/kinds/core';
+import { eventually } from '../../apiserver/registry/test-support';
 import { TwoDoorApiServer } from '../../apiserver/test-api-server';
 import { NAMESPACE_CONTROLLER_COMPONENT } from '../controller-manager';
 import { NamespaceController, REASON_SOME_FINALIZERS_REMAIN, REASON_SOME_RESOURCES_REMAIN, type Namespace } from './namespace-controller';
@@ -11,17 +12,8 @@ const NAMESPACES = namespaceStrategy.info;
 const CONFIGMAPS = configMapStrategy.info;
 /** The finalizer that holds the namespace's content in this suite. */
 const HOLD = 'example.com/hold';
-
-/** Polls `check` every 100 ms until it returns a value; fails after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Longest the controller may take to count three syncs of the held namespace, in ms. */
+const EVENT_WAIT_MS = 20_000;
 
 /**
  * The event recorder used for real: the namespace controller, on a real apiserver (both
@@ -62,7 +54,7 @@ describe('namespace controller Events (a real apiserver, kubectl)', function () 
     const counted = await eventually('a counted SomeResourcesRemain Event', async () => {
       const [ev] = await eventsAbout(ns, REASON_SOME_RESOURCES_REMAIN);
       return ev && (ev.count ?? 0) >= 3 ? ev : undefined;
-    });
+    }, EVENT_WAIT_MS);
     expect(counted.metadata.name).to.match(/^held-content\.[0-9a-f]+$/);
     expect(counted).to.deep.include({
       type: 'Warning',
@@ -88,7 +80,7 @@ describe('namespace controller Events (a real apiserver, kubectl)', function () 
 
     // Released: the namespace goes, and the Events stay behind (until they expire).
     await t.grpc.resource(CONFIGMAPS).patch(ns, 'pinned', 'application/merge-patch+json', JSON.stringify({ metadata: { finalizers: null } }));
-    await eventually('the namespace to be gone', async () => ((await t.grpc.resource(NAMESPACES).list(undefined)).items.some((n) => n.metadata.name === ns) ? undefined : true));
+    await eventually('the namespace to be gone', async () => !(await t.grpc.resource(NAMESPACES).list(undefined)).items.some((n) => n.metadata.name === ns));
     expect(await eventsAbout(ns, REASON_SOME_RESOURCES_REMAIN)).to.have.length(1);
   });
 });
