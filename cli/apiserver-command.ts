@@ -5,7 +5,9 @@ import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ConfigError } from '../store/server/member-config';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
+import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
 import { startApiServer } from '../services/apiserver/main';
+import { parseDurationMs } from './command-support';
 
 /** Environment variable for an apiserver flag: --store-endpoints → BOSUN_APISERVER_STORE_ENDPOINTS. */
 export function apiserverEnv(flag: string): string {
@@ -34,6 +36,19 @@ export function parseEndpoints(flag: string, value: string): string[] {
   return list.map((e) => parseHostPort(flag, e));
 }
 
+/** --event-ttl (a duration: 1h, 30m, 1h0m0s, 90s) as whole seconds, at least 1. */
+export function parseEventTtlSeconds(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(value);
+  } catch {
+    throw new ConfigError(`--event-ttl: "${value}" is not a duration such as 1h, 30m or 90s`);
+  }
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 1) throw new ConfigError(`--event-ttl: "${value}" is shorter than 1s`);
+  return seconds;
+}
+
 /** The HTTP API's configuration from the flags (the token file is made when missing). */
 function httpsConfig(o: Record<string, string>): HttpsConfig {
   const tokenFile = path.resolve(o.tokenFile);
@@ -50,6 +65,7 @@ export function apiserverCommand(): Command {
     .addOption(opt('https-listen', 'host:port to serve the Kubernetes HTTP API (kubectl) on; "" turns it off', '127.0.0.1:6443'))
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
     .addOption(opt('token-file', 'bearer tokens accepted by the HTTP API, "token,user" per line (made with one token when missing)', '.bosun/tokens.csv'))
+    .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
@@ -59,6 +75,7 @@ export function apiserverCommand(): Command {
           storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),
           grpcListen: parseHostPort('grpc-listen', o.grpcListen),
           https: o.httpsListen ? httpsConfig(o) : undefined,
+          eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
         },
         logger,
       );

@@ -27,14 +27,20 @@ export function parseInteger(value: string): number {
   return Number(value.trim());
 }
 
-/** Parses a duration (`30s`, `500ms`, `2m`, `1h`, or plain seconds) into milliseconds (commander argParser). */
+/** Milliseconds per duration unit. */
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration (`30s`, `500ms`, `2m`, `1h`, Go's `1h0m0s`, or plain seconds) into
+ * milliseconds (commander argParser).
+ */
 export function parseDurationMs(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`expected a duration such as 30s, 500ms or 2m, got "${value}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * factor);
+  const v = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(v)) return Math.round(Number(v) * DURATION_UNIT_MS.s!);
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(v)) throw new InvalidArgumentError(`expected a duration such as 30s, 500ms or 2m, got "${value}"`);
+  let total = 0;
+  for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(n) * DURATION_UNIT_MS[unit!]!;
+  return Math.round(total);
 }
 
 /** `--dry-run` values. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CliError } from './cli-env';
 import { ResourceResolver, resourcePrefix } from './resource-resolver';
-import { DEFAULT_SERVED_RESOURCES } from './testing/fake-api-client';
+import { DEFAULT_SERVED_RESOURCES } from '../lib/client/testing/fake-api-client';
 
 describe('ResourceResolver', () => {
   const r = new ResourceResolver(DEFAULT_SERVED_RESOURCES);

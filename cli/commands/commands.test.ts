@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CliHarness } from '../testing/cli-harness';
-import { DEFAULT_SERVED_RESOURCES } from '../testing/fake-api-client';
+import { DEFAULT_SERVED_RESOURCES } from '../../lib/client/testing/fake-api-client';
 import { apiResourcesText } from './api-resources';
 
 describe('bosun delete / scale / create namespace / describe / api-resources', () => {

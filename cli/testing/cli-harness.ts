@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { runCli } from '../apiserver-commands';
-import { FakeApiClient } from './fake-api-client';
+import { FakeApiClient } from '../../lib/client/testing/fake-api-client';
 
 /** What one run produced. */
 export interface CliRun {

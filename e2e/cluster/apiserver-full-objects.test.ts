@@ -13,6 +13,7 @@ import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
 import { deploymentStrategy } from '../../services/apiserver/kinds/apps';
 import { leaseStrategy } from '../../services/apiserver/kinds/coordination';
 import { endpointsStrategy, eventStrategy, nodeStrategy, podStrategy } from '../../services/apiserver/kinds/core';
+import { priorityClassStrategy } from '../../services/apiserver/kinds/scheduling';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 
@@ -70,6 +71,8 @@ describe('apiserver: complete Node and Pod objects through the gRPC and HTTP doo
     grpc = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint] });
     kubeconfig = path.join(dir, 'kubeconfig');
     writeHttpKubeconfig(kubeconfig, { server: apiserver.httpsUrl!, caCert, token, namespace: 'default' });
+    // The class the full pod names: Priority admission resolves it into the pod's priority (1000).
+    await grpc.resource(priorityClassStrategy.info).create(undefined, { metadata: { name: 'high-priority' }, value: 1000 } as KubeObject);
   });
 
   after(async () => {

@@ -11,6 +11,7 @@
  *   `undefined` once the queue is empty.
  */
 import { Clock, realClock, Timer } from './clock';
+import { TokenBucket } from './token-bucket';
 
 /** Base delay of the per-key exponential backoff, in milliseconds (client-go: 5 ms). */
 export const DEFAULT_BACKOFF_BASE_MS = 5;
@@ -170,26 +171,15 @@ export class ItemExponentialFailureRateLimiter<K> implements RateLimiter<K> {
  * token, waiting for one to accrue when the bucket is empty. Keys are not told apart.
  */
 export class BucketRateLimiter<K> implements RateLimiter<K> {
-  private tokens: number;
-  private last: number;
+  private readonly bucket: TokenBucket;
 
-  constructor(
-    private readonly clock: Clock = realClock,
-    private readonly qps = DEFAULT_BUCKET_QPS,
-    private readonly burst = DEFAULT_BUCKET_BURST,
-  ) {
+  constructor(clock: Clock = realClock, qps = DEFAULT_BUCKET_QPS, burst = DEFAULT_BUCKET_BURST) {
     if (!(qps > 0) || !(burst >= 1)) throw new Error(`BucketRateLimiter: need qps > 0 and burst >= 1, got qps=${qps} burst=${burst}`);
-    this.tokens = burst;
-    this.last = clock.now();
+    this.bucket = new TokenBucket(qps, burst, clock);
   }
 
   when(_key: K): number {
-    const now = this.clock.now();
-    const elapsedMs = Math.max(0, now - this.last);
-    this.last = now;
-    this.tokens = Math.min(this.burst, this.tokens + (elapsedMs * this.qps) / 1000);
-    this.tokens -= 1; // a reservation: a negative balance is time owed
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.qps);
+    return this.bucket.reserve(); // a reservation: a negative balance is time owed
   }
 
   forget(_key: K): void {}

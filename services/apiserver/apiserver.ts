@@ -20,6 +20,8 @@ export interface ApiServerConfig {
   readonly grpcListen: string;
   /** The Kubernetes HTTP API (for kubectl and Kubernetes clients), when given. */
   readonly https?: HttpsConfig;
+  /** Seconds an Event is kept after its last write (Kubernetes' --event-ttl; default 1 h). */
+  readonly eventTtlSeconds?: number;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -56,7 +58,7 @@ export class ApiServer {
     client: StoreClient | undefined,
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds });
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/logger';
 import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDecorator, type ServiceAllocatorConfig } from './allocators';
 import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
-import { ensureSystemNamespaces, KubernetesServiceController } from './bootstrap';
+import { ensureSystemObjects, KubernetesServiceController } from './bootstrap';
 
 /** What the apiserver process adds to the bare ApiServer configuration. */
 export interface ApiServerProcessConfig extends ApiServerConfig {
@@ -16,7 +16,8 @@ export interface ApiServerProcessConfig extends ApiServerConfig {
 
 /**
  * The apiserver as a process runs it: the ApiServer with every part wired in — Service IP and
- * NodePort allocation (repaired at start and periodically), the system namespaces, and this
+ * NodePort allocation (repaired at start and periodically), the system namespaces and
+ * PriorityClasses, and this
  * apiserver in the `kubernetes` Service's Endpoints. Tests that need the bare registry use
  * ApiServer.start directly.
  */
@@ -31,8 +32,8 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       async (resources, srv) => {
         const report = await repairFromStore(allocators, srv.storeClient);
         if (report.released.length + report.recorded.length > 0) logger.info({ released: report.released.length, recorded: report.recorded.length }, 'repaired service allocations');
-        const created = await ensureSystemNamespaces(resources.byResource('', 'namespaces')!);
-        if (created.length > 0) logger.info({ namespaces: created }, 'created the system namespaces');
+        const created = await ensureSystemObjects(resources);
+        if (created.namespaces.length + created.priorityClasses.length > 0) logger.info(created, 'created the system namespaces and priority classes');
       },
     ],
     onServing: [

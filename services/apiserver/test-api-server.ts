@@ -5,7 +5,7 @@ import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { createLogger } from '../../lib/logger';
 import { StoreClient } from '../../store/client';
 import { ApiServer } from './apiserver';
-import { ensureSystemNamespaces } from './bootstrap';
+import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, writeHttpKubeconfig } from './http/bearer-auth';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
 import { BACKENDS, type RunningBackend } from './registry/test-support';
@@ -14,7 +14,7 @@ import { BACKENDS, type RunningBackend } from './registry/test-support';
  * Test support: one real apiserver with both front doors — gRPC (a GrpcApiClient) and the
  * Kubernetes HTTPS API (raw requests and the real kubectl) — over a real 3-member Bosun store,
  * plus a store client for writing into the store by hand as `etcdctl` would. The system
- * namespaces exist. Not used outside tests.
+ * namespaces and PriorityClasses exist. Not used outside tests.
  */
 export class TwoDoorApiServer {
   private constructor(
@@ -37,7 +37,7 @@ export class TwoDoorApiServer {
     const server = await ApiServer.start(
       { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile } },
       createLogger('apiserver', 'warn'),
-      { onStart: [async (resources) => void (await ensureSystemNamespaces(resources.byResource('', 'namespaces')!))] },
+      { onStart: [async (resources) => void (await ensureSystemObjects(resources))] },
     );
     const grpc = new GrpcApiClient({ endpoints: [server.grpcAddress] });
     const store = new StoreClient({ endpoints: backend.endpoints });

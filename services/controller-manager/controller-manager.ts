@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import type { Logger } from 'pino';
 import type { ResourceInfo } from '../../lib/api/object';
 import { leaseClientFor } from '../../lib/client/api-adapters';
+import { apiEventSink, EventBroadcaster } from '../../lib/client/events';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import {
   DEFAULT_LEASE_DURATION_MS,
@@ -11,6 +12,9 @@ import {
   type Lease,
 } from '../../lib/client/leader-election';
 import { NamespaceController } from './namespace/namespace-controller';
+
+/** The event source of the namespace controller (Kubernetes' component name). */
+export const NAMESPACE_CONTROLLER_COMPONENT = 'namespace-controller';
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
@@ -45,12 +49,15 @@ interface Controller {
 
 /**
  * The controller-manager: one GrpcApiClient to the apiservers, Lease leader election among
- * replicas, and the controllers, which run only while this replica leads (each term gets fresh
- * controllers, so nothing cached from an earlier term is trusted).
+ * replicas, one event broadcaster the controllers record their Events through, and the
+ * controllers, which run only while this replica leads (each term gets fresh controllers, so
+ * nothing cached from an earlier term is trusted).
  */
 export class ControllerManager {
   private readonly client: GrpcApiClient;
   private readonly elector: LeaderElector;
+  /** Writes the Events of every controller of this replica. */
+  private readonly events: EventBroadcaster;
   private controllers: Controller[] = [];
   private stopping: Promise<void> = Promise.resolve();
 
@@ -59,6 +66,7 @@ export class ControllerManager {
     private readonly logger: Logger,
   ) {
     this.client = new GrpcApiClient({ endpoints: [...config.apiservers] });
+    this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
     const identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.elector = new LeaderElector({
       client: leaseClientFor(this.client.resource<Lease>(LEASES)),
@@ -95,12 +103,19 @@ export class ControllerManager {
     await this.elector.stop();
     this.stopControllers();
     await this.stopping;
+    await this.events.shutdown();
     this.client.close();
   }
 
   private startControllers(): void {
     this.logger.info('leading: starting controllers');
-    const controllers: Controller[] = [new NamespaceController({ client: this.client, logger: this.logger.child({ controller: 'namespace' }) })];
+    const controllers: Controller[] = [
+      new NamespaceController({
+        client: this.client,
+        logger: this.logger.child({ controller: 'namespace' }),
+        recorder: this.events.newRecorder({ component: NAMESPACE_CONTROLLER_COMPONENT }),
+      }),
+    ];
     this.controllers = controllers;
     const previous = this.stopping;
     for (const c of controllers) {

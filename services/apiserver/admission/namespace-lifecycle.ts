@@ -1,17 +1,12 @@
-import { ForbiddenError, NotFoundError, qualifiedResource } from '../../../lib/api/errors';
+import { NotFoundError } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { Namespace } from '../kinds/core';
+import { admissionForbidden, isResource, type AdmissionPlugin } from './admission';
+
+export type { Admission } from './admission';
 
 /** Namespaces that exist from the start and may never be deleted. */
 export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
-
-/** Checks every write passes before it reaches the registry (Kubernetes' admission chain). */
-export interface Admission {
-  /** Refuses (throws an ApiError) a create of `obj` of `info` in `namespace`. */
-  admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void>;
-  /** Refuses (throws an ApiError) a delete of `name` of `info`. */
-  admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void>;
-}
 
 /** How the lifecycle check finds a namespace: the cache first, the store when the cache has not seen it. */
 export interface NamespaceLookup {
@@ -26,7 +21,7 @@ export interface NamespaceLookup {
  * deleted. The cache answers the common case; a namespace missing from it (just created through
  * another apiserver) is read from the store before the create is refused.
  */
-export class NamespaceLifecycle implements Admission {
+export class NamespaceLifecycle implements AdmissionPlugin {
   constructor(private readonly namespaces: NamespaceLookup) {}
 
   async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
@@ -34,22 +29,13 @@ export class NamespaceLifecycle implements Admission {
     const ns = this.namespaces.cached(namespace) ?? (await this.namespaces.read(namespace));
     if (!ns) throw new NotFoundError('namespaces', '', namespace);
     if (ns.status?.phase === 'Terminating' || ns.metadata.deletionTimestamp) {
-      const name = obj.metadata?.name ?? obj.metadata?.generateName ?? '';
-      throw new ForbiddenError(
-        `${qualifiedResource(info.resource, info.group)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        {
-          name,
-          group: info.group,
-          kind: info.resource,
-          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-        },
-      );
+      throw admissionForbidden(info, obj, `unable to create new content in namespace ${namespace} because it is being terminated`, [
+        { reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
+      ]);
     }
   }
 
   async admitDelete(info: ResourceInfo, _namespace: string | undefined, name: string): Promise<void> {
-    if (info.group === '' && info.resource === 'namespaces' && SYSTEM_NAMESPACES.includes(name)) {
-      throw new ForbiddenError(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, group: '', kind: 'namespaces' });
-    }
+    if (isResource(info, '', 'namespaces') && SYSTEM_NAMESPACES.includes(name)) throw admissionForbidden(info, name, 'this namespace may not be deleted');
   }
 }

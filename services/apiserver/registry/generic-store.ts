@@ -13,6 +13,7 @@ import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/o
 import { ErrCompacted } from '../../../store/errors';
 import { prefixRangeEnd, type StoreClient } from '../../../store/client';
 import { decodeContinue, encodeContinue } from './continue-token';
+import type { LeaseManager } from './lease-manager';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../../lib/api/validation';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { withWarnings } from '../../../lib/api/warnings';
@@ -52,6 +53,19 @@ export interface GenericStoreOptions<T extends KubeObject> {
   readonly uid?: () => string;
   /** Random source in [0, 1) for generated names (default Math.random). */
   readonly random?: () => number;
+  /** Objects of this store expire (Kubernetes' TTLFunc, e.g. Events); absent: they live until deleted. */
+  readonly expiry?: ObjectExpiry;
+}
+
+/**
+ * How the objects of a store expire: every write (create, update, a deletion mark) attaches the
+ * object to a store lease from `leases` good for `ttlSeconds`, so the store deletes it by itself
+ * once it has gone that long (plus the lease's reuse window) without a write.
+ */
+export interface ObjectExpiry {
+  /** Seconds an object lives after its last write (a positive integer). */
+  readonly ttlSeconds: number;
+  readonly leases: LeaseManager;
 }
 
 /** Options of create. */
@@ -125,9 +139,11 @@ export class GenericStore<T extends KubeObject> {
   private readonly random: () => number;
   /** The kind's protobuf schema: every stored object read must fit it (undefined: no schema). */
   private readonly schema: ProtoKind | undefined;
+  private readonly expiry: ObjectExpiry | undefined;
 
   constructor(options: GenericStoreOptions<T>) {
     this.client = options.client;
+    this.expiry = options.expiry;
     this.strategy = options.strategy;
     this.schema = findProtoKind(apiVersionOf(options.strategy.info), options.strategy.info.kind);
     this.clock = options.clock ?? (() => new Date());
@@ -174,7 +190,8 @@ export class GenericStore<T extends KubeObject> {
 
     for (let attempt = 1; ; attempt++) {
       const name = prepared.metadata.name!;
-      const res = await storeCall(() => this.client.createIfAbsent(objectKey(this.info, prepared.metadata.namespace, name), encodeObject(prepared)));
+      const write = await this.writeOptions();
+      const res = await storeCall(() => this.client.createIfAbsent(objectKey(this.info, prepared.metadata.namespace, name), encodeObject(prepared), write));
       if (res.succeeded) return this.withVersion(prepared, res.revision);
       if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS) throw new AlreadyExistsError(this.info.resource, this.info.group, name);
       prepared = prepare(this.generateName(meta.generateName!));
@@ -331,7 +348,8 @@ export class GenericStore<T extends KubeObject> {
       if (grace > 0) {
         const graceful = this.gracefulDeletion(obj, grace);
         if (!graceful || opts.dryRun) return { object: graceful ?? obj, deleted: false };
-        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(graceful), modRevision));
+        const write = await this.writeOptions();
+        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(graceful), modRevision, write));
         if (res.succeeded) return { object: this.withVersion(graceful, res.revision), deleted: false };
         current = this.storedFromKv(res.current);
         continue;
@@ -349,7 +367,8 @@ export class GenericStore<T extends KubeObject> {
           next.metadata.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? 0;
         }
         if (opts.dryRun || sameStoredContent(next, obj)) return { object: opts.dryRun ? next : obj, deleted: false };
-        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(next), modRevision));
+        const write = await this.writeOptions();
+        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(next), modRevision, write));
         if (res.succeeded) return { object: this.withVersion(next, res.revision), deleted: false };
         current = this.storedFromKv(res.current);
         continue;
@@ -449,9 +468,21 @@ export class GenericStore<T extends KubeObject> {
       return res.succeeded ? { done: true, result: obj } : { done: false, current: this.storedFromKv(res.current) };
     }
     if (sameStoredContent(obj, old) || opts.dryRun) return { done: true, result: sameStoredContent(obj, old) ? old : obj };
-    const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(obj), current.modRevision));
+    const write = await this.writeOptions();
+    const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(obj), current.modRevision, write));
     if (res.succeeded) return { done: true, result: this.withVersion(obj, res.revision) };
     return { done: false, current: this.storedFromKv(res.current) };
+  }
+
+  /**
+   * The options of a put of an object: the lease it expires with, for a store of expiring
+   * objects (a put without a lease would detach the object from its old one). Grant failures
+   * are ApiErrors (store-error-mapping).
+   */
+  private async writeOptions(): Promise<{ readonly lease?: number }> {
+    const expiry = this.expiry;
+    if (!expiry) return {};
+    return { lease: await storeCall(() => expiry.leases.leaseFor(expiry.ttlSeconds)) };
   }
 
   /** The object at namespace/name with its revision, or undefined when absent. */

@@ -150,6 +150,23 @@ export function summarize<T extends KubeObject>(events: readonly WatchEvent<T>[]
   return events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}@${e.object.metadata.resourceVersion}`);
 }
 
+/** How often `eventually` checks again, in ms. */
+export const EVENTUALLY_POLL_MS = 100;
+
+/**
+ * Checks `check` every EVENTUALLY_POLL_MS until it gives a value other than undefined or false,
+ * and returns that value; fails naming `what` after `ms`.
+ */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, EVENTUALLY_POLL_MS));
+  }
+}
+
 /** The ApiError `p` rejects with; fails the test when it resolves or rejects with anything else. */
 export async function apiError(p: Promise<unknown>): Promise<ApiError> {
   try {

@@ -7,7 +7,7 @@ import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { typedObject } from '../../../lib/api/proto/typed-object';
 import type { StoreClient } from '../../../store/client';
-import type { Admission } from '../admission/namespace-lifecycle';
+import type { Admission } from '../admission/admission';
 import type { GenericStore } from '../registry/generic-store';
 import type { ObjectFilter } from '../registry/object-filter';
 import { resourcePrefix } from '../registry/storage-keys';
@@ -159,10 +159,12 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     return this.store.guaranteedUpdate(
       ns,
       name,
-      (current) => {
+      async (current) => {
         if (expectedRv !== undefined && expectedRv !== current.metadata.resourceVersion) throw new ConflictError(this.info.resource, this.info.group, name);
         // The status subresource writes status only: its managers are not recorded (yet).
-        return opts.subresource === 'status' ? body : this.recordWrite(current, body, opts.fieldManager);
+        if (opts.subresource === 'status') return body;
+        const next = this.recordWrite(current, body, opts.fieldManager);
+        return this.admitUpdate(ns, next, current);
       },
       { subresource: opts.subresource, dryRun: opts.dryRun },
     );
@@ -215,7 +217,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     return this.store.guaranteedUpdate(
       ns,
       name,
-      (current) => {
+      async (current) => {
         const result = typedBody<T>(applyPatch(current as unknown as JsonObject, patchType, patch, { ...target, now: this.fieldsClock() }), this.info);
         const patched = apply || opts.subresource === 'status' ? result : this.recordWrite(current, result, opts.fieldManager);
         const rv = patched.metadata.resourceVersion;
@@ -224,10 +226,16 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
         if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
           throw new BadRequestError(`metadata.name: Invalid value: "${String(patched.metadata.name)}": field is immutable`);
         }
-        return patched;
+        return opts.subresource === undefined ? this.admitUpdate(ns, patched, current) : patched;
       },
       { subresource: opts.subresource, dryRun: opts.dryRun },
     );
+  }
+
+  /** `next` (an update of the main resource from `current`) once admission has passed it (and completed it). */
+  private async admitUpdate(ns: string | undefined, next: T, current: T): Promise<T> {
+    await this.admission.admitUpdate(this.info, ns, next, current);
+    return next;
   }
 
   async delete(namespace: string | undefined, name: string, req: DeleteRequest = {}): Promise<DeleteOutcome<T>> {

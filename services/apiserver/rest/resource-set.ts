@@ -1,15 +1,19 @@
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
+import { isNotFound } from '../../../lib/api/status';
 import type { StoreClient, ClientLogger } from '../../../store/client';
-import { NamespaceLifecycle, type Admission } from '../admission/namespace-lifecycle';
+import { AdmissionChain, type Admission } from '../admission/admission';
+import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
+import { PriorityAdmission } from '../admission/priority';
 import { appsStrategies } from '../kinds/apps';
 import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
-import { coreStrategies, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
+import { coreStrategies, DEFAULT_EVENT_TTL_SECONDS, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { rbacStrategies } from '../kinds/rbac';
-import { schedulingStrategies } from '../kinds/scheduling';
-import { GenericStore } from '../registry/generic-store';
+import { schedulingStrategies, type PriorityClass } from '../kinds/scheduling';
+import { GenericStore, type ObjectExpiry } from '../registry/generic-store';
+import { LeaseManager } from '../registry/lease-manager';
 import type { Strategy } from '../registry/strategy';
 import { WatchCache } from '../registry/watch-cache';
 import { GenericRest, type GenericRestOptions } from './generic-rest';
@@ -53,12 +57,18 @@ export interface ResourceSetOptions {
   readonly clock?: () => Date;
   /** Replaces how a resource's REST is built, by "group/resource" (e.g. "/services"). */
   readonly decorators?: Readonly<Record<string, RestDecorator>>;
+  /** Seconds an Event lives after its last write (default DEFAULT_EVENT_TTL_SECONDS). */
+  readonly eventTtlSeconds?: number;
 }
+
+/** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
+const EXPIRING: ReadonlySet<string> = new Set(['/events']);
 
 /**
  * Every resource the apiserver serves: for each kind one GenericStore, one WatchCache and the
- * ResourceRest both front doors call, plus the admission chain they share. Lookups by
- * group/resource (paths) and by apiVersion/kind (bodies).
+ * ResourceRest both front doors call, plus the admission chain they share, and one store-lease
+ * manager for the kinds whose objects expire (Events). Lookups by group/resource (paths) and by
+ * apiVersion/kind (bodies).
  */
 export class ResourceSet {
   private readonly rests: ResourceRest[] = [];
@@ -69,28 +79,28 @@ export class ResourceSet {
 
   constructor(options: ResourceSetOptions) {
     const { client, logger, clock } = options;
+    const expiry: ObjectExpiry = { ttlSeconds: options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS, leases: new LeaseManager({ granter: client, now: clock && (() => clock().getTime()) }) };
     const stores = new Map<string, GenericStore<KubeObject>>();
     const cachesByKey = new Map<string, WatchCache<KubeObject>>();
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
-      stores.set(key, new GenericStore({ client, strategy, clock }));
+      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined }));
       const cache = new WatchCache({ client, strategy, logger });
       cachesByKey.set(key, cache);
       this.caches.push(cache);
     }
     const namespaces = stores.get('/namespaces') as unknown as GenericStore<Namespace>;
     const namespaceCache = cachesByKey.get('/namespaces') as unknown as WatchCache<Namespace>;
-    this.admission = new NamespaceLifecycle({
-      cached: (name) => namespaceCache.getCached(undefined, name),
-      read: async (name) => {
-        try {
-          return await namespaces.get(undefined, name);
-        } catch (err) {
-          if ((err as { code?: number }).code === 404) return undefined;
-          throw err;
-        }
-      },
-    });
+    const classes = stores.get('scheduling.k8s.io/priorityclasses') as unknown as GenericStore<PriorityClass>;
+    const classCache = cachesByKey.get('scheduling.k8s.io/priorityclasses') as unknown as WatchCache<PriorityClass>;
+    this.admission = new AdmissionChain([
+      new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+      new PriorityAdmission({
+        get: async (name) => classCache.getCached(undefined, name) ?? (await readIfExists(classes, name)),
+        cached: async () => (await classCache.list()).items,
+        stored: async () => (await classes.list()).items,
+      }),
+    ]);
 
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
@@ -160,6 +170,16 @@ export class ResourceSet {
   /** The resource of a body's apiVersion and kind. */
   byKind(apiVersion: string, kind: string): ResourceRest | undefined {
     return this.byApiVersionKind.get(`${apiVersion}/${kind}`);
+  }
+}
+
+/** The stored object `name` of a cluster-scoped kind, or undefined when there is none. */
+async function readIfExists<T extends KubeObject>(store: GenericStore<T>, name: string): Promise<T | undefined> {
+  try {
+    return await store.get(undefined, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

@@ -6,23 +6,13 @@ import { createLogger } from '../../../lib/logger';
 import { ApiServer } from '../../apiserver/apiserver';
 import { deploymentStrategy } from '../../apiserver/kinds/apps';
 import { configMapStrategy, namespaceStrategy, podStrategy } from '../../apiserver/kinds/core';
-import { BACKENDS, type RunningBackend } from '../../apiserver/registry/test-support';
+import { BACKENDS, eventually, type RunningBackend } from '../../apiserver/registry/test-support';
 import { NamespaceController, type Namespace } from './namespace-controller';
 
 const NAMESPACES = namespaceStrategy.info;
 const PODS = podStrategy.info;
 const CONFIGMAPS = configMapStrategy.info;
 const DEPLOYMENTS = deploymentStrategy.info;
-
-/** Polls `check` until it returns true (fails after `ms`). */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function gone(get: () => Promise<unknown>): Promise<boolean> {
   try {

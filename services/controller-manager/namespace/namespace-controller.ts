@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
-import type { ApiClient, ServedResource } from '../../../lib/client/api-client';
+import type { ApiClient, ResourceClient, ServedResource } from '../../../lib/client/api-client';
 import { listerWatcherFor } from '../../../lib/client/api-adapters';
+import type { EventRecorder } from '../../../lib/client/events';
 import { SharedInformer } from '../../../lib/client/informer';
 import { ItemExponentialFailureRateLimiter, RateLimitingQueue } from '../../../lib/client/work-queue';
 
@@ -16,7 +17,10 @@ import { ItemExponentialFailureRateLimiter, RateLimitingQueue } from '../../../l
  * When every list came back empty it removes "kubernetes" from spec.finalizers through
  * namespaces/finalize, and the apiserver completes the deletion (other spec finalizers are
  * left to their owners). Objects still present (finalizers, graceful deletion) requeue the
- * namespace with backoff.
+ * namespace with backoff, and each such sync records a Warning Event about the namespace (the
+ * reasons and messages of Kubernetes' namespace deletion conditions): ContentDeletionFailed
+ * when deletes failed, SomeResourcesRemain (and SomeFinalizersRemain, naming the finalizers)
+ * when objects are still stored; repeats are counted on one Event by the recorder.
  */
 
 /** The spec finalizer this controller owns. */
@@ -25,6 +29,12 @@ export const KUBERNETES_FINALIZER = 'kubernetes';
 export const NAMESPACE_RETRY_BASE_MS = 100;
 /** Cap of the retry delay, ms (a namespace waiting on finalizers is looked at this often). */
 export const NAMESPACE_RETRY_MAX_MS = 5_000;
+/** Event reason: deleting the namespace's content failed (Kubernetes' ContentDeletionFailed). */
+export const REASON_CONTENT_DELETION_FAILED = 'ContentDeletionFailed';
+/** Event reason: objects are still stored after their deletion (Kubernetes' SomeResourcesRemain). */
+export const REASON_SOME_RESOURCES_REMAIN = 'SomeResourcesRemain';
+/** Event reason: what is left waits for finalizers (Kubernetes' SomeFinalizersRemain). */
+export const REASON_SOME_FINALIZERS_REMAIN = 'SomeFinalizersRemain';
 
 const NAMESPACES: ResourceInfo = {
   group: '',
@@ -50,6 +60,18 @@ export interface NamespaceControllerOptions {
   readonly workers?: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  /** Where the Warning Events about namespaces that can't be emptied go (none: not recorded). */
+  readonly recorder?: EventRecorder;
+}
+
+/** What is left of a namespace's content after one round of deletes. */
+interface ContentLeft {
+  /** Objects still stored, by resource ("configmaps", "deployments.apps"). */
+  readonly remaining: Map<string, number>;
+  /** Objects still stored, by the finalizers they wait for. */
+  readonly finalizers: Map<string, number>;
+  /** Resources whose objects could not be listed or deleted, with why. */
+  readonly errors: string[];
 }
 
 /** Result of one sync: finished, or to be tried again later. */
@@ -58,6 +80,7 @@ export type SyncResult = 'done' | 'requeue';
 export class NamespaceController {
   private readonly client: ApiClient;
   private readonly logger?: Logger;
+  private readonly recorder?: EventRecorder;
   private readonly workers: number;
   private readonly informer: SharedInformer<Namespace>;
   private readonly queue: RateLimitingQueue<string>;
@@ -66,6 +89,7 @@ export class NamespaceController {
   constructor(options: NamespaceControllerOptions) {
     this.client = options.client;
     this.logger = options.logger;
+    this.recorder = options.recorder;
     this.workers = options.workers ?? 2;
     this.queue = new RateLimitingQueue<string>(
       undefined,
@@ -118,32 +142,62 @@ export class NamespaceController {
     const cached = this.informer.lister.get('', name);
     if (!cached || !cached.metadata.deletionTimestamp) return 'done';
     if (!(cached.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return 'done';
-    const remaining = await this.deleteContent(name);
-    if (remaining > 0) {
-      this.logger?.debug({ namespace: name, remaining }, 'namespace not empty yet');
+    const left = await this.deleteContent(name);
+    if (left.errors.length > 0) {
+      const why = left.errors.length === 1 ? left.errors[0]! : `[${left.errors.join(', ')}]`;
+      this.recorder?.event(cached, 'Warning', REASON_CONTENT_DELETION_FAILED, `Failed to delete all resource types, ${left.errors.length} remaining: ${why}`);
+      throw new Error(`deleting the content of namespace ${name} failed: ${why}`);
+    }
+    if (left.remaining.size > 0) {
+      this.recordRemaining(cached, left);
+      this.logger?.debug({ namespace: name, remaining: Object.fromEntries(left.remaining) }, 'namespace not empty yet');
       return 'requeue';
     }
     return this.finalize(name);
   }
 
-  /** Deletes every object in namespace `ns`; the number of objects that are still stored. */
-  private async deleteContent(ns: string): Promise<number> {
-    let remaining = 0;
+  /**
+   * Deletes every object in namespace `ns`: what is still stored afterwards (waiting for
+   * finalizers or a graceful deletion), and the resources that failed.
+   */
+  private async deleteContent(ns: string): Promise<ContentLeft> {
+    const left: ContentLeft = { remaining: new Map(), finalizers: new Map(), errors: [] };
     for (const info of await this.namespacedResources()) {
-      const client = this.client.resource(info);
-      const list = await client.list(ns);
-      for (const obj of list.items) {
-        const objName = obj.metadata.name ?? '';
-        try {
-          const pod = info.group === '' && info.resource === 'pods';
-          const outcome = await client.delete(ns, objName, { propagationPolicy: 'Background', ...(pod ? { gracePeriodSeconds: 0 } : {}) });
-          if (!outcome.deleted) remaining++;
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
+      const resource = info.group ? `${info.resource}.${info.group}` : info.resource;
+      try {
+        const client = this.client.resource(info);
+        for (const obj of (await client.list(ns)).items) {
+          const stillThere = await this.deleteOne(client, info, ns, obj.metadata.name ?? '');
+          if (!stillThere) continue;
+          count(left.remaining, resource);
+          for (const f of stillThere.metadata.finalizers ?? []) count(left.finalizers, f);
         }
+      } catch (err) {
+        left.errors.push(`${resource}: ${(err as Error).message}`);
       }
     }
-    return remaining;
+    return left;
+  }
+
+  /** Deletes one object; the object when it is still stored (only marked for deletion). */
+  private async deleteOne(client: ResourceClient, info: ServedResource, ns: string, objName: string): Promise<KubeObject | undefined> {
+    try {
+      const pod = info.group === '' && info.resource === 'pods';
+      const outcome = await client.delete(ns, objName, { propagationPolicy: 'Background', ...(pod ? { gracePeriodSeconds: 0 } : {}) });
+      return outcome.deleted ? undefined : outcome.object;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The Warning Events of a namespace whose content is not gone yet (Kubernetes' condition messages). */
+  private recordRemaining(ns: Namespace, left: ContentLeft): void {
+    const resources = [...left.remaining].map(([r, n]) => `${r} has ${n} resource instances`).join(', ');
+    this.recorder?.event(ns, 'Warning', REASON_SOME_RESOURCES_REMAIN, `Some resources are remaining: ${resources}`);
+    if (left.finalizers.size === 0) return;
+    const finalizers = [...left.finalizers].map(([f, n]) => `${f} in ${n} resource instances`).join(', ');
+    this.recorder?.event(ns, 'Warning', REASON_SOME_FINALIZERS_REMAIN, `Some content in the namespace has finalizers remaining: ${finalizers}`);
   }
 
   /** Removes "kubernetes" from the namespace's spec.finalizers (the server then deletes it). */
@@ -177,4 +231,9 @@ export class NamespaceController {
     }
     return out;
   }
+}
+
+/** Adds one to `key`'s count in `counts`. */
+function count(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

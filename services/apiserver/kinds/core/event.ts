@@ -1,42 +1,14 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
+import { EVENT_TYPES, type Event } from '../../../../lib/api/core-event';
 import { invalid, required, toPath, tooLong } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { coreInfo, validateEnum } from './common';
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  apiVersion?: string;
-  resourceVersion?: string;
-  fieldPath?: string;
-}
+export type { Event, ObjectReference } from '../../../../lib/api/core-event';
+export { EVENT_TYPES } from '../../../../lib/api/core-event';
 
-/** A core/v1 Event (no spec). */
-export interface Event extends KubeObject {
-  involvedObject?: ObjectReference;
-  reason?: string;
-  message?: string;
-  source?: { component?: string; host?: string };
-  type?: string;
-  count?: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  /** When the event was first observed (MicroTime, RFC 3339 with microseconds). */
-  eventTime?: string;
-  /** Data about the series this event represents (an isomorphic event seen again). */
-  series?: { count?: number; lastObservedTime?: string };
-  /** What was taken, or failed to be taken, about the involved object. */
-  action?: string;
-  /** An optional second object the event is about. */
-  related?: ObjectReference;
-  reportingComponent?: string;
-  reportingInstance?: string;
-}
-
-export const EVENT_TYPES: readonly string[] = ['Normal', 'Warning'];
+/** How long an Event is kept after its last write, in seconds (Kubernetes' apiserver --event-ttl default, 1 h). */
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 /** Longest event reason, in bytes. */
 export const EVENT_REASON_MAX_LENGTH = 128;
 /** Longest event message kept by the API, in bytes. */
@@ -70,7 +42,8 @@ function validateEvent(obj: Event): FieldError[] {
 /**
  * Events (ev): involvedObject (kind, name, and the event's namespace for namespaced kinds) is
  * required (with a namespace agreeing with the event's); reason ≤ 128 bytes, message ≤ 4 KiB, type Normal or Warning. Selectable by the
- * involvedObject fields, reason, source, type and reportingComponent.
+ * involvedObject fields, reason, source, type and reportingComponent. Events expire: the
+ * ResourceSet stores them with a TTL (DEFAULT_EVENT_TTL_SECONDS, `bosun apiserver --event-ttl`).
  */
 export const eventStrategy: Strategy<Event> = {
   info: coreInfo('Event', 'events', true, ['ev']),

@@ -13,7 +13,7 @@ import { serviceAccountStrategy } from './service-account';
 
 export { configMapStrategy, type ConfigMap } from './configmap';
 export { endpointsStrategy, type Endpoints } from './endpoints';
-export { eventStrategy, type Event } from './event';
+export { DEFAULT_EVENT_TTL_SECONDS, eventStrategy, type Event } from './event';
 export { KUBERNETES_FINALIZER, namespaceFinalizeStrategy, namespaceStrategy, type Namespace } from './namespace';
 export { nodeStrategy, type Node } from './node';
 export { persistentVolumeStrategy, type PersistentVolume } from './persistent-volume';

@@ -115,6 +115,14 @@ describe('core/v1 pod scheduling fields', () => {
         'spec.overhead[cpu]: Invalid value: "-1": must be greater than or equal to 0',
       ],
     },
+    {
+      name: 'a priority class name that is no DNS subdomain, an unknown preemption policy',
+      spec: { containers: container, priorityClassName: 'Not_Valid', preemptionPolicy: 'Sometimes' },
+      errors: [
+        `spec.priorityClassName: Invalid value: "Not_Valid": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        'spec.preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"',
+      ],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => expect(lines(podStrategy.validate(created(c.spec)))).to.deep.equal(c.errors));

@@ -15,6 +15,7 @@ import {
   validateQualifiedName,
   type PathLike,
 } from '../../../../lib/api/validation';
+import { PREEMPTION_POLICIES } from '../scheduling/priority-class';
 import { checkMap, isRecord, objectItems, validateEnum } from './common';
 
 /**
@@ -173,7 +174,8 @@ function validateTopologySpreadConstraints(list: unknown, path: PathLike): Field
  * operators and values, weights 1-100, topology keys, label selectors), topologySpreadConstraints
  * (maxSkew > 0, topologyKey, whenUnsatisfiable, unique {topologyKey, whenUnsatisfiable},
  * minDomains only with DoNotSchedule, inclusion policies), readinessGates and schedulingGates
- * (qualified names, gates unique), overhead (non-negative quantities). Tolerations are checked
+ * (qualified names, gates unique), overhead (non-negative quantities), priorityClassName (a DNS
+ * subdomain) and preemptionPolicy (PreemptLowerPriority or Never). Tolerations are checked
  * with the rest of the spec.
  */
 export function validatePodScheduling(spec: Json, path: PathLike): FieldError[] {
@@ -201,6 +203,8 @@ export function validatePodScheduling(spec: Json, path: PathLike): FieldError[] 
   if (checkMap(spec.overhead, p.child('overhead'), errs)) {
     for (const [name, q] of Object.entries(spec.overhead as Json)) errs.push(...validateQuantity(q, p.child('overhead').key(name), { nonNegative: true }));
   }
+  if (typeof spec.priorityClassName === 'string' && spec.priorityClassName !== '') errs.push(...validateDns1123Subdomain(spec.priorityClassName, p.child('priorityClassName')));
+  errs.push(...validateEnum(spec.preemptionPolicy, PREEMPTION_POLICIES, p.child('preemptionPolicy')));
   return errs;
 }
 

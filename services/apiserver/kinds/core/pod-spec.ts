@@ -100,7 +100,12 @@ export interface PodSpec {
   schedulerName?: string;
   tolerations?: Toleration[];
   enableServiceLinks?: boolean;
+  /** The PriorityClass the pod's priority comes from (resolved by Priority admission). */
+  priorityClassName?: string;
+  /** Set by Priority admission from the PriorityClass; a pod may only repeat that value. */
   priority?: number;
+  /** PreemptLowerPriority or Never; set by Priority admission from the PriorityClass. */
+  preemptionPolicy?: string;
   [field: string]: unknown;
 }
 export interface PodTemplateSpec {

@@ -29,6 +29,11 @@ describe('scheduling.k8s.io/v1 PriorityClass strategy', () => {
       want: ["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"],
     },
     {
+      name: 'a system class as the global default',
+      pc: { metadata: { name: 'system-cluster-critical' }, value: 2_000_000_000, globalDefault: true },
+      want: ["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: globalDefault of system-cluster-critical PriorityClass must be false"],
+    },
+    {
       name: 'an unknown preemptionPolicy',
       pc: { metadata: { name: 'x' }, value: 1, preemptionPolicy: 'Always' },
       want: ['preemptionPolicy: Unsupported value: "Always": supported values: "PreemptLowerPriority", "Never"'],

@@ -34,7 +34,10 @@ export function defaultPriorityClass(obj: PriorityClass): void {
   obj.preemptionPolicy ??= 'PreemptLowerPriority';
 }
 
-/** Kubernetes' ValidatePriorityClass: value (required int32), reserved names, preemptionPolicy. */
+/**
+ * Kubernetes' ValidatePriorityClass: value (required int32), reserved names (a `system-` name
+ * must be a system class with its fixed value, never the global default), preemptionPolicy.
+ */
 export function validatePriorityClass(obj: PriorityClass): FieldError[] {
   const errs: FieldError[] = [];
   const name = obj.metadata.name ?? '';
@@ -44,7 +47,14 @@ export function validatePriorityClass(obj: PriorityClass): FieldError[] {
     errs.push(invalid(VALUE, value, `must be an integer between ${INT32_MIN} and ${INT32_MAX}`));
   } else if (name.startsWith(SYSTEM_PRIORITY_CLASS_PREFIX)) {
     const known = SYSTEM_PRIORITY_CLASSES[name];
-    const why = known === undefined ? `${name} is not a known system priority class` : value !== known ? `value of ${name} PriorityClass must be ${known}` : undefined;
+    const why =
+      known === undefined
+        ? `${name} is not a known system priority class`
+        : value !== known
+          ? `value of ${name} PriorityClass must be ${known}`
+          : obj.globalDefault === true
+            ? `globalDefault of ${name} PriorityClass must be false`
+            : undefined;
     if (why) errs.push(forbidden(FieldPath.root('metadata').child('name'), `priority class names with '${SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are reserved for system use only. error: ${why}`));
   } else if (value > HIGHEST_USER_DEFINABLE_PRIORITY) {
     errs.push(forbidden(VALUE, `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`));
