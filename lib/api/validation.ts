@@ -8,6 +8,7 @@
 import { FieldError } from './errors';
 import { FieldPath, PathLike, toPath } from './field-path';
 import { ObjectMeta, OwnerReference } from './object';
+import { jsonEqual, type JsonValue } from './patch/json-value';
 
 export { FieldPath, PathLike, toPath } from './field-path';
 
@@ -401,7 +402,8 @@ function validateMutableMeta(meta: ObjectMeta, p: FieldPath): FieldError[] {
 
 /** "field is immutable" when `next` differs from `prev`. */
 export function validateImmutableField(next: unknown, prev: unknown, path: PathLike): FieldError[] {
-  return JSON.stringify(next) === JSON.stringify(prev) ? [] : [invalid(path, next, 'field is immutable')];
+  // Key order is not content: a body read through the kind's schema lists fields in schema order.
+  return jsonEqual((next ?? null) as JsonValue, (prev ?? null) as JsonValue) ? [] : [invalid(path, next, 'field is immutable')];
 }
 
 /**
