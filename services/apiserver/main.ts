@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/logger';
+import { MemoryReclaimer } from '../../lib/memory-reclaimer';
 import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDecorator, type ServiceAllocatorConfig } from './allocators';
 import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
@@ -16,17 +17,22 @@ export interface ApiServerProcessConfig extends ApiServerConfig {
 
 /**
  * The apiserver as a process runs it: the ApiServer with every part wired in — Service IP and
- * NodePort allocation (repaired at start and periodically), the system namespaces, and this
- * apiserver in the `kubernetes` Service's Endpoints. Tests that need the bare registry use
- * ApiServer.start directly.
+ * NodePort allocation (repaired at start and periodically), the system namespaces, this
+ * apiserver in the `kubernetes` Service's Endpoints, and a MemoryReclaimer that gives memory
+ * back once many watch streams ended and the process went quiet. Tests that need the bare
+ * registry use ApiServer.start directly.
  */
 export async function startApiServer(config: ApiServerProcessConfig, logger: Logger): Promise<ApiServer> {
   const client = new StoreClient({ endpoints: [...config.storeEndpoints] });
   const allocators = new ServiceAllocators(client, config.allocators);
   let repairLoop: AllocationRepairLoop | undefined;
-  return ApiServer.start(config, logger, {
+  const reclaimer = new MemoryReclaimer({
+    onCollected: ({ releases, ms }) => logger.debug({ watchesEnded: releases, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage after watches ended'),
+  });
+  const server = await ApiServer.start(config, logger, {
     client,
     decorators: { '/services': serviceRestDecorator(allocators) },
+    onWatchEnded: () => reclaimer.released(),
     onStart: [
       async (resources, srv) => {
         const report = await repairFromStore(allocators, srv.storeClient);
@@ -56,4 +62,6 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       },
     ],
   });
+  server.onStop(() => reclaimer.stop());
+  return server;
 }

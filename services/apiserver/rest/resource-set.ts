@@ -53,6 +53,8 @@ export interface ResourceSetOptions {
   readonly clock?: () => Date;
   /** Replaces how a resource's REST is built, by "group/resource" (e.g. "/services"). */
   readonly decorators?: Readonly<Record<string, RestDecorator>>;
+  /** Called whenever a watch of any resource ends. */
+  readonly onWatchEnded?: () => void;
 }
 
 /**
@@ -74,7 +76,7 @@ export class ResourceSet {
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
       stores.set(key, new GenericStore({ client, strategy, clock }));
-      const cache = new WatchCache({ client, strategy, logger });
+      const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded });
       cachesByKey.set(key, cache);
       this.caches.push(cache);
     }
