@@ -9,7 +9,7 @@ import { statusFromError } from '../../../lib/api/status';
 import { resetServerCall } from '../../../lib/grpc/reset-server-call';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import { isBindable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
-import { pumpWatch, type EncodedEvent, type WatchSink } from '../rest/watch-pump';
+import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
 export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
@@ -194,10 +194,9 @@ async function serveWatch(rest: ResourceRest, kind: ProtoKind, encodeMessage: (m
     call.emit('error', toGrpcError(err));
     return;
   }
-  const encoded = (chunk: Buffer): EncodedEvent<Buffer> => ({ chunk, bytes: chunk.byteLength });
   await pumpWatch(watch, callSink(call), {
-    encode: (event) => encoded(watchEventMessages.get(event.object, event.type, () => encodeMessage({ type: event.type, object: protoOf(kind, event.object) }))),
-    encodeError: (err) => encoded(encodeMessage({ type: 'ERROR', status: toProto(protoKindOf('v1', 'Status'), statusFromError(err)) })),
+    encode: (event) => encodedBuffer(watchEventMessages.get(event.object, event.type, () => encodeMessage({ type: event.type, object: protoOf(kind, event.object) }))),
+    encodeError: (err) => encodedBuffer(encodeMessage({ type: 'ERROR', status: toProto(protoKindOf('v1', 'Status'), statusFromError(err)) })),
     timeoutMs: timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_WATCH_TIMEOUT_SECONDS) * 1000 : undefined,
   });
 }

@@ -15,7 +15,7 @@ import { printerFor, toRow, type IncludeObject } from '../../../lib/api/printers
 import type { WatchEvent } from '../registry/cache-watcher';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import type { ResourceRest, WatchRequest } from '../rest/resource-rest';
-import { pumpWatch, type EncodedEvent, type WatchSink } from '../rest/watch-pump';
+import { encodedBuffer, pumpWatch, type EncodedEvent, type WatchSink } from '../rest/watch-pump';
 import { JSON_TYPE } from './http-io';
 
 /** Longest watch: a longer timeoutSeconds is cut to this, and a watch without one ends after it. */
@@ -72,7 +72,7 @@ export async function serveWatch(
   const seconds = timeoutSeconds !== undefined && timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_WATCH_SECONDS) : MAX_WATCH_SECONDS;
   await pumpWatch(watch, responseSink(res), {
     encode: form.table ? tableEncoder(rest.info, form) : jsonEncoder(rest.info),
-    encodeError: (err) => encoded(line('ERROR', statusFromError(err))),
+    encodeError: (err) => encodedBuffer(Buffer.from(line('ERROR', statusFromError(err)))),
     timeoutMs: seconds * 1000,
     sendBufferBytes: limits.sendBufferBytes,
   });
@@ -93,8 +93,7 @@ function jsonEncoder(info: ResourceInfo): (event: WatchEvent<KubeObject>) => Enc
   const identity = { apiVersion: apiVersionOf(info), kind: info.kind };
   return (event) => {
     const obj = event.object;
-    const chunk = jsonLines.get(obj, event.type, () => Buffer.from(line(event.type, obj.kind && obj.apiVersion ? obj : { ...identity, ...obj })));
-    return { chunk, bytes: chunk.byteLength };
+    return encodedBuffer(jsonLines.get(obj, event.type, () => Buffer.from(line(event.type, obj.kind && obj.apiVersion ? obj : { ...identity, ...obj }))));
   };
 }
 
@@ -114,13 +113,8 @@ function tableEncoder(info: ResourceInfo, form: WatchForm): (event: WatchEvent<K
       table.columnDefinitions = printer.columns.map((c) => ({ ...c }));
       firstTable = false;
     }
-    return encoded(line(event.type, table));
+    return encodedBuffer(Buffer.from(line(event.type, table)));
   };
-}
-
-function encoded(text: string): EncodedEvent<Buffer> {
-  const chunk = Buffer.from(text);
-  return { chunk, bytes: chunk.byteLength };
 }
 
 function line(type: string, object: unknown): string {

@@ -56,6 +56,11 @@ export interface EncodedEvent<C> {
   readonly bytes: number;
 }
 
+/** An event encoded as one buffer, sized by its length. */
+export function encodedBuffer(chunk: Buffer): EncodedEvent<Buffer> {
+  return { chunk, bytes: chunk.byteLength };
+}
+
 /** How a pump encodes and bounds one watch stream. */
 export interface WatchPumpOptions<C> {
   /** Encodes one event (may throw: the stream then ends with encodeError's event). */
