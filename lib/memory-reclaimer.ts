@@ -1,87 +1,139 @@
+import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { realClock, type Clock, type Timer } from './client/clock';
 
 /**
  * Gives memory back once a burst of work is over. V8 collects garbage only when JavaScript
- * allocates, so a process that goes quiet after, say, hundreds of watch streams were torn down
- * keeps its grown heap and every buffer the dead streams held — measured: an apiserver stayed
- * ~50 MB above its baseline for as long as it stayed idle. One full collection brings it back
- * (V8 then also returns its emptied pages to the system).
+ * allocates, so a process that goes quiet after a burst — say, hundreds of watch streams torn
+ * down — keeps its grown heap and every buffer the dead work held for as long as it stays
+ * quiet (measured: an apiserver stayed 30–80 MB above its baseline). A full collection frees
+ * that; and V8 gives back its grown young generation (up to 32 MB) only at a collection that
+ * sees a low allocation rate over the last ~5 s, so a second, cheap collection follows one
+ * check interval later if the process is still quiet.
  *
- * The reclaimer counts releases (e.g. watch streams ended); once `threshold` of them piled up
- * and none followed for `quietMs`, it runs one full collection — at most once per
- * `minIntervalMs`, so a process where streams end all the time pays at most one collection
- * per interval (tens of milliseconds on a heap of ~100 MB). A busy process collects garbage on
- * its own anyway; this is for the quiet after.
+ * Every `checkIntervalMs` the reclaimer looks at the process. If its event loop was busy less
+ * than `quietUtilization` of that interval, and since the last collection either the JS heap
+ * plus external buffers grew by `growthBytes` or the owner reported `releaseThreshold`
+ * releases (work torn down, whose memory became garbage without the heap growing — e.g.
+ * watch streams closed), it runs one full collection. A busy process is left alone (V8
+ * collects on its own), and so is a quiet one with nothing to give back.
  */
 
-/** Releases after which a collection is due. */
-export const DEFAULT_RECLAIM_THRESHOLD = 50;
-/** Quiet time (no further release) before the collection runs, in milliseconds. */
-export const DEFAULT_RECLAIM_QUIET_MS = 5_000;
-/** Least time between two collections, in milliseconds. */
-export const DEFAULT_RECLAIM_MIN_INTERVAL_MS = 10_000;
+/** How often the process is looked at, in milliseconds (also the quiet time a collection needs). */
+export const DEFAULT_RECLAIM_CHECK_INTERVAL_MS = 5_000;
+/** Event-loop utilization (0–1) below which an interval counts as quiet. */
+export const DEFAULT_RECLAIM_QUIET_UTILIZATION = 0.05;
+/** Growth of heap + external memory since the last collection that makes one worth it, in bytes. */
+export const DEFAULT_RECLAIM_GROWTH_BYTES = 16 * 1024 * 1024;
+/** Releases reported since the last collection that make one worth it. */
+export const DEFAULT_RECLAIM_RELEASE_THRESHOLD = 50;
+
+/** What the reclaimer looks at. */
+export interface ProcessSample {
+  /** Share of the time since the previous sample the event loop was busy (0–1). */
+  readonly utilization: number;
+  /** JS heap in use plus memory held by external objects (Buffers), in bytes. */
+  readonly heapBytes: number;
+}
 
 /** Constructor parameters of a MemoryReclaimer. */
 export interface MemoryReclaimerOptions {
   /** Runs a full garbage collection (default: V8's, see fullGarbageCollector). */
   readonly collect?: () => void;
+  /** Takes a sample (default: this process's event-loop utilization and memory usage). */
+  readonly sample?: () => ProcessSample;
   readonly clock?: Clock;
-  readonly threshold?: number;
-  readonly quietMs?: number;
-  readonly minIntervalMs?: number;
-  /** Called after each collection with what it took, in milliseconds. */
-  readonly onCollected?: (info: { readonly releases: number; readonly ms: number }) => void;
+  readonly checkIntervalMs?: number;
+  readonly quietUtilization?: number;
+  readonly growthBytes?: number;
+  readonly releaseThreshold?: number;
+  /** Called after each collection with the heap bytes before and after and what it took. */
+  readonly onCollected?: (info: { readonly beforeBytes: number; readonly afterBytes: number; readonly ms: number }) => void;
 }
 
 /** See the file comment. */
 export class MemoryReclaimer {
   private readonly collect: (() => void) | undefined;
+  private readonly sample: () => ProcessSample;
   private readonly clock: Clock;
-  private readonly threshold: number;
-  private readonly quietMs: number;
-  private readonly minIntervalMs: number;
+  private readonly checkIntervalMs: number;
+  private readonly quietUtilization: number;
+  private readonly growthBytes: number;
+  private readonly releaseThreshold: number;
+  /** Heap bytes right after the last collection (or at start, or V8's own lowest since). */
+  private settledBytes = 0;
   private releases = 0;
-  private lastCollection = -Infinity;
+  /** A collection ran at the last check: the next quiet check runs the settling one. */
+  private settling = false;
   private timer: Timer | undefined;
-  private stopped = false;
+  private running = false;
 
   constructor(private readonly options: MemoryReclaimerOptions = {}) {
     this.collect = options.collect ?? fullGarbageCollector();
+    this.sample = options.sample ?? processSampler();
     this.clock = options.clock ?? realClock;
-    this.threshold = options.threshold ?? DEFAULT_RECLAIM_THRESHOLD;
-    this.quietMs = options.quietMs ?? DEFAULT_RECLAIM_QUIET_MS;
-    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_RECLAIM_MIN_INTERVAL_MS;
+    this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_RECLAIM_CHECK_INTERVAL_MS;
+    this.quietUtilization = options.quietUtilization ?? DEFAULT_RECLAIM_QUIET_UTILIZATION;
+    this.growthBytes = options.growthBytes ?? DEFAULT_RECLAIM_GROWTH_BYTES;
+    this.releaseThreshold = options.releaseThreshold ?? DEFAULT_RECLAIM_RELEASE_THRESHOLD;
   }
 
-  /** Notes one release (memory that became garbage); may schedule a collection. */
+  /** Starts looking (idempotent); does nothing when V8 gave no collector. */
+  start(): void {
+    if (this.running || !this.collect) return;
+    this.running = true;
+    this.settledBytes = this.sample().heapBytes;
+    this.schedule();
+  }
+
+  /** Notes one release (work torn down: its memory became garbage). */
   released(): void {
-    if (this.stopped || !this.collect) return;
     this.releases++;
-    if (this.releases < this.threshold) return;
-    this.timer?.cancel();
-    const due = Math.max(this.quietMs, this.lastCollection + this.minIntervalMs - this.clock.now());
-    this.timer = this.clock.setTimer(due, () => this.run());
   }
 
-  /** Cancels a pending collection; later releases are ignored. */
+  /** Stops looking; a collection in progress is not interrupted. Idempotent. */
   stop(): void {
-    this.stopped = true;
+    this.running = false;
     this.timer?.cancel();
     this.timer = undefined;
   }
 
-  private run(): void {
-    this.timer = undefined;
-    if (this.stopped || !this.collect) return;
-    const releases = this.releases;
-    this.releases = 0;
-    const started = this.clock.now();
-    this.collect();
-    this.lastCollection = this.clock.now();
-    this.options.onCollected?.({ releases, ms: this.lastCollection - started });
+  private schedule(): void {
+    this.timer = this.clock.setTimer(this.checkIntervalMs, () => this.check());
   }
+
+  private check(): void {
+    if (!this.running) return;
+    const { utilization, heapBytes } = this.sample();
+    const quiet = utilization < this.quietUtilization;
+    const worth = this.settling || heapBytes - this.settledBytes >= this.growthBytes || this.releases >= this.releaseThreshold;
+    const wasSettling = this.settling;
+    this.settling = false;
+    if (quiet && worth) {
+      const started = this.clock.now();
+      this.collect!();
+      this.releases = 0;
+      this.settling = !wasSettling;
+      this.settledBytes = this.sample().heapBytes;
+      this.options.onCollected?.({ beforeBytes: heapBytes, afterBytes: this.settledBytes, ms: this.clock.now() - started });
+    } else if (heapBytes < this.settledBytes) {
+      this.settledBytes = heapBytes; // V8 collected on its own
+    }
+    this.schedule();
+  }
+}
+
+/** Samples this process: event-loop utilization since the previous sample, heap used + external. */
+function processSampler(): () => ProcessSample {
+  let previous = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const utilization = performance.eventLoopUtilization(now, previous).utilization;
+    previous = now;
+    const { heapUsed, external } = process.memoryUsage();
+    return { utilization, heapBytes: heapUsed + external };
+  };
 }
 
 /**

@@ -19,15 +19,15 @@ export interface ApiServerProcessConfig extends ApiServerConfig {
  * The apiserver as a process runs it: the ApiServer with every part wired in — Service IP and
  * NodePort allocation (repaired at start and periodically), the system namespaces, this
  * apiserver in the `kubernetes` Service's Endpoints, and a MemoryReclaimer that gives memory
- * back once many watch streams ended and the process went quiet. Tests that need the bare
- * registry use ApiServer.start directly.
+ * back once the process goes quiet after a burst (hundreds of watch streams torn down, say).
+ * Tests that need the bare registry use ApiServer.start directly.
  */
 export async function startApiServer(config: ApiServerProcessConfig, logger: Logger): Promise<ApiServer> {
   const client = new StoreClient({ endpoints: [...config.storeEndpoints] });
   const allocators = new ServiceAllocators(client, config.allocators);
   let repairLoop: AllocationRepairLoop | undefined;
   const reclaimer = new MemoryReclaimer({
-    onCollected: ({ releases, ms }) => logger.debug({ watchesEnded: releases, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage after watches ended'),
+    onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
   });
   const server = await ApiServer.start(config, logger, {
     client,
@@ -62,6 +62,7 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       },
     ],
   });
+  reclaimer.start();
   server.onStop(() => reclaimer.stop());
   return server;
 }
