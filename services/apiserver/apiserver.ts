@@ -56,9 +56,10 @@ export class ApiServer {
     logger: Logger,
     decorators: Readonly<Record<string, RestDecorator>>,
     client: StoreClient | undefined,
+    onWatchEnded: (() => void) | undefined,
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded });
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
@@ -83,9 +84,11 @@ export class ApiServer {
       readonly onStart?: readonly StartHook[];
       /** Run once the API is served (e.g. publishing this apiserver's address). */
       readonly onServing?: readonly StartHook[];
+      /** Called whenever a watch (either front door) ends. */
+      readonly onWatchEnded?: () => void;
     } = {},
   ): Promise<ApiServer> {
-    const server = new ApiServer(config, logger, options.decorators ?? {}, options.client);
+    const server = new ApiServer(config, logger, options.decorators ?? {}, options.client, options.onWatchEnded);
     logger.info({ store: config.storeEndpoints }, 'loading watch caches');
     await server.resources.start();
     for (const hook of options.onStart ?? []) await hook(server.resources, server);

@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/logger';
+import { MemoryReclaimer } from '../../lib/memory-reclaimer';
 import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDecorator, type ServiceAllocatorConfig } from './allocators';
 import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
@@ -17,17 +18,21 @@ export interface ApiServerProcessConfig extends ApiServerConfig {
 /**
  * The apiserver as a process runs it: the ApiServer with every part wired in — Service IP and
  * NodePort allocation (repaired at start and periodically), the system namespaces and
- * PriorityClasses, and this
- * apiserver in the `kubernetes` Service's Endpoints. Tests that need the bare registry use
- * ApiServer.start directly.
+ * PriorityClasses, this apiserver in the `kubernetes` Service's Endpoints, and a
+ * MemoryReclaimer that gives memory back once the process goes quiet after a burst (hundreds
+ * of watch streams torn down, say). Tests that need the bare registry use ApiServer.start directly.
  */
 export async function startApiServer(config: ApiServerProcessConfig, logger: Logger): Promise<ApiServer> {
   const client = new StoreClient({ endpoints: [...config.storeEndpoints] });
   const allocators = new ServiceAllocators(client, config.allocators);
   let repairLoop: AllocationRepairLoop | undefined;
-  return ApiServer.start(config, logger, {
+  const reclaimer = new MemoryReclaimer({
+    onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
+  });
+  const server = await ApiServer.start(config, logger, {
     client,
     decorators: { '/services': serviceRestDecorator(allocators) },
+    onWatchEnded: () => reclaimer.released(),
     onStart: [
       async (resources, srv) => {
         const report = await repairFromStore(allocators, srv.storeClient);
@@ -57,4 +62,7 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       },
     ],
   });
+  reclaimer.start();
+  server.onStop(() => reclaimer.stop());
+  return server;
 }

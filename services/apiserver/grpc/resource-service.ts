@@ -2,13 +2,17 @@ import type * as grpc from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import { toGrpcError } from '../../../lib/api/grpc-status';
-import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
+import { serviceDefinition } from '../../../lib/api/grpc-services';
+import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { fromProto, toProto, type ProtoMessage } from '../../../lib/api/proto/convert';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { messageOf } from '../../../lib/api/proto/typed-object';
 import { statusFromError } from '../../../lib/api/status';
 import { printableWarning, warningsOf, withWarnings } from '../../../lib/api/warnings';
+import { resetServerCall } from '../../../lib/grpc/reset-server-call';
+import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import { isBindable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
+import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
 export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
@@ -74,7 +78,7 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
       });
       return { object: out(outcome.object), deleted: outcome.deleted };
     }),
-    watch: (call: grpc.ServerWritableStream<any, any>) => void serveWatch(rest, kind, call),
+    watch: (call: grpc.ServerWritableStream<any, any>) => void serveWatch(rest, kind, watchEventEncoder(info), call),
   };
   if (rest.subresources.includes('status')) {
     impl.updateStatus = unary(async (req) => {
@@ -122,7 +126,8 @@ const MALFORMED = Symbol('malformed request');
 /**
  * The service definition with request decoding that never fails the call at the transport:
  * bytes that are not a valid message decode to a marker, and the handler answers it with a
- * 400 BadRequest naming the problem (grpc-js would answer INTERNAL).
+ * 400 BadRequest naming the problem (grpc-js would answer INTERNAL). Server-streamed responses
+ * given as a Buffer are sent as they are (already encoded).
  */
 export function tolerantDefinition(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
@@ -136,6 +141,8 @@ export function tolerantDefinition(definition: grpc.ServiceDefinition): grpc.Ser
           return { [MALFORMED]: `${method.path}: the request is not a valid protobuf message: ${(err as Error).message}` };
         }
       },
+      // Streamed responses may come encoded already (watch events shared between streams, see serveWatch).
+      responseSerialize: method.responseStream ? (value: unknown) => (Buffer.isBuffer(value) ? value : method.responseSerialize(value)) : method.responseSerialize,
     };
   }
   return out as grpc.ServiceDefinition;
@@ -172,17 +179,35 @@ function warningMetadata(warnings: readonly string[]): grpc.Metadata | undefined
   return metadata;
 }
 
+/** Encoded watch event messages of the cache's shared objects, made once for every watch stream that sends them. */
+const watchEventMessages = new EncodingMemo<Buffer>(WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS);
+
+/** The encoder of the kind's watch event message (its Watch method's response). */
+function watchEventEncoder(info: ResourceInfo): (message: unknown) => Buffer {
+  const method = serviceDefinition(info).watch;
+  if (!method) throw new Error(`no Watch method for ${info.resource}`);
+  return method.responseSerialize as (message: unknown) => Buffer;
+}
+
 /**
- * Streams a watch: every event as a typed message; a start failure (e.g. 410 for a too-old
- * resourceVersion) as the call's error status; the end of the cache watch, the client's
- * cancel or timeout_seconds end the stream. Waits for the stream to drain, so a slow reader
- * holds back only its own watch (which the cache then ends as too slow).
+ * Streams a watch through a bounded send buffer (see pumpWatch): every event as a typed
+ * message, encoded once for all streams; a start failure (e.g. 410 for a too-old
+ * resourceVersion, 400 for a negative timeout_seconds) as the call's error status; the end of
+ * the cache watch, the client's cancel or timeout_seconds end the stream with OK. A client
+ * that stops reading is cut off once its cache queue fills up: its HTTP/2 stream is reset
+ * (RESOURCE_EXHAUSTED at the client), which frees what it buffers, and it re-watches from the
+ * last resourceVersion it got.
  */
-async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.ServerWritableStream<any, any>): Promise<void> {
+async function serveWatch(rest: ResourceRest, kind: ProtoKind, encodeMessage: (message: unknown) => Buffer, call: grpc.ServerWritableStream<any, any>): Promise<void> {
   const req = call.request ?? {};
   let watch;
+  let timeoutSeconds: number;
   try {
     checkDecoded(req);
+    timeoutSeconds = Number(req.timeoutSeconds ?? 0);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) {
+      throw new BadRequestError(`timeout_seconds: Invalid value: ${req.timeoutSeconds}: must be greater than or equal to 0`);
+    }
     watch = await rest.watch(req.namespace || undefined, {
       labelSelector: req.labelSelector || undefined,
       fieldSelector: req.fieldSelector || undefined,
@@ -193,28 +218,28 @@ async function serveWatch(rest: ResourceRest, kind: ProtoKind, call: grpc.Server
     call.emit('error', toGrpcError(err));
     return;
   }
-  const stop = () => watch.stop();
-  call.on('cancelled', stop);
-  call.on('close', stop);
-  const timeout = Number(req.timeoutSeconds ?? 0);
-  const timer = timeout > 0 ? setTimeout(stop, Math.min(timeout, MAX_WATCH_TIMEOUT_SECONDS) * 1000) : undefined;
-  try {
-    for (;;) {
-      const event = await watch.next();
-      if (event === undefined || call.cancelled) break;
-      const ok = call.write({ type: event.type, object: protoOf(kind, event.object) });
-      if (!ok) await new Promise((resolve) => call.once('drain', resolve));
-    }
-    if (!call.cancelled) call.end();
-  } catch (err) {
-    if (!call.cancelled) {
-      call.write({ type: 'ERROR', status: toProto(protoKindOf('v1', 'Status'), statusFromError(err)) });
-      call.end();
-    }
-  } finally {
-    if (timer) clearTimeout(timer);
-    watch.stop();
-  }
+  await pumpWatch(watch, callSink(call), {
+    encode: (event) => encodedBuffer(watchEventMessages.get(event.object, event.type, () => encodeMessage({ type: event.type, object: protoOf(kind, event.object) }))),
+    encodeError: (err) => encodedBuffer(encodeMessage({ type: 'ERROR', status: toProto(protoKindOf('v1', 'Status'), statusFromError(err)) })),
+    timeoutMs: timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_WATCH_TIMEOUT_SECONDS) * 1000 : undefined,
+  });
+}
+
+/** A server-streaming call as a watch sink: a write is flushed once its HTTP/2 stream took it; abort resets the stream. */
+function callSink(call: grpc.ServerWritableStream<unknown, unknown>): WatchSink<Buffer> {
+  return {
+    write: (chunk, flushed) => void call.write(chunk, () => flushed()),
+    end: () => call.end(),
+    abort: () => {
+      if (!resetServerCall(call)) call.end();
+    },
+    closed: call.cancelled
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          call.once('cancelled', () => resolve());
+          call.once('close', () => resolve());
+        }),
+  };
 }
 
 /** The message of `obj` (converted once per frozen, cache-shared object: see messageOf). */

@@ -3,44 +3,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GoneError } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
-import type { WatchEvent } from '../registry/cache-watcher';
+import { FakeWatch } from '../rest/fake-watch';
 import type { ResourceRest, ResourceWatch, WatchRequest } from '../rest/resource-rest';
 import { serveWatch, type WatchForm } from './watch-stream';
 
 const INFO: ResourceInfo = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], categories: [] };
-
-/** A watch fed by the test: push events, end it; records whether it was stopped. */
-class FakeWatch implements ResourceWatch<KubeObject> {
-  stopped = false;
-  private queue: (WatchEvent<KubeObject> | undefined)[] = [];
-  private wake: (() => void) | undefined;
-
-  push(e: WatchEvent<KubeObject> | undefined): void {
-    this.queue.push(e);
-    this.wake?.();
-  }
-
-  async next(): Promise<WatchEvent<KubeObject> | undefined> {
-    for (;;) {
-      if (this.stopped) return undefined;
-      if (this.queue.length > 0) return this.queue.shift();
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<KubeObject>> {
-    for (;;) {
-      const e = await this.next();
-      if (!e) return;
-      yield e;
-    }
-  }
-}
 
 /** A ResourceRest whose watch() returns `watch` or throws `error`; other methods are unused. */
 function fakeRest(watch: () => Promise<ResourceWatch<KubeObject>>): ResourceRest {
@@ -97,7 +64,7 @@ describe('serveWatch', () => {
     expect(res.headers['content-type']).to.equal('application/json');
     w.push({ type: 'ADDED', object: cm('a', '7') });
     w.push({ type: 'DELETED', object: cm('a', '8') });
-    w.push(undefined);
+    w.end('cache-reset');
     await ended;
     expect(lines().map((l) => { const e = l as { type: string; object: KubeObject }; return [e.type, e.object.kind, e.object.apiVersion, e.object.metadata.resourceVersion]; })).to.deep.equal([
       ['ADDED', 'ConfigMap', 'v1', '7'],
@@ -112,7 +79,7 @@ describe('serveWatch', () => {
     expect(res.headers['content-type']).to.equal('application/json;as=Table;v=v1;g=meta.k8s.io');
     w.push({ type: 'ADDED', object: cm('a', '7') });
     w.push({ type: 'MODIFIED', object: cm('a', '8') });
-    w.push(undefined);
+    w.end('cache-reset');
     await ended;
     const [first, second] = lines() as { object: { kind: string; columnDefinitions?: unknown[]; rows: { cells: unknown[]; object: { kind: string } }[] } }[];
     expect(first!.object.kind).to.equal('Table');
@@ -142,25 +109,74 @@ describe('serveWatch', () => {
   });
 
   it('holds back reading events while the client does not read (bounded buffering)', async () => {
-    const w = new FakeWatch();
-    let pulled = 0;
     const big = { ...cm('big', '9'), data: { blob: 'x'.repeat(256 * 1024) } };
-    const rest = fakeRest(async () => ({
-      next: async () => {
-        pulled++;
-        return w.stopped ? undefined : { type: 'MODIFIED' as const, object: big };
-      },
-      stop: () => w.stop(),
-      [Symbol.asyncIterator]: () => w[Symbol.asyncIterator](),
-    }));
+    const w = new FakeWatch(() => ({ type: 'MODIFIED', object: big }));
     let done!: Promise<void>;
-    handler = (res) => (done = serveWatch(res, rest, 'default', {}, undefined, form));
+    handler = (res) => (done = serveWatch(res, fakeRest(async () => w), 'default', {}, undefined, form));
     const { res } = await get();
     res.pause();
     await new Promise((r) => setTimeout(r, 500));
     // An endless source: only what fits the socket buffers was pulled, not an unbounded stream.
-    expect(pulled).to.be.lessThan(200);
+    expect(w.pulled).to.be.lessThan(200);
     res.destroy();
+    await done;
+    expect(w.stopped).to.equal(true);
+  });
+
+  it('cuts off a client that stopped reading once its watch is ended as too slow: the connection is closed, nothing more is sent', async () => {
+    const blob = { ...cm('blob', '9'), data: { blob: 'y'.repeat(64 * 1024) } };
+    const w = new FakeWatch(() => ({ type: 'MODIFIED', object: blob }));
+    let done!: Promise<void>;
+    let response!: http.ServerResponse;
+    handler = (res) => {
+      response = res;
+      return (done = serveWatch(res, fakeRest(async () => w), 'default', {}, undefined, form, { sendBufferBytes: 128 * 1024 }));
+    };
+    const { res } = await get();
+    res.pause();
+    // Wait until the socket is full: the pump then stops pulling.
+    let last = -1;
+    while (w.pulled !== last) {
+      last = w.pulled;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(response.writableLength).to.be.at.least(128 * 1024);
+    const clientSaw = new Promise<string>((resolve) => {
+      res.once('error', (e) => resolve(`error ${e.message}`));
+      res.once('aborted', () => resolve('aborted'));
+      res.once('end', () => resolve('end'));
+    });
+    w.end('too-slow');
+    await done;
+    expect(response.destroyed).to.equal(true);
+    expect(response.socket?.destroyed ?? true).to.equal(true);
+    res.resume(); // the client notices once it reads again
+    expect(await clientSaw).to.match(/aborted|error/);
+  });
+
+  it('ends normally when the watch ends while the client reads, even if the cache cut it off', async () => {
+    const w = new FakeWatch();
+    handler = (res) => serveWatch(res, fakeRest(async () => w), 'default', {}, undefined, form);
+    const { lines, ended } = await get();
+    w.push({ type: 'ADDED', object: cm('a', '7') });
+    await new Promise((r) => setTimeout(r, 50));
+    w.end('too-slow');
+    await ended;
+    expect(lines()).to.have.length(1);
+  });
+
+  it('does not start a watch stream for a client that left while the watch was set up', async () => {
+    const w = new FakeWatch();
+    let done!: Promise<void>;
+    let leave!: () => void;
+    const left = new Promise<void>((r) => (leave = r));
+    handler = (res) => (done = serveWatch(res, fakeRest(async () => (await left, w)), 'default', {}, undefined, form));
+    const req = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' });
+    req.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    leave();
     await done;
     expect(w.stopped).to.equal(true);
   });

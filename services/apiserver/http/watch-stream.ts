@@ -4,15 +4,18 @@
  * `{"type":"ADDED","object":{…}}` — with the full object (kind and apiVersion included) or, for
  * a Table Accept, a one-row Table. A too-old resourceVersion answers an ERROR event carrying a
  * 410 Status (kubectl then re-lists). The stream ends on timeoutSeconds, when the watch cache
- * ends the watch (the client re-watches), or when the client goes away. Writes wait for
- * `drain`, so a slow reader holds back only its own watch (which the cache then ends as too
- * slow): memory stays bounded.
+ * ends the watch (the client re-watches), or when the client goes away. The stream's memory is
+ * bounded in bytes (see pumpWatch): a client that stops reading is cut off (its connection
+ * closed) once its cache queue fills up, and re-watches from the last resourceVersion it got.
  */
 import type { ServerResponse } from 'node:http';
 import { isGone, statusFromError } from '../../../lib/api/status';
-import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
+import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { printerFor, toRow, type IncludeObject } from '../../../lib/api/printers/table';
+import type { WatchEvent } from '../registry/cache-watcher';
+import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import type { ResourceRest, WatchRequest } from '../rest/resource-rest';
+import { encodedBuffer, pumpWatch, type EncodedEvent, type WatchSink } from '../rest/watch-pump';
 import { JSON_TYPE } from './http-io';
 
 /** Longest watch: a longer timeoutSeconds is cut to this, and a watch without one ends after it. */
@@ -27,9 +30,13 @@ export interface WatchForm {
   readonly now: () => Date;
 }
 
+/** JSON lines of the cache's shared objects, encoded once for every watch stream that sends them. */
+const jsonLines = new EncodingMemo<Buffer>(WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS);
+
 /**
- * Serves one watch on `res` until it ends. A failure to start other than 410 is thrown before
- * anything is written (the caller answers it as a Status).
+ * Serves one watch on `res` until it ends, through a bounded send buffer (see pumpWatch). A
+ * failure to start other than 410 is thrown before anything is written (the caller answers it
+ * as a Status).
  */
 export async function serveWatch(
   res: ServerResponse,
@@ -38,6 +45,7 @@ export async function serveWatch(
   request: WatchRequest,
   timeoutSeconds: number | undefined,
   form: WatchForm,
+  limits: { readonly sendBufferBytes?: number } = {},
 ): Promise<void> {
   let watch: Awaited<ReturnType<ResourceRest['watch']>> | undefined;
   let startError: unknown;
@@ -46,6 +54,11 @@ export async function serveWatch(
   } catch (err) {
     if (!isGone(err)) throw err;
     startError = err;
+  }
+  if (res.destroyed) {
+    // The client left while the watch was being set up.
+    watch?.stop();
+    return;
   }
   const contentType = form.table ? `${JSON_TYPE};as=Table;v=${form.table};g=meta.k8s.io` : JSON_TYPE;
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -56,61 +69,52 @@ export async function serveWatch(
     res.end(line('ERROR', statusFromError(startError)));
     return;
   }
-  const w = watch;
-  let closed = false;
-  const onClose = () => {
-    closed = true;
-    w.stop();
-  };
-  res.on('close', onClose);
   const seconds = timeoutSeconds !== undefined && timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_WATCH_SECONDS) : MAX_WATCH_SECONDS;
-  const timer = setTimeout(() => w.stop(), seconds * 1000);
-  const info = rest.info;
+  await pumpWatch(watch, responseSink(res), {
+    encode: form.table ? tableEncoder(rest.info, form) : jsonEncoder(rest.info),
+    encodeError: (err) => encodedBuffer(Buffer.from(line('ERROR', statusFromError(err)))),
+    timeoutMs: seconds * 1000,
+    sendBufferBytes: limits.sendBufferBytes,
+  });
+}
+
+/** The response as a watch sink: a write is flushed once the socket took it; abort destroys the connection. */
+function responseSink(res: ServerResponse): WatchSink<Buffer> {
+  return {
+    write: (chunk, flushed) => void res.write(chunk, () => flushed()),
+    end: () => res.end(),
+    abort: () => res.destroy(),
+    closed: res.destroyed ? Promise.resolve() : new Promise<void>((resolve) => res.once('close', () => resolve())),
+  };
+}
+
+/** Events as JSON lines with the full object (kind and apiVersion included), shared between streams. */
+function jsonEncoder(info: ResourceInfo): (event: WatchEvent<KubeObject>) => EncodedEvent<Buffer> {
   const identity = { apiVersion: apiVersionOf(info), kind: info.kind };
+  return (event) => {
+    const obj = event.object;
+    return encodedBuffer(jsonLines.get(obj, event.type, () => Buffer.from(line(event.type, obj.kind && obj.apiVersion ? obj : { ...identity, ...obj }))));
+  };
+}
+
+/** Events as one-row Tables, with the column definitions on the first row event only (kubectl keeps those of the list or of the first event). */
+function tableEncoder(info: ResourceInfo, form: WatchForm): (event: WatchEvent<KubeObject>) => EncodedEvent<Buffer> {
   const printer = printerFor(info.kind, info.group);
   let firstTable = true;
-  try {
-    for (;;) {
-      const event = await w.next();
-      if (event === undefined || closed) break;
-      let object: unknown;
-      const obj = event.object as KubeObject;
-      if (form.table) {
-        const table: Record<string, unknown> = {
-          kind: 'Table',
-          apiVersion: `meta.k8s.io/${form.table}`,
-          metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' },
-          rows: event.type === 'BOOKMARK' ? [] : [toRow(printer, obj, form.now(), form.includeObject ?? 'Metadata')],
-        };
-        // Column definitions once: kubectl keeps those of the list or of the first event.
-        if (firstTable && event.type !== 'BOOKMARK') {
-          table.columnDefinitions = printer.columns.map((c) => ({ ...c }));
-          firstTable = false;
-        }
-        object = table;
-      } else {
-        object = obj.kind && obj.apiVersion ? obj : { ...identity, ...obj };
-      }
-      if (!res.write(line(event.type, object))) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-      }
+  return (event) => {
+    const obj = event.object;
+    const table: Record<string, unknown> = {
+      kind: 'Table',
+      apiVersion: `meta.k8s.io/${form.table}`,
+      metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' },
+      rows: event.type === 'BOOKMARK' ? [] : [toRow(printer, obj, form.now(), form.includeObject ?? 'Metadata')],
+    };
+    if (firstTable && event.type !== 'BOOKMARK') {
+      table.columnDefinitions = printer.columns.map((c) => ({ ...c }));
+      firstTable = false;
     }
-  } catch (err) {
-    if (!closed) res.write(line('ERROR', statusFromError(err)));
-  } finally {
-    clearTimeout(timer);
-    res.off('close', onClose);
-    w.stop();
-    if (!closed) res.end();
-  }
+    return encodedBuffer(Buffer.from(line(event.type, table)));
+  };
 }
 
 function line(type: string, object: unknown): string {

@@ -9,15 +9,35 @@ export interface WatchEvent<T extends KubeObject> {
 }
 
 /**
- * Why a watch ended: the client stopped it; it fell behind (its queue filled up — re-watch
- * from the last resourceVersion seen); the cache re-listed after losing its store watch
- * (re-watch; a too-old version then answers 410); or the cache was stopped.
+ * Why a watch ended: the client stopped it; it fell behind (its queue went over its bounds —
+ * re-watch from the last resourceVersion seen); the cache re-listed after losing its store
+ * watch (re-watch; a too-old version then answers 410); or the cache was stopped.
  */
 export type WatchEndReason = 'stopped' | 'too-slow' | 'cache-reset' | 'cache-stopped';
 
-/** A FIFO with O(1) shift. */
+/** How much a watcher may hold of live events it has not read yet. */
+export interface WatcherQueueLimits {
+  /** Unread live events (bookmarks included). */
+  readonly events: number;
+  /** Unread live events' estimated serialized size, in bytes (see WatchCache: the stored JSON size). */
+  readonly bytes: number;
+}
+
+/** Estimated size of a bookmark event, in bytes (its object carries only a resourceVersion). */
+export const BOOKMARK_EVENT_BYTES = 128;
+
+/** Consumed slots a Fifo lets pile up at its head before it copies the rest to a new array. */
+const FIFO_COMPACT_AFTER = 1024;
+
+/** A live event in a watcher's queue with its estimated size. */
+interface QueuedEvent<T extends KubeObject> {
+  readonly event: WatchEvent<T>;
+  readonly bytes: number;
+}
+
+/** A FIFO with O(1) shift that holds no reference to what it handed out. */
 class Fifo<V> {
-  private items: V[] = [];
+  private items: (V | undefined)[] = [];
   private head = 0;
 
   get length(): number {
@@ -30,22 +50,35 @@ class Fifo<V> {
 
   shift(): V | undefined {
     if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    const v = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > FIFO_COMPACT_AFTER && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
     return v;
   }
+
+  /** Drops every item (and the array that held them). */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
 }
 
 /**
  * One client's watch on a WatchCache: an async iterable of events. The initial backlog
- * (replayed history or the current objects) is queued without limit; live events go through a
- * queue, and a watcher that has not read its queue below `queueSize` by the time the next
- * store batch arrives is ended with 'too-slow' instead of slowing the cache or other watchers
- * (so its memory is bounded by queueSize plus one batch). Events already queued are still delivered after the
- * end, then the iteration finishes.
+ * (replayed history or the current objects, all shared with the cache) is queued as given;
+ * live events go through a queue bounded by `limits`: a watcher that still holds `limits.events`
+ * unread live events, or `limits.bytes` of them, when the next store batch arrives is ended with
+ * 'too-slow' instead of slowing the cache or other watchers. So a watcher that does not read
+ * retains at most its limits plus one store batch of objects beyond what the cache holds
+ * anyway. Ending it as too slow drops everything it still queues (the client re-watches from
+ * the last resourceVersion it received, as with Kubernetes' cacher); after the other ends,
+ * events already queued are still delivered, then the iteration finishes.
  */
 export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEvent<T>> {
   /** Resolves with the reason once the watch has ended (events may still be queued). */
@@ -53,7 +86,9 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
   /** The newest revision queued to this watcher (or the one it started after). */
   lastRevision: number;
   private readonly backlog = new Fifo<WatchEvent<T>>();
-  private readonly live = new Fifo<WatchEvent<T>>();
+  private readonly live = new Fifo<QueuedEvent<T>>();
+  /** Sum of the sizes of the events in `live`. */
+  private liveBytes = 0;
   private endReason: WatchEndReason | undefined;
   private resolveEnded!: (r: WatchEndReason) => void;
   private wake: (() => void) | undefined;
@@ -61,11 +96,12 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
   constructor(
     readonly filter: ObjectFilter,
     readonly bookmarks: boolean,
-    private readonly queueSize: number,
+    private readonly limits: WatcherQueueLimits,
     /** Live events at or below this revision are not for this watcher (already replayed or asked to skip). */
     readonly startRevision: number,
     backlog: readonly WatchEvent<T>[],
-    private readonly onStop: (w: CacheWatcher<T>) => void,
+    /** Called once, when the watch ends. */
+    private readonly onStop: (w: CacheWatcher<T>, reason: WatchEndReason) => void,
   ) {
     this.lastRevision = startRevision;
     for (const e of backlog) this.backlog.push(e);
@@ -75,6 +111,11 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
   /** Events waiting to be read. */
   get queued(): number {
     return this.backlog.length + this.live.length;
+  }
+
+  /** Estimated size of the unread live events, in bytes. */
+  get queuedLiveBytes(): number {
+    return this.liveBytes;
   }
 
   get isEnded(): boolean {
@@ -87,39 +128,43 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
   }
 
   /**
-   * Called before each batch of store events: a watcher that still has `queueSize` or more
-   * unread live events from earlier batches is too slow and is ended (returns false).
+   * Called before each batch of store events: a watcher whose unread live events from earlier
+   * batches reach either limit is too slow and is ended (returns false).
    */
   admitBatch(): boolean {
     if (this.endReason !== undefined) return false;
-    if (this.live.length >= this.queueSize) {
+    if (this.isFull()) {
       this.end('too-slow');
       return false;
     }
     return true;
   }
 
-  /** Queues a live event of the current batch (events of one batch are never refused). */
-  offer(event: WatchEvent<T>, revision: number): void {
+  /**
+   * Queues a live event of the current batch, `bytes` its estimated serialized size (events of
+   * one batch are never refused, so a batch is never split: resuming from any resourceVersion
+   * the client received misses nothing).
+   */
+  offer(event: WatchEvent<T>, revision: number, bytes: number): void {
     if (this.endReason !== undefined) return;
-    this.live.push(event);
-    this.lastRevision = Math.max(this.lastRevision, revision);
-    this.notify();
+    this.enqueue(event, revision, bytes);
   }
 
-  /** Queues a bookmark if there is room (bookmarks never count against a slow watcher). */
+  /** Queues a bookmark if there is room (bookmarks never make a watcher too slow). */
   offerBookmark(event: WatchEvent<T>, revision: number): void {
-    if (this.endReason !== undefined || this.live.length >= this.queueSize) return;
-    this.live.push(event);
-    this.lastRevision = Math.max(this.lastRevision, revision);
-    this.notify();
+    if (this.endReason !== undefined || this.isFull()) return;
+    this.enqueue(event, revision, BOOKMARK_EVENT_BYTES);
   }
 
-  /** Ends the watch (the cache calls this for 'too-slow', 'cache-reset', 'cache-stopped'). */
+  /**
+   * Ends the watch (the cache calls this for 'too-slow', 'cache-reset', 'cache-stopped').
+   * 'too-slow' (and 'stopped') drop the queued events at once.
+   */
   end(reason: WatchEndReason): void {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
-    this.onStop(this);
+    if (reason === 'too-slow' || reason === 'stopped') this.dropQueued();
+    this.onStop(this, reason);
     this.resolveEnded(reason);
     this.notify();
   }
@@ -127,9 +172,13 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
   /** The next event, or undefined once the watch ended and its queue is drained. */
   async next(): Promise<WatchEvent<T> | undefined> {
     for (;;) {
-      if (this.endReason === 'stopped') return undefined;
-      const e = this.backlog.shift() ?? this.live.shift();
-      if (e !== undefined) return e;
+      const backlogged = this.backlog.shift();
+      if (backlogged !== undefined) return backlogged;
+      const queued = this.live.shift();
+      if (queued !== undefined) {
+        this.liveBytes -= queued.bytes;
+        return queued.event;
+      }
       if (this.endReason !== undefined) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
@@ -145,6 +194,23 @@ export class CacheWatcher<T extends KubeObject> implements AsyncIterable<WatchEv
     } finally {
       this.stop();
     }
+  }
+
+  private isFull(): boolean {
+    return this.live.length >= this.limits.events || this.liveBytes >= this.limits.bytes;
+  }
+
+  private enqueue(event: WatchEvent<T>, revision: number, bytes: number): void {
+    this.live.push({ event, bytes });
+    this.liveBytes += bytes;
+    this.lastRevision = Math.max(this.lastRevision, revision);
+    this.notify();
+  }
+
+  private dropQueued(): void {
+    this.backlog.clear();
+    this.live.clear();
+    this.liveBytes = 0;
   }
 
   private notify(): void {

@@ -10,6 +10,8 @@ export interface CacheEvent<T extends KubeObject> {
   readonly prevObject: T | undefined;
   /** The store revision of the change. */
   readonly revision: number;
+  /** Estimated serialized size of `object`, in bytes: the size of its stored JSON. */
+  readonly bytes: number;
 }
 
 /**

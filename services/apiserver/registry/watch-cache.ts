@@ -3,12 +3,12 @@ import { GoneError, ServiceUnavailableError } from '../../../lib/api/errors';
 import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/object';
 import { prefixRangeEnd, WatchCompactedError, type ClientLogger, type StoreClient, type WatchHandle } from '../../../store/client';
 import { ErrCompacted, type StoreError } from '../../../store/errors';
-import { CacheWatcher, type WatchEvent } from './cache-watcher';
+import { CacheWatcher, type WatchEndReason, type WatcherQueueLimits, type WatchEvent } from './cache-watcher';
 import { EventRing, type CacheEvent } from './event-ring';
 import { parseResourceVersion } from './generic-store';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { withWarnings } from '../../../lib/api/warnings';
-import { CorruptObjectError, decodeObject, deepFreeze, skippedObjectWarning } from './object-codec';
+import { CorruptObjectError, decodeObject, deepFreeze, encodeObject, skippedObjectWarning } from './object-codec';
 import { matchesFilter, type ObjectFilter } from './object-filter';
 import { listPrefix, objectKey, resourcePrefix } from './storage-keys';
 import type { Strategy } from './strategy';
@@ -17,6 +17,13 @@ import type { Strategy } from './strategy';
 export const DEFAULT_EVENT_CAPACITY = 1000;
 /** Live events a watcher may have unread before it is cut off as too slow. */
 export const DEFAULT_WATCHER_QUEUE_SIZE = 100;
+/**
+ * Bytes of live events (their objects' stored size) a watcher may have unread before it is cut
+ * off as too slow: with DEFAULT_WATCHER_QUEUE_SIZE, what one stalled watcher can keep alive of
+ * objects the cache no longer holds (100 events of a few KB stay under it; a few large objects
+ * do not).
+ */
+export const DEFAULT_WATCHER_QUEUE_BYTES = 2 * 1024 * 1024;
 /** Interval between bookmark rounds for watchers that asked for bookmarks. */
 export const DEFAULT_BOOKMARK_INTERVAL_MS = 5_000;
 /** Keys per range read while (re-)listing. */
@@ -33,8 +40,11 @@ export interface WatchCacheOptions<T extends KubeObject> {
   readonly strategy: Pick<Strategy<T>, 'info' | 'selectableFields'>;
   readonly eventCapacity?: number;
   readonly watcherQueueSize?: number;
+  readonly watcherQueueBytes?: number;
   readonly bookmarkIntervalMs?: number;
   readonly logger?: ClientLogger;
+  /** Called whenever one of the cache's watchers ends, for whatever reason. */
+  readonly onWatcherEnded?: (reason: WatchEndReason) => void;
 }
 
 /** Options of WatchCache.list. */
@@ -55,8 +65,10 @@ export interface CacheWatchOptions extends ObjectFilter {
   readonly resourceVersion?: string;
   /** Send periodic BOOKMARK events carrying the newest resourceVersion. */
   readonly bookmarks?: boolean;
-  /** Overrides the cache's watcher queue size for this watcher. */
+  /** Overrides the cache's watcher queue size (events) for this watcher. */
   readonly queueSize?: number;
+  /** Overrides the cache's watcher queue bytes for this watcher. */
+  readonly queueBytes?: number;
 }
 
 /**
@@ -64,15 +76,16 @@ export interface CacheWatchOptions extends ObjectFilter {
  * resource prefix — list at revision R, then watch from R+1, and on compaction list again —
  * it keeps every current object in memory (to serve lists) and a ring of recent events (to
  * serve watches that resume from a resourceVersion). Watchers get their events through
- * bounded queues: one that falls behind is ended, never waited for. When the cache has to
- * re-list, every watcher is ended with 'cache-reset' so it re-watches.
+ * queues bounded in events and bytes: one that falls behind is ended, never waited for. When
+ * the cache has to re-list, every watcher is ended with 'cache-reset' so it re-watches.
  */
 export class WatchCache<T extends KubeObject> {
   private readonly client: StoreClient;
   private readonly strategy: Pick<Strategy<T>, 'info' | 'selectableFields'>;
   private readonly capacity: number;
-  private readonly queueSize: number;
+  private readonly queueLimits: WatcherQueueLimits;
   private readonly logger: ClientLogger | undefined;
+  private readonly onWatcherEnded: ((reason: WatchEndReason) => void) | undefined;
   private readonly prefix: string;
   private objects = new Map<string, T>();
   /** Keys whose stored value cannot be decoded, with the reason: skipped by lists and watches, reported by lists. */
@@ -93,8 +106,9 @@ export class WatchCache<T extends KubeObject> {
     this.client = options.client;
     this.strategy = options.strategy;
     this.capacity = options.eventCapacity ?? DEFAULT_EVENT_CAPACITY;
-    this.queueSize = options.watcherQueueSize ?? DEFAULT_WATCHER_QUEUE_SIZE;
+    this.queueLimits = { events: options.watcherQueueSize ?? DEFAULT_WATCHER_QUEUE_SIZE, bytes: options.watcherQueueBytes ?? DEFAULT_WATCHER_QUEUE_BYTES };
     this.logger = options.logger;
+    this.onWatcherEnded = options.onWatcherEnded;
     this.prefix = resourcePrefix(this.strategy.info);
     this.schema = findProtoKind(apiVersionOf(this.strategy.info), this.strategy.info.kind);
     this.ring = new EventRing<T>(this.capacity, 0);
@@ -190,7 +204,11 @@ export class WatchCache<T extends KubeObject> {
         start = Math.max(start, e.revision);
       }
     }
-    const watcher = new CacheWatcher<T>(opts, opts.bookmarks ?? false, opts.queueSize ?? this.queueSize, start, backlog, (w) => this.watchers.delete(w));
+    const limits = { events: opts.queueSize ?? this.queueLimits.events, bytes: opts.queueBytes ?? this.queueLimits.bytes };
+    const watcher = new CacheWatcher<T>(opts, opts.bookmarks ?? false, limits, start, backlog, (w, reason) => {
+      this.watchers.delete(w);
+      this.onWatcherEnded?.(reason);
+    });
     this.watchers.add(watcher);
     return watcher;
   }
@@ -272,7 +290,7 @@ export class WatchCache<T extends KubeObject> {
       for (const w of admitted) {
         if (change.revision <= w.startRevision) continue;
         const out = this.project(change, w.filter);
-        if (out) w.offer(out, change.revision);
+        if (out) w.offer(out, change.revision, change.bytes);
       }
     }
     this.advance(Math.max(...events.map((e) => e.kv?.modRevision ?? 0)));
@@ -290,18 +308,19 @@ export class WatchCache<T extends KubeObject> {
       this.corrupt.delete(key);
       if (!last) return undefined;
       const object = deepFreeze({ ...last, metadata: { ...last.metadata, resourceVersion: String(kv.modRevision) } } as T);
-      return { type: 'DELETED', key, object, prevObject: last, revision: kv.modRevision };
+      const bytes = ev.prevKv?.value.length ?? encodeObject(last).length;
+      return { type: 'DELETED', key, object, prevObject: last, revision: kv.modRevision, bytes };
     }
     const obj = this.decode(kv, this.corrupt);
     if (!obj) {
       // Now unreadable: watchers that saw it see it go; lists skip it with a warning.
       if (!prev) return undefined;
       this.objects.delete(key);
-      return { type: 'DELETED', key, object: prev, prevObject: prev, revision: kv.modRevision };
+      return { type: 'DELETED', key, object: prev, prevObject: prev, revision: kv.modRevision, bytes: encodeObject(prev).length };
     }
     this.corrupt.delete(key);
     this.objects.set(key, obj);
-    return { type: prev ? 'MODIFIED' : 'ADDED', key, object: obj, prevObject: prev, revision: kv.modRevision };
+    return { type: prev ? 'MODIFIED' : 'ADDED', key, object: obj, prevObject: prev, revision: kv.modRevision, bytes: kv.value.length };
   }
 
   /** What a watcher with `filter` sees of a change (selector transitions included), if anything. */

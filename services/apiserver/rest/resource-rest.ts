@@ -1,6 +1,6 @@
 import type { KubeList, KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../../../lib/api/requests';
-import type { WatchEvent } from '../registry/cache-watcher';
+import type { WatchEndReason, WatchEvent } from '../registry/cache-watcher';
 
 export type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../../../lib/api/requests';
 
@@ -31,6 +31,8 @@ export interface ResourceRest<T extends KubeObject = KubeObject> {
 export interface ResourceWatch<T extends KubeObject> extends AsyncIterable<WatchEvent<T>> {
   next(): Promise<WatchEvent<T> | undefined>;
   stop(): void;
+  /** Resolves with the reason once the watch has ended ('too-slow': the client fell behind and its queue was dropped). */
+  readonly ended: Promise<WatchEndReason>;
 }
 
 /** A resource with the scale subresource (Deployment, ReplicaSet, StatefulSet). */

@@ -59,6 +59,8 @@ export interface ResourceSetOptions {
   readonly decorators?: Readonly<Record<string, RestDecorator>>;
   /** Seconds an Event lives after its last write (default DEFAULT_EVENT_TTL_SECONDS). */
   readonly eventTtlSeconds?: number;
+  /** Called whenever a watch of any resource ends. */
+  readonly onWatchEnded?: () => void;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -85,7 +87,7 @@ export class ResourceSet {
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
       stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined }));
-      const cache = new WatchCache({ client, strategy, logger });
+      const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded });
       cachesByKey.set(key, cache);
       this.caches.push(cache);
     }

@@ -82,6 +82,7 @@ export class VersionViewRest implements ResourceRest {
     return {
       next: async () => convert(await inner.next()),
       stop: () => inner.stop(),
+      ended: inner.ended,
       async *[Symbol.asyncIterator]() {
         try {
           for (;;) {
