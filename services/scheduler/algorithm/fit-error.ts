@@ -6,6 +6,7 @@
  * `absentReason` (preemption's "Preemption is not helpful for scheduling").
  */
 import type { Rejection } from './framework';
+import type { Diagnosis } from './scheduling-algorithm';
 
 /** The message when the cluster has no nodes at all (kube: ErrNoNodesAvailable). */
 export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
@@ -32,4 +33,9 @@ export function formatFitError(numAllNodes: number, rejections: Iterable<Rejecti
   if (sorted.length > 0) message += ` ${sorted.join(', ')}.`;
   if (parts.postFilterMessage) message += ` ${parts.postFilterMessage}`;
   return message;
+}
+
+/** The message of a pod no node fits (`diagnosis`), with preemption's message when it failed. */
+export function diagnosisMessage(diagnosis: Diagnosis, postFilterMessage?: string): string {
+  return formatFitError(diagnosis.numAllNodes, diagnosis.rejections.values(), { postFilterMessage });
 }

@@ -46,6 +46,11 @@ export type PreemptionOutcome =
   | { readonly kind: 'preempt'; readonly node: string; readonly victims: readonly PodInfo[] }
   | { readonly kind: 'failed'; readonly message: string };
 
+/** The PostFilter message a FitError carries: preemption's reason when it failed, none when it nominated a node. */
+export function postFilterMessage(outcome: PreemptionOutcome): string | undefined {
+  return outcome.kind === 'failed' ? outcome.message : undefined;
+}
+
 /** kube's MoreImportantPod: higher priority, then earlier start. */
 export function moreImportant(a: PodInfo, b: PodInfo): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
