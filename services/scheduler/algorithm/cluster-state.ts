@@ -13,6 +13,8 @@ import type { ClusterSnapshot } from './framework';
 import { NodeInfo, type CompiledNode } from './node-info';
 import type { PodInfo } from './pod-info';
 
+const NO_PODS: readonly PodInfo[] = Object.freeze([]);
+
 /** Finds the default-spreading selector of a pod (Services, ReplicaSets, StatefulSets). */
 export type SpreadSelectorSource = (pod: PodInfo) => Selector | undefined;
 
@@ -46,7 +48,7 @@ export class ClusterState implements ClusterSnapshot {
   }
 
   nominatedPods(nodeName: string): readonly PodInfo[] {
-    return this.nominated.get(nodeName) ?? [];
+    return this.nominated.get(nodeName) ?? NO_PODS;
   }
 
   defaultSpreadSelector(pod: PodInfo): Selector | undefined {

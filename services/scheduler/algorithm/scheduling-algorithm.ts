@@ -119,10 +119,7 @@ export class SchedulingAlgorithm {
     }
     const totals = this.score(pod, feasible, snapshot);
     const chosen = this.selectHost(totals);
-    const topScores = feasible
-      .map((n, i) => ({ node: n.name, total: totals[i]! }))
-      .sort((a, b) => b.total - a.total)
-      .slice(0, TOP_SCORES_KEPT);
+    const topScores = topTotals(feasible, totals, TOP_SCORES_KEPT);
     return { kind: 'scheduled', node: feasible[chosen]!.name, evaluatedNodes, feasibleNodes: feasible.length, topScores, diagnosis };
   }
 
@@ -175,4 +172,18 @@ export class SchedulingAlgorithm {
     }
     return chosen;
   }
+}
+
+/** The `k` highest totals (highest first), in one pass over the nodes. */
+function topTotals(nodes: readonly NodeInfo[], totals: readonly number[], k: number): NodeScore[] {
+  const top: NodeScore[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const t = totals[i]!;
+    if (top.length === k && t <= top[k - 1]!.total) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]!.total < t) at--;
+    top.splice(at, 0, { node: nodes[i]!.name, total: t });
+    if (top.length > k) top.pop();
+  }
+  return top;
 }

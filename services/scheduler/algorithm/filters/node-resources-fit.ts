@@ -16,20 +16,40 @@ export const REASON_INSUFFICIENT_CPU = 'Insufficient cpu';
 export const REASON_INSUFFICIENT_MEMORY = 'Insufficient memory';
 export const REASON_INSUFFICIENT_EPHEMERAL_STORAGE = 'Insufficient ephemeral-storage';
 
+/**
+ * Whether `node` falls short of `request`. With `reasons`, every shortfall is added to it in
+ * Kubernetes' order; without, the check stops at the first (the allocation-free hot path).
+ */
+function shortOf(request: Resources, node: NodeInfo, reasons?: string[]): boolean {
+  const alloc = node.allocatable;
+  const used = node.requested;
+  let short = false;
+  const found = (reason: string): boolean => {
+    short = true;
+    reasons?.push(reason);
+    return reasons === undefined;
+  };
+  if (node.pods.length + 1 > node.allowedPodNumber && found(REASON_TOO_MANY_PODS)) return true;
+  if (request.milliCPU > 0 && request.milliCPU > alloc.milliCPU - used.milliCPU && found(REASON_INSUFFICIENT_CPU)) return true;
+  if (request.memory > 0 && request.memory > alloc.memory - used.memory && found(REASON_INSUFFICIENT_MEMORY)) return true;
+  if (request.ephemeralStorage > 0 && request.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage && found(REASON_INSUFFICIENT_EPHEMERAL_STORAGE)) return true;
+  if (request.scalar) {
+    for (const [name, amount] of request.scalar) {
+      if (amount > 0 && amount > (alloc.scalar?.get(name) ?? 0) - (used.scalar?.get(name) ?? 0) && found(`Insufficient ${name}`)) return true;
+    }
+  }
+  return short;
+}
+
+/** Whether `request` fits on `node`. */
+export function fitsResources(request: Resources, node: NodeInfo): boolean {
+  return !shortOf(request, node);
+}
+
 /** The reasons `request` does not fit on `node` ([] when it fits). */
 export function insufficientResources(request: Resources, node: NodeInfo): string[] {
   const reasons: string[] = [];
-  if (node.pods.length + 1 > node.allowedPodNumber) reasons.push(REASON_TOO_MANY_PODS);
-  const alloc = node.allocatable;
-  const used = node.requested;
-  if (request.milliCPU > 0 && request.milliCPU > alloc.milliCPU - used.milliCPU) reasons.push(REASON_INSUFFICIENT_CPU);
-  if (request.memory > 0 && request.memory > alloc.memory - used.memory) reasons.push(REASON_INSUFFICIENT_MEMORY);
-  if (request.ephemeralStorage > 0 && request.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) reasons.push(REASON_INSUFFICIENT_EPHEMERAL_STORAGE);
-  if (request.scalar) {
-    for (const [name, amount] of request.scalar) {
-      if (amount > 0 && amount > (alloc.scalar?.get(name) ?? 0) - (used.scalar?.get(name) ?? 0)) reasons.push(`Insufficient ${name}`);
-    }
-  }
+  shortOf(request, node, reasons);
   return reasons;
 }
 
@@ -41,8 +61,8 @@ export const nodeResourcesFit: FilterPlugin = {
     const zero = isZero(request);
     return statelessFilter(NODE_RESOURCES_FIT, (node) => {
       if (zero) return node.pods.length + 1 > node.allowedPodNumber ? rejection(NODE_RESOURCES_FIT, 'Unschedulable', REASON_TOO_MANY_PODS) : undefined;
-      const reasons = insufficientResources(request, node);
-      return reasons.length === 0 ? undefined : rejection(NODE_RESOURCES_FIT, 'Unschedulable', ...reasons);
+      if (fitsResources(request, node)) return undefined;
+      return rejection(NODE_RESOURCES_FIT, 'Unschedulable', ...insufficientResources(request, node));
     });
   },
 };

@@ -46,11 +46,11 @@ export function leastAllocatedScore(node: NodeInfo, pod: Resources): number {
 export function balancedAllocationScore(node: NodeInfo, pod: Resources): number {
   const alloc = node.allocatable;
   const used = node.requested;
-  const fractions: number[] = [];
-  if (alloc.milliCPU > 0) fractions.push(Math.min(1, (used.milliCPU + pod.milliCPU) / alloc.milliCPU));
-  if (alloc.memory > 0) fractions.push(Math.min(1, (used.memory + pod.memory) / alloc.memory));
-  const std = fractions.length === 2 ? Math.abs((fractions[0]! - fractions[1]!) / 2) : 0;
-  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  // With one resource (or none) the standard deviation is 0; with two it is half their distance.
+  if (alloc.milliCPU <= 0 || alloc.memory <= 0) return MAX_NODE_SCORE;
+  const cpu = Math.min(1, (used.milliCPU + pod.milliCPU) / alloc.milliCPU);
+  const memory = Math.min(1, (used.memory + pod.memory) / alloc.memory);
+  return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
 }
 
 /** NodeResourcesFit's score plugin (LeastAllocated). */
