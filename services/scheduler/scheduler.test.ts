@@ -99,8 +99,18 @@ describe('scheduler service loop (fake API)', () => {
     await until(() => api.evictions.length === 1, 'the eviction');
     expect(api.evictions).to.deep.equal(['default/lower']);
     await until(() => api.patches.some((p) => p.nominatedNodeName === 'a'), 'the nomination');
-    s.onPodDelete(lower);
+    // While the victim terminates, another try waits for it instead of evicting more.
+    const terminating = makePod('lower', { cpu: '1', priority: 0, nodeName: 'a', terminating: true });
+    s.onPodUpdate(lower, terminating);
+    const patchesBefore = api.patches.length;
+    s.onNodeAdd(makeNode('tiny', { cpu: '100m' }));
     await clock.advance(1000);
+    const waiting = 'preemption: not eligible due to a terminating pod on the nominated node.';
+    await until(() => events.of('default/vip', 'FailedScheduling').some((e) => e.message.endsWith(waiting)), 'the second attempt');
+    expect(api.evictions).to.deep.equal(['default/lower']);
+    expect(api.patches.slice(patchesBefore).some((p) => p.nominatedNodeName === '')).to.equal(false);
+    s.onPodDelete(terminating);
+    await clock.advance(2000); // the second attempt's backoff
     await until(() => api.binds.length === 1, 'the bind');
     expect(api.binds[0]).to.deep.equal({ pod: 'default/vip', node: 'a' });
   });

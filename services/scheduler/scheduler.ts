@@ -209,7 +209,8 @@ export class Scheduler {
 
   /** One scheduling cycle (synchronous up to the background writes). */
   scheduleOne(q: QueuedPod): void {
-    const pod = q.info;
+    const nomination = this.cache.state.nominatedNodeOf(q.info.key) ?? '';
+    const pod = nomination === q.info.nominatedNodeName ? q.info : q.info.withNominatedNode(nomination);
     const outcome = this.algorithm.schedule(pod, this.cache.state);
     switch (outcome.kind) {
       case 'scheduled':
@@ -237,8 +238,8 @@ export class Scheduler {
     if (preemption?.kind === 'preempt') {
       nominated = preemption.node;
       this.evictVictims(pod, preemption.node, preemption.victims);
-    } else if (preemption && pod.nominatedNodeName) {
-      nominated = ''; // preemption cannot help any more: drop the old nomination
+    } else if (preemption?.kind === 'failed' && preemption.clearNomination && pod.nominatedNodeName) {
+      nominated = ''; // no node can be made room on any more: drop the old nomination
     }
     if (nominated !== undefined) this.cache.state.setNominated(pod, nominated);
     this.queue.requeueUnschedulable(pod.key, plugins);

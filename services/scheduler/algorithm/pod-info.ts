@@ -220,6 +220,11 @@ export class PodInfo {
     return Object.assign(Object.create(PodInfo.prototype) as PodInfo, this, { pod, nodeName });
   }
 
+  /** The same pod nominated to `nodeName` (the scheduler's own nomination, before the API echoes it). */
+  withNominatedNode(nodeName: string): PodInfo {
+    return Object.assign(Object.create(PodInfo.prototype) as PodInfo, this, { nominatedNodeName: nodeName });
+  }
+
   /** Whether the pod has any inter-pod affinity or anti-affinity term (required or preferred). */
   get hasAffinity(): boolean {
     return this.requiredAffinityTerms.length + this.requiredAntiAffinityTerms.length + this.preferredAffinityTerms.length + this.preferredAntiAffinityTerms.length > 0;

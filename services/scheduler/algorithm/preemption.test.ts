@@ -28,28 +28,28 @@ describe('scheduler preemption (DefaultPreemption)', () => {
 
   it('never evicts pods of equal or higher priority', () => {
     const out = preemptFor([makeNode('a', { cpu: '2' })], [on('a', 'peer', 10, '2')], { cpu: '1', priority: 10 });
-    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.' });
+    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.', clearNomination: true });
   });
 
   it('reports nodes where even evicting everything below does not help', () => {
     const out = preemptFor([makeNode('a', { cpu: '2' })], [on('a', 'high', 20, '1'), on('a', 'low', 1, '1')], { cpu: '2', priority: 10 });
-    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/1 nodes are available: 1 Insufficient cpu.' });
+    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/1 nodes are available: 1 Insufficient cpu.', clearNomination: true });
   });
 
   it('does not try nodes evictions cannot fix', () => {
     const nodes = [makeNode('tainted', { taints: [{ key: 'k', effect: 'NoSchedule' }] }), makeNode('small', { cpu: '1' })];
     const out = preemptFor(nodes, [on('tainted', 'low', 0, '1')], { cpu: '2', priority: 10 });
-    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.' });
+    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.', clearNomination: true });
   });
 
   it('honours preemptionPolicy Never', () => {
     const out = preemptFor([makeNode('a', { cpu: '1' })], [on('a', 'low', 0, '1')], { cpu: '1', priority: 10, preemptionPolicy: 'Never' });
-    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: not eligible due to preemptionPolicy=Never.' });
+    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: not eligible due to preemptionPolicy=Never.', clearNomination: false });
   });
 
   it('waits while a victim on its nominated node is still terminating', () => {
     const out = preemptFor([makeNode('a', { cpu: '1' })], [on('a', 'victim', 0, '1', { terminating: true })], { cpu: '1', priority: 10, nominatedNodeName: 'a' });
-    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: not eligible due to a terminating pod on the nominated node.' });
+    expect(out).to.deep.equal({ kind: 'failed', message: 'preemption: not eligible due to a terminating pod on the nominated node.', clearNomination: false });
   });
 
   describe('choosing the node', () => {

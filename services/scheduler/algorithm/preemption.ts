@@ -44,7 +44,11 @@ const PRIORITY_OFFSET = 2 ** 31;
 /** The result of {@link preempt}. */
 export type PreemptionOutcome =
   | { readonly kind: 'preempt'; readonly node: string; readonly victims: readonly PodInfo[] }
-  | { readonly kind: 'failed'; readonly message: string };
+  /**
+   * No room can be made. `clearNomination`: no node can help, so a nomination the pod holds
+   * from an earlier preemption is void (false when the pod is only not eligible right now).
+   */
+  | { readonly kind: 'failed'; readonly message: string; readonly clearNomination: boolean };
 
 /** The PostFilter message a FitError carries: preemption's reason when it failed, none when it nominated a node. */
 export function postFilterMessage(outcome: PreemptionOutcome): string | undefined {
@@ -65,7 +69,7 @@ export function numCandidates(n: number): number {
 /** Runs preemption for `pod`, which the cycle `cycle` found to fit nowhere (`diagnosis`). */
 export function preempt(pod: PodInfo, snapshot: ClusterSnapshot, diagnosis: Diagnosis, cycle: FilterCycle, random: RandomSource): PreemptionOutcome {
   const notEligible = eligibility(pod, snapshot, diagnosis);
-  if (notEligible) return { kind: 'failed', message: PREEMPTION_PREFIX + notEligible };
+  if (notEligible) return { kind: 'failed', message: PREEMPTION_PREFIX + notEligible, clearNomination: false };
   const potential = snapshot.nodes.filter((n) => diagnosis.rejections.get(n.name)?.code === 'Unschedulable');
   const statuses = new Map<string, Rejection>();
   const candidates: { node: string; victims: PodInfo[] }[] = [];
@@ -80,7 +84,8 @@ export function preempt(pod: PodInfo, snapshot: ClusterSnapshot, diagnosis: Diag
     }
   }
   if (candidates.length === 0) {
-    return { kind: 'failed', message: PREEMPTION_PREFIX + formatFitError(diagnosis.numAllNodes, statuses.values(), { absentReason: REASON_NOT_HELPFUL }) };
+    const message = PREEMPTION_PREFIX + formatFitError(diagnosis.numAllNodes, statuses.values(), { absentReason: REASON_NOT_HELPFUL });
+    return { kind: 'failed', message, clearNomination: true };
   }
   const best = pickCandidate(candidates);
   return { kind: 'preempt', node: best.node, victims: best.victims };
