@@ -1,6 +1,7 @@
 /**
- * Flags the control-plane components (controller-manager, scheduler) share: the environment
- * variable of each flag, and the three leader-election durations with Kubernetes' defaults.
+ * Flags the components share (one CLI module for them, not one command importing another's):
+ * the environment variable of each flag, host:port endpoints, and the three leader-election
+ * durations with Kubernetes' defaults.
  */
 import { Option } from 'commander';
 import { ConfigError } from '../store/server/member-config';
@@ -8,6 +9,23 @@ import { ConfigError } from '../store/server/member-config';
 /** Environment variable of a component's flag: ('scheduler', 'apiserver') → BOSUN_SCHEDULER_APISERVER. */
 export function componentEnv(component: string, flag: string): string {
   return `BOSUN_${component.toUpperCase().replace(/-/g, '_')}_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** host:port, or ConfigError naming the flag. */
+export function parseHostPort(flag: string, value: string): string {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`--${flag}: "${value}" is not host:port`);
+  return value.trim();
+}
+
+/** A comma-separated list of host:port (http:// prefixes, as etcd clients write them, are accepted). */
+export function parseEndpoints(flag: string, value: string): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim().replace(/^https?:\/\//, ''))
+    .filter((s) => s !== '');
+  if (list.length === 0) throw new ConfigError(`--${flag}: no endpoints given`);
+  return list.map((e) => parseHostPort(flag, e));
 }
 
 /** A duration flag in seconds, as a positive number of milliseconds. */

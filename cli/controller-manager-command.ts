@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { parseEndpoints } from './apiserver-command';
-import { componentEnv, leaderElectionDurations, leaderElectionOptions } from './component-flags';
+import { componentEnv, leaderElectionDurations, leaderElectionOptions, parseEndpoints } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ControllerManager } from '../services/controller-manager/controller-manager';
 

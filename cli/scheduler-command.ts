@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { ConfigError } from '../store/server/member-config';
-import { parseEndpoints, parseHostPort } from './apiserver-command';
-import { componentEnv, leaderElectionDurations, leaderElectionOptions } from './component-flags';
+import { componentEnv, leaderElectionDurations, leaderElectionOptions, parseEndpoints, parseHostPort } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DEFAULT_SCHEDULER_NAME } from '../services/scheduler/scheduler';
 import { SchedulerServer } from '../services/scheduler/scheduler-server';
