@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../lib/api/object';
 import { PODS } from '../../services/scheduler/api-resources';
+import { clientFor, NODE_MODULES, reflect, reflectionClient } from '../support/grpc-reflection';
 import { nodeManifest, SchedulerCluster } from '../support/scheduler-cluster';
+import * as path from 'node:path';
 
 /** Pods a user applies with kubectl: placed by nodeSelector, toleration and size. */
 const PODS_YAML = `
@@ -86,6 +88,33 @@ describe('the scheduler through real processes and kubectl', function () {
 
   after(async () => {
     await cluster?.stop();
+  });
+
+  it('serves reflection, health and the status API on both replicas; one leads', async () => {
+    const leader = await cluster.leader();
+    for (const s of cluster.schedulers) {
+      const client = reflectionClient('v1', s.grpcEndpoint);
+      try {
+        const list = await reflect(client, { list_services: '' });
+        const names: string[] = list.list_services_response.service.map((x: { name: string }) => x.name);
+        expect(names).to.include.members(['bosun.scheduler.v1.SchedulerStatus', 'grpc.health.v1.Health']);
+      } finally {
+        client.close();
+      }
+      const health = clientFor('health/v1/health.proto', path.join(NODE_MODULES, 'grpc-health-check', 'proto'), 'grpc.health.v1.Health', s.grpcEndpoint);
+      try {
+        const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: '' }, (err: Error | null, r: { status: string }) => (err ? reject(err) : resolve(r))));
+        expect(res.status).to.equal('SERVING');
+      } finally {
+        health.close();
+      }
+      // A standby learns the holder at its next try (every retry period).
+      const status = await cluster.waitFor(async () => {
+        const st = await s.status();
+        return st.leader ? st : undefined;
+      }, 10_000, `${s.name} to see the leader`);
+      expect(status).to.include({ leading: s === leader, leader: leader.name, schedulerName: 'default-scheduler' });
+    }
   });
 
   it('binds applied pods to nodes that fit them', async () => {
