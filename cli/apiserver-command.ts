@@ -2,12 +2,16 @@ import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { exitOnSignals, keepAlive } from './graceful-exit';
-import { ConfigError } from '../store/server/member-config';
+import { parseEndpoints, parseHostPort } from './component-flags';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
 import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
 import { startApiServer } from '../services/apiserver/main';
 import { parseDurationMs } from './command-support';
+import { ConfigError } from '../store/server/member-config';
+
+/** Re-exported for the commands that import them from here. */
+export { parseEndpoints, parseHostPort };
 
 /** Environment variable for an apiserver flag: --store-endpoints → BOSUN_APISERVER_STORE_ENDPOINTS. */
 export function apiserverEnv(flag: string): string {
@@ -17,23 +21,6 @@ export function apiserverEnv(flag: string): string {
 function opt(flag: string, description: string, defaultValue?: string): Option {
   const o = new Option(`--${flag} <value>`, description).env(apiserverEnv(flag));
   return defaultValue === undefined ? o : o.default(defaultValue);
-}
-
-/** host:port, or ConfigError naming the flag. */
-export function parseHostPort(flag: string, value: string): string {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
-  if (!m || Number(m[2]) > 65535) throw new ConfigError(`--${flag}: "${value}" is not host:port`);
-  return value.trim();
-}
-
-/** A comma-separated list of host:port (http:// prefixes, as etcd clients write them, are accepted). */
-export function parseEndpoints(flag: string, value: string): string[] {
-  const list = value
-    .split(',')
-    .map((s) => s.trim().replace(/^https?:\/\//, ''))
-    .filter((s) => s !== '');
-  if (list.length === 0) throw new ConfigError(`--${flag}: no endpoints given`);
-  return list.map((e) => parseHostPort(flag, e));
 }
 
 /** --event-ttl (a duration: 1h, 30m, 1h0m0s, 90s) as whole seconds, at least 1. */

@@ -4,6 +4,7 @@ import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { controllerManagerCommand } from './controller-manager-command';
 import { processCliEnv } from './process-env';
+import { schedulerCommand } from './scheduler-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(storeCommand())
     .addCommand(apiserverCommand())
     .addCommand(controllerManagerCommand())
+    .addCommand(schedulerCommand())
     .addCommand(upCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {

@@ -4,6 +4,7 @@ import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
 import { LocalProcess } from '../lib/launcher/local-process';
+import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
@@ -21,6 +22,9 @@ export const LOCAL_APISERVER_PORTS: [number, number][] = [
   [6453, 6454],
 ];
 
+/** gRPC status ports of the local cluster's two scheduler replicas (10259 is kube-scheduler's port). */
+export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
+
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -28,7 +32,7 @@ function say(line: string): void {
 /** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers and a controller-manager')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers, a controller-manager and two schedulers')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
@@ -51,15 +55,23 @@ export function upCommand(): Command {
           }
         }
       }
+      const schedulerPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_PORTS;
+      for (const [i, port] of schedulerPorts.entries()) {
+        if (o.ports !== 'free' && !(await portIsFree(port))) {
+          throw new Error(`port ${port} (scheduler-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
+        }
+      }
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
       let controllerManager: LocalProcess | undefined;
+      const schedulers: LocalScheduler[] = [];
       let stopping = false;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say('\nStopping the cluster…');
+        await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await controllerManager?.kill('SIGTERM');
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
@@ -110,6 +122,12 @@ export function upCommand(): Command {
       controllerManager = cm;
       cm.start();
       say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, apiservers ${apiservers.map((a) => a.grpcEndpoint).join(',')}, log ${cm.logFile})`);
+      for (const [i, port] of schedulerPorts.entries()) {
+        const sc = new LocalScheduler(`scheduler-${i + 1}`, port, path.join(dir, 'logs', `scheduler-${i + 1}.log`), apiservers.map((a) => a.grpcEndpoint));
+        schedulers.push(sc);
+        sc.start();
+        say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, log ${sc.logFile})`);
+      }
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
@@ -120,7 +138,7 @@ export function upCommand(): Command {
         namespace: 'default',
       });
       say('');
-      say('The Bosun cluster is up: a replicated store, two apiservers and a controller-manager. Try (in another terminal):');
+      say('The Bosun cluster is up: a replicated store, two apiservers, a controller-manager and two schedulers. Try (in another terminal):');
       say(`  export KUBECONFIG=${kubeconfig}`);
       say('  kubectl get namespaces && kubectl api-resources');
       say('  kubectl create deployment web --image=nginx:1.25 --replicas=2 && kubectl get deploy,svc');
@@ -128,6 +146,8 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
+      say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
+      say('  (pods are placed on Node objects; until node agents exist, create Nodes by hand with capacity/allocatable)');
       say('');
       say('The store speaks the etcd v3 API:');
       say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
@@ -138,7 +158,7 @@ export function upCommand(): Command {
       // Report members that die while the cluster runs (e.g. killed by hand).
       const watch = setInterval(() => {
         if (stopping) return;
-        for (const m of [...cluster.members, ...apiservers, ...(controllerManager ? [controllerManager] : [])]) {
+        for (const m of [...cluster.members, ...apiservers, ...(controllerManager ? [controllerManager] : []), ...schedulers]) {
           if (m.exitInfo && m.process) {
             say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
             m.process = undefined;

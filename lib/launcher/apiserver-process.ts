@@ -39,19 +39,9 @@ export class LocalApiServer extends LocalProcess {
 
   /** Resolves once the gRPC API answers discovery; rejects (with the log's tail) if the process exits or the time runs out. */
   async waitReady(timeoutMs = APISERVER_START_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     const client = new GrpcApiClient({ endpoints: [this.grpcEndpoint], callTimeoutMs: 2_000 });
     try {
-      for (;;) {
-        if (this.exitInfo) throw new Error(`${this.name} exited (${this.exitInfo.signal ?? `code ${this.exitInfo.code}`}); its log ${this.logFile} ends with:\n${this.tailLog()}`);
-        try {
-          await client.discover();
-          return;
-        } catch {
-          if (Date.now() > deadline) throw new Error(`${this.name} did not serve on ${this.grpcEndpoint} within ${timeoutMs} ms; its log ${this.logFile} ends with:\n${this.tailLog()}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-      }
+      await this.pollUntilReady(() => client.discover(), this.grpcEndpoint, timeoutMs, POLL_INTERVAL_MS);
     } finally {
       client.close();
     }

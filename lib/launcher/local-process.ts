@@ -53,6 +53,24 @@ export class LocalProcess {
     return !!c && c.exitCode === null && c.signalCode === null;
   }
 
+  /**
+   * Resolves once `probe` succeeds, trying every `pollMs`; rejects with the log's tail if the
+   * process exits or `timeoutMs` pass first. `what` names where it should serve (messages).
+   */
+  protected async pollUntilReady(probe: () => Promise<unknown>, what: string, timeoutMs: number, pollMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exitInfo) throw new Error(`${this.name} exited (${this.exitInfo.signal ?? `code ${this.exitInfo.code}`}); its log ${this.logFile} ends with:\n${this.tailLog()}`);
+      try {
+        await probe();
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`${this.name} did not serve on ${what} within ${timeoutMs} ms; its log ${this.logFile} ends with:\n${this.tailLog()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   /** Last lines of the log, for error messages. */
   tailLog(lines = 15): string {
     try {

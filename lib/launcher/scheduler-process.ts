@@ -1,0 +1,39 @@
+import * as grpc from '@grpc/grpc-js';
+import { SchedulerStatusClient, type SchedulerStatusResponse } from '../../gen/bosun/scheduler';
+import { LocalProcess } from './local-process';
+
+/** How long a scheduler may take to serve its status API. */
+export const SCHEDULER_START_TIMEOUT_MS = 20_000;
+const POLL_INTERVAL_MS = 200;
+const CALL_TIMEOUT_MS = 2_000;
+
+/** One `bosun scheduler` replica of a local cluster, serving its status API on `grpcPort`. */
+export class LocalScheduler extends LocalProcess {
+  constructor(
+    name: string,
+    readonly grpcPort: number,
+    logFile: string,
+    apiservers: readonly string[],
+    extraArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super(name, logFile, ['scheduler', '--apiserver', apiservers.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
+  }
+
+  get grpcEndpoint(): string {
+    return `127.0.0.1:${this.grpcPort}`;
+  }
+
+  /** The replica's status (leader, queue lengths, recent decisions). */
+  status(): Promise<SchedulerStatusResponse> {
+    const client = new SchedulerStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    return new Promise<SchedulerStatusResponse>((resolve, reject) =>
+      client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
+    ).finally(() => client.close());
+  }
+
+  /** Resolves once the status API answers; rejects (with the log's tail) if the process exits or the time runs out. */
+  waitReady(timeoutMs = SCHEDULER_START_TIMEOUT_MS): Promise<void> {
+    return this.pollUntilReady(() => this.status(), this.grpcEndpoint, timeoutMs, POLL_INTERVAL_MS);
+  }
+}
