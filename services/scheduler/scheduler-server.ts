@@ -17,7 +17,7 @@ import { ServiceHost } from '../../lib/grpc/service-host';
 import { mathRandom, type RandomSource } from './algorithm/scheduling-algorithm';
 import { LEASES, PODS } from './api-resources';
 import { defaultSpreadSelector } from './default-spread-selector';
-import { ApiEventSink } from './event-sink';
+import { apiEventSink, EventBroadcaster } from '../../lib/client/events';
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from './scheduler';
 import { ApiSchedulerWrites } from './scheduler-api';
 import { SchedulerInformers } from './scheduler-informers';
@@ -47,7 +47,8 @@ export interface SchedulerServerConfig {
 interface Term {
   readonly informers: SchedulerInformers;
   readonly scheduler: Scheduler;
-  readonly events: ApiEventSink;
+  /** The term's Event writer (correlated, rate-limited, written in the background). */
+  readonly events: EventBroadcaster;
 }
 
 export class SchedulerServer {
@@ -133,10 +134,10 @@ export class SchedulerServer {
   private startTerm(): void {
     this.logger.info('leading: building the cache and starting to schedule');
     const informers = new SchedulerInformers(this.client, this.logger, this.clock);
-    const events = new ApiEventSink({ client: this.client, component: this.schedulerName, instance: this.identity, clock: this.clock, logger: this.logger });
+    const events = new EventBroadcaster({ sink: apiEventSink(this.client), clock: this.clock, logger: this.logger.child({ part: 'events' }) });
     const scheduler = new Scheduler({
       api: new ApiSchedulerWrites(this.client.resource(PODS), () => this.clock.now()),
-      events,
+      events: events.newRecorder({ component: this.schedulerName, host: this.identity }),
       clock: this.clock,
       random: this.random,
       logger: this.logger,
@@ -168,6 +169,7 @@ export class SchedulerServer {
     this.stopping = previous.then(async () => {
       await term.scheduler.stop().catch(() => undefined);
       term.informers.stop();
+      await term.events.shutdown();
     });
   }
 }
