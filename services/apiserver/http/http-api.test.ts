@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as path from 'node:path';
 import { writeHttpKubeconfig } from './bearer-auth';
 import { HttpApi } from './http-api';
 import { MAX_BODY_BYTES } from './request-body';
+import { httpsRequest } from './test-clients';
 import { TestHttpServer, type KubectlRun } from './test-http-server';
 
 /** Raw HTTPS answer. */
@@ -37,18 +37,7 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
 
   /** A raw HTTPS request to the server (trusting its CA). */
   function request(method: string, urlPath: string, opts: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-      if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? TOKEN}`;
-      const req = https.request({ host: '127.0.0.1', port: api.port, method, path: urlPath, ca: api.tls.caCert, headers }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(opts.body);
-    });
+    return httpsRequest({ port: api.port, caCert: api.tls.caCert, token: opts.token === null ? null : (opts.token ?? TOKEN) }, method, urlPath, opts);
   }
 
   function write(name: string, text: string): string {
