@@ -15,7 +15,7 @@ const root = path.resolve(__dirname, '..');
 const RESOURCES = [
   ['', 'v1', 'Namespace', 'namespaces', true, ['finalize']],
   ['', 'v1', 'Node', 'nodes', true, []],
-  ['', 'v1', 'Pod', 'pods', true, ['binding']],
+  ['', 'v1', 'Pod', 'pods', true, ['binding', 'eviction']],
   ['', 'v1', 'Service', 'services', true, []],
   ['', 'v1', 'Endpoints', 'endpoints', false, []],
   ['', 'v1', 'ConfigMap', 'configmaps', false, []],
@@ -37,6 +37,7 @@ const RESOURCES = [
   ['rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', false, []],
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, []],
   ['scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, []],
+  ['policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, []],
 ];
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -106,6 +107,12 @@ function render(group, version, resources, files) {
     );
     if (extra.includes('finalize')) rpcs.push(`  // Replaces only spec.finalizers (the namespace controller's last step).`, `  rpc Finalize(Update${kind}Request) returns (${k});`);
     if (extra.includes('binding')) rpcs.push(`  // Assigns the pod to a node (once).`, `  rpc Bind(Bind${kind}Request) returns (${k});`);
+    if (extra.includes('eviction')) {
+      rpcs.push(
+        `  // Deletes the pod unless that would violate a PodDisruptionBudget (then 429 TooManyRequests).`,
+        `  rpc Evict(Evict${kind}Request) returns (${META}.Status);`,
+      );
+    }
     if (extra.includes('scale')) {
       const scale = need('k8s.io.api.autoscaling.v1.Scale');
       rpcs.push(`  rpc GetScale(bosun.api.GetRequest) returns (${scale});`, `  rpc UpdateScale(UpdateScale${kind}Request) returns (${scale});`);
@@ -135,6 +142,9 @@ function render(group, version, resources, files) {
     );
     if (extra.includes('binding')) {
       body.push(`message Bind${kind}Request {`, '  string namespace = 1;', '  string name = 2;', `  ${need('k8s.io.api.core.v1.Binding')} binding = 3;`, '  bool dry_run = 4;', '}', '');
+    }
+    if (extra.includes('eviction')) {
+      body.push(`message Evict${kind}Request {`, '  string namespace = 1;', '  string name = 2;', `  ${need('k8s.io.api.policy.v1.Eviction')} eviction = 3;`, '  bool dry_run = 4;', '}', '');
     }
     if (extra.includes('scale')) {
       body.push(`message UpdateScale${kind}Request {`, '  string namespace = 1;', '  string name = 2;', '  k8s.io.api.autoscaling.v1.Scale scale = 3;', '  bool dry_run = 4;', '}', '');

@@ -38,6 +38,7 @@ PROTO_FILES = [
     ('api', 'coordination/v1/generated.proto'),
     ('api', 'rbac/v1/generated.proto'),
     ('api', 'scheduling/v1/generated.proto'),
+    ('api', 'policy/v1/generated.proto'),
     ('apimachinery', 'pkg/apis/meta/v1/generated.proto'),
     ('apimachinery', 'pkg/runtime/generated.proto'),
     ('apimachinery', 'pkg/api/resource/generated.proto'),

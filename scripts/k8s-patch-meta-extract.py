@@ -34,10 +34,11 @@ PACKAGES = [
     ('api', 'coordination/v1'),
     ('api', 'rbac/v1'),
     ('api', 'scheduling/v1'),
+    ('api', 'policy/v1'),
     ('apimachinery', 'pkg/apis/meta/v1'),
 ]
 
-STRATEGIES = {'merge', 'retainKeys', 'merge,retainKeys'}
+STRATEGIES = {'merge', 'retainKeys', 'merge,retainKeys', 'replace'}
 
 PACKAGE_RE = re.compile(r'^package\s+([\w.]+)\s*;')
 MESSAGE_RE = re.compile(r'^message\s+(\w+)\s*\{')
@@ -211,7 +212,8 @@ def main():
         '',
         '/** How a strategic merge patch treats one field (Go struct tags patchStrategy / patchMergeKey). */',
         'export interface PatchFieldMeta {',
-        "  strategy: 'merge' | 'retainKeys' | 'merge,retainKeys';",
+        "  /** replace: the patch's value replaces the whole field (a map is not merged member by member). */",
+        "  strategy: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';",
         '  /** Key identifying list elements (lists of objects with strategy merge); absent for sets of primitives. */',
         '  mergeKey?: string;',
         '}',

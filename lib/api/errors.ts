@@ -29,6 +29,8 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   causes?: { reason: string; message: string; field: string }[];
+  /** Seconds a client should wait before it retries (429 TooManyRequests, 503). */
+  retryAfterSeconds?: number;
 }
 
 /** Base of all API errors. */
@@ -125,6 +127,14 @@ export class InternalError extends ApiError {
   override readonly name = 'InternalError';
   constructor(message: string) {
     super(500, 'InternalError', message);
+  }
+}
+
+/** 429: the request is refused for now (an eviction a disruption budget forbids); retry later. */
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(message: string, details?: StatusDetails) {
+    super(429, 'TooManyRequests', message, details);
   }
 }
 

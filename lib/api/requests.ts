@@ -7,7 +7,7 @@ import type { KubeObject } from './object';
  */
 
 /** Subresources a resource may serve. */
-export type Subresource = 'status' | 'scale' | 'binding' | 'finalize';
+export type Subresource = 'status' | 'scale' | 'binding' | 'finalize' | 'eviction';
 
 /** Options of create. */
 export interface WriteOptions {

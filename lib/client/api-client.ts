@@ -52,6 +52,8 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
   updateScale(namespace: string | undefined, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale>;
   /** pods/binding. */
   bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** pods/eviction: deletes the pod unless a PodDisruptionBudget forbids it (429 TooManyRequests). */
+  evict(namespace: string | undefined, name: string, eviction: KubeObject, opts?: WriteOptions): Promise<void>;
   /** namespaces/finalize: replaces only spec.finalizers of the namespace `name`. */
   finalize(name: string, obj: T, opts?: WriteOptions): Promise<T>;
 }

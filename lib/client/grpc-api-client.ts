@@ -251,6 +251,12 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return this.in(res);
   }
 
+  async evict(namespace: string | undefined, name: string, eviction: KubeObject, opts: WriteOptions = {}): Promise<void> {
+    const kind = requireKind('policy/v1', 'Eviction');
+    const body = { ...eviction, apiVersion: 'policy/v1', kind: 'Eviction', metadata: { ...(eviction.metadata ?? {}), name, namespace } };
+    await this.unary(false, 'evict', { namespace: namespace ?? '', name, eviction: toProto(kind, body), dryRun: !!opts.dryRun });
+  }
+
   async finalize(name: string, obj: T, opts: WriteOptions = {}): Promise<T> {
     const body = { ...obj, metadata: { ...(obj.metadata ?? {}), name } } as T;
     return this.in(await this.unary(false, 'finalize', { namespace: '', object: this.out(body), dryRun: !!opts.dryRun }));

@@ -14,4 +14,5 @@ export const SERVICES = info('', 'v1', 'Service', 'services', true);
 export const EVENTS = info('', 'v1', 'Event', 'events', true);
 export const REPLICA_SETS = info('apps', 'v1', 'ReplicaSet', 'replicasets', true);
 export const STATEFUL_SETS = info('apps', 'v1', 'StatefulSet', 'statefulsets', true);
+export const POD_DISRUPTION_BUDGETS = info('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true);
 export const LEASES = info('coordination.k8s.io', 'v1', 'Lease', 'leases', true);

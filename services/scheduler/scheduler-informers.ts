@@ -1,7 +1,8 @@
 /**
  * The informers one scheduling term runs (kube-scheduler's informer factory): pods of every
  * scheduler (pending ones to schedule, bound ones for the cache), nodes and namespaces, and the
- * Services, ReplicaSets and StatefulSets that default spreading reads. Each term builds its own,
+ * Services, ReplicaSets and StatefulSets that default spreading reads, and the
+ * PodDisruptionBudgets preemption honours. Each term builds its own,
  * so a new leader rebuilds its cache from the API.
  */
 import type { Logger } from 'pino';
@@ -11,7 +12,8 @@ import type { ApiClient } from '../../lib/client/api-client';
 import type { Clock } from '../../lib/client/clock';
 import { SharedInformer } from '../../lib/client/informer';
 import type { Node, Pod } from './algorithm/api-types';
-import { NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, STATEFUL_SETS } from './api-resources';
+import { compileDisruptionBudget, type DisruptionBudget, type DisruptionBudgetSource } from './algorithm/disruption-budgets';
+import { NAMESPACES, NODES, POD_DISRUPTION_BUDGETS, PODS, REPLICA_SETS, SERVICES, STATEFUL_SETS } from './api-resources';
 import type { SpreadListers } from './default-spread-selector';
 import type { Scheduler } from './scheduler';
 
@@ -29,6 +31,9 @@ export class SchedulerInformers {
   readonly services: SharedInformer<KubeObject>;
   readonly replicaSets: SharedInformer<KubeObject>;
   readonly statefulSets: SharedInformer<KubeObject>;
+  readonly disruptionBudgets: SharedInformer<KubeObject>;
+  /** Compiled budgets by cached object (the informer replaces an object on every change). */
+  private readonly compiledBudgets = new WeakMap<KubeObject, DisruptionBudget>();
 
   constructor(client: ApiClient, logger: Logger, clock?: Clock) {
     const make = <T extends KubeObject>(info: ResourceInfo) =>
@@ -39,15 +44,29 @@ export class SchedulerInformers {
     this.services = make(SERVICES);
     this.replicaSets = make(REPLICA_SETS);
     this.statefulSets = make(STATEFUL_SETS);
+    this.disruptionBudgets = make(POD_DISRUPTION_BUDGETS);
   }
 
   private all(): SharedInformer<KubeObject>[] {
-    return [this.nodes, this.namespaces, this.services, this.replicaSets, this.statefulSets, this.pods] as SharedInformer<KubeObject>[];
+    return [this.nodes, this.namespaces, this.services, this.replicaSets, this.statefulSets, this.disruptionBudgets, this.pods] as SharedInformer<KubeObject>[];
   }
 
   /** The caches default spreading reads. */
   spreadListers(): SpreadListers {
     return { services: this.services.lister, replicaSets: this.replicaSets.lister, statefulSets: this.statefulSets.lister };
+  }
+
+  /** The PodDisruptionBudgets in the cache, each compiled once per version. */
+  disruptionBudgetSource(): DisruptionBudgetSource {
+    return () =>
+      this.disruptionBudgets.lister.list().map((obj) => {
+        let compiled = this.compiledBudgets.get(obj);
+        if (!compiled) {
+          compiled = compileDisruptionBudget(obj);
+          this.compiledBudgets.set(obj, compiled);
+        }
+        return compiled;
+      });
   }
 
   /** Routes every change to `scheduler`. */

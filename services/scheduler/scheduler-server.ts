@@ -144,6 +144,7 @@ export class SchedulerServer {
       schedulerName: this.schedulerName,
       percentageOfNodesToScore: this.config.percentageOfNodesToScore,
       spreadSelector: defaultSpreadSelector(informers.spreadListers()),
+      disruptionBudgets: informers.disruptionBudgetSource(),
     });
     informers.connect(scheduler);
     const term: Term = { informers, scheduler, events };

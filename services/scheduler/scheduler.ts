@@ -21,6 +21,7 @@ import { hasCode } from '../../lib/api/status';
 import type { Clock } from '../../lib/client/clock';
 import type { Node, Pod, PodCondition } from './algorithm/api-types';
 import type { SpreadSelectorSource } from './algorithm/cluster-state';
+import type { DisruptionBudgetSource } from './algorithm/disruption-budgets';
 import { diagnosisMessage, NO_NODES_AVAILABLE } from './algorithm/fit-error';
 import { MalformedObjectError } from './algorithm/malformed';
 import { PodInfo } from './algorithm/pod-info';
@@ -53,6 +54,8 @@ export interface SchedulerOptions {
   /** percentageOfNodesToScore; 0 or absent: adaptive. */
   readonly percentageOfNodesToScore?: number;
   readonly spreadSelector?: SpreadSelectorSource;
+  /** The PodDisruptionBudgets preemption honours (none when absent). */
+  readonly disruptionBudgets?: DisruptionBudgetSource;
   readonly maxBindsInFlight?: number;
 }
 
@@ -222,7 +225,8 @@ export class Scheduler {
         this.unschedulable(q, NO_NODES_AVAILABLE, undefined, new Set());
         return;
       case 'unschedulable': {
-        const preemption = preempt(pod, this.cache.state, outcome.diagnosis, outcome.cycle, this.algorithm.random);
+        const budgets = this.opts.disruptionBudgets?.() ?? [];
+        const preemption = preempt(pod, this.cache.state, outcome.diagnosis, outcome.cycle, this.algorithm.random, budgets);
         const message = diagnosisMessage(outcome.diagnosis, postFilterMessage(preemption));
         const plugins = new Set([...outcome.diagnosis.rejections.values()].map((r) => r.plugin));
         this.unschedulable(q, message, outcome.diagnosis, plugins, preemption);

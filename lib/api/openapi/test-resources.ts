@@ -6,7 +6,7 @@ import { protoKinds } from '../proto/kinds';
 import type { OpenApiResource } from './paths';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass']);
-const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale']);
+const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale', 'Eviction']);
 
 function plural(kind: string): string {
   const lower = kind.toLowerCase();

@@ -3,7 +3,8 @@
 
 /** How a strategic merge patch treats one field (Go struct tags patchStrategy / patchMergeKey). */
 export interface PatchFieldMeta {
-  strategy: 'merge' | 'retainKeys' | 'merge,retainKeys';
+  /** replace: the patch's value replaces the whole field (a map is not merged member by member). */
+  strategy: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';
   /** Key identifying list elements (lists of objects with strategy merge); absent for sets of primitives. */
   mergeKey?: string;
 }
@@ -39,6 +40,8 @@ export const PATCH_META: Readonly<Record<string, Readonly<Record<string, PatchFi
   'k8s.io.api.core.v1.ServiceSpec': { 'ports': { strategy: 'merge', mergeKey: 'port' } },
   'k8s.io.api.core.v1.ServiceStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.api.core.v1.VolumeHealthStatus': { 'healthConditions': { strategy: 'merge', mergeKey: 'status' } },
+  'k8s.io.api.policy.v1.PodDisruptionBudgetSpec': { 'selector': { strategy: 'replace' } },
+  'k8s.io.api.policy.v1.PodDisruptionBudgetStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta': { 'ownerReferences': { strategy: 'merge', mergeKey: 'uid' }, 'finalizers': { strategy: 'merge' } },
 };
 

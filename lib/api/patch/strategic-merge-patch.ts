@@ -88,7 +88,7 @@ function mergeField(original: JsonObject, key: string, value: JsonValue, schema:
   const field = lookupField(schema, key);
   const current = getOwn(original, key);
   let merged: Merged;
-  if (isObject(current) && isObject(value)) {
+  if (isObject(current) && isObject(value) && field.meta?.strategy !== 'replace') {
     merged = mergeMap(current, value, field.child, fieldPath);
   } else if (Array.isArray(current) && Array.isArray(value) && isMergeStrategy(field.meta?.strategy)) {
     merged = mergeList(current, value, field.child, field.meta?.mergeKey, fieldPath);

@@ -1,5 +1,5 @@
 /**
- * Table columns of coordination, RBAC and scheduling kinds, and the fallback for kinds without a
+ * Table columns of coordination, RBAC, scheduling and policy kinds, and the fallback for kinds without a
  * printer.
  */
 import type { KubeObject } from '../object';
@@ -94,7 +94,29 @@ const priorityClass: KindPrinter = {
   ],
 };
 
-/** Printers of coordination, RBAC and scheduling kinds. */
+/** An IntOrString bound as kubectl prints it: the number or percentage, N/A when unset. */
+function bound(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'string' ? String(value) : 'N/A';
+}
+
+const podDisruptionBudget: KindPrinter = {
+  group: 'policy',
+  kind: 'PodDisruptionBudget',
+  columns: [
+    NAME_COLUMN,
+    column('Min Available', 'string', 'The minimum number of pods that must be available.'),
+    column('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
+    column('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+    AGE_COLUMN,
+  ],
+  cells: (obj, ctx) => {
+    const spec = rec(obj.spec);
+    const allowed = rec(obj.status).disruptionsAllowed;
+    return [name(obj), bound(spec.minAvailable), bound(spec.maxUnavailable), typeof allowed === 'number' ? Math.trunc(allowed) : 0, age(obj, ctx)];
+  },
+};
+
+/** Printers of coordination, RBAC, scheduling and policy kinds. */
 export const OTHER_PRINTERS: readonly KindPrinter[] = [
   lease,
   role,
@@ -102,6 +124,7 @@ export const OTHER_PRINTERS: readonly KindPrinter[] = [
   bindingPrinter('RoleBinding', 'roleBinding'),
   bindingPrinter('ClusterRoleBinding', 'clusterRoleBinding'),
   priorityClass,
+  podDisruptionBudget,
 ];
 
 /** Printer for kinds with none of their own: NAME and AGE. */

@@ -27,6 +27,8 @@ import { Binding, Pod, PodList, PodTemplate, PodTemplateList } from '../../../ge
 import { Service, ServiceList } from '../../../gen/k8s/api/core/v1/service';
 import { ClusterRole, ClusterRoleList, Role, RoleList } from '../../../gen/k8s/api/rbac/v1/role';
 import { ClusterRoleBinding, ClusterRoleBindingList, RoleBinding, RoleBindingList } from '../../../gen/k8s/api/rbac/v1/role-binding';
+import { Eviction } from '../../../gen/k8s/api/policy/v1/eviction';
+import { PodDisruptionBudget, PodDisruptionBudgetList } from '../../../gen/k8s/api/policy/v1/pod-disruption-budget';
 import { PriorityClass, PriorityClassList } from '../../../gen/k8s/api/scheduling/v1/priority-class';
 import { APIGroup, APIGroupList, APIResourceList, APIVersions } from '../../../gen/k8s/apimachinery/meta/v1/discovery';
 import { DeleteOptions, Status } from '../../../gen/k8s/apimachinery/meta/v1/meta';
@@ -55,6 +57,7 @@ const AUTOSCALING_V2 = 'k8s.io.api.autoscaling.v2.';
 const COORDINATION = 'k8s.io.api.coordination.v1.';
 const RBAC = 'k8s.io.api.rbac.v1.';
 const SCHEDULING = 'k8s.io.api.scheduling.v1.';
+const POLICY = 'k8s.io.api.policy.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -97,6 +100,9 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRoleBinding', ClusterRoleBinding],
   ['rbac.authorization.k8s.io/v1', RBAC + 'ClusterRoleBindingList', ClusterRoleBindingList],
   ['scheduling.k8s.io/v1', SCHEDULING + 'PriorityClass', PriorityClass], ['scheduling.k8s.io/v1', SCHEDULING + 'PriorityClassList', PriorityClassList],
+  ['policy/v1', POLICY + 'PodDisruptionBudget', PodDisruptionBudget], ['policy/v1', POLICY + 'PodDisruptionBudgetList', PodDisruptionBudgetList],
+  // The body of the pods/eviction subresource (POST …/pods/<name>/eviction).
+  ['policy/v1', POLICY + 'Eviction', Eviction],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(

@@ -31,7 +31,7 @@ function served(
 
 /** The resources a Bosun apiserver serves, as discovery reports them. */
 export const DEFAULT_SERVED_RESOURCES: readonly ServedResource[] = [
-  served('', 'v1', 'Pod', 'pods', true, ['po'], ['all'], ['status', 'binding']),
+  served('', 'v1', 'Pod', 'pods', true, ['po'], ['all'], ['status', 'binding', 'eviction']),
   served('', 'v1', 'Service', 'services', true, ['svc'], ['all'], ['status']),
   served('', 'v1', 'Namespace', 'namespaces', false, ['ns'], [], ['status']),
   served('', 'v1', 'Node', 'nodes', false, ['no'], [], ['status']),
@@ -51,6 +51,7 @@ export const DEFAULT_SERVED_RESOURCES: readonly ServedResource[] = [
   served('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['all'], ['status']),
   served('coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], []),
   served('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc'], []),
+  served('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], [], ['status']),
   served('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true, [], []),
   served('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, [], []),
   served('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false, [], []),
@@ -375,6 +376,12 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
   async bind(namespace: string | undefined, name: string, binding: KubeObject): Promise<KubeObject> {
     this.fake.record('bind', this.info, namespace, name);
     return binding;
+  }
+
+  /** Records the call and deletes the pod (the fake keeps no budgets: every eviction is allowed). */
+  async evict(namespace: string | undefined, name: string): Promise<void> {
+    this.fake.record('evict', this.info, namespace, name);
+    await this.delete(namespace, name);
   }
 
   async finalize(name: string, obj: T, opts?: WriteOptions): Promise<T> {

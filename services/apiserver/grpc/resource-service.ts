@@ -11,7 +11,7 @@ import { statusFromError } from '../../../lib/api/status';
 import { printableWarning, warningsOf, withWarnings } from '../../../lib/api/warnings';
 import { resetServerCall } from '../../../lib/grpc/reset-server-call';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
-import { isBindable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
+import { isBindable, isEvictable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
 import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
@@ -97,6 +97,15 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
     impl.bind = unary(async (req) => {
       if (!req.binding) throw new BadRequestError('binding: Required value');
       return out(await rest.bind(ns(req.namespace), req.name ?? '', objectOf(bindingKind, req.binding, 'binding'), { dryRun: !!req.dryRun }));
+    });
+  }
+  if (isEvictable(rest)) {
+    const evictionKind = protoKindOf('policy/v1', 'Eviction');
+    const statusKind = protoKindOf('v1', 'Status');
+    impl.evict = unary(async (req) => {
+      if (!req.eviction) throw new BadRequestError('eviction: Required value');
+      await rest.evict(ns(req.namespace), req.name ?? '', objectOf(evictionKind, req.eviction, 'eviction'), { dryRun: !!req.dryRun });
+      return toProto(statusKind, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     });
   }
   if (isScalable(rest)) {

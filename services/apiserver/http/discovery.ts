@@ -125,6 +125,9 @@ function subresourcesOf(r: ResourceRest): ApiResource[] {
       case 'finalize':
         out.push(entry('finalize', i.kind, ['update']));
         break;
+      case 'eviction':
+        out.push(entry('eviction', 'Eviction', ['create'], { group: 'policy', version: 'v1' }));
+        break;
     }
   }
   if (i.group === '' && i.resource === 'pods') out.push(entry('log', 'Pod', ['get']));

@@ -15,7 +15,7 @@ import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { isConflict, isNotFound } from '../../../lib/api/status';
 import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
-import { isBindable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
+import { isBindable, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
 import { parseJsonText } from '../../../lib/api/body/json-text';
@@ -135,6 +135,12 @@ export class ResourceHandler {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
       const { value } = await this.body(r);
       await rest.bind(ns, name, value as KubeObject, { dryRun: dryRun(q) });
+      return sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
+    if (sub === 'eviction' && isEvictable(rest)) {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      const { value } = await this.body(r);
+      await rest.evict(ns, name, value as KubeObject, { dryRun: dryRun(q) });
       return sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
     if (rest.info.group === '' && rest.info.resource === 'pods' && NODE_SUBRESOURCES.has(sub)) {

@@ -46,6 +46,17 @@ export interface BindableRest {
   bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
 }
 
+/** Pods: the eviction subresource (a delete that honours PodDisruptionBudgets). */
+export interface EvictableRest {
+  /** Deletes the pod as `eviction` (a policy/v1 Eviction) asks, unless a budget forbids it (429). */
+  evict(namespace: string | undefined, name: string, eviction: KubeObject, opts?: WriteOptions): Promise<void>;
+}
+
+/** True when `rest` serves the eviction subresource. */
+export function isEvictable(rest: ResourceRest): rest is ResourceRest & EvictableRest {
+  return rest.subresources.includes('eviction') && typeof (rest as Partial<EvictableRest>).evict === 'function';
+}
+
 /** Namespaces: the finalize subresource (replaces spec.finalizers only). */
 export interface FinalizableRest {
   finalize(name: string, namespace: KubeObject, opts?: WriteOptions): Promise<KubeObject>;

@@ -10,6 +10,7 @@ import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/aut
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
 import { coreStrategies, DEFAULT_EVENT_TTL_SECONDS, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
+import { policyStrategies, type PodDisruptionBudget } from '../kinds/policy';
 import { rbacStrategies } from '../kinds/rbac';
 import { schedulingStrategies, type PriorityClass } from '../kinds/scheduling';
 import { GenericStore, type ObjectExpiry } from '../registry/generic-store';
@@ -18,7 +19,7 @@ import type { Strategy } from '../registry/strategy';
 import { WatchCache } from '../registry/watch-cache';
 import { GenericRest, type GenericRestOptions } from './generic-rest';
 import { NamespaceRest } from './namespace-rest';
-import { PodRest } from './pod-rest';
+import { PodRest, storeDisruptionBudgets } from './pod-rest';
 import type { ResourceRest } from './resource-rest';
 import { ScalableGenericRest } from './scalable-rest';
 import { isVersionView, VersionViewRest, type VersionConverter } from './version-view-rest';
@@ -32,6 +33,7 @@ export const ALL_STRATEGIES: readonly Strategy[] = [
   ...coordinationStrategies,
   ...rbacStrategies,
   ...schedulingStrategies,
+  ...policyStrategies,
 ];
 
 /** Kinds also served at another version than the stored one, over the same storage. */
@@ -110,7 +112,8 @@ export class ResourceSet {
       const build = (): ResourceRest => {
         if (key === '/pods') {
           const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock });
-          return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, clock }) as unknown as ResourceRest;
+          const budgets = storeDisruptionBudgets(stores.get('policy/poddisruptionbudgets') as unknown as GenericStore<PodDisruptionBudget>);
+          return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, budgets, clock }) as unknown as ResourceRest;
         }
         if (key === '/namespaces') {
           const finalizeStore = new GenericStore<Namespace>({ client, strategy: namespaceFinalizeStrategy, clock });

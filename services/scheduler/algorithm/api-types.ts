@@ -32,6 +32,10 @@ export interface PodAffinityTerm {
   namespaces?: string[];
   namespaceSelector?: LabelSelector | null;
   topologyKey: string;
+  /** Keys of the pod's own labels whose values the selected pods must share (key In [value]). */
+  matchLabelKeys?: string[];
+  /** Keys of the pod's own labels whose values the selected pods must not have (key NotIn [value]). */
+  mismatchLabelKeys?: string[];
 }
 
 /** A term with its weight (1–100). */

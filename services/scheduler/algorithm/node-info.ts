@@ -5,6 +5,7 @@
  * and the pods with inter-pod affinity terms. Pods are added and removed in place; `clone()`
  * gives preemption a copy to simulate evictions on.
  */
+import { PodLabelIndex } from './pod-label-index';
 import type { Labels, Node, Taint } from './api-types';
 import { recordAt, stringAt } from './malformed';
 import type { NodeIdentity } from './node-selector';
@@ -94,6 +95,8 @@ export class NodeInfo implements NodeIdentity {
   /** The pods with a required anti-affinity term. */
   readonly podsWithRequiredAntiAffinity: PodInfo[];
   readonly usedPorts: HostPortTable;
+  /** The pods by namespace and label, for spreading's counts. */
+  readonly podsByLabel: PodLabelIndex;
   /** Bumped on every change (node or pods), so caches of derived state can tell it moved. */
   generation = 0;
 
@@ -107,6 +110,7 @@ export class NodeInfo implements NodeIdentity {
     this.podsWithAffinity = from ? [...from.podsWithAffinity] : [];
     this.podsWithRequiredAntiAffinity = from ? [...from.podsWithRequiredAntiAffinity] : [];
     this.usedPorts = from ? from.usedPorts.clone() : new HostPortTable();
+    this.podsByLabel = from ? from.podsByLabel.clone() : new PodLabelIndex();
     this.generation = from ? from.generation : 0;
   }
 
@@ -143,6 +147,7 @@ export class NodeInfo implements NodeIdentity {
     this.pods.push(p);
     if (p.hasAffinity) this.podsWithAffinity.push(p);
     if (p.requiredAntiAffinityTerms.length > 0) this.podsWithRequiredAntiAffinity.push(p);
+    this.podsByLabel.add(p);
     this.account(p, 1);
   }
 
@@ -152,6 +157,7 @@ export class NodeInfo implements NodeIdentity {
     if (!p) return undefined;
     removeByKey(this.podsWithAffinity, key);
     removeByKey(this.podsWithRequiredAntiAffinity, key);
+    this.podsByLabel.remove(p);
     this.account(p, -1);
     return p;
   }

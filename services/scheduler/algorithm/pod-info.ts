@@ -63,7 +63,28 @@ function labelSelector(ls: LabelSelector | null | undefined, field: string): Sel
   }
 }
 
-function compileAffinityTerm(namespace: string, term: PodAffinityTerm, field: string, weight: number): AffinityTerm {
+/** The pod's own label keys a term or constraint lists (matchLabelKeys, mismatchLabelKeys). */
+function labelKeys(raw: unknown, field: string): string[] {
+  return arrayAt<unknown>(raw, field).map((k, j) => stringAt(k, `${field}[${j}]`));
+}
+
+/**
+ * `ls` narrowed by the pod's own labels (Kubernetes' matchLabelKeys / mismatchLabelKeys): for
+ * each listed key the pod has, `key In [value]` (match) or `key NotIn [value]` (mismatch) is
+ * ANDed in; keys the pod lacks are ignored. Nothing is merged into an absent selector (it
+ * selects no pod either way). Merging an expression the apiserver already merged changes nothing.
+ */
+export function mergeLabelKeys(ls: LabelSelector | null | undefined, labels: Labels, matchKeys: readonly string[], mismatchKeys: readonly string[] = []): LabelSelector | null | undefined {
+  if (!ls) return ls;
+  const merged = [
+    ...matchKeys.filter((k) => k in labels).map((key) => ({ key, operator: 'In' as const, values: [labels[key]!] })),
+    ...mismatchKeys.filter((k) => k in labels).map((key) => ({ key, operator: 'NotIn' as const, values: [labels[key]!] })),
+  ];
+  if (merged.length === 0) return ls;
+  return { matchLabels: ls.matchLabels, matchExpressions: [...(ls.matchExpressions ?? []), ...merged] };
+}
+
+function compileAffinityTerm(namespace: string, labels: Labels, term: PodAffinityTerm, field: string, weight: number): AffinityTerm {
   const t = recordAt<unknown>(term, field) as unknown as PodAffinityTerm;
   const topologyKey = stringAt(t.topologyKey, `${field}.topologyKey`);
   if (topologyKey === '') throw new MalformedObjectError(`${field}.topologyKey`, 'can not be empty');
@@ -71,7 +92,10 @@ function compileAffinityTerm(namespace: string, term: PodAffinityTerm, field: st
   const hasNsSelector = t.namespaceSelector !== undefined && t.namespaceSelector !== null;
   if (namespaces.length === 0 && !hasNsSelector) namespaces.push(namespace);
   return {
-    selector: labelSelector(t.labelSelector, `${field}.labelSelector`),
+    selector: labelSelector(
+      mergeLabelKeys(t.labelSelector, labels, labelKeys(t.matchLabelKeys, `${field}.matchLabelKeys`), labelKeys(t.mismatchLabelKeys, `${field}.mismatchLabelKeys`)),
+      `${field}.labelSelector`,
+    ),
     namespaces: new Set(namespaces),
     namespaceSelector: hasNsSelector ? labelSelector(t.namespaceSelector, `${field}.namespaceSelector`) : nothing(),
     topologyKey,
@@ -79,14 +103,14 @@ function compileAffinityTerm(namespace: string, term: PodAffinityTerm, field: st
   };
 }
 
-function compileTerms(namespace: string, terms: unknown, field: string): AffinityTerm[] {
-  return arrayAt<PodAffinityTerm>(terms, field).map((t, i) => compileAffinityTerm(namespace, t, `${field}[${i}]`, 0));
+function compileTerms(namespace: string, labels: Labels, terms: unknown, field: string): AffinityTerm[] {
+  return arrayAt<PodAffinityTerm>(terms, field).map((t, i) => compileAffinityTerm(namespace, labels, t, `${field}[${i}]`, 0));
 }
 
-function compileWeightedTerms(namespace: string, terms: unknown, field: string): AffinityTerm[] {
+function compileWeightedTerms(namespace: string, labels: Labels, terms: unknown, field: string): AffinityTerm[] {
   return arrayAt<WeightedPodAffinityTerm>(terms, field).map((t, i) => {
     const f = `${field}[${i}]`;
-    return compileAffinityTerm(namespace, recordAt<unknown>(t, f).podAffinityTerm as PodAffinityTerm, `${f}.podAffinityTerm`, integerAt(t?.weight, `${f}.weight`, 0));
+    return compileAffinityTerm(namespace, labels, recordAt<unknown>(t, f).podAffinityTerm as PodAffinityTerm, `${f}.podAffinityTerm`, integerAt(t?.weight, `${f}.weight`, 0));
   });
 }
 
@@ -106,10 +130,7 @@ export function compileSpreadConstraints(raw: unknown, labels: Labels, field = '
     if (topologyKey === '') throw new MalformedObjectError(`${f}.topologyKey`, 'can not be empty');
     const when = stringAt(c?.whenUnsatisfiable, `${f}.whenUnsatisfiable`);
     if (when !== 'DoNotSchedule' && when !== 'ScheduleAnyway') throw new MalformedObjectError(`${f}.whenUnsatisfiable`, `unsupported value "${when}"`);
-    let ls = c?.labelSelector;
-    const keys = arrayAt<unknown>(c?.matchLabelKeys, `${f}.matchLabelKeys`).map((k, j) => stringAt(k, `${f}.matchLabelKeys[${j}]`));
-    const fromPod = keys.filter((k) => k in labels).map((k) => ({ key: k, operator: 'In' as const, values: [labels[k]!] }));
-    if (ls && fromPod.length > 0) ls = { matchLabels: ls.matchLabels, matchExpressions: [...(ls.matchExpressions ?? []), ...fromPod] };
+    const ls = mergeLabelKeys(c?.labelSelector, labels, labelKeys(c?.matchLabelKeys, `${f}.matchLabelKeys`));
     return {
       maxSkew,
       topologyKey,
@@ -201,10 +222,10 @@ export class PodInfo {
     const pa = recordAt<unknown>(affinity.podAffinity, 'spec.affinity.podAffinity') as NonNullable<typeof affinity.podAffinity>;
     const paa = recordAt<unknown>(affinity.podAntiAffinity, 'spec.affinity.podAntiAffinity') as NonNullable<typeof affinity.podAntiAffinity>;
     const ns = this.namespace;
-    this.requiredAffinityTerms = compileTerms(ns, pa.requiredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution');
-    this.preferredAffinityTerms = compileWeightedTerms(ns, pa.preferredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution');
-    this.requiredAntiAffinityTerms = compileTerms(ns, paa.requiredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution');
-    this.preferredAntiAffinityTerms = compileWeightedTerms(ns, paa.preferredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution');
+    this.requiredAffinityTerms = compileTerms(ns, this.labels, pa.requiredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution');
+    this.preferredAffinityTerms = compileWeightedTerms(ns, this.labels, pa.preferredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution');
+    this.requiredAntiAffinityTerms = compileTerms(ns, this.labels, paa.requiredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution');
+    this.preferredAntiAffinityTerms = compileWeightedTerms(ns, this.labels, paa.preferredDuringSchedulingIgnoredDuringExecution, 'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution');
     this.spreadConstraints = compileSpreadConstraints(spec.topologySpreadConstraints, this.labels);
   }
 

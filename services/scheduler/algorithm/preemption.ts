@@ -8,16 +8,19 @@
  * - Only nodes rejected as `Unschedulable` are tried (evictions cannot fix the others), from a
  *   random offset, until max(10% of them, 100) candidates are found.
  * - On a node: remove every lower-priority pod; if the pod still does not fit, the node cannot
- *   help; else give pods back from the most important down, keeping each that still lets the
- *   pod fit. Those not given back are the victims. Pods of equal or higher priority are never
- *   victims. Nominated pods of higher or equal priority keep their room throughout.
- * - Among candidates: the lowest highest-victim priority, then the lowest sum of priorities,
- *   then the fewest victims, then the latest start of the most important victims, then the
- *   first.
+ *   help; else give pods back, keeping each that still lets the pod fit: first those whose
+ *   eviction would violate a PodDisruptionBudget, then the others, each part from the most
+ *   important down. Those not given back are the victims (most important first); the violating
+ *   ones among them are counted. Pods of equal or higher priority are never victims. Nominated
+ *   pods of higher or equal priority keep their room throughout.
+ * - Among candidates: the fewest budget violations, then the lowest highest-victim priority,
+ *   then the lowest sum of priorities, then the fewest victims, then the latest start of the
+ *   most important victims, then the first.
  * - Failure messages follow Kubernetes: `preemption: 0/N nodes are available: …` with
  *   "No preemption victims found for incoming pod" and "Preemption is not helpful for
  *   scheduling", or `preemption: not eligible due to …`.
  */
+import { splitByBudgetViolation, type DisruptionBudget } from './disruption-budgets';
 import type { FilterCycle } from './filter-cycle';
 import { formatFitError } from './fit-error';
 import { rejection, type ClusterSnapshot, type Rejection } from './framework';
@@ -66,20 +69,38 @@ export function numCandidates(n: number): number {
   return Math.min(n, Math.max(MIN_CANDIDATE_NODES_ABSOLUTE, Math.trunc((n * MIN_CANDIDATE_NODES_PERCENTAGE) / 100)));
 }
 
-/** Runs preemption for `pod`, which the cycle `cycle` found to fit nowhere (`diagnosis`). */
-export function preempt(pod: PodInfo, snapshot: ClusterSnapshot, diagnosis: Diagnosis, cycle: FilterCycle, random: RandomSource): PreemptionOutcome {
+/** The victims preemption picked on one node, and how many of them violate a budget. */
+export interface Candidate {
+  readonly node: string;
+  /** Most important first. */
+  readonly victims: readonly PodInfo[];
+  readonly numViolatingVictims: number;
+}
+
+/**
+ * Runs preemption for `pod`, which the cycle `cycle` found to fit nowhere (`diagnosis`),
+ * honouring the PodDisruptionBudgets `budgets`.
+ */
+export function preempt(
+  pod: PodInfo,
+  snapshot: ClusterSnapshot,
+  diagnosis: Diagnosis,
+  cycle: FilterCycle,
+  random: RandomSource,
+  budgets: readonly DisruptionBudget[] = [],
+): PreemptionOutcome {
   const notEligible = eligibility(pod, snapshot, diagnosis);
   if (notEligible) return { kind: 'failed', message: PREEMPTION_PREFIX + notEligible, clearNomination: false };
   const potential = snapshot.nodes.filter((n) => diagnosis.rejections.get(n.name)?.code === 'Unschedulable');
   const statuses = new Map<string, Rejection>();
-  const candidates: { node: string; victims: PodInfo[] }[] = [];
+  const candidates: Candidate[] = [];
   if (potential.length > 0) {
     const offset = random.int(potential.length);
     const wanted = numCandidates(potential.length);
     for (let i = 0; i < potential.length && candidates.length < wanted; i++) {
       const node = potential[(offset + i) % potential.length]!;
-      const result = selectVictims(pod, node.clone(), cycle.clone());
-      if (Array.isArray(result)) candidates.push({ node: node.name, victims: result });
+      const result = selectVictims(pod, node.clone(), cycle.clone(), budgets);
+      if ('victims' in result) candidates.push(result);
       else statuses.set(node.name, result);
     }
   }
@@ -103,9 +124,9 @@ function eligibility(pod: PodInfo, snapshot: ClusterSnapshot, diagnosis: Diagnos
 
 /**
  * The victims on `node` (a copy, changed here) that make room for `pod`, most important first,
- * or the rejection saying why the node cannot help.
+ * with how many violate a budget, or the rejection saying why the node cannot help.
  */
-export function selectVictims(pod: PodInfo, node: NodeInfo, cycle: FilterCycle): PodInfo[] | Rejection {
+export function selectVictims(pod: PodInfo, node: NodeInfo, cycle: FilterCycle, budgets: readonly DisruptionBudget[] = []): Candidate | Rejection {
   const potential = node.pods.filter((p) => p.priority < pod.priority);
   if (potential.length === 0) return rejection(DEFAULT_PREEMPTION, 'UnschedulableAndUnresolvable', REASON_NO_VICTIMS);
   for (const p of potential) {
@@ -115,18 +136,24 @@ export function selectVictims(pod: PodInfo, node: NodeInfo, cycle: FilterCycle):
   const stillRejected = cycle.runWithNominated(node);
   if (stillRejected) return stillRejected;
   potential.sort(moreImportant);
+  const { violating, nonViolating } = splitByBudgetViolation(potential, budgets);
   const victims: PodInfo[] = [];
-  for (const p of potential) {
+  /** Gives `p` back to the node; false (and `p` a victim) when the pod then no longer fits. */
+  const reprieve = (p: PodInfo): boolean => {
     node.addPod(p);
     cycle.addPod(p, node);
-    if (cycle.runWithNominated(node)) {
-      node.removePod(p.key);
-      cycle.removePod(p, node);
-      victims.push(p);
-    }
-  }
+    if (!cycle.runWithNominated(node)) return true;
+    node.removePod(p.key);
+    cycle.removePod(p, node);
+    victims.push(p);
+    return false;
+  };
+  let numViolatingVictims = 0;
+  for (const p of violating) if (!reprieve(p)) numViolatingVictims++;
+  for (const p of nonViolating) reprieve(p);
   if (victims.length === 0) return rejection(DEFAULT_PREEMPTION, 'Unschedulable', `expected at least one victim pod on node "${node.name}"`);
-  return victims;
+  victims.sort(moreImportant);
+  return { node: node.name, victims, numViolatingVictims };
 }
 
 /** The start time of the most important victims' earliest starter (victims sorted most important first). */
@@ -137,9 +164,10 @@ function earliestStartOfTopPriority(victims: readonly PodInfo[]): number {
   return earliest;
 }
 
-/** kube's pickOneNodeForPreemption without PodDisruptionBudgets. */
-export function pickCandidate<C extends { node: string; victims: readonly PodInfo[] }>(candidates: readonly C[]): C {
+/** kube's pickOneNodeForPreemption. */
+export function pickCandidate<C extends { node: string; victims: readonly PodInfo[]; numViolatingVictims?: number }>(candidates: readonly C[]): C {
   const criteria: ((c: C) => number)[] = [
+    (c) => -(c.numViolatingVictims ?? 0),
     (c) => -c.victims[0]!.priority,
     (c) => -c.victims.reduce((sum, v) => sum + v.priority + PRIORITY_OFFSET, 0),
     (c) => -c.victims.length,

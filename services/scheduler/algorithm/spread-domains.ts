@@ -26,10 +26,15 @@ export function hasAllTopologyKeys(labels: Labels, constraints: readonly SpreadC
   return true;
 }
 
-/** How many of `pods` in `namespace`, not terminating, match `selector` (0 for an empty selector). */
-export function countMatchingPods(pods: readonly PodInfo[], selector: Selector, namespace: string): number {
+/**
+ * How many pods on `node` in `namespace`, not terminating, match `selector` (0 for an empty
+ * selector). Reads the node's label index when the selector has an equality requirement, so
+ * only pods carrying that label are tested.
+ */
+export function countMatchingPods(node: NodeInfo, selector: Selector, namespace: string): number {
   if (selector.empty()) return 0;
+  const indexed = node.podsByLabel.candidates(namespace, selector);
   let n = 0;
-  for (const p of pods) if (!p.terminating && p.namespace === namespace && selector.matches(p.labels)) n++;
+  for (const p of indexed ?? node.pods) if (!p.terminating && p.namespace === namespace && selector.matches(p.labels)) n++;
   return n;
 }

@@ -92,4 +92,47 @@ describe('scheduler filter InterPodAffinity', () => {
     copy.addPod!(n1.pods[0]!, n1);
     expect(copy.filter(state.node('n2')!)?.reasons).to.deep.equal([REASON_ANTI_AFFINITY_RULES]);
   });
+
+  describe('matchLabelKeys and mismatchLabelKeys (the pod\'s own label values merged into the term)', () => {
+    const v1 = makePod('web-v1', { nodeName: 'n1', labels: { app: 'web', rev: '1' } });
+    const v2 = makePod('web-v2', { nodeName: 'n3', labels: { app: 'web', rev: '2' } });
+    const rev2 = { app: 'web', rev: '2' };
+    const table: { name: string; pod: PodOptions; existing: Pod[]; want: Record<string, string> }[] = [
+      {
+        name: 'matchLabelKeys: affinity only to pods of the same revision',
+        pod: { labels: rev2, ...affinity(term({ app: 'web' }, 'zone', { matchLabelKeys: ['rev'] })) },
+        existing: [v1, v2],
+        want: { n1: REASON_AFFINITY_RULES, n2: REASON_AFFINITY_RULES, n3: 'fits', bare: REASON_AFFINITY_RULES },
+      },
+      {
+        name: 'matchLabelKeys: a key the pod lacks is ignored',
+        pod: { labels: { app: 'web' }, ...affinity(term({ app: 'web' }, 'zone', { matchLabelKeys: ['rev'] })) },
+        existing: [v1, v2],
+        want: { n1: 'fits', n2: 'fits', n3: 'fits', bare: REASON_AFFINITY_RULES },
+      },
+      {
+        name: 'mismatchLabelKeys: anti-affinity only to pods of another revision',
+        pod: { labels: rev2, ...antiAffinity(term({ app: 'web' }, 'kubernetes.io/hostname', { mismatchLabelKeys: ['rev'] })) },
+        existing: [v1, v2],
+        want: { n1: REASON_ANTI_AFFINITY_RULES, n2: 'fits', n3: 'fits', bare: 'fits' },
+      },
+      {
+        name: "an existing pod's anti-affinity term merges the existing pod's own labels",
+        pod: { labels: rev2 },
+        existing: [makePod('guard', { nodeName: 'n1', labels: { app: 'web', rev: '1' }, ...antiAffinity(term({ app: 'web' }, 'kubernetes.io/hostname', { mismatchLabelKeys: ['rev'] })) })],
+        want: { n1: REASON_EXISTING_ANTI_AFFINITY, n2: 'fits', n3: 'fits', bare: 'fits' },
+      },
+      {
+        name: "an existing pod's term spares pods of its own revision",
+        pod: { labels: { app: 'web', rev: '1' } },
+        existing: [makePod('guard', { nodeName: 'n1', labels: { app: 'web', rev: '1' }, ...antiAffinity(term({ app: 'web' }, 'kubernetes.io/hostname', { mismatchLabelKeys: ['rev'] })) })],
+        want: { n1: 'fits', n2: 'fits', n3: 'fits', bare: 'fits' },
+      },
+    ];
+    for (const c of table) {
+      it(c.name, () => {
+        expect(verdicts(interPodAffinity, c.pod, c.existing)).to.deep.equal(c.want);
+      });
+    }
+  });
 });

@@ -96,7 +96,7 @@ export const podTopologySpread: FilterPlugin = {
         if (!nodeIncluded(c, pod, node)) continue;
         const d = domains.get(c.topologyKey)!;
         const value = node.labels[c.topologyKey]!;
-        d.set(value, (d.get(value) ?? 0) + countMatchingPods(node.pods, c.selector, pod.namespace));
+        d.set(value, (d.get(value) ?? 0) + countMatchingPods(node, c.selector, pod.namespace));
       }
     }
     return new SpreadFilter(pod, constraints, domains);

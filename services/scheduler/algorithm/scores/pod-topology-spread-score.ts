@@ -64,7 +64,7 @@ export const podTopologySpreadScore: ScorePlugin = {
         const value = node.labels[c.topologyKey] ?? '';
         const current = counts[i]!.get(value);
         if (current === undefined) return;
-        counts[i]!.set(value, current + countMatchingPods(node.pods, c.selector, pod.namespace));
+        counts[i]!.set(value, current + countMatchingPods(node, c.selector, pod.namespace));
       });
     }
     return {
@@ -74,7 +74,7 @@ export const podTopologySpreadScore: ScorePlugin = {
         constraints.forEach((c, i) => {
           const value = node.labels[c.topologyKey];
           if (value === undefined) return;
-          const count = c.topologyKey === LABEL_HOSTNAME ? countMatchingPods(node.pods, c.selector, pod.namespace) : counts[i]!.get(value) ?? 0;
+          const count = c.topologyKey === LABEL_HOSTNAME ? countMatchingPods(node, c.selector, pod.namespace) : counts[i]!.get(value) ?? 0;
           sum += scoreForCount(count, c.maxSkew, weights[i]!);
         });
         return Math.round(sum);
