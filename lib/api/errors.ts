@@ -138,6 +138,17 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
+/**
+ * 504 Timeout: the request could not be served in time, e.g. a read at a resourceVersion the
+ * server has not reached yet ("Too large resource version"); clients retry after a pause.
+ */
+export class TimeoutError extends ApiError {
+  override readonly name = 'TimeoutError';
+  constructor(message: string, details?: StatusDetails) {
+    super(504, 'Timeout', `Timeout: ${message}`, details);
+  }
+}
+
 /** The store could not be reached or did not answer in time. */
 export class ServiceUnavailableError extends ApiError {
   override readonly name = 'ServiceUnavailableError';

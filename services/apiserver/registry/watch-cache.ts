@@ -1,5 +1,5 @@
 import { Event_EventType, type Event, type KeyValue } from '../../../gen/etcd/kv';
-import { GoneError, ServiceUnavailableError } from '../../../lib/api/errors';
+import { GoneError, ServiceUnavailableError, TimeoutError } from '../../../lib/api/errors';
 import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/object';
 import { prefixRangeEnd, WatchCompactedError, type ClientLogger, type StoreClient, type WatchHandle } from '../../../store/client';
 import { ErrCompacted, type StoreError } from '../../../store/errors';
@@ -155,7 +155,7 @@ export class WatchCache<T extends KubeObject> {
   /**
    * The cached objects passing the filter, sorted by key, with metadata.resourceVersion = the
    * cache's revision. With a resourceVersion, waits until the cache has reached it; still
-   * behind after the wait, a ServiceUnavailableError (Kubernetes' "Too large resource version").
+   * behind after the wait, Kubernetes' 504 "Too large resource version" (cause ResourceVersionTooLarge).
    */
   async list(opts: CacheListOptions = {}): Promise<KubeList<T>> {
     await this.ready;
@@ -163,7 +163,10 @@ export class WatchCache<T extends KubeObject> {
     if (wanted > this.revision) await this.waitFor(wanted, opts.waitTimeoutMs ?? DEFAULT_FRESHNESS_WAIT_MS);
     if (this.stopped) throw new ServiceUnavailableError('the watch cache is stopped');
     if (wanted > this.revision) {
-      throw new ServiceUnavailableError(`Too large resource version: ${wanted}, current: ${this.revision}`);
+      throw new TimeoutError(`Too large resource version: ${wanted}, current: ${this.revision}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+        retryAfterSeconds: 1,
+      });
     }
     const keys = [...this.objects.keys()].sort();
     const items: T[] = [];
