@@ -45,8 +45,7 @@ export class VersionViewRest implements ResourceRest {
   }
 
   async list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<KubeObject>> {
-    const list = await this.storage.list(namespace, opts);
-    return { ...list, apiVersion: apiVersionOf(this.info), kind: `${this.info.kind}List`, items: list.items.map((o) => this.view(o)) };
+    return this.viewList(await this.storage.list(namespace, opts));
   }
 
   async update(namespace: string | undefined, name: string, obj: KubeObject, opts?: UpdateRequest): Promise<KubeObject> {
@@ -75,6 +74,14 @@ export class VersionViewRest implements ResourceRest {
     return { ...outcome, object: this.view(outcome.object) };
   }
 
+  async deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<KubeObject>> {
+    return this.viewList(await this.storage.deleteCollection(namespace, listOpts, deleteOpts));
+  }
+
+  get returnsDeletedObject(): boolean {
+    return this.storage.returnsDeletedObject;
+  }
+
   async watch(namespace: string | undefined, opts?: WatchRequest): Promise<ResourceWatch<KubeObject>> {
     const inner = await this.storage.watch(namespace, opts);
     const convert = (e: WatchEvent<KubeObject> | undefined): WatchEvent<KubeObject> | undefined =>
@@ -95,6 +102,11 @@ export class VersionViewRest implements ResourceRest {
         }
       },
     };
+  }
+
+  /** A stored list as this version's list (the spread keeps the warnings it carries). */
+  private viewList(list: KubeList<KubeObject>): KubeList<KubeObject> {
+    return { ...list, apiVersion: apiVersionOf(this.info), kind: `${this.info.kind}List`, items: list.items.map((o) => this.view(o)) };
   }
 
   private view(stored: KubeObject): KubeObject {
