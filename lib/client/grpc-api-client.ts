@@ -175,6 +175,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
       fieldManager: opts.fieldManager ?? '',
       subresource: opts.subresource ?? '',
       force: !!opts.force,
+      fieldValidation: opts.fieldValidation ?? '',
     });
     return this.in(res);
   }

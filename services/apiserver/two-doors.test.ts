@@ -1,5 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
+import * as path from 'node:path';
+import { runCli } from '../../cli/apiserver-commands';
+import { Buffered } from '../../cli/testing/cli-harness';
+import type { ApiClient, ResourceClient } from '../../lib/client/api-client';
+import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { ApiError } from '../../lib/api/errors';
 import { clientConstructor } from '../../lib/api/grpc-services';
 import { apiErrorFromGrpc } from '../../lib/api/grpc-status';
@@ -9,9 +15,31 @@ import type { Scale } from '../../lib/api/requests';
 import { reflect, reflectionClient } from '../../e2e/support/grpc-reflection';
 import { deploymentStrategy } from './kinds/apps';
 import { configMapStrategy, namespaceStrategy, podStrategy } from './kinds/core';
+import { warningsOf as httpWarnings } from './http/test-clients';
 import { apiError } from './registry/test-support';
 import { isConnectable } from './rest/resource-rest';
 import { TwoDoorApiServer } from './test-api-server';
+
+/** `client` with every ResourceClient call recorded in `calls` as `resource.method`. */
+function recording(client: ApiClient, calls: string[]): ApiClient {
+  return {
+    discover: () => client.discover(),
+    close: () => client.close(),
+    resource: <T extends KubeObject>(info: ResourceInfo): ResourceClient<T> => {
+      const inner = client.resource<T>(info);
+      return new Proxy(inner, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.push(`${info.resource}.${String(prop)}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    },
+  };
+}
 
 /** A Kubernetes Status as the HTTP door answers it. */
 interface StatusBody {
@@ -125,6 +153,30 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
       expect((await t.request('DELETE', '/api/v1/configmaps')).status).to.equal(405);
     });
 
+    it('`bosun delete -l` is one deletecollection over gRPC and prints what `kubectl delete -l` prints', async () => {
+      await makeConfigMaps(['cli-a', 'cli-b'], { cli: 'bosun' });
+      await makeConfigMaps(['cli-a', 'cli-b'].map((n) => `${n}-k`), { cli: 'kubectl' });
+      const calls: string[] = [];
+      const kubeconfig = path.join(t.dir, 'bosun-kubeconfig');
+      writeKubeconfig(kubeconfig, { clusterName: 'doors', grpcEndpoints: [t.server.grpcAddress], namespace: NS });
+      const run = async (argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+        const stdout = new Buffered();
+        const stderr = new Buffered();
+        const code = await runCli(argv, { stdout, stderr, env: { BOSUN_KUBECONFIG: kubeconfig, HOME: t.dir }, cwd: t.dir, clientFactory: (conn) => recording(new GrpcApiClient({ endpoints: conn.endpoints }), calls) });
+        return { code, stdout: stdout.text, stderr: stderr.text };
+      };
+      const bosun = await run(['delete', 'configmaps', '-l', 'cli=bosun']);
+      const kubectl = await t.kubectl(['delete', 'configmaps', '-l', 'cli=kubectl', '-n', NS]);
+      expect(bosun.code, bosun.stderr).to.equal(0);
+      expect(kubectl.code, kubectl.stderr).to.equal(0);
+      expect(bosun.stdout).to.equal(kubectl.stdout.replace(/-k"/g, '"'));
+      expect(calls).to.include('configmaps.deleteCollection');
+      expect(calls).to.not.include('configmaps.delete');
+      expect(await configMapNames('cli')).to.deep.equal([]);
+      const none = await run(['delete', 'configmaps', '-l', 'cli=bosun']);
+      expect(none.stderr).to.equal(`No resources found in ${NS} namespace.\n`);
+    });
+
     it('is listed by server reflection on every kind', async () => {
       const client = reflectionClient('v1', t.server.grpcAddress);
       try {
@@ -149,6 +201,43 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
       expectSameFailure(httpStatus(http), viaGrpc);
       expect(viaGrpc.message).to.equal('dryRun: Unsupported value: "Sometimes": supported values: "All"');
       expect((await configMaps().get(NS, 'dry')).metadata.name).to.equal('dry');
+    });
+  });
+
+  describe('field validation of patches', () => {
+    /** A raw gRPC patch of a ConfigMap: the answer and its `warning` trailers. */
+    function grpcPatch(name: string, patch: unknown, fieldValidation: string): Promise<{ error?: ApiError; warnings: string[] }> {
+      const stub = new (clientConstructor(configMapStrategy.info))(t.server.grpcAddress, grpc.credentials.createInsecure()) as unknown as Record<string, Function> & grpc.Client;
+      return new Promise((resolve) => {
+        let error: ApiError | undefined;
+        const call = stub.patch!.call(stub, { namespace: NS, name, patchType: MERGE_PATCH_TYPE, patch: Buffer.from(JSON.stringify(patch)), fieldValidation }, (err: grpc.ServiceError | null) => {
+          if (err) error = apiErrorFromGrpc(err);
+        }) as grpc.ClientUnaryCall;
+        call.on('status', (s: grpc.StatusObject) => {
+          stub.close();
+          resolve({ error, warnings: s.metadata.get('warning').map(String) });
+        });
+      });
+    }
+    const httpPatch = (name: string, patch: unknown, query: string) =>
+      t.request('PATCH', `${cmPath(name)}${query}`, { body: patch, headers: { 'Content-Type': MERGE_PATCH_TYPE } });
+
+    it('an unknown field is a warning by default and a 400 with Strict, the same through both doors', async () => {
+      await makeConfigMaps(['fv'], {});
+      const patch = { data: { a: 'b' }, bogus: 1 };
+      const http = await httpPatch('fv', patch, '');
+      expect(http.status, http.body).to.equal(200);
+      const viaGrpc = await grpcPatch('fv', patch, '');
+      expect(viaGrpc.error).to.equal(undefined);
+      expect(viaGrpc.warnings).to.deep.equal(['unknown field "bogus"']);
+      expect(httpWarnings(http)).to.deep.equal(viaGrpc.warnings);
+
+      const strict = httpStatus(await httpPatch('fv', patch, '?fieldValidation=Strict'));
+      const strictGrpc = await grpcPatch('fv', patch, 'Strict');
+      expectSameFailure(strict, strictGrpc.error!);
+      expect(strict.message).to.equal('strict decoding error: unknown field "bogus"');
+      expect((await grpcPatch('fv', patch, 'Ignore')).warnings).to.deep.equal([]);
+      expectSameFailure(httpStatus(await httpPatch('fv', patch, '?fieldValidation=Sometimes')), (await grpcPatch('fv', patch, 'Sometimes')).error!);
     });
   });
 

@@ -12,6 +12,7 @@ import { printableWarning, warningsOf, withWarnings } from '../../../lib/api/war
 import { resetServerCall } from '../../../lib/grpc/reset-server-call';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import { deleteRequestFrom } from '../rest/delete-options';
+import { parseFieldValidation } from '../rest/field-validation';
 import { isBindable, isFinalizable, isScalable, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
 import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
@@ -31,7 +32,11 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
   const kind = protoKindOf(apiVersionOf(info), info.kind);
   const listKind = protoKindOf(apiVersionOf(info), `${info.kind}List`);
   const scaleKind = protoKindOf('autoscaling/v1', 'Scale');
-  const out = (obj: unknown): ProtoMessage => protoOf(kind, obj);
+  const out = (obj: unknown): ProtoMessage => {
+    const warnings = warningsOf(obj);
+    // A copy carries the warnings: the message of a cache-shared object is shared too.
+    return warnings.length > 0 ? withWarnings({ ...protoOf(kind, obj) }, warnings) : protoOf(kind, obj);
+  };
   const body = (message: unknown, field = 'object'): KubeObject => {
     if (message === undefined || message === null) throw new BadRequestError(`${field}: Required value: the request carries no ${info.kind}`);
     // The rest layer still reads it through the kind's schema: protobuf types cannot say that a
@@ -99,7 +104,8 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
     impl.patchScale = unary(async (req) => {
       if (req.subresource) throw new BadRequestError(`subresource: Unsupported value: "${req.subresource}": PatchScale patches the scale subresource`);
       const patch = Buffer.from(req.patch ?? new Uint8Array());
-      return toProto(scaleKind, await rest.patchScale(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, patchOptions(req)));
+      // As UpdateScale and the HTTP door's scale patch: only dry_run applies to a scale write.
+      return toProto(scaleKind, await rest.patchScale(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, { dryRun: !!req.dryRun }));
     });
   }
   return impl as grpc.UntypedServiceImplementation;
@@ -117,9 +123,14 @@ function listRequest(req: any): ListRequest {
   };
 }
 
-/** The write options of a PatchRequest message: dry run, field manager and (apply) force. */
+/** The write options of a PatchRequest message: dry run, field manager, (apply) force and field validation. */
 function patchOptions(req: any): UpdateRequest {
-  return { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined, ...(req.force ? { force: true } : {}) };
+  return {
+    dryRun: !!req.dryRun,
+    fieldManager: req.fieldManager || undefined,
+    ...(req.force ? { force: true } : {}),
+    fieldValidation: parseFieldValidation(req.fieldValidation || null),
+  };
 }
 
 /** A request's message as a Kubernetes object; a value JSON cannot carry (a time past year 9999) is a 400 naming `field`. */

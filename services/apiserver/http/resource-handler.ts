@@ -3,29 +3,26 @@
  * one ResourceRest call and writes its answer — objects, lists and Tables in the negotiated
  * form, watch streams, Status errors. No API rule lives here: admission, defaulting,
  * validation, patching and storage are all behind ResourceRest; this file only translates
- * HTTP (query parameters, DeleteOptions bodies, field validation of the request body).
+ * HTTP (paths, query parameters, DeleteOptions bodies, media types, and the field validation of
+ * create/update JSON bodies, which the gRPC door's typed messages cannot carry).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { escapeFieldValue } from '../../../lib/api/field-selector';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
-import { JSON_PATCH_TYPE, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
+import { SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
 import { dryRunOf, deleteRequestFrom } from '../rest/delete-options';
 import { isBindable, isConnectable, isFinalizable, isScalable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
-import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
+import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from '../rest/field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
-import { parseJsonText } from '../../../lib/api/body/json-text';
 import { notAcceptable, type ResponseForm } from './media-negotiation';
 import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
-import { parseYamlText } from '../../../lib/api/body/yaml-text';
 import { serveWatch } from './watch-stream';
 
-/** The media type of server-side apply patches. */
-export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
 /** The media types a watch stream is served in (for its 406). */
 const WATCH_MEDIA_TYPES = [JSON_TYPE, `${JSON_TYPE};stream=watch`];
 
@@ -115,7 +112,8 @@ export class ResourceHandler {
           return sendObject(r.res, 200, scale, r.form);
         }
         case 'PATCH': {
-          const { contentType, body } = await this.patchBody(r);
+          const contentType = checkPatchType(r);
+          const body = await readBody(r.req);
           const scale = await rest.patchScale(ns, name, contentType, body, { dryRun: dryRun(q) });
           return sendObject(r.res, 200, scale, withoutTable(r.form));
         }
@@ -208,23 +206,11 @@ export class ResourceHandler {
   }
 
   private async patch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
-    const warnings: string[] = [];
-    const validation = parseFieldValidation(r.query.get('fieldValidation'));
-    const { contentType, type, body, patch } = await this.patchBody(r);
-    if (type !== JSON_PATCH_TYPE && validation !== 'Ignore') {
-      const duplicates = patch.yaml ? [] : duplicateFields(patch.text);
-      enforceFieldValidation(validation, unknownFields(patch.value, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
-    }
-    const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
-    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warnings));
-  }
-
-  /** A patch request's Content-Type (415 when no patch type) and body, parsed so that a malformed patch is a 400 in the client's terms. */
-  private async patchBody(r: ResourceRequest): Promise<{ contentType: string; type: string; body: Buffer; patch: ReturnType<typeof parsePatch> }> {
-    const contentType = r.req.headers['content-type'] ?? '';
-    const type = checkPatchType(contentType);
+    const contentType = checkPatchType(r);
+    const fieldValidation = parseFieldValidation(r.query.get('fieldValidation'));
     const body = await readBody(r.req);
-    return { contentType, type, body, patch: parsePatch(body, type) };
+    const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource, fieldValidation });
+    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warningsOf(patched)));
   }
 
   private async delete(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string): Promise<void> {
@@ -296,17 +282,6 @@ export class ResourceHandler {
   }
 }
 
-/**
- * A patch body of media type `type`, parsed here so that a malformed or too deeply nested patch
- * is a 400 in the client's terms before the patch code sees it. An apply patch may be YAML
- * (kubectl sends JSON; other clients and curl send YAML); every other patch is JSON.
- */
-function parsePatch(body: Buffer, type: string): { text: string; yaml: boolean; value: unknown } {
-  const text = body.toString('utf8');
-  const yaml = type === APPLY_PATCH_TYPE && !text.trimStart().startsWith('{');
-  return { text, yaml, value: yaml ? parseYamlText(text, 'the apply patch') : parseJsonText(text, 'the patch') };
-}
-
 /** Kubernetes' answer for a path that names nothing served. */
 export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -331,10 +306,10 @@ function tableContentType(version: string): string {
   return `application/json;as=Table;v=${version};g=meta.k8s.io`;
 }
 
-/** 415 for a patch type no one serves here. */
-function checkPatchType(contentType: string): string {
-  const type = mediaType(contentType);
-  if (SUPPORTED_PATCH_TYPES.includes(type)) return type;
+/** The Content-Type of a patch request; 415 for a patch type no one serves here (before the body is read). */
+function checkPatchType(r: ResourceRequest): string {
+  const contentType = r.req.headers['content-type'] ?? '';
+  if (SUPPORTED_PATCH_TYPES.includes(mediaType(contentType))) return contentType;
   throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${SUPPORTED_PATCH_TYPES.join(', ')}`);
 }
 

@@ -15,6 +15,7 @@ import type { ObjectFilter } from '../registry/object-filter';
 import { resourcePrefix } from '../registry/storage-keys';
 import { storeCall } from '../registry/store-error-mapping';
 import type { WatchCache } from '../registry/watch-cache';
+import { patchFieldWarnings } from './patch-validation';
 import type {
   DeleteOutcome,
   DeleteRequest,
@@ -174,9 +175,17 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<T> {
+    // The patch body first: a malformed patch is the client's 400 before anything else.
+    const warnings = patchFieldWarnings(this.info, patchType, patch, opts.fieldValidation);
     checkFieldManager(opts.fieldManager);
     const ns = this.requestNamespace(namespace);
     checkName(name);
+    const patched = await this.patchOrApply(ns, namespace, name, patchType, patch, opts);
+    return warnings.length > 0 ? withWarnings({ ...patched }, warnings) : patched;
+  }
+
+  /** A patch of the stored object; an apply patch of a missing object creates it. */
+  private async patchOrApply(ns: string | undefined, namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest): Promise<T> {
     const apply = patchMediaType(patchType) === APPLY_PATCH_TYPE;
     const target = {
       apiVersion: apiVersionOf(this.info),

@@ -5,6 +5,7 @@ import { applyPatch } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { isConflict } from '../../../lib/api/status';
 import { GenericRest } from './generic-rest';
+import { parsePatch } from './patch-validation';
 import type { Scale, ScalableRest, WriteOptions } from './resource-rest';
 
 /** The apiVersion of the scale subresource's body. */
@@ -60,6 +61,7 @@ export class ScalableGenericRest<T extends Replicated> extends GenericRest<T> im
   }
 
   async patchScale(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: WriteOptions = {}): Promise<Scale> {
+    parsePatch(patchType, patch); // a malformed patch: the client's 400 before any read
     for (let attempt = 1; ; attempt++) {
       const current = await this.getScale(namespace, name);
       const patched = applyPatch(current as unknown as JsonObject, patchType, patch, { apiVersion: SCALE_API_VERSION, kind: 'Scale' }) as unknown as Scale;

@@ -3,7 +3,9 @@ import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from 
 import { applyPatch, APPLY_PATCH_TYPE } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { isConflict } from '../../../lib/api/status';
+import { withWarnings } from '../../../lib/api/warnings';
 import type { WatchEvent } from '../registry/cache-watcher';
+import { patchFieldWarnings } from './patch-validation';
 import { typedBody } from './generic-rest';
 import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, ResourceRest, ResourceWatch, Subresource, UpdateRequest, WatchRequest, WriteOptions } from './resource-rest';
 
@@ -53,6 +55,13 @@ export class VersionViewRest implements ResourceRest {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<KubeObject> {
+    const warnings = patchFieldWarnings(this.info, patchType, patch, opts.fieldValidation);
+    const patched = await this.patchView(namespace, name, patchType, patch, opts);
+    return warnings.length > 0 ? withWarnings({ ...patched }, warnings) : patched;
+  }
+
+  /** A patch applied to this version's shape, written back with a compare-and-swap (retried on conflicts). */
+  private async patchView(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest): Promise<KubeObject> {
     if (patchType.split(';')[0]!.trim() === APPLY_PATCH_TYPE) {
       throw new BadRequestError(`server-side apply is served at ${apiVersionOf(this.storage.info)} for ${this.info.resource}; apply the object in that version`);
     }
