@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Writes proto/bosun/api/<group>/<version>/<group>.proto: one gRPC service per API kind
-// (Create, Get, List, Update, UpdateStatus, Patch, Delete, Watch, plus Bind / GetScale /
-// UpdateScale where the kind has them), with typed request and event messages carrying
-// Kubernetes' own protobuf messages (proto/k8s). The files are committed (readable, usable with
-// grpcurl -proto); services/apiserver/grpc/api-protos.test.ts checks they match this script and
-// the apiserver's resource table. Run: node scripts/gen-api-protos.js
+// (Create, Get, List, Update, UpdateStatus, Patch, Delete, DeleteCollection, Watch, plus Bind /
+// GetScale / UpdateScale / PatchScale where the kind has them), with typed request and event
+// messages carrying Kubernetes' own protobuf messages (proto/k8s). The files are committed
+// (readable, usable with grpcurl -proto); services/apiserver/grpc/api-protos.test.ts checks they
+// match this script and the apiserver's resource table. Run: node scripts/gen-api-protos.js
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -102,6 +102,8 @@ function render(group, version, resources, files) {
       `  rpc Patch(bosun.api.PatchRequest) returns (${k});`,
       `  // Deletes a ${kind}, or marks it for deletion (finalizers, graceful deletion).`,
       `  rpc Delete(bosun.api.DeleteRequest) returns (Delete${kind}Response);`,
+      `  // Deletes every ${kind} the list selects; answers what was deleted or marked.`,
+      `  rpc DeleteCollection(bosun.api.DeleteCollectionRequest) returns (${list});`,
       `  // ADDED / MODIFIED / DELETED / BOOKMARK events; ERROR (with status) ends the stream.`,
       `  rpc Watch(bosun.api.WatchRequest) returns (stream ${kind}WatchEvent);`,
     );
@@ -115,7 +117,12 @@ function render(group, version, resources, files) {
     }
     if (extra.includes('scale')) {
       const scale = need('k8s.io.api.autoscaling.v1.Scale');
-      rpcs.push(`  rpc GetScale(bosun.api.GetRequest) returns (${scale});`, `  rpc UpdateScale(UpdateScale${kind}Request) returns (${scale});`);
+      rpcs.push(
+        `  rpc GetScale(bosun.api.GetRequest) returns (${scale});`,
+        `  rpc UpdateScale(UpdateScale${kind}Request) returns (${scale});`,
+        `  // Patches the Scale (not apply); a lost write race is re-read and re-patched.`,
+        `  rpc PatchScale(bosun.api.PatchRequest) returns (${scale});`,
+      );
     }
     body.push(`// ${group || 'core'}/${version} ${kind}.`, `service ${svc} {`, ...rpcs, '}', '');
     for (const verb of ['Create', 'Update']) {

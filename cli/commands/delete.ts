@@ -1,7 +1,10 @@
 /**
  * `bosun delete (-f FILE|DIR|- | KIND NAME... | KIND/NAME... | KIND -l SEL | KIND --all)`:
  * deletes with kubectl's cascade and grace period flags, prints `pod "x" deleted`, and (unless
- * `--wait=false`) waits until each object is gone.
+ * `--wait=false`) waits until each object is gone. Selections (`-l`, `--field-selector`,
+ * `--all`) in one namespace, or of a cluster-scoped kind, are one deletecollection call per
+ * kind; across namespaces (`-A`) and with `--dry-run=client` they are a list, then a delete per
+ * object.
  */
 import { Command, Option } from 'commander';
 import type { KubeObject } from '../../lib/api/object';
@@ -56,6 +59,12 @@ interface Victim {
   info: ServedResource;
   namespace: string | undefined;
   name: string;
+}
+
+/** The objects of one kind in one namespace (or cluster-wide) that a selection deletes in one call. */
+interface Collection {
+  info: ServedResource;
+  namespace: string | undefined;
 }
 
 /** The message kubectl prints: `pod "x" deleted`, `deployment.apps "web" deleted`. */
@@ -123,6 +132,9 @@ export function deleteCommand(env: CliEnv): Command {
       if (files.length === 0 && args.length === 0) throw usageError('You must provide one or more resources by argument or filename.');
       const selecting = !!flags.selector || !!flags.fieldSelector || !!flags.all;
       const victims: Victim[] = [];
+      const collections: Collection[] = [];
+      /** What to say when a selection matched nothing (undefined when objects were named). */
+      let noResources: string | undefined;
       let failed = false;
       const fail = (err: unknown): void => {
         failed = true;
@@ -154,12 +166,17 @@ export function deleteCommand(env: CliEnv): Command {
             for (const name of t.names) victims.push({ info: t.info, namespace: reqNs, name });
             continue;
           }
+          // deletecollection needs a namespace for a namespaced kind; a client dry run only reads.
+          if (dryRun !== 'client' && (reqNs !== undefined || !t.info.namespaced)) {
+            collections.push({ info: t.info, namespace: reqNs });
+            continue;
+          }
           const list = await client.resource(t.info).list(reqNs, { labelSelector: flags.selector, fieldSelector: flags.fieldSelector });
           for (const o of list.items) victims.push({ info: t.info, namespace: t.info.namespaced ? o.metadata.namespace : undefined, name: o.metadata.name ?? '' });
         }
-        if (!named && victims.length === 0) {
+        if (!named) {
           const namespaced = targets.some((t) => t.info.namespaced);
-          println(env.stderr, noResourcesText(namespaced && !flags.allNamespaces ? ns : undefined));
+          noResources = noResourcesText(namespaced && !flags.allNamespaces ? ns : undefined);
         }
       }
       const opts: DeleteRequest = {
@@ -170,6 +187,23 @@ export function deleteCommand(env: CliEnv): Command {
       };
       const pending: { v: Victim; uid: string | undefined }[] = [];
       const client = await session.client();
+      let selected = victims.length;
+      for (const c of collections) {
+        try {
+          const list = await client.resource(c.info).deleteCollection(c.namespace, { labelSelector: flags.selector, fieldSelector: flags.fieldSelector }, opts);
+          for (const o of list.items) {
+            const v: Victim = { info: c.info, namespace: c.info.namespaced ? o.metadata.namespace : undefined, name: o.metadata.name ?? '' };
+            println(env.stdout, deletedMessage(v.info, v.name, dryRun));
+            // Marked only (finalizers, graceful deletion): wait for it like a single delete.
+            if (o.metadata.deletionTimestamp && dryRun === 'none') pending.push({ v, uid: o.metadata.uid });
+            selected++;
+          }
+        } catch (err) {
+          selected++; // the error is the answer
+          fail(err);
+        }
+      }
+      if (noResources !== undefined && selected === 0) println(env.stderr, noResources);
       for (const v of victims) {
         try {
           const rc = client.resource(v.info);

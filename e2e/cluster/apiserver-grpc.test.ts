@@ -55,7 +55,7 @@ describe('apiserver gRPC surface: reflection (what grpcurl list/describe use)', 
       expect(names.filter((n) => n.startsWith('bosun.api.') && n !== 'bosun.api.Discovery')).to.have.length(24);
       const file = await reflect(client, { file_containing_symbol: 'bosun.api.apps.v1.Deployments' });
       const text = Buffer.concat(file.file_descriptor_response.file_descriptor_proto as Buffer[]).toString('latin1');
-      for (const s of ['GetScale', 'UpdateScale', 'DeploymentWatchEvent', 'k8s.io.api.apps.v1.Deployment', 'revisionHistoryLimit', 'progressDeadlineSeconds']) expect(text).to.contain(s);
+      for (const s of ['GetScale', 'UpdateScale', 'PatchScale', 'DeleteCollection', 'DeploymentWatchEvent', 'k8s.io.api.apps.v1.Deployment', 'revisionHistoryLimit', 'progressDeadlineSeconds']) expect(text).to.contain(s);
     } finally {
       client.close();
     }

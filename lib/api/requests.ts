@@ -21,6 +21,11 @@ export interface UpdateRequest extends WriteOptions {
   readonly subresource?: 'status';
   /** Server-side apply: take ownership of fields other managers own instead of a 409 (`force=true`). */
   readonly force?: boolean;
+  /**
+   * Patch: what to do with fields the kind does not have and keys given twice in the patch —
+   * `Strict` fails with 400, `Warn` (the default) answers with warnings, `Ignore` drops them.
+   */
+  readonly fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 /** Options of get. */

@@ -145,18 +145,11 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
   }
 
   async list(namespace: string | undefined, opts: ListRequest = {}): Promise<KubeList<T>> {
-    if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
-      throw new ApiError(400, 'BadRequest', `limit: Invalid value: ${opts.limit}: must be a non-negative integer`);
-    }
-    const res = await this.unary(true, 'list', {
-      namespace: namespace ?? '',
-      labelSelector: opts.labelSelector ?? '',
-      fieldSelector: opts.fieldSelector ?? '',
-      limit: opts.limit ?? 0,
-      continue: opts.continue ?? '',
-      resourceVersion: opts.resourceVersion ?? '',
-      resourceVersionMatch: opts.resourceVersionMatch ?? '',
-    });
+    return this.inList(await this.unary(true, 'list', listRequestMessage(namespace, opts)));
+  }
+
+  /** A list message as a list of this kind, every item with apiVersion and kind. */
+  private inList(res: unknown): KubeList<T> {
     const list = fromProto(this.listKind, res) as unknown as KubeList<T>;
     list.items = (list.items ?? []).map((item) => this.identify(item));
     list.apiVersion = apiVersionOf(this.info);
@@ -181,24 +174,20 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
       dryRun: !!opts.dryRun,
       fieldManager: opts.fieldManager ?? '',
       subresource: opts.subresource ?? '',
+      force: !!opts.force,
+      fieldValidation: opts.fieldValidation ?? '',
     });
     return this.in(res);
   }
 
   async delete(namespace: string | undefined, name: string, opts: DeleteRequest = {}): Promise<DeleteOutcome<T>> {
-    const res = await this.unary(false, 'delete', {
-      namespace: namespace ?? '',
-      name,
-      options: {
-        gracePeriodSeconds: opts.gracePeriodSeconds,
-        propagationPolicy: opts.propagationPolicy,
-        orphanDependents: opts.orphanDependents,
-        preconditions: opts.preconditions ? { uid: opts.preconditions.uid, resourceVersion: opts.preconditions.resourceVersion } : undefined,
-        dryRun: opts.dryRun ? ['All'] : [],
-        ignoreStoreReadErrorWithClusterBreakingPotential: opts.ignoreStoreReadErrorWithClusterBreakingPotential,
-      },
-    });
+    const res = await this.unary(false, 'delete', { namespace: namespace ?? '', name, options: deleteOptionsMessage(opts) });
     return { object: this.in(res.object), deleted: !!res.deleted };
+  }
+
+  async deleteCollection(namespace: string | undefined, listOpts: ListRequest = {}, deleteOpts: DeleteRequest = {}): Promise<KubeList<T>> {
+    const res = await this.unary(false, 'deleteCollection', { list: listRequestMessage(namespace, listOpts), options: deleteOptionsMessage(deleteOpts) });
+    return this.inList(res);
   }
 
   watch(namespace: string | undefined, opts: WatchRequest & { timeoutSeconds?: number } = {}): ClientWatch<T> {
@@ -293,6 +282,34 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
   private identify(obj: T): T {
     return { apiVersion: apiVersionOf(this.info), kind: this.info.kind, ...obj } as T;
   }
+}
+
+/** The ListRequest message of a list (or of the objects a deleteCollection selects); 400 for a bad limit. */
+function listRequestMessage(namespace: string | undefined, opts: ListRequest): Record<string, unknown> {
+  if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
+    throw new ApiError(400, 'BadRequest', `limit: Invalid value: ${opts.limit}: must be a non-negative integer`);
+  }
+  return {
+    namespace: namespace ?? '',
+    labelSelector: opts.labelSelector ?? '',
+    fieldSelector: opts.fieldSelector ?? '',
+    limit: opts.limit ?? 0,
+    continue: opts.continue ?? '',
+    resourceVersion: opts.resourceVersion ?? '',
+    resourceVersionMatch: opts.resourceVersionMatch ?? '',
+  };
+}
+
+/** Kubernetes' DeleteOptions message of a delete request. */
+function deleteOptionsMessage(opts: DeleteRequest): Record<string, unknown> {
+  return {
+    gracePeriodSeconds: opts.gracePeriodSeconds,
+    propagationPolicy: opts.propagationPolicy,
+    orphanDependents: opts.orphanDependents,
+    preconditions: opts.preconditions ? { uid: opts.preconditions.uid, resourceVersion: opts.preconditions.resourceVersion } : undefined,
+    dryRun: opts.dryRun ? ['All'] : [],
+    ignoreStoreReadErrorWithClusterBreakingPotential: opts.ignoreStoreReadErrorWithClusterBreakingPotential,
+  };
 }
 
 function requireKind(apiVersion: string, kind: string): ProtoKind {

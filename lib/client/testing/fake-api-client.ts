@@ -313,6 +313,13 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return { object: this.fake.doDelete(this.info, namespace, name, !!opts?.dryRun) as T, deleted: true };
   }
 
+  /** Deletes every object matching the list options (deletecollection). */
+  async deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<T>> {
+    const list = await this.list(namespace, listOpts);
+    const items = list.items.map((o) => this.fake.doDelete(this.info, o.metadata.namespace, o.metadata.name ?? '', !!deleteOpts?.dryRun) as T);
+    return { ...list, items };
+  }
+
   watch(namespace: string | undefined, opts?: WatchRequest): ClientWatch<T> {
     this.fake.record('watch', this.info, namespace);
     const queue: ApiWatchEvent<T>[] = [];

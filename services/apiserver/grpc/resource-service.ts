@@ -3,7 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import { toGrpcError } from '../../../lib/api/grpc-status';
 import { serviceDefinition } from '../../../lib/api/grpc-services';
-import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
+import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { fromProto, toProto, type ProtoMessage } from '../../../lib/api/proto/convert';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { messageOf } from '../../../lib/api/proto/typed-object';
@@ -11,7 +11,9 @@ import { statusFromError } from '../../../lib/api/status';
 import { printableWarning, warningsOf, withWarnings } from '../../../lib/api/warnings';
 import { resetServerCall } from '../../../lib/grpc/reset-server-call';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
-import { isBindable, isEvictable, isFinalizable, isScalable, type ResourceRest } from '../rest/resource-rest';
+import { deleteRequestFrom } from '../rest/delete-options';
+import { parseFieldValidation } from '../rest/field-validation';
+import { isBindable, isEvictable, isFinalizable, isScalable, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
 import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
@@ -30,7 +32,11 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
   const kind = protoKindOf(apiVersionOf(info), info.kind);
   const listKind = protoKindOf(apiVersionOf(info), `${info.kind}List`);
   const scaleKind = protoKindOf('autoscaling/v1', 'Scale');
-  const out = (obj: unknown): ProtoMessage => protoOf(kind, obj);
+  const out = (obj: unknown): ProtoMessage => {
+    const warnings = warningsOf(obj);
+    // A copy carries the warnings: the message of a cache-shared object is shared too.
+    return warnings.length > 0 ? withWarnings({ ...protoOf(kind, obj) }, warnings) : protoOf(kind, obj);
+  };
   const body = (message: unknown, field = 'object'): KubeObject => {
     if (message === undefined || message === null) throw new BadRequestError(`${field}: Required value: the request carries no ${info.kind}`);
     // The rest layer still reads it through the kind's schema: protobuf types cannot say that a
@@ -38,24 +44,17 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
     return objectOf(kind, message, field);
   };
   const ns = (s: string | undefined): string | undefined => s || undefined;
+  const outList = (list: KubeList<KubeObject>): ProtoMessage => {
+    // Items one by one, so cached (shared, frozen) objects reuse their converted message.
+    const message = toProto(listKind, { ...list, items: [] });
+    message.items = list.items.map(out);
+    return withWarnings(message, warningsOf(list));
+  };
 
   const impl: Record<string, Unary | ServerStream> = {
     create: unary(async (req) => out(await rest.create(ns(req.namespace), body(req.object), { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }))),
     get: unary(async (req) => out(await rest.get(ns(req.namespace), req.name ?? ''))),
-    list: unary(async (req) => {
-      const list = await rest.list(ns(req.namespace), {
-        labelSelector: req.labelSelector || undefined,
-        fieldSelector: req.fieldSelector || undefined,
-        limit: req.limit || undefined,
-        continue: req.continue || undefined,
-        resourceVersion: req.resourceVersion ?? undefined,
-        resourceVersionMatch: req.resourceVersionMatch || undefined,
-      });
-      // Items one by one, so cached (shared, frozen) objects reuse their converted message.
-      const message = toProto(listKind, { ...list, items: [] });
-      message.items = list.items.map(out);
-      return withWarnings(message, warningsOf(list));
-    }),
+    list: unary(async (req) => outList(await rest.list(ns(req.namespace), listRequest(req)))),
     update: unary(async (req) => {
       const obj = body(req.object);
       return out(await rest.update(ns(req.namespace), obj.metadata?.name ?? '', obj, { dryRun: !!req.dryRun, fieldManager: req.fieldManager || undefined }));
@@ -64,19 +63,15 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
       const sub = req.subresource || undefined;
       if (sub !== undefined && sub !== 'status') throw new BadRequestError(`subresource: Unsupported value: "${sub}": supported values: "", "status"`);
       const patch = Buffer.from(req.patch ?? new Uint8Array());
-      return out(await rest.patch(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, { dryRun: !!req.dryRun, subresource: sub }));
+      return out(await rest.patch(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, { ...patchOptions(req), subresource: sub }));
     }),
     delete: unary(async (req) => {
-      const o = req.options ?? {};
-      const outcome = await rest.delete(ns(req.namespace), req.name ?? '', {
-        gracePeriodSeconds: o.gracePeriodSeconds ?? undefined,
-        propagationPolicy: o.propagationPolicy || undefined,
-        orphanDependents: o.orphanDependents ?? undefined,
-        preconditions: o.preconditions ? { uid: o.preconditions.uid || undefined, resourceVersion: o.preconditions.resourceVersion || undefined } : undefined,
-        dryRun: Array.isArray(o.dryRun) && o.dryRun.includes('All'),
-        ignoreStoreReadErrorWithClusterBreakingPotential: o.ignoreStoreReadErrorWithClusterBreakingPotential ?? undefined,
-      });
+      const outcome = await rest.delete(ns(req.namespace), req.name ?? '', deleteRequestFrom(req.options ?? {}));
       return { object: out(outcome.object), deleted: outcome.deleted };
+    }),
+    deleteCollection: unary(async (req) => {
+      const list = req.list ?? {};
+      return outList(await rest.deleteCollection(ns(list.namespace), listRequest(list), deleteRequestFrom(req.options ?? {})));
     }),
     watch: (call: grpc.ServerWritableStream<any, any>) => void serveWatch(rest, kind, watchEventEncoder(info), call),
   };
@@ -115,8 +110,36 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
       const scale = objectOf(scaleKind, req.scale, 'scale');
       return toProto(scaleKind, await rest.updateScale(ns(req.namespace), req.name ?? '', scale, { dryRun: !!req.dryRun }));
     });
+    impl.patchScale = unary(async (req) => {
+      if (req.subresource) throw new BadRequestError(`subresource: Unsupported value: "${req.subresource}": PatchScale patches the scale subresource`);
+      const patch = Buffer.from(req.patch ?? new Uint8Array());
+      // As UpdateScale and the HTTP door's scale patch: only dry_run applies to a scale write.
+      return toProto(scaleKind, await rest.patchScale(ns(req.namespace), req.name ?? '', req.patchType ?? '', patch, { dryRun: !!req.dryRun }));
+    });
   }
   return impl as grpc.UntypedServiceImplementation;
+}
+
+/** The list options of a ListRequest message (List, and the list part of DeleteCollection). */
+function listRequest(req: any): ListRequest {
+  return {
+    labelSelector: req.labelSelector || undefined,
+    fieldSelector: req.fieldSelector || undefined,
+    limit: req.limit || undefined,
+    continue: req.continue || undefined,
+    resourceVersion: req.resourceVersion ?? undefined,
+    resourceVersionMatch: req.resourceVersionMatch || undefined,
+  };
+}
+
+/** The write options of a PatchRequest message: dry run, field manager, (apply) force and field validation. */
+function patchOptions(req: any): UpdateRequest {
+  return {
+    dryRun: !!req.dryRun,
+    fieldManager: req.fieldManager || undefined,
+    ...(req.force ? { force: true } : {}),
+    fieldValidation: parseFieldValidation(req.fieldValidation || null),
+  };
 }
 
 /** A request's message as a Kubernetes object; a value JSON cannot carry (a time past year 9999) is a 400 naming `field`. */

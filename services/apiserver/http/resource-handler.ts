@@ -3,36 +3,28 @@
  * one ResourceRest call and writes its answer — objects, lists and Tables in the negotiated
  * form, watch streams, Status errors. No API rule lives here: admission, defaulting,
  * validation, patching and storage are all behind ResourceRest; this file only translates
- * HTTP (query parameters, DeleteOptions bodies, field validation of the request body).
+ * HTTP (paths, query parameters, DeleteOptions bodies, media types, and the field validation of
+ * create/update JSON bodies, which the gRPC door's typed messages cannot carry).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { escapeFieldValue } from '../../../lib/api/field-selector';
 import { apiVersionOf, type KubeObject } from '../../../lib/api/object';
-import { applyPatch, JSON_PATCH_TYPE, SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
-import type { JsonObject } from '../../../lib/api/patch/json-value';
+import { SUPPORTED_PATCH_TYPES } from '../../../lib/api/patch';
 import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
-import { isConflict, isNotFound } from '../../../lib/api/status';
 import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
-import { isBindable, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ResourceRest, type ScalableRest, type UpdateRequest } from '../rest/resource-rest';
-import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from './field-validation';
+import { dryRunOf, deleteRequestFrom } from '../rest/delete-options';
+import { isBindable, isConnectable, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
+import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from '../rest/field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
-import { parseJsonText } from '../../../lib/api/body/json-text';
 import { notAcceptable, type ResponseForm } from './media-negotiation';
 import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
-import { parseYamlText } from '../../../lib/api/body/yaml-text';
 import { serveWatch } from './watch-stream';
 
-/** The media type of server-side apply patches. */
-export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
-/** Attempts of a scale patch that loses a compare-and-swap race. */
-const SCALE_PATCH_ATTEMPTS = 5;
 /** The media types a watch stream is served in (for its 406). */
 const WATCH_MEDIA_TYPES = [JSON_TYPE, `${JSON_TYPE};stream=watch`];
-/** Pod subresources that stream from a node (served by no component yet). */
-const NODE_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
 /** One request as the resource handler sees it. */
 export interface ResourceRequest {
@@ -119,8 +111,12 @@ export class ResourceHandler {
           const scale = await rest.updateScale(ns, name, value as KubeObject, { dryRun: dryRun(q) });
           return sendObject(r.res, 200, scale, r.form);
         }
-        case 'PATCH':
-          return this.patchScale(r, rest, ns, name);
+        case 'PATCH': {
+          const contentType = checkPatchType(r);
+          const body = await readBody(r.req);
+          const scale = await rest.patchScale(ns, name, contentType, body, { dryRun: dryRun(q) });
+          return sendObject(r.res, 200, scale, withoutTable(r.form));
+        }
         default:
           throw methodNotAllowed(method, 'GET, PUT, PATCH');
       }
@@ -143,11 +139,7 @@ export class ResourceHandler {
       await rest.evict(ns, name, value as KubeObject, { dryRun: dryRun(q) });
       return sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
-    if (rest.info.group === '' && rest.info.resource === 'pods' && NODE_SUBRESOURCES.has(sub)) {
-      await rest.get(ns, name); // a missing pod answers NotFound first, as Kubernetes does
-      const what = sub === 'log' ? 'logs are' : `${sub} is`;
-      throw new BadRequestError(`${what} not available yet for pod "${name}": the node agent is not implemented`);
-    }
+    if (isConnectable(rest, sub)) return rest.connect(ns, name, sub);
     throw notFoundPath();
   }
 
@@ -163,14 +155,7 @@ export class ResourceHandler {
 
   private async list(r: ResourceRequest, rest: ResourceRest, ns: string | undefined): Promise<void> {
     const q = r.query;
-    const list = await rest.list(ns, {
-      labelSelector: q.get('labelSelector') || undefined,
-      fieldSelector: q.get('fieldSelector') || undefined,
-      limit: intParam(q, 'limit'),
-      continue: q.get('continue') || undefined,
-      resourceVersion: q.get('resourceVersion') ?? undefined,
-      resourceVersionMatch: q.get('resourceVersionMatch') || undefined,
-    });
+    const list = await rest.list(ns, listRequest(q));
     if (r.form.type === 'table') {
       const table = toTable(list.items, {
         now: this.now(),
@@ -214,7 +199,6 @@ export class ResourceHandler {
   private async create(r: ResourceRequest, rest: ResourceRest, ns: string | undefined): Promise<void> {
     const warnings: string[] = [];
     const obj = await this.objectBody(r, rest, warnings);
-    checkBodyNamespace(obj, ns);
     const created = await rest.create(ns, obj, writeOptions(r.query));
     return sendObject(r.res, 201, withIdentity(rest, created), withoutTable(r.form), warningHeaders(warnings));
   }
@@ -222,43 +206,17 @@ export class ResourceHandler {
   private async update(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
     const warnings: string[] = [];
     const obj = await this.objectBody(r, rest, warnings);
-    checkBodyNamespace(obj, ns);
     const opts: UpdateRequest = { ...writeOptions(r.query), subresource };
     const updated = await rest.update(ns, name, obj, opts);
     return sendObject(r.res, 200, withIdentity(rest, updated), withoutTable(r.form), warningHeaders(warnings));
   }
 
   private async patch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
-    const contentType = r.req.headers['content-type'] ?? '';
-    const type = checkPatchType(contentType);
-    const warnings: string[] = [];
-    const validation = parseFieldValidation(r.query.get('fieldValidation'));
+    const contentType = checkPatchType(r);
+    const fieldValidation = parseFieldValidation(r.query.get('fieldValidation'));
     const body = await readBody(r.req);
-    const patch = parsePatch(body, type);
-    if (type !== JSON_PATCH_TYPE && validation !== 'Ignore') {
-      const duplicates = patch.yaml ? [] : duplicateFields(patch.text);
-      enforceFieldValidation(validation, unknownFields(patch.value, apiVersionOf(rest.info), rest.info.kind), duplicates, warnings);
-    }
-    const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource });
-    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warnings));
-  }
-
-  private async patchScale(r: ResourceRequest, scalable: ScalableRest, ns: string | undefined, name: string): Promise<void> {
-    const contentType = r.req.headers['content-type'] ?? '';
-    const type = checkPatchType(contentType);
-    const body = await readBody(r.req);
-    parsePatch(body, type);
-    for (let attempt = 1; ; attempt++) {
-      const current = await scalable.getScale(ns, name);
-      const patched = applyPatch(current as unknown as JsonObject, contentType, body, { apiVersion: 'autoscaling/v1', kind: 'Scale' });
-      try {
-        const scale = await scalable.updateScale(ns, name, patched as unknown as KubeObject, { dryRun: dryRun(r.query) });
-        return sendObject(r.res, 200, scale, withoutTable(r.form));
-      } catch (err) {
-        // The Scale read carries its resourceVersion: a concurrent write makes it stale; read again.
-        if (!isConflict(err) || attempt >= SCALE_PATCH_ATTEMPTS || (patched as KubeObject).metadata?.resourceVersion !== current.metadata.resourceVersion) throw err;
-      }
-    }
+    const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource, fieldValidation });
+    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warningsOf(patched)));
   }
 
   private async delete(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string): Promise<void> {
@@ -269,7 +227,7 @@ export class ResourceHandler {
       // Only marked (graceful deletion or finalizers): the object as it now stands.
       return sendObject(r.res, opts.orphanDependents === false ? 202 : 200, obj, withoutTable(r.form));
     }
-    if (returnsDeletedObject(rest)) return sendObject(r.res, 200, obj, withoutTable(r.form));
+    if (rest.returnsDeletedObject) return sendObject(r.res, 200, obj, withoutTable(r.form));
     return sendJson(r.res, 200, {
       kind: 'Status',
       apiVersion: 'v1',
@@ -281,23 +239,13 @@ export class ResourceHandler {
 
   private async deleteCollection(r: ResourceRequest, rest: ResourceRest, ns: string | undefined): Promise<void> {
     const opts = await this.deleteOptions(r);
-    const q = r.query;
-    const list = await rest.list(ns, { labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
-    const items: KubeObject[] = [];
-    for (const item of list.items) {
-      try {
-        const outcome = await rest.delete(item.metadata.namespace || ns, item.metadata.name ?? '', opts);
-        items.push(withIdentity(rest, outcome.object));
-      } catch (err) {
-        if (!isNotFound(err)) throw err; // deleted meanwhile: nothing to do
-      }
-    }
-    const answer = { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items };
+    const list = await rest.deleteCollection(ns, listRequest(r.query), opts);
+    const answer = { apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata, items: list.items.map((o) => withIdentity(rest, o)) };
     return sendObject(r.res, 200, answer, withoutTable(r.form), warningHeaders(warningsOf(list)));
   }
 
   /** DeleteOptions from the body (JSON, possibly empty) with query parameters overriding. */
-  private async deleteOptions(r: ResourceRequest): Promise<DeleteRequest & { orphanDependents?: boolean }> {
+  private async deleteOptions(r: ResourceRequest): Promise<DeleteRequest> {
     const raw = await readBody(r.req);
     let body: Record<string, unknown> = {};
     if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
@@ -305,29 +253,18 @@ export class ResourceHandler {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('the DeleteOptions body must be a JSON object');
       body = value as Record<string, unknown>;
     }
+    const fromBody = deleteRequestFrom(body);
     const q = r.query;
-    const grace = intParam(q, 'gracePeriodSeconds') ?? numberField(body, 'gracePeriodSeconds');
-    const policy = q.get('propagationPolicy') ?? stringField(body, 'propagationPolicy');
+    const policyQ = q.get('propagationPolicy');
     const orphanQ = q.get('orphanDependents');
-    const orphan = orphanQ !== null ? isTrue(orphanQ) : boolField(body, 'orphanDependents');
-    let preconditions: DeleteRequest['preconditions'];
-    const pre = body.preconditions;
-    if (pre !== undefined && pre !== null) {
-      if (typeof pre !== 'object' || Array.isArray(pre)) throw new BadRequestError('preconditions: must be an object');
-      const p = pre as Record<string, unknown>;
-      preconditions = { uid: stringField(p, 'uid') || undefined, resourceVersion: stringField(p, 'resourceVersion') || undefined };
-    }
     const ignoreReadError = q.get('ignoreStoreReadErrorWithClusterBreakingPotential');
-    const unsafe = ignoreReadError !== null ? isTrue(ignoreReadError) : boolField(body, 'ignoreStoreReadErrorWithClusterBreakingPotential');
-    const bodyDryRun = body.dryRun;
-    if (bodyDryRun !== undefined && bodyDryRun !== null && !Array.isArray(bodyDryRun)) throw new BadRequestError('dryRun: must be a list');
     return {
-      gracePeriodSeconds: grace,
-      propagationPolicy: policy || undefined,
-      orphanDependents: orphan,
-      preconditions,
-      dryRun: dryRun(q) || checkDryRunValues((bodyDryRun as unknown[] | undefined)?.map(String) ?? []),
-      ignoreStoreReadErrorWithClusterBreakingPotential: unsafe,
+      ...fromBody,
+      gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? fromBody.gracePeriodSeconds,
+      propagationPolicy: policyQ !== null ? policyQ || undefined : fromBody.propagationPolicy,
+      orphanDependents: orphanQ !== null ? isTrue(orphanQ) : fromBody.orphanDependents,
+      dryRun: dryRun(q) || fromBody.dryRun,
+      ignoreStoreReadErrorWithClusterBreakingPotential: ignoreReadError !== null ? isTrue(ignoreReadError) : fromBody.ignoreStoreReadErrorWithClusterBreakingPotential,
     };
   }
 
@@ -351,17 +288,6 @@ export class ResourceHandler {
   }
 }
 
-/**
- * A patch body of media type `type`, parsed here so that a malformed or too deeply nested patch
- * is a 400 in the client's terms before the patch code sees it. An apply patch may be YAML
- * (kubectl sends JSON; other clients and curl send YAML); every other patch is JSON.
- */
-function parsePatch(body: Buffer, type: string): { text: string; yaml: boolean; value: unknown } {
-  const text = body.toString('utf8');
-  const yaml = type === APPLY_PATCH_TYPE && !text.trimStart().startsWith('{');
-  return { text, yaml, value: yaml ? parseYamlText(text, 'the apply patch') : parseJsonText(text, 'the patch') };
-}
-
 /** Kubernetes' answer for a path that names nothing served. */
 export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -371,22 +297,10 @@ function methodNotAllowed(method: string, allowed: string): ApiError {
   return new MethodNotAllowedError(`the server does not allow this method on the requested resource: ${method} (allowed: ${allowed})`);
 }
 
-/** Kinds whose completed delete answers the object rather than a Status (as Kubernetes' pods and namespaces). */
-function returnsDeletedObject(rest: ResourceRest): boolean {
-  return rest.info.group === '' && (rest.info.resource === 'pods' || rest.info.resource === 'namespaces');
-}
-
 /** The object with apiVersion and kind (stored objects have them; this guards the response). */
 function withIdentity(rest: ResourceRest, obj: KubeObject): KubeObject {
   if (obj.apiVersion && obj.kind) return obj;
   return { apiVersion: apiVersionOf(rest.info), kind: rest.info.kind, ...obj };
-}
-
-function checkBodyNamespace(obj: KubeObject, ns: string | undefined): void {
-  const bodyNs = obj.metadata?.namespace;
-  if (ns !== undefined && bodyNs && bodyNs !== ns) {
-    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
-  }
 }
 
 /** The form of a write's answer: as negotiated, but JSON for a Table (Tables are for reads). */
@@ -398,10 +312,10 @@ function tableContentType(version: string): string {
   return `application/json;as=Table;v=${version};g=meta.k8s.io`;
 }
 
-/** 415 for a patch type no one serves here. */
-function checkPatchType(contentType: string): string {
-  const type = mediaType(contentType);
-  if (SUPPORTED_PATCH_TYPES.includes(type)) return type;
+/** The Content-Type of a patch request; 415 for a patch type no one serves here (before the body is read). */
+function checkPatchType(r: ResourceRequest): string {
+  const contentType = r.req.headers['content-type'] ?? '';
+  if (SUPPORTED_PATCH_TYPES.includes(mediaType(contentType))) return contentType;
   throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${SUPPORTED_PATCH_TYPES.join(', ')}`);
 }
 
@@ -410,14 +324,19 @@ function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldManager?: str
 }
 
 function dryRun(q: URLSearchParams): boolean {
-  return checkDryRunValues(q.getAll('dryRun'));
+  return dryRunOf(q.getAll('dryRun'));
 }
 
-function checkDryRunValues(values: readonly string[]): boolean {
-  for (const v of values) {
-    if (v !== 'All') throw new BadRequestError(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  }
-  return values.length > 0;
+/** The list options of a list or deletecollection request. */
+function listRequest(q: URLSearchParams): ListRequest {
+  return {
+    labelSelector: q.get('labelSelector') || undefined,
+    fieldSelector: q.get('fieldSelector') || undefined,
+    limit: intParam(q, 'limit'),
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: q.get('resourceVersionMatch') || undefined,
+  };
 }
 
 function includeObject(q: URLSearchParams): IncludeObject {
@@ -437,27 +356,6 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   if (!/^-?\d+$/.test(v)) throw new BadRequestError(`${name}: Invalid value: "${v}": must be an integer`);
   return Number(v);
-}
-
-function numberField(o: Record<string, unknown>, name: string): number | undefined {
-  const v = o[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number') throw new BadRequestError(`${name}: Invalid value: ${JSON.stringify(v)}: must be a number`);
-  return v;
-}
-
-function stringField(o: Record<string, unknown>, name: string): string | undefined {
-  const v = o[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new BadRequestError(`${name}: Invalid value: ${JSON.stringify(v)}: must be a string`);
-  return v;
-}
-
-function boolField(o: Record<string, unknown>, name: string): boolean | undefined {
-  const v = o[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new BadRequestError(`${name}: Invalid value: ${JSON.stringify(v)}: must be a boolean`);
-  return v;
 }
 
 function warningHeaders(warnings: readonly string[]): Record<string, string[]> {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BearerAuthenticator, ensureTokenFile, readTokenFile } from './bearer-auth';
 import { ensureClusterTls } from './cluster-tls';
-import { decodeErrorContext, duplicateFields, enforceFieldValidation, unknownFields } from './field-validation';
+import { decodeErrorContext, duplicateFields, enforceFieldValidation, unknownFields } from '../rest/field-validation';
 import { negotiate } from './media-negotiation';
 import { parseApiPath } from './request-path';
 

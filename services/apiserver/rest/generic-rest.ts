@@ -6,6 +6,8 @@ import { APPLY_PATCH_TYPE, applyPatch, patchMediaType, recordUpdate, UNKNOWN_FIE
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
 import { typedObject } from '../../../lib/api/proto/typed-object';
+import { isNotFound } from '../../../lib/api/status';
+import { warningsOf, withWarnings } from '../../../lib/api/warnings';
 import type { StoreClient } from '../../../store/client';
 import type { Admission } from '../admission/admission';
 import type { GenericStore } from '../registry/generic-store';
@@ -13,6 +15,7 @@ import type { ObjectFilter } from '../registry/object-filter';
 import { resourcePrefix } from '../registry/storage-keys';
 import { storeCall } from '../registry/store-error-mapping';
 import type { WatchCache } from '../registry/watch-cache';
+import { patchFieldWarnings } from './patch-validation';
 import type {
   DeleteOutcome,
   DeleteRequest,
@@ -53,6 +56,7 @@ export interface GenericRestOptions<T extends KubeObject> {
 export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   readonly info: ResourceInfo;
   readonly subresources: readonly Subresource[];
+  readonly returnsDeletedObject: boolean = false;
   protected readonly store: GenericStore<T>;
   protected readonly cache: WatchCache<T>;
   protected readonly client: StoreClient;
@@ -171,9 +175,17 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<T> {
+    // The patch body first: a malformed patch is the client's 400 before anything else.
+    const warnings = patchFieldWarnings(this.info, patchType, patch, opts.fieldValidation);
     checkFieldManager(opts.fieldManager);
     const ns = this.requestNamespace(namespace);
     checkName(name);
+    const patched = await this.patchOrApply(ns, namespace, name, patchType, patch, opts);
+    return warnings.length > 0 ? withWarnings({ ...patched }, warnings) : patched;
+  }
+
+  /** A patch of the stored object; an apply patch of a missing object creates it. */
+  private async patchOrApply(ns: string | undefined, namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest): Promise<T> {
     const apply = patchMediaType(patchType) === APPLY_PATCH_TYPE;
     const target = {
       apiVersion: apiVersionOf(this.info),
@@ -242,11 +254,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     const ns = this.requestNamespace(namespace);
     checkName(name);
     await this.admission.admitDelete(this.info, ns, name);
-    const policy = propagationPolicy(req);
-    const grace = req.gracePeriodSeconds;
-    if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
-      throw new BadRequestError(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
-    }
+    const { policy, grace } = checkDeleteRequest(req);
     return this.store.delete(ns, name, {
       gracePeriodSeconds: grace,
       propagationPolicy: policy,
@@ -254,6 +262,22 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       dryRun: req.dryRun,
       ignoreStoreReadErrorWithClusterBreakingPotential: req.ignoreStoreReadErrorWithClusterBreakingPotential,
     });
+  }
+
+  async deleteCollection(namespace: string | undefined, listOpts: ListRequest = {}, deleteOpts: DeleteRequest = {}): Promise<KubeList<T>> {
+    const ns = this.requestNamespace(namespace);
+    checkDeleteRequest(deleteOpts); // bad options fail the call even when nothing matches, as in Kubernetes
+    const list = await this.list(ns, listOpts);
+    const items: T[] = [];
+    for (const item of list.items) {
+      try {
+        items.push((await this.delete(item.metadata.namespace || ns, item.metadata.name ?? '', deleteOpts)).object);
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // deleted meanwhile: nothing to do
+      }
+    }
+    const answer: KubeList<T> = { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items };
+    return withWarnings(answer, warningsOf(list));
   }
 
   async watch(namespace: string | undefined, req: WatchRequest = {}): Promise<ResourceWatch<T>> {
@@ -278,7 +302,11 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   /** The namespace a create goes to: the request's, else the body's; cluster-scoped kinds none. */
   private namespaceOf(namespace: string | undefined, obj: T): string | undefined {
     if (!this.info.namespaced) return undefined;
-    const ns = namespace || obj.metadata?.namespace;
+    const bodyNs = obj.metadata?.namespace;
+    if (namespace && bodyNs && bodyNs !== namespace) {
+      throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const ns = namespace || bodyNs;
     if (!ns) throw new BadRequestError(`a namespace is required to create ${this.info.resource}`);
     return checkNamespace(ns);
   }
@@ -379,6 +407,16 @@ function checkNamespace(namespace: string | undefined): string | undefined {
     throw new BadRequestError(`namespace: Too long: may not be more than ${MAX_REQUEST_NAME_LENGTH} characters (got ${namespace.length})`);
   }
   return namespace;
+}
+
+/** The checked propagation policy and grace period of a delete; 400 naming the field when one is invalid. */
+function checkDeleteRequest(req: DeleteRequest): { policy: ReturnType<typeof propagationPolicy>; grace: number | undefined } {
+  const policy = propagationPolicy(req);
+  const grace = req.gracePeriodSeconds;
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
+    throw new BadRequestError(`gracePeriodSeconds: Invalid value: ${grace}: must be a non-negative integer`);
+  }
+  return { policy, grace };
 }
 
 /** The propagation policy of a delete, from propagationPolicy or the older orphanDependents. */

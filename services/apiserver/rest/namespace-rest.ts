@@ -9,9 +9,11 @@ import type { FinalizableRest, WriteOptions } from './resource-rest';
  * Namespaces: the generic resource plus the finalize subresource, which replaces
  * spec.finalizers only, through a store whose strategy allows exactly that. The namespace
  * controller calls it once a deleted namespace is empty; removing the last spec finalizer of a
- * namespace being deleted completes the deletion.
+ * namespace being deleted completes the deletion. A completed delete answers the namespace, as
+ * Kubernetes' namespace registry does.
  */
 export class NamespaceRest extends GenericRest<Namespace> implements FinalizableRest {
+  override readonly returnsDeletedObject = true;
   private readonly finalizeStore: GenericStore<Namespace>;
   private readonly purge: (namespace: string) => Promise<void>;
 

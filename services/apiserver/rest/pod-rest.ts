@@ -1,11 +1,14 @@
-import { InvalidError } from '../../../lib/api/errors';
+import { BadRequestError, InvalidError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import { isConflict } from '../../../lib/api/status';
 import { bindPod, validateBinding, type Binding, type Pod } from '../kinds/core';
 import { deleteRequestOf, planEviction, validateEviction, type Eviction, type PodDisruptionBudget } from '../kinds/policy';
 import type { GenericStore } from '../registry/generic-store';
 import { typedBody, GenericRest, type GenericRestOptions } from './generic-rest';
-import type { BindableRest, EvictableRest, WriteOptions } from './resource-rest';
+import type { BindableRest, ConnectableRest, EvictableRest, WriteOptions } from './resource-rest';
+
+/** Pod subresources that stream from the pod's node (Kubernetes' connect subresources). */
+export const POD_CONNECT_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward', 'proxy'];
 
 /**
  * Attempts of an eviction whose budget status write lost a compare-and-swap race (another
@@ -34,9 +37,13 @@ export function storeDisruptionBudgets(store: GenericStore<PodDisruptionBudget>)
 /**
  * Pods: the generic resource plus the binding subresource, which sets spec.nodeName once
  * through a store whose strategy allows exactly that (a second bind is a Conflict), and the
- * eviction subresource, which deletes a pod only when its PodDisruptionBudget allows it.
+ * eviction subresource, which deletes a pod only when its PodDisruptionBudget allows it; the
+ * streaming subresources (log, exec, …) answer that no node serves them yet. A completed
+ * delete answers the pod, as Kubernetes' pod registry does.
  */
-export class PodRest extends GenericRest<Pod> implements BindableRest, EvictableRest {
+export class PodRest extends GenericRest<Pod> implements BindableRest, EvictableRest, ConnectableRest {
+  override readonly returnsDeletedObject = true;
+  readonly connectSubresources = POD_CONNECT_SUBRESOURCES;
   private readonly bindingStore: GenericStore<Pod>;
   private readonly budgets: DisruptionBudgets | undefined;
   private readonly clock: () => Date;
@@ -81,5 +88,11 @@ export class PodRest extends GenericRest<Pod> implements BindableRest, Evictable
       await this.delete(ns, name, del);
       return;
     }
+  }
+
+  async connect(namespace: string | undefined, name: string, subresource: string): Promise<never> {
+    await this.get(namespace, name); // a missing pod answers NotFound first, as Kubernetes does
+    const what = subresource === 'log' ? 'logs are' : `${subresource} is`;
+    throw new BadRequestError(`${what} not available yet for pod "${name}": the node agent is not implemented`);
   }
 }

@@ -24,6 +24,15 @@ export interface ResourceRest<T extends KubeObject = KubeObject> {
   /** Applies a patch of `patchType` (a Kubernetes patch content type) to the stored object. */
   patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts?: UpdateRequest): Promise<T>;
   delete(namespace: string | undefined, name: string, opts?: DeleteRequest): Promise<DeleteOutcome<T>>;
+  /**
+   * Deletes every object the list options select (Kubernetes' deletecollection), each as one
+   * delete with `deleteOpts` (admission, finalizers, graceful deletion, propagation); objects
+   * gone meanwhile are skipped. A namespaced kind needs a namespace. Answers the list of the
+   * objects deleted or marked for deletion, as last stored.
+   */
+  deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<T>>;
+  /** True when a completed delete answers with the deleted object rather than a Status (Kubernetes' pods and namespaces). */
+  readonly returnsDeletedObject: boolean;
   watch(namespace: string | undefined, opts?: WatchRequest): Promise<ResourceWatch<T>>;
 }
 
@@ -39,6 +48,12 @@ export interface ResourceWatch<T extends KubeObject> extends AsyncIterable<Watch
 export interface ScalableRest {
   getScale(namespace: string | undefined, name: string): Promise<Scale>;
   updateScale(namespace: string | undefined, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale>;
+  /**
+   * Patches the Scale (any patch type but apply) and writes spec.replicas; a write that loses a
+   * race with another writer is re-read and re-patched, unless the patch itself names a
+   * resourceVersion (then the 409 stands).
+   */
+  patchScale(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts?: WriteOptions): Promise<Scale>;
 }
 
 /** Pods: the binding subresource (the scheduler's placement of a pod on a node). */
@@ -55,6 +70,22 @@ export interface EvictableRest {
 /** True when `rest` serves the eviction subresource. */
 export function isEvictable(rest: ResourceRest): rest is ResourceRest & EvictableRest {
   return rest.subresources.includes('eviction') && typeof (rest as Partial<EvictableRest>).evict === 'function';
+}
+
+/**
+ * Pods: the subresources that stream from the pod's node (log, exec, attach, portforward,
+ * proxy). Both doors ask here; no node serves them yet, so connect() always fails.
+ */
+export interface ConnectableRest {
+  readonly connectSubresources: readonly string[];
+  /** Opens `subresource` of the pod: NotFound for a missing pod first, then 400 (no node agent serves streams yet). */
+  connect(namespace: string | undefined, name: string, subresource: string): Promise<never>;
+}
+
+/** True when `rest` serves `subresource` as a stream from a node (see ConnectableRest). */
+export function isConnectable(rest: ResourceRest, subresource: string): rest is ResourceRest & ConnectableRest {
+  const c = rest as Partial<ConnectableRest>;
+  return typeof c.connect === 'function' && (c.connectSubresources ?? []).includes(subresource);
 }
 
 /** Namespaces: the finalize subresource (replaces spec.finalizers only). */

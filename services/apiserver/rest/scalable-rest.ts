@@ -1,11 +1,17 @@
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import { selectorFromLabelSelector, type LabelSelector } from '../../../lib/api/label-selector';
 import type { KubeObject } from '../../../lib/api/object';
+import { applyPatch } from '../../../lib/api/patch';
+import type { JsonObject } from '../../../lib/api/patch/json-value';
+import { isConflict } from '../../../lib/api/status';
 import { GenericRest } from './generic-rest';
+import { parsePatch } from './patch-validation';
 import type { Scale, ScalableRest, WriteOptions } from './resource-rest';
 
 /** The apiVersion of the scale subresource's body. */
 export const SCALE_API_VERSION = 'autoscaling/v1';
+/** Attempts of a scale patch that loses a compare-and-swap race. */
+export const SCALE_PATCH_ATTEMPTS = 5;
 
 /** An object with spec.replicas and a label selector (Deployment, ReplicaSet, StatefulSet). */
 interface Replicated extends KubeObject {
@@ -52,6 +58,20 @@ export class ScalableGenericRest<T extends Replicated> extends GenericRest<T> im
       { dryRun: opts.dryRun },
     );
     return this.scaleOf(updated);
+  }
+
+  async patchScale(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: WriteOptions = {}): Promise<Scale> {
+    parsePatch(patchType, patch); // a malformed patch: the client's 400 before any read
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getScale(namespace, name);
+      const patched = applyPatch(current as unknown as JsonObject, patchType, patch, { apiVersion: SCALE_API_VERSION, kind: 'Scale' }) as unknown as Scale;
+      try {
+        return await this.updateScale(namespace, name, patched, opts);
+      } catch (err) {
+        // The Scale read carries its resourceVersion: a concurrent write makes it stale; read again.
+        if (!isConflict(err) || attempt >= SCALE_PATCH_ATTEMPTS || patched.metadata?.resourceVersion !== current.metadata.resourceVersion) throw err;
+      }
+    }
   }
 
   private scaleOf(obj: T): Scale {

@@ -3,7 +3,9 @@ import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from 
 import { applyPatch, APPLY_PATCH_TYPE } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
 import { isConflict } from '../../../lib/api/status';
+import { withWarnings } from '../../../lib/api/warnings';
 import type { WatchEvent } from '../registry/cache-watcher';
+import { patchFieldWarnings } from './patch-validation';
 import { typedBody } from './generic-rest';
 import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, ResourceRest, ResourceWatch, Subresource, UpdateRequest, WatchRequest, WriteOptions } from './resource-rest';
 
@@ -45,8 +47,7 @@ export class VersionViewRest implements ResourceRest {
   }
 
   async list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<KubeObject>> {
-    const list = await this.storage.list(namespace, opts);
-    return { ...list, apiVersion: apiVersionOf(this.info), kind: `${this.info.kind}List`, items: list.items.map((o) => this.view(o)) };
+    return this.viewList(await this.storage.list(namespace, opts));
   }
 
   async update(namespace: string | undefined, name: string, obj: KubeObject, opts?: UpdateRequest): Promise<KubeObject> {
@@ -54,6 +55,13 @@ export class VersionViewRest implements ResourceRest {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest = {}): Promise<KubeObject> {
+    const warnings = patchFieldWarnings(this.info, patchType, patch, opts.fieldValidation);
+    const patched = await this.patchView(namespace, name, patchType, patch, opts);
+    return warnings.length > 0 ? withWarnings({ ...patched }, warnings) : patched;
+  }
+
+  /** A patch applied to this version's shape, written back with a compare-and-swap (retried on conflicts). */
+  private async patchView(namespace: string | undefined, name: string, patchType: string, patch: Buffer | string, opts: UpdateRequest): Promise<KubeObject> {
     if (patchType.split(';')[0]!.trim() === APPLY_PATCH_TYPE) {
       throw new BadRequestError(`server-side apply is served at ${apiVersionOf(this.storage.info)} for ${this.info.resource}; apply the object in that version`);
     }
@@ -73,6 +81,14 @@ export class VersionViewRest implements ResourceRest {
   async delete(namespace: string | undefined, name: string, opts?: DeleteRequest): Promise<DeleteOutcome<KubeObject>> {
     const outcome = await this.storage.delete(namespace, name, opts);
     return { ...outcome, object: this.view(outcome.object) };
+  }
+
+  async deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<KubeObject>> {
+    return this.viewList(await this.storage.deleteCollection(namespace, listOpts, deleteOpts));
+  }
+
+  get returnsDeletedObject(): boolean {
+    return this.storage.returnsDeletedObject;
   }
 
   async watch(namespace: string | undefined, opts?: WatchRequest): Promise<ResourceWatch<KubeObject>> {
@@ -95,6 +111,11 @@ export class VersionViewRest implements ResourceRest {
         }
       },
     };
+  }
+
+  /** A stored list as this version's list (the spread keeps the warnings it carries). */
+  private viewList(list: KubeList<KubeObject>): KubeList<KubeObject> {
+    return { ...list, apiVersion: apiVersionOf(this.info), kind: `${this.info.kind}List`, items: list.items.map((o) => this.view(o)) };
   }
 
   private view(stored: KubeObject): KubeObject {

@@ -1,15 +1,17 @@
 /**
- * Server-side field validation (Kubernetes 1.27+): the `fieldValidation` query parameter says
- * what to do with fields the kind does not have and with keys given twice in a JSON body —
- * `Strict` fails the write with 400 BadRequest, `Warn` (the default) answers with a `Warning`
- * header per field, `Ignore` drops them silently. A kind's fields are those of its protobuf
- * message (lib/api/proto), the same schema the gRPC API uses.
+ * Server-side field validation (Kubernetes 1.27+): the `fieldValidation` parameter (HTTP query
+ * parameter, gRPC `field_validation`) says what to do with fields the kind does not have and
+ * with keys given twice in a JSON body — `Strict` fails the write with 400 BadRequest, `Warn`
+ * (the default) answers with a warning per field (HTTP `Warning` header, gRPC `warning`
+ * metadata), `Ignore` drops them silently. A kind's fields are those of its protobuf message
+ * (lib/api/proto), the same schema the gRPC API uses.
  */
 import { BadRequestError } from '../../../lib/api/errors';
 import { toProto } from '../../../lib/api/proto/convert';
 import { findProtoKind } from '../../../lib/api/proto/kinds';
+import type { UpdateRequest } from './resource-rest';
 
-export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+export type FieldValidation = NonNullable<UpdateRequest['fieldValidation']>;
 
 /** The fieldValidation parameter (absent: Warn, like Kubernetes); anything else a 400. */
 export function parseFieldValidation(value: string | null): FieldValidation {
