@@ -68,8 +68,13 @@ export function resourceForKind(group: string, kind: string): ResourceInfo | und
   return Object.values(RESOURCES).find((r) => r.group === group && r.kind === kind);
 }
 
+/** The group of an apiVersion: "" for "v1", "apps" for "apps/v1". */
+export function groupOfApiVersion(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
 /** The table entry of an object's `apiVersion` and `kind` ("apps/v1", "Deployment"), if served. */
 export function resourceForApiVersionKind(apiVersion: string, kind: string): ResourceInfo | undefined {
-  const slash = apiVersion.indexOf('/');
-  return resourceForKind(slash < 0 ? '' : apiVersion.slice(0, slash), kind);
+  return resourceForKind(groupOfApiVersion(apiVersion), kind);
 }

@@ -45,6 +45,8 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
   /** `patchType`: application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json. */
   patch(namespace: string | undefined, name: string, patchType: string, patch: string, opts?: UpdateRequest): Promise<T>;
   delete(namespace: string | undefined, name: string, opts?: DeleteRequest): Promise<DeleteOutcome<T>>;
+  /** Deletes every object matching the list options (deletecollection). */
+  deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<T>>;
   /** A watch; ends (iteration finishes) when the server ends it; an ERROR ends it with an ApiError thrown from next(). */
   watch(namespace: string | undefined, opts?: WatchRequest): ClientWatch<T>;
   /** The scale subresource (resources that serve it). */

@@ -185,6 +185,23 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     return this.in(res);
   }
 
+  /**
+   * Placeholder until the gRPC door serves deletecollection (another branch adds that call):
+   * a list, then one delete per object; objects already gone are skipped.
+   */
+  async deleteCollection(namespace: string | undefined, listOpts: ListRequest = {}, deleteOpts: DeleteRequest = {}): Promise<KubeList<T>> {
+    const list = await this.list(namespace, listOpts);
+    const items: T[] = [];
+    for (const obj of list.items) {
+      try {
+        items.push((await this.delete(obj.metadata.namespace, obj.metadata.name ?? '', deleteOpts)).object);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    return { ...list, items };
+  }
+
   async delete(namespace: string | undefined, name: string, opts: DeleteRequest = {}): Promise<DeleteOutcome<T>> {
     const res = await this.unary(false, 'delete', {
       namespace: namespace ?? '',
