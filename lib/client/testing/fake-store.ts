@@ -35,7 +35,7 @@ export const ORPHAN_FINALIZER = 'orphan';
 
 /** A deep copy through JSON (objects handed in and out are never shared with the store). */
 export function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 /** The value at a dotted path of `obj` as a field-selector string. */
@@ -67,6 +67,8 @@ interface HistoryEvent {
   readonly resource: string;
   readonly type: ApiWatchEvent['type'];
   readonly object: KubeObject;
+  /** The state before a MODIFIED. */
+  readonly old?: KubeObject;
 }
 
 /** A live watch: where it looks and where its events go. */
@@ -185,7 +187,7 @@ export class FakeStore {
     o.metadata.resourceVersion = this.nextRv();
     if (o.metadata.deletionTimestamp && pendingFinalizers(info, o).length === 0) return this.remove(info, o);
     this.objects.set(this.key(info, namespace, name), o);
-    this.emit(info, 'MODIFIED', o);
+    this.emit(info, 'MODIFIED', o, old);
     return clone(o);
   }
 
@@ -216,7 +218,7 @@ export class FakeStore {
     if (info.group === '' && info.resource === 'namespaces') o.status = { ...(o.status ?? {}), phase: 'Terminating' };
     o.metadata.resourceVersion = this.nextRv();
     this.objects.set(this.key(info, namespace, name), o);
-    this.emit(info, 'MODIFIED', o);
+    this.emit(info, 'MODIFIED', o, old);
     return { object: clone(o), deleted: false };
   }
 
@@ -229,9 +231,7 @@ export class FakeStore {
       const rv = Number(from);
       if (!Number.isInteger(rv)) throw new GoneError(`invalid resourceVersion ${JSON.stringify(from)}`);
       if (rv < this.compactedRv) throw new GoneError(`too old resource version: ${rv} (${this.compactedRv})`);
-      for (const e of this.history) {
-        if (e.rv > rv && this.wants(w, e.resource, e.object)) w.push({ type: e.type, object: clone(e.object) });
-      }
+      for (const e of this.history) if (e.rv > rv) this.deliver(w, e);
     }
     this.watchers.add(w);
   }
@@ -249,11 +249,23 @@ export class FakeStore {
     return clone(gone);
   }
 
-  private emit(info: ResourceInfo, type: ApiWatchEvent['type'], obj: KubeObject): void {
+  private emit(info: ResourceInfo, type: ApiWatchEvent['type'], obj: KubeObject, old?: KubeObject): void {
     const resource = `${info.group}/${info.resource}`;
-    const object = clone(obj);
-    this.history.push({ rv: this.rv, resource, type, object });
-    for (const w of this.watchers) if (this.wants(w, resource, object)) w.push({ type, object: clone(object) });
+    const event: HistoryEvent = { rv: this.rv, resource, type, object: clone(obj), old: old && clone(old) };
+    this.history.push(event);
+    for (const w of this.watchers) this.deliver(w, event);
+  }
+
+  /**
+   * Sends `e` to `w` as the apiserver's watch cache would: a MODIFIED that moves the object into
+   * the watcher's selectors is an ADDED, one that moves it out is a DELETED.
+   */
+  private deliver(w: StoreWatcher, e: HistoryEvent): void {
+    const now = this.wants(w, e.resource, e.object);
+    const before = e.type === 'MODIFIED' && e.old !== undefined ? this.wants(w, e.resource, e.old) : now;
+    if (!now && !before) return;
+    const type = e.type !== 'MODIFIED' || now === before ? e.type : now ? 'ADDED' : 'DELETED';
+    w.push({ type, object: clone(e.object) });
   }
 
   private wants(w: StoreWatcher, resource: string, obj: KubeObject): boolean {
