@@ -227,3 +227,68 @@ export interface Binding {
   metadata: ObjectMeta;
   target?: { kind?: string; name?: string; apiVersion?: string };
 }
+
+/** One `matchExpressions` / `matchFields` entry of a node selector term. */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values?: string[];
+}
+
+/** One term of a node selector; the requirements of a term are ANDed. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+/** A pod affinity or anti-affinity term. */
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector | null;
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector | null;
+  topologyKey: string;
+}
+
+/** A term with its weight (1–100). */
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
+
+/** spec.affinity. */
+export interface Affinity {
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } | null;
+    preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelectorTerm }[];
+  };
+  podAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+  };
+  podAntiAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+  };
+}
+
+/** spec.topologySpreadConstraints[*]. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway' | string;
+  labelSelector?: LabelSelector | null;
+  minDomains?: number;
+  nodeAffinityPolicy?: 'Honor' | 'Ignore' | string;
+  nodeTaintsPolicy?: 'Honor' | 'Ignore' | string;
+  matchLabelKeys?: string[];
+}
+
+/** A pod condition. */
+export interface PodCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string | null;
+  lastProbeTime?: string | null;
+}
