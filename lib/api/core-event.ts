@@ -1,4 +1,5 @@
 import type { KubeObject, ResourceInfo } from './object';
+import { RESOURCES } from './resources';
 
 /**
  * The core/v1 Event kind as both its writers (the event recorder in lib/client/events) and its
@@ -55,13 +56,4 @@ export const EVENT_TYPES: readonly string[] = [EVENT_TYPE_NORMAL, EVENT_TYPE_WAR
 export type EventType = typeof EVENT_TYPE_NORMAL | typeof EVENT_TYPE_WARNING;
 
 /** The core/v1 events resource, as clients address it. */
-export const EVENTS_RESOURCE: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'Event',
-  resource: 'events',
-  singular: 'event',
-  namespaced: true,
-  shortNames: ['ev'],
-  categories: [],
-};
+export const EVENTS_RESOURCE: ResourceInfo = RESOURCES.events;

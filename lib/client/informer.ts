@@ -99,6 +99,22 @@ export class Indexer<T extends KubeObject> {
     for (const name of this.indexers.keys()) this.indices.set(name, new Map());
   }
 
+  /**
+   * Adds named indexes (also over the objects already stored). A name already in use must
+   * come with the same function: two callers sharing an informer may both ask for one index.
+   */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const existing = this.indexers.get(name);
+      if (existing === fn) continue;
+      if (existing) throw new Error(`informer: index "${name}" already exists with another function`);
+      this.indexers.set(name, fn);
+      const index = new Map<string, Set<string>>();
+      this.indices.set(name, index);
+      for (const [key, obj] of this.items) fileUnder(index, key, fn(obj));
+    }
+  }
+
   /** Stores `obj` under its key; returns the object it replaced, if any. */
   upsert(obj: T): T | undefined {
     const key = objectKey(obj);
@@ -148,12 +164,7 @@ export class Indexer<T extends KubeObject> {
 
   private index(key: string, obj: T): void {
     for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name) as Map<string, Set<string>>;
-      for (const v of fn(obj)) {
-        let set = index.get(v);
-        if (!set) index.set(v, (set = new Set()));
-        set.add(key);
-      }
+      fileUnder(this.indices.get(name) as Map<string, Set<string>>, key, fn(obj));
     }
   }
 
@@ -167,6 +178,15 @@ export class Indexer<T extends KubeObject> {
         if (set.size === 0) index.delete(v);
       }
     }
+  }
+}
+
+/** Adds `key` to `index` under each of `values`. */
+function fileUnder(index: Map<string, Set<string>>, key: string, values: string[]): void {
+  for (const v of values) {
+    let set = index.get(v);
+    if (!set) index.set(v, (set = new Set()));
+    set.add(key);
   }
 }
 
@@ -286,6 +306,16 @@ export class SharedInformer<T extends KubeObject> {
   /** The objects filed under `value` in index `indexName`. */
   byIndex(indexName: string, value: string): T[] {
     return this.store.byIndex(indexName, value);
+  }
+
+  /** Adds named indexes (see {@link Indexer.addIndexers}); allowed at any time. */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    this.store.addIndexers(indexers);
+  }
+
+  /** Whether run() was called and stop() was not. */
+  isRunning(): boolean {
+    return this.running && !this.stopped;
   }
 
   private async relist(): Promise<void> {

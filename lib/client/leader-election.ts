@@ -18,7 +18,7 @@
  * No jitter is applied to the retry period, so runs under a fake clock are deterministic.
  */
 import type { Logger } from 'pino';
-import { KubeObject } from '../api/object';
+import type { Lease, LeaseSpec } from '../api/types/coordination';
 import { Clock, realClock, Timer } from './clock';
 
 /** Default lease duration, in milliseconds (Kubernetes: 15 s). */
@@ -34,19 +34,8 @@ export const RELEASE_ATTEMPTS = 2;
 /** HTTP-style code of a compare-and-swap conflict (and of AlreadyExists on create). */
 export const CONFLICT_CODE = 409;
 
-/** Spec of a Lease (coordination.k8s.io/v1). Times are RFC 3339 MicroTime strings. */
-export type LeaseSpec = {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-};
-
-/** A coordination.k8s.io/v1 Lease. */
-export interface Lease extends KubeObject {
-  spec?: LeaseSpec;
-}
+/** The Lease kind (lib/api/types/coordination), re-exported for the elector's users. */
+export type { Lease, LeaseSpec };
 
 /**
  * What the elector needs from the API. `update` is compare-and-swap on

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import type { Logger } from 'pino';
-import type { ResourceInfo } from '../../lib/api/object';
+import { RESOURCES } from '../../lib/api/resources';
 import { leaseClientFor } from '../../lib/client/api-adapters';
+import { realClock } from '../../lib/client/clock';
 import { apiEventSink, EventBroadcaster } from '../../lib/client/events';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import {
@@ -11,24 +12,20 @@ import {
   LeaderElector,
   type Lease,
 } from '../../lib/client/leader-election';
-import { NamespaceController } from './namespace/namespace-controller';
+import type { ControllerContext } from '../../lib/controller/controller-context';
+import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
+import { SharedInformerFactory } from '../../lib/controller/informer-factory';
+import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 
-/** The event source of the namespace controller (Kubernetes' component name). */
-export const NAMESPACE_CONTROLLER_COMPONENT = 'namespace-controller';
+export { NAMESPACE_CONTROLLER_COMPONENT };
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
 
-const LEASES: ResourceInfo = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  kind: 'Lease',
-  resource: 'leases',
-  singular: 'lease',
-  namespaced: true,
-  shortNames: [],
-  categories: [],
-};
+/** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
+export function defaultControllerRegistry(): ControllerRegistry {
+  return new ControllerRegistry([namespaceControllerDescriptor]);
+}
 
 /** Configuration of a controller-manager. */
 export interface ControllerManagerConfig {
@@ -39,37 +36,41 @@ export interface ControllerManagerConfig {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
-}
-
-/** A running controller (started when leading, stopped when not). */
-interface Controller {
-  run(): Promise<void>;
-  stop(): Promise<void>;
+  /** The `--controllers` selection (default `*`); checked at start, unknown names are a ConfigError. */
+  readonly controllers?: string;
 }
 
 /**
  * The controller-manager: one GrpcApiClient to the apiservers, Lease leader election among
  * replicas, one event broadcaster the controllers record their Events through, and the
- * controllers, which run only while this replica leads (each term gets fresh controllers, so
- * nothing cached from an earlier term is trusted).
+ * controllers `--controllers` selects from the registry, which run only while this replica
+ * leads. Each leadership term gets a fresh {@link ControllerContext} (a new informer factory,
+ * so nothing cached in an earlier term is trusted) and fresh controllers.
  */
 export class ControllerManager {
   private readonly client: GrpcApiClient;
   private readonly elector: LeaderElector;
   /** Writes the Events of every controller of this replica. */
   private readonly events: EventBroadcaster;
-  private controllers: Controller[] = [];
+  private readonly registry: ControllerRegistry;
+  private readonly enabled: string[];
+  /** The current term: its context and its controllers (resolving once they run); undefined when not leading. */
+  private term?: { readonly ctx: ControllerContext; readonly running: Promise<RunningControllers> };
+  /** Stops of earlier terms, chained so a new term starts only after the last one stopped. */
   private stopping: Promise<void> = Promise.resolve();
 
   private constructor(
     config: ControllerManagerConfig,
     private readonly logger: Logger,
+    registry: ControllerRegistry,
   ) {
+    this.registry = registry;
+    this.enabled = registry.select(config.controllers ?? ALL_DEFAULT_CONTROLLERS);
     this.client = new GrpcApiClient({ endpoints: [...config.apiservers] });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
     const identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.elector = new LeaderElector({
-      client: leaseClientFor(this.client.resource<Lease>(LEASES)),
+      client: leaseClientFor(this.client.resource<Lease>(RESOURCES.leases)),
       namespace: CONTROLLER_MANAGER_LEASE.namespace,
       name: CONTROLLER_MANAGER_LEASE.name,
       identity,
@@ -85,17 +86,25 @@ export class ControllerManager {
     });
   }
 
-  /** Connects and starts contending for the lease. */
-  static start(config: ControllerManagerConfig, logger: Logger): ControllerManager {
-    const cm = new ControllerManager(config, logger);
+  /**
+   * Checks the configuration (a ConfigError for unknown `--controllers` names), connects and
+   * starts contending for the lease.
+   */
+  static start(config: ControllerManagerConfig, logger: Logger, registry: ControllerRegistry = defaultControllerRegistry()): ControllerManager {
+    const cm = new ControllerManager(config, logger, registry);
     cm.elector.start();
-    logger.info({ apiservers: config.apiservers }, 'controller-manager started');
+    logger.info({ apiservers: config.apiservers, controllers: cm.enabled }, 'controller-manager started');
     return cm;
   }
 
   /** Whether this replica leads (runs the controllers). */
   isLeader(): boolean {
     return this.elector.isLeader();
+  }
+
+  /** The controllers this replica runs while it leads. */
+  enabledControllers(): readonly string[] {
+    return this.enabled;
   }
 
   /** Stops the controllers, releases the lease and closes the connections. */
@@ -107,30 +116,32 @@ export class ControllerManager {
     this.client.close();
   }
 
+  /** The shared parts of one leadership term. */
+  private newContext(): ControllerContext {
+    return {
+      client: this.client,
+      informers: new SharedInformerFactory({ client: this.client, logger: this.logger.child({ part: 'informers' }) }),
+      recorder: (component) => this.events.newRecorder({ component }),
+      logger: this.logger,
+      clock: realClock,
+    };
+  }
+
   private startControllers(): void {
     this.logger.info('leading: starting controllers');
-    const controllers: Controller[] = [
-      new NamespaceController({
-        client: this.client,
-        logger: this.logger.child({ controller: 'namespace' }),
-        recorder: this.events.newRecorder({ component: NAMESPACE_CONTROLLER_COMPONENT }),
-      }),
-    ];
-    this.controllers = controllers;
-    const previous = this.stopping;
-    for (const c of controllers) {
-      void previous
-        .then(() => (this.controllers === controllers ? c.run() : undefined))
-        .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'controller failed to start'));
-    }
+    const ctx = this.newContext();
+    const running = this.stopping.then(() => this.registry.start(this.enabled, ctx));
+    this.term = { ctx, running };
+    running.catch((err: unknown) => this.logger.error({ err: (err as Error)?.message ?? String(err) }, 'controllers failed to start'));
   }
 
   private stopControllers(): void {
-    const controllers = this.controllers;
-    if (controllers.length === 0) return;
-    this.controllers = [];
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
     this.logger.info('not leading: stopping controllers');
-    const previous = this.stopping;
-    this.stopping = previous.then(() => Promise.all(controllers.map((c) => c.stop().catch(() => undefined)))).then(() => undefined);
+    // Stopping the informers first releases controllers still waiting for a cache sync.
+    term.ctx.informers.stop();
+    this.stopping = term.running.then((running) => running.stop()).catch(() => undefined);
   }
 }

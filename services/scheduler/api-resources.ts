@@ -1,18 +1,15 @@
 /**
- * The API resources the scheduler reads and writes, as the client addresses them.
+ * The API resources the scheduler reads and writes: lib/api/resources' entries under the names
+ * the scheduler's code uses.
  */
-import type { ResourceInfo } from '../../lib/api/object';
+import { RESOURCES } from '../../lib/api/resources';
 
-function info(group: string, version: string, kind: string, resource: string, namespaced: boolean): ResourceInfo {
-  return { group, version, kind, resource, singular: kind.toLowerCase(), namespaced, shortNames: [], categories: [] };
-}
-
-export const PODS = info('', 'v1', 'Pod', 'pods', true);
-export const NODES = info('', 'v1', 'Node', 'nodes', false);
-export const NAMESPACES = info('', 'v1', 'Namespace', 'namespaces', false);
-export const SERVICES = info('', 'v1', 'Service', 'services', true);
-export const EVENTS = info('', 'v1', 'Event', 'events', true);
-export const REPLICA_SETS = info('apps', 'v1', 'ReplicaSet', 'replicasets', true);
-export const STATEFUL_SETS = info('apps', 'v1', 'StatefulSet', 'statefulsets', true);
-export const POD_DISRUPTION_BUDGETS = info('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true);
-export const LEASES = info('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
+export const PODS = RESOURCES.pods;
+export const NODES = RESOURCES.nodes;
+export const NAMESPACES = RESOURCES.namespaces;
+export const SERVICES = RESOURCES.services;
+export const EVENTS = RESOURCES.events;
+export const REPLICA_SETS = RESOURCES.replicasets;
+export const STATEFUL_SETS = RESOURCES.statefulsets;
+export const LEASES = RESOURCES.leases;
+export const POD_DISRUPTION_BUDGETS = RESOURCES.poddisruptionbudgets;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../../lib/config-error';
 
 /** How often the member loop ticks raft. etcd's default heartbeat interval. */
 export const TICK_INTERVAL_MS = 100;
@@ -39,10 +40,8 @@ export interface MemberConfig {
   electionTicks: number;
 }
 
-/** A flag value that could not be used; the message names the flag and the value. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+/** A flag value that could not be used (defined in lib, shared by every component's flags). */
+export { ConfigError };
 
 /** Parses a comma-separated URL list such as "http://127.0.0.1:2379,http://10.0.0.1:2379". */
 export function parseUrlList(flag: string, value: string): string[] {

@@ -1,99 +1,51 @@
 /**
- * An in-memory ApiClient for tests (CLI, controllers, the event recorder): objects kept per
- * resource, namespace and name, a global resourceVersion counter, label and field selectors,
- * watches fed from every write, the scale subresource on `spec.replicas`, and a log of the
- * calls made. No sockets, no timers.
+ * An in-memory ApiClient for tests (CLI, controllers, the event recorder, the scheduler): the
+ * object lifecycle of {@link FakeStore} (resourceVersion compare-and-swap, watches that replay
+ * from a resourceVersion, generateName, finalizers and deletionTimestamp, generation, the status
+ * and scale subresources, label and field selectors, deletecollection), the served resources
+ * of lib/api/resources as discovery reports them, a log of the calls made, and injected
+ * failures. No sockets, no timers: time comes from the `now` function given (e.g. a FakeClock's).
  */
-import { AlreadyExistsError, ApiError, ConflictError, NotFoundError } from '../../api/errors';
-import { parseFieldSelector } from '../../api/field-selector';
-import { parseLabelSelector } from '../../api/label-selector';
+import { ApiError } from '../../api/errors';
 import type { KubeList, KubeObject, ResourceInfo } from '../../api/object';
 import { apiVersionOf } from '../../api/object';
-import { applyMergePatch } from '../../api/patch/json-merge-patch';
-import type { JsonValue } from '../../api/patch/json-value';
+import { applyPatch, type JsonObject } from '../../api/patch';
 import type { ApiWatchEvent, DeleteOutcome, DeleteRequest, ListRequest, Scale, UpdateRequest, WatchRequest, WriteOptions } from '../../api/requests';
+import { RESOURCES, type ResourceName } from '../../api/resources';
 import type { ApiClient, ClientWatch, ResourceClient, ServedResource } from '../api-client';
+import { clone, FakeStore, type StoreWatcher, type UpdateMode } from './fake-store';
+
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './fake-store';
 
 const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function served(
-  group: string,
-  version: string,
-  kind: string,
-  resource: string,
-  namespaced: boolean,
-  shortNames: string[],
-  categories: string[],
-  subresources: ServedResource['subresources'] = [],
-): ServedResource {
-  return { group, version, kind, resource, singular: kind.toLowerCase(), namespaced, shortNames, categories, verbs: STANDARD_VERBS, subresources };
-}
+/** The subresources each served resource has (the rest have none). */
+const SUBRESOURCES: Partial<Record<ResourceName, ServedResource['subresources']>> = {
+  pods: ['status', 'binding', 'eviction'],
+  services: ['status'],
+  namespaces: ['status', 'finalize'],
+  nodes: ['status'],
+  persistentvolumes: ['status'],
+  persistentvolumeclaims: ['status'],
+  deployments: ['status', 'scale'],
+  replicasets: ['status', 'scale'],
+  daemonsets: ['status'],
+  statefulsets: ['status', 'scale'],
+  jobs: ['status'],
+  cronjobs: ['status'],
+  horizontalpodautoscalers: ['status'],
+  poddisruptionbudgets: ['status'],
+};
 
 /** The resources a Bosun apiserver serves, as discovery reports them. */
-export const DEFAULT_SERVED_RESOURCES: readonly ServedResource[] = [
-  served('', 'v1', 'Pod', 'pods', true, ['po'], ['all'], ['status', 'binding', 'eviction']),
-  served('', 'v1', 'Service', 'services', true, ['svc'], ['all'], ['status']),
-  served('', 'v1', 'Namespace', 'namespaces', false, ['ns'], [], ['status']),
-  served('', 'v1', 'Node', 'nodes', false, ['no'], [], ['status']),
-  served('', 'v1', 'ConfigMap', 'configmaps', true, ['cm'], []),
-  served('', 'v1', 'Secret', 'secrets', true, [], []),
-  served('', 'v1', 'Endpoints', 'endpoints', true, ['ep'], []),
-  served('', 'v1', 'Event', 'events', true, ['ev'], []),
-  served('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa'], []),
-  served('', 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv'], [], ['status']),
-  served('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], [], ['status']),
-  served('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['all'], ['status', 'scale']),
-  served('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['all'], ['status', 'scale']),
-  served('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['all'], ['status']),
-  served('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['all'], ['status', 'scale']),
-  served('batch', 'v1', 'Job', 'jobs', true, [], ['all'], ['status']),
-  served('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['all'], ['status']),
-  served('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['all'], ['status']),
-  served('coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], []),
-  served('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc'], []),
-  served('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], [], ['status']),
-  served('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true, [], []),
-  served('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, [], []),
-  served('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false, [], []),
-  served('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, [], []),
-];
+export const DEFAULT_SERVED_RESOURCES: readonly ServedResource[] = (Object.keys(RESOURCES) as ResourceName[]).map((name) => ({
+  ...RESOURCES[name],
+  verbs: STANDARD_VERBS,
+  subresources: SUBRESOURCES[name] ?? [],
+}));
 
 /** One recorded call: `verb resource[/namespace][/name]`, e.g. `update deployments/default/web`. */
 export type FakeCall = string;
-
-interface Waiter {
-  info: ResourceInfo;
-  namespace: string | undefined;
-  opts: WatchRequest | undefined;
-  push(ev: ApiWatchEvent): void;
-}
-
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
-/** The value at a dotted path of `obj` as a field-selector string. */
-function fieldValue(obj: unknown, dotted: string): string | undefined {
-  let cur: unknown = obj;
-  for (const part of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  if (cur === undefined || cur === null) return '';
-  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
-}
-
-/** Whether `obj` matches the label and field selectors of `opts`. */
-function selectorsMatch(obj: KubeObject, opts: ListRequest | WatchRequest | undefined): boolean {
-  if (opts?.labelSelector && !parseLabelSelector(opts.labelSelector).matches(obj.metadata.labels ?? {})) return false;
-  if (opts?.fieldSelector) {
-    const fields = parseFieldSelector(opts.fieldSelector);
-    const values: Record<string, string | undefined> = {};
-    for (const t of fields.terms) values[t.field] = fieldValue(obj, t.field);
-    if (!fields.matches(values)) return false;
-  }
-  return true;
-}
 
 /** The in-memory ApiClient. */
 export class FakeApiClient implements ApiClient {
@@ -101,20 +53,20 @@ export class FakeApiClient implements ApiClient {
   readonly calls: FakeCall[] = [];
   /** Set once close() was called. */
   closed = false;
-  private readonly objects = new Map<string, KubeObject>();
-  private readonly waiters = new Set<Waiter>();
-  private rv = 100;
+  /** The objects; tests may compact() it to make old watches expire. */
+  readonly store: FakeStore;
   private readonly failures: { verb: string; err: ApiError }[] = [];
 
   constructor(
     readonly resources: readonly ServedResource[] = DEFAULT_SERVED_RESOURCES,
-    private readonly now: () => Date = () => new Date('2024-01-01T00:00:00Z'),
-  ) {}
+    now: () => Date = () => new Date('2024-01-01T00:00:00Z'),
+  ) {
+    this.store = new FakeStore(now, (info) => this.servedOf(info)?.subresources.includes('status') ?? false);
+  }
 
   async discover(): Promise<ServedResource[]> {
     this.calls.push('discover');
-    const i = this.failures.findIndex((f) => f.verb === 'discover');
-    if (i >= 0) throw this.failures.splice(i, 1)[0]!.err;
+    this.failIfAsked('discover');
     return this.resources.map((r) => ({ ...r }));
   }
 
@@ -126,9 +78,14 @@ export class FakeApiClient implements ApiClient {
     this.closed = true;
   }
 
-  /** Makes the next call of `verb` (create, update, get, …) fail with `err`. */
+  /** Makes the next call of `verb` (create, update, get, watch, deletecollection, …) fail with `err`. */
   failNext(verb: string, err: ApiError): void {
     this.failures.push({ verb, err });
+  }
+
+  /** The calls made so far whose log line starts with `prefix` (e.g. `watch pods`). */
+  callsOf(prefix: string): FakeCall[] {
+    return this.calls.filter((c) => c === prefix || c.startsWith(`${prefix}/`) || c.startsWith(`${prefix} `));
   }
 
   /** The info of the served resource of `kind` (test helper). */
@@ -139,185 +96,101 @@ export class FakeApiClient implements ApiClient {
   }
 
   /** Stores `obj` directly (as a controller would have), filling uid, resourceVersion and timestamps. */
-  seed(obj: KubeObject): KubeObject {
+  seed<T extends KubeObject>(obj: T): T {
     const info = this.infoOf(String(obj.kind));
     const ns = info.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
-    return this.doCreate(info, ns, obj, false);
+    return this.store.create(info, ns, obj, false) as T;
   }
 
   /** The stored object, or undefined (test helper). */
-  peek(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    const info = this.infoOf(kind);
-    const o = this.objects.get(this.key(info, namespace, name));
-    return o ? clone(o) : undefined;
+  peek<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
+    try {
+      return clone(this.store.get(this.infoOf(kind), namespace, name)) as T;
+    } catch {
+      return undefined;
+    }
   }
 
-  // ---- internals used by FakeResourceClient ----
-
+  /** Logs a call and throws the failure injected for its verb, if any. */
   record(verb: string, info: ResourceInfo, namespace: string | undefined, name?: string): void {
     const ns = info.namespaced ? namespace : undefined;
     this.calls.push([`${verb} ${info.resource}`, ns, name].filter((p) => p !== undefined && p !== '').join('/'));
+    this.failIfAsked(verb);
+  }
+
+  private failIfAsked(verb: string): void {
     const i = this.failures.findIndex((f) => f.verb === verb);
-    if (i >= 0) {
-      const [f] = this.failures.splice(i, 1);
-      throw f!.err;
-    }
+    if (i >= 0) throw this.failures.splice(i, 1)[0]!.err;
   }
 
-  key(info: ResourceInfo, namespace: string | undefined, name: string): string {
-    return `${info.group}/${info.resource}/${info.namespaced ? (namespace ?? '') : ''}/${name}`;
-  }
-
-  nextRv(): string {
-    this.rv += 1;
-    return String(this.rv);
-  }
-
-  currentRv(): string {
-    return String(this.rv);
-  }
-
-  notify(info: ResourceInfo, type: ApiWatchEvent['type'], obj: KubeObject): void {
-    for (const w of this.waiters) {
-      if (w.info.group !== info.group || w.info.resource !== info.resource) continue;
-      if (info.namespaced && w.namespace && w.namespace !== obj.metadata.namespace) continue;
-      if (!selectorsMatch(obj, w.opts)) continue;
-      w.push({ type, object: clone(obj) });
-    }
-  }
-
-  addWaiter(w: Waiter): void {
-    this.waiters.add(w);
-  }
-
-  removeWaiter(w: Waiter): void {
-    this.waiters.delete(w);
-  }
-
-  doCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, dryRun: boolean): KubeObject {
-    const o = clone(obj);
-    o.apiVersion = apiVersionOf(info);
-    o.kind = info.kind;
-    o.metadata = o.metadata ?? {};
-    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${(this.rv + 1).toString(36)}`;
-    const name = o.metadata.name ?? '';
-    if (info.namespaced) o.metadata.namespace = namespace ?? o.metadata.namespace ?? 'default';
-    else delete o.metadata.namespace;
-    const key = this.key(info, o.metadata.namespace, name);
-    if (this.objects.has(key)) throw new AlreadyExistsError(info.resource, info.group, name);
-    o.metadata.uid = `uid-${info.resource}-${name}`;
-    o.metadata.creationTimestamp = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    o.metadata.generation = 1;
-    o.metadata.resourceVersion = dryRun ? undefined : this.nextRv();
-    if (dryRun) return o;
-    this.objects.set(key, o);
-    this.notify(info, 'ADDED', o);
-    return clone(o);
-  }
-
-  getStored(info: ResourceInfo, namespace: string | undefined, name: string): KubeObject {
-    const o = this.objects.get(this.key(info, namespace, name));
-    if (!o) throw new NotFoundError(info.resource, info.group, name);
-    return o;
-  }
-
-  doUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, dryRun: boolean): KubeObject {
-    const name = obj.metadata?.name ?? '';
-    const old = this.getStored(info, namespace, name);
-    const rv = obj.metadata.resourceVersion;
-    if (rv && rv !== old.metadata.resourceVersion) throw new ConflictError(info.resource, info.group, name);
-    const o = clone(obj);
-    o.apiVersion = apiVersionOf(info);
-    o.kind = info.kind;
-    o.metadata = { ...o.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, namespace: old.metadata.namespace };
-    if (!info.namespaced) delete o.metadata.namespace;
-    const specChanged = JSON.stringify(o.spec) !== JSON.stringify(old.spec);
-    o.metadata.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
-    if (dryRun) return o;
-    o.metadata.resourceVersion = this.nextRv();
-    this.objects.set(this.key(info, namespace, name), o);
-    this.notify(info, 'MODIFIED', o);
-    return clone(o);
-  }
-
-  doDelete(info: ResourceInfo, namespace: string | undefined, name: string, dryRun: boolean): KubeObject {
-    const old = this.getStored(info, namespace, name);
-    if (dryRun) return clone(old);
-    this.objects.delete(this.key(info, namespace, name));
-    const gone = clone(old);
-    gone.metadata.resourceVersion = this.nextRv();
-    this.notify(info, 'DELETED', gone);
-    return gone;
-  }
-
-  doList(info: ResourceInfo, namespace: string | undefined, opts: ListRequest | WatchRequest | undefined): KubeObject[] {
-    const prefix = `${info.group}/${info.resource}/${info.namespaced && namespace ? namespace : ''}`;
-    const out: KubeObject[] = [];
-    for (const [k, o] of [...this.objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (!k.startsWith(`${info.group}/${info.resource}/`)) continue;
-      if (info.namespaced && namespace && !k.startsWith(`${prefix}/`)) continue;
-      if (!selectorsMatch(o, opts)) continue;
-      out.push(clone(o));
-    }
-    return out;
+  private servedOf(info: ResourceInfo): ServedResource | undefined {
+    return this.resources.find((r) => r.group === info.group && r.resource === info.resource);
   }
 }
 
 class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
+  private readonly store: FakeStore;
+
   constructor(
     private readonly fake: FakeApiClient,
     readonly info: ResourceInfo,
-  ) {}
+  ) {
+    this.store = fake.store;
+  }
 
   async create(namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T> {
     this.fake.record('create', this.info, namespace, obj.metadata?.name);
-    return this.fake.doCreate(this.info, namespace, obj, !!opts?.dryRun) as T;
+    return this.store.create(this.info, namespace, obj, !!opts?.dryRun) as T;
   }
 
   async get(namespace: string | undefined, name: string): Promise<T> {
     this.fake.record('get', this.info, namespace, name);
-    return clone(this.fake.getStored(this.info, namespace, name)) as T;
+    return clone(this.store.get(this.info, namespace, name)) as T;
   }
 
   async list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<T>> {
     this.fake.record('list', this.info, namespace);
-    return {
-      apiVersion: apiVersionOf(this.info),
-      kind: `${this.info.kind}List`,
-      metadata: { resourceVersion: this.fake.currentRv() },
-      items: this.fake.doList(this.info, namespace, opts) as T[],
-    };
+    return this.listOf(this.store.list(this.info, namespace, opts) as T[]);
   }
 
   async update(namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T> {
     this.fake.record('update', this.info, namespace, obj.metadata?.name);
-    return this.fake.doUpdate(this.info, namespace, obj, !!opts?.dryRun) as T;
+    return this.store.update(this.info, namespace, obj, 'main', !!opts?.dryRun) as T;
   }
 
   async updateStatus(namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T> {
     this.fake.record('updateStatus', this.info, namespace, obj.metadata?.name);
-    const old = this.fake.getStored(this.info, namespace, obj.metadata.name ?? '');
-    return this.fake.doUpdate(this.info, namespace, { ...clone(old), status: obj.status, metadata: { ...old.metadata, resourceVersion: obj.metadata.resourceVersion } }, !!opts?.dryRun) as T;
+    return this.store.update(this.info, namespace, obj, 'status', !!opts?.dryRun) as T;
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: string, opts?: UpdateRequest): Promise<T> {
     this.fake.record('patch', this.info, namespace, name);
-    if (patchType !== 'application/merge-patch+json') throw new ApiError(415, 'UnsupportedMediaType', `fake: patch type ${patchType} not supported`);
-    const old = clone(this.fake.getStored(this.info, namespace, name));
-    const next = applyMergePatch(old as unknown as JsonValue, JSON.parse(patch) as JsonValue) as unknown as KubeObject;
-    return this.fake.doUpdate(this.info, namespace, next, !!opts?.dryRun) as T;
+    const old = this.store.get(this.info, namespace, name);
+    const next = applyPatch(clone(old) as unknown as JsonObject, patchType, patch, {
+      apiVersion: apiVersionOf(this.info),
+      kind: this.info.kind,
+      fieldManager: opts?.fieldManager,
+      force: opts?.force,
+    }) as unknown as KubeObject;
+    // A patch is not a compare-and-swap unless it names a resourceVersion itself.
+    if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
+    const mode: UpdateMode = opts?.subresource === 'status' ? 'status' : 'main';
+    return this.store.update(this.info, namespace, next, mode, !!opts?.dryRun) as T;
   }
 
   async delete(namespace: string | undefined, name: string, opts?: DeleteRequest): Promise<DeleteOutcome<T>> {
     this.fake.record('delete', this.info, namespace, name);
-    return { object: this.fake.doDelete(this.info, namespace, name, !!opts?.dryRun) as T, deleted: true };
+    const { object, deleted } = this.store.delete(this.info, namespace, name, opts);
+    return { object: object as T, deleted };
   }
 
-  /** Deletes every object matching the list options (deletecollection). */
   async deleteCollection(namespace: string | undefined, listOpts?: ListRequest, deleteOpts?: DeleteRequest): Promise<KubeList<T>> {
-    const list = await this.list(namespace, listOpts);
-    const items = list.items.map((o) => this.fake.doDelete(this.info, o.metadata.namespace, o.metadata.name ?? '', !!deleteOpts?.dryRun) as T);
-    return { ...list, items };
+    this.fake.record('deletecollection', this.info, namespace);
+    const items: T[] = [];
+    for (const o of this.store.list(this.info, namespace, listOpts)) {
+      items.push(this.store.delete(this.info, o.metadata.namespace, o.metadata.name ?? '', deleteOpts).object as T);
+    }
+    return this.listOf(items);
   }
 
   watch(namespace: string | undefined, opts?: WatchRequest): ClientWatch<T> {
@@ -325,8 +198,9 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
     const queue: ApiWatchEvent<T>[] = [];
     let wake: (() => void) | undefined;
     let stopped = false;
-    const fake = this.fake;
-    const waiter: Waiter = {
+    let failure: unknown;
+    const store = this.store;
+    const watcher: StoreWatcher = {
       info: this.info,
       namespace: this.info.namespaced ? namespace : undefined,
       opts,
@@ -335,13 +209,14 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
         wake?.();
       },
     };
-    if (!opts?.resourceVersion || opts.resourceVersion === '0') {
-      for (const o of fake.doList(this.info, namespace, opts)) queue.push({ type: 'ADDED', object: o as T });
+    try {
+      store.watch(watcher);
+    } catch (err) {
+      failure = err; // thrown from next(), as a watch ERROR event is
     }
-    fake.addWaiter(waiter);
     const stop = (): void => {
       stopped = true;
-      fake.removeWaiter(waiter);
+      store.unwatch(watcher);
       wake?.();
     };
     return {
@@ -349,6 +224,12 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
       [Symbol.asyncIterator](): AsyncIterator<ApiWatchEvent<T>> {
         return {
           async next(): Promise<IteratorResult<ApiWatchEvent<T>>> {
+            if (failure !== undefined) {
+              const err = failure;
+              failure = undefined;
+              stopped = true;
+              throw err;
+            }
             while (queue.length === 0 && !stopped) await new Promise<void>((r) => (wake = r));
             wake = undefined;
             if (queue.length > 0) return { done: false, value: queue.shift()! };
@@ -365,23 +246,26 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
 
   async getScale(namespace: string | undefined, name: string): Promise<Scale> {
     this.fake.record('getScale', this.info, namespace, name);
-    const o = this.fake.getStored(this.info, namespace, name);
-    return scaleOf(o);
+    return scaleOf(this.store.get(this.info, namespace, name));
   }
 
   async updateScale(namespace: string | undefined, name: string, scale: Scale, opts?: WriteOptions): Promise<Scale> {
     this.fake.record('updateScale', this.info, namespace, name);
-    const o = clone(this.fake.getStored(this.info, namespace, name));
-    if (scale.metadata.resourceVersion && scale.metadata.resourceVersion !== o.metadata.resourceVersion) {
-      throw new ConflictError(this.info.resource, this.info.group, name);
-    }
+    const o = clone(this.store.get(this.info, namespace, name));
     o.spec = { ...(o.spec ?? {}), replicas: scale.spec?.replicas ?? 0 };
-    delete o.metadata.resourceVersion;
-    return scaleOf(this.fake.doUpdate(this.info, namespace, o, !!opts?.dryRun));
+    o.metadata.resourceVersion = scale.metadata.resourceVersion; // CAS only when the Scale names a version
+    return scaleOf(this.store.update(this.info, namespace, o, 'main', !!opts?.dryRun));
   }
 
-  async bind(namespace: string | undefined, name: string, binding: KubeObject): Promise<KubeObject> {
+  async bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
     this.fake.record('bind', this.info, namespace, name);
+    const target = (binding as { target?: { name?: string } }).target?.name;
+    if (target) {
+      const o = clone(this.store.get(this.info, namespace, name));
+      o.spec = { ...(o.spec ?? {}), nodeName: target };
+      delete o.metadata.resourceVersion;
+      this.store.update(this.info, namespace, o, 'main', !!opts?.dryRun);
+    }
     return binding;
   }
 
@@ -393,10 +277,14 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
 
   async finalize(name: string, obj: T, opts?: WriteOptions): Promise<T> {
     this.fake.record('finalize', this.info, undefined, name);
-    const o = clone(this.fake.getStored(this.info, undefined, name));
+    const o = clone(this.store.get(this.info, undefined, name));
     o.spec = { ...(o.spec ?? {}), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
-    delete o.metadata.resourceVersion;
-    return this.fake.doUpdate(this.info, undefined, o, !!opts?.dryRun) as T;
+    o.metadata.resourceVersion = obj.metadata.resourceVersion;
+    return this.store.update(this.info, undefined, o, 'main', !!opts?.dryRun) as T;
+  }
+
+  private listOf(items: T[]): KubeList<T> {
+    return { apiVersion: apiVersionOf(this.info), kind: `${this.info.kind}List`, metadata: { resourceVersion: this.store.currentRv() }, items };
   }
 }
 

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../../lib/api/errors';
+import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError, TimeoutError } from '../../../lib/api/errors';
 import { checkFieldSelector, DEFAULT_SELECTABLE_FIELDS, parseFieldSelector } from '../../../lib/api/field-selector';
 import { parseLabelSelector } from '../../../lib/api/label-selector';
 import { apiVersionOf, type KubeList, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
@@ -142,7 +142,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
     try {
       return await this.cache.list({ ...filter, resourceVersion: current, waitTimeoutMs: CONSISTENT_CACHE_WAIT_MS });
     } catch (err) {
-      if (!(err instanceof ServiceUnavailableError)) throw err;
+      if (!(err instanceof TimeoutError)) throw err;
       return this.store.list(filter);
     }
   }

@@ -1,34 +1,47 @@
 import type { Logger } from 'pino';
-import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
+import type { KubeObject } from '../../../lib/api/object';
+import { RESOURCES } from '../../../lib/api/resources';
+import type { Namespace } from '../../../lib/api/types/core';
 import { isNotFound } from '../../../lib/api/status';
 import type { ApiClient, ResourceClient, ServedResource } from '../../../lib/client/api-client';
-import { listerWatcherFor } from '../../../lib/client/api-adapters';
+import type { Clock } from '../../../lib/client/clock';
 import type { EventRecorder } from '../../../lib/client/events';
-import { SharedInformer } from '../../../lib/client/informer';
-import { ItemExponentialFailureRateLimiter, RateLimitingQueue } from '../../../lib/client/work-queue';
+import type { SharedInformer } from '../../../lib/client/informer';
+import { ItemExponentialFailureRateLimiter } from '../../../lib/client/work-queue';
+import type { Controller, ControllerContext } from '../../../lib/controller/controller-context';
+import type { ControllerDescriptor } from '../../../lib/controller/controller-registry';
+import { ControllerRunner, type ReconcileResult } from '../../../lib/controller/controller-runner';
+import { SharedInformerFactory } from '../../../lib/controller/informer-factory';
 
 /**
  * The namespace controller: empties namespaces being deleted, then releases them.
  *
- * A shared informer on namespaces feeds namespace names into a rate-limited work queue. For a
- * namespace with deletionTimestamp that still holds the "kubernetes" spec finalizer,
- * syncNamespace lists every namespaced resource the server serves (discovery) in it and deletes
- * each object (Background propagation; pods with grace 0, as no node agent stops them yet).
- * When every list came back empty it removes "kubernetes" from spec.finalizers through
- * namespaces/finalize, and the apiserver completes the deletion (other spec finalizers are
- * left to their owners). Objects still present (finalizers, graceful deletion) requeue the
- * namespace with backoff, and each such sync records a Warning Event about the namespace (the
- * reasons and messages of Kubernetes' namespace deletion conditions): ContentDeletionFailed
- * when deletes failed, SomeResourcesRemain (and SomeFinalizersRemain, naming the finalizers)
- * when objects are still stored; repeats are counted on one Event by the recorder.
+ * The shared namespace informer feeds the names of namespaces being deleted to a
+ * {@link ControllerRunner}. For a namespace with deletionTimestamp that still holds the
+ * "kubernetes" spec finalizer, syncNamespace lists every namespaced resource the server serves
+ * (discovery) in it and deletes each object (Background propagation; pods with grace 0, as no
+ * node agent stops them yet). When every list came back empty it removes "kubernetes" from
+ * spec.finalizers through namespaces/finalize, and the apiserver completes the deletion (other
+ * spec finalizers are left to their owners). Objects still present (finalizers, graceful
+ * deletion) requeue the namespace with backoff, and each such sync records a Warning Event about
+ * the namespace (the reasons and messages of Kubernetes' namespace deletion conditions):
+ * ContentDeletionFailed when deletes failed, SomeResourcesRemain (and SomeFinalizersRemain,
+ * naming the finalizers) when objects are still stored; repeats are counted on one Event by the
+ * recorder.
  */
 
+/** The controller's name in `--controllers`. */
+export const NAMESPACE_CONTROLLER_NAME = 'namespace';
+/** The event source of the namespace controller (Kubernetes' component name). */
+export const NAMESPACE_CONTROLLER_COMPONENT = 'namespace-controller';
 /** The spec finalizer this controller owns. */
 export const KUBERNETES_FINALIZER = 'kubernetes';
 /** First retry delay of a namespace that is not empty yet, ms. */
 export const NAMESPACE_RETRY_BASE_MS = 100;
 /** Cap of the retry delay, ms (a namespace waiting on finalizers is looked at this often). */
 export const NAMESPACE_RETRY_MAX_MS = 5_000;
+/** Namespaces synced at once unless told otherwise. */
+export const NAMESPACE_WORKERS = 2;
 /** Event reason: deleting the namespace's content failed (Kubernetes' ContentDeletionFailed). */
 export const REASON_CONTENT_DELETION_FAILED = 'ContentDeletionFailed';
 /** Event reason: objects are still stored after their deletion (Kubernetes' SomeResourcesRemain). */
@@ -36,27 +49,18 @@ export const REASON_SOME_RESOURCES_REMAIN = 'SomeResourcesRemain';
 /** Event reason: what is left waits for finalizers (Kubernetes' SomeFinalizersRemain). */
 export const REASON_SOME_FINALIZERS_REMAIN = 'SomeFinalizersRemain';
 
-const NAMESPACES: ResourceInfo = {
-  group: '',
-  version: 'v1',
-  kind: 'Namespace',
-  resource: 'namespaces',
-  singular: 'namespace',
-  namespaced: false,
-  shortNames: ['ns'],
-  categories: [],
-};
+const NAMESPACES = RESOURCES.namespaces;
 
-/** A core/v1 Namespace as the controller reads it. */
-export interface Namespace extends KubeObject {
-  spec?: { finalizers?: string[] };
-}
+export type { Namespace };
 
 /** Constructor parameters of a NamespaceController. */
 export interface NamespaceControllerOptions {
   readonly client: ApiClient;
+  /** The shared informers (absent: the controller makes, starts and stops its own). */
+  readonly informers?: SharedInformerFactory;
+  readonly clock?: Clock;
   readonly logger?: Logger;
-  /** Namespaces synced at once (default 2). */
+  /** Namespaces synced at once (default {@link NAMESPACE_WORKERS}). */
   readonly workers?: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -77,61 +81,66 @@ interface ContentLeft {
 /** Result of one sync: finished, or to be tried again later. */
 export type SyncResult = 'done' | 'requeue';
 
-export class NamespaceController {
+/** The registry entry of the namespace controller. */
+export const namespaceControllerDescriptor: ControllerDescriptor = {
+  name: NAMESPACE_CONTROLLER_NAME,
+  create: (ctx: ControllerContext) =>
+    new NamespaceController({
+      client: ctx.client,
+      informers: ctx.informers,
+      clock: ctx.clock,
+      logger: ctx.logger.child({ controller: NAMESPACE_CONTROLLER_NAME }),
+      recorder: ctx.recorder(NAMESPACE_CONTROLLER_COMPONENT),
+    }),
+};
+
+export class NamespaceController implements Controller {
   private readonly client: ApiClient;
   private readonly logger?: Logger;
   private readonly recorder?: EventRecorder;
-  private readonly workers: number;
+  private readonly informers: SharedInformerFactory;
+  /** Whether this controller made the factory (then it starts and stops it). */
+  private readonly ownsInformers: boolean;
   private readonly informer: SharedInformer<Namespace>;
-  private readonly queue: RateLimitingQueue<string>;
-  private running: Promise<void>[] = [];
+  private readonly runner: ControllerRunner<string>;
 
   constructor(options: NamespaceControllerOptions) {
     this.client = options.client;
     this.logger = options.logger;
     this.recorder = options.recorder;
-    this.workers = options.workers ?? 2;
-    this.queue = new RateLimitingQueue<string>(
-      undefined,
-      new ItemExponentialFailureRateLimiter<string>(options.retryBaseMs ?? NAMESPACE_RETRY_BASE_MS, options.retryMaxMs ?? NAMESPACE_RETRY_MAX_MS),
-    );
-    this.informer = new SharedInformer<Namespace>(listerWatcherFor(this.client.resource<Namespace>(NAMESPACES)), { logger: this.logger });
+    this.ownsInformers = !options.informers;
+    this.informers = options.informers ?? new SharedInformerFactory({ client: this.client, clock: options.clock, logger: this.logger });
+    this.runner = new ControllerRunner<string>({
+      name: NAMESPACE_CONTROLLER_NAME,
+      reconcile: (name) => this.reconcile(name),
+      workers: options.workers ?? NAMESPACE_WORKERS,
+      clock: options.clock,
+      logger: this.logger,
+      rateLimiter: new ItemExponentialFailureRateLimiter<string>(options.retryBaseMs ?? NAMESPACE_RETRY_BASE_MS, options.retryMaxMs ?? NAMESPACE_RETRY_MAX_MS),
+    });
+    this.informer = this.informers.informer<Namespace>(NAMESPACES);
     const enqueue = (ns: Namespace) => {
-      if (ns.metadata.deletionTimestamp && ns.metadata.name) this.queue.add(ns.metadata.name);
+      if (ns.metadata.deletionTimestamp && ns.metadata.name) this.runner.enqueue(ns.metadata.name);
     };
     this.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_old, ns) => enqueue(ns) });
   }
 
-  /** Starts the informer and the workers; resolves once the cache has synced. */
+  /** Waits for the namespace cache (starting the informers it owns), then starts the workers. */
   async run(): Promise<void> {
-    this.informer.run();
+    if (this.ownsInformers) this.informers.start();
     await this.informer.waitForSync();
-    for (let i = 0; i < this.workers; i++) this.running.push(this.worker());
+    this.runner.start();
   }
 
-  /** Stops watching and the workers (a sync in progress finishes). */
+  /** Stops the workers (a sync in progress finishes), and the informers it owns. */
   async stop(): Promise<void> {
-    this.informer.stop();
-    this.queue.shutDown();
-    await Promise.all(this.running);
-    this.running = [];
+    await this.runner.stop();
+    if (this.ownsInformers) this.informers.stop();
   }
 
-  private async worker(): Promise<void> {
-    for (;;) {
-      const name = await this.queue.get();
-      if (name === undefined) return;
-      try {
-        const result = await this.syncNamespace(name);
-        if (result === 'done') this.queue.forget(name);
-        else this.queue.addRateLimited(name);
-      } catch (err) {
-        this.logger?.warn({ namespace: name, err: (err as Error).message }, 'namespace sync failed; retrying');
-        this.queue.addRateLimited(name);
-      } finally {
-        this.queue.done(name);
-      }
-    }
+  /** The runner's reconcile: a namespace not emptied yet is looked at again with backoff. */
+  private async reconcile(name: string): Promise<ReconcileResult> {
+    return (await this.syncNamespace(name)) === 'requeue' ? { requeue: true } : {};
   }
 
   /**

@@ -5,60 +5,16 @@
  * they use and report a malformed object instead of failing later.
  */
 import type { KubeObject } from '../../../lib/api/object';
-import type { LabelSelector } from '../../../lib/api/label-selector';
+import type { NodeSelectorRequirement, NodeSelectorTerm, PodAffinityTerm, WeightedPodAffinityTerm, Affinity, TopologySpreadConstraint, PodCondition } from '../../../lib/api/types/core';
+
+/** The Kubernetes shapes of scheduling constraints, defined once in lib/api/types. */
+export type { NodeSelectorRequirement, NodeSelectorTerm, PodAffinityTerm, WeightedPodAffinityTerm, Affinity, TopologySpreadConstraint, PodCondition };
 
 /** A label map. */
 export type Labels = Record<string, string>;
 
 /** Resource name → quantity string (requests, limits, capacity, allocatable, overhead). */
 export type ResourceMap = Record<string, string | number>;
-
-/** One `matchExpressions` / `matchFields` entry of a node selector term. */
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values?: string[];
-}
-
-/** One term of a node selector; the requirements of a term are ANDed. */
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
-
-/** A pod affinity or anti-affinity term. */
-export interface PodAffinityTerm {
-  labelSelector?: LabelSelector | null;
-  namespaces?: string[];
-  namespaceSelector?: LabelSelector | null;
-  topologyKey: string;
-  /** Keys of the pod's own labels whose values the selected pods must share (key In [value]). */
-  matchLabelKeys?: string[];
-  /** Keys of the pod's own labels whose values the selected pods must not have (key NotIn [value]). */
-  mismatchLabelKeys?: string[];
-}
-
-/** A term with its weight (1–100). */
-export interface WeightedPodAffinityTerm {
-  weight: number;
-  podAffinityTerm: PodAffinityTerm;
-}
-
-/** spec.affinity. */
-export interface Affinity {
-  nodeAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } | null;
-    preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelectorTerm }[];
-  };
-  podAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
-    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
-  };
-  podAntiAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
-    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
-  };
-}
 
 /** A node taint. */
 export interface Taint {
@@ -74,18 +30,6 @@ export interface Toleration {
   value?: string;
   effect?: string;
   tolerationSeconds?: number;
-}
-
-/** spec.topologySpreadConstraints[*]. */
-export interface TopologySpreadConstraint {
-  maxSkew: number;
-  topologyKey: string;
-  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway' | string;
-  labelSelector?: LabelSelector | null;
-  minDomains?: number;
-  nodeAffinityPolicy?: 'Honor' | 'Ignore' | string;
-  nodeTaintsPolicy?: 'Honor' | 'Ignore' | string;
-  matchLabelKeys?: string[];
 }
 
 /** A container's ports and resources. */
@@ -110,16 +54,6 @@ export interface PodSpec {
   priority?: number;
   preemptionPolicy?: 'PreemptLowerPriority' | 'Never' | string;
   schedulingGates?: { name: string }[];
-}
-
-/** A pod condition. */
-export interface PodCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string | null;
-  lastProbeTime?: string | null;
 }
 
 /** The pod status fields the scheduler reads and writes. */

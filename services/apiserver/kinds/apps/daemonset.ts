@@ -1,12 +1,13 @@
 import type { FieldError } from '../../../../lib/api/errors';
 import { validateIntOrPercent, type IntOrString } from '../../../../lib/api/int-or-string';
-import type { LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, invalid, notSupported, required, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { DEFAULT_REVISION_HISTORY_LIMIT } from './deployment';
-import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate, type PodTemplateSpec } from './pod-template';
-import { groupInfo, specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate } from './pod-template';
+import { specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { DaemonSetSpec, DaemonSet } from '../../../../lib/api/types/apps';
+export type { DaemonSetSpec, DaemonSet };
 
 /** Default maxUnavailable of a DaemonSet rolling update (pods). */
 export const DEFAULT_DAEMONSET_MAX_UNAVAILABLE = 1;
@@ -14,19 +15,6 @@ export const DEFAULT_DAEMONSET_MAX_UNAVAILABLE = 1;
 export const DEFAULT_DAEMONSET_MAX_SURGE = 0;
 /** DaemonSet update strategy types. */
 export const DAEMONSET_UPDATE_STRATEGY_TYPES: readonly string[] = ['RollingUpdate', 'OnDelete'];
-
-/** apps/v1 DaemonSetSpec. */
-export type DaemonSetSpec = {
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString } };
-  minReadySeconds?: number;
-  revisionHistoryLimit?: number;
-  [field: string]: unknown;
-};
-
-/** apps/v1 DaemonSet. */
-export type DaemonSet = KubeObject & { spec?: DaemonSetSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -86,7 +74,7 @@ function isZero(v: IntOrString | undefined): boolean {
 
 /** Registry strategy of apps/v1 DaemonSet (status subresource; selector immutable). */
 export const daemonSetStrategy: Strategy<DaemonSet> = {
-  info: groupInfo('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['all']),
+  info: RESOURCES.daemonsets,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

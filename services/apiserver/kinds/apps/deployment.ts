@@ -1,11 +1,12 @@
 import type { FieldError } from '../../../../lib/api/errors';
 import { validateIntOrPercent, type IntOrString } from '../../../../lib/api/int-or-string';
-import type { LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, forbidden, invalid, notSupported, required, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate, type PodTemplateSpec } from './pod-template';
-import { groupInfo, specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate } from './pod-template';
+import { specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { DeploymentSpec, Deployment } from '../../../../lib/api/types/apps';
+export type { DeploymentSpec, Deployment };
 
 /** Default spec.replicas of a Deployment. */
 export const DEFAULT_DEPLOYMENT_REPLICAS = 1;
@@ -17,22 +18,6 @@ export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 /** Deployment strategy types. */
 export const DEPLOYMENT_STRATEGY_TYPES: readonly string[] = ['Recreate', 'RollingUpdate'];
-
-/** apps/v1 DeploymentSpec (the fields Bosun reads; others are kept as they are). */
-export type DeploymentSpec = {
-  replicas?: number;
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString } };
-  minReadySeconds?: number;
-  revisionHistoryLimit?: number;
-  paused?: boolean;
-  progressDeadlineSeconds?: number;
-  [field: string]: unknown;
-};
-
-/** apps/v1 Deployment. */
-export type Deployment = KubeObject & { spec?: DeploymentSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -111,7 +96,7 @@ function isZero(v: IntOrString | undefined): boolean {
 
 /** Registry strategy of apps/v1 Deployment (status subresource; selector immutable). */
 export const deploymentStrategy: Strategy<Deployment> = {
-  info: groupInfo('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['all']),
+  info: RESOURCES.deployments,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

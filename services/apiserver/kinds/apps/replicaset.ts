@@ -1,25 +1,14 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, required, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate, type PodTemplateSpec } from './pod-template';
-import { groupInfo, specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate } from './pod-template';
+import { specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { ReplicaSetSpec, ReplicaSet } from '../../../../lib/api/types/apps';
+export type { ReplicaSetSpec, ReplicaSet };
 
 /** Default spec.replicas of a ReplicaSet. */
 export const DEFAULT_REPLICASET_REPLICAS = 1;
-
-/** apps/v1 ReplicaSetSpec. */
-export type ReplicaSetSpec = {
-  replicas?: number;
-  minReadySeconds?: number;
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  [field: string]: unknown;
-};
-
-/** apps/v1 ReplicaSet. */
-export type ReplicaSet = KubeObject & { spec?: ReplicaSetSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -44,7 +33,7 @@ export function validateReplicaSetSpec(spec: ReplicaSetSpec | undefined): FieldE
 
 /** Registry strategy of apps/v1 ReplicaSet (status subresource; selector immutable). */
 export const replicaSetStrategy: Strategy<ReplicaSet> = {
-  info: groupInfo('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['all']),
+  info: RESOURCES.replicasets,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

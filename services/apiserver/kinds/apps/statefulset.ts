@@ -1,11 +1,12 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, forbidden, invalid, required, validateDns1123Label } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { DEFAULT_REVISION_HISTORY_LIMIT } from './deployment';
 import { defaultPodTemplate, validateAlwaysRunningTemplate, validatePodTemplate, type PodTemplateSpec } from './pod-template';
-import { differs, groupInfo, specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { differs, specDiffers, validateControllerSelector, validateNonNegative } from './strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { StatefulSetSpec, StatefulSet } from '../../../../lib/api/types/apps';
+export type { StatefulSetSpec, StatefulSet };
 
 /** Default spec.replicas of a StatefulSet. */
 export const DEFAULT_STATEFULSET_REPLICAS = 1;
@@ -26,25 +27,6 @@ export const STATEFULSET_MUTABLE_SPEC_FIELDS: readonly string[] = [
 ];
 const FORBIDDEN_UPDATE_MESSAGE =
   "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
-
-/** apps/v1 StatefulSetSpec. */
-export type StatefulSetSpec = {
-  replicas?: number;
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  serviceName?: string;
-  podManagementPolicy?: string;
-  updateStrategy?: { type?: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
-  revisionHistoryLimit?: number;
-  minReadySeconds?: number;
-  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
-  ordinals?: { start?: number };
-  volumeClaimTemplates?: unknown[];
-  [field: string]: unknown;
-};
-
-/** apps/v1 StatefulSet. */
-export type StatefulSet = KubeObject & { spec?: StatefulSetSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -144,7 +126,7 @@ export function validateStatefulSetSpecUpdate(spec: StatefulSetSpec | undefined,
 
 /** Registry strategy of apps/v1 StatefulSet (status subresource; most of spec immutable). */
 export const statefulSetStrategy: Strategy<StatefulSet> = {
-  info: groupInfo('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['all']),
+  info: RESOURCES.statefulsets,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

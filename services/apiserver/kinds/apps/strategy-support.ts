@@ -1,27 +1,14 @@
 import type { FieldError } from '../../../../lib/api/errors';
 import { selectorFromLabelSelector, validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject, ResourceInfo } from '../../../../lib/api/object';
+import type { KubeObject } from '../../../../lib/api/object';
 import { invalid, required, toPath, type PathLike } from '../../../../lib/api/validation';
 import { canonicalJson } from '../../registry/object-codec';
 
 /**
  * Helpers shared by the non-core strategies (apps, batch, coordination, rbac, autoscaling,
- * scheduling): ResourceInfo shorthand, Kubernetes' number rules and Go-style value rendering,
+ * scheduling): Kubernetes' number rules and Go-style value rendering,
  * and the "selector must match the template" rule of the workload kinds.
  */
-
-/** A ResourceInfo whose singular is the lower-cased kind. */
-export function groupInfo(
-  group: string,
-  version: string,
-  kind: string,
-  resource: string,
-  namespaced: boolean,
-  shortNames: string[] = [],
-  categories: string[] = [],
-): ResourceInfo {
-  return { group, version, kind, resource, singular: kind.toLowerCase(), namespaced, shortNames, categories };
-}
 
 /** True when the JSON content of `a` and `b` differs (key order ignored). */
 export function differs(a: unknown, b: unknown): boolean {

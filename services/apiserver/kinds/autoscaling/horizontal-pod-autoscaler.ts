@@ -1,8 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, invalid, required } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { groupInfo, specDiffers, validateNonNegative, validatePositive } from '../apps/strategy-support';
+import { specDiffers, validateNonNegative, validatePositive } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { MetricTarget, MetricSpec, HorizontalPodAutoscalerSpec, HorizontalPodAutoscaler } from '../../../../lib/api/types/autoscaling';
+export type { MetricTarget, MetricSpec, HorizontalPodAutoscalerSpec, HorizontalPodAutoscaler };
 
 /** Default spec.minReplicas. */
 export const DEFAULT_MIN_REPLICAS = 1;
@@ -14,33 +16,6 @@ export const DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS = 300;
 export const METRIC_SOURCE_TYPES: readonly string[] = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
 /** Metric target types. */
 export const METRIC_TARGET_TYPES: readonly string[] = ['Utilization', 'Value', 'AverageValue'];
-
-/** A metric target: what value of the metric the autoscaler aims at. */
-export type MetricTarget = { type?: string; value?: string; averageValue?: string; averageUtilization?: number };
-/** One autoscaling/v2 MetricSpec (sources other than Resource are kept as given). */
-export type MetricSpec = {
-  type?: string;
-  resource?: { name?: string; target?: MetricTarget };
-  containerResource?: { name?: string; container?: string; target?: MetricTarget };
-  pods?: unknown;
-  object?: unknown;
-  external?: unknown;
-};
-type ScalingPolicy = { type?: string; value?: number; periodSeconds?: number };
-type ScalingRules = { stabilizationWindowSeconds?: number; selectPolicy?: string; policies?: ScalingPolicy[] };
-
-/** autoscaling/v2 HorizontalPodAutoscalerSpec. */
-export type HorizontalPodAutoscalerSpec = {
-  scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
-  minReplicas?: number;
-  maxReplicas?: number;
-  metrics?: MetricSpec[];
-  behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
-  [field: string]: unknown;
-};
-
-/** autoscaling/v2 HorizontalPodAutoscaler. */
-export type HorizontalPodAutoscaler = KubeObject & { spec?: HorizontalPodAutoscalerSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -124,7 +99,7 @@ export function validateHorizontalPodAutoscalerSpec(spec: HorizontalPodAutoscale
 
 /** Registry strategy of autoscaling/v2 HorizontalPodAutoscaler (status subresource). */
 export const horizontalPodAutoscalerStrategy: Strategy<HorizontalPodAutoscaler> = {
-  info: groupInfo('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['all']),
+  info: RESOURCES.horizontalpodautoscalers,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

@@ -1,11 +1,13 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject, ObjectMeta } from '../../../../lib/api/object';
 import { FieldPath, invalid, notSupported, required } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { defaultPodTemplate } from '../apps/pod-template';
-import { groupInfo, specDiffers, validateNonNegative } from '../apps/strategy-support';
+import { specDiffers, validateNonNegative } from '../apps/strategy-support';
 import { cronScheduleError } from './cron-schedule';
-import { validateJobSpecCommon, type JobSpec } from './job';
+import { validateJobSpecCommon } from './job';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { CronJobSpec, CronJob } from '../../../../lib/api/types/batch';
+export type { CronJobSpec, CronJob };
 
 /** Concurrency policies of a CronJob. */
 export const CONCURRENCY_POLICIES: readonly string[] = ['Allow', 'Forbid', 'Replace'];
@@ -15,22 +17,6 @@ export const DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT = 3;
 export const DEFAULT_FAILED_JOBS_HISTORY_LIMIT = 1;
 /** Longest CronJob name: 63 less the 11 characters of the Job name suffix. */
 export const CRONJOB_NAME_MAX_LENGTH = 52;
-
-/** batch/v1 CronJobSpec. */
-export type CronJobSpec = {
-  schedule?: string;
-  timeZone?: string;
-  startingDeadlineSeconds?: number;
-  concurrencyPolicy?: string;
-  suspend?: boolean;
-  jobTemplate?: { metadata?: ObjectMeta; spec?: JobSpec };
-  successfulJobsHistoryLimit?: number;
-  failedJobsHistoryLimit?: number;
-  [field: string]: unknown;
-};
-
-/** batch/v1 CronJob. */
-export type CronJob = KubeObject & { spec?: CronJobSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -97,7 +83,7 @@ export function validateCronJobSpec(spec: CronJobSpec | undefined, old?: CronJob
 
 /** Registry strategy of batch/v1 CronJob (status subresource). */
 export const cronJobStrategy: Strategy<CronJob> = {
-  info: groupInfo('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['all']),
+  info: RESOURCES.cronjobs,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

@@ -1,10 +1,11 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, invalid, notSupported, required, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { defaultPodTemplate, validatePodTemplate, type PodTemplateSpec } from '../apps/pod-template';
-import { differs, groupInfo, specDiffers, validateControllerSelector, validateNonNegative } from '../apps/strategy-support';
+import { differs, specDiffers, validateControllerSelector, validateNonNegative } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { JobSpec, Job } from '../../../../lib/api/types/batch';
+export type { JobSpec, Job };
 
 /** Label (and selector key) that ties a Job's pods to it by the Job's uid. */
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
@@ -22,26 +23,6 @@ export const COMPLETION_MODES: readonly string[] = ['NonIndexed', 'Indexed'];
 export const JOB_RESTART_POLICIES: readonly string[] = ['OnFailure', 'Never'];
 /** Pod replacement policies. */
 export const POD_REPLACEMENT_POLICIES: readonly string[] = ['TerminatingOrFailed', 'Failed'];
-
-/** batch/v1 JobSpec. */
-export type JobSpec = {
-  parallelism?: number;
-  completions?: number;
-  activeDeadlineSeconds?: number;
-  backoffLimit?: number;
-  selector?: LabelSelector;
-  manualSelector?: boolean;
-  template?: PodTemplateSpec;
-  ttlSecondsAfterFinished?: number;
-  completionMode?: string;
-  suspend?: boolean;
-  podReplacementPolicy?: string;
-  podFailurePolicy?: unknown;
-  [field: string]: unknown;
-};
-
-/** batch/v1 Job. */
-export type Job = KubeObject & { spec?: JobSpec };
 
 const SPEC = FieldPath.root('spec');
 
@@ -176,7 +157,7 @@ export function validateJobUpdate(obj: Job, old: Job): FieldError[] {
 
 /** Registry strategy of batch/v1 Job (status subresource; generated selector; template immutable). */
 export const jobStrategy: Strategy<Job> = {
-  info: groupInfo('batch', 'v1', 'Job', 'jobs', true, [], ['all']),
+  info: RESOURCES.jobs,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = {};

@@ -1,21 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, invalid } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { groupInfo, specDiffers, validateNonNegative, validatePositive } from '../apps/strategy-support';
-
-/** coordination.k8s.io/v1 LeaseSpec. Times are RFC 3339 MicroTime strings. */
-export type LeaseSpec = {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-  [field: string]: unknown;
-};
-
-/** coordination.k8s.io/v1 Lease (no status). */
-export type Lease = KubeObject & { spec?: LeaseSpec };
+import { specDiffers, validateNonNegative, validatePositive } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { LeaseSpec, Lease } from '../../../../lib/api/types/coordination';
+export type { LeaseSpec, Lease };
 
 const SPEC = FieldPath.root('spec');
 /** RFC 3339 with optional fractional seconds (MicroTime is written with six digits). */
@@ -39,7 +28,7 @@ export function validateLeaseSpec(spec: LeaseSpec | undefined): FieldError[] {
 
 /** Registry strategy of coordination.k8s.io/v1 Lease (no status subresource). */
 export const leaseStrategy: Strategy<Lease> = {
-  info: groupInfo('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  info: RESOURCES.leases,
   hasStatus: false,
   prepareForCreate() {},
   prepareForUpdate() {},

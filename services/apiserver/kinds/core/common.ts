@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 import type { FieldError } from '../../../../lib/api/errors';
 import { invalid, notSupported, toPath, type PathLike } from '../../../../lib/api/validation';
-import type { KubeObject, ResourceInfo } from '../../../../lib/api/object';
+import type { KubeObject } from '../../../../lib/api/object';
 import { canonicalJson } from '../../registry/object-codec';
 
 /**
  * Helpers shared by the core/v1 strategies: port numbers and names, protocols, IPs, deep
- * comparison, and the ResourceInfo shorthand. Messages follow Kubernetes' validation package.
+ * comparison. Messages follow Kubernetes' validation package.
  */
 
 /** Smallest and largest TCP/UDP port number. */
@@ -16,11 +16,6 @@ export const MAX_PORT = 65535;
 export const PORT_NAME_MAX_LENGTH = 15;
 /** Protocols a port may carry. */
 export const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
-
-/** A core/v1 ResourceInfo. */
-export function coreInfo(kind: string, resource: string, namespaced: boolean, shortNames: string[], categories: string[] = []): ResourceInfo {
-  return { group: '', version: 'v1', kind, resource, singular: kind.toLowerCase(), namespaced, shortNames, categories };
-}
 
 /** True when `a` and `b` have the same JSON content (key order ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {

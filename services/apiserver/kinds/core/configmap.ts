@@ -2,14 +2,10 @@ import type { FieldError } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/object';
 import { forbidden, invalid, toPath, tooLong, type PathLike } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { checkMap, coreInfo, deepEqual } from './common';
-
-/** A core/v1 ConfigMap. */
-export interface ConfigMap extends KubeObject {
-  data?: Record<string, string>;
-  binaryData?: Record<string, string>;
-  immutable?: boolean;
-}
+import { checkMap, deepEqual } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { ConfigMap } from '../../../../lib/api/types/core';
+export type { ConfigMap };
 
 /** Largest total size of a ConfigMap's or Secret's data, in bytes (1 MiB). */
 export const MAX_DATA_SIZE_BYTES = 1024 * 1024;
@@ -75,7 +71,7 @@ function validateConfigMap(obj: ConfigMap): FieldError[] {
 
 /** ConfigMaps (cm): config keys, no key in both data and binaryData, at most 1 MiB, `immutable`. */
 export const configMapStrategy: Strategy<ConfigMap> = {
-  info: coreInfo('ConfigMap', 'configmaps', true, ['cm']),
+  info: RESOURCES.configmaps,
   hasStatus: false,
   prepareForCreate() {},
   prepareForUpdate() {},

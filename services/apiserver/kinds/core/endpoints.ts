@@ -1,31 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { duplicate, required, validateDns1123Label } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { PROTOCOLS, coreInfo, objectItems, validateEnum, validateIp, validatePortNumber } from './common';
-
-export interface EndpointAddress {
-  ip?: string;
-  hostname?: string;
-  nodeName?: string;
-  targetRef?: Record<string, unknown>;
-}
-export interface EndpointPort {
-  name?: string;
-  port?: number;
-  protocol?: string;
-  appProtocol?: string;
-}
-export interface EndpointSubset {
-  addresses?: EndpointAddress[];
-  notReadyAddresses?: EndpointAddress[];
-  ports?: EndpointPort[];
-}
-
-/** A core/v1 Endpoints object (no spec: `subsets` at the top). */
-export interface Endpoints extends KubeObject {
-  subsets?: EndpointSubset[];
-}
+import { PROTOCOLS, objectItems, validateEnum, validateIp, validatePortNumber } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from '../../../../lib/api/types/core';
+export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints };
 
 function defaultEndpoints(obj: Endpoints): void {
   for (const s of Array.isArray(obj.subsets) ? obj.subsets : []) {
@@ -62,7 +41,7 @@ function validateEndpoints(obj: Endpoints): FieldError[] {
 
 /** Endpoints (ep): addresses need valid IPs; ports are valid, named when several, TCP by default. */
 export const endpointsStrategy: Strategy<Endpoints> = {
-  info: coreInfo('Endpoints', 'endpoints', true, ['ep']),
+  info: RESOURCES.endpoints,
   hasStatus: false,
   prepareForCreate: defaultEndpoints,
   prepareForUpdate: defaultEndpoints,

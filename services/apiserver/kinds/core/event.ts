@@ -2,7 +2,8 @@ import type { FieldError } from '../../../../lib/api/errors';
 import { EVENT_TYPES, type Event } from '../../../../lib/api/core-event';
 import { invalid, required, toPath, tooLong } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, validateEnum } from './common';
+import { validateEnum } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
 
 export type { Event, ObjectReference } from '../../../../lib/api/core-event';
 export { EVENT_TYPES } from '../../../../lib/api/core-event';
@@ -46,7 +47,7 @@ function validateEvent(obj: Event): FieldError[] {
  * ResourceSet stores them with a TTL (DEFAULT_EVENT_TTL_SECONDS, `bosun apiserver --event-ttl`).
  */
 export const eventStrategy: Strategy<Event> = {
-  info: coreInfo('Event', 'events', true, ['ev']),
+  info: RESOURCES.events,
   hasStatus: false,
   prepareForCreate() {},
   prepareForUpdate() {},

@@ -1,14 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { dns1123LabelErrors, dns1123SubdomainErrors, invalid, validateFinalizers } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, deepEqual, specDiffers } from './common';
-
-/** A core/v1 Namespace. */
-export interface Namespace extends KubeObject {
-  spec?: { finalizers?: string[] };
-  status?: { phase?: string; [field: string]: unknown };
-}
+import { deepEqual, specDiffers } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { Namespace } from '../../../../lib/api/types/core';
+export type { Namespace };
 
 /** The finalizer every namespace gets; the namespace controller removes it after cleanup. */
 export const KUBERNETES_FINALIZER = 'kubernetes';
@@ -34,7 +30,7 @@ function setNameLabel(obj: Namespace): void {
  * the namespace controller's finalize call, as in Kubernetes).
  */
 export const namespaceStrategy: Strategy<Namespace> = {
-  info: coreInfo('Namespace', 'namespaces', false, ['ns']),
+  info: RESOURCES.namespaces,
   hasStatus: true,
   prepareForCreate(obj) {
     const finalizers = Array.isArray(obj.spec?.finalizers) ? [...obj.spec!.finalizers] : [];

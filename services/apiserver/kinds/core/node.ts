@@ -1,30 +1,12 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { validateQuantity } from '../../../../lib/api/quantity';
 import { invalid, required, toPath, validateQualifiedName, validateLabelValue } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { checkMap, coreInfo, isRecord, objectItems, specDiffers, validateEnum } from './common';
+import { checkMap, isRecord, objectItems, specDiffers, validateEnum } from './common';
 import { TAINT_EFFECTS } from './pod-spec';
-
-export interface Taint {
-  key?: string;
-  value?: string;
-  effect?: string;
-  timeAdded?: string;
-}
-
-/** A core/v1 Node's status (the fields the apiserver looks at; the rest are kept as sent). */
-export interface NodeStatus {
-  capacity?: Record<string, string>;
-  allocatable?: Record<string, string>;
-  [field: string]: unknown;
-}
-
-/** A core/v1 Node. */
-export interface Node extends KubeObject {
-  spec?: { podCIDR?: string; podCIDRs?: string[]; providerID?: string; unschedulable?: boolean; taints?: Taint[]; [field: string]: unknown };
-  status?: NodeStatus;
-}
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { Taint, NodeStatus, Node } from '../../../../lib/api/types/core';
+export type { Taint, NodeStatus, Node };
 
 /** What a node offers defaults to what it has: allocatable is capacity when not given (SetDefaults_NodeStatus). */
 function defaultNodeStatus(status: NodeStatus | undefined): void {
@@ -68,7 +50,7 @@ function validateNode(obj: Node): FieldError[] {
  * capacity (on create and on status writes).
  */
 export const nodeStrategy: Strategy<Node> = {
-  info: coreInfo('Node', 'nodes', false, ['no']),
+  info: RESOURCES.nodes,
   hasStatus: true,
   prepareForCreate(obj) {
     if (obj.spec?.podCIDR && !obj.spec.podCIDRs) obj.spec.podCIDRs = [obj.spec.podCIDR];

@@ -1,27 +1,13 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { compareQuantities, isQuantity, validateQuantity } from '../../../../lib/api/quantity';
 import { forbidden, required, toPath, type PathLike } from '../../../../lib/api/validation';
-import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
+import { validateLabelSelector } from '../../../../lib/api/label-selector';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, deepEqual, specDiffers, validateEnum } from './common';
+import { deepEqual, specDiffers, validateEnum } from './common';
 import { VOLUME_MODES, validateAccessModes } from './persistent-volume';
-
-export interface PersistentVolumeClaimSpec {
-  accessModes?: string[];
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeName?: string;
-  storageClassName?: string;
-  volumeMode?: string;
-  selector?: LabelSelector;
-  [field: string]: unknown;
-}
-
-/** A core/v1 PersistentVolumeClaim. */
-export interface PersistentVolumeClaim extends KubeObject {
-  spec?: PersistentVolumeClaimSpec;
-  status?: { phase?: string; [field: string]: unknown };
-}
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { PersistentVolumeClaimSpec, PersistentVolumeClaim } from '../../../../lib/api/types/core';
+export type { PersistentVolumeClaimSpec, PersistentVolumeClaim };
 
 /** Kubernetes' message for a forbidden PVC spec change. */
 export const PVC_UPDATE_FORBIDDEN_MESSAGE = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
@@ -66,7 +52,7 @@ function isBound(obj: PersistentVolumeClaim): boolean {
  * except that volumeName may be set once (binding) and a bound claim's storage request may grow.
  */
 export const persistentVolumeClaimStrategy: Strategy<PersistentVolumeClaim> = {
-  info: coreInfo('PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc']),
+  info: RESOURCES.persistentvolumeclaims,
   hasStatus: true,
   prepareForCreate(obj) {
     defaults(obj);

@@ -1,28 +1,16 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { validateQuantity } from '../../../../lib/api/quantity';
 import { notSupported, required, toPath, validateDns1123Subdomain, type PathLike } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, specDiffers, validateEnum } from './common';
+import { specDiffers, validateEnum } from './common';
 import { defaultVolumeSources, PERSISTENT_VOLUME_SOURCES, validateOneVolumeSource } from './volume-source';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { PersistentVolume } from '../../../../lib/api/types/core';
+export type { PersistentVolume };
 
 export const ACCESS_MODES: readonly string[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 export const RECLAIM_POLICIES: readonly string[] = ['Retain', 'Delete', 'Recycle'];
 export const VOLUME_MODES: readonly string[] = ['Block', 'Filesystem'];
-
-/** A core/v1 PersistentVolume. */
-export interface PersistentVolume extends KubeObject {
-  spec?: {
-    capacity?: Record<string, string>;
-    accessModes?: string[];
-    persistentVolumeReclaimPolicy?: string;
-    volumeMode?: string;
-    storageClassName?: string;
-    claimRef?: Record<string, unknown>;
-    [field: string]: unknown;
-  };
-  status?: { phase?: string; [field: string]: unknown };
-}
 
 /** Validates a list of access modes: required, each one of ACCESS_MODES; ReadWriteOncePod alone. */
 export function validateAccessModes(modes: unknown, path: PathLike): FieldError[] {
@@ -68,7 +56,7 @@ function validatePv(obj: PersistentVolume): FieldError[] {
  * volumeMode never changes.
  */
 export const persistentVolumeStrategy: Strategy<PersistentVolume> = {
-  info: coreInfo('PersistentVolume', 'persistentvolumes', false, ['pv']),
+  info: RESOURCES.persistentvolumes,
   hasStatus: true,
   prepareForCreate(obj) {
     defaults(obj);

@@ -1,19 +1,12 @@
 import { ConflictError, type FieldError } from '../../../../lib/api/errors';
-import type { ObjectMeta } from '../../../../lib/api/object';
 import { invalid, notSupported, required } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { deepEqual } from './common';
 import { podStrategy, type Pod } from './pod';
 import { schedulingGateNames } from './pod-scheduling';
 import { validatePodSpec } from './pod-spec';
-
-/** A core/v1 Binding: the scheduler's request to put a pod on a node (pods/binding). */
-export interface Binding {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  target?: { kind?: string; name?: string; apiVersion?: string };
-}
+import type { Binding } from '../../../../lib/api/types/core';
+export type { Binding };
 
 /** Every invalid field of a Binding: target.name required, target.kind "Node" or empty. */
 export function validateBinding(binding: Binding): FieldError[] {

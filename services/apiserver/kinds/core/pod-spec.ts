@@ -1,5 +1,4 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { ObjectMeta } from '../../../../lib/api/object';
 import { compareQuantities, isQuantity, validateQuantity } from '../../../../lib/api/quantity';
 import {
   duplicate,
@@ -16,6 +15,8 @@ import {
 import { PROTOCOLS, isObject, isRecord, notFound, objectItems, validateEnum, validateNonNegative, validatePortName, validatePortNumber } from './common';
 import { validatePodScheduling, validateSchedulingGatesUpdate } from './pod-scheduling';
 import { defaultFieldRef, defaultPodVolume, validatePodVolumeSource } from './pod-volumes';
+import type { ContainerPort, EnvVar, ResourceRequirements, VolumeMount, Container, Volume, Toleration, PodSpec, PodTemplateSpec } from '../../../../lib/api/types/core';
+export type { ContainerPort, EnvVar, ResourceRequirements, VolumeMount, Container, Volume, Toleration, PodSpec, PodTemplateSpec };
 
 /**
  * PodSpec defaulting and validation as Kubernetes does them (pkg/apis/core/v1/defaults.go and
@@ -32,86 +33,6 @@ export const TOLERATION_OPERATORS: readonly string[] = ['Exists', 'Equal'];
 export const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const ENV_VAR_NAME_FMT = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const ENV_VAR_NAME_RE = new RegExp(`^${ENV_VAR_NAME_FMT}$`);
-
-export interface ContainerPort {
-  name?: string;
-  containerPort?: number;
-  hostPort?: number;
-  hostIP?: string;
-  protocol?: string;
-}
-export interface EnvVar {
-  name?: string;
-  value?: string;
-  valueFrom?: Record<string, unknown>;
-}
-export interface ResourceRequirements {
-  limits?: Record<string, string>;
-  requests?: Record<string, string>;
-}
-export interface VolumeMount {
-  name?: string;
-  mountPath?: string;
-  readOnly?: boolean;
-  subPath?: string;
-}
-export interface Container {
-  name?: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  ports?: ContainerPort[];
-  env?: EnvVar[];
-  resources?: ResourceRequirements;
-  volumeMounts?: VolumeMount[];
-  imagePullPolicy?: string;
-  terminationMessagePath?: string;
-  terminationMessagePolicy?: string;
-  [field: string]: unknown;
-}
-export interface Volume {
-  name?: string;
-  secret?: { secretName?: string; defaultMode?: number; [f: string]: unknown };
-  configMap?: { name?: string; defaultMode?: number; [f: string]: unknown };
-  [field: string]: unknown;
-}
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-export interface PodSpec {
-  containers?: Container[];
-  initContainers?: Container[];
-  volumes?: Volume[];
-  restartPolicy?: string;
-  terminationGracePeriodSeconds?: number;
-  activeDeadlineSeconds?: number;
-  dnsPolicy?: string;
-  nodeSelector?: Record<string, string>;
-  serviceAccountName?: string;
-  serviceAccount?: string;
-  nodeName?: string;
-  hostNetwork?: boolean;
-  securityContext?: Record<string, unknown>;
-  schedulerName?: string;
-  tolerations?: Toleration[];
-  enableServiceLinks?: boolean;
-  /** The PriorityClass the pod's priority comes from (resolved by Priority admission). */
-  priorityClassName?: string;
-  /** Set by Priority admission from the PriorityClass; a pod may only repeat that value. */
-  priority?: number;
-  /** PreemptLowerPriority or Never; set by Priority admission from the PriorityClass. */
-  preemptionPolicy?: string;
-  [field: string]: unknown;
-}
-export interface PodTemplateSpec {
-  metadata?: ObjectMeta;
-  spec?: PodSpec;
-}
 
 /** Always for an image tagged ":latest" or untagged (and not pinned by digest), else IfNotPresent. */
 export function defaultPullPolicy(image: string | undefined): string {

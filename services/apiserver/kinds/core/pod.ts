@@ -1,14 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, specDiffers } from './common';
-import { computeQosClass, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, defaultPodSpec, validatePodSpec, validatePodSpecUpdate, type PodSpec } from './pod-spec';
-
-/** A core/v1 Pod. */
-export interface Pod extends KubeObject {
-  spec?: PodSpec;
-  status?: { phase?: string; qosClass?: string; podIP?: string; nominatedNodeName?: string; [field: string]: unknown };
-}
+import { specDiffers } from './common';
+import { computeQosClass, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, defaultPodSpec, validatePodSpec, validatePodSpecUpdate } from './pod-spec';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { Pod } from '../../../../lib/api/types/core';
+export type { Pod };
 
 /**
  * Pods: PodSpec defaults on every write; on create the status is reset to phase Pending with the
@@ -16,7 +12,7 @@ export interface Pod extends KubeObject {
  * (spec.nodeName is set through the binding subresource, not here).
  */
 export const podStrategy: Strategy<Pod> = {
-  info: coreInfo('Pod', 'pods', true, ['po'], ['all']),
+  info: RESOURCES.pods,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.spec ??= {};

@@ -1,17 +1,11 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { invalid, required, toPath, tooLong, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { checkMap, coreInfo } from './common';
+import { checkMap } from './common';
 import { MAX_DATA_SIZE_BYTES, validateConfigKeys, validateImmutableData } from './configmap';
-
-/** A core/v1 Secret. `data` values are base64; `stringData` is write-only plain text. */
-export interface Secret extends KubeObject {
-  type?: string;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-  immutable?: boolean;
-}
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { Secret } from '../../../../lib/api/types/core';
+export type { Secret };
 
 export const SECRET_TYPE_OPAQUE = 'Opaque';
 export const SECRET_TYPE_SERVICE_ACCOUNT_TOKEN = 'kubernetes.io/service-account-token';
@@ -83,7 +77,7 @@ function validateSecret(obj: Secret): FieldError[] {
  * stored; type-specific keys (tls.crt/tls.key, .dockerconfigjson…) are required.
  */
 export const secretStrategy: Strategy<Secret> = {
-  info: coreInfo('Secret', 'secrets', true, []),
+  info: RESOURCES.secrets,
   hasStatus: false,
   prepareForCreate: prepare,
   prepareForUpdate: prepare,

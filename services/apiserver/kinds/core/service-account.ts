@@ -1,15 +1,10 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { required } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { coreInfo, objectItems } from './common';
-
-/** A core/v1 ServiceAccount. */
-export interface ServiceAccount extends KubeObject {
-  secrets?: { name?: string; namespace?: string }[];
-  imagePullSecrets?: { name?: string }[];
-  automountServiceAccountToken?: boolean;
-}
+import { objectItems } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { ServiceAccount } from '../../../../lib/api/types/core';
+export type { ServiceAccount };
 
 function validateServiceAccount(obj: ServiceAccount): FieldError[] {
   const errs: FieldError[] = [];
@@ -19,7 +14,7 @@ function validateServiceAccount(obj: ServiceAccount): FieldError[] {
 
 /** ServiceAccounts (sa): no spec; imagePullSecrets entries need a name. */
 export const serviceAccountStrategy: Strategy<ServiceAccount> = {
-  info: coreInfo('ServiceAccount', 'serviceaccounts', true, ['sa']),
+  info: RESOURCES.serviceaccounts,
   hasStatus: false,
   prepareForCreate() {},
   prepareForUpdate() {},

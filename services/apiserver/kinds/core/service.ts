@@ -1,5 +1,4 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import {
   dns1035LabelErrors,
   dns1123SubdomainErrors,
@@ -13,36 +12,10 @@ import {
   validateLabels,
 } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { PROTOCOLS, coreInfo, objectItems, specDiffers, validateEnum, validateIp, validatePortName, validatePortNumber } from './common';
-
-export interface ServicePort {
-  name?: string;
-  protocol?: string;
-  port?: number;
-  targetPort?: number | string;
-  nodePort?: number;
-  appProtocol?: string;
-}
-
-export interface ServiceSpec {
-  type?: string;
-  selector?: Record<string, string>;
-  ports?: ServicePort[];
-  clusterIP?: string;
-  clusterIPs?: string[];
-  externalName?: string;
-  externalIPs?: string[];
-  sessionAffinity?: string;
-  externalTrafficPolicy?: string;
-  internalTrafficPolicy?: string;
-  [field: string]: unknown;
-}
-
-/** A core/v1 Service. */
-export interface Service extends KubeObject {
-  spec?: ServiceSpec;
-  status?: { loadBalancer?: Record<string, unknown>; [field: string]: unknown };
-}
+import { PROTOCOLS, objectItems, specDiffers, validateEnum, validateIp, validatePortName, validatePortNumber } from './common';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { ServicePort, ServiceSpec, Service } from '../../../../lib/api/types/core';
+export type { ServicePort, ServiceSpec, Service };
 
 export const SERVICE_TYPES: readonly string[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 export const SESSION_AFFINITIES: readonly string[] = ['ClientIP', 'None'];
@@ -137,7 +110,7 @@ function validateServiceSpec(spec: ServiceSpec | undefined): FieldError[] {
  * changes (an update that omits it keeps the allocated one, as do omitted nodePorts).
  */
 export const serviceStrategy: Strategy<Service> = {
-  info: coreInfo('Service', 'services', true, ['svc'], ['all']),
+  info: RESOURCES.services,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.spec ??= {};

@@ -1,36 +1,16 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import { validateIntOrPercent, type IntOrString } from '../../../../lib/api/int-or-string';
-import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
+import { validateIntOrPercent } from '../../../../lib/api/int-or-string';
+import { validateLabelSelector } from '../../../../lib/api/label-selector';
 import { FieldPath, invalid, notSupported } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { groupInfo, specDiffers, validateNonNegative } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from '../../../../lib/api/types/policy';
+
+export type { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus };
+import { specDiffers, validateNonNegative } from '../apps/strategy-support';
 
 /** spec.unhealthyPodEvictionPolicy values (absent behaves as IfHealthyBudget). */
 export const UNHEALTHY_POD_EVICTION_POLICIES: readonly string[] = ['IfHealthyBudget', 'AlwaysAllow'];
-
-/** policy/v1 PodDisruptionBudgetSpec. */
-export type PodDisruptionBudgetSpec = {
-  minAvailable?: IntOrString;
-  maxUnavailable?: IntOrString;
-  selector?: LabelSelector | null;
-  unhealthyPodEvictionPolicy?: string;
-};
-
-/** policy/v1 PodDisruptionBudgetStatus (kept by the disruption controller; eviction decrements it). */
-export type PodDisruptionBudgetStatus = {
-  observedGeneration?: number;
-  /** Pod name → RFC 3339 time of an eviction the controller has not yet seen take effect. */
-  disruptedPods?: Record<string, string>;
-  disruptionsAllowed?: number;
-  currentHealthy?: number;
-  desiredHealthy?: number;
-  expectedPods?: number;
-  conditions?: { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
-};
-
-/** policy/v1 PodDisruptionBudget. */
-export type PodDisruptionBudget = KubeObject & { spec?: PodDisruptionBudgetSpec; status?: PodDisruptionBudgetStatus };
 
 const SPEC = FieldPath.root('spec');
 const STATUS = FieldPath.root('status');
@@ -80,7 +60,7 @@ function renderSpec(s: PodDisruptionBudgetSpec): string {
  * allows budget changes), generation bumped on spec changes.
  */
 export const podDisruptionBudgetStrategy: Strategy<PodDisruptionBudget> = {
-  info: groupInfo('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb']),
+  info: RESOURCES.poddisruptionbudgets,
   hasStatus: true,
   prepareForCreate(obj) {
     obj.status = emptyPodDisruptionBudgetStatus();

@@ -1,37 +1,17 @@
 import { nameIsPathSegment } from '../../../../lib/api/validation';
 import type { FieldError } from '../../../../lib/api/errors';
-import { validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
-import type { KubeObject } from '../../../../lib/api/object';
+import { validateLabelSelector } from '../../../../lib/api/label-selector';
 import { FieldPath, invalid, notSupported, required, validateDns1123Subdomain } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { groupInfo, goStringSlice, invalidRendered } from '../apps/strategy-support';
+import { goStringSlice, invalidRendered } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { PolicyRule, Subject, RoleRef, Role, ClusterRole, RoleBinding, ClusterRoleBinding } from '../../../../lib/api/types/rbac';
+export type { PolicyRule, Subject, RoleRef, Role, ClusterRole, RoleBinding, ClusterRoleBinding };
 
 /** The RBAC API group, the only apiGroup of a roleRef and of User/Group subjects. */
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** Subject kinds. */
 export const SUBJECT_KINDS: readonly string[] = ['ServiceAccount', 'User', 'Group'];
-
-/** One rule of a Role or ClusterRole. */
-export type PolicyRule = {
-  verbs?: string[];
-  apiGroups?: string[];
-  resources?: string[];
-  resourceNames?: string[];
-  nonResourceURLs?: string[];
-};
-/** Who a binding grants to. */
-export type Subject = { kind?: string; apiGroup?: string; name?: string; namespace?: string };
-/** What a binding grants. */
-export type RoleRef = { apiGroup?: string; kind?: string; name?: string };
-
-/** rbac.authorization.k8s.io/v1 Role (namespaced). */
-export type Role = KubeObject & { rules?: PolicyRule[] };
-/** rbac.authorization.k8s.io/v1 ClusterRole. */
-export type ClusterRole = KubeObject & { rules?: PolicyRule[]; aggregationRule?: { clusterRoleSelectors?: LabelSelector[] } };
-/** rbac.authorization.k8s.io/v1 RoleBinding (namespaced). */
-export type RoleBinding = KubeObject & { subjects?: Subject[]; roleRef?: RoleRef };
-/** rbac.authorization.k8s.io/v1 ClusterRoleBinding: a RoleBinding that is cluster-scoped and may only name a ClusterRole. */
-export type ClusterRoleBinding = RoleBinding;
 
 const RULES = FieldPath.root('rules');
 const ROLE_REF = FieldPath.root('roleRef');
@@ -133,7 +113,7 @@ const noop = () => {};
 
 /** Registry strategy of rbac.authorization.k8s.io/v1 Role. */
 export const roleStrategy: Strategy<Role> = {
-  info: groupInfo(RBAC_GROUP, 'v1', 'Role', 'roles', true),
+  info: RESOURCES.roles,
   nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: noop,
@@ -145,7 +125,7 @@ export const roleStrategy: Strategy<Role> = {
 
 /** Registry strategy of rbac.authorization.k8s.io/v1 ClusterRole. */
 export const clusterRoleStrategy: Strategy<ClusterRole> = {
-  info: groupInfo(RBAC_GROUP, 'v1', 'ClusterRole', 'clusterroles', false),
+  info: RESOURCES.clusterroles,
   nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: noop,
@@ -157,7 +137,7 @@ export const clusterRoleStrategy: Strategy<ClusterRole> = {
 
 /** Registry strategy of rbac.authorization.k8s.io/v1 RoleBinding (roleRef immutable). */
 export const roleBindingStrategy: Strategy<RoleBinding> = {
-  info: groupInfo(RBAC_GROUP, 'v1', 'RoleBinding', 'rolebindings', true),
+  info: RESOURCES.rolebindings,
   nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: defaultBinding,
@@ -169,7 +149,7 @@ export const roleBindingStrategy: Strategy<RoleBinding> = {
 
 /** Registry strategy of rbac.authorization.k8s.io/v1 ClusterRoleBinding (roleRef immutable). */
 export const clusterRoleBindingStrategy: Strategy<ClusterRoleBinding> = {
-  info: groupInfo(RBAC_GROUP, 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  info: RESOURCES.clusterrolebindings,
   nameValidator: nameIsPathSegment,
   hasStatus: false,
   prepareForCreate: defaultBinding,

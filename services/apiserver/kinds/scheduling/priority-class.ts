@@ -1,8 +1,9 @@
 import type { FieldError } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/object';
 import { FieldPath, forbidden, invalid, notSupported, required, validateImmutableField } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
-import { groupInfo } from '../apps/strategy-support';
+import { RESOURCES } from '../../../../lib/api/resources';
+import type { PriorityClass } from '../../../../lib/api/types/scheduling';
+export type { PriorityClass };
 
 /** Highest value a user-defined PriorityClass may have. */
 export const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
@@ -17,14 +18,6 @@ export const SYSTEM_PRIORITY_CLASSES: Readonly<Record<string, number>> = {
 export const PREEMPTION_POLICIES: readonly string[] = ['PreemptLowerPriority', 'Never'];
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
-
-/** scheduling.k8s.io/v1 PriorityClass: cluster-scoped, fields at the top level (no spec). */
-export type PriorityClass = KubeObject & {
-  value?: number;
-  globalDefault?: boolean;
-  description?: string;
-  preemptionPolicy?: string;
-};
 
 const VALUE = FieldPath.root('value');
 const POLICY = FieldPath.root('preemptionPolicy');
@@ -67,7 +60,7 @@ export function validatePriorityClass(obj: PriorityClass): FieldError[] {
 
 /** Registry strategy of scheduling.k8s.io/v1 PriorityClass (value and preemptionPolicy immutable). */
 export const priorityClassStrategy: Strategy<PriorityClass> = {
-  info: groupInfo('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']),
+  info: RESOURCES.priorityclasses,
   hasStatus: false,
   prepareForCreate: defaultPriorityClass,
   prepareForUpdate: defaultPriorityClass,
