@@ -181,6 +181,19 @@ export function grpcEndpointsOf(cluster: KubeconfigCluster['cluster']): string[]
   return [];
 }
 
+/**
+ * The gRPC endpoints of a cluster entry: its Bosun extension's, else its `server` when that is
+ * a gRPC address (`grpc://host:port`, as a kubeconfig written for gRPC-only apiservers names
+ * it); empty when neither (an `https://` server is the Kubernetes HTTP API, not gRPC).
+ */
+export function clusterGrpcEndpoints(cluster: KubeconfigCluster['cluster']): string[] {
+  const fromExtension = grpcEndpointsOf(cluster);
+  if (fromExtension.length > 0) return fromExtension;
+  const server = typeof cluster.server === 'string' ? cluster.server : '';
+  const m = /^grpc:\/\/([^/\s]+?)\/?$/.exec(server);
+  return m ? [m[1]!] : [];
+}
+
 /** Where the kubeconfig came from. */
 export type KubeconfigSource = '--kubeconfig' | 'BOSUN_KUBECONFIG' | 'KUBECONFIG' | 'local' | 'home';
 
@@ -278,10 +291,10 @@ export function resolveConnection(inputs: ResolveInputs): Connection {
     throw new KubeconfigError(`error: cluster "${ctx.context.cluster}" of context "${contextName}" does not exist in "${found.file}"`);
   }
   const user = config.users.find((u) => u.name === ctx.context.user);
-  const endpoints = override ?? grpcEndpointsOf(cluster!.cluster);
+  const endpoints = override ?? clusterGrpcEndpoints(cluster!.cluster);
   if (endpoints.length === 0) {
     throw new KubeconfigError(
-      `error: cluster "${ctx.context.cluster}" in "${found.file}" has no ${GRPC_EXTENSION_NAME} endpoints; pass --server host:port`,
+      `error: cluster "${ctx.context.cluster}" in "${found.file}" has no ${GRPC_EXTENSION_NAME} endpoints and no grpc:// server; pass --server host:port`,
     );
   }
   const conn: Connection = { endpoints, contextName, file: found.file };
