@@ -122,8 +122,10 @@ export function readKubeconfig(file: string): Kubeconfig {
 
 /** What {@link writeKubeconfig} needs to describe one cluster. */
 export interface KubeconfigSpec {
-  /** Name of the cluster; the user and the context get the same name. */
+  /** Name of the cluster; the context gets the same name, and the user too unless `userName` is set. */
   clusterName: string;
+  /** Name of the user entry (e.g. `system:kube-scheduler` in a component's kubeconfig). */
+  userName?: string;
   /** `https://host:port` of a Kubernetes-style HTTP front door, when there is one. */
   server?: string;
   /** Base64 PEM of the CA that signed the server's certificate. */
@@ -136,19 +138,20 @@ export interface KubeconfigSpec {
   namespace?: string;
 }
 
-/** A kubeconfig with one cluster, one user and one current context, all named `clusterName`. */
+/** A kubeconfig with one cluster, one user and one current context, named `clusterName` (the user `userName` when set). */
 export function buildKubeconfig(spec: KubeconfigSpec): Kubeconfig {
   const cluster: KubeconfigCluster['cluster'] = {};
   if (spec.server) cluster.server = spec.server;
   if (spec.caData) cluster['certificate-authority-data'] = spec.caData;
   cluster.extensions = [{ name: GRPC_EXTENSION_NAME, extension: { endpoints: [...spec.grpcEndpoints] } }];
-  const context: KubeconfigContext['context'] = { cluster: spec.clusterName, user: spec.clusterName };
+  const userName = spec.userName ?? spec.clusterName;
+  const context: KubeconfigContext['context'] = { cluster: spec.clusterName, user: userName };
   if (spec.namespace) context.namespace = spec.namespace;
   return {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: spec.clusterName, cluster }],
-    users: [{ name: spec.clusterName, user: spec.token ? { token: spec.token } : {} }],
+    users: [{ name: userName, user: spec.token ? { token: spec.token } : {} }],
     contexts: [{ name: spec.clusterName, context }],
     'current-context': spec.clusterName,
     preferences: {},

@@ -11,6 +11,7 @@ import {
   LeaderElector,
   type Lease,
 } from '../../lib/client/leader-election';
+import { trackLeadership, type Registry } from '../../lib/metrics';
 import { NamespaceController } from './namespace/namespace-controller';
 
 /** The event source of the namespace controller (Kubernetes' component name). */
@@ -34,6 +35,10 @@ const LEASES: ResourceInfo = {
 export interface ControllerManagerConfig {
   /** Apiserver gRPC endpoints, host:port. */
   readonly apiservers: readonly string[];
+  /** Bearer token of the controller-manager's identity (from its kubeconfig), sent on every API call. */
+  readonly token?: string;
+  /** The component's metrics registry (the leader gauge; controllers' work queues later); none when absent. */
+  readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
   readonly identity?: string;
   readonly leaseDurationMs?: number;
@@ -65,7 +70,7 @@ export class ControllerManager {
     config: ControllerManagerConfig,
     private readonly logger: Logger,
   ) {
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers] });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
     const identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.elector = new LeaderElector({
@@ -83,6 +88,7 @@ export class ControllerManager {
         onNewLeader: (leader) => logger.info({ leader }, 'controller-manager leader'),
       },
     });
+    if (config.metrics) trackLeadership(config.metrics, CONTROLLER_MANAGER_LEASE.name, () => this.elector.isLeader());
   }
 
   /** Connects and starts contending for the lease. */

@@ -156,6 +156,8 @@ export interface HttpKubeconfigSpec {
   readonly token: string;
   /** Cluster, user and context name (default "bosun"). */
   readonly clusterName?: string;
+  /** Name of the user entry when it differs from the cluster's (a component's identity). */
+  readonly userName?: string;
   /** Default namespace of the context (kubectl's default is "default"). */
   readonly namespace?: string;
   /** gRPC endpoints of the apiservers, recorded in the Bosun extension for bosun's own CLI. */
@@ -166,6 +168,7 @@ export interface HttpKubeconfigSpec {
 export function writeHttpKubeconfig(file: string, spec: HttpKubeconfigSpec): void {
   writeKubeconfig(file, {
     clusterName: spec.clusterName ?? 'bosun',
+    userName: spec.userName,
     server: spec.server,
     caData: Buffer.from(spec.caCert).toString('base64'),
     token: spec.token,
