@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { KubeObject } from '../../lib/api/object';
 import { ApiError } from '../../lib/api/errors';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { sampleValue as sample } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { PODS } from '../../services/scheduler/api-resources';
 import { clientFor, NODE_MODULES, reflect, reflectionClient } from '../support/grpc-reflection';
@@ -140,7 +141,6 @@ describe('the scheduler through real processes and kubectl', function () {
       expect(res.headers.get('content-type')).to.equal('text/plain; version=0.0.4; charset=utf-8');
       return res.text();
     };
-    const sample = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
     const text = await scrape(leader.metricsUrl);
     // The pods of the test before were bound by the leader: its counters moved.
     expect(sample(text, 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"}')).to.be.at.least(3);

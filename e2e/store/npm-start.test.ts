@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readKubeconfig } from '../../lib/client/kubeconfig';
+import { sampleValue } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { startUp } from '../support/bosun-up';
 
@@ -15,9 +16,7 @@ const LEADERS_TIMEOUT_MS = 30_000;
 
 /** The value of `series` in a /metrics scrape of `url` (undefined when absent or unreachable). */
 async function scrapeValue(url: string, series: string): Promise<number | undefined> {
-  const text = await fetch(url).then((r) => r.text(), () => '');
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  return sampleValue(await fetch(url).then((r) => r.text(), () => ''), series);
 }
 
 describe('bosun up (what `npm start` runs)', function () {

@@ -6,6 +6,7 @@ import { ApiError } from '../api/errors';
 import type { ResourceInfo } from '../api/object';
 import { toProto } from '../api/proto/convert';
 import { findProtoKind } from '../api/proto/kinds';
+import { bindLoopback } from '../grpc/bind-loopback';
 import { GrpcApiClient } from './grpc-api-client';
 
 const NAMESPACES: ResourceInfo = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', singular: 'namespace', namespaced: false, shortNames: [], categories: [] };
@@ -34,7 +35,7 @@ async function recordingServer(): Promise<{ endpoint: string; seen: Map<string, 
       call.end();
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await bindLoopback(server);
   return { endpoint: `127.0.0.1:${port}`, seen, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }
 
@@ -86,7 +87,7 @@ describe('GrpcApiClient identity (bearer token metadata)', () => {
     server.addService(DiscoveryService, {
       serverResources: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNAUTHENTICATED, details: 'nope' }),
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await bindLoopback(server);
     const client = new GrpcApiClient({ endpoints: [`127.0.0.1:${port}`], token: 't' });
     try {
       const err = await client.discover().then(() => undefined, (e: unknown) => e);

@@ -3,3 +3,4 @@ export { newMetricsRegistry, sharedMetric, Registry, type MetricsRegistryOptions
 export { MetricsServer, METRICS_PATH, HEALTHZ_PATH } from './metrics-server';
 export { trackLeadership, LEADER_ELECTION_MASTER_STATUS } from './leader-election-metrics';
 export { workQueueMetrics, WORK_QUEUE_DURATION_BUCKETS_SECONDS, type WorkQueueMetrics } from './work-queue-metrics';
+export { sampleValue } from './exposition';

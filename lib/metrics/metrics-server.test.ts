@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import { Counter } from 'prom-client';
+import { sampleValue as sample } from './exposition';
 import { MetricsServer, newMetricsRegistry, trackLeadership, workQueueMetrics } from './index';
 
 /** GET (or another method) on the server; resolves with status, content type and body. */
@@ -17,11 +18,6 @@ function request(url: string, method = 'GET'): Promise<{ status: number; type: s
   });
 }
 
-/** The value of the sample `series` (name{labels} exactly as exposed) in a text exposition. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('metrics server', () => {
   it('serves the registry at /metrics in the text exposition format, /healthz, and 404/405 elsewhere', async () => {

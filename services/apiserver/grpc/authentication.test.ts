@@ -7,6 +7,7 @@ import { DiscoveryService } from '../../../gen/bosun/api/requests';
 import { ApiError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
+import { bindLoopback } from '../../../lib/grpc/bind-loopback';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, requestUser, type UserInfo } from '../authn/request-user';
 import { BearerAuthenticator, ensureTokenFile, ensureUserToken, readTokenEntries } from '../http/bearer-auth';
 import { httpsRequest } from '../http/test-clients';
@@ -77,7 +78,7 @@ describe('gRPC door authentication', () => {
       };
       const server = new grpc.Server();
       server.addService(DiscoveryService, authenticatedService(DiscoveryService, impl, auth));
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+      const port = await bindLoopback(server);
       const clients = ['good', 'bad', undefined].map((token) => new GrpcApiClient({ endpoints: [`127.0.0.1:${port}`], token }));
       try {
         await clients[0]!.discover();
