@@ -142,6 +142,26 @@ describe('gRPC door authentication', () => {
       expect(https.status).to.equal(401);
     });
 
+    it('makes the authenticated user available to the rest layer, through either door', async () => {
+      const rest = api.server.resources.byResource('', 'configmaps')!;
+      const seen: (string | undefined)[] = [];
+      const original = rest.get.bind(rest);
+      rest.get = async (namespace, name) => {
+        seen.push(requestUser()?.name);
+        return original(namespace, name);
+      };
+      const client = new GrpcApiClient({ endpoints: [api.server.grpcAddress], token: api.token });
+      try {
+        await failure(client.resource(CONFIGMAPS).get('default', 'absent'));
+        expect((await api.request('GET', '/api/v1/namespaces/default/configmaps/absent')).status).to.equal(404);
+        await failure(api.grpc.resource(CONFIGMAPS).get('default', 'absent'));
+      } finally {
+        client.close();
+        rest.get = original;
+      }
+      expect(seen).to.deep.equal(['admin', 'admin', ANONYMOUS_USER.name]);
+    });
+
     it('still serves anonymous calls (no token)', async () => {
       const anonymous = api.grpc; // the harness's client sends no token
       expect((await anonymous.resource(CONFIGMAPS).list('default')).kind).to.equal('ConfigMapList');
