@@ -51,17 +51,21 @@ export function apiserverCommand(): Command {
     .addOption(opt('grpc-listen', 'host:port to serve the gRPC API on', '127.0.0.1:6444'))
     .addOption(opt('https-listen', 'host:port to serve the Kubernetes HTTP API (kubectl) on; "" turns it off', '127.0.0.1:6443'))
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
-    .addOption(opt('token-file', 'bearer tokens accepted by the HTTP API, "token,user" per line (made with one token when missing)', '.bosun/tokens.csv'))
+    .addOption(opt('token-file', 'bearer tokens both doors accept, "token,user,uid,\"group,…\"" per line (made with one token when missing; used without the HTTP API only when given)', '.bosun/tokens.csv'))
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
-    .action(async (o: Record<string, string>) => {
+    .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
+      // Without the HTTPS door, a token file named explicitly (flag or env) still authenticates gRPC calls.
+      const grpcTokenFile = !o.httpsListen && cmd.getOptionValueSource('tokenFile') !== 'default' ? path.resolve(o.tokenFile) : undefined;
+      if (grpcTokenFile) ensureTokenFile(grpcTokenFile);
       keepAlive(); // while the store is not reachable yet, nothing else holds the process
       const server = await startApiServer(
         {
           storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),
           grpcListen: parseHostPort('grpc-listen', o.grpcListen),
           https: o.httpsListen ? httpsConfig(o) : undefined,
+          tokenFile: grpcTokenFile,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
         },
         logger,

@@ -1,9 +1,14 @@
 /**
  * Flags the components share (one CLI module for them, not one command importing another's):
- * the environment variable of each flag, host:port endpoints, and the three leader-election
- * durations with Kubernetes' defaults.
+ * the environment variable of each flag, host:port endpoints, the three leader-election
+ * durations with Kubernetes' defaults, how a component reaches the API as its own identity
+ * (`--kubeconfig`, `--apiserver`) and where it serves its metrics (`--metrics-address`).
  */
 import { Option } from 'commander';
+import { KubeconfigError } from '../lib/client/kubeconfig';
+import { serviceConnection } from '../lib/client/kubeconfig-client';
+import type { Logger } from '../lib/logger';
+import { MetricsServer, newMetricsRegistry, type Registry } from '../lib/metrics';
 import { ConfigError } from '../store/server/member-config';
 
 /** Environment variable of a component's flag: ('scheduler', 'apiserver') → BOSUN_SCHEDULER_APISERVER. */
@@ -52,4 +57,73 @@ export function leaderElectionDurations(o: Record<string, string>): { leaseDurat
     renewDeadlineMs: secondsFlag('leader-elect-renew-deadline', o.leaderElectRenewDeadline!),
     retryPeriodMs: secondsFlag('leader-elect-retry-period', o.leaderElectRetryPeriod!),
   };
+}
+
+/** The apiserver endpoints a component dials without --kubeconfig or --apiserver. */
+export const DEFAULT_APISERVER_ENDPOINTS = '127.0.0.1:6444';
+
+/**
+ * The API client flags of `component`: `--kubeconfig <file>` (endpoints and the bearer token of
+ * its identity from the file's current context) and `--apiserver host:port,…` (overrides the
+ * endpoints; default 127.0.0.1:6444 without a kubeconfig). Both also as environment variables.
+ */
+export function apiClientOptions(component: string): Option[] {
+  return [
+    new Option('--apiserver <value>', `apiserver gRPC endpoints, host:port,… (default: the kubeconfig's, else ${DEFAULT_APISERVER_ENDPOINTS})`).env(componentEnv(component, 'apiserver')),
+    new Option('--kubeconfig <file>', "kubeconfig with this component's identity: apiserver endpoints and bearer token").env(componentEnv(component, 'kubeconfig')),
+  ];
+}
+
+/** How a component reaches the API: endpoints, and the token of its identity when it has one. */
+export interface ApiConnectionFlags {
+  readonly endpoints: string[];
+  readonly token?: string;
+}
+
+/**
+ * The connection from the options of {@link apiClientOptions}. A kubeconfig that is missing,
+ * unparsable or names no usable cluster is a ConfigError naming the file.
+ */
+export function apiConnectionOf(o: Record<string, string | undefined>): ApiConnectionFlags {
+  const explicit = o.apiserver ? parseEndpoints('apiserver', o.apiserver) : undefined;
+  if (!o.kubeconfig) return { endpoints: explicit ?? parseEndpoints('apiserver', DEFAULT_APISERVER_ENDPOINTS) };
+  try {
+    const conn = serviceConnection(o.kubeconfig, explicit);
+    return conn.token ? { endpoints: conn.endpoints, token: conn.token } : { endpoints: conn.endpoints };
+  } catch (err) {
+    if (err instanceof KubeconfigError) throw new ConfigError(`--kubeconfig: ${err.message.replace(/^error: /, '')}`);
+    throw err;
+  }
+}
+
+/**
+ * `--metrics-address host:port` of `component`: where it serves `GET /metrics` (and
+ * `/healthz`) over plain HTTP; "" turns the endpoint off, port 0 takes any free port.
+ */
+export function metricsOption(component: string, defaultAddress: string): Option {
+  return new Option('--metrics-address <value>', 'host:port of the plain-HTTP /metrics and /healthz endpoint; "" turns it off, port 0 takes any free port')
+    .env(componentEnv(component, 'metrics-address'))
+    .default(defaultAddress);
+}
+
+/** A component's metrics: its registry and, unless turned off, the endpoint serving it. */
+export interface ComponentMetrics {
+  readonly registry: Registry;
+  readonly server?: MetricsServer;
+  close(): Promise<void>;
+}
+
+/** Makes the component's registry and serves it on `--metrics-address` (see {@link metricsOption}). */
+export async function startComponentMetrics(o: Record<string, string | undefined>, logger: Logger): Promise<ComponentMetrics> {
+  const registry = newMetricsRegistry();
+  if (!o.metricsAddress) return { registry, close: async () => undefined };
+  let server: MetricsServer;
+  try {
+    server = await MetricsServer.start(registry, parseHostPort('metrics-address', o.metricsAddress));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`--metrics-address: ${(err as Error).message}`);
+  }
+  logger.info({ metrics: server.url }, 'serving metrics');
+  return { registry, server, close: () => server.close() };
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { componentEnv, leaderElectionDurations, leaderElectionOptions, parseEndpoints } from './component-flags';
+import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ALL_DEFAULT_CONTROLLERS } from '../lib/controller/controller-registry';
 import { ControllerManager } from '../services/controller-manager/controller-manager';
@@ -10,21 +10,36 @@ export function controllerManagerEnv(flag: string): string {
   return componentEnv('controller-manager', flag);
 }
 
+/** Where the controller-manager serves /metrics by default (kube-controller-manager's former plain-HTTP port). */
+export const DEFAULT_CONTROLLER_MANAGER_METRICS_ADDRESS = '127.0.0.1:10252';
+
 /** `bosun controller-manager`: the control loops (one replica leads; run several for failover). */
 export function controllerManagerCommand(): Command {
-  const opt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <value>`, description).env(controllerManagerEnv(flag)).default(defaultValue);
-  const command = new Command('controller-manager')
-    .description('run the controller-manager: the control loops (see --controllers), leading through a Lease')
-    .addOption(opt('apiserver', 'apiserver gRPC endpoints, host:port,…', '127.0.0.1:6444'))
+  const command = new Command('controller-manager').description('run the controller-manager: the control loops (see --controllers), leading through a Lease');
+  for (const o of apiClientOptions('controller-manager')) command.addOption(o);
+  command
     .addOption(new Option('--identity <value>', 'identity in the leader lease (default hostname_pid)').env(controllerManagerEnv('identity')))
-    .addOption(opt('controllers', "controllers to run: '*' = every default-on one, 'foo' enables foo, '-foo' disables it (e.g. '*,-job')", ALL_DEFAULT_CONTROLLERS));
+    .addOption(
+      new Option('--controllers <value>', "controllers to run: '*' = every default-on one, 'foo' enables foo, '-foo' disables it (e.g. '*,-job')")
+        .env(controllerManagerEnv('controllers'))
+        .default(ALL_DEFAULT_CONTROLLERS),
+    )
+    .addOption(metricsOption('controller-manager', DEFAULT_CONTROLLER_MANAGER_METRICS_ADDRESS));
   for (const o of leaderElectionOptions('controller-manager')) command.addOption(o);
   return command
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(controllerManagerEnv('log-level')))
-    .action((o: Record<string, string>) => {
+    .action(async (o: Record<string, string>) => {
       const logger = createLogger('controller-manager', o.logLevel as LogLevel);
       keepAlive();
-      const cm = ControllerManager.start({ apiservers: parseEndpoints('apiserver', o.apiserver!), identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) }, logger);
-      exitOnSignals(logger, () => cm.stop());
+      const api = apiConnectionOf(o);
+      const metrics = await startComponentMetrics(o, logger);
+      const cm = ControllerManager.start(
+        { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
+        logger,
+      );
+      exitOnSignals(logger, async () => {
+        await cm.stop();
+        await metrics.close();
+      });
     });
 }

@@ -3,6 +3,7 @@ import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { controllerManagerCommand } from './controller-manager-command';
+import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
 import { storeCommand } from './store-command';
@@ -17,7 +18,8 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(apiserverCommand())
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
-    .addCommand(upCommand());
+    .addCommand(upCommand())
+    .addCommand(kubeconfigsCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {
     await program.parseAsync(argv);

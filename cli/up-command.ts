@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
+import { componentClientFlags } from '../lib/launcher/component-args';
 import { LocalProcess } from '../lib/launcher/local-process';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
+import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
 export const LOCAL_CLUSTER_PORTS: [number, number][] = [
@@ -24,6 +26,10 @@ export const LOCAL_APISERVER_PORTS: [number, number][] = [
 
 /** gRPC status ports of the local cluster's two scheduler replicas (10259 is kube-scheduler's port). */
 export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
+/** /metrics ports of the two scheduler replicas (10251: kube-scheduler's former plain-HTTP port). */
+export const LOCAL_SCHEDULER_METRICS_PORTS: number[] = [10251, 10261];
+/** /metrics port of the controller-manager (10252: kube-controller-manager's former plain-HTTP port). */
+export const LOCAL_CONTROLLER_MANAGER_METRICS_PORT = 10252;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -56,9 +62,16 @@ export function upCommand(): Command {
         }
       }
       const schedulerPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_PORTS;
-      for (const [i, port] of schedulerPorts.entries()) {
+      const schedulerMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_METRICS_PORTS;
+      const cmMetricsPort = o.ports === 'free' ? await freePort() : LOCAL_CONTROLLER_MANAGER_METRICS_PORT;
+      const componentPorts: [number, string][] = [
+        ...schedulerPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1}`]),
+        ...schedulerMetricsPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1} metrics`]),
+        [cmMetricsPort, 'controller-manager metrics'],
+      ];
+      for (const [port, what] of componentPorts) {
         if (o.ports !== 'free' && !(await portIsFree(port))) {
-          throw new Error(`port ${port} (scheduler-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
+          throw new Error(`port ${port} (${what}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
         }
       }
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
@@ -100,8 +113,18 @@ export function upCommand(): Command {
       const token = ensureTokenFile(tokenFile);
       for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
         const https = { port: httpsPort, certDir, tokenFile };
-        const a = new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https);
-        apiservers.push(a);
+        apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https));
+      }
+      // Each component's own identity: its token joins the token file before the apiservers read it.
+      const kubeconfigs = writeComponentKubeconfigs({
+        dir,
+        tokenFile,
+        grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
+        server: apiservers[0]!.httpsUrl,
+        caCert: tls.caCert,
+      });
+      say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
+      for (const a of apiservers) {
         a.start();
         say(`  ${a.name}: starting (${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
       }
@@ -113,20 +136,22 @@ export function upCommand(): Command {
         return;
       }
       for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.httpsUrl} and ${a.grpcEndpoint} (gRPC)`);
+      const cmKubeconfig = kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!;
       const cm = new LocalProcess(
         'controller-manager',
         path.join(dir, 'logs', 'controller-manager.log'),
-        ['controller-manager', '--apiserver', apiservers.map((a) => a.grpcEndpoint).join(',')],
+        ['controller-manager', ...componentClientFlags({ kubeconfig: cmKubeconfig, metricsPort: cmMetricsPort })],
         process.env,
       );
       controllerManager = cm;
       cm.start();
-      say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, apiservers ${apiservers.map((a) => a.grpcEndpoint).join(',')}, log ${cm.logFile})`);
+      say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${cmMetricsPort}/metrics, log ${cm.logFile})`);
       for (const [i, port] of schedulerPorts.entries()) {
-        const sc = new LocalScheduler(`scheduler-${i + 1}`, port, path.join(dir, 'logs', `scheduler-${i + 1}.log`), apiservers.map((a) => a.grpcEndpoint));
+        const client = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: schedulerMetricsPorts[i]! };
+        const sc = new LocalScheduler(`scheduler-${i + 1}`, port, path.join(dir, 'logs', `scheduler-${i + 1}.log`), [], [], process.env, client);
         schedulers.push(sc);
         sc.start();
-        say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, log ${sc.logFile})`);
+        say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, metrics ${sc.metricsUrl}, log ${sc.logFile})`);
       }
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
@@ -147,6 +172,7 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
+      say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-manager: port ${cmMetricsPort})`);
       say('  (pods are placed on Node objects; until node agents exist, create Nodes by hand with capacity/allocatable)');
       say('');
       say('The store speaks the etcd v3 API:');

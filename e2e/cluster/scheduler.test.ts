@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../lib/api/object';
+import { ApiError } from '../../lib/api/errors';
+import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { sampleValue as sample } from '../../lib/metrics/exposition';
+import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { PODS } from '../../services/scheduler/api-resources';
 import { clientFor, NODE_MODULES, reflect, reflectionClient } from '../support/grpc-reflection';
 import { nodeManifest, SchedulerCluster } from '../support/scheduler-cluster';
@@ -128,6 +132,37 @@ describe('the scheduler through real processes and kubectl', function () {
     expect(wide).to.match(/^web\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+n-ssd\s+/m);
     const events = await kubectlOk(['get', 'events', '--field-selector', 'involvedObject.name=trainer']);
     expect(events).to.match(/Normal\s+Scheduled\s+pod\/trainer\s+Successfully assigned default\/trainer to n-gpu/);
+  });
+
+  it("runs as system:kube-scheduler from its kubeconfig and serves kube-scheduler's metrics on /metrics", async () => {
+    const leader = await cluster.leader();
+    const scrape = async (url: string | undefined) => {
+      const res = await fetch(url!);
+      expect(res.headers.get('content-type')).to.equal('text/plain; version=0.0.4; charset=utf-8');
+      return res.text();
+    };
+    const text = await scrape(leader.metricsUrl);
+    // The pods of the test before were bound by the leader: its counters moved.
+    expect(sample(text, 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"}')).to.be.at.least(3);
+    expect(sample(text, 'scheduler_scheduling_attempt_duration_seconds_count{result="scheduled",profile="default-scheduler"}')).to.be.at.least(3);
+    expect(sample(text, 'scheduler_pending_pods{queue="active"}')).to.be.a('number');
+    expect(sample(text, 'leader_election_master_status{name="kube-scheduler"}')).to.equal(1);
+    expect(text).to.match(/^process_resident_memory_bytes \d+/m);
+    const standby = cluster.schedulers.find((s) => s !== leader)!;
+    expect(sample(await scrape(standby.metricsUrl), 'leader_election_master_status{name="kube-scheduler"}')).to.equal(0);
+    // The scheduler's token (in its kubeconfig) is a known identity of the apiserver; an unknown token is refused.
+    const token = readTokenEntries(cluster.tokenFile).find((e) => e.user.name === 'system:kube-scheduler')!.token;
+    const asScheduler = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token });
+    const impostor = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token: 'forged-token' });
+    try {
+      expect((await asScheduler.resource(PODS).list('default')).items.length).to.be.at.least(3);
+      const err = await impostor.resource(PODS).list('default').then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(ApiError);
+      expect([(err as ApiError).code, (err as ApiError).reason]).to.deep.equal([401, 'Unauthorized']);
+    } finally {
+      asScheduler.close();
+      impostor.close();
+    }
   });
 
   it("explains an unschedulable pod in kubectl describe, in Kubernetes' words", async () => {

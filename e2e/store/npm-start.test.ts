@@ -4,9 +4,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { readKubeconfig } from '../../lib/client/kubeconfig';
+import { sampleValue } from '../../lib/metrics/exposition';
+import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { startUp } from '../support/bosun-up';
 
 const run = promisify(execFile);
+
+/** How long the components may take to elect their leaders after `bosun up` is ready, ms. */
+const LEADERS_TIMEOUT_MS = 30_000;
+
+/** The value of `series` in a /metrics scrape of `url` (undefined when absent or unreachable). */
+async function scrapeValue(url: string, series: string): Promise<number | undefined> {
+  return sampleValue(await fetch(url).then((r) => r.text(), () => ''), series);
+}
 
 describe('bosun up (what `npm start` runs)', function () {
   this.timeout(90_000);
@@ -17,6 +28,8 @@ describe('bosun up (what `npm start` runs)', function () {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('brings up a 3-member store and two apiservers, shows progress and the leader, works with etcdctl, and stops cleanly on Ctrl-C', async () => {
+    // A token file from a run before component identities: only the admin token.
+    fs.writeFileSync(path.join(dir, 'tokens.csv'), 'admintoken,admin\n', { mode: 0o600 });
     const up = startUp(['--dir', dir, '--ports', 'free']);
     try {
       const out = await up.waitFor(/Press Ctrl-C/, 60_000);
@@ -31,6 +44,27 @@ describe('bosun up (what `npm start` runs)', function () {
       const env = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: endpoints! };
       expect((await run('etcdctl', ['put', 'greeting', 'hello'], { env })).stdout.trim()).to.equal('OK');
       expect((await run('etcdctl', ['get', 'greeting', '--print-value-only'], { env })).stdout.trim()).to.equal('hello');
+
+      // Every component has its own identity: a token added to the earlier token file, a kubeconfig naming it.
+      const users = readTokenEntries(path.join(dir, 'tokens.csv'));
+      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager']);
+      expect(users[0]!.token).to.equal('admintoken');
+      expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
+      for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!]] as const) {
+        const config = readKubeconfig(path.join(dir, 'kubeconfigs', `${component}.kubeconfig`));
+        expect(config.users, component).to.deep.equal([{ name: user.user.name, user: { token: user.token } }]);
+      }
+      // The schedulers and the controller-manager run with them: each set elects one leader through the API.
+      const schedulerMetrics = [...out.matchAll(/scheduler-\d: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((m) => m[1]!);
+      const cmMetrics = /controller-manager: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1];
+      expect(schedulerMetrics, out).to.have.length(2);
+      expect(cmMetrics, out).to.be.a('string');
+      const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+      const leading = async (urls: string[], name: string) => (await Promise.all(urls.map((u) => scrapeValue(u, `leader_election_master_status{name="${name}"}`)))).reduce((a: number, v) => a + (v ?? 0), 0);
+      while ((await leading(schedulerMetrics, 'kube-scheduler')) !== 1 || (await leading([cmMetrics!], 'kube-controller-manager')) !== 1) {
+        if (Date.now() > deadline) throw new Error(`no leaders after ${LEADERS_TIMEOUT_MS} ms:\n${up.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
       up.child.kill('SIGINT');
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);

@@ -6,6 +6,7 @@ import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
+import { KUBE_SCHEDULER, writeComponentKubeconfigs } from '../../cli/component-identities';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
@@ -24,9 +25,10 @@ export interface SchedulerClusterOptions {
 
 /**
  * A cluster of real processes for the scheduler's end-to-end tests, started through the
- * launcher: a store, one apiserver (gRPC and the Kubernetes HTTPS API), and two `bosun
- * scheduler` replicas; the real kubectl talks to the apiserver. Everything lives in a temporary
- * folder and on free ports.
+ * launcher: a store, one apiserver (gRPC and the Kubernetes HTTPS API, one token file), and two
+ * `bosun scheduler` replicas running as system:kube-scheduler (their kubeconfig, as `bosun up`
+ * writes it) with /metrics on known ports; the real kubectl talks to the apiserver. Everything
+ * lives in a temporary folder and on free ports.
  */
 export class SchedulerCluster {
   private constructor(
@@ -36,6 +38,8 @@ export class SchedulerCluster {
     readonly schedulers: LocalScheduler[],
     readonly client: GrpcApiClient,
     readonly kubeconfig: string,
+    /** The apiserver's token file (admin and component tokens). */
+    readonly tokenFile: string,
   ) {}
 
   static async start(prefix: string, opts: SchedulerClusterOptions = {}): Promise<SchedulerCluster> {
@@ -50,13 +54,15 @@ export class SchedulerCluster {
     const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile });
     const schedulers: LocalScheduler[] = [];
     const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint] });
-    const cluster = new SchedulerCluster(dir, store, apiserver, schedulers, client, path.join(dir, 'kubeconfig'));
+    const cluster = new SchedulerCluster(dir, store, apiserver, schedulers, client, path.join(dir, 'kubeconfig'), tokenFile);
+    const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert });
     try {
       await store.waitReady();
       apiserver.start();
       await apiserver.waitReady();
       for (const i of [1, 2]) {
-        const s = new LocalScheduler(`scheduler-${i}`, await freePort(), path.join(dir, 'logs', `scheduler-${i}.log`), [apiserver.grpcEndpoint], opts.schedulerArgs ?? []);
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: await freePort() };
+        const s = new LocalScheduler(`scheduler-${i}`, await freePort(), path.join(dir, 'logs', `scheduler-${i}.log`), [], opts.schedulerArgs ?? [], process.env, identity);
         schedulers.push(s);
         s.start();
       }

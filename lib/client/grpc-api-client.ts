@@ -24,6 +24,30 @@ export interface GrpcApiClientOptions {
   /** apiserver gRPC endpoints, host:port; calls go to the first that answers. */
   readonly endpoints: readonly string[];
   readonly callTimeoutMs?: number;
+  /**
+   * Bearer token of this client's identity (a kubeconfig user's `token`), sent as
+   * `authorization: Bearer <token>` metadata on every call (unary, watch and discovery).
+   */
+  readonly token?: string;
+}
+
+/** The call metadata key of the bearer token (the HTTP header's name, lower-case as gRPC requires). */
+export const AUTHORIZATION_METADATA_KEY = 'authorization';
+
+/**
+ * An interceptor that adds `authorization: Bearer <token>` to the metadata of every call the
+ * client makes, whatever its kind: the one place the identity is attached.
+ */
+export function bearerTokenInterceptor(token: string): grpc.Interceptor {
+  if (token === '' || /\s/.test(token)) throw new Error('GrpcApiClient: the bearer token must be non-empty and contain no whitespace');
+  const value = `Bearer ${token}`;
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set(AUTHORIZATION_METADATA_KEY, value);
+        next(metadata, listener);
+      },
+    });
 }
 
 /**
@@ -36,10 +60,13 @@ export class GrpcApiClient implements ApiClient {
   private readonly channel: grpc.Channel;
   private readonly clients = new Map<string, ResourceClient>();
   private readonly discovery: InstanceType<typeof DiscoveryClient>;
+  /** Options of every generated client on the channel (the channel itself, the token interceptor). */
+  private readonly stubOptions: grpc.ClientOptions;
   readonly callTimeoutMs: number;
 
   constructor(options: GrpcApiClientOptions) {
     if (options.endpoints.length === 0) throw new Error('GrpcApiClient: no endpoints');
+    const interceptors = options.token !== undefined ? [bearerTokenInterceptor(options.token)] : [];
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.channel = new grpc.Channel(channelTarget(options.endpoints), grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -50,7 +77,8 @@ export class GrpcApiClient implements ApiClient {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
     });
-    this.discovery = new DiscoveryClient('unused', grpc.credentials.createInsecure(), { channelOverride: this.channel });
+    this.stubOptions = { channelOverride: this.channel, interceptors };
+    this.discovery = new DiscoveryClient('unused', grpc.credentials.createInsecure(), this.stubOptions);
   }
 
   async discover(): Promise<ServedResource[]> {
@@ -74,7 +102,7 @@ export class GrpcApiClient implements ApiClient {
     let client = this.clients.get(key);
     if (!client) {
       const Ctor = clientConstructor(info);
-      client = new GrpcResourceClient(info, new Ctor('unused', grpc.credentials.createInsecure(), { channelOverride: this.channel }), this);
+      client = new GrpcResourceClient(info, new Ctor('unused', grpc.credentials.createInsecure(), this.stubOptions), this);
       this.clients.set(key, client);
     }
     return client as unknown as ResourceClient<T>;

@@ -122,8 +122,10 @@ export function readKubeconfig(file: string): Kubeconfig {
 
 /** What {@link writeKubeconfig} needs to describe one cluster. */
 export interface KubeconfigSpec {
-  /** Name of the cluster; the user and the context get the same name. */
+  /** Name of the cluster; the context gets the same name, and the user too unless `userName` is set. */
   clusterName: string;
+  /** Name of the user entry (e.g. `system:kube-scheduler` in a component's kubeconfig). */
+  userName?: string;
   /** `https://host:port` of a Kubernetes-style HTTP front door, when there is one. */
   server?: string;
   /** Base64 PEM of the CA that signed the server's certificate. */
@@ -136,19 +138,20 @@ export interface KubeconfigSpec {
   namespace?: string;
 }
 
-/** A kubeconfig with one cluster, one user and one current context, all named `clusterName`. */
+/** A kubeconfig with one cluster, one user and one current context, named `clusterName` (the user `userName` when set). */
 export function buildKubeconfig(spec: KubeconfigSpec): Kubeconfig {
   const cluster: KubeconfigCluster['cluster'] = {};
   if (spec.server) cluster.server = spec.server;
   if (spec.caData) cluster['certificate-authority-data'] = spec.caData;
   cluster.extensions = [{ name: GRPC_EXTENSION_NAME, extension: { endpoints: [...spec.grpcEndpoints] } }];
-  const context: KubeconfigContext['context'] = { cluster: spec.clusterName, user: spec.clusterName };
+  const userName = spec.userName ?? spec.clusterName;
+  const context: KubeconfigContext['context'] = { cluster: spec.clusterName, user: userName };
   if (spec.namespace) context.namespace = spec.namespace;
   return {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: spec.clusterName, cluster }],
-    users: [{ name: spec.clusterName, user: spec.token ? { token: spec.token } : {} }],
+    users: [{ name: userName, user: spec.token ? { token: spec.token } : {} }],
     contexts: [{ name: spec.clusterName, context }],
     'current-context': spec.clusterName,
     preferences: {},
@@ -179,6 +182,19 @@ export function grpcEndpointsOf(cluster: KubeconfigCluster['cluster']): string[]
     if (Array.isArray(eps)) return eps.filter((e): e is string => typeof e === 'string' && e !== '');
   }
   return [];
+}
+
+/**
+ * The gRPC endpoints of a cluster entry: its Bosun extension's, else its `server` when that is
+ * a gRPC address (`grpc://host:port`, as a kubeconfig written for gRPC-only apiservers names
+ * it); empty when neither (an `https://` server is the Kubernetes HTTP API, not gRPC).
+ */
+export function clusterGrpcEndpoints(cluster: KubeconfigCluster['cluster']): string[] {
+  const fromExtension = grpcEndpointsOf(cluster);
+  if (fromExtension.length > 0) return fromExtension;
+  const server = typeof cluster.server === 'string' ? cluster.server : '';
+  const m = /^grpc:\/\/([^/\s]+?)\/?$/.exec(server);
+  return m ? [m[1]!] : [];
 }
 
 /** Where the kubeconfig came from. */
@@ -278,10 +294,10 @@ export function resolveConnection(inputs: ResolveInputs): Connection {
     throw new KubeconfigError(`error: cluster "${ctx.context.cluster}" of context "${contextName}" does not exist in "${found.file}"`);
   }
   const user = config.users.find((u) => u.name === ctx.context.user);
-  const endpoints = override ?? grpcEndpointsOf(cluster!.cluster);
+  const endpoints = override ?? clusterGrpcEndpoints(cluster!.cluster);
   if (endpoints.length === 0) {
     throw new KubeconfigError(
-      `error: cluster "${ctx.context.cluster}" in "${found.file}" has no ${GRPC_EXTENSION_NAME} endpoints; pass --server host:port`,
+      `error: cluster "${ctx.context.cluster}" in "${found.file}" has no ${GRPC_EXTENSION_NAME} endpoints and no grpc:// server; pass --server host:port`,
     );
   }
   const conn: Connection = { endpoints, contextName, file: found.file };

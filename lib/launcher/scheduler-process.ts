@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { SchedulerStatusClient, type SchedulerStatusResponse } from '../../gen/bosun/scheduler';
+import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a scheduler may take to serve its status API. */
@@ -7,8 +8,15 @@ export const SCHEDULER_START_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 200;
 const CALL_TIMEOUT_MS = 2_000;
 
-/** One `bosun scheduler` replica of a local cluster, serving its status API on `grpcPort`. */
+/**
+ * One `bosun scheduler` replica of a local cluster, serving its status API on `grpcPort`. It
+ * dials `apiservers` (when given; else its kubeconfig's) as the identity of `client.kubeconfig`
+ * (anonymous without one) and serves /metrics on `client.metricsPort` (any free port when unset).
+ */
 export class LocalScheduler extends LocalProcess {
+  /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
+  readonly metricsUrl: string | undefined;
+
   constructor(
     name: string,
     readonly grpcPort: number,
@@ -16,8 +24,11 @@ export class LocalScheduler extends LocalProcess {
     apiservers: readonly string[],
     extraArgs: readonly string[] = [],
     env: NodeJS.ProcessEnv = process.env,
+    client: Omit<ComponentClientArgs, 'apiservers'> = {},
   ) {
-    super(name, logFile, ['scheduler', '--apiserver', apiservers.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
+    const flags = componentClientFlags({ ...client, apiservers });
+    super(name, logFile, ['scheduler', ...flags, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
+    this.metricsUrl = metricsUrlOf(client);
   }
 
   get grpcEndpoint(): string {

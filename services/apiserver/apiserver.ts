@@ -4,7 +4,8 @@ import { ServiceHost } from '../../lib/grpc/service-host';
 import { DiscoveryService } from '../../gen/bosun/api/requests';
 import { StoreClient } from '../../store/client';
 import { discoveryServiceImpl } from './grpc/discovery-service';
-import { readTokenFile } from './http/bearer-auth';
+import { authenticatedService } from './grpc/authentication';
+import { BearerAuthenticator, readTokenEntries } from './http/bearer-auth';
 import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
@@ -22,6 +23,11 @@ export interface ApiServerConfig {
   readonly https?: HttpsConfig;
   /** Seconds an Event is kept after its last write (Kubernetes' --event-ttl; default 1 h). */
   readonly eventTtlSeconds?: number;
+  /**
+   * Bearer tokens both doors authenticate, `token,user,uid,"groups"` per line (default: the
+   * HTTPS door's token file). Without one, gRPC calls are anonymous whatever they carry.
+   */
+  readonly tokenFile?: string;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -50,6 +56,8 @@ export class ApiServer {
   /** The Kubernetes HTTP API, when configured. */
   http: HttpApi | undefined;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
+  /** The token authenticator both doors share (undefined: no token file configured). */
+  private readonly authenticator: BearerAuthenticator | undefined;
 
   private constructor(
     private readonly config: ApiServerConfig,
@@ -65,8 +73,14 @@ export class ApiServer {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
     });
-    for (const rest of this.resources.stored()) this.host.addService(tolerantDefinition(serviceDefinition(rest.info)), resourceServiceImpl(rest));
-    this.host.addService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()));
+    const tokenFile = config.tokenFile ?? config.https?.tokenFile;
+    this.authenticator = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
+    const authn = logger.child({ part: 'grpc-authn' });
+    for (const rest of this.resources.stored()) {
+      const definition = tolerantDefinition(serviceDefinition(rest.info));
+      this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn));
+    }
+    this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn));
   }
 
   /**
@@ -94,7 +108,7 @@ export class ApiServer {
     for (const hook of options.onStart ?? []) await hook(server.resources, server);
     server.port = await server.host.listen(config.grpcListen);
     if (config.https) {
-      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: readTokenFile(config.https.tokenFile), logger });
+      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: [], authenticator: server.authenticator, logger });
       await server.http.listen(config.https.listen);
     }
     logger.info({ grpc: server.grpcAddress, https: server.http?.url }, 'serving the API');

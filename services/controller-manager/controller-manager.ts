@@ -16,6 +16,7 @@ import type { ControllerContext } from '../../lib/controller/controller-context'
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
+import { trackLeadership, type Registry } from '../../lib/metrics';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -31,6 +32,10 @@ export function defaultControllerRegistry(): ControllerRegistry {
 export interface ControllerManagerConfig {
   /** Apiserver gRPC endpoints, host:port. */
   readonly apiservers: readonly string[];
+  /** Bearer token of the controller-manager's identity (from its kubeconfig), sent on every API call. */
+  readonly token?: string;
+  /** The component's metrics registry (the leader gauge; controllers' work queues later); none when absent. */
+  readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
   readonly identity?: string;
   readonly leaseDurationMs?: number;
@@ -66,7 +71,7 @@ export class ControllerManager {
   ) {
     this.registry = registry;
     this.enabled = registry.select(config.controllers ?? ALL_DEFAULT_CONTROLLERS);
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers] });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
     const identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.elector = new LeaderElector({
@@ -84,6 +89,7 @@ export class ControllerManager {
         onNewLeader: (leader) => logger.info({ leader }, 'controller-manager leader'),
       },
     });
+    if (config.metrics) trackLeadership(config.metrics, CONTROLLER_MANAGER_LEASE.name, () => this.elector.isLeader());
   }
 
   /**

@@ -14,6 +14,7 @@ import { realClock, type Clock } from '../../lib/client/clock';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, LeaderElector, type Lease } from '../../lib/client/leader-election';
 import { ServiceHost } from '../../lib/grpc/service-host';
+import { trackLeadership, type Registry } from '../../lib/metrics';
 import { mathRandom, type RandomSource } from './algorithm/scheduling-algorithm';
 import { LEASES, PODS } from './api-resources';
 import { defaultSpreadSelector } from './default-spread-selector';
@@ -21,6 +22,7 @@ import { apiEventSink, EventBroadcaster } from '../../lib/client/events';
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from './scheduler';
 import { ApiSchedulerWrites } from './scheduler-api';
 import { SchedulerInformers } from './scheduler-informers';
+import { SchedulerMetrics } from './scheduler-metrics';
 import { toStatusResponse } from './status-response';
 
 /** The Lease the scheduler replicas contend for (Kubernetes' own). */
@@ -30,6 +32,10 @@ export const SCHEDULER_LEASE = { namespace: 'kube-system', name: 'kube-scheduler
 export interface SchedulerServerConfig {
   /** Apiserver gRPC endpoints, host:port. */
   readonly apiservers: readonly string[];
+  /** Bearer token of the scheduler's identity (from its kubeconfig), sent on every API call. */
+  readonly token?: string;
+  /** The component's metrics registry: kube-scheduler's metrics and the leader gauge go here (none when absent). */
+  readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
   readonly identity?: string;
   /** Pods with this spec.schedulerName are ours (default "default-scheduler"). */
@@ -59,6 +65,7 @@ export class SchedulerServer {
   private term: Term | undefined;
   private stopping: Promise<void> = Promise.resolve();
   private host: ServiceHost | undefined;
+  private readonly metrics: SchedulerMetrics | undefined;
   /** The bound gRPC port (0 when not serving). */
   grpcPort = 0;
 
@@ -68,7 +75,7 @@ export class SchedulerServer {
     private readonly clock: Clock,
     private readonly random: RandomSource,
   ) {
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers] });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
     this.identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.schedulerName = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.elector = new LeaderElector({
@@ -87,6 +94,10 @@ export class SchedulerServer {
         onNewLeader: (leader) => logger.info({ leader }, 'scheduler leader'),
       },
     });
+    if (config.metrics) {
+      this.metrics = new SchedulerMetrics(config.metrics, this.schedulerName, () => this.term?.scheduler.pending());
+      trackLeadership(config.metrics, SCHEDULER_LEASE.name, () => this.elector.isLeader());
+    }
   }
 
   /** Serves the status API, then starts contending for the lease. */
@@ -145,6 +156,7 @@ export class SchedulerServer {
       percentageOfNodesToScore: this.config.percentageOfNodesToScore,
       spreadSelector: defaultSpreadSelector(informers.spreadListers()),
       disruptionBudgets: informers.disruptionBudgetSource(),
+      metrics: this.metrics,
     });
     informers.connect(scheduler);
     const term: Term = { informers, scheduler, events };

@@ -31,6 +31,7 @@ import { DecisionLog, type Decision } from './decision-log';
 import type { SchedulerEventSink } from './event-sink';
 import type { SchedulerApi } from './scheduler-api';
 import { SchedulerCache } from './scheduler-cache';
+import type { PendingPods, SchedulingMetricsSink } from './scheduler-metrics';
 import { namespaceEvent, NODE_ADDED, nodeEvent, podEvent } from './cluster-events';
 import { SchedulingQueue, type QueueLengths, type QueuedPod } from './scheduling-queue';
 
@@ -57,6 +58,13 @@ export interface SchedulerOptions {
   /** The PodDisruptionBudgets preemption honours (none when absent). */
   readonly disruptionBudgets?: DisruptionBudgetSource;
   readonly maxBindsInFlight?: number;
+  /** Where attempts and preemptions are counted (kube-scheduler's metrics); none when absent. */
+  readonly metrics?: SchedulingMetricsSink;
+}
+
+/** Seconds since `startedMs` (a performance.now() reading). */
+function secondsSince(startedMs: number): number {
+  return (performance.now() - startedMs) / 1000;
 }
 
 /** A snapshot of the scheduler for the status API. */
@@ -97,6 +105,8 @@ export class Scheduler {
   private loop: Promise<void> | undefined;
   /** uid@resourceVersion of malformed objects already reported. */
   private readonly reported = new Set<string>();
+  /** Keys of our pending pods held back by spec.schedulingGates. */
+  private readonly gated = new Set<string>();
 
   constructor(private readonly opts: SchedulerOptions) {
     this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
@@ -136,8 +146,7 @@ export class Scheduler {
   onPodUpdate(old: Pod | undefined, pod: Pod): void {
     const key = keyOf(pod);
     if (nodeNameOf(pod)) {
-      this.queue.delete(key);
-      this.cache.state.clearNominated(key);
+      this.dropPending(key);
       if (isTerminal(pod)) {
         if (this.cache.remove(key)) this.queue.onClusterEvent(podEvent('AssignedPodDelete'));
         return;
@@ -164,8 +173,10 @@ export class Scheduler {
     else this.cache.state.clearNominated(key);
     if ((pod.spec?.schedulingGates?.length ?? 0) > 0) {
       this.queue.delete(key); // held back until its gates are removed
+      this.gated.add(key);
       return;
     }
+    this.gated.delete(key);
     this.queue.add(info);
   }
 
@@ -192,6 +203,12 @@ export class Scheduler {
     await this.loop;
   }
 
+  /** Pods waiting, per queue (scheduler_pending_pods). */
+  pending(): PendingPods {
+    const lengths = this.queue.lengths();
+    return { active: lengths.active, backoff: lengths.backoff, unschedulable: lengths.unschedulable, gated: this.gated.size };
+  }
+
   status(): SchedulerStatus {
     return { queue: this.queue.lengths(), ...this.cache.counts(), totals: this.decisions.totals(), recent: this.decisions.recent() };
   }
@@ -212,6 +229,7 @@ export class Scheduler {
 
   /** One scheduling cycle (synchronous up to the background writes). */
   scheduleOne(q: QueuedPod): void {
+    const startedMs = performance.now();
     const nomination = this.cache.state.nominatedNodeOf(q.info.key) ?? '';
     const pod = nomination === q.info.nominatedNodeName ? q.info : q.info.withNominatedNode(nomination);
     const outcome = this.algorithm.schedule(pod, this.cache.state);
@@ -219,17 +237,20 @@ export class Scheduler {
       case 'scheduled':
         this.cache.assume(pod, outcome.node);
         this.decisions.add({ pod, outcome: 'Scheduled', node: outcome.node, atMs: this.opts.clock.now(), evaluatedNodes: outcome.evaluatedNodes, feasibleNodes: outcome.feasibleNodes, diagnosis: outcome.diagnosis, topScores: outcome.topScores });
-        this.bind(pod, outcome.node);
+        this.bind(pod, outcome.node, startedMs);
         return;
       case 'no-nodes':
         this.unschedulable(q, NO_NODES_AVAILABLE, undefined, new Set());
+        this.opts.metrics?.attempt('unschedulable', secondsSince(startedMs));
         return;
       case 'unschedulable': {
         const budgets = this.opts.disruptionBudgets?.() ?? [];
         const preemption = preempt(pod, this.cache.state, outcome.diagnosis, outcome.cycle, this.algorithm.random, budgets);
+        this.opts.metrics?.preemption(preemption.kind === 'preempt' ? preemption.victims.length : undefined);
         const message = diagnosisMessage(outcome.diagnosis, postFilterMessage(preemption));
         const plugins = new Set([...outcome.diagnosis.rejections.values()].map((r) => r.plugin));
         this.unschedulable(q, message, outcome.diagnosis, plugins, preemption);
+        this.opts.metrics?.attempt('unschedulable', secondsSince(startedMs));
         return;
       }
     }
@@ -286,17 +307,20 @@ export class Scheduler {
     this.opts.logger.info({ preemptor: preemptor.key, node, victims: victims.map((v) => v.key) }, 'preempting');
   }
 
-  private bind(pod: PodInfo, node: string): void {
+  /** Binds in the background; `startedMs` is when the pod's scheduling attempt began (metrics). */
+  private bind(pod: PodInfo, node: string, startedMs: number): void {
     this.bindsInFlight++;
     this.opts.api
       .bind(pod, node)
       .then(
         () => {
+          this.opts.metrics?.attempt('scheduled', secondsSince(startedMs));
           this.queue.done(pod.key);
           this.cache.state.clearNominated(pod.key);
           this.opts.events.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.namespace}/${pod.name} to ${node}`);
         },
         (err: unknown) => {
+          this.opts.metrics?.attempt('error', secondsSince(startedMs));
           this.cache.forget(pod.key);
           this.decisions.bindFailed(pod, node, (err as Error).message, this.opts.clock.now());
           if (hasCode(err, 409) || hasCode(err, 404)) {
@@ -324,6 +348,7 @@ export class Scheduler {
 
   private dropPending(key: string): void {
     this.queue.delete(key);
+    this.gated.delete(key);
     this.cache.state.clearNominated(key);
   }
 

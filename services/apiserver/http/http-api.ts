@@ -13,7 +13,8 @@ import { ApiError, MethodNotAllowedError, BadRequestError, InternalError } from 
 import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
-import { BearerAuthenticator } from './bearer-auth';
+import { setRequestUser, withRequestContext } from '../authn/request-user';
+import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
 import { isCustomResourceDefinitionList, noCustomResourceDefinitions } from './custom-resource-definitions';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery';
@@ -28,8 +29,10 @@ export interface HttpApiOptions {
   readonly resources: ResourceSet;
   /** Directory of the cluster CA and the serving certificate (made at first start, reused after). */
   readonly certDir: string;
-  /** Bearer tokens accepted (e.g. from readTokenFile / ensureTokenFile). */
-  readonly tokens: readonly string[];
+  /** Bearer tokens accepted (e.g. from readTokenFile / ensureTokenFile), unless `authenticator` is given. */
+  readonly tokens: readonly (string | TokenEntry)[];
+  /** The token authenticator to use (the one the gRPC door shares); default: one over `tokens`. */
+  readonly authenticator?: BearerAuthenticator;
   /** Hosts the serving certificate names besides 127.0.0.1, localhost and ::1. */
   readonly hosts?: readonly string[];
   readonly logger?: Logger;
@@ -64,10 +67,10 @@ export class HttpApi {
 
   constructor(private readonly opts: HttpApiOptions) {
     this.tls = ensureClusterTls(opts.certDir, opts.hosts ?? []);
-    this.auth = new BearerAuthenticator(opts.tokens);
+    this.auth = opts.authenticator ?? new BearerAuthenticator(opts.tokens);
     this.logger = opts.logger?.child({ part: 'http-api' });
     this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()));
-    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void this.serve(req, res));
+    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void withRequestContext(() => this.serve(req, res)));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.refuseUpgrade(req, socket));
   }
 
@@ -125,7 +128,9 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      if (!this.auth.authenticate(req.headers)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = this.auth.userOf(req.headers.authorization);
+      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      setRequestUser(user);
       if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
         if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
         const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);

@@ -1,0 +1,29 @@
+/**
+ * A GrpcApiClient from a kubeconfig: the one way the CLI and every Bosun service turn a
+ * kubeconfig (its current context's cluster and user) into an API client with an identity —
+ * endpoints from the cluster's bosun.dev/grpc extension (or a grpc:// server), the bearer
+ * token from the user.
+ */
+import { GrpcApiClient, type GrpcApiClientOptions } from './grpc-api-client';
+import { resolveConnection, type Connection } from './kubeconfig';
+
+/** The GrpcApiClient options of a resolved connection: its endpoints and its user's token. */
+export function grpcClientOptions(conn: Connection, callTimeoutMs?: number): GrpcApiClientOptions {
+  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs };
+}
+
+/** A GrpcApiClient for a resolved connection (endpoints and token). */
+export function grpcClientFor(conn: Connection, callTimeoutMs?: number): GrpcApiClient {
+  return new GrpcApiClient(grpcClientOptions(conn, callTimeoutMs));
+}
+
+/**
+ * The connection a service reads from its `--kubeconfig`: the file's current context; when
+ * `endpoints` is given (an explicit `--apiserver`), it replaces the file's endpoints and the
+ * token still comes from the file. The environment (KUBECONFIG, ~/.kube/config) is never
+ * consulted: a service uses exactly the file it was given. Throws KubeconfigError naming the
+ * file when it is missing, unparsable, or names no usable cluster.
+ */
+export function serviceConnection(file: string, endpoints?: readonly string[]): Connection {
+  return resolveConnection({ kubeconfig: file, server: endpoints && endpoints.length > 0 ? endpoints.join(',') : undefined, env: {} });
+}

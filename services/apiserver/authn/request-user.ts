@@ -1,0 +1,43 @@
+/**
+ * Who made the request being served: the user a front door authenticated, available to
+ * everything the request runs (rest layer, registry, admission, logs) without threading it
+ * through every signature. Each door runs a request inside {@link withRequestContext} and sets
+ * the user once it has authenticated it (HTTP: the bearer token header; gRPC: the
+ * `authorization` call metadata). Outside a request, {@link requestUser} is undefined.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** An authenticated (or anonymous) user, as Kubernetes' user.Info. */
+export interface UserInfo {
+  readonly name: string;
+  readonly uid?: string;
+  readonly groups: readonly string[];
+}
+
+/** The group every authenticated user is in (Kubernetes'). */
+export const AUTHENTICATED_GROUP = 'system:authenticated';
+/** Kubernetes' anonymous user: a request that presented no credentials. */
+export const ANONYMOUS_USER: UserInfo = Object.freeze({ name: 'system:anonymous', groups: Object.freeze(['system:unauthenticated']) });
+
+/** The mutable context of one request (set by its door). */
+interface RequestContext {
+  user?: UserInfo;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` as one request, with `user` when already known (the door may set it later). */
+export function withRequestContext<T>(fn: () => T, user?: UserInfo): T {
+  return storage.run({ user }, fn);
+}
+
+/** Records the authenticated user of the current request (no-op outside a request). */
+export function setRequestUser(user: UserInfo): void {
+  const ctx = storage.getStore();
+  if (ctx) ctx.user = user;
+}
+
+/** The user of the request being served; undefined outside a request or before authentication. */
+export function requestUser(): UserInfo | undefined {
+  return storage.getStore()?.user;
+}

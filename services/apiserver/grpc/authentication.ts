@@ -1,0 +1,66 @@
+/**
+ * Authentication of the gRPC door: a call's `authorization: Bearer <token>` metadata is checked
+ * against the token authenticator the HTTPS door uses. A known token runs the call as its user
+ * (see request-user.ts); an unknown or malformed one is refused with UNAUTHENTICATED (the
+ * HTTPS door's 401); a call without the metadata runs as the anonymous user (anonymous access
+ * is still allowed; authorization comes later). Reflection and health stay open, as /healthz
+ * and /version are on HTTPS.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { ApiError } from '../../../lib/api/errors';
+import { toGrpcError } from '../../../lib/api/grpc-status';
+import { AUTHORIZATION_METADATA_KEY } from '../../../lib/client/grpc-api-client';
+import type { Logger } from '../../../lib/logger';
+import { ANONYMOUS_USER, withRequestContext, type UserInfo } from '../authn/request-user';
+import type { BearerAuthenticator } from '../http/bearer-auth';
+
+/** The message of a refused token (the HTTPS door answers 401 "Unauthorized" for the same). */
+export const INVALID_TOKEN_MESSAGE = 'Unauthorized: the bearer token in the "authorization" call metadata is not valid';
+
+/**
+ * The user a call's metadata authenticates as: anonymous without an `authorization` entry, the
+ * token's user for a known bearer token; a 401 ApiError otherwise. Without an authenticator
+ * (no token file configured) every call is anonymous, as Kubernetes ignores credentials no
+ * authenticator handles.
+ */
+export function authenticateCall(metadata: grpc.Metadata, authenticator: BearerAuthenticator | undefined): UserInfo {
+  const values = metadata.get(AUTHORIZATION_METADATA_KEY);
+  if (values.length === 0 || !authenticator) return ANONYMOUS_USER;
+  const value = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
+  const user = authenticator.userOf(value);
+  if (!user) throw new ApiError(401, 'Unauthorized', INVALID_TOKEN_MESSAGE);
+  return user;
+}
+
+type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
+
+/**
+ * `impl` with every method authenticated first: the handler runs inside the request context of
+ * the call's user; a refused call never reaches it (a unary call's callback or a stream's
+ * error carries the 401 status).
+ */
+export function authenticatedService(
+  definition: grpc.ServiceDefinition,
+  impl: grpc.UntypedServiceImplementation,
+  authenticator: BearerAuthenticator | undefined,
+  logger?: Logger,
+): grpc.UntypedServiceImplementation {
+  const out: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(impl) as [string, Handler][]) {
+    const method = definition[name];
+    if (!method || method.requestStream) throw new Error(`authenticatedService: ${name} is not a unary or server-streaming method of the service`);
+    out[name] = (call, callback) => {
+      let user: UserInfo;
+      try {
+        user = authenticateCall(call.metadata, authenticator);
+      } catch (err) {
+        logger?.debug({ method: method.path, peer: call.getPeer() }, 'refused a call with an invalid bearer token');
+        if (method.responseStream) call.emit('error', toGrpcError(err));
+        else callback!(toGrpcError(err));
+        return;
+      }
+      withRequestContext(() => handler(call, callback), user);
+    };
+  }
+  return out as grpc.UntypedServiceImplementation;
+}
