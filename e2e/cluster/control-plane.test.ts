@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sampleValue } from '../../lib/metrics';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 
 const POD_YAML = `
@@ -50,5 +51,7 @@ describe('a control plane of real processes with simulated nodes', function () {
     await kubectl(['delete', 'namespace', 'cp-demo', '--timeout=45s']);
     const r = await cluster.kubectl(['get', 'namespace', 'cp-demo']);
     expect(r.stderr).to.include('NotFound');
+    const metrics = await (await cluster.controllerManagerLeader()).metrics();
+    expect(sampleValue(metrics, 'workqueue_adds_total{name="namespace"}')).to.be.greaterThan(0);
   });
 });

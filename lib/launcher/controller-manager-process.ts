@@ -41,9 +41,14 @@ export class LocalControllerManager extends LocalProcess {
     });
   }
 
+  /** The replica's /metrics, in the text exposition format. */
+  metrics(): Promise<string> {
+    return this.get('/metrics');
+  }
+
   /** Whether this replica holds the controller-manager lease (its leader gauge). */
   async isLeader(): Promise<boolean> {
-    const text = await this.get('/metrics');
+    const text = await this.metrics();
     return sampleValue(text, `leader_election_master_status{name="${LEASE_NAME}"}`) === 1;
   }
 
