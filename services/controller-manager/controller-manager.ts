@@ -15,6 +15,7 @@ import {
 import type { ControllerContext } from '../../lib/controller/controller-context';
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
+import { garbageCollectorDescriptor } from './garbage-collector/garbage-collector';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { trackLeadership, type Registry } from '../../lib/metrics';
 
@@ -25,7 +26,7 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor]);
+  return new ControllerRegistry([namespaceControllerDescriptor, garbageCollectorDescriptor]);
 }
 
 /** Configuration of a controller-manager. */
