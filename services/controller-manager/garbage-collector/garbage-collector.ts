@@ -44,6 +44,9 @@ import { GcOperations, type PropagationPolicy } from './operations';
 export const GARBAGE_COLLECTOR_CONTROLLER_NAME = 'garbagecollector';
 /** The component its Events are recorded as (Kubernetes'). */
 export const GARBAGE_COLLECTOR_COMPONENT = 'garbage-collector-controller';
+/** Work queue names (Kubernetes', as the workqueue_* metrics label them). */
+export const ATTEMPT_TO_DELETE_QUEUE = 'garbage_collector_attempt_to_delete';
+export const ATTEMPT_TO_ORPHAN_QUEUE = 'garbage_collector_attempt_to_orphan';
 /** Workers per queue (kube-controller-manager's --concurrent-gc-syncs default). */
 export const GC_WORKERS = 20;
 /** First retry delay of a failed discovery, ms; doubles up to {@link DISCOVERY_RETRY_MAX_MS}. */
@@ -86,9 +89,10 @@ export class GarbageCollector implements Controller {
     this.logger = ctx.logger.child({ controller: GARBAGE_COLLECTOR_CONTROLLER_NAME });
     this.recorder = ctx.recorder(GARBAGE_COLLECTOR_COMPONENT);
     this.ops = new GcOperations(ctx.client);
-    const common = { workers: GC_WORKERS, clock: ctx.clock, logger: this.logger };
-    this.deleteRunner = new ControllerRunner<string>({ ...common, name: 'garbagecollector-attempt-to-delete', reconcile: (uid) => this.attemptToDelete(uid) });
-    this.orphanRunner = new ControllerRunner<string>({ ...common, name: 'garbagecollector-attempt-to-orphan', reconcile: (uid) => this.attemptToOrphan(uid) });
+    const runner = (name: string, reconcile: (uid: string) => Promise<ReconcileResult | void>) =>
+      new ControllerRunner<string>({ name, reconcile, workers: GC_WORKERS, clock: ctx.clock, logger: this.logger, metrics: ctx.workQueueMetrics?.(name) });
+    this.deleteRunner = runner(ATTEMPT_TO_DELETE_QUEUE, (uid) => this.attemptToDelete(uid));
+    this.orphanRunner = runner(ATTEMPT_TO_ORPHAN_QUEUE, (uid) => this.attemptToOrphan(uid));
   }
 
   /** Discovers the deletable resources (retrying until it succeeds or the collector stops), builds the graph, starts the workers. */
