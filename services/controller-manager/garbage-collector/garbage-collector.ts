@@ -27,6 +27,7 @@
  * - Malformed objects (no uid, malformed references) are skipped; a failing key is retried with
  *   its own backoff and never stops the others.
  */
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type PropagationPolicy } from '../../../lib/api/deletion-propagation';
 import type { KubeObject, OwnerReference, ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
 import type { ServedResource } from '../../../lib/client/api-client';
@@ -36,9 +37,9 @@ import { ControllerRunner, type Controller, type ControllerContext, type Control
 import type { Logger } from 'pino';
 import { AbsentOwnerCache } from './absent-owner-cache';
 import { deletableResources, ResourceResolver, UnknownKindError } from './deletable-resources';
-import { DependencyGraph, FOREGROUND_FINALIZER, type GraphEffects, type GraphNode, type ObservedMeta, ORPHAN_FINALIZER } from './graph';
+import { DependencyGraph, type GraphEffects, type GraphNode, type ObservedMeta } from './graph';
 import { describeIdentity, identityOf, ownerIdentity, ownerReferencesOf, type ObjectIdentity } from './identity';
-import { GcOperations, type PropagationPolicy } from './operations';
+import { GcOperations } from './operations';
 
 /** The controller's name in `--controllers` (kube-controller-manager's). */
 export const GARBAGE_COLLECTOR_CONTROLLER_NAME = 'garbagecollector';

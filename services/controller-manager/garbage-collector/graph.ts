@@ -22,15 +22,12 @@
  *   blockOwnerDeletion turned off) or is deleted queues that owner.
  * - Cost: each event touches the node and its owners only (linear in references).
  */
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../../lib/api/deletion-propagation';
 import type { OwnerReference } from '../../../lib/api/object';
 import { groupOfApiVersion } from '../../../lib/api/resources';
 import type { AbsentOwnerCache } from './absent-owner-cache';
 import { ownerIdentity, sameIdentity, type ObjectIdentity } from './identity';
 
-/** The finalizer of foreground cascading deletion (metav1.FinalizerDeleteDependents). */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-/** The finalizer of orphaning deletion (metav1.FinalizerOrphanDependents). */
-export const ORPHAN_FINALIZER = 'orphan';
 
 /** What the graph needs of an observed object's metadata. */
 export interface ObservedMeta {

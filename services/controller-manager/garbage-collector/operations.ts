@@ -3,6 +3,7 @@
  * deletes carry uid (and resourceVersion) preconditions, patches carry metadata.uid and
  * metadata.resourceVersion (a compare-and-swap), and a NotFound is reported, never retried.
  */
+import type { PropagationPolicy } from '../../../lib/api/deletion-propagation';
 import { ConflictError } from '../../../lib/api/errors';
 import type { KubeObject, OwnerReference, ResourceInfo } from '../../../lib/api/object';
 import { isConflict, isNotFound } from '../../../lib/api/status';
@@ -13,9 +14,6 @@ import type { ObjectIdentity } from './identity';
 const MERGE_PATCH = 'application/merge-patch+json';
 /** Tries of a finalizer removal that keeps losing compare-and-swaps before it gives up (and is requeued). */
 export const FINALIZER_REMOVAL_ATTEMPTS = 5;
-
-/** A deletion propagation policy. */
-export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
 /** Live reads and guarded writes through the API. */
 export class GcOperations {
