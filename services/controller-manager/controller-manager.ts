@@ -16,6 +16,7 @@ import type { ControllerContext } from '../../lib/controller/controller-context'
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { disruptionControllerDescriptor } from './disruption/disruption-controller';
+import { garbageCollectorDescriptor } from './garbage-collector/garbage-collector';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 
@@ -26,7 +27,7 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, disruptionControllerDescriptor]);
+  return new ControllerRegistry([namespaceControllerDescriptor, disruptionControllerDescriptor, garbageCollectorDescriptor]);
 }
 
 /** Configuration of a controller-manager. */
