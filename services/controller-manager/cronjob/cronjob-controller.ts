@@ -90,6 +90,7 @@ export class CronJobController implements Controller {
       reconcile: (k) => this.reconcile(k),
       clock: this.ctx.clock,
       logger: this.ctx.logger.child({ controller: CRONJOB_CONTROLLER_NAME }),
+      metrics: this.ctx.workQueueMetrics?.(CRONJOB_CONTROLLER_NAME),
     });
     this.cronJobs.addEventHandler({ onAdd: (cj) => this.runner.enqueue(objectKey(cj)), onUpdate: (_o, cj) => this.runner.enqueue(objectKey(cj)) });
     const jobChanged = (job: Job) => {

@@ -111,6 +111,7 @@ export class JobController implements Controller {
       reconcile: (k) => this.reconcile(k),
       clock: this.ctx.clock,
       logger: this.ctx.logger.child({ controller: JOB_CONTROLLER_NAME }),
+      metrics: this.ctx.workQueueMetrics?.(JOB_CONTROLLER_NAME),
     });
     this.jobs.addEventHandler({
       onAdd: (job) => this.runner.enqueue(objectKey(job)),

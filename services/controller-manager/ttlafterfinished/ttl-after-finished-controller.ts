@@ -44,6 +44,7 @@ export class TtlAfterFinishedController implements Controller {
       reconcile: (k) => this.reconcile(k),
       clock: this.ctx.clock,
       logger: this.ctx.logger.child({ controller: TTL_AFTER_FINISHED_CONTROLLER_NAME }),
+      metrics: this.ctx.workQueueMetrics?.(TTL_AFTER_FINISHED_CONTROLLER_NAME),
     });
     const consider = (job: Job) => {
       if (msUntilExpiry(job, this.ctx.clock.now()) !== undefined) this.runner.enqueue(objectKey(job));
