@@ -174,6 +174,7 @@ describe('job controller (fake API, fake clock)', () => {
     expect(await podsOf('pause')).to.have.length(0);
     expect(condition('pause', 'Suspended')).to.include({ status: 'True', reason: 'JobSuspended' });
     expect(status('pause').active).to.equal(0);
+    expect(status('pause').failed ?? 0).to.equal(0); // deleted for the suspension, not failed
     expect(condition('pause', 'Failed')).to.equal(undefined);
 
     await ctx.clock.advance(60_000);

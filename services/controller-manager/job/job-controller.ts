@@ -16,7 +16,7 @@
  *    every finished pod is counted, Failed or Complete (with completionTime) follows.
  * 4. Otherwise create or delete pods toward min(parallelism, what is left) — Indexed Jobs by
  *    the lowest pending indexes — replacing failed pods only after the pod failure backoff;
- *    a suspended Job keeps no pods.
+ *    a suspended Job keeps no pods (the ones it deletes for that are not counted as failures).
  * Orphaned pods (their Job gone) that still carry the tracking finalizer lose it.
  */
 import { isNotFound } from '../../../lib/api/status';
@@ -268,7 +268,9 @@ class JobSync {
         if (index !== undefined) completed.add(index);
       } else if (outcome === 'failed') {
         const match = pod.status?.phase === 'Failed' ? matchPodFailurePolicy(rules, pod) : undefined;
-        if (match?.action === 'Ignore') {
+        // A pod deleted because the Job is suspended did not fail; neither does one an Ignore rule matches.
+        const suspendedAway = spec.suspend === true && pod.status?.phase !== 'Failed';
+        if (match?.action === 'Ignore' || suspendedAway) {
           ignored.push(pod);
           continue;
         }
