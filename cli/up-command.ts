@@ -4,6 +4,7 @@ import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../lib/launcher/controller-manager-process';
+import { Supervisor } from '../lib/launcher/supervisor';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
@@ -79,9 +80,11 @@ export function upCommand(): Command {
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
       let stopping = false;
+      const supervisor = new Supervisor(say);
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
+        supervisor.stop();
         say('\nStopping the cluster…');
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
@@ -177,17 +180,8 @@ export function upCommand(): Command {
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
       say('');
       say('Press Ctrl-C to stop the cluster.');
-      // Report members that die while the cluster runs (e.g. killed by hand).
-      const watch = setInterval(() => {
-        if (stopping) return;
-        for (const m of [...cluster.members, ...apiservers, ...controllerManagers, ...schedulers]) {
-          if (m.exitInfo && m.process) {
-            say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
-            m.process = undefined;
-          }
-        }
-      }, 1000);
-      watch.unref();
+      // Restart members and components that die while the cluster runs (e.g. killed by hand).
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers);
       await new Promise<never>(() => undefined);
     });
 }

@@ -65,6 +65,15 @@ describe('bosun up (what `npm start` runs)', function () {
         if (Date.now() > deadline) throw new Error(`no leaders after ${LEADERS_TIMEOUT_MS} ms:\n${up.output()}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+      // A component killed by hand is restarted by bosun up, which says so.
+      const pid = Number(/scheduler-1: started \(pid (\d+)/.exec(out)?.[1]);
+      process.kill(pid, 'SIGKILL');
+      const restartBy = Date.now() + LEADERS_TIMEOUT_MS;
+      while (!/scheduler-1: restarted \(pid \d+\)/.test(up.output())) {
+        if (Date.now() > restartBy) throw new Error(`scheduler-1 was not restarted:\n${up.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(up.output()).to.include('scheduler-1 exited (SIGKILL); restarting in 1 s (restart 1)');
       up.child.kill('SIGINT');
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);

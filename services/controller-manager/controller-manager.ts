@@ -15,6 +15,7 @@ import {
 import type { ControllerContext } from '../../lib/controller/controller-context';
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
+import { disruptionControllerDescriptor } from './disruption/disruption-controller';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { jobControllerDescriptor } from './job/job-controller';
 import { cronJobControllerDescriptor } from './cronjob/cronjob-controller';
@@ -28,7 +29,13 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, jobControllerDescriptor, cronJobControllerDescriptor, ttlAfterFinishedControllerDescriptor]);
+  return new ControllerRegistry([
+    namespaceControllerDescriptor,
+    disruptionControllerDescriptor,
+    jobControllerDescriptor,
+    cronJobControllerDescriptor,
+    ttlAfterFinishedControllerDescriptor,
+  ]);
 }
 
 /** Configuration of a controller-manager. */
