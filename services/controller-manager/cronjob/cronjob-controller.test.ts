@@ -128,6 +128,18 @@ describe('cronjob controller (fake API, fake clock)', () => {
     expect(await ownedJobs(cj)).to.deep.equal([jobNameFor(cj, t0)]);
   });
 
+  it('@every 20s: a second run in the same minute finds its Job name active and starts nothing', async () => {
+    const cj = await createCronJob('often', { schedule: '@every 20s' });
+    await ctx.clock.advance(20_000 + 500);
+    expect(await ownedJobs(cj)).to.deep.equal([jobNameFor(cj, t0)]);
+    await ctx.clock.advance(20_000);
+    expect(await ownedJobs(cj)).to.deep.equal([jobNameFor(cj, t0)]);
+    expect(cjStatus('often').active?.map((r) => r.name)).to.deep.equal([jobNameFor(cj, t0)]);
+    expect(cjStatus('often').lastScheduleTime).to.equal('2026-01-01T00:00:20Z');
+    await ctx.clock.advance(20_000);
+    expect(await ownedJobs(cj)).to.deep.equal([jobNameFor(cj, t0), jobNameFor(cj, t0 + MIN)]);
+  });
+
   it('suspend: nothing is created', async () => {
     const cj = await createCronJob('sleepy', { schedule: '* * * * *', suspend: true });
     await ctx.clock.advance(5 * MIN);

@@ -215,7 +215,9 @@ export class CronJobController implements Controller {
     }
     const job = await this.createJob(cj, name, mostRecentMs);
     if (job) {
-      active.push(jobReference(job));
+      // An existing Job of the same name (two runs in one minute, e.g. `@every 20s`) is that run.
+      const running = !trueCondition(job.status as JobStatus, CONDITION_COMPLETE) && !trueCondition(job.status as JobStatus, CONDITION_FAILED);
+      if (running && !active.some((r) => r.uid === job.metadata.uid)) active.push(jobReference(job));
       status.lastScheduleTime = rfc3339(mostRecentMs);
     }
     return requeue;
