@@ -478,4 +478,3 @@ function normalized(status: JobStatus): JobStatus {
   return out;
 }
 
-export { CONDITION_COMPLETE, CONDITION_FAILED };
