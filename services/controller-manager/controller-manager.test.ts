@@ -9,8 +9,8 @@ describe('ControllerManager --controllers', () => {
   /** Every registered controller, as the error messages list them. */
   const known = () => defaultControllerRegistry().names().join(', ');
 
-  it('knows the namespace and disruption controllers and the garbage collector and runs them by default; -name turns one off', () => {
-    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'disruption', 'garbagecollector']);
+  it('knows the built-in controllers and runs them by default; -name turns one off', () => {
+    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'disruption', 'garbagecollector', 'job', 'cronjob', 'ttl-after-finished']);
     expect(defaultControllerRegistry().select('*,-disruption')).to.not.include('disruption');
   });
 

@@ -18,6 +18,9 @@ import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { disruptionControllerDescriptor } from './disruption/disruption-controller';
 import { garbageCollectorDescriptor } from './garbage-collector/garbage-collector';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
+import { jobControllerDescriptor } from './job/job-controller';
+import { cronJobControllerDescriptor } from './cronjob/cronjob-controller';
+import { ttlAfterFinishedControllerDescriptor } from './ttlafterfinished/ttl-after-finished-controller';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
@@ -27,7 +30,14 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, disruptionControllerDescriptor, garbageCollectorDescriptor]);
+  return new ControllerRegistry([
+    namespaceControllerDescriptor,
+    disruptionControllerDescriptor,
+    garbageCollectorDescriptor,
+    jobControllerDescriptor,
+    cronJobControllerDescriptor,
+    ttlAfterFinishedControllerDescriptor,
+  ]);
 }
 
 /** Configuration of a controller-manager. */
