@@ -17,6 +17,7 @@ import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } 
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { trackLeadership, type Registry } from '../../lib/metrics';
+import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -25,7 +26,7 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor]);
+  return new ControllerRegistry([namespaceControllerDescriptor, deploymentControllerDescriptor]);
 }
 
 /** Configuration of a controller-manager. */
