@@ -3,8 +3,7 @@ import * as path from 'node:path';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
-import { componentClientFlags } from '../lib/launcher/component-args';
-import { LocalProcess } from '../lib/launcher/local-process';
+import { LocalControllerManager } from '../lib/launcher/controller-manager-process';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
@@ -28,8 +27,8 @@ export const LOCAL_APISERVER_PORTS: [number, number][] = [
 export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
 /** /metrics ports of the two scheduler replicas (10251: kube-scheduler's former plain-HTTP port). */
 export const LOCAL_SCHEDULER_METRICS_PORTS: number[] = [10251, 10261];
-/** /metrics port of the controller-manager (10252: kube-controller-manager's former plain-HTTP port). */
-export const LOCAL_CONTROLLER_MANAGER_METRICS_PORT = 10252;
+/** /metrics ports of the two controller-manager replicas (10252: kube-controller-manager's former plain-HTTP port). */
+export const LOCAL_CONTROLLER_MANAGER_METRICS_PORTS: number[] = [10252, 10262];
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -38,7 +37,7 @@ function say(line: string): void {
 /** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers, a controller-manager and two schedulers')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers, two controller-managers and two schedulers')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
@@ -63,11 +62,11 @@ export function upCommand(): Command {
       }
       const schedulerPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_PORTS;
       const schedulerMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_METRICS_PORTS;
-      const cmMetricsPort = o.ports === 'free' ? await freePort() : LOCAL_CONTROLLER_MANAGER_METRICS_PORT;
+      const cmMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_CONTROLLER_MANAGER_METRICS_PORTS;
       const componentPorts: [number, string][] = [
         ...schedulerPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1}`]),
         ...schedulerMetricsPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1} metrics`]),
-        [cmMetricsPort, 'controller-manager metrics'],
+        ...cmMetricsPorts.map((p, i): [number, string] => [p, `controller-manager-${i + 1} metrics`]),
       ];
       for (const [port, what] of componentPorts) {
         if (o.ports !== 'free' && !(await portIsFree(port))) {
@@ -77,7 +76,7 @@ export function upCommand(): Command {
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
-      let controllerManager: LocalProcess | undefined;
+      const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
       let stopping = false;
       const stop = async (code: number) => {
@@ -85,7 +84,7 @@ export function upCommand(): Command {
         stopping = true;
         say('\nStopping the cluster…');
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
-        await controllerManager?.kill('SIGTERM');
+        await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
         say('Stopped.');
@@ -137,15 +136,12 @@ export function upCommand(): Command {
       }
       for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.httpsUrl} and ${a.grpcEndpoint} (gRPC)`);
       const cmKubeconfig = kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!;
-      const cm = new LocalProcess(
-        'controller-manager',
-        path.join(dir, 'logs', 'controller-manager.log'),
-        ['controller-manager', ...componentClientFlags({ kubeconfig: cmKubeconfig, metricsPort: cmMetricsPort })],
-        process.env,
-      );
-      controllerManager = cm;
-      cm.start();
-      say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${cmMetricsPort}/metrics, log ${cm.logFile})`);
+      for (const [i, metricsPort] of cmMetricsPorts.entries()) {
+        const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort });
+        controllerManagers.push(cm);
+        cm.start();
+        say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${metricsPort}/metrics, log ${cm.logFile})`);
+      }
       for (const [i, port] of schedulerPorts.entries()) {
         const client = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: schedulerMetricsPorts[i]! };
         const sc = new LocalScheduler(`scheduler-${i + 1}`, port, path.join(dir, 'logs', `scheduler-${i + 1}.log`), [], [], process.env, client);
@@ -163,7 +159,7 @@ export function upCommand(): Command {
         namespace: 'default',
       });
       say('');
-      say('The Bosun cluster is up: a replicated store, two apiservers, a controller-manager and two schedulers. Try (in another terminal):');
+      say('The Bosun cluster is up: a replicated store, two apiservers, two controller-managers and two schedulers. Try (in another terminal):');
       say(`  export KUBECONFIG=${kubeconfig}`);
       say('  kubectl get namespaces && kubectl api-resources');
       say('  kubectl create deployment web --image=nginx:1.25 --replicas=2 && kubectl get deploy,svc');
@@ -172,7 +168,7 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
-      say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-manager: port ${cmMetricsPort})`);
+      say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
       say('  (pods are placed on Node objects; until node agents exist, create Nodes by hand with capacity/allocatable)');
       say('');
       say('The store speaks the etcd v3 API:');
@@ -184,7 +180,7 @@ export function upCommand(): Command {
       // Report members that die while the cluster runs (e.g. killed by hand).
       const watch = setInterval(() => {
         if (stopping) return;
-        for (const m of [...cluster.members, ...apiservers, ...(controllerManager ? [controllerManager] : []), ...schedulers]) {
+        for (const m of [...cluster.members, ...apiservers, ...controllerManagers, ...schedulers]) {
           if (m.exitInfo && m.process) {
             say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
             m.process = undefined;

@@ -54,14 +54,14 @@ describe('bosun up (what `npm start` runs)', function () {
         const config = readKubeconfig(path.join(dir, 'kubeconfigs', `${component}.kubeconfig`));
         expect(config.users, component).to.deep.equal([{ name: user.user.name, user: { token: user.token } }]);
       }
-      // The schedulers and the controller-manager run with them: each set elects one leader through the API.
+      // The schedulers and the controller-managers run with them: each set elects one leader through the API.
       const schedulerMetrics = [...out.matchAll(/scheduler-\d: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((m) => m[1]!);
-      const cmMetrics = /controller-manager: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1];
+      const cmMetrics = [...out.matchAll(/controller-manager-\d: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((m) => m[1]!);
       expect(schedulerMetrics, out).to.have.length(2);
-      expect(cmMetrics, out).to.be.a('string');
+      expect(cmMetrics, out).to.have.length(2);
       const deadline = Date.now() + LEADERS_TIMEOUT_MS;
       const leading = async (urls: string[], name: string) => (await Promise.all(urls.map((u) => scrapeValue(u, `leader_election_master_status{name="${name}"}`)))).reduce((a: number, v) => a + (v ?? 0), 0);
-      while ((await leading(schedulerMetrics, 'kube-scheduler')) !== 1 || (await leading([cmMetrics!], 'kube-controller-manager')) !== 1) {
+      while ((await leading(schedulerMetrics, 'kube-scheduler')) !== 1 || (await leading(cmMetrics, 'kube-controller-manager')) !== 1) {
         if (Date.now() > deadline) throw new Error(`no leaders after ${LEADERS_TIMEOUT_MS} ms:\n${up.output()}`);
         await new Promise((r) => setTimeout(r, 200));
       }

@@ -10,6 +10,7 @@
  * - after `shutDown()`, adds are ignored, queued keys are still handed out, and `get()` resolves
  *   `undefined` once the queue is empty.
  */
+import type { WorkQueueMetrics } from '../metrics/work-queue-metrics';
 import { Clock, realClock, Timer } from './clock';
 import { TokenBucket } from './token-bucket';
 
@@ -22,9 +23,38 @@ export const DEFAULT_BUCKET_QPS = 10;
 /** Burst of the overall token bucket, in keys (client-go: 100). */
 export const DEFAULT_BUCKET_BURST = 100;
 
+/** Queued keys in order: an array read from a moving head, so taking the first key is O(1). */
+class KeyFifo<K> {
+  private items: K[] = [];
+  private head = 0;
+
+  push(key: K): void {
+    this.items.push(key);
+  }
+
+  shift(): K | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head++];
+    // Drop the consumed prefix once it is most of the array (amortised O(1)).
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
 /** A deduplicating FIFO of keys with one worker per key. See the file comment for the contract. */
 export class WorkQueue<K> {
-  private readonly queue: K[] = [];
+  private readonly queue = new KeyFifo<K>();
+  /** Where the queue reports adds, depth and waits (none until {@link WorkQueue.reportTo}). */
+  protected metrics: WorkQueueMetrics | undefined;
+  /** performance.now() of each queued key's add, for the queue-duration metric. */
+  private readonly addedAt = new Map<K, number>();
   /** Keys that need processing (queued, or re-added while processing). */
   private readonly dirty = new Set<K>();
   /** Keys handed out by get() and not yet done(). */
@@ -36,8 +66,22 @@ export class WorkQueue<K> {
   add(key: K): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.metrics?.added();
     if (this.processing.has(key)) return; // queued again by done()
+    this.enqueue(key);
+  }
+
+  /** Reports this queue's adds, depth, waits and retries to `metrics` (client-go's workqueue metrics). */
+  reportTo(metrics: WorkQueueMetrics): void {
+    this.metrics = metrics;
+  }
+
+  private enqueue(key: K): void {
     this.queue.push(key);
+    if (this.metrics) {
+      this.addedAt.set(key, performance.now());
+      this.metrics.depth(this.queue.length);
+    }
     this.dispatch();
   }
 
@@ -55,10 +99,7 @@ export class WorkQueue<K> {
   /** Ends processing of `key`; if it was added meanwhile, it is queued again. */
   done(key: K): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
-      this.queue.push(key);
-      this.dispatch();
-    }
+    if (this.dirty.has(key)) this.enqueue(key);
   }
 
   /** Stops accepting keys; waiting `get()`s resolve `undefined` once the queue drains. */
@@ -81,6 +122,12 @@ export class WorkQueue<K> {
   private dispatch(): void {
     while (this.waiters.length > 0 && this.queue.length > 0) {
       const key = this.queue.shift() as K;
+      if (this.metrics) {
+        const at = this.addedAt.get(key);
+        this.addedAt.delete(key);
+        if (at !== undefined) this.metrics.waited((performance.now() - at) / 1000);
+        this.metrics.depth(this.queue.length);
+      }
       this.dirty.delete(key);
       this.processing.add(key);
       (this.waiters.shift() as (key: K | undefined) => void)(key);
@@ -234,6 +281,7 @@ export class RateLimitingQueue<K> extends DelayingQueue<K> {
 
   /** Adds `key` once the rate limiter allows (per-key backoff, overall bucket). */
   addRateLimited(key: K): void {
+    this.metrics?.retried();
     this.addAfter(key, this.limiter.when(key));
   }
 

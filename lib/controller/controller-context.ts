@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ApiClient } from '../client/api-client';
 import type { Clock } from '../client/clock';
 import type { EventRecorder } from '../client/events';
+import type { WorkQueueMetrics } from '../metrics/work-queue-metrics';
 import type { SharedInformerFactory } from './informer-factory';
 
 /** The shared parts a controller is constructed with. */
@@ -20,6 +21,11 @@ export interface ControllerContext {
   readonly logger: Logger;
   /** Time for queues, expectations and deadlines (a FakeClock in tests). */
   readonly clock: Clock;
+  /**
+   * The workqueue_* metrics of the queue `name` (pass them to the ControllerRunner); undefined
+   * when the process exposes no metrics (tests).
+   */
+  workQueueMetrics?(name: string): WorkQueueMetrics | undefined;
 }
 
 /** A running controller: started when its replica leads, stopped when it no longer does. */

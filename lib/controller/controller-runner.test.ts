@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { FakeClock, flushPromises } from '../client/fake-clock';
 import { ItemExponentialFailureRateLimiter } from '../client/work-queue';
+import { newMetricsRegistry, sampleValue, workQueueMetrics } from '../metrics';
 import { ControllerRunner, type ReconcileResult } from './controller-runner';
 
 /** Base backoff of the runners under test, ms. */
@@ -126,5 +127,34 @@ describe('ControllerRunner', () => {
 
   it('refuses a worker count that is not a positive integer', () => {
     expect(() => new ControllerRunner({ name: 'bad', reconcile: async () => {}, workers: 0 })).to.throw('controller bad: workers must be a positive integer, got 0');
+  });
+
+  it('reports workqueue_* metrics labelled with the queue name: adds, depth, retries, waits and work', async () => {
+    const registry = newMetricsRegistry();
+    let failures = 1;
+    const r = new ControllerRunner<string>({
+      name: 'metered',
+      reconcile: async () => {
+        if (failures-- > 0) throw new Error('once');
+      },
+      clock,
+      rateLimiter: new ItemExponentialFailureRateLimiter<string>(BACKOFF_MS, BACKOFF_MS),
+      metrics: workQueueMetrics(registry, 'metered'),
+    });
+    r.enqueue('a');
+    r.enqueue('b');
+    const queued = await registry.metrics();
+    expect(sampleValue(queued, 'workqueue_depth{name="metered"}')).to.equal(2);
+    r.start();
+    await flushPromises();
+    await clock.advance(BACKOFF_MS);
+    await flushPromises();
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'workqueue_adds_total{name="metered"}')).to.equal(3);
+    expect(sampleValue(text, 'workqueue_retries_total{name="metered"}')).to.equal(1);
+    expect(sampleValue(text, 'workqueue_depth{name="metered"}')).to.equal(0);
+    expect(sampleValue(text, 'workqueue_work_duration_seconds_count{name="metered"}')).to.equal(3);
+    expect(sampleValue(text, 'workqueue_queue_duration_seconds_count{name="metered"}')).to.equal(3);
+    await r.stop();
   });
 });

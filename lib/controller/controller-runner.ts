@@ -18,6 +18,7 @@
 import type { Logger } from 'pino';
 import { type Clock, realClock } from '../client/clock';
 import { type RateLimiter, RateLimitingQueue } from '../client/work-queue';
+import type { WorkQueueMetrics } from '../metrics/work-queue-metrics';
 
 /** Workers of a controller unless it asks for another number (kube-controller-manager's usual concurrent syncs). */
 export const DEFAULT_WORKERS = 2;
@@ -44,6 +45,8 @@ export interface ControllerRunnerOptions<K> {
   readonly logger?: Logger;
   /** Backoff of failed keys (default: client-go's default controller rate limiter on `clock`). */
   readonly rateLimiter?: RateLimiter<K>;
+  /** Where the queue and the workers report (workqueue_* metrics labelled with the name); none when absent. */
+  readonly metrics?: WorkQueueMetrics;
 }
 
 /** N workers over a rate-limited queue calling one reconcile. See the file comment. */
@@ -54,6 +57,7 @@ export class ControllerRunner<K = string> {
   private readonly reconcile: ReconcileFunc<K>;
   private readonly workerCount: number;
   private readonly logger?: Logger;
+  private readonly metrics?: WorkQueueMetrics;
   private workers: Promise<void>[] = [];
   /** Reconciles finished, by outcome (for status pages and tests). */
   private readonly counts = { succeeded: 0, failed: 0 };
@@ -65,6 +69,8 @@ export class ControllerRunner<K = string> {
     if (!Number.isInteger(this.workerCount) || this.workerCount < 1) throw new Error(`controller ${options.name}: workers must be a positive integer, got ${this.workerCount}`);
     this.logger = options.logger;
     this.queue = new RateLimitingQueue<K>(options.clock ?? realClock, options.rateLimiter);
+    this.metrics = options.metrics;
+    if (options.metrics) this.queue.reportTo(options.metrics);
   }
 
   /** Queues `key` for a reconcile (deduplicated while queued). */
@@ -103,6 +109,7 @@ export class ControllerRunner<K = string> {
   }
 
   private async processOne(key: K): Promise<void> {
+    const started = performance.now();
     try {
       const result = await this.reconcile(key);
       this.counts.succeeded++;
@@ -118,6 +125,7 @@ export class ControllerRunner<K = string> {
       this.logger?.warn({ controller: this.name, key, err: (err as Error)?.message ?? String(err), requeues: this.queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
       this.queue.addRateLimited(key);
     } finally {
+      this.metrics?.worked((performance.now() - started) / 1000);
       this.queue.done(key);
     }
   }

@@ -17,7 +17,7 @@ import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } 
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { replicaSetControllerDescriptor } from './replicaset';
-import { trackLeadership, type Registry } from '../../lib/metrics';
+import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -35,7 +35,7 @@ export interface ControllerManagerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the controller-manager's identity (from its kubeconfig), sent on every API call. */
   readonly token?: string;
-  /** The component's metrics registry (the leader gauge; controllers' work queues later); none when absent. */
+  /** The component's metrics registry (the leader gauge, every controller's work queue); none when absent. */
   readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
   readonly identity?: string;
@@ -60,6 +60,8 @@ export class ControllerManager {
   private readonly events: EventBroadcaster;
   private readonly registry: ControllerRegistry;
   private readonly enabled: string[];
+  /** Where the work queues of every term report (none when the process exposes no metrics). */
+  private readonly metrics: Registry | undefined;
   /** The current term: its context and its controllers (resolving once they run); undefined when not leading. */
   private term?: { readonly ctx: ControllerContext; readonly running: Promise<RunningControllers> };
   /** Stops of earlier terms, chained so a new term starts only after the last one stopped. */
@@ -71,6 +73,7 @@ export class ControllerManager {
     registry: ControllerRegistry,
   ) {
     this.registry = registry;
+    this.metrics = config.metrics;
     this.enabled = registry.select(config.controllers ?? ALL_DEFAULT_CONTROLLERS);
     this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
@@ -131,6 +134,7 @@ export class ControllerManager {
       recorder: (component) => this.events.newRecorder({ component }),
       logger: this.logger,
       clock: realClock,
+      workQueueMetrics: (name) => (this.metrics ? workQueueMetrics(this.metrics, name) : undefined),
     };
   }
 

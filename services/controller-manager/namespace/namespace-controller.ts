@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WorkQueueMetrics } from '../../../lib/metrics';
 import type { KubeObject } from '../../../lib/api/object';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { Namespace } from '../../../lib/api/types/core';
@@ -66,6 +67,8 @@ export interface NamespaceControllerOptions {
   readonly retryMaxMs?: number;
   /** Where the Warning Events about namespaces that can't be emptied go (none: not recorded). */
   readonly recorder?: EventRecorder;
+  /** workqueue_* metrics of the controller's queue; none when absent. */
+  readonly metrics?: WorkQueueMetrics;
 }
 
 /** What is left of a namespace's content after one round of deletes. */
@@ -91,6 +94,7 @@ export const namespaceControllerDescriptor: ControllerDescriptor = {
       clock: ctx.clock,
       logger: ctx.logger.child({ controller: NAMESPACE_CONTROLLER_NAME }),
       recorder: ctx.recorder(NAMESPACE_CONTROLLER_COMPONENT),
+      metrics: ctx.workQueueMetrics?.(NAMESPACE_CONTROLLER_NAME),
     }),
 };
 
@@ -117,6 +121,7 @@ export class NamespaceController implements Controller {
       clock: options.clock,
       logger: this.logger,
       rateLimiter: new ItemExponentialFailureRateLimiter<string>(options.retryBaseMs ?? NAMESPACE_RETRY_BASE_MS, options.retryMaxMs ?? NAMESPACE_RETRY_MAX_MS),
+      metrics: options.metrics,
     });
     this.informer = this.informers.informer<Namespace>(NAMESPACES);
     const enqueue = (ns: Namespace) => {

@@ -1,0 +1,178 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import type { KubeObject } from '../../lib/api/object';
+import { RESOURCES } from '../../lib/api/resources';
+import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { SimulatedKubelet, type SimulatedNodeSpec } from '../../lib/client/testing/simulated-kubelet';
+import { LocalApiServer } from '../../lib/launcher/apiserver-process';
+import { LocalControllerManager } from '../../lib/launcher/controller-manager-process';
+import { LocalScheduler } from '../../lib/launcher/scheduler-process';
+import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
+import { KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from '../../cli/component-identities';
+import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
+import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
+import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
+
+/** How often `waitFor` polls, ms. */
+const POLL_MS = 100;
+
+/** Options of a {@link ControlPlaneCluster}. */
+export interface ControlPlaneOptions {
+  /** Store members (default 1). */
+  readonly members?: number;
+  /** `bosun scheduler` replicas (default 1). */
+  readonly schedulers?: number;
+  /** Extra flags for every scheduler (e.g. shorter leader-election durations). */
+  readonly schedulerArgs?: readonly string[];
+  /** `bosun controller-manager` replicas (default 1). */
+  readonly controllerManagers?: number;
+  /** Extra flags for every controller-manager (e.g. `--controllers`, leader-election durations). */
+  readonly controllerManagerArgs?: readonly string[];
+  /** Simulated nodes whose pods "run" (default two: sim-1, sim-2); [] for none. */
+  readonly nodes?: readonly SimulatedNodeSpec[];
+  /** Delay between a pod's binding and its Running status on the simulated nodes, ms (default 0). */
+  readonly podStartDelayMs?: number;
+}
+
+/** Two simulated nodes of 8 CPUs and 32 GiB. */
+export const DEFAULT_SIMULATED_NODES: readonly SimulatedNodeSpec[] = [{ name: 'sim-1' }, { name: 'sim-2' }];
+
+/**
+ * A control plane of real processes for end-to-end tests, started through the launcher: a
+ * store, one apiserver (gRPC and the Kubernetes HTTPS API, one token file), scheduler and
+ * controller-manager replicas running as their own identities (kubeconfigs as `bosun up` writes
+ * them, /metrics on known ports), and simulated nodes (SimulatedKubelet in the test process,
+ * through the API) on which bound pods run. The real kubectl talks to the apiserver. Everything
+ * lives in a temporary folder and on free ports.
+ */
+export class ControlPlaneCluster {
+  readonly schedulers: LocalScheduler[] = [];
+  readonly controllerManagers: LocalControllerManager[] = [];
+  /** Plays the kubelet for the simulated nodes (absent without nodes). */
+  kubelet: SimulatedKubelet | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly store: LocalStoreCluster,
+    readonly apiserver: LocalApiServer,
+    /** An admin client over gRPC. */
+    readonly client: GrpcApiClient,
+    /** The admin kubeconfig (HTTPS) kubectl uses. */
+    readonly kubeconfig: string,
+    /** The apiserver's token file (admin and component tokens). */
+    readonly tokenFile: string,
+  ) {}
+
+  static async start(prefix: string, opts: ControlPlaneOptions = {}): Promise<ControlPlaneCluster> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bosun-${prefix}-`));
+    const store = await LocalStoreCluster.create({ members: opts.members ?? 1, dir: path.join(dir, 'store') });
+    store.startAll();
+    const certDir = path.join(dir, 'pki');
+    const tls = ensureClusterTls(certDir);
+    const tokenFile = path.join(dir, 'tokens.csv');
+    const token = ensureTokenFile(tokenFile);
+    const httpsPort = await freePort();
+    const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile });
+    const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token });
+    const cluster = new ControlPlaneCluster(dir, store, apiserver, client, path.join(dir, 'kubeconfig'), tokenFile);
+    const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert });
+    try {
+      await store.waitReady();
+      apiserver.start();
+      await apiserver.waitReady();
+      writeHttpKubeconfig(cluster.kubeconfig, { server: apiserver.httpsUrl!, caCert: tls.caCert, token, namespace: 'default' });
+      for (let i = 1; i <= (opts.schedulers ?? 1); i++) {
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: await freePort() };
+        const s = new LocalScheduler(`scheduler-${i}`, await freePort(), path.join(dir, 'logs', `scheduler-${i}.log`), [], opts.schedulerArgs ?? [], process.env, identity);
+        cluster.schedulers.push(s);
+        s.start();
+      }
+      for (let i = 1; i <= (opts.controllerManagers ?? 1); i++) {
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!, metricsPort: await freePort() };
+        const cm = new LocalControllerManager(`controller-manager-${i}`, path.join(dir, 'logs', `controller-manager-${i}.log`), identity, opts.controllerManagerArgs ?? []);
+        cluster.controllerManagers.push(cm);
+        cm.start();
+      }
+      const nodes = opts.nodes ?? DEFAULT_SIMULATED_NODES;
+      if (nodes.length > 0) {
+        cluster.kubelet = new SimulatedKubelet({ client, startDelayMs: opts.podStartDelayMs, logger: pino({ level: 'silent' }) });
+        await cluster.kubelet.start(nodes);
+      }
+      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady())]);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Runs the real kubectl against the apiserver. */
+  kubectl(args: string[], input?: string): Promise<KubectlRun> {
+    return runKubectl(this.kubeconfig, this.dir, args, input);
+  }
+
+  /** The scheduler replica that holds the lease, once one does. */
+  async leader(timeoutMs = 30_000): Promise<LocalScheduler> {
+    return this.waitFor(async () => {
+      for (const s of this.schedulers) {
+        if (!s.isRunning()) continue;
+        const st = await s.status().catch(() => undefined);
+        if (st?.leading) return s;
+      }
+      return undefined;
+    }, timeoutMs, 'a leading scheduler');
+  }
+
+  /** The controller-manager replica that holds the lease, once one does. */
+  async controllerManagerLeader(timeoutMs = 30_000): Promise<LocalControllerManager> {
+    return this.waitFor(async () => {
+      for (const c of this.controllerManagers) {
+        if (c.isRunning() && (await c.isLeader().catch(() => false))) return c;
+      }
+      return undefined;
+    }, timeoutMs, 'a leading controller-manager');
+  }
+
+  /** Polls `fn` until it gives a value (not undefined), or rejects after `ms` with the components' log tails. */
+  async waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) {
+        const logs = [...this.schedulers, ...this.controllerManagers].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
+        throw new Error(`timed out after ${ms} ms waiting for ${what}; logs end with:\n${logs}`);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /** Creates Node objects through the API (nodes that run nothing; see `kubelet` for ones that do). */
+  async createNodes(nodes: KubeObject[]): Promise<void> {
+    const res = this.client.resource(RESOURCES.nodes);
+    await Promise.all(nodes.map((n) => res.create(undefined, n)));
+  }
+
+  async stop(): Promise<void> {
+    this.kubelet?.stop();
+    this.client.close();
+    await Promise.all([...this.schedulers, ...this.controllerManagers].map((p) => p.kill('SIGTERM')));
+    await this.apiserver.kill('SIGTERM');
+    await this.store.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A Node manifest with capacity = allocatable, labels and taints, as a user would create it by hand. */
+export function nodeManifest(name: string, o: { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: unknown[] } = {}): KubeObject {
+  const resources = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: o.pods ?? '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) } },
+    spec: o.taints ? { taints: o.taints } : {},
+    status: { capacity: resources, allocatable: resources },
+  };
+}
