@@ -70,7 +70,7 @@ export class ReplicaController implements Controller {
     this.expectations = new ControllerExpectations(ctx.clock);
     this.owners = ctx.informers.informer<ReplicaOwner>(kind.info);
     this.pods = ctx.informers.informer<Pod>(PODS, { indexers: { [CONTROLLER_UID_INDEX]: indexByControllerUid } });
-    this.runner = new ControllerRunner<string>({ name: kind.controllerName, reconcile: (key) => this.sync(key), workers: REPLICA_WORKERS, clock: ctx.clock, logger: this.logger });
+    this.runner = new ControllerRunner<string>({ name: kind.controllerName, reconcile: (key) => this.sync(key), workers: REPLICA_WORKERS, clock: ctx.clock, logger: this.logger, metrics: ctx.workQueueMetrics?.(kind.controllerName) });
     this.owners.addEventHandler({
       onAdd: (o) => this.runner.enqueue(objectKey(o)),
       onUpdate: (_old, o) => this.runner.enqueue(objectKey(o)),
