@@ -54,9 +54,9 @@ describe('Deployments through real processes and kubectl', function () {
   /** ReplicaSets of `ns` as `name=replicas@revision`, by revision. */
   const replicaSets = async (ns: string) => (await jsonpath(ns, 'rs', `{range .items[*]}{.metadata.name}={.spec.replicas}@{.metadata.annotations.deployment\\.kubernetes\\.io/revision}{"\\n"}{end}`))
     .split('\n').filter(Boolean).sort((a, b) => Number(a.split('@')[1]) - Number(b.split('@')[1]));
-  const images = async (ns: string, app: string) => {
+  /** Images of the pods of `ns` not being deleted, sorted. */
+  const images = async (ns: string) => {
     const out = await jsonpath(ns, 'pods', `{range .items[*]}{.spec.containers[0].image} {.metadata.deletionTimestamp}{"\\n"}{end}`);
-    void app;
     return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 1 && f[0]).map((f) => f[0]!).sort();
   };
 
@@ -84,7 +84,7 @@ describe('Deployments through real processes and kubectl', function () {
 
     await kubectl(['set', 'image', 'deploy/web', '-n', ns, 'web=busybox:2']);
     expect(await rolloutStatus(ns, 'web')).to.contain('deployment "web" successfully rolled out');
-    await cluster.waitFor(async () => ((await images(ns, 'web')).join() === 'busybox:2,busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'only new pods');
+    await cluster.waitFor(async () => ((await images(ns)).join() === 'busybox:2,busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'only new pods');
     watch.stop();
     await recording;
     const during = history.slice(startedAt);
@@ -151,11 +151,11 @@ describe('Deployments through real processes and kubectl', function () {
     }, ROLLOUT_MS, 'the paused deployment scaled to 3');
     expect(await replicaSets(ns)).to.have.length(1);
     expect(await jsonpath(ns, 'deploy/web', '{.status.conditions[?(@.type=="Progressing")].reason}')).to.equal('DeploymentPaused');
-    expect(await images(ns, 'web')).to.deep.equal(['busybox:1', 'busybox:1', 'busybox:1']);
+    expect(await images(ns)).to.deep.equal(['busybox:1', 'busybox:1', 'busybox:1']);
 
     await kubectl(['rollout', 'resume', 'deploy/web', '-n', ns]);
     await rolloutStatus(ns, 'web');
-    await cluster.waitFor(async () => ((await images(ns, 'web')).join() === 'busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'the resumed rollout');
+    await cluster.waitFor(async () => ((await images(ns)).join() === 'busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'the resumed rollout');
 
     await kubectl(['rollout', 'restart', 'deploy/web', '-n', ns]);
     await rolloutStatus(ns, 'web');
@@ -178,7 +178,7 @@ describe('Deployments through real processes and kubectl', function () {
 
     await kubectl(['set', 'image', 'deploy/web', '-n', ns, 'web=busybox:2']);
     await rolloutStatus(ns, 'web');
-    await cluster.waitFor(async () => ((await images(ns, 'web')).join() === 'busybox:2,busybox:2,busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'the recreated pods');
+    await cluster.waitFor(async () => ((await images(ns)).join() === 'busybox:2,busybox:2,busybox:2,busybox:2,busybox:2' ? true : undefined), ROLLOUT_MS, 'the recreated pods');
     const scaling = (await jsonpath(ns, 'events', `{range .items[*]}{.reason}:{.message}{"\\n"}{end}`)).split('\n').filter((l) => l.startsWith('ScalingReplicaSet'));
     expect(scaling.some((l) => /Scaled down replica set web-[a-z0-9]+ from 5 to 0/.test(l))).to.equal(true);
     expect(scaling.some((l) => /Scaled up replica set web-[a-z0-9]+ from 0 to 5/.test(l))).to.equal(true);

@@ -249,6 +249,15 @@ describe('deployment controller (fake API, fake clock)', () => {
     expect((await setsOf('prop')).every((rs) => rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION] === '20')).to.equal(true);
   });
 
+  it('carries minReadySeconds to the new set, also when only minReadySeconds changes (no new set)', async () => {
+    create('mrs', { replicas: 1, minReadySeconds: 5 });
+    await settle();
+    expect((await setsOf('mrs')).map((rs) => rs.spec?.minReadySeconds)).to.deep.equal([5]);
+    await edit('mrs', (d) => { d.spec!.minReadySeconds = 7; });
+    await settle();
+    expect((await setsOf('mrs')).map((rs) => rs.spec?.minReadySeconds)).to.deep.equal([7]);
+  });
+
   it('marks a stalled rollout ProgressDeadlineExceeded once progressDeadlineSeconds pass without progress', async () => {
     create('stuck', { replicas: 2, progressDeadlineSeconds: 30 });
     await settle();
