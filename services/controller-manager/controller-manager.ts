@@ -16,7 +16,7 @@ import type { ControllerContext } from '../../lib/controller/controller-context'
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
-import { replicaSetControllerDescriptor } from './replicaset';
+import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
@@ -26,7 +26,7 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, replicaSetControllerDescriptor]);
+  return new ControllerRegistry([namespaceControllerDescriptor, replicaSetControllerDescriptor, replicationControllerDescriptor]);
 }
 
 /** Configuration of a controller-manager. */
