@@ -6,12 +6,12 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { ControllerManager, defaultControllerRegistry } from './controller-manager';
 
 describe('ControllerManager --controllers', () => {
-  it('knows the namespace controller and runs it by default', () => {
-    expect(defaultControllerRegistry().select('*')).to.deep.equal(['namespace']);
+  it('knows the namespace, replicaset and replicationcontroller controllers and runs them by default', () => {
+    expect(defaultControllerRegistry().select('*')).to.deep.equal(['namespace', 'replicaset', 'replicationcontroller']);
   });
 
   it('refuses unknown controller names before connecting, naming them', () => {
-    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: namespace)');
+    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: namespace, replicaset, replicationcontroller)');
   });
 
   it('`bosun controller-manager --controllers` with an unknown name exits 2 naming it (the real binary)', async () => {
@@ -21,6 +21,6 @@ describe('ControllerManager --controllers', () => {
       );
     });
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: namespace)');
+    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: namespace, replicaset, replicationcontroller)');
   });
 });
