@@ -17,10 +17,23 @@ spec:
       containers: [{ name: web, image: busybox, resources: { requests: { cpu: 10m } } }]
 `;
 
+const rcYaml = (ns: string, name: string, replicas: number) => `
+apiVersion: v1
+kind: ReplicationController
+metadata: { name: ${name}, namespace: ${ns} }
+spec:
+  replicas: ${replicas}
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers: [{ name: web, image: busybox, resources: { requests: { cpu: 10m } } }]
+`;
+
 /**
  * The ReplicaSet controller through real processes (store, apiserver, scheduler,
  * controller-manager) and simulated nodes, driven by the real kubectl: apply, scale up and
- * down, `get rs` columns, a pod deleted by hand replaced. One namespace per case.
+ * down, `get rs` columns, a pod deleted by hand replaced; a ReplicationController (selector
+ * defaulted from the template) likewise. One namespace per case.
  */
 describe('ReplicaSets through real processes and kubectl', function () {
   this.timeout(90_000);
@@ -89,5 +102,25 @@ describe('ReplicaSets through real processes and kubectl', function () {
       return pods.length === 2 && !pods.includes(before[0]!) ? pods : undefined;
     }, SETTLE_MS, 'a replacement pod');
     expect(after).to.include(before[1]!);
+  });
+
+  it('runs a ReplicationController: apply, scale with kubectl, get rc, a deleted pod replaced', async () => {
+    await kubectl(['create', 'namespace', 'rc-legacy']);
+    await kubectl(['apply', '-f', '-'], rcYaml('rc-legacy', 'old', 2));
+    await settle('rc-legacy', 'old', 2, 'rc');
+    await kubectl(['scale', 'rc', 'old', '-n', 'rc-legacy', '--replicas=3']);
+    const pods = await settle('rc-legacy', 'old', 3, 'rc');
+    const table = (await kubectl(['get', 'rc', 'old', '-n', 'rc-legacy'])).trim().split('\n');
+    expect(table[0]!.split(/\s+/)).to.deep.equal(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
+    expect(table[1]!.split(/\s+/).slice(0, 4)).to.deep.equal(['old', '3', '3', '3']);
+    await kubectl(['delete', 'pod', pods[0]!, '-n', 'rc-legacy', '--wait=false']);
+    await cluster.waitFor(async () => {
+      const now = await readyPods('rc-legacy', 'old');
+      return now.length === 3 && !now.includes(pods[0]!) ? now : undefined;
+    }, SETTLE_MS, 'a replacement pod of the rc');
+    const owner = await kubectl(['get', 'pods', '-n', 'rc-legacy', '-o', 'jsonpath={.items[0].metadata.ownerReferences[0].kind}']);
+    expect(owner).to.equal('ReplicationController');
+    const events = await kubectl(['get', 'events', '-n', 'rc-legacy', '-o', 'jsonpath={range .items[*]}{.reason}:{.source.component}{"\\n"}{end}']);
+    expect(events).to.include('SuccessfulCreate:replication-controller');
   });
 });

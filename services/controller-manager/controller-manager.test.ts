@@ -6,12 +6,12 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { ControllerManager, defaultControllerRegistry } from './controller-manager';
 
 describe('ControllerManager --controllers', () => {
-  it('knows the namespace and deployment controllers and runs them by default', () => {
-    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'deployment']);
+  it('knows the namespace, replicaset, replicationcontroller and deployment controllers and runs them by default', () => {
+    expect(defaultControllerRegistry().select('*')).to.deep.equal(['namespace', 'replicaset', 'replicationcontroller', 'deployment']);
   });
 
   it('refuses unknown controller names before connecting, naming them', () => {
-    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: ');
+    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: namespace, replicaset, replicationcontroller, deployment)');
   });
 
   it('`bosun controller-manager --controllers` with an unknown name exits 2 naming it (the real binary)', async () => {
@@ -21,6 +21,6 @@ describe('ControllerManager --controllers', () => {
       );
     });
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: ');
+    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: namespace, replicaset, replicationcontroller, deployment)');
   });
 });

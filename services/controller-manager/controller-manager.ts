@@ -16,7 +16,7 @@ import type { ControllerContext } from '../../lib/controller/controller-context'
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
-import { replicaSetControllerDescriptor } from './replicaset';
+import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 
@@ -27,7 +27,7 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, replicaSetControllerDescriptor, deploymentControllerDescriptor]);
+  return new ControllerRegistry([namespaceControllerDescriptor, replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor]);
 }
 
 /** Configuration of a controller-manager. */
