@@ -7,11 +7,11 @@ import { ControllerManager, defaultControllerRegistry } from './controller-manag
 
 describe('ControllerManager --controllers', () => {
   it('knows the namespace, replicaset, replicationcontroller and deployment controllers and runs them by default', () => {
-    expect(defaultControllerRegistry().select('*')).to.deep.equal(['namespace', 'replicaset', 'replicationcontroller', 'deployment']);
+    expect(defaultControllerRegistry().select('*')).to.deep.equal(['deployment', 'namespace', 'replicaset', 'replicationcontroller']);
   });
 
   it('refuses unknown controller names before connecting, naming them', () => {
-    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: namespace, replicaset, replicationcontroller, deployment)');
+    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: deployment, namespace, replicaset, replicationcontroller)');
   });
 
   it('`bosun controller-manager --controllers` with an unknown name exits 2 naming it (the real binary)', async () => {
@@ -21,6 +21,6 @@ describe('ControllerManager --controllers', () => {
       );
     });
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: namespace, replicaset, replicationcontroller, deployment)');
+    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: deployment, namespace, replicaset, replicationcontroller)');
   });
 });
