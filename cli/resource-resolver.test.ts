@@ -25,7 +25,7 @@ describe('ResourceResolver', () => {
 
   it('expands comma lists and the "all" category, without duplicates', () => {
     expect(r.resolveList('po,svc,pods').map((i) => i.resource)).to.deep.equal(['pods', 'services']);
-    expect(r.resolveList('all').map((i) => i.resource)).to.deep.equal(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'horizontalpodautoscalers']);
+    expect(r.resolveList('all').map((i) => i.resource)).to.deep.equal(['pods', 'services', 'replicationcontrollers', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'horizontalpodautoscalers']);
   });
 
   it("names unknown types and unmapped kinds the way kubectl does", () => {

@@ -24,6 +24,7 @@ const RESOURCES = [
   ['', 'v1', 'Event', 'events', false, []],
   ['', 'v1', 'PersistentVolume', 'persistentvolumes', true, []],
   ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, []],
+  ['', 'v1', 'ReplicationController', 'replicationcontrollers', true, ['scale']],
   ['apps', 'v1', 'Deployment', 'deployments', true, ['scale']],
   ['apps', 'v1', 'ReplicaSet', 'replicasets', true, ['scale']],
   ['apps', 'v1', 'DaemonSet', 'daemonsets', true, []],

@@ -39,6 +39,7 @@ export const RESOURCES = Object.freeze({
   serviceaccounts: info(CORE, 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']),
   persistentvolumes: info(CORE, 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv']),
   persistentvolumeclaims: info(CORE, 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc']),
+  replicationcontrollers: info(CORE, 'v1', 'ReplicationController', 'replicationcontrollers', true, ['rc'], ['all']),
   // apps/v1
   deployments: info('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['all']),
   replicasets: info('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['all']),

@@ -21,7 +21,9 @@ import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from '.
 import { jobControllerDescriptor } from './job/job-controller';
 import { cronJobControllerDescriptor } from './cronjob/cronjob-controller';
 import { ttlAfterFinishedControllerDescriptor } from './ttlafterfinished/ttl-after-finished-controller';
+import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
+import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -37,6 +39,9 @@ export function defaultControllerRegistry(): ControllerRegistry {
     jobControllerDescriptor,
     cronJobControllerDescriptor,
     ttlAfterFinishedControllerDescriptor,
+    replicaSetControllerDescriptor,
+    replicationControllerDescriptor,
+    deploymentControllerDescriptor,
   ]);
 }
 

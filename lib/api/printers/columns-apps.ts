@@ -57,25 +57,34 @@ const deployment: KindPrinter = {
   },
 };
 
-const replicaSet: KindPrinter = {
-  group: 'apps',
-  kind: 'ReplicaSet',
-  columns: [
-    NAME_COLUMN,
-    column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-    column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
-    column('Ready', 'integer', 'The number of ready replicas for this replica set.'),
-    AGE_COLUMN,
-    CONTAINERS_COLUMN,
-    IMAGES_COLUMN,
-    selectorColumn('Selector is a label query over pods that should match the replica count.'),
-  ],
-  cells(obj, ctx) {
-    const status = rec(obj.status);
-    const { names, images } = layoutContainerCells(templateSpec(obj));
-    return [name(obj), desiredReplicas(obj), int(status.replicas), int(status.readyReplicas), age(obj, ctx), names, images, formatLabelSelector(rec(obj.spec).selector)];
-  },
-};
+/**
+ * The printer of a replica kind: ReplicaSet (a LabelSelector) and core/v1 ReplicationController
+ * (a label map as selector) print the same columns.
+ */
+function replicaPrinter(group: string, kind: string, selectorCell: (selector: unknown) => string, what: string): KindPrinter {
+  return {
+    group,
+    kind,
+    columns: [
+      NAME_COLUMN,
+      column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
+      column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+      column('Ready', 'integer', `The number of ready replicas for this ${what}.`),
+      AGE_COLUMN,
+      CONTAINERS_COLUMN,
+      IMAGES_COLUMN,
+      selectorColumn('Selector is a label query over pods that should match the replica count.'),
+    ],
+    cells(obj, ctx) {
+      const status = rec(obj.status);
+      const { names, images } = layoutContainerCells(templateSpec(obj));
+      return [name(obj), desiredReplicas(obj), int(status.replicas), int(status.readyReplicas), age(obj, ctx), names, images, selectorCell(rec(obj.spec).selector)];
+    },
+  };
+}
+
+const replicaSet = replicaPrinter('apps', 'ReplicaSet', formatLabelSelector, 'replica set');
+const replicationController = replicaPrinter('', 'ReplicationController', formatLabels, 'replication controller');
 
 const daemonSet: KindPrinter = {
   group: 'apps',
@@ -310,4 +319,4 @@ const horizontalPodAutoscaler: KindPrinter = {
 };
 
 /** Printers of workload kinds. */
-export const APPS_PRINTERS: readonly KindPrinter[] = [deployment, replicaSet, daemonSet, statefulSet, job, cronJob, horizontalPodAutoscaler];
+export const APPS_PRINTERS: readonly KindPrinter[] = [deployment, replicaSet, replicationController, daemonSet, statefulSet, job, cronJob, horizontalPodAutoscaler];

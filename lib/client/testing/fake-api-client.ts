@@ -29,6 +29,7 @@ const SUBRESOURCES: Partial<Record<ResourceName, ServedResource['subresources']>
   persistentvolumeclaims: ['status'],
   deployments: ['status', 'scale'],
   replicasets: ['status', 'scale'],
+  replicationcontrollers: ['status', 'scale'],
   daemonsets: ['status'],
   statefulsets: ['status', 'scale'],
   jobs: ['status'],

@@ -47,7 +47,7 @@ const VERSION_VIEWS: readonly { group: string; resource: string; version: string
 ];
 
 /** Kinds with the scale subresource, by "group/resource". */
-const SCALABLE = new Set(['apps/deployments', 'apps/replicasets', 'apps/statefulsets']);
+const SCALABLE = new Set(['apps/deployments', 'apps/replicasets', 'apps/statefulsets', '/replicationcontrollers']);
 
 /** Wraps a resource's generic REST (e.g. to add Service IP and port allocation). */
 export type RestDecorator = (rest: GenericRestOptions<KubeObject>, build: () => ResourceRest) => ResourceRest;

@@ -1,5 +1,5 @@
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
-import { selectorFromLabelSelector, type LabelSelector } from '../../../lib/api/label-selector';
+import { selectorFromLabelSelector, selectorFromSet, type LabelSelector } from '../../../lib/api/label-selector';
 import type { KubeObject } from '../../../lib/api/object';
 import { applyPatch } from '../../../lib/api/patch';
 import type { JsonObject } from '../../../lib/api/patch/json-value';
@@ -15,7 +15,7 @@ export const SCALE_PATCH_ATTEMPTS = 5;
 
 /** An object with spec.replicas and a label selector (Deployment, ReplicaSet, StatefulSet). */
 interface Replicated extends KubeObject {
-  spec?: { replicas?: number; selector?: LabelSelector; [field: string]: unknown };
+  spec?: { replicas?: number; selector?: LabelSelector | Record<string, string>; [field: string]: unknown };
   status?: { replicas?: number; [field: string]: unknown };
 }
 
@@ -74,10 +74,19 @@ export class ScalableGenericRest<T extends Replicated> extends GenericRest<T> im
     }
   }
 
+  /** Whether `sel` is a label map (core/v1 ReplicationController) rather than a LabelSelector. */
+  private isLegacyMap(sel: unknown): boolean {
+    return typeof sel === 'object' && sel !== null && !('matchLabels' in sel) && !('matchExpressions' in sel) && Object.values(sel).every((v) => typeof v === 'string');
+  }
+
   private scaleOf(obj: T): Scale {
     let selector = '';
     try {
-      selector = selectorFromLabelSelector(obj.spec?.selector).toString();
+      // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
+      selector = (obj.kind === 'ReplicationController' || this.isLegacyMap(obj.spec?.selector)
+        ? selectorFromSet((obj.spec?.selector ?? {}) as Record<string, string>)
+        : selectorFromLabelSelector(obj.spec?.selector as LabelSelector | undefined)
+      ).toString();
     } catch {
       selector = '';
     }

@@ -7,6 +7,7 @@ import { nodeStrategy } from './node';
 import { persistentVolumeStrategy } from './persistent-volume';
 import { persistentVolumeClaimStrategy } from './persistent-volume-claim';
 import { podStrategy } from './pod';
+import { replicationControllerStrategy } from './replication-controller';
 import { secretStrategy } from './secret';
 import { serviceStrategy } from './service';
 import { serviceAccountStrategy } from './service-account';
@@ -19,6 +20,7 @@ export { nodeStrategy, type Node } from './node';
 export { persistentVolumeStrategy, type PersistentVolume } from './persistent-volume';
 export { persistentVolumeClaimStrategy, type PersistentVolumeClaim } from './persistent-volume-claim';
 export { podStrategy, type Pod } from './pod';
+export { replicationControllerStrategy, type ReplicationController } from './replication-controller';
 export { bindPod, podBindingStrategy, validateBinding, type Binding } from './pod-binding';
 export { secretStrategy, type Secret } from './secret';
 export { serviceStrategy, type Service } from './service';
@@ -47,4 +49,5 @@ export const coreStrategies: Strategy[] = [
   eventStrategy,
   persistentVolumeStrategy,
   persistentVolumeClaimStrategy,
+  replicationControllerStrategy,
 ];

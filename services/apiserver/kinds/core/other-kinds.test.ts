@@ -21,6 +21,7 @@ describe('core/v1 kinds: identity', () => {
     ['Event', 'events', true, ['ev'], [], false],
     ['PersistentVolume', 'persistentvolumes', false, ['pv'], [], true],
     ['PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], [], true],
+    ['ReplicationController', 'replicationcontrollers', true, ['rc'], ['all'], true],
   ];
   it('coreStrategies serves every core/v1 kind with group "", version v1, plural, singular, scope, short names, categories and status', () => {
     expect(
