@@ -13,6 +13,9 @@
  * Prints the figures next to the anchors (Kubernetes' pod-startup SLO, ClusterLoader2's
  * throughput) and the targets. Bounded: the whole run is capped at RUN_CAP_MS and every process
  * it started is stopped. Usage: npm run bench:controllers [-- --replicas N --members 1|3]
+ * Profiles of every process (bench/store's hook, written when each exits):
+ *   NODE_OPTIONS="--require $PWD/dist/bench/store/cpu-profile-hook.js" BOSUN_BENCH_PROF_DIR=/tmp/prof \
+ *     node dist/bench/controllers/run.js
  */
 import * as os from 'node:os';
 import { RESOURCES } from '../../lib/api/resources';
