@@ -4,6 +4,8 @@ import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../lib/launcher/controller-manager-process';
+import { Supervisor } from '../lib/launcher/supervisor';
+import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
 import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
@@ -17,11 +19,13 @@ export const LOCAL_CLUSTER_PORTS: [number, number][] = [
   [52379, 52380],
 ];
 
-/** [HTTPS, gRPC] ports of the local cluster's apiservers (6443 is Kubernetes' usual port). */
+/** [HTTPS, gRPC] ports of the local cluster's apiservers (behind the balancer on 6443). */
 export const LOCAL_APISERVER_PORTS: [number, number][] = [
-  [6443, 6444],
-  [6453, 6454],
+  [6441, 6444],
+  [6451, 6454],
 ];
+/** The HTTPS load balancer in front of every apiserver, which the kubeconfig names (6443 is Kubernetes' usual port). */
+export const LOCAL_API_BALANCER_PORT = 6443;
 
 /** gRPC status ports of the local cluster's two scheduler replicas (10259 is kube-scheduler's port). */
 export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
@@ -62,8 +66,10 @@ export function upCommand(): Command {
       }
       const schedulerPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_PORTS;
       const schedulerMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_METRICS_PORTS;
+      const balancerPort = o.ports === 'free' ? await freePort() : LOCAL_API_BALANCER_PORT;
       const cmMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_CONTROLLER_MANAGER_METRICS_PORTS;
       const componentPorts: [number, string][] = [
+        [balancerPort, 'apiserver load balancer'],
         ...schedulerPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1}`]),
         ...schedulerMetricsPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1} metrics`]),
         ...cmMetricsPorts.map((p, i): [number, string] => [p, `controller-manager-${i + 1} metrics`]),
@@ -79,10 +85,14 @@ export function upCommand(): Command {
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
       let stopping = false;
+      const supervisor = new Supervisor(say);
+      let balancer: TcpBalancer | undefined;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
+        supervisor.stop();
         say('\nStopping the cluster…');
+        await balancer?.close();
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
@@ -125,7 +135,7 @@ export function upCommand(): Command {
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       for (const a of apiservers) {
         a.start();
-        say(`  ${a.name}: starting (${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
+        say(`  ${a.name}: starting (pid ${a.pid ?? '?'}, ${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
       }
       try {
         await Promise.all(apiservers.map((a) => a.waitReady()));
@@ -135,6 +145,10 @@ export function upCommand(): Command {
         return;
       }
       for (const a of apiservers) say(`  ${a.name}: serving the API on ${a.httpsUrl} and ${a.grpcEndpoint} (gRPC)`);
+      balancer = new TcpBalancer(apiPorts.map(([httpsPort]) => ({ host: '127.0.0.1', port: httpsPort })));
+      await balancer.listen(balancerPort);
+      const serverUrl = `https://127.0.0.1:${balancerPort}`;
+      say(`  load balancer: ${serverUrl} → ${apiservers.map((a) => a.httpsUrl).join(', ')}`);
       const cmKubeconfig = kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!;
       for (const [i, metricsPort] of cmMetricsPorts.entries()) {
         const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort });
@@ -152,7 +166,7 @@ export function upCommand(): Command {
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
-        server: apiservers[0]!.httpsUrl!,
+        server: serverUrl,
         caCert: tls.caCert,
         token,
         grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
@@ -177,17 +191,8 @@ export function upCommand(): Command {
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
       say('');
       say('Press Ctrl-C to stop the cluster.');
-      // Report members that die while the cluster runs (e.g. killed by hand).
-      const watch = setInterval(() => {
-        if (stopping) return;
-        for (const m of [...cluster.members, ...apiservers, ...controllerManagers, ...schedulers]) {
-          if (m.exitInfo && m.process) {
-            say(`  ${m.name} exited (${m.exitInfo.signal ?? `code ${m.exitInfo.code}`}); see ${m.logFile}`);
-            m.process = undefined;
-          }
-        }
-      }, 1000);
-      watch.unref();
+      // Restart members and components that die while the cluster runs (e.g. killed by hand).
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers);
       await new Promise<never>(() => undefined);
     });
 }

@@ -14,6 +14,7 @@ import { noResourcesText, tableText } from '../output/printer-adapter';
 import { parseOutputFormat, toJsonText, toYamlText, type OutputFormat } from '../output/serialize';
 import { resourcePrefix } from '../resource-resolver';
 import { runAction, withConnectionFlags, type ConnectionFlags, type Session } from '../session';
+import { resumingWatch } from '../../lib/client/resuming-watch';
 
 interface GetFlags extends ConnectionFlags {
   allNamespaces?: boolean;
@@ -235,7 +236,8 @@ async function watchResource(session: Session, target: NamedTargets, flags: GetF
     }
   };
   if (!flags.watchOnly) print(list.items.map((o) => withTypeMeta(info, o)));
-  const watch = rc.watch(reqNs, { resourceVersion: list.metadata.resourceVersion, labelSelector: flags.selector, fieldSelector });
+  // Resumes from the last resourceVersion when the apiserver goes away (the other one takes over).
+  const watch = resumingWatch(rc, reqNs, { resourceVersion: list.metadata.resourceVersion, labelSelector: flags.selector, fieldSelector });
   const stop = stopSignal(env, flags.watchTimeout);
   const stopped = stop.promise.then(() => 'stop' as const);
   const it = watch[Symbol.asyncIterator]();

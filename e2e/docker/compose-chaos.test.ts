@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { KubeObject } from '../../lib/api/object';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { freePort, memberStatus } from '../../lib/launcher/store-cluster';
+import { sampleValue } from '../../lib/metrics';
 import { configMapStrategy, serviceStrategy } from '../../services/apiserver/kinds/core';
 import { ClusterControl, KILL_LEADER_THEN_FOLLOWER, runChaosWorkload } from '../support/chaos-workload';
 
@@ -25,6 +26,8 @@ class ComposeProject {
       BOSUN_STORE_PORT_3: String(this.ports[2]),
       BOSUN_APISERVER_PORT_1: String(this.ports[3]),
       BOSUN_APISERVER_PORT_2: String(this.ports[4]),
+      BOSUN_CONTROLLER_MANAGER_METRICS_PORT_1: String(this.ports[5]),
+      BOSUN_CONTROLLER_MANAGER_METRICS_PORT_2: String(this.ports[6]),
     };
     const { stdout } = await run('docker-compose', ['-p', this.name, '--project-directory', ROOT, '-f', path.join(ROOT, 'compose.yaml'), ...args], {
       env,
@@ -39,7 +42,12 @@ class ComposeProject {
   }
 
   get apiserverEndpoints(): string[] {
-    return this.ports.slice(3).map((p) => `127.0.0.1:${p}`);
+    return this.ports.slice(3, 5).map((p) => `127.0.0.1:${p}`);
+  }
+
+  /** The controller-managers' /metrics URLs. */
+  get controllerManagerMetrics(): string[] {
+    return this.ports.slice(5, 7).map((p) => `http://127.0.0.1:${p}/metrics`);
   }
 
   /** Resolves when every member answers Status and agrees on a leader. */
@@ -68,7 +76,9 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
 
   before(async () => {
     await run('bash', [path.join(ROOT, 'scripts', 'docker', 'build-image.sh'), '--no-build'], { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-    project = new ComposeProject([await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]);
+    const ports: number[] = [];
+    for (let i = 0; i < 7; i++) ports.push(await freePort());
+    project = new ComposeProject(ports);
     up = true;
     await project.compose('up', '-d', '--no-build');
     await project.waitReady(60_000);
@@ -99,6 +109,19 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
     } finally {
       a?.close();
       b?.close();
+    }
+  });
+
+  it('runs two controller-manager containers as their own identity, exactly one of them leading', async () => {
+    const leaders = async () => {
+      let n = 0;
+      for (const url of project.controllerManagerMetrics) n += sampleValue(await (await fetch(url)).text(), 'leader_election_master_status{name="kube-controller-manager"}') ?? 0;
+      return n;
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await leaders().catch(() => 0)) !== 1) {
+      if (Date.now() > deadline) throw new Error(`no single controller-manager leader:\n${await project.compose('logs', '--no-color', '--tail', '20', 'controller-manager-1', 'controller-manager-2').catch(() => '')}`);
+      await new Promise((r) => setTimeout(r, 500));
     }
   });
 

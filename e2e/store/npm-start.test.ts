@@ -65,6 +65,23 @@ describe('bosun up (what `npm start` runs)', function () {
         if (Date.now() > deadline) throw new Error(`no leaders after ${LEADERS_TIMEOUT_MS} ms:\n${up.output()}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+      // kubectl goes through the load balancer: it keeps working while apiserver-1 is down.
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      expect(readKubeconfig(kubeconfig).clusters[0]!.cluster.server).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+      process.kill(Number(/apiserver-1: starting \(pid (\d+)/.exec(out)?.[1]), 'SIGKILL');
+      for (let i = 0; i < 4; i++) {
+        const got = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespace', 'default', '-o', 'name']);
+        expect(got.stdout.trim(), got.stderr).to.equal('namespace/default');
+      }
+      // A component killed by hand is restarted by bosun up, which says so.
+      const pid = Number(/scheduler-1: started \(pid (\d+)/.exec(out)?.[1]);
+      process.kill(pid, 'SIGKILL');
+      const restartBy = Date.now() + LEADERS_TIMEOUT_MS;
+      while (!/scheduler-1: restarted \(pid \d+\)/.test(up.output())) {
+        if (Date.now() > restartBy) throw new Error(`scheduler-1 was not restarted:\n${up.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(up.output()).to.include('scheduler-1 exited (SIGKILL); restarting in 1 s (restart 1)');
       up.child.kill('SIGINT');
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);

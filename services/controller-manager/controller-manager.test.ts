@@ -6,12 +6,16 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { ControllerManager, defaultControllerRegistry } from './controller-manager';
 
 describe('ControllerManager --controllers', () => {
-  it('knows the namespace, replicaset and replicationcontroller controllers and runs them by default', () => {
-    expect(defaultControllerRegistry().select('*')).to.deep.equal(['namespace', 'replicaset', 'replicationcontroller']);
+  /** Every registered controller, as the error messages list them. */
+  const known = () => defaultControllerRegistry().names().join(', ');
+
+  it('knows the built-in controllers and runs them by default; -name turns one off', () => {
+    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'disruption', 'garbagecollector', 'job', 'cronjob', 'ttl-after-finished', 'replicaset', 'replicationcontroller']);
+    expect(defaultControllerRegistry().select('*,-disruption')).to.not.include('disruption');
   });
 
   it('refuses unknown controller names before connecting, naming them', () => {
-    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, '--controllers: unknown controller "-jobs" (known: namespace, replicaset, replicationcontroller)');
+    expect(() => ControllerManager.start({ apiservers: ['127.0.0.1:1'], controllers: '*,-jobs' }, pino({ level: 'silent' }))).to.throw(ConfigError, `--controllers: unknown controller "-jobs" (known: ${known()})`);
   });
 
   it('`bosun controller-manager --controllers` with an unknown name exits 2 naming it (the real binary)', async () => {
@@ -21,6 +25,6 @@ describe('ControllerManager --controllers', () => {
       );
     });
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('bosun: --controllers: unknown controller "-gc" (known: namespace, replicaset, replicationcontroller)');
+    expect(result.stderr).to.contain(`bosun: --controllers: unknown controller "-gc" (known: ${known()})`);
   });
 });

@@ -15,8 +15,13 @@ import {
 import type { ControllerContext } from '../../lib/controller/controller-context';
 import { ALL_DEFAULT_CONTROLLERS, ControllerRegistry, type RunningControllers } from '../../lib/controller/controller-registry';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
+import { disruptionControllerDescriptor } from './disruption/disruption-controller';
+import { garbageCollectorDescriptor } from './garbage-collector/garbage-collector';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
 import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
+import { jobControllerDescriptor } from './job/job-controller';
+import { cronJobControllerDescriptor } from './cronjob/cronjob-controller';
+import { ttlAfterFinishedControllerDescriptor } from './ttlafterfinished/ttl-after-finished-controller';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
@@ -26,7 +31,16 @@ export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
 export function defaultControllerRegistry(): ControllerRegistry {
-  return new ControllerRegistry([namespaceControllerDescriptor, replicaSetControllerDescriptor, replicationControllerDescriptor]);
+  return new ControllerRegistry([
+    namespaceControllerDescriptor,
+    disruptionControllerDescriptor,
+    garbageCollectorDescriptor,
+    jobControllerDescriptor,
+    cronJobControllerDescriptor,
+    ttlAfterFinishedControllerDescriptor,
+    replicaSetControllerDescriptor,
+    replicationControllerDescriptor,
+  ]);
 }
 
 /** Configuration of a controller-manager. */

@@ -19,6 +19,7 @@
  *   are checked.
  * - ownerReferences and every other field are stored exactly as given.
  */
+import { finalizersForDeletion, type PropagationPolicy } from '../../api/deletion-propagation';
 import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../../api/errors';
 import { parseFieldSelector } from '../../api/field-selector';
 import { parseLabelSelector } from '../../api/label-selector';
@@ -28,10 +29,7 @@ import type { ApiWatchEvent, DeleteRequest, ListRequest, WatchRequest } from '..
 
 /** The resourceVersion the fake starts counting from. */
 export const FAKE_INITIAL_RESOURCE_VERSION = 100;
-/** The finalizer Foreground propagation adds (Kubernetes' metav1.FinalizerDeleteDependents). */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-/** The finalizer Orphan propagation adds (Kubernetes' metav1.FinalizerOrphanDependents). */
-export const ORPHAN_FINALIZER = 'orphan';
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../api/deletion-propagation';
 
 /** A deep copy through JSON (objects handed in and out are never shared with the store). */
 export function clone<T>(v: T): T {
@@ -202,11 +200,10 @@ export class FakeStore {
       throw new ConflictError(info.resource, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`);
     }
     const o = clone(old);
-    const finalizers = [...(o.metadata.finalizers ?? [])];
-    const policy = opts?.propagationPolicy ?? (opts?.orphanDependents === true ? 'Orphan' : undefined);
-    const added = policy === 'Foreground' ? FOREGROUND_FINALIZER : policy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
-    if (added && !finalizers.includes(added)) finalizers.push(added);
+    const policy = opts?.propagationPolicy ?? (opts?.orphanDependents === true ? 'Orphan' : opts?.orphanDependents === false ? 'Background' : undefined);
+    const finalizers = finalizersForDeletion(o.metadata.finalizers ?? [], policy as PropagationPolicy | undefined);
     if (finalizers.length > 0) o.metadata.finalizers = finalizers;
+    else delete o.metadata.finalizers;
     if (pendingFinalizers(info, o).length === 0) {
       if (opts?.dryRun) return { object: o, deleted: true };
       return { object: this.remove(info, o), deleted: true };

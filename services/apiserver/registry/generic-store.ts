@@ -9,6 +9,7 @@ import {
   NotFoundError,
   type FieldError,
 } from '../../../lib/api/errors';
+import { finalizersForDeletion } from '../../../lib/api/deletion-propagation';
 import { apiVersionOf, type KubeList, type KubeObject } from '../../../lib/api/object';
 import { ErrCompacted } from '../../../store/errors';
 import { prefixRangeEnd, type StoreClient } from '../../../store/client';
@@ -38,10 +39,8 @@ const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** Kubernetes' message for a continue token whose revision has been compacted. */
 export const CONTINUE_EXPIRED_MESSAGE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
-/** Finalizer added by a Foreground delete (the garbage collector removes it). */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-/** Finalizer added by an Orphan delete (the garbage collector removes it). */
-export const ORPHAN_FINALIZER = 'orphan';
+/** Finalizers of Foreground and Orphan deletes (the garbage collector removes them). */
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../../lib/api/deletion-propagation';
 
 /** Constructor parameters of a GenericStore. */
 export interface GenericStoreOptions<T extends KubeObject> {
@@ -355,12 +354,11 @@ export class GenericStore<T extends KubeObject> {
         continue;
       }
       const next = deepCopy(obj);
-      const finalizers = [...(next.metadata.finalizers ?? [])];
-      const policyFinalizer = opts.propagationPolicy === 'Foreground' ? FOREGROUND_FINALIZER : opts.propagationPolicy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
-      if (policyFinalizer && !finalizers.includes(policyFinalizer)) finalizers.push(policyFinalizer);
+      const finalizers = finalizersForDeletion(next.metadata.finalizers ?? [], opts.propagationPolicy);
 
       if (finalizers.length > 0 || this.strategy.holdsDeletion?.(next)) {
         if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+        else delete next.metadata.finalizers;
         this.strategy.markDeleting?.(next);
         if (!next.metadata.deletionTimestamp) {
           next.metadata.deletionTimestamp = rfc3339Seconds(this.clock());

@@ -3,6 +3,7 @@ import { FieldPath, invalid, notSupported, required, validateImmutableField } fr
 import type { Strategy } from '../../registry/strategy';
 import { defaultPodTemplate, validatePodTemplate, type PodTemplateSpec } from '../apps/pod-template';
 import { differs, specDiffers, validateControllerSelector, validateNonNegative } from '../apps/strategy-support';
+import { validatePodFailurePolicy } from './pod-failure-policy';
 import { RESOURCES } from '../../../../lib/api/resources';
 import type { JobSpec, Job } from '../../../../lib/api/types/batch';
 export type { JobSpec, Job };
@@ -96,6 +97,7 @@ export function validateJobSpecCommon(spec: JobSpec | undefined, path: FieldPath
     errs.push(notSupported(path.child('podReplacementPolicy'), spec.podReplacementPolicy, POD_REPLACEMENT_POLICIES));
   }
   errs.push(...validatePodTemplate(spec.template, path.child('template')));
+  errs.push(...validatePodFailurePolicy(spec, path));
   const restartPolicy = spec.template?.spec?.restartPolicy;
   const rp = path.child('template', 'spec', 'restartPolicy');
   if (restartPolicy === undefined || restartPolicy === '' || restartPolicy === 'Always') {

@@ -90,11 +90,12 @@ describe('pods/eviction decisions (planEviction)', () => {
     expect(refusal(() => planEviction(pod('Running', false), [budget('pdb', { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 })], NOW)).code).to.equal(429);
   });
 
-  it('matches nothing with an empty selector, and only in the pod namespace', () => {
+  it('policy/v1 selectors: an empty one matches every pod, a null one none, and only in the pod namespace', () => {
     const empty = budget('empty', {}, { selector: {} });
-    const elsewhere = budget('elsewhere', {});
+    const none = budget('none', {}, { selector: null });
+    const elsewhere = budget('elsewhere', {}, { selector: {} });
     elsewhere.metadata.namespace = 'other';
-    expect(budgetsCoveringPod(pod('Running'), [empty, elsewhere])).to.deep.equal([]);
+    expect(budgetsCoveringPod(pod('Running'), [empty, none, elsewhere]).map((b) => b.metadata.name)).to.deep.equal(['empty']);
   });
 
   it('refuses an Eviction naming another pod, and a negative grace period', () => {

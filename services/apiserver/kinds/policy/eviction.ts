@@ -5,8 +5,9 @@
  * writes and deletes; nothing here does I/O.
  */
 import { BadRequestError, ForbiddenError, InternalError, TooManyRequestsError, type FieldError } from '../../../../lib/api/errors';
-import { selectorFromLabelSelector } from '../../../../lib/api/label-selector';
 import type { KubeObject } from '../../../../lib/api/object';
+import { budgetSelector } from '../../../../lib/api/disruption-budget';
+import { isPodReady } from '../../../../lib/api/pod-status';
 import type { DeleteRequest } from '../../../../lib/api/requests';
 import type { Pod } from '../core';
 import type { PodDisruptionBudget } from './pod-disruption-budget';
@@ -69,11 +70,7 @@ export function deleteRequestOf(eviction: Eviction, dryRun: boolean): DeleteRequ
   };
 }
 
-/** True when the pod's Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  const conditions = (pod.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
+export { isPodReady };
 
 /**
  * A pod whose eviction never consults budgets: one that is not running yet or any more
@@ -85,22 +82,12 @@ export function canIgnoreBudgets(pod: Pod): boolean {
 }
 
 /**
- * The budgets of `pod`'s namespace whose selector matches its labels. A budget with a missing
- * or empty selector matches nothing here (Kubernetes' eviction rule), and an unparsable one is
- * skipped.
+ * The budgets of `pod`'s namespace whose selector matches its labels (policy/v1: a null selector
+ * matches nothing, an empty one every pod; an unparsable one nothing).
  */
 export function budgetsCoveringPod(pod: Pod, budgets: readonly PodDisruptionBudget[]): PodDisruptionBudget[] {
   const labels = pod.metadata.labels ?? {};
-  return budgets.filter((b) => {
-    if (b.metadata.namespace !== pod.metadata.namespace) return false;
-    const sel = b.spec?.selector;
-    if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) return false;
-    try {
-      return selectorFromLabelSelector(sel).matches(labels);
-    } catch {
-      return false;
-    }
-  });
+  return budgets.filter((b) => b.metadata.namespace === pod.metadata.namespace && budgetSelector(b).matches(labels));
 }
 
 /**
