@@ -18,11 +18,12 @@ import { SharedInformerFactory } from '../../lib/controller/informer-factory';
 import { disruptionControllerDescriptor } from './disruption/disruption-controller';
 import { garbageCollectorDescriptor } from './garbage-collector/garbage-collector';
 import { NAMESPACE_CONTROLLER_COMPONENT, namespaceControllerDescriptor } from './namespace/namespace-controller';
-import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { jobControllerDescriptor } from './job/job-controller';
 import { cronJobControllerDescriptor } from './cronjob/cronjob-controller';
 import { ttlAfterFinishedControllerDescriptor } from './ttlafterfinished/ttl-after-finished-controller';
+import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
+import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -40,6 +41,7 @@ export function defaultControllerRegistry(): ControllerRegistry {
     ttlAfterFinishedControllerDescriptor,
     replicaSetControllerDescriptor,
     replicationControllerDescriptor,
+    deploymentControllerDescriptor,
   ]);
 }
 
