@@ -4,15 +4,19 @@
  * Starts a control plane of real processes (store ×STORE_MEMBERS, apiserver, scheduler,
  * controller-manager) with SIMULATED_NODES simulated nodes played by a SimulatedKubelet in this
  * process, then:
- * (a) creates a REPLICAS-replica ReplicaSet and waits until every pod is seen Ready through a
- *     watch; reports the time to all Ready and p50/p99 of pod create→Ready (both watch-observed);
+ * (a) creates a REPLICAS-replica Deployment (its ReplicaSet creates the pods) and waits until
+ *     every pod is seen Ready through a watch; reports the time to all Ready and p50/p99 of pod
+ *     create→Ready (both watch-observed);
  * (b) reports the pod creates/s the ReplicaSet controller sustained (first to last pod seen
  *     created in (a));
- * (c) a rolling update of a Deployment, when a Deployment controller is registered (it is not
- *     on this branch: reported as not run).
+ * (c) changes the Deployment's image and waits for the rolling update (25 % surge / 25 %
+ *     unavailable) to complete: every replica updated and available, no old pod left.
  * Prints the figures next to the anchors (Kubernetes' pod-startup SLO, ClusterLoader2's
  * throughput) and the targets. Bounded: the whole run is capped at RUN_CAP_MS and every process
  * it started is stopped. Usage: npm run bench:controllers [-- --replicas N --members 1|3]
+ * Profiles of every process (bench/store's hook, written when each exits):
+ *   NODE_OPTIONS="--require $PWD/dist/bench/store/cpu-profile-hook.js" BOSUN_BENCH_PROF_DIR=/tmp/prof \
+ *     node dist/bench/controllers/run.js
  */
 import * as os from 'node:os';
 import { RESOURCES } from '../../lib/api/resources';
@@ -30,10 +34,15 @@ const DEFAULT_STORE_MEMBERS = 1;
 const RUN_CAP_MS = 170_000;
 /** Cap of phase (a), ms. */
 const READY_CAP_MS = 90_000;
+/** Time kept for clean-up at the end of the run, ms. */
+const CLEANUP_RESERVE_MS = 15_000;
+/** How often phase (c) reads the Deployment, ms. */
+const ROLLOUT_POLL_MS = 100;
 /** How often progress is checked, ms. */
 const POLL_MS = 20;
 const NAMESPACE = 'bench-controllers';
-const RS_NAME = 'bench';
+/** Name of the Deployment and its pods' app label. */
+const APP_NAME = 'bench';
 
 /** Anchors and targets (ms, pods/s). */
 const K8S_POD_STARTUP_SLO_P99_MS = 5_000;
@@ -72,22 +81,22 @@ async function phaseA(cluster: ControlPlaneCluster, tracker: PodTracker, replica
   };
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuMs(pid) ?? 0]));
   const t0 = Date.now();
-  await cluster.client.resource(RESOURCES.replicasets).create(NAMESPACE, {
+  await cluster.client.resource(RESOURCES.deployments).create(NAMESPACE, {
     apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: { name: RS_NAME, namespace: NAMESPACE },
+    kind: 'Deployment',
+    metadata: { name: APP_NAME, namespace: NAMESPACE },
     spec: {
       replicas,
-      selector: { matchLabels: { app: RS_NAME } },
-      template: { metadata: { labels: { app: RS_NAME } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m' } } }] } },
+      selector: { matchLabels: { app: APP_NAME } },
+      template: { metadata: { labels: { app: APP_NAME } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m' } } }] } },
     },
   });
   const deadline = t0 + READY_CAP_MS;
-  while (tracker.readyCount(`${RS_NAME}-`) < replicas) {
-    if (Date.now() > deadline) throw new Error(`phase (a): only ${tracker.readyCount(`${RS_NAME}-`)} of ${replicas} pods Ready after ${READY_CAP_MS / 1000} s`);
+  while (tracker.readyCount(`${APP_NAME}-`) < replicas) {
+    if (Date.now() > deadline) throw new Error(`phase (a): only ${tracker.readyCount(`${APP_NAME}-`)} of ${replicas} pods Ready after ${READY_CAP_MS / 1000} s`);
     await sleep(POLL_MS);
   }
-  const times: PodTimes[] = tracker.of(`${RS_NAME}-`);
+  const times: PodTimes[] = tracker.of(`${APP_NAME}-`);
   const lastReady = Math.max(...times.map((t) => t.readyMs!));
   const created = times.map((t) => t.createdMs).sort((a, b) => a - b);
   const latencies = times.map((t) => t.readyMs! - t.createdMs).sort((a, b) => a - b);
@@ -103,7 +112,30 @@ async function phaseA(cluster: ControlPlaneCluster, tracker: PodTracker, replica
   };
 }
 
-function report(replicas: number, members: number, a: PhaseA, wallMs: number): void {
+/** Phase (c): how long the rolling update took, or how far it got when time ran out. */
+interface PhaseC {
+  readonly completeMs?: number;
+  readonly progress: string;
+}
+
+async function phaseC(cluster: ControlPlaneCluster, replicas: number, capMs: number): Promise<PhaseC> {
+  const deployments = cluster.client.resource(RESOURCES.deployments);
+  const t0 = Date.now();
+  await deployments.patch(NAMESPACE, APP_NAME, 'application/strategic-merge-patch+json', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }] } } } }));
+  let progress = '';
+  while (Date.now() - t0 < capMs) {
+    const d = await deployments.get(NAMESPACE, APP_NAME);
+    const s = (d.status ?? {}) as { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+    progress = `updated ${s.updatedReplicas ?? 0}, total ${s.replicas ?? 0}, available ${s.availableReplicas ?? 0} of ${replicas}`;
+    if ((s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === replicas && s.replicas === replicas && s.availableReplicas === replicas) {
+      return { completeMs: Date.now() - t0, progress };
+    }
+    await sleep(ROLLOUT_POLL_MS);
+  }
+  return { progress };
+}
+
+function report(replicas: number, members: number, a: PhaseA, c: PhaseC, wallMs: number): void {
   const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const rows: [string, string, string, string][] = [
@@ -112,7 +144,7 @@ function report(replicas: number, members: number, a: PhaseA, wallMs: number): v
     ['(a) pod create→Ready p50', `${fmt(a.p50Ms)} ms`, '—', '—'],
     ['(a) pod create→Ready p99', `${fmt(a.p99Ms)} ms`, `K8s pod-startup SLO p99 ≤ ${K8S_POD_STARTUP_SLO_P99_MS} ms (${verdict(a.p99Ms <= K8S_POD_STARTUP_SLO_P99_MS)})`, '—'],
     ['(b) pod creates/s by the RS controller', `${fmt(a.createsPerS)} /s over ${fmt(a.createSpanMs)} ms`, `ClusterLoader2 ${CLUSTERLOADER2_PODS_PER_S} pods/s (${verdict(a.createsPerS >= CLUSTERLOADER2_PODS_PER_S)})`, `≥ ${TARGET_CREATES_PER_S} /s (${verdict(a.createsPerS >= TARGET_CREATES_PER_S)})`],
-    ['(c) Deployment rolling update', 'not run: no Deployment controller on this branch', '—', '—'],
+    ['(c) rolling update of the replicas to completion', c.completeMs !== undefined ? `${fmt(c.completeMs)} ms` : `not complete (${c.progress})`, '—', '—'],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`\nbench/controllers: store ×${members}, apiserver, scheduler, controller-manager; ${SIMULATED_NODES} simulated nodes; wall ${fmt(wallMs / 1000, 1)} s`);
@@ -138,13 +170,14 @@ async function main(): Promise<void> {
   }
   try {
     const nodes = Array.from({ length: SIMULATED_NODES }, (_, i) => ({ name: `sim-${i + 1}`, cpu: '64', memory: '256Gi', pods: '110' }));
-    cluster = await ControlPlaneCluster.start('bench-controllers', { members, nodes, controllerManagerArgs: ['--controllers', 'replicaset'] });
+    cluster = await ControlPlaneCluster.start('bench-controllers', { members, nodes, controllerManagerArgs: ['--controllers', 'replicaset,deployment'] });
     await cluster.controllerManagerLeader();
     await cluster.client.resource(RESOURCES.namespaces).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     tracker = new PodTracker(cluster.client, NAMESPACE);
     await tracker.start();
     const a = await phaseA(cluster, tracker, replicas);
-    report(replicas, members, a, Date.now() - started);
+    const c = await phaseC(cluster, replicas, RUN_CAP_MS - CLEANUP_RESERVE_MS - (Date.now() - started));
+    report(replicas, members, a, c, Date.now() - started);
   } finally {
     clearTimeout(cap);
     await shutdown();
