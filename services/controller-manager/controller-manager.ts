@@ -24,6 +24,7 @@ import { ttlAfterFinishedControllerDescriptor } from './ttlafterfinished/ttl-aft
 import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset';
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
+import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -42,6 +43,7 @@ export function defaultControllerRegistry(): ControllerRegistry {
     replicaSetControllerDescriptor,
     replicationControllerDescriptor,
     deploymentControllerDescriptor,
+    daemonSetControllerDescriptor,
   ]);
 }
 

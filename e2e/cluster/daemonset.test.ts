@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { ControlPlaneCluster } from '../support/control-plane-cluster';
+
+/** How long a DaemonSet may take to converge through the real processes, ms. */
+const CONVERGE_MS = 40_000;
+/** Delay between a pod's binding and its Running/Ready status on the simulated nodes, ms. */
+const POD_START_DELAY_MS = 100;
+
+const dsYaml = (ns: string, name: string, image: string) => `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: ${name}, namespace: ${ns} }
+spec:
+  selector: { matchLabels: { app: ${name} } }
+  updateStrategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 1 } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers: [{ name: agent, image: ${image}, resources: { requests: { cpu: 10m } } }]
+`;
+
+/**
+ * The DaemonSet controller through real processes (store, apiserver, scheduler binding the
+ * node-pinned pods, controller-manager) and simulated nodes, driven by the real kubectl: one
+ * Running pod per node, a node added later gets one, `kubectl get ds` columns, and
+ * `kubectl rollout status ds/x` after `kubectl set image`. One namespace per case.
+ */
+describe('DaemonSets through real processes and kubectl', function () {
+  this.timeout(120_000);
+  let cluster: ControlPlaneCluster;
+
+  before(async () => {
+    cluster = await ControlPlaneCluster.start('daemonset', { podStartDelayMs: POD_START_DELAY_MS });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const kubectl = async (args: string[], input?: string) => {
+    const r = await cluster.kubectl(args, input);
+    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const jsonpath = async (ns: string, what: string, path: string) => (await kubectl(['get', what, '-n', ns, '-o', `jsonpath=${path}`])).trim();
+  /** `node=phase image` of the pods of `ns` not being deleted, sorted. */
+  const podsByNode = async (ns: string) => (await jsonpath(ns, 'pods', `{range .items[*]}{.spec.nodeName}={.status.phase} {.spec.containers[0].image} {.metadata.deletionTimestamp}{"\\n"}{end}`))
+    .split('\n').map((l) => l.trim()).filter((l) => l && l.split(/\s+/).length === 2).sort();
+  const waitForPods = (ns: string, want: string[]) =>
+    cluster.waitFor(async () => ((await podsByNode(ns)).join() === want.join() ? true : undefined), CONVERGE_MS, `pods ${want.join()}`);
+  const rolloutStatus = (ns: string, name: string) => kubectl(['rollout', 'status', `ds/${name}`, '-n', ns, `--timeout=${CONVERGE_MS / 1000}s`]);
+
+  it('apply runs one pod per node; a node added later gets one; kubectl get ds shows the counts', async () => {
+    const ns = 'ds-basic';
+    await kubectl(['create', 'namespace', ns]);
+    await kubectl(['apply', '-f', '-'], dsYaml(ns, 'agent', 'busybox:1'));
+    await waitForPods(ns, ['sim-1=Running busybox:1', 'sim-2=Running busybox:1']);
+    expect(await rolloutStatus(ns, 'agent')).to.contain('daemon set "agent" successfully rolled out');
+
+    await cluster.kubelet!.addNode({ name: 'sim-3' });
+    await waitForPods(ns, ['sim-1=Running busybox:1', 'sim-2=Running busybox:1', 'sim-3=Running busybox:1']);
+    await cluster.waitFor(async () => ((await jsonpath(ns, 'ds/agent', '{.status.numberAvailable}')) === '3' ? true : undefined), CONVERGE_MS, '3 available');
+    const table = (await kubectl(['get', 'ds', 'agent', '-n', ns])).trim().split('\n');
+    expect(table[0]!.split(/\s+/)).to.deep.equal(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE', 'SELECTOR', 'AGE']);
+    expect(table[1]!.split(/\s+/).slice(0, 7)).to.deep.equal(['agent', '3', '3', '3', '3', '3', '<none>']);
+    const events = await jsonpath(ns, 'events', `{range .items[*]}{.reason}:{.source.component}{"\\n"}{end}`);
+    expect(events).to.contain('SuccessfulCreate:daemonset-controller');
+  });
+
+  it('kubectl set image rolls every node over; kubectl rollout status ds waits for it', async () => {
+    const ns = 'ds-roll';
+    await kubectl(['create', 'namespace', ns]);
+    await kubectl(['apply', '-f', '-'], dsYaml(ns, 'agent', 'busybox:1'));
+    expect(await rolloutStatus(ns, 'agent')).to.contain('daemon set "agent" successfully rolled out');
+    const nodes = (await podsByNode(ns)).map((l) => l.split('=')[0]!);
+    expect(nodes.length).to.be.at.least(2);
+
+    await kubectl(['set', 'image', 'ds/agent', '-n', ns, 'agent=busybox:2']);
+    expect(await rolloutStatus(ns, 'agent')).to.contain('daemon set "agent" successfully rolled out');
+    await waitForPods(ns, nodes.map((n) => `${n}=Running busybox:2`));
+    const st = await jsonpath(ns, 'ds/agent', '{.status.desiredNumberScheduled}/{.status.updatedNumberScheduled}/{.status.numberAvailable}/{.status.numberUnavailable}');
+    const n = nodes.length;
+    expect(st).to.match(new RegExp(`^${n}/${n}/${n}/0?$`));
+  });
+});
