@@ -110,7 +110,10 @@ describe('kubectl against bosun up: change, describe, delete, explain, errors', 
       expect(out).to.match(/^\s+MODE:\s+prod$/m);
       expect(out).to.match(/^\s+LOG_LEVEL:\s+<set to the key 'LOG_LEVEL' of config map 'web-config'>\s+Optional: false$/m);
       expect(out).to.match(/^\s+\/etc\/nginx\/conf\.d from config \(rw\)$/m);
-      expect(out).to.match(/^Events:\s+<none>$/m);
+      // The Deployment controller's doing, as kubectl shows it.
+      await eventually('the ScalingReplicaSet event', 30_000, async () =>
+        /^\s+Normal\s+ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set web-[a-z0-9]+ from 0 to 3$/m.test(await c.ok('describe', 'deployment', 'web', '-n', 'shop')),
+      );
     });
 
     it('kubectl describe pod (a bare pod)', async () => {
