@@ -36,11 +36,7 @@ describe('DaemonSets through real processes and kubectl', function () {
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
   const jsonpath = async (ns: string, what: string, path: string) => (await kubectl(['get', what, '-n', ns, '-o', `jsonpath=${path}`])).trim();
   /** `node=phase image` of the pods of `ns` not being deleted, sorted. */
   const podsByNode = async (ns: string) => (await jsonpath(ns, 'pods', `{range .items[*]}{.spec.nodeName}={.status.phase} {.spec.containers[0].image} {.metadata.deletionTimestamp}{"\\n"}{end}`))

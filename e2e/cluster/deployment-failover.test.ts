@@ -52,11 +52,7 @@ describe('a Deployment rollout survives the controller-manager leader being kill
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
 
   it('the standby finishes the rollout; nothing is created twice', async () => {
     const ns = 'dep-failover';

@@ -44,11 +44,7 @@ describe('Deployments through real processes and kubectl', function () {
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
   const rolloutStatus = (ns: string, name: string) => kubectl(['rollout', 'status', `deploy/${name}`, '-n', ns, `--timeout=${ROLLOUT_MS / 1000}s`]);
   const jsonpath = async (ns: string, what: string, path: string) => (await kubectl(['get', what, '-n', ns, '-o', `jsonpath=${path}`])).trim();
   /** ReplicaSets of `ns` as `name=replicas@revision`, by revision. */

@@ -35,11 +35,7 @@ describe('disruption budgets through real processes and kubectl drain', function
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
   const budget = () => kubectl(['get', 'pdb', 'web', '-n', 'pdb-demo', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.expectedPods} allowed={.status.disruptionsAllowed}']);
 
   it('keeps the budget status: 3 healthy of 2 desired, 1 disruption allowed', async () => {

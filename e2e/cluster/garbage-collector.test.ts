@@ -29,11 +29,7 @@ describe('garbage collector (real processes, kubectl --cascade)', function () {
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
   const read = async (info: typeof RESOURCES.configmaps, ns: string, name: string): Promise<KubeObject | undefined> =>
     cluster.client.resource(info).get(ns, name).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;

@@ -64,11 +64,7 @@ describe('Jobs and CronJobs through real processes and kubectl', function () {
   this.timeout(120_000);
   let cluster: ControlPlaneCluster;
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
   const jsonpath = (what: string, path: string) => kubectl(['get', '-n', NS, what, '-o', `jsonpath=${path}`]);
 
   before(async () => {

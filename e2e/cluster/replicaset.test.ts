@@ -46,11 +46,7 @@ describe('ReplicaSets through real processes and kubectl', function () {
     await cluster?.stop();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
 
   /** Names of the running, ready, non-terminating pods of `app` in `ns`. */
   const readyPods = async (ns: string, app: string): Promise<string[]> => {

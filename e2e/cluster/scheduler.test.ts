@@ -74,11 +74,7 @@ describe('the scheduler through real processes and kubectl', function () {
     const out = await cluster.kubectl(['get', 'pod', pod, '-o', 'jsonpath={.spec.nodeName}']);
     return out.stdout.trim() || undefined;
   };
-  const kubectlOk = async (args: string[], input?: string) => {
-    const r = await cluster.kubectl(args, input);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const kubectlOk = (args: string[], input?: string) => cluster.kubectlOk(args, input);
 
   before(async () => {
     cluster = await SchedulerCluster.start('scheduler-e2e');

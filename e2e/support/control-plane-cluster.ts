@@ -113,6 +113,13 @@ export class ControlPlaneCluster {
     return runKubectl(this.kubeconfig, this.dir, args, input);
   }
 
+  /** Runs the real kubectl and returns its stdout; a non-zero exit throws with its stderr. */
+  async kubectlOk(args: string[], input?: string): Promise<string> {
+    const r = await this.kubectl(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
   /** The scheduler replica that holds the lease, once one does. */
   async leader(timeoutMs = 30_000): Promise<LocalScheduler> {
     return this.waitFor(async () => {
