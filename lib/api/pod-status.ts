@@ -5,8 +5,8 @@ type Condition = { type?: string; status?: string; lastTransitionTime?: string }
 
 /** The pod's condition of `type`, if it reports one. */
 export function podCondition(pod: KubeObject, type: string): Condition | undefined {
-  const conditions = (pod.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-  return conditions.find((c) => c.type === type);
+  const conditions = (pod.status as { conditions?: unknown } | undefined)?.conditions;
+  return Array.isArray(conditions) ? (conditions as (Condition | null)[]).find((c) => c?.type === type) ?? undefined : undefined;
 }
 
 /** True when the pod's Ready condition is True. */

@@ -3,6 +3,7 @@
  * for Indexed Jobs the completion index as annotation, label, env and hostname), and how a pod
  * counts (active, finished, terminating).
  */
+import { isPodReady } from '../../../lib/api/pod-status';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { Container, Job, Pod } from '../../../lib/api/types';
 import { newControllerRef } from '../../../lib/controller';
@@ -27,10 +28,7 @@ export function isActive(pod: Pod): boolean {
 }
 
 /** Whether the pod's Ready condition is True. */
-export function isReady(pod: Pod): boolean {
-  const conditions = (pod.status?.conditions as { type?: string; status?: string }[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
+export const isReady = isPodReady;
 
 /** Whether the pod still carries {@link JOB_TRACKING_FINALIZER}. */
 export function hasTrackingFinalizer(pod: Pod): boolean {

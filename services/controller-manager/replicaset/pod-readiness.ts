@@ -2,6 +2,7 @@
  * Pod predicates the replica controllers count and rank by (Kubernetes' podutil and
  * controller.FilterActivePods): active, ready, available after minReadySeconds.
  */
+import { isPodReady, podCondition } from '../../../lib/api/pod-status';
 import type { Pod, PodCondition } from '../../../lib/api/types/core';
 
 /** Phases of a pod that will never run again: Kubernetes' ReplicaSet no longer counts such pods. */
@@ -17,15 +18,10 @@ export function isPodActive(pod: Pod): boolean {
 
 /** The pod's Ready condition, if it has one. */
 export function readyCondition(pod: Pod): PodCondition | undefined {
-  const conditions = pod.status?.conditions;
-  if (!Array.isArray(conditions)) return undefined;
-  return (conditions as PodCondition[]).find((c) => c?.type === 'Ready');
+  return podCondition(pod, 'Ready') as PodCondition | undefined;
 }
 
-/** Whether the pod's Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
+export { isPodReady };
 
 /** When the pod last became Ready, ms since the epoch (undefined: not ready, or no usable time). */
 export function readySinceMs(pod: Pod): number | undefined {
