@@ -16,6 +16,7 @@
  * Jobs are named `<cronjob>-<scheduled time in Unix minutes>` and carry the scheduled time in
  * the `batch.kubernetes.io/cronjob-scheduled-timestamp` annotation (RFC 3339 in the zone).
  */
+import { sameStatus } from '../../../lib/controller/status-compare';
 import { isAlreadyExists, isNotFound } from '../../../lib/api/status';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { CronJob, Job } from '../../../lib/api/types';
@@ -255,7 +256,7 @@ export class CronJobController implements Controller {
   /** Writes the status when it changed (an empty active list counts as none). */
   private async writeStatus(cached: CronJob, status: CronJobStatus): Promise<void> {
     if (status.active?.length === 0) delete status.active;
-    if (JSON.stringify(cached.status ?? {}) === JSON.stringify(status)) return;
+    if (sameStatus(cached.status, status)) return;
     await this.cronJobClient.updateStatus(cached.metadata.namespace, { ...cached, status });
   }
 }

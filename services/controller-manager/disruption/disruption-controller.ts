@@ -17,6 +17,7 @@ import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/cli
 import { getControllerOf } from '../../../lib/controller/controller-ref';
 import type { Controller, ControllerContext } from '../../../lib/controller/controller-context';
 import type { ControllerDescriptor } from '../../../lib/controller/controller-registry';
+import { sameStatus } from '../../../lib/controller/status-compare';
 import { ControllerRunner, type ReconcileResult } from '../../../lib/controller/controller-runner';
 import { computeBudgetStatus } from './budget-status';
 
@@ -107,27 +108,11 @@ export class DisruptionController implements Controller {
     if (pods.length === 0) this.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
     const result = computeBudgetStatus(pdb, pods, (ns, ref) => this.scaleOf(ns, ref), this.ctx.clock.now());
     if (result.error) this.recorder.eventf(pdb, 'Warning', 'CalculateExpectedPodCountFailed', 'Failed to calculate the number of expected pods: %s', result.error);
-    if (!jsonEqual(compact(result.status), compact(pdb.status ?? {}))) {
+    if (!sameStatus(result.status, pdb.status)) {
       await this.ctx.client.resource<PodDisruptionBudget>(RESOURCES.poddisruptionbudgets).updateStatus(namespace, { ...pdb, status: result.status });
     }
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;
   }
-}
-
-/**
- * `value` without empty strings, empty maps and undefined (what the API drops on the way through
- * protobuf), so a status read back compares equal to the one written and no write repeats.
- */
-function compact(value: unknown): JsonValue | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value)) return value.map((v) => compact(v) ?? null);
-  if (typeof value !== 'object') return value as JsonValue;
-  const out: Record<string, JsonValue> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const c = compact(v);
-    if (c !== undefined && !(typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).length === 0)) out[k] = c;
-  }
-  return out;
 }
 
 /** The registry entry of the disruption controller. */

@@ -19,6 +19,7 @@
  *    a suspended Job keeps no pods (the ones it deletes for that are not counted as failures).
  * Orphaned pods (their Job gone) that still carry the tracking finalizer lose it.
  */
+import { sameStatus } from '../../../lib/controller/status-compare';
 import { isNotFound } from '../../../lib/api/status';
 import { selectorFromLabelSelector } from '../../../lib/api/label-selector';
 import { STRATEGIC_MERGE_PATCH_TYPE } from '../../../lib/api/patch';
@@ -464,7 +465,7 @@ class JobSync {
   /** Writes the status when it changed (compare-and-swap on the Job's resourceVersion). */
   private async writeStatus(): Promise<void> {
     const next = normalized(this.status);
-    if (JSON.stringify(normalized((this.job.status ?? {}) as JobStatus)) === JSON.stringify(next)) return;
+    if (sameStatus(normalized((this.job.status ?? {}) as JobStatus), next)) return;
     this.job = await this.p.jobClient.updateStatus(this.job.metadata.namespace, { ...this.job, status: next });
   }
 }
