@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readKubeconfig } from '../../lib/client/kubeconfig';
+import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { sampleValue } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { startUp } from '../support/bosun-up';
@@ -68,10 +69,24 @@ describe('bosun up (what `npm start` runs)', function () {
       // kubectl goes through the load balancer: it keeps working while apiserver-1 is down.
       const kubeconfig = path.join(dir, 'kubeconfig');
       expect(readKubeconfig(kubeconfig).clusters[0]!.cluster.server).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
-      process.kill(Number(/apiserver-1: starting \(pid (\d+)/.exec(out)?.[1]), 'SIGKILL');
-      for (let i = 0; i < 4; i++) {
-        const got = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespace', 'default', '-o', 'name']);
-        expect(got.stdout.trim(), got.stderr).to.equal('namespace/default');
+      // A `bosun get -w` started before the kill resumes on the other apiserver and misses nothing.
+      const watch = spawn(process.execPath, [BOSUN_BIN, 'get', 'configmaps', '-n', 'default', '-w', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let watched = '';
+      watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+      watch.stderr.on('data', (d: Buffer) => (watched += d.toString()));
+      try {
+        await run('kubectl', ['--kubeconfig', kubeconfig, 'create', 'configmap', 'before-failover', '-n', 'default']);
+        await waitUntil(() => watched.includes('before-failover'), LEADERS_TIMEOUT_MS, () => `the watch to print before-failover:\n${watched}`);
+        process.kill(Number(/apiserver-1: starting \(pid (\d+)/.exec(out)?.[1]), 'SIGKILL');
+        for (let i = 0; i < 4; i++) {
+          const got = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespace', 'default', '-o', 'name']);
+          expect(got.stdout.trim(), got.stderr).to.equal('namespace/default');
+        }
+        await run('kubectl', ['--kubeconfig', kubeconfig, 'create', 'configmap', 'after-failover', '-n', 'default']);
+        await waitUntil(() => watched.includes('after-failover'), LEADERS_TIMEOUT_MS, () => `the watch to print after-failover:\n${watched}`);
+        expect(watched).to.not.include('Connection dropped');
+      } finally {
+        watch.kill('SIGKILL');
       }
       // A component killed by hand is restarted by bosun up, which says so.
       const pid = Number(/scheduler-1: started \(pid (\d+)/.exec(out)?.[1]);
@@ -104,3 +119,12 @@ describe('bosun up (what `npm start` runs)', function () {
     }
   });
 });
+
+/** Polls `ready` every 100 ms; throws with `what()` after `ms`. */
+async function waitUntil(ready: () => boolean, ms: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
