@@ -6,11 +6,11 @@
  *
  * Files in the directory: ca.crt, ca.key, serving.crt, serving.key, serving-hosts.json.
  */
-import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { openssl } from '../../../lib/pki/openssl';
 
 /** Validity of the cluster CA. */
 export const CA_VALIDITY_DAYS = 3650;
@@ -20,8 +20,6 @@ export const SERVING_VALIDITY_DAYS = 365;
 const RENEW_BEFORE_DAYS = 30;
 /** Hosts every serving certificate names. */
 export const DEFAULT_SERVING_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
-/** Longest an openssl invocation may take. */
-const OPENSSL_TIMEOUT_MS = 30_000;
 
 /** The PEM material a TLS server and its clients need. */
 export interface ClusterTls {
@@ -109,17 +107,5 @@ function servingCertUsable(dir: string, hosts: readonly string[]): boolean {
     return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_DAYS * 24 * 3600 * 1000;
   } catch {
     return false;
-  }
-}
-
-function openssl(args: string[]): void {
-  try {
-    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: OPENSSL_TIMEOUT_MS });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('the openssl command is needed to make the cluster CA and is not on the PATH (Debian: apt-get install openssl)');
-    }
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`openssl ${args[0]} failed: ${stderr || (err as Error).message}`);
   }
 }

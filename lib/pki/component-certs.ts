@@ -1,0 +1,122 @@
+/**
+ * Certificates the cluster CA (ca.crt / ca.key in the apiserver's cert directory, made by
+ * services/apiserver/http/cluster-tls.ts) issues to components for mutual TLS:
+ * - the apiserver's client certificate for node agents (Kubernetes' apiserver-kubelet-client):
+ *   the streaming server of every agent serves only callers presenting it;
+ * - a node agent's serving certificate for its streaming server (the kubelet's port 10250).
+ *
+ * Each is kept as `<name>.crt` / `<name>.key` beside the CA and reused until it nears expiry or
+ * (for serving certificates) names other hosts. Made with the openssl CLI (ECDSA P-256).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { openssl } from './openssl';
+
+/** Validity of a component certificate. */
+export const COMPONENT_CERT_VALIDITY_DAYS = 365;
+/** A certificate expiring within this many days is issued again. */
+const RENEW_BEFORE_DAYS = 30;
+const MS_PER_DAY = 24 * 3600 * 1000;
+
+/** The common name of the apiserver's client certificate towards node agents. */
+export const APISERVER_KUBELET_CLIENT_CN = 'bosun-apiserver-kubelet-client';
+/** Its organization (Kubernetes puts the apiserver's kubelet client in system:masters). */
+export const APISERVER_KUBELET_CLIENT_ORG = 'system:masters';
+
+/** PEM material of an issued certificate. */
+export interface IssuedCert {
+  readonly cert: string;
+  readonly key: string;
+  /** The issuing CA's certificate (what the peer checks against). */
+  readonly caCert: string;
+}
+
+/** What to issue. */
+export interface CertRequest {
+  /** File stem in the CA directory (`<name>.crt`, `<name>.key`). */
+  readonly name: string;
+  readonly commonName: string;
+  readonly organization?: string;
+  readonly usage: 'client' | 'server';
+  /** Server certificates: the DNS names and IPs it names. */
+  readonly hosts?: readonly string[];
+}
+
+/**
+ * Issues (or reuses) a certificate signed by the CA in `caDir`. Throws when the CA is missing
+ * (the apiserver makes it at first start) or openssl fails.
+ */
+export function ensureComponentCert(caDir: string, request: CertRequest): IssuedCert {
+  const file = (name: string) => path.join(caDir, name);
+  if (!fs.existsSync(file('ca.crt')) || !fs.existsSync(file('ca.key'))) {
+    throw new Error(`no cluster CA in ${caDir} (ca.crt and ca.key are made by the apiserver at its first start)`);
+  }
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(request.name)) throw new Error(`certificate name "${request.name}" must be lower-case letters, digits, '.' and '-'`);
+  const hosts = [...new Set(request.hosts ?? [])];
+  const crt = file(`${request.name}.crt`);
+  const key = file(`${request.name}.key`);
+  if (!usable(crt, key, file('ca.crt'), hosts)) {
+    const tmp = fs.mkdtempSync(path.join(caDir, `.${request.name}-`));
+    try {
+      const ext = path.join(tmp, 'ext.cnf');
+      const lines = [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        `extendedKeyUsage=${request.usage === 'client' ? 'clientAuth' : 'serverAuth'}`,
+      ];
+      if (hosts.length > 0) lines.push(`subjectAltName=${hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`);
+      fs.writeFileSync(ext, lines.join('\n') + '\n');
+      const subject = `${request.organization ? `/O=${request.organization}` : ''}/CN=${request.commonName}`;
+      openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(tmp, 'cert.key')]);
+      openssl(['req', '-new', '-key', path.join(tmp, 'cert.key'), '-subj', subject, '-out', path.join(tmp, 'cert.csr')]);
+      openssl([
+        'x509', '-req', '-in', path.join(tmp, 'cert.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
+        '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`, '-sha256', '-days', String(COMPONENT_CERT_VALIDITY_DAYS),
+        '-extfile', ext, '-out', path.join(tmp, 'cert.crt'),
+      ]);
+      fs.chmodSync(path.join(tmp, 'cert.key'), 0o600);
+      fs.renameSync(path.join(tmp, 'cert.key'), key);
+      fs.renameSync(path.join(tmp, 'cert.crt'), crt);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8'), caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
+}
+
+/** The apiserver's client certificate for calling node agents. */
+export function ensureApiserverKubeletClientCert(caDir: string): IssuedCert {
+  return ensureComponentCert(caDir, { name: 'apiserver-kubelet-client', commonName: APISERVER_KUBELET_CLIENT_CN, organization: APISERVER_KUBELET_CLIENT_ORG, usage: 'client' });
+}
+
+/** A node agent's serving certificate, naming `hosts` (its addresses) besides 127.0.0.1 and localhost. */
+export function ensureNodeServingCert(caDir: string, nodeName: string, hosts: readonly string[]): IssuedCert {
+  return ensureComponentCert(caDir, {
+    name: `node-${nodeName.toLowerCase()}-serving`,
+    commonName: `system:node:${nodeName}`,
+    organization: 'system:nodes',
+    usage: 'server',
+    hosts: ['127.0.0.1', 'localhost', nodeName, ...hosts],
+  });
+}
+
+/** The common name of a PEM certificate's subject ('' when it has none). */
+export function commonNameOf(pem: string): string {
+  return /(?:^|\n)CN=([^\n]*)/.exec(new crypto.X509Certificate(pem).subject)?.[1] ?? '';
+}
+
+function usable(crt: string, key: string, caCrt: string, hosts: readonly string[]): boolean {
+  try {
+    if (!fs.existsSync(key)) return false;
+    const cert = new crypto.X509Certificate(fs.readFileSync(crt));
+    const ca = new crypto.X509Certificate(fs.readFileSync(caCrt));
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    const named = cert.subjectAltName ?? '';
+    if (!hosts.every((h) => named.includes(net.isIP(h) ? `IP Address:${h}` : `DNS:${h}`))) return false;
+    return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_DAYS * MS_PER_DAY;
+  } catch {
+    return false;
+  }
+}
