@@ -365,15 +365,17 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
       expect((JSON.parse((await t.request('DELETE', cmPath('status-answer'))).body) as { kind: string }).kind).to.equal('Status');
     });
 
-    it('the streaming pod subresources are a rule of the pod registry: NotFound first, then 400', async () => {
+    it('the streaming pod subresources are a rule of the pod registry: NotFound first, then 400 for a pod on no node', async () => {
       const rest = t.server.resources.byResource('', 'pods')!;
       expect(isConnectable(rest, 'log')).to.equal(true);
       expect(isConnectable(t.server.resources.byResource('', 'configmaps')!, 'log')).to.equal(false);
       await pods().create(NS, pod('streams'));
-      const viaRest = await apiError(isConnectable(rest, 'log') ? rest.connect(NS, 'streams', 'log') : Promise.resolve());
-      const http = httpStatus(await t.request('GET', `/api/v1/namespaces/${NS}/pods/streams/log`));
+      const viaRest = await apiError(isConnectable(rest, 'exec') ? rest.connect(NS, 'streams', 'exec', new URLSearchParams()) : Promise.resolve());
+      const http = httpStatus(await t.request('GET', `/api/v1/namespaces/${NS}/pods/streams/exec`));
       expectSameFailure(http, viaRest);
-      expect(http.message).to.equal('logs are not available yet for pod "streams": the node agent is not implemented');
+      expect(http.message).to.equal('pod streams does not have a host assigned');
+      const log = await t.request('GET', `/api/v1/namespaces/${NS}/pods/streams/log`);
+      expect([log.status, log.body], 'the log of a pod on no node is empty').to.deep.equal([200, '']);
       expect(httpStatus(await t.request('GET', `/api/v1/namespaces/${NS}/pods/missing/exec`)).code).to.equal(404);
     });
   });

@@ -177,10 +177,10 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     expect(all).to.match(/^deployment\.apps\/app\s/m);
   });
 
-  it('kubectl exec and port-forward get a clear refusal instead of a dropped connection', async () => {
+  it('kubectl exec of a pod on no node gets a clear refusal instead of a dropped connection', async () => {
     const exec = await kubectl(['exec', 'nginx1', '--', 'ls']);
     expect(exec.code).to.equal(1);
-    expect(exec.stderr).to.contain('the node agent is not implemented');
+    expect(exec.stderr).to.contain('pod nginx1 does not have a host assigned');
   });
 
   it('kubectl shows API errors as Kubernetes prints them', async () => {

@@ -16,6 +16,10 @@ import type { ResourceSet } from '../rest/resource-set';
 import { setRequestUser, withRequestContext } from '../authn/request-user';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
+import { NodeStreamProxy } from './node-stream-proxy';
+import { refuseUpgradeWithStatus } from '../../../lib/streaming/refuse-upgrade';
+import { isConnectable } from '../rest/resource-rest';
+import { ensureApiserverKubeletClientCert } from '../../../lib/pki/component-certs';
 import { isCustomResourceDefinitionList, noCustomResourceDefinitions } from './custom-resource-definitions';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery';
 import { sendError, sendJson, sendObject, writeErrorHeld } from './http-io';
@@ -60,6 +64,7 @@ export class HttpApi {
   private readonly server: https.Server;
   private readonly auth: BearerAuthenticator;
   private readonly handler: ResourceHandler;
+  private readonly streams: NodeStreamProxy;
   private readonly logger: Logger | undefined;
   private boundPort = 0;
   private address = '127.0.0.1:0';
@@ -69,9 +74,10 @@ export class HttpApi {
     this.tls = ensureClusterTls(opts.certDir, opts.hosts ?? []);
     this.auth = opts.authenticator ?? new BearerAuthenticator(opts.tokens);
     this.logger = opts.logger?.child({ part: 'http-api' });
-    this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()));
+    this.streams = new NodeStreamProxy(ensureApiserverKubeletClientCert(opts.certDir));
+    this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()), this.streams);
     this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void withRequestContext(() => this.serve(req, res)));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.refuseUpgrade(req, socket));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void withRequestContext(() => this.upgrade(req, socket, head)));
   }
 
   /** Listens on `hostPort` ("127.0.0.1:0" for any free port); resolves with the port. */
@@ -196,18 +202,33 @@ export class HttpApi {
   }
 
   /**
-   * exec, attach and port-forward ask to upgrade to WebSocket or SPDY; nothing serves them yet,
-   * so they get a Status (kubectl prints its message) instead of a dropped connection.
+   * exec, attach and port-forward ask to upgrade (to WebSocket, or SPDY): the pod's subresource
+   * resolves to its node agent, and the upgrade is proxied there. Anything refused gets a Status
+   * (kubectl prints its message) instead of a dropped connection.
    */
-  private refuseUpgrade(req: IncomingMessage, socket: Duplex): void {
-    const err = this.auth.authenticate(req.headers)
-      ? new BadRequestError('streaming to a container (exec, attach, port-forward) is not available yet: the node agent is not implemented')
-      : new ApiError(401, 'Unauthorized', 'Unauthorized');
-    const status = statusFromError(err);
-    const body = JSON.stringify(status);
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    try {
+      const user = this.auth.userOf(req.headers.authorization);
+      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      setRequestUser(user);
+      const url = parseRequestTarget(req.url);
+      const path = parseApiPath(url.pathname);
+      if (!path || path.type !== 'resource' || path.name === undefined || path.subresource === undefined || path.watch) {
+        throw new BadRequestError(`${url.pathname} cannot be upgraded: only the exec, attach and portforward subresources of pods stream`);
+      }
+      const rest = this.opts.resources.byVersion(path.group, path.version, path.resource);
+      const sub = path.subresource;
+      if (!rest || !isConnectable(rest, sub) || sub === 'log' || path.namespace === undefined) {
+        throw new BadRequestError(`${url.pathname} cannot be upgraded: only the exec, attach and portforward subresources of pods stream`);
+      }
+      const location = await rest.connect(path.namespace, path.name, sub, url.searchParams);
+      if (!location) throw new BadRequestError(`pod ${path.name} does not have a host assigned`);
+      await this.streams.proxyUpgrade(location, req, socket, head);
+    } catch (err) {
+      const answer = err instanceof ApiError ? err : new InternalError(UNEXPECTED_ERROR_MESSAGE);
+      if (answer.code >= 500) this.logger?.warn({ err, url: req.url }, 'upgrade failed');
+      refuseUpgradeWithStatus(socket, statusFromError(answer));
+    }
   }
 }

@@ -15,13 +15,14 @@ import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
 import { dryRunOf, deleteRequestFrom } from '../rest/delete-options';
-import { isBindable, isConnectable, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
+import { isBindable, isConnectable, type ConnectableRest, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from '../rest/field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
 import { notAcceptable, type ResponseForm } from './media-negotiation';
 import { readBody } from './request-body';
 import type { ResourcePath } from './request-path';
 import { serveWatch } from './watch-stream';
+import type { NodeStreamProxy } from './node-stream-proxy';
 
 /** The media types a watch stream is served in (for its 406). */
 const WATCH_MEDIA_TYPES = [JSON_TYPE, `${JSON_TYPE};stream=watch`];
@@ -39,6 +40,8 @@ export class ResourceHandler {
   constructor(
     private readonly resources: ResourceSet,
     private readonly now: () => Date,
+    /** Proxies pods/log to node agents (absent: logs answer 503). */
+    private readonly streams?: NodeStreamProxy,
   ) {}
 
   /** Serves one request on a resource path; throws ApiErrors for the caller to write as a Status. */
@@ -139,8 +142,25 @@ export class ResourceHandler {
       await rest.evict(ns, name, value as KubeObject, { dryRun: dryRun(q) });
       return sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     }
-    if (isConnectable(rest, sub)) return rest.connect(ns, name, sub);
+    if (isConnectable(rest, sub)) return this.connect(r, rest, ns, name, sub);
     throw notFoundPath();
+  }
+
+  /**
+   * A streaming subresource without an upgrade: the log is proxied from the pod's node; exec,
+   * attach and portforward need an upgrade (the HTTP API's upgrade handler serves those), so a
+   * plain request gets Kubernetes' 400 once the pod and container check out.
+   */
+  private async connect(r: ResourceRequest, rest: ResourceRest & ConnectableRest, ns: string | undefined, name: string, sub: string): Promise<void> {
+    const method = r.req.method ?? 'GET';
+    if (sub === 'log') {
+      if (method !== 'GET') throw methodNotAllowed(method, 'GET');
+      const location = await rest.connect(ns, name, sub, r.query);
+      if (!this.streams) throw new ApiError(503, 'ServiceUnavailable', 'this apiserver does not proxy to node agents');
+      return this.streams.proxyLogs(location, r.req, r.res);
+    }
+    await rest.connect(ns, name, sub, r.query);
+    throw new BadRequestError('Upgrade request required');
   }
 
   private async get(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string): Promise<void> {

@@ -1,14 +1,16 @@
-import { BadRequestError, InvalidError } from '../../../lib/api/errors';
+import { BadRequestError, InvalidError, NotFoundError } from '../../../lib/api/errors';
+import type { Node } from '../../../lib/api/types/core';
 import type { KubeObject } from '../../../lib/api/object';
 import { isConflict } from '../../../lib/api/status';
 import { bindPod, validateBinding, type Binding, type Pod } from '../kinds/core';
 import { deleteRequestOf, planEviction, validateEviction, type Eviction, type PodDisruptionBudget } from '../kinds/policy';
 import type { GenericStore } from '../registry/generic-store';
 import { typedBody, GenericRest, type GenericRestOptions } from './generic-rest';
+import { isPodStreamSubresource, podStreamLocation, type NodeStreamLocation } from './pod-stream-location';
 import type { BindableRest, ConnectableRest, EvictableRest, WriteOptions } from './resource-rest';
 
 /** Pod subresources that stream from the pod's node (Kubernetes' connect subresources). */
-export const POD_CONNECT_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward', 'proxy'];
+export const POD_CONNECT_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward'];
 
 /**
  * Attempts of an eviction whose budget status write lost a compare-and-swap race (another
@@ -38,7 +40,7 @@ export function storeDisruptionBudgets(store: GenericStore<PodDisruptionBudget>)
  * Pods: the generic resource plus the binding subresource, which sets spec.nodeName once
  * through a store whose strategy allows exactly that (a second bind is a Conflict), and the
  * eviction subresource, which deletes a pod only when its PodDisruptionBudget allows it; the
- * streaming subresources (log, exec, …) answer that no node serves them yet. A completed
+ * streaming subresources (log, exec, attach, portforward) resolve to the pod's node agent. A completed
  * delete answers the pod, as Kubernetes' pod registry does.
  */
 export class PodRest extends GenericRest<Pod> implements BindableRest, EvictableRest, ConnectableRest {
@@ -47,12 +49,22 @@ export class PodRest extends GenericRest<Pod> implements BindableRest, Evictable
   private readonly bindingStore: GenericStore<Pod>;
   private readonly budgets: DisruptionBudgets | undefined;
   private readonly clock: () => Date;
+  /** Reads a Node by name (undefined when it does not exist), for the streaming subresources. */
+  private readonly nodes: ((name: string) => Promise<Node | undefined>) | undefined;
 
-  constructor(options: GenericRestOptions<Pod> & { readonly bindingStore: GenericStore<Pod>; readonly budgets?: DisruptionBudgets; readonly clock?: () => Date }) {
+  constructor(
+    options: GenericRestOptions<Pod> & {
+      readonly bindingStore: GenericStore<Pod>;
+      readonly budgets?: DisruptionBudgets;
+      readonly clock?: () => Date;
+      readonly nodes?: (name: string) => Promise<Node | undefined>;
+    },
+  ) {
     super({ ...options, subresources: options.budgets ? ['status', 'binding', 'eviction'] : ['status', 'binding'] });
     this.bindingStore = options.bindingStore;
     this.budgets = options.budgets;
     this.clock = options.clock ?? (() => new Date());
+    this.nodes = options.nodes;
   }
 
   async bind(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
@@ -90,9 +102,12 @@ export class PodRest extends GenericRest<Pod> implements BindableRest, Evictable
     }
   }
 
-  async connect(namespace: string | undefined, name: string, subresource: string): Promise<never> {
-    await this.get(namespace, name); // a missing pod answers NotFound first, as Kubernetes does
-    const what = subresource === 'log' ? 'logs are' : `${subresource} is`;
-    throw new BadRequestError(`${what} not available yet for pod "${name}": the node agent is not implemented`);
+  async connect(namespace: string | undefined, name: string, subresource: string, query: URLSearchParams): Promise<NodeStreamLocation | null> {
+    const pod = (await this.get(namespace, name)) as Pod; // a missing pod answers NotFound first, as Kubernetes does
+    if (!isPodStreamSubresource(subresource)) throw new BadRequestError(`pods/${subresource} is not served`);
+    const nodeName = pod.spec?.nodeName;
+    const node = nodeName && this.nodes ? await this.nodes(nodeName) : undefined;
+    if (nodeName && !node) throw new NotFoundError('nodes', '', nodeName);
+    return podStreamLocation(pod, node, subresource, query);
   }
 }

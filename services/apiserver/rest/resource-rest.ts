@@ -1,3 +1,4 @@
+import type { NodeStreamLocation } from './pod-stream-location';
 import type { KubeList, KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { DeleteOutcome, DeleteRequest, GetOptions, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../../../lib/api/requests';
 import type { WatchEndReason, WatchEvent } from '../registry/cache-watcher';
@@ -73,13 +74,16 @@ export function isEvictable(rest: ResourceRest): rest is ResourceRest & Evictabl
 }
 
 /**
- * Pods: the subresources that stream from the pod's node (log, exec, attach, portforward,
- * proxy). Both doors ask here; no node serves them yet, so connect() always fails.
+ * Pods: the subresources that stream from the pod's node (log, exec, attach, portforward).
+ * Both doors ask here where to send the stream, then proxy it to that node's agent.
  */
 export interface ConnectableRest {
   readonly connectSubresources: readonly string[];
-  /** Opens `subresource` of the pod: NotFound for a missing pod first, then 400 (no node agent serves streams yet). */
-  connect(namespace: string | undefined, name: string, subresource: string): Promise<never>;
+  /**
+   * Where `subresource` of the pod is served: NotFound for a missing pod (or its node), 400s for
+   * a bad container or a pod without a node; null for the log of a pod on no node (empty log).
+   */
+  connect(namespace: string | undefined, name: string, subresource: string, query: URLSearchParams): Promise<NodeStreamLocation | null>;
 }
 
 /** True when `rest` serves `subresource` as a stream from a node (see ConnectableRest). */

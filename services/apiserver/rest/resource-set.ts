@@ -1,5 +1,6 @@
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
+import type { Node } from '../../../lib/api/types/core';
 import type { StoreClient, ClientLogger } from '../../../store/client';
 import { AdmissionChain, type Admission } from '../admission/admission';
 import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
@@ -113,7 +114,10 @@ export class ResourceSet {
         if (key === '/pods') {
           const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock });
           const budgets = storeDisruptionBudgets(stores.get('policy/poddisruptionbudgets') as unknown as GenericStore<PodDisruptionBudget>);
-          return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, budgets, clock }) as unknown as ResourceRest;
+          const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
+          const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
+          const nodes = async (name: string) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name));
+          return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, budgets, clock, nodes }) as unknown as ResourceRest;
         }
         if (key === '/namespaces') {
           const finalizeStore = new GenericStore<Namespace>({ client, strategy: namespaceFinalizeStrategy, clock });

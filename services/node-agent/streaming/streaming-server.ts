@@ -23,6 +23,7 @@ import type { Logger } from '../../../lib/logger';
 import { APISERVER_KUBELET_CLIENT_CN } from '../../../lib/pki/component-certs';
 import { CHANNEL_PROTOCOLS, PORT_FORWARD_PROTOCOL, PORT_FORWARD_WEBSOCKET_PROTOCOL } from '../../../lib/streaming/channel-protocol';
 import { SpdySession } from '../../../lib/streaming/spdy-session';
+import { refuseUpgradeWithStatus } from '../../../lib/streaming/refuse-upgrade';
 import type { Runtime, StreamOptions } from '../runtime/runtime';
 import { serveChannelSession } from './channel-session';
 import { containerForLogs, podSandbox, runningContainer, type ContainerRef } from './container-lookup';
@@ -216,11 +217,8 @@ function answerError(res: ServerResponse, err: unknown, logger?: Logger): void {
 }
 
 /** Answers a refused upgrade with its Status, then closes the connection. */
-export function refuseUpgrade(socket: Duplex, err: unknown, logger?: Logger): void {
+function refuseUpgrade(socket: Duplex, err: unknown, logger?: Logger): void {
   const apiErr = err instanceof ApiError ? err : new InternalError(`the node's streaming server failed: ${(err as Error)?.message ?? String(err)}`);
   if (apiErr.code >= 500) logger?.warn({ err }, 'streaming upgrade failed');
-  if (socket.destroyed) return;
-  const status = statusFromError(apiErr);
-  const body = JSON.stringify(status);
-  socket.end(`HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  refuseUpgradeWithStatus(socket, statusFromError(apiErr));
 }

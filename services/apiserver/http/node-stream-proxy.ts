@@ -1,0 +1,120 @@
+/**
+ * Proxies a pod's streaming subresources to the node agent that serves them (the part of
+ * kube-apiserver's UpgradeAwareHandler Bosun needs), over TLS with the apiserver's client
+ * certificate from the cluster CA:
+ * - logs: a GET whose answer (status, type, body) is copied chunk by chunk as it comes, so
+ *   `kubectl logs -f` follows;
+ * - exec, attach, port-forward: the client's upgrade request is sent on to the agent as is
+ *   (WebSocket or SPDY; the bearer token stays behind), then bytes are piped both ways — the
+ *   agent's 101 or its error Status reaches the client unchanged.
+ * An agent that does not answer gives Kubernetes' errors: a 500 naming the request for logs,
+ * "error dialing backend: …" for upgrades.
+ */
+import * as https from 'node:https';
+import * as tls from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { InternalError } from '../../../lib/api/errors';
+import type { IssuedCert } from '../../../lib/pki/component-certs';
+import type { NodeStreamLocation } from '../rest/pod-stream-location';
+import { sendError } from './http-io';
+
+/** Longest the TLS connection to an agent may take to open. */
+export const AGENT_DIAL_TIMEOUT_MS = 10_000;
+
+/** Request headers never passed to the agent (the client's credentials, hop-by-hop framing). */
+const DROPPED_HEADERS = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'proxy-authorization', 'cookie']);
+
+/** Sends streaming requests on to node agents. */
+export class NodeStreamProxy {
+  constructor(private readonly client: IssuedCert) {}
+
+  /** Copies the agent's answer to a log request into `res` (nothing sent yet), chunk by chunk. */
+  proxyLogs(location: NodeStreamLocation | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!location) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const upstream = https.request(
+        { ...this.tlsOptions(location), method: 'GET', path: location.path, headers: { Accept: '*/*' }, timeout: AGENT_DIAL_TIMEOUT_MS },
+        (answer) => {
+          upstream.setTimeout(0); // a followed log may be quiet for long
+          const headers: Record<string, string> = { 'Content-Type': String(answer.headers['content-type'] ?? 'text/plain') };
+          res.writeHead(answer.statusCode ?? 502, headers);
+          res.flushHeaders();
+          answer.on('data', (chunk: Buffer) => {
+            if (!res.write(chunk)) {
+              answer.pause();
+              res.once('drain', () => answer.resume());
+            }
+          });
+          answer.on('end', () => res.end());
+          answer.on('error', () => res.destroy());
+          answer.on('close', resolve);
+        },
+      );
+      upstream.on('timeout', () => upstream.destroy(new Error(`dial tcp ${location.host}:${location.port}: i/o timeout`)));
+      upstream.on('error', (err) => {
+        if (!res.headersSent) sendError(res, new InternalError(`Get "https://${hostPort(location)}${location.path}": ${err.message}`));
+        else res.destroy();
+        resolve();
+      });
+      res.on('close', () => upstream.destroy());
+      upstream.end();
+    });
+  }
+
+  /**
+   * Sends the upgrade request `req` (with the bytes already read, `head`) to the agent at
+   * `location` and joins the two connections. Fails (before writing anything to `socket`) when
+   * the agent cannot be reached.
+   */
+  proxyUpgrade(location: NodeStreamLocation, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const upstream = tls.connect({ ...this.tlsOptions(location), timeout: AGENT_DIAL_TIMEOUT_MS });
+      const fail = (err: Error) => {
+        upstream.destroy();
+        reject(new InternalError(`error dialing backend: ${err.message}`));
+      };
+      upstream.once('error', fail);
+      upstream.once('timeout', () => fail(new Error(`dial tcp ${hostPort(location)}: i/o timeout`)));
+      upstream.once('secureConnect', () => {
+        upstream.off('error', fail);
+        upstream.setTimeout(0);
+        const lines = [`${req.method ?? 'GET'} ${location.path} HTTP/1.1`, `Host: ${hostPort(location)}`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) {
+          const name = req.rawHeaders[i]!;
+          if (!DROPPED_HEADERS.has(name.toLowerCase())) lines.push(`${name}: ${req.rawHeaders[i + 1]!}`);
+        }
+        upstream.write(lines.join('\r\n') + '\r\n\r\n');
+        if (head.length > 0) upstream.write(head);
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+        upstream.on('close', () => socket.destroy());
+        socket.on('close', () => upstream.destroy());
+        socket.pipe(upstream);
+        upstream.pipe(socket);
+        resolve();
+      });
+    });
+  }
+
+  private tlsOptions(location: NodeStreamLocation): tls.ConnectionOptions & { host: string; port: number } {
+    return {
+      host: location.host,
+      port: location.port,
+      cert: this.client.cert,
+      key: this.client.key,
+      ca: this.client.caCert,
+      // Agents' serving certificates chain to the cluster CA; the address they are reached at
+      // is whatever their Node reports, which their certificate may not name.
+      checkServerIdentity: () => undefined,
+    };
+  }
+}
+
+function hostPort(location: NodeStreamLocation): string {
+  return location.host.includes(':') ? `[${location.host}]:${location.port}` : `${location.host}:${location.port}`;
+}
