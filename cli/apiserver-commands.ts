@@ -1,6 +1,6 @@
 /**
  * The kubectl-like commands that talk to the apiserver (apply, get, describe, delete, scale,
- * create, api-resources), and {@link runCli}: the whole command line run in-process against
+ * create, api-resources, logs, exec), and {@link runCli}: the whole command line run in-process against
  * injected streams and an injected ApiClient factory (what the tests use).
  */
 import { Command, CommanderError } from 'commander';
@@ -12,6 +12,8 @@ import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
 import { scaleCommand } from './commands/scale';
+import { logsCommand } from './commands/logs';
+import { execCommand } from './commands/exec';
 import { grpcClientFactory } from './grpc-client-factory';
 
 /**
@@ -27,7 +29,7 @@ export function configureCommandTree(cmd: Command, out: { stdout: TextSink; stde
 
 /** The apiserver commands, configured to use `env` (register them on the `bosun` program). */
 export function apiserverCommands(env: CliEnv): Command[] {
-  const cmds = [applyCommand(env), getCommand(env), describeCommand(env), deleteCommand(env), scaleCommand(env), createCommand(env), apiResourcesCommand(env)];
+  const cmds = [applyCommand(env), getCommand(env), describeCommand(env), deleteCommand(env), scaleCommand(env), createCommand(env), apiResourcesCommand(env), logsCommand(env), execCommand(env)];
   for (const c of cmds) configureCommandTree(c, env);
   return cmds;
 }

@@ -141,7 +141,7 @@ function neverReachedServer(err: grpc.ServiceError): boolean {
 }
 
 /** A grpc-js target for the endpoints: every IPv4 literal in one "ipv4:" target (grpc fails over), else the first by DNS. */
-function channelTarget(endpoints: readonly string[]): string {
+export function channelTarget(endpoints: readonly string[]): string {
   if (endpoints.every((e) => /^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(e))) return `ipv4:${endpoints.join(',')}`;
   return `dns:///${endpoints[0]}`;
 }

@@ -2,6 +2,9 @@ import type { Logger } from '../../lib/logger';
 import { serviceDefinition, serviceProtoFile } from '../../lib/api/grpc-services';
 import { ServiceHost } from '../../lib/grpc/service-host';
 import { DiscoveryService } from '../../gen/bosun/api/requests';
+import { PodStreamsService } from '../../gen/bosun/api/streams/v1/streams';
+import { podStreamsServiceImpl } from './grpc/pod-streams-service';
+import { isConnectable } from './rest/resource-rest';
 import { StoreClient } from '../../store/client';
 import { discoveryServiceImpl } from './grpc/discovery-service';
 import { authenticatedService } from './grpc/authentication';
@@ -46,7 +49,7 @@ export type StartHook = (resources: ResourceSet, server: ApiServer) => Promise<v
 /**
  * One apiserver: the only client of the store, stateless (several run side by side on one
  * store). Loads a watch cache per resource, then serves the gRPC API (a service per kind,
- * discovery, reflection and health).
+ * discovery, the pod streams, reflection and health).
  */
 export class ApiServer {
   readonly resources: ResourceSet;
@@ -69,7 +72,7 @@ export class ApiServer {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded });
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
-    this.host = new ServiceHost(['bosun/api/requests.proto', ...protoFiles], {
+    this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
     });
@@ -81,6 +84,14 @@ export class ApiServer {
       this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn));
     }
     this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn));
+    const podStreams = podStreamsServiceImpl({
+      pods: () => {
+        const pods = this.resources.byResource('', 'pods');
+        return pods && isConnectable(pods, 'exec') ? pods : undefined;
+      },
+      proxy: () => this.http?.streams,
+    });
+    this.host.addService(PodStreamsService, authenticatedService(PodStreamsService, podStreams, this.authenticator, authn));
   }
 
   /**

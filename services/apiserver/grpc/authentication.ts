@@ -32,12 +32,12 @@ export function authenticateCall(metadata: grpc.Metadata, authenticator: BearerA
   return user;
 }
 
-type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
+type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
 
 /**
  * `impl` with every method authenticated first: the handler runs inside the request context of
  * the call's user; a refused call never reaches it (a unary call's callback or a stream's
- * error carries the 401 status).
+ * error carries the 401 status). Unary, server-streaming and bidirectional methods.
  */
 export function authenticatedService(
   definition: grpc.ServiceDefinition,
@@ -48,7 +48,9 @@ export function authenticatedService(
   const out: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(impl) as [string, Handler][]) {
     const method = definition[name];
-    if (!method || method.requestStream) throw new Error(`authenticatedService: ${name} is not a unary or server-streaming method of the service`);
+    if (!method || (method.requestStream && !method.responseStream)) {
+      throw new Error(`authenticatedService: ${name} is not a unary, server-streaming or bidirectional method of the service`);
+    }
     out[name] = (call, callback) => {
       let user: UserInfo;
       try {

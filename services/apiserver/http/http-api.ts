@@ -64,7 +64,8 @@ export class HttpApi {
   private readonly server: https.Server;
   private readonly auth: BearerAuthenticator;
   private readonly handler: ResourceHandler;
-  private readonly streams: NodeStreamProxy;
+  /** Proxies pods' streaming subresources to node agents (the gRPC door uses it too). */
+  readonly streams: NodeStreamProxy;
   private readonly logger: Logger | undefined;
   private boundPort = 0;
   private address = '127.0.0.1:0';

@@ -4,6 +4,7 @@
  * certificate from the cluster CA:
  * - logs: a GET whose answer (status, type, body) is copied chunk by chunk as it comes, so
  *   `kubectl logs -f` follows;
+ * - for the gRPC door: the same log request, and an exec WebSocket it relays itself;
  * - exec, attach, port-forward: the client's upgrade request is sent on to the agent as is
  *   (WebSocket or SPDY; the bearer token stays behind), then bytes are piped both ways — the
  *   agent's 101 or its error Status reaches the client unchanged.
@@ -14,7 +15,11 @@ import * as https from 'node:https';
 import * as tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WebSocket } from 'ws';
 import { InternalError } from '../../../lib/api/errors';
+import { errorFromStatus, type StatusObject } from '../../../lib/api/status';
+import { CHANNEL_PROTOCOLS } from '../../../lib/streaming/channel-protocol';
 import type { IssuedCert } from '../../../lib/pki/component-certs';
 import type { NodeStreamLocation } from '../rest/pod-stream-location';
 import { sendError } from './http-io';
@@ -29,40 +34,71 @@ const DROPPED_HEADERS = new Set(['authorization', 'host', 'content-length', 'tra
 export class NodeStreamProxy {
   constructor(private readonly client: IssuedCert) {}
 
+  /**
+   * Asks the agent at `location` for a log; resolves with its answer (any status) once its
+   * headers are in. An agent that cannot be reached is a 500 naming the request, as in
+   * Kubernetes.
+   */
+  requestLogs(location: NodeStreamLocation): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const upstream = https.request({ ...this.tlsOptions(location), method: 'GET', path: location.path, headers: { Accept: '*/*' }, timeout: AGENT_DIAL_TIMEOUT_MS }, (answer) => {
+        upstream.setTimeout(0); // a followed log may be quiet for long
+        answer.on('close', () => upstream.destroy());
+        resolve(answer);
+      });
+      upstream.on('timeout', () => upstream.destroy(new Error(`dial tcp ${hostPort(location)}: i/o timeout`)));
+      upstream.on('error', (err) => reject(new InternalError(`Get "https://${hostPort(location)}${location.path}": ${err.message}`)));
+      upstream.end();
+    });
+  }
+
   /** Copies the agent's answer to a log request into `res` (nothing sent yet), chunk by chunk. */
-  proxyLogs(location: NodeStreamLocation | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async proxyLogs(location: NodeStreamLocation | null, _req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!location) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end();
-      return Promise.resolve();
+      return;
     }
-    return new Promise<void>((resolve) => {
-      const upstream = https.request(
-        { ...this.tlsOptions(location), method: 'GET', path: location.path, headers: { Accept: '*/*' }, timeout: AGENT_DIAL_TIMEOUT_MS },
-        (answer) => {
-          upstream.setTimeout(0); // a followed log may be quiet for long
-          const headers: Record<string, string> = { 'Content-Type': String(answer.headers['content-type'] ?? 'text/plain') };
-          res.writeHead(answer.statusCode ?? 502, headers);
-          res.flushHeaders();
-          answer.on('data', (chunk: Buffer) => {
-            if (!res.write(chunk)) {
-              answer.pause();
-              res.once('drain', () => answer.resume());
-            }
-          });
-          answer.on('end', () => res.end());
-          answer.on('error', () => res.destroy());
-          answer.on('close', resolve);
-        },
-      );
-      upstream.on('timeout', () => upstream.destroy(new Error(`dial tcp ${location.host}:${location.port}: i/o timeout`)));
-      upstream.on('error', (err) => {
-        if (!res.headersSent) sendError(res, new InternalError(`Get "https://${hostPort(location)}${location.path}": ${err.message}`));
-        else res.destroy();
-        resolve();
+    let answer: IncomingMessage;
+    try {
+      answer = await this.requestLogs(location);
+    } catch (err) {
+      return sendError(res, err);
+    }
+    res.on('close', () => answer.destroy());
+    res.writeHead(answer.statusCode ?? 502, { 'Content-Type': String(answer.headers['content-type'] ?? 'text/plain') });
+    res.flushHeaders();
+    await pipeline(answer, res).catch(() => undefined);
+  }
+
+  /**
+   * Opens an exec/attach WebSocket (v5, else v4 channel protocol) to the agent at `location`;
+   * rejects with the agent's Status as an ApiError when it refuses, with "error dialing
+   * backend" when it cannot be reached.
+   */
+  openChannelSocket(location: NodeStreamLocation): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`wss://${hostPort(location)}${location.path}`, [...CHANNEL_PROTOCOLS], {
+        ...this.tlsOptions(location),
+        perMessageDeflate: false,
+        handshakeTimeout: AGENT_DIAL_TIMEOUT_MS,
       });
-      res.on('close', () => upstream.destroy());
-      upstream.end();
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+        res.on('end', () => {
+          let status: Partial<StatusObject> | undefined;
+          try {
+            status = JSON.parse(body) as Partial<StatusObject>;
+          } catch {
+            status = { code: res.statusCode, message: body.trim() || `the node answered ${res.statusCode}` };
+          }
+          reject(errorFromStatus({ code: res.statusCode, ...status }));
+          ws.terminate();
+        });
+      });
+      ws.once('error', (err) => reject(new InternalError(`error dialing backend: ${err.message}`)));
     });
   }
 
