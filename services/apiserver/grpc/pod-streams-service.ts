@@ -74,6 +74,14 @@ export function podStreamsServiceImpl(deps: PodStreamsDeps): grpc.UntypedService
     exec: (call: grpc.ServerDuplexStream<ExecInput, ExecOutput>) => {
       let ws: WebSocket | undefined;
       let started = false;
+      /** Input that came before the node answered, sent once it has. */
+      const early: ExecInput[] = [];
+      const forward = (input: ExecInput) => {
+        if (!ws || ws.readyState !== ws.OPEN) return;
+        if (input.stdin) ws.send(encodeChannelMessage(CHANNEL_STDIN, input.stdin));
+        else if (input.stdinClose && ws.protocol === PROTOCOL_V5) ws.send(encodeChannelMessage(CHANNEL_CLOSE, Buffer.from([CHANNEL_STDIN])));
+        else if (input.resize) ws.send(encodeChannelMessage(CHANNEL_RESIZE, JSON.stringify({ Width: input.resize.width, Height: input.resize.height })));
+      };
       const fail = (err: unknown) => {
         ws?.terminate();
         call.emit('error', toGrpcError(err));
@@ -99,13 +107,12 @@ export function podStreamsServiceImpl(deps: PodStreamsDeps): grpc.UntypedService
             if (!location) throw new BadRequestError(`pod ${s.name} does not have a host assigned`);
             ws = await proxy.openChannelSocket(location);
             relayFromNode(ws, call, fail);
+            for (const input of early.splice(0)) forward(input);
           })().catch(fail);
           return;
         }
-        if (!ws || ws.readyState !== ws.OPEN) return; // input before the node answered is dropped, as a terminal's would be
-        if (input.stdin) ws.send(encodeChannelMessage(CHANNEL_STDIN, input.stdin));
-        else if (input.stdinClose && ws.protocol === PROTOCOL_V5) ws.send(encodeChannelMessage(CHANNEL_CLOSE, Buffer.from([CHANNEL_STDIN])));
-        else if (input.resize) ws.send(encodeChannelMessage(CHANNEL_RESIZE, JSON.stringify({ Width: input.resize.width, Height: input.resize.height })));
+        if (!ws) early.push(input);
+        else forward(input);
       });
     },
   };

@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as https from 'node:https';
 import { ensureNodeServingCert } from '../../../lib/pki/component-certs';
+import { runCli } from '../../../cli/apiserver-commands';
 import { TwoDoorApiServer } from '../../apiserver/test-api-server';
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type PodSandboxConfig } from '../runtime/runtime';
 import { startStreamingServer, type StreamingServer } from './streaming-server';
@@ -218,6 +219,41 @@ describe('node agent streaming server through the apiserver and kubectl', functi
       await forward.exited;
       echo.close();
     }
+  });
+
+  describe('bosun logs and bosun exec (the gRPC door)', () => {
+    async function bosun(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+      let stdout = '';
+      let stderr = '';
+      const stdin = input === undefined ? undefined : (async function* () { yield input; })();
+      // The connection flags go before the arguments: everything after `--` is the command.
+      const code = await runCli([args[0]!, '--kubeconfig', t.kubeconfig, '--server', t.server.grpcAddress, ...args.slice(1)], {
+        stdout: { write: (x: string) => (stdout += x) },
+        stderr: { write: (x: string) => (stderr += x) },
+        stdin,
+      });
+      return { code, stdout, stderr };
+    }
+
+    it('bosun logs prints the log with --tail, --timestamps and --previous, and Kubernetes errors', async () => {
+      expect(await bosun(['logs', 'web', '-c', 'app'])).to.deep.equal({ code: 0, stdout: 'one\ntwo\n', stderr: '' });
+      expect((await bosun(['logs', 'pod/web', '-c', 'app', '--tail', '1'])).stdout).to.equal('two\n');
+      expect((await bosun(['logs', 'web', '-c', 'app', '--timestamps', '--tail', '1'])).stdout).to.match(/^\S+Z two\n$/);
+      expect((await bosun(['logs', 'web', '-c', 'app', '--previous'])).stdout).to.equal('first life\n');
+      const waiting = await bosun(['logs', 'web', '-c', 'waiting']);
+      expect(waiting.code).to.equal(1);
+      expect(waiting.stderr).to.equal('Error from server (BadRequest): container "waiting" in pod "web" is waiting to start: ContainerCreating\n');
+      expect((await bosun(['logs', 'ghost'])).stderr).to.equal('Error from server (NotFound): pods "ghost" not found\n');
+      expect((await bosun(['logs', 'web'])).stderr).to.contain('a container name must be specified for pod web, choose one of: [app echo waiting done]');
+    });
+
+    it('bosun exec runs a command with stdin and exits with its code', async () => {
+      const upper = await bosun(['exec', 'web', '-c', 'app', '-i', '--', 'sh', '-c', 'tr a-z A-Z; echo oops >&2'], 'via grpc\n');
+      expect(upper).to.deep.equal({ code: 0, stdout: 'VIA GRPC\n', stderr: 'oops\n' });
+      expect((await bosun(['exec', 'web', '-c', 'app', '--', 'sh', '-c', 'exit 3'])).code).to.equal(3);
+      const refused = await bosun(['exec', 'unbound', '--', 'true']);
+      expect(refused).to.deep.include({ code: 1, stderr: 'Error from server (BadRequest): pod unbound does not have a host assigned\n' });
+    });
   });
 
   it('serves only callers with the apiserver client certificate', async () => {
