@@ -203,9 +203,11 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     expect(strict.stderr).to.contain('Error from server (BadRequest): error when creating');
     expect(strict.stderr).to.contain('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "special"');
 
-    const logs = await kubectl(['logs', 'nginx1']);
+    const logs = await kubectl(['logs', 'nginx1', '-c', 'nope']);
     expect(logs.code).to.equal(1);
-    expect(logs.stderr).to.contain('logs are not available yet for pod "nginx1"');
+    expect(logs.stderr).to.contain('container nope is not valid for pod nginx1');
+    const unscheduled = await kubectl(['logs', 'nginx1']);
+    expect([unscheduled.code, unscheduled.stdout], 'a pod on no node has an empty log').to.deep.equal([0, '']);
   });
 
   it('kubectl delete by name, with -f, and with -l', async () => {
