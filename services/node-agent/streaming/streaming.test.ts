@@ -10,7 +10,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as https from 'node:https';
-import { ensureNodeServingCert } from '../../../lib/pki/component-certs';
+import { once } from 'node:events';
+import * as tls from 'node:tls';
+import { ensureApiserverKubeletClientCert, ensureNodeServingCert } from '../../../lib/pki/component-certs';
+import { SpdySession } from '../../../lib/streaming/spdy-session';
 import { runCli } from '../../../cli/apiserver-commands';
 import { TwoDoorApiServer } from '../../apiserver/test-api-server';
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type PodSandboxConfig } from '../runtime/runtime';
@@ -217,6 +220,37 @@ describe('node agent streaming server through the apiserver and kubectl', functi
     } finally {
       forward.child.kill('SIGTERM');
       await forward.exited;
+      echo.close();
+    }
+  });
+
+  it('the agent also speaks plain SPDY/3.1 for port-forward (the fallback after a refused WebSocket)', async () => {
+    const echo = net.createServer((sock) => sock.pipe(sock));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const remotePort = (echo.address() as net.AddressInfo).port;
+    const client = ensureApiserverKubeletClientCert(path.join(t.dir, 'pki'));
+    const socket = tls.connect({ host: '127.0.0.1', port: server.port, cert: client.cert, key: client.key, ca: client.caCert, checkServerIdentity: () => undefined });
+    try {
+      await once(socket, 'secureConnect');
+      socket.write('POST /portForward/default/web HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+      let head = Buffer.alloc(0);
+      while (!head.includes('\r\n\r\n')) head = Buffer.concat([head, (await once(socket, 'data'))[0] as Buffer]);
+      const end = head.indexOf('\r\n\r\n') + 4;
+      expect(head.subarray(0, end).toString()).to.match(/^HTTP\/1\.1 101 /);
+      socket.pause();
+      if (head.length > end) socket.unshift(head.subarray(end));
+      const session = new SpdySession(socket, 'client');
+      socket.resume();
+      const headers = (type: string) => ({ streamtype: [type], port: [String(remotePort)], requestid: ['0'] });
+      session.openStream(headers('error')).end();
+      const data = session.openStream(headers('data'));
+      let got = '';
+      data.on('data', (d) => (got += d));
+      data.write('over plain spdy');
+      await waitFor('the echo', () => got === 'over plain spdy');
+      session.close();
+    } finally {
+      socket.destroy();
       echo.close();
     }
   });
