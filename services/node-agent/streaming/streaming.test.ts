@@ -204,6 +204,26 @@ describe('node agent streaming server through the apiserver and kubectl', functi
     expect(unbound.stderr).to.contain('pod unbound does not have a host assigned');
   });
 
+  it('kubectl attach -i joins the running container\'s stdin and stdout', async () => {
+    const attach = await t.kubectl(['attach', '-i', 'web', '-c', 'echo'], 'attached line\n');
+    expect(attach.code, attach.stderr).to.equal(0);
+    expect(attach.stdout).to.contain('attached line\n');
+  });
+
+  it('a node whose agent does not answer gives Kubernetes\' errors', async () => {
+    const closedPort = await freePort();
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'dead-node' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: closedPort } } } };
+    expect((await t.request('POST', '/api/v1/nodes', { body: node })).status).to.equal(201);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default' }, spec: { nodeName: 'dead-node', containers: [{ name: 'main', image: 'busybox' }] } };
+    expect((await t.request('POST', '/api/v1/namespaces/default/pods', { body: pod })).status).to.equal(201);
+    const logs = await t.kubectl(['logs', 'orphan']);
+    expect(logs.code).to.equal(1);
+    expect(logs.stderr).to.contain(`Get "https://127.0.0.1:${closedPort}/containerLogs/default/orphan/main": connect ECONNREFUSED`);
+    const exec = await t.kubectl(['exec', 'orphan', '--', 'true']);
+    expect(exec.code).to.equal(1);
+    expect(exec.stderr).to.contain('error dialing backend: connect ECONNREFUSED');
+  });
+
   it('kubectl port-forward reaches a TCP server of the pod', async () => {
     const echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
