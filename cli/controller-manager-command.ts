@@ -4,6 +4,8 @@ import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDuration
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ALL_DEFAULT_CONTROLLERS } from '../lib/controller/controller-registry';
 import { ControllerManager } from '../services/controller-manager/controller-manager';
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from '../services/controller-manager/nodeipam/node-ipam-controller';
+import { ConfigError } from '../lib/config-error';
 
 /** Environment variable for a controller-manager flag: --apiserver → BOSUN_CONTROLLER_MANAGER_APISERVER. */
 export function controllerManagerEnv(flag: string): string {
@@ -24,6 +26,10 @@ export function controllerManagerCommand(): Command {
         .env(controllerManagerEnv('controllers'))
         .default(ALL_DEFAULT_CONTROLLERS),
     )
+    .addOption(new Option('--cluster-cidr <cidr>', 'the pod range node IPAM cuts node pod CIDRs from').env(controllerManagerEnv('cluster-cidr')).default(DEFAULT_CLUSTER_CIDR))
+    .addOption(
+      new Option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets').env(controllerManagerEnv('node-cidr-mask-size')).default(String(DEFAULT_NODE_CIDR_MASK_SIZE)),
+    )
     .addOption(metricsOption('controller-manager', DEFAULT_CONTROLLER_MANAGER_METRICS_ADDRESS));
   for (const o of leaderElectionOptions('controller-manager')) command.addOption(o);
   return command
@@ -33,8 +39,9 @@ export function controllerManagerCommand(): Command {
       keepAlive();
       const api = apiConnectionOf(o);
       const metrics = await startComponentMetrics(o, logger);
+      const nodeIpam = { clusterCidr: o.clusterCidr, nodeCidrMaskSize: maskSizeFlag(o.nodeCidrMaskSize ?? '') };
       const cm = ControllerManager.start(
-        { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
+        { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, nodeIpam, ...leaderElectionDurations(o) },
         logger,
       );
       exitOnSignals(logger, async () => {
@@ -42,4 +49,10 @@ export function controllerManagerCommand(): Command {
         await metrics.close();
       });
     });
+}
+
+/** `--node-cidr-mask-size` as a number; a ConfigError naming the flag when it is not an integer. */
+function maskSizeFlag(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`--node-cidr-mask-size: ${JSON.stringify(value)} is not an integer`);
+  return Number(value.trim());
 }

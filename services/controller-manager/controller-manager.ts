@@ -25,14 +25,19 @@ import { replicaSetControllerDescriptor, replicationControllerDescriptor } from 
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
+import { nodeIpamControllerDescriptor, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
 
-/** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
-export function defaultControllerRegistry(): ControllerRegistry {
+/**
+ * Every controller `bosun controller-manager` knows; a new controller adds its descriptor here.
+ * `nodeIpam` carries --cluster-cidr / --node-cidr-mask-size (defaults when absent); a bad value is
+ * a ConfigError naming the flag.
+ */
+export function defaultControllerRegistry(nodeIpam: Partial<NodeIpamOptions> = {}): ControllerRegistry {
   return new ControllerRegistry([
     namespaceControllerDescriptor,
     disruptionControllerDescriptor,
@@ -44,6 +49,7 @@ export function defaultControllerRegistry(): ControllerRegistry {
     replicationControllerDescriptor,
     deploymentControllerDescriptor,
     daemonSetControllerDescriptor,
+    nodeIpamControllerDescriptor(nodeIpam),
   ]);
 }
 
@@ -62,6 +68,8 @@ export interface ControllerManagerConfig {
   readonly retryPeriodMs?: number;
   /** The `--controllers` selection (default `*`); checked at start, unknown names are a ConfigError. */
   readonly controllers?: string;
+  /** `--cluster-cidr` and `--node-cidr-mask-size` of the node IPAM controller (defaults 10.42.0.0/16, 24). */
+  readonly nodeIpam?: Partial<NodeIpamOptions>;
 }
 
 /**
@@ -118,8 +126,8 @@ export class ControllerManager {
    * Checks the configuration (a ConfigError for unknown `--controllers` names), connects and
    * starts contending for the lease.
    */
-  static start(config: ControllerManagerConfig, logger: Logger, registry: ControllerRegistry = defaultControllerRegistry()): ControllerManager {
-    const cm = new ControllerManager(config, logger, registry);
+  static start(config: ControllerManagerConfig, logger: Logger, registry?: ControllerRegistry): ControllerManager {
+    const cm = new ControllerManager(config, logger, registry ?? defaultControllerRegistry(config.nodeIpam));
     cm.elector.start();
     logger.info({ apiservers: config.apiservers, controllers: cm.enabled }, 'controller-manager started');
     return cm;
