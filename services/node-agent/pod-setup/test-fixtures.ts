@@ -43,13 +43,13 @@ export class FakeMounter implements Mounter {
   }
 }
 
-/** A NodePodSetup over a fresh fake API and a temporary root; `cleanup()` removes the root. */
-export function makeSetup(extra: Partial<NodePodSetupOptions> = {}): { api: FakeApiClient; setup: NodePodSetup; root: string; mounter: FakeMounter; cleanup: () => void } {
+/** A NodePodSetup over a fresh fake API and a temporary root (`asRoot`: its fake mounter may mount); `cleanup()` removes the root. */
+export function makeSetup(extra: Partial<NodePodSetupOptions> = {}, asRoot = false): { api: FakeApiClient; setup: NodePodSetup; root: string; mounter: FakeMounter; cleanup: () => void } {
   const api = new FakeApiClient();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-pod-setup-'));
   const resolv = path.join(root, 'resolv.conf');
   fs.writeFileSync(resolv, 'nameserver 192.0.2.53\nsearch corp.example\noptions timeout:2\n');
-  const mounter = new FakeMounter(false);
+  const mounter = new FakeMounter(asRoot);
   const setup = new NodePodSetup({
     client: api,
     rootDir: root,
