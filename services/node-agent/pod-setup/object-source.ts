@@ -7,6 +7,7 @@ import { RESOURCES } from '../../../lib/api/resources';
 import { isNotFound } from '../../../lib/api/status';
 import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from '../../../lib/api/types';
 import type { ApiClient } from '../../../lib/client/api-client';
+import type { SharedInformerFactory } from '../../../lib/controller/informer-factory';
 
 export interface PodObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
@@ -40,6 +41,27 @@ export function apiObjectSource(client: ApiClient): PodObjectSource {
     service: (ns, name) => orUndefined(client.resource<Service>(RESOURCES.services).get(ns, name)),
     persistentVolumeClaim: (ns, name) => orUndefined(client.resource<PersistentVolumeClaim>(RESOURCES.persistentvolumeclaims).get(ns, name)),
     persistentVolume: (name) => orUndefined(client.resource<PersistentVolume>(RESOURCES.persistentvolumes).get(undefined, name)),
+  };
+}
+
+/**
+ * Objects read from shared informers (one list+watch per kind instead of a call per sync). The
+ * caller starts the factory and waits for its caches; until then everything reads as absent.
+ * Handlers on the same informers tell the agent when to re-sync pods (a ConfigMap changed).
+ */
+export function informerObjectSource(informers: SharedInformerFactory): PodObjectSource {
+  const configMaps = informers.informer<ConfigMap>(RESOURCES.configmaps);
+  const secrets = informers.informer<Secret>(RESOURCES.secrets);
+  const services = informers.informer<Service>(RESOURCES.services);
+  const claims = informers.informer<PersistentVolumeClaim>(RESOURCES.persistentvolumeclaims);
+  const volumes = informers.informer<PersistentVolume>(RESOURCES.persistentvolumes);
+  return {
+    configMap: async (ns, name) => configMaps.lister.get(ns, name),
+    secret: async (ns, name) => secrets.lister.get(ns, name),
+    services: async (ns) => services.lister.listInNamespace(ns),
+    service: async (ns, name) => services.lister.get(ns, name),
+    persistentVolumeClaim: async (ns, name) => claims.lister.get(ns, name),
+    persistentVolume: async (name) => volumes.lister.get('', name),
   };
 }
 
