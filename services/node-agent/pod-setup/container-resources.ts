@@ -3,9 +3,10 @@
  * requests.cpu (limits.cpu when no request), CFS quota over a 100 ms period from limits.cpu, the
  * memory limit in bytes.
  */
-import { Quantity } from '../../../lib/api/quantity';
+import type { Quantity } from '../../../lib/api/quantity';
 import type { Container } from '../../../lib/api/types';
 import type { LinuxContainerResources } from '../runtime/runtime';
+import { optionalQuantity } from './field-ref';
 import { ContainerConfigError } from './pod-setup';
 
 export const MIN_CPU_SHARES = 2;
@@ -31,12 +32,10 @@ export function milliCpuToQuota(milliCpu: number, periodUs: number): number {
 }
 
 function quantityOf(container: Container, kind: 'limits' | 'requests', name: string): Quantity | undefined {
-  const text = container.resources?.[kind]?.[name];
-  if (text === undefined || text === '') return undefined;
   try {
-    return Quantity.parse(String(text));
-  } catch {
-    throw new ContainerConfigError(`resources.${kind}.${name}: invalid quantity ${JSON.stringify(String(text))}`);
+    return optionalQuantity(container.resources?.[kind]?.[name], `resources.${kind}.${name}`);
+  } catch (err) {
+    throw new ContainerConfigError((err as Error).message);
   }
 }
 

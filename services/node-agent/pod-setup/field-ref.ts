@@ -85,7 +85,8 @@ export function findContainer(pod: Pod, name: string): Container | undefined {
   return [...(spec?.containers ?? []), ...(spec?.initContainers ?? []), ...((spec?.ephemeralContainers as Container[] | undefined) ?? [])].find((c) => c.name === name);
 }
 
-function quantity(text: string | number | undefined, what: string): Quantity | undefined {
+/** `text` as a Quantity; undefined when unset; an Error naming `what` when malformed. */
+export function optionalQuantity(text: string | number | undefined, what: string): Quantity | undefined {
   if (text === undefined || text === '') return undefined;
   try {
     return Quantity.parse(String(text));
@@ -103,10 +104,10 @@ export function containerResourceValue(ref: ResourceFieldSelector, container: Co
   const resource = ref.resource ?? '';
   if (!(RESOURCE_NAMES as readonly string[]).includes(resource)) throw new Error(`unsupported container resource: ${resource}`);
   const [kind, name] = resource.split('.') as ['limits' | 'requests', string];
-  const divisor = quantity(ref.divisor, `${resource} divisor`) ?? Quantity.fromInt(1);
+  const divisor = optionalQuantity(ref.divisor, `${resource} divisor`) ?? Quantity.fromInt(1);
   if (divisor.isZero()) throw new Error(`divisor of ${resource} must be positive`);
-  const limit = quantity(container.resources?.limits?.[name], `limits.${name}`);
-  const request = quantity(container.resources?.requests?.[name], `requests.${name}`);
+  const limit = optionalQuantity(container.resources?.limits?.[name], `limits.${name}`);
+  const request = optionalQuantity(container.resources?.requests?.[name], `requests.${name}`);
   const nodeValue = name === 'cpu' ? Quantity.fromMilli(node.cpuMillis) : Quantity.fromInt(name === 'memory' ? node.memoryBytes : (node.ephemeralStorageBytes ?? 0));
   const value = kind === 'limits' ? (limit ?? nodeValue) : (request ?? limit ?? Quantity.fromInt(0));
   if (name === 'cpu') return String(Math.ceil(value.milliValue() / divisor.milliValue()));

@@ -127,6 +127,9 @@ describe('pod setup: container config', () => {
     expect(cfg.linux.resources).to.deep.equal({ cpuShares: 256, cpuPeriod: 100_000, cpuQuota: 150_000, memoryLimitInBytes: 256 * 1024 * 1024 });
     expect((await configOf({ resources: { limits: { cpu: '2' } } })).linux.resources.cpuShares, 'no request: the limit').to.equal(2048);
     expect((await configOf({})).linux.resources).to.deep.equal({ cpuShares: 2 });
+    const bad = await configOf({ resources: { limits: { cpu: 'lots' } } }).catch((e: unknown) => e as Error);
+    expect(bad).to.be.instanceOf(ContainerConfigError);
+    expect((bad as Error).message).to.equal('invalid quantity "lots" for resources.limits.cpu');
   });
 
   it('security context: the container over the pod', async () => {
