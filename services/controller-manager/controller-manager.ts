@@ -26,6 +26,7 @@ import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metr
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
+import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -46,6 +47,7 @@ export function defaultControllerRegistry(): ControllerRegistry {
     deploymentControllerDescriptor,
     daemonSetControllerDescriptor,
     serviceAccountControllerDescriptor,
+    endpointControllerDescriptor,
   ]);
 }
 

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { ControlPlaneCluster } from '../support/control-plane-cluster';
+
+/** How long a controller may take to act through the real processes, ms. */
+const SETTLE_MS = 30_000;
+
+/**
+ * The cluster controllers through real processes (store, apiserver, scheduler,
+ * controller-manager, simulated nodes) and the real kubectl: the Endpoints of an exposed
+ * Deployment follow its pods; every namespace gets its default ServiceAccount, which pods run as.
+ */
+describe('cluster controllers through real processes and kubectl', function () {
+  this.timeout(120_000);
+  let cluster: ControlPlaneCluster;
+
+  before(async () => {
+    cluster = await ControlPlaneCluster.start('cluster-controllers');
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const endpointIps = async (ns: string, name: string): Promise<string[]> => {
+    const out = await kubectl(['get', 'endpoints', name, '-n', ns, '-o', 'jsonpath={range .subsets[*].addresses[*]}{.ip}{" "}{end}']).catch(() => '');
+    return out.split(' ').filter((s) => s !== '').sort();
+  };
+
+  it('kubectl expose gives a Deployment Endpoints that follow its pods, with the target port', async () => {
+    await kubectl(['create', 'namespace', 'ep']);
+    await kubectl(['create', 'deployment', 'web', '-n', 'ep', '--image=busybox', '--replicas=3', '--port=8080']);
+    await kubectl(['expose', 'deployment', 'web', '-n', 'ep', '--port=80', '--target-port=8080']);
+    const podIps = async () => (await kubectl(['get', 'pods', '-n', 'ep', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').filter((s) => s !== '').sort();
+    await cluster.waitFor(async () => ((await endpointIps('ep', 'web')).length === 3 ? true : undefined), SETTLE_MS, '3 endpoints');
+    expect(await endpointIps('ep', 'web')).to.deep.equal(await podIps());
+    const ports = await kubectl(['get', 'endpoints', 'web', '-n', 'ep', '-o', 'jsonpath={.subsets[0].ports[0].port}']);
+    expect(ports).to.equal('8080');
+    const table = await kubectl(['get', 'endpoints', 'web', '-n', 'ep']);
+    expect(table).to.match(/^NAME\s+ENDPOINTS\s+AGE/);
+    expect(table).to.include(':8080');
+
+    await kubectl(['scale', 'deployment', 'web', '-n', 'ep', '--replicas=1']);
+    await cluster.waitFor(async () => ((await endpointIps('ep', 'web')).length === 1 ? true : undefined), SETTLE_MS, '1 endpoint');
+    await kubectl(['delete', 'service', 'web', '-n', 'ep']);
+    await cluster.waitFor(async () => ((await kubectl(['get', 'endpoints', '-n', 'ep', '-o', 'name'])).trim() === '' ? true : undefined), SETTLE_MS, 'endpoints gone with the service');
+  });
+
+  it('a new namespace gets a default ServiceAccount, and pods run as it', async () => {
+    await kubectl(['create', 'namespace', 'sa']);
+    await cluster.waitFor(async () => ((await kubectl(['get', 'serviceaccounts', '-n', 'sa', '-o', 'name'])).includes('serviceaccount/default') ? true : undefined), SETTLE_MS, 'the default ServiceAccount');
+    await kubectl(['run', 'one', '-n', 'sa', '--image=busybox']);
+    expect(await kubectl(['get', 'pod', 'one', '-n', 'sa', '-o', 'jsonpath={.spec.serviceAccountName}'])).to.equal('default');
+    const refused = await cluster.kubectl(['run', 'two', '-n', 'sa', '--image=busybox', '--overrides={"spec":{"serviceAccountName":"ghost"}}']);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.include('error looking up service account sa/ghost: serviceaccount "ghost" not found');
+  });
+});
