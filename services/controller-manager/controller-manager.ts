@@ -27,14 +27,21 @@ import { deploymentControllerDescriptor } from './deployment/deployment-controll
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
 import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
+import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
+import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
 
+/** Settings of individual controllers (from the controller-manager's flags). */
+export interface ControllerSettings {
+  readonly nodeLifecycle?: NodeLifecycleOptions;
+}
+
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
-export function defaultControllerRegistry(): ControllerRegistry {
+export function defaultControllerRegistry(settings: ControllerSettings = {}): ControllerRegistry {
   return new ControllerRegistry([
     namespaceControllerDescriptor,
     disruptionControllerDescriptor,
@@ -48,6 +55,8 @@ export function defaultControllerRegistry(): ControllerRegistry {
     daemonSetControllerDescriptor,
     serviceAccountControllerDescriptor,
     endpointControllerDescriptor,
+    nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
+    podGcControllerDescriptor,
   ]);
 }
 
