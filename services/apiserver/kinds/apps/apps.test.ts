@@ -282,6 +282,28 @@ describe('apps/v1 strategies', () => {
     });
   });
 
+  describe('StatefulSet maxUnavailable', () => {
+    const withMax = (maxUnavailable: unknown): StatefulSet => ({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: maxUnavailable as number } },
+      },
+    });
+    const errs = (v: unknown) => {
+      const s = withMax(v);
+      statefulSetStrategy.prepareForCreate(s);
+      return lines(statefulSetStrategy.validate(s));
+    };
+    it('accepts a positive count or percentage and rejects 0, over 100% and garbage, naming the field', () => {
+      expect(errs(2)).to.deep.equal([]);
+      expect(errs('50%')).to.deep.equal([]);
+      expect(errs(0)).to.deep.equal(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0']);
+      expect(errs('150%')).to.have.length(1);
+      expect(errs('x')[0]).to.match(/^spec\.updateStrategy\.rollingUpdate\.maxUnavailable: Invalid value: "x"/);
+    });
+  });
+
   describe('ControllerRevision', () => {
     const revision = (over: Record<string, unknown> = {}) => ({
       apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'web-5d8f9c', namespace: 'default' },
