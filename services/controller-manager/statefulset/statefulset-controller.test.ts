@@ -166,6 +166,14 @@ describe('statefulset controller (fake API, fake clock)', () => {
     expect(await owners('data-web-0')).to.deep.equal(['StatefulSet/web']);
   });
 
+  it('recreates a claim deleted under a live pod', async () => {
+    statefulSet({ replicas: 1 });
+    await converge(2);
+    await api.resource<PersistentVolumeClaim>(RESOURCES.persistentvolumeclaims).delete(NS, 'data-web-0');
+    await settle();
+    expect((await claims()).map((c) => c.metadata.name)).to.deep.equal(['data-web-0']);
+  });
+
   it('Retain (the default) leaves claims without owners', async () => {
     statefulSet({ replicas: 1 });
     await converge(2);

@@ -32,7 +32,7 @@ import {
 import { writeStatus } from '../../../lib/controller/status-writer';
 import { claimOwnerRefPatches } from './claim-retention';
 import { applyRevision, newStatefulPod, podClaims, podOrdinal, podRevision, revisionData } from './stateful-pod';
-import { planStatefulSync, type StatefulAction, type StatefulView } from './statefulset-plan';
+import { isTerminating, placePods, planStatefulSync, type StatefulAction, type StatefulView } from './statefulset-plan';
 import { calculateStatefulStatus, statefulStatusDiffers } from './statefulset-status';
 
 export const STATEFULSET_CONTROLLER_NAME = 'statefulset';
@@ -103,6 +103,8 @@ export class StatefulSetController implements Controller {
     });
     const revisionChanged = (rev: ControllerRevision) => this.childChanged(rev, 'update');
     this.revisions.addEventHandler({ onAdd: revisionChanged, onUpdate: (_o, rev) => revisionChanged(rev), onDelete: revisionChanged });
+    // A claim deleted under a live pod is recreated; its set is the one whose selector its labels match.
+    this.claims.addEventHandler({ onDelete: (claim) => this.enqueueAllSelecting(claim) });
   }
 
   async run(): Promise<void> {
@@ -115,7 +117,7 @@ export class StatefulSetController implements Controller {
   }
 
   /** An orphan (or a child just released) may be adopted by any set selecting it. */
-  private enqueueAllSelecting(child: Pod | ControllerRevision): void {
+  private enqueueAllSelecting(child: Pod | ControllerRevision | PersistentVolumeClaim): void {
     for (const set of this.sets.lister.listInNamespace(child.metadata.namespace ?? '')) {
       try {
         if (selectorFromLabelSelector(set.spec?.selector).matches(child.metadata.labels ?? {})) this.runner.enqueue(objectKey(set));
@@ -221,6 +223,7 @@ export class StatefulSetController implements Controller {
     this.expectations.setExpectations(key, creates, actions.length - creates);
     const errors: unknown[] = [];
     try {
+      await this.repairClaims(view);
       await this.patchClaimOwners(view);
     } catch (err) {
       errors.push(err);
@@ -277,6 +280,14 @@ export class StatefulSetController implements Controller {
       if (isNotFound(err)) return;
       this.recorder.event(this.refOf(set), 'Warning', REASON_FAILED_DELETE, `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(err)}`);
       throw err;
+    }
+  }
+
+  /** Recreates the missing claims of live pods in range (a claim deleted under its pod comes back, as in Kubernetes). */
+  private async repairClaims(view: StatefulView): Promise<void> {
+    const { replicas } = placePods(view.set, view.pods);
+    for (const pod of replicas) {
+      if (pod && !isTerminating(pod)) await this.createClaims(view.set, podOrdinal(view.set, pod) ?? 0, pod.metadata.name ?? '');
     }
   }
 
