@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { ObjectReference } from '../../../lib/api/core-event';
 import { selectorFromLabelSelector, type Selector } from '../../../lib/api/label-selector';
-import { apiVersionOf } from '../../../lib/api/object';
+import { apiVersionOf, type ResourceInfo } from '../../../lib/api/object';
 import { RESOURCES } from '../../../lib/api/resources';
 import { isAlreadyExists, isNotFound } from '../../../lib/api/status';
 import type { StatefulSet } from '../../../lib/api/types/apps';
@@ -101,7 +101,7 @@ export class StatefulSetController implements Controller {
       },
       onDelete: (pod) => this.childChanged(pod, 'gone'),
     });
-    const revisionChanged = (rev: ControllerRevision) => this.childChanged(rev, 'update');
+    const revisionChanged = (rev: ControllerRevision) => this.childChanged(rev, 'revision');
     this.revisions.addEventHandler({ onAdd: revisionChanged, onUpdate: (_o, rev) => revisionChanged(rev), onDelete: revisionChanged });
     // A claim deleted under a live pod is recreated; its set is the one whose selector its labels match.
     this.claims.addEventHandler({ onDelete: (claim) => this.enqueueAllSelecting(claim) });
@@ -130,18 +130,18 @@ export class StatefulSetController implements Controller {
   /**
    * A pod or revision changed: its set looks again. Pod creations and deletions (`delete`: a
    * deletionTimestamp appeared, the first sign of a delete) settle expectations; `gone` settles
-   * one only when no deletionTimestamp was seen before.
+   * one only when no deletionTimestamp was seen before; revisions settle none.
    */
-  private childChanged(child: Pod | ControllerRevision, what: 'add' | 'update' | 'delete' | 'gone'): void {
+  private childChanged(child: Pod | ControllerRevision, what: 'add' | 'update' | 'delete' | 'gone' | 'revision'): void {
     const ref = getControllerOf(child);
     if (!ref) {
-      if (what !== 'gone') this.enqueueAllSelecting(child);
+      if (what !== 'gone' && what !== 'revision') this.enqueueAllSelecting(child);
       return;
     }
     const owner = resolveControllerRef(child.metadata.namespace ?? '', ref, SETS, this.sets.lister);
     if (!owner) return;
     const key = objectKey(owner);
-    if (child.kind !== 'ControllerRevision' && child.metadata.name !== undefined && podOrdinal(owner, child) !== undefined) {
+    if (what !== 'revision' && podOrdinal(owner, child) !== undefined) {
       if (what === 'add') this.expectations.creationObserved(key);
       if (what === 'delete' || (what === 'gone' && !child.metadata.deletionTimestamp)) this.expectations.deletionObserved(key);
     }
@@ -183,7 +183,7 @@ export class StatefulSetController implements Controller {
   }
 
   /** The set's children of one kind from the cache, after adoption and release. */
-  private async claim<C extends Pod | ControllerRevision>(set: StatefulSet, selector: Selector, informer: SharedInformer<C>, info: typeof PODS): Promise<C[]> {
+  private async claim<C extends Pod | ControllerRevision>(set: StatefulSet, selector: Selector, informer: SharedInformer<C>, info: ResourceInfo): Promise<C[]> {
     const ns = set.metadata.namespace ?? '';
     const orphans = informer.lister.listInNamespace(ns, selector).filter((c) => !getControllerOf(c));
     const candidates = [...informer.lister.byIndex(CONTROLLER_UID_INDEX, set.metadata.uid ?? ''), ...(info === PODS ? orphans.filter((p) => podOrdinal(set, p) !== undefined) : orphans)];
