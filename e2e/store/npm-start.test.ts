@@ -99,10 +99,10 @@ describe('bosun up (what `npm start` runs)', function () {
       expect(up.output()).to.include('scheduler-1 exited (SIGKILL); restarting in 1 s (restart 1)');
       // A second cluster on the same folder is refused; `bosun down` stops this one, keeping the data.
       const second = spawnSync(process.execPath, [BOSUN_BIN, 'up', '--dir', dir, '--ports', 'free'], { encoding: 'utf8', timeout: 30_000 });
-      expect(second.status).to.equal(1);
+      expect(second.status, second.stderr).to.equal(1);
       expect(second.stderr).to.include(`a cluster is already running from ${dir} (bosun up, pid ${up.child.pid})`);
       const down = spawnSync(process.execPath, [BOSUN_BIN, 'down', '--dir', dir], { encoding: 'utf8', timeout: 90_000 });
-      expect(down.stdout).to.include(`Stopped the cluster of ${dir} (bosun up, pid ${up.child.pid}); its data is kept.`);
+      expect(down.stdout, `bosun down exited ${down.status} (${down.signal ?? ''}): ${down.stderr}`).to.include(`Stopped the cluster of ${dir} (bosun up, pid ${up.child.pid}); its data is kept.`);
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);
     } finally {

@@ -29,6 +29,7 @@ import { serviceAccountControllerDescriptor } from './serviceaccount/service-acc
 import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
+import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -57,6 +58,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     endpointControllerDescriptor,
     nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
     podGcControllerDescriptor,
+    statefulSetControllerDescriptor,
   ]);
 }
 
