@@ -26,18 +26,26 @@ import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metr
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 import { nodeIpamControllerDescriptor, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
+import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
+import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
+import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
+import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
+import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
 
-/**
- * Every controller `bosun controller-manager` knows; a new controller adds its descriptor here.
- * `nodeIpam` carries --cluster-cidr / --node-cidr-mask-size (defaults when absent); a bad value is
- * a ConfigError naming the flag.
- */
-export function defaultControllerRegistry(nodeIpam: Partial<NodeIpamOptions> = {}): ControllerRegistry {
+/** Settings of individual controllers (from the controller-manager's flags). */
+export interface ControllerSettings {
+  readonly nodeLifecycle?: NodeLifecycleOptions;
+  /** `--cluster-cidr` and `--node-cidr-mask-size` of the node IPAM controller (defaults 10.42.0.0/16, 24); a bad value is a ConfigError naming the flag. */
+  readonly nodeIpam?: Partial<NodeIpamOptions>;
+}
+
+/** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
+export function defaultControllerRegistry(settings: ControllerSettings = {}): ControllerRegistry {
   return new ControllerRegistry([
     namespaceControllerDescriptor,
     disruptionControllerDescriptor,
@@ -49,7 +57,12 @@ export function defaultControllerRegistry(nodeIpam: Partial<NodeIpamOptions> = {
     replicationControllerDescriptor,
     deploymentControllerDescriptor,
     daemonSetControllerDescriptor,
-    nodeIpamControllerDescriptor(nodeIpam),
+    serviceAccountControllerDescriptor,
+    endpointControllerDescriptor,
+    nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
+    podGcControllerDescriptor,
+    statefulSetControllerDescriptor,
+    nodeIpamControllerDescriptor(settings.nodeIpam),
   ]);
 }
 
@@ -68,8 +81,6 @@ export interface ControllerManagerConfig {
   readonly retryPeriodMs?: number;
   /** The `--controllers` selection (default `*`); checked at start, unknown names are a ConfigError. */
   readonly controllers?: string;
-  /** `--cluster-cidr` and `--node-cidr-mask-size` of the node IPAM controller (defaults 10.42.0.0/16, 24). */
-  readonly nodeIpam?: Partial<NodeIpamOptions>;
 }
 
 /**
@@ -126,8 +137,8 @@ export class ControllerManager {
    * Checks the configuration (a ConfigError for unknown `--controllers` names), connects and
    * starts contending for the lease.
    */
-  static start(config: ControllerManagerConfig, logger: Logger, registry?: ControllerRegistry): ControllerManager {
-    const cm = new ControllerManager(config, logger, registry ?? defaultControllerRegistry(config.nodeIpam));
+  static start(config: ControllerManagerConfig, logger: Logger, registry: ControllerRegistry = defaultControllerRegistry()): ControllerManager {
+    const cm = new ControllerManager(config, logger, registry);
     cm.elector.start();
     logger.info({ apiservers: config.apiservers, controllers: cm.enabled }, 'controller-manager started');
     return cm;
