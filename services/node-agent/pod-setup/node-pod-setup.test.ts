@@ -38,6 +38,11 @@ describe('pod setup: sandbox config', () => {
     expect(host.linux.hostNetwork).to.equal(true);
   });
 
+  it('host PID/IPC namespaces and sysctls from the pod spec', () => {
+    const cfg = t.setup.sandboxConfig(makePod({ hostPID: true, hostIPC: true, securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65000' }] } }), 0);
+    expect(cfg.linux).to.deep.equal({ hostNetwork: false, hostPid: true, hostIpc: true, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000' } });
+  });
+
   describe('DNS by dnsPolicy', () => {
     const dns = (spec: Record<string, unknown>) => t.setup.sandboxConfig(makePod(spec), 0).dnsConfig;
 
