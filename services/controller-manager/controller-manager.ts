@@ -25,6 +25,7 @@ import { replicaSetControllerDescriptor, replicationControllerDescriptor } from 
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
+import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -44,6 +45,7 @@ export function defaultControllerRegistry(): ControllerRegistry {
     replicationControllerDescriptor,
     deploymentControllerDescriptor,
     daemonSetControllerDescriptor,
+    serviceAccountControllerDescriptor,
   ]);
 }
 
