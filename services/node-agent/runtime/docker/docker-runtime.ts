@@ -50,7 +50,7 @@ import { containerCreateOptions, sandboxCreateOptions, SandboxNetwork } from './
 import { containerStats, containerStatus, sandboxStatus } from './docker-status';
 import { attachStream, execStream, execSync, portForwardStream } from './docker-streams';
 import { EngineEvents } from './engine-events';
-import { LogShipper } from './log-shipper';
+import { acquireLogShipper, sharedLogShipper } from './log-shipper';
 import { ensurePodNetwork, podNetworkName } from './pod-network';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -91,15 +91,17 @@ function engineMessage(err: unknown): string {
 export class DockerRuntime implements Runtime {
   readonly name = 'docker';
   private podNetwork: { name: string; podCIDR: string; crossNode: boolean } | null = null;
-  private readonly shipper: LogShipper | null;
+  private releaseShipper: (() => void) | null = null;
 
   private constructor(
     private readonly docker: Dockerode,
     private readonly opts: Required<Pick<DockerRuntimeOptions, 'nodeName' | 'sandboxImage' | 'clusterCIDR'>> & { logger: Logger },
     private readonly events: EngineEvents,
-    logShipper: 'in-process' | 'external',
-  ) {
-    this.shipper = logShipper === 'in-process' ? new LogShipper(docker, opts.nodeName, events, opts.logger) : null;
+  ) {}
+
+  /** This process's log shipper for the node, when it runs one. */
+  private get shipper() {
+    return this.releaseShipper ? sharedLogShipper(this.docker, this.opts.nodeName) : undefined;
   }
 
   /** Connects to the engine (RuntimeError('Internal') when it does not answer), adopts the node's pod network if it exists, and starts copying logs. */
@@ -122,10 +124,9 @@ export class DockerRuntime implements Runtime {
         logger,
       },
       events,
-      options.logShipper ?? 'in-process',
     );
     await rt.adoptPodNetwork();
-    await rt.shipper?.start();
+    if ((options.logShipper ?? 'in-process') === 'in-process') rt.releaseShipper = await acquireLogShipper(docker, options.nodeName, logger);
     return rt;
   }
 
@@ -431,7 +432,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
-    this.shipper?.close();
+    this.releaseShipper?.();
+    this.releaseShipper = null;
     this.events.close();
   }
 }

@@ -13,17 +13,57 @@ import { CriLogCopier } from './cri-log-copier';
 import { CONTAINER_TYPE_CONTAINER, LABEL_CONTAINER_TYPE, LABEL_LOG_PATH, LABEL_NODE } from './docker-labels';
 import { EngineEvents } from './engine-events';
 
+/**
+ * The shippers of this process, one per (engine, node), shared by every runtime object opened for
+ * that node: two copiers appending to one file would double its lines.
+ */
+const shared = new Map<string, { shipper: LogShipper; refs: number }>();
+
+function engineKey(docker: Dockerode, nodeName: string): string {
+  const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
+  return `${modem.socketPath ?? `${modem.host}:${modem.port}`}|${nodeName}`;
+}
+
+/** The process's shipper for the node (started on first use); call the returned release when done with it. */
+export async function acquireLogShipper(docker: Dockerode, nodeName: string, logger: Logger): Promise<() => void> {
+  const key = engineKey(docker, nodeName);
+  let entry = shared.get(key);
+  if (!entry) {
+    entry = { shipper: new LogShipper(docker, nodeName, logger), refs: 0 };
+    shared.set(key, entry);
+    await entry.shipper.start();
+  }
+  const held = entry;
+  held.refs++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--held.refs === 0 && shared.get(key) === held) {
+      shared.delete(key);
+      held.shipper.close();
+    }
+  };
+}
+
+/** The shipper this process runs for the node, if any (to follow a container at once after its start). */
+export function sharedLogShipper(docker: Dockerode, nodeName: string): LogShipper | undefined {
+  return shared.get(engineKey(docker, nodeName))?.shipper;
+}
+
 export class LogShipper {
   private readonly copiers = new Map<string, CriLogCopier>();
+  private readonly events: EngineEvents;
   private unsubscribe: (() => void) | null = null;
   private closed = false;
 
   constructor(
     private readonly docker: Dockerode,
     private readonly nodeName: string,
-    private readonly events: EngineEvents,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.events = new EngineEvents(docker, nodeName, logger);
+  }
 
   /** Subscribes to the engine's events and starts copiers for every container of the node that has run. */
   async start(): Promise<void> {
@@ -71,6 +111,7 @@ export class LogShipper {
   close(): void {
     this.closed = true;
     this.unsubscribe?.();
+    this.events.close();
     for (const c of this.copiers.values()) c.stop();
     this.copiers.clear();
   }
