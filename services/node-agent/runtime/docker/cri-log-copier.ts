@@ -136,8 +136,29 @@ export class CriLogCopier {
     this.stream?.destroy();
   }
 
+  /**
+   * Appends without creating: once the runtime removed the container and its log, a late write
+   * must not bring the file back (the copier then stops).
+   */
+  private async append(text: string): Promise<void> {
+    if (this.stopped) return;
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(this.logPath, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.stop();
+      throw err;
+    }
+    try {
+      await fh.write(text);
+    } finally {
+      await fh.close();
+    }
+  }
+
   private async run(): Promise<void> {
     await fs.promises.mkdir(path.dirname(this.logPath), { recursive: true });
+    await fs.promises.writeFile(this.logPath, '', { flag: 'a' });
     const last = await lastLoggedNanos(this.logPath);
     if (this.stopped) return;
     const since = last === null ? 0 : `${last / 1_000_000_000n}.${(last % 1_000_000_000n).toString().padStart(9, '0')}`;
@@ -168,7 +189,7 @@ export class CriLogCopier {
         if (batch) {
           const text = batch;
           batch = '';
-          this.writes = this.writes.then(() => fs.promises.appendFile(this.logPath, text)).catch(this.onError);
+          this.writes = this.writes.then(() => this.append(text)).catch(this.onError);
         }
       });
       stream.on('end', resolve);

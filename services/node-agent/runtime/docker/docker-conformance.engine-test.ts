@@ -1,11 +1,13 @@
 /**
  * The shared runtime conformance suite against the docker runtime on the real engine (npm test's
- * docker phase). Skips with a message when no engine answers.
+ * docker phase), with the runtime's defaults (the detached log shipper). Skips with a message
+ * when no engine answers.
  */
 import * as fs from 'node:fs';
 import type Dockerode from 'dockerode';
 import { createLogger } from '../../../../lib/logger';
 import { describeRuntimeConformance } from '../conformance';
+import { stopDetachedLogShipper } from './detached-log-shipper';
 import { DockerRuntime } from './docker-runtime';
 import { TEST_BUSYBOX_IMAGE, ensureTestBusybox } from './testing/busybox-fixture';
 import { engineOrNull, guardClusterRange, removeTestNode, tempDir, testNodeName } from './testing/engine-harness';
@@ -31,6 +33,8 @@ describeRuntimeConformance({
   logRoot,
   capabilities: { processes: true, podNetwork: true },
   async cleanup() {
+    // The runtime's default: the node's log shipper runs detached; this run started it.
+    await stopDetachedLogShipper(logRoot, nodeName);
     if (docker) await removeTestNode(docker, nodeName);
     await unguard();
     fs.rmSync(logRoot, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { createLogger } from '../../../../lib/logger';
 import { ContainerEvent, RuntimeError } from '../runtime';
+import { runningShipperPid, stopDetachedLogShipper } from './detached-log-shipper';
 import { DockerRuntime } from './docker-runtime';
 import { ensureTestBusybox } from './testing/busybox-fixture';
 import {
@@ -47,6 +48,7 @@ describe('docker runtime (real engine)', function () {
   let unguard: () => Promise<void> = async () => undefined;
   const nodeA = testNodeName('a');
   const nodeB = testNodeName('b');
+  const nodeC = testNodeName('c');
   let rtA: DockerRuntime;
   let rtB: DockerRuntime;
 
@@ -60,8 +62,8 @@ describe('docker runtime (real engine)', function () {
     image = await ensureTestBusybox(docker);
     logRoot = tempDir();
     unguard = await guardClusterRange();
-    rtA = await DockerRuntime.open({ docker, nodeName: nodeA, rootDir: logRoot, logger, sandboxImage: image });
-    rtB = await DockerRuntime.open({ docker, nodeName: nodeB, rootDir: logRoot, logger, sandboxImage: image });
+    rtA = await DockerRuntime.open({ docker, nodeName: nodeA, rootDir: logRoot, logger, sandboxImage: image, logShipper: 'in-process' });
+    rtB = await DockerRuntime.open({ docker, nodeName: nodeB, rootDir: logRoot, logger, sandboxImage: image, logShipper: 'in-process' });
     await rtA.updateRuntimeConfig({ podCIDR: POD_CIDR_A });
     await rtB.updateRuntimeConfig({ podCIDR: POD_CIDR_B });
   });
@@ -70,8 +72,10 @@ describe('docker runtime (real engine)', function () {
     if (!docker) return;
     await rtA?.close();
     await rtB?.close();
+    await stopDetachedLogShipper(logRoot, nodeC);
     await removeTestNode(docker, nodeA);
     await removeTestNode(docker, nodeB);
+    await removeTestNode(docker, nodeC);
     await unguard();
     if (logRoot) fs.rmSync(logRoot, { recursive: true, force: true });
   });
@@ -234,6 +238,26 @@ describe('docker runtime (real engine)', function () {
     } finally {
       await again.close();
     }
+  });
+
+  it('keeps copying output into the CRI log while no runtime object (agent) exists, through the detached shipper', async () => {
+    const rtC = await DockerRuntime.open({ docker, nodeName: nodeC, rootDir: logRoot, logger, sandboxImage: image });
+    const { logFile } = await runPod(rtC, 'unattended', ['sh', '-c', 'echo before; until [ -s /tmp/go ]; do sleep 0.1; done; echo "after $(cat /tmp/go)"; sleep 3600']).catch(async (e) => {
+      await rtC.close();
+      throw e;
+    });
+    const shipperPid = runningShipperPid(logRoot, nodeC);
+    expect(shipperPid).to.be.a('number');
+    await waitFor('the first line', async () => fs.readFileSync(logFile, 'utf8').includes('stdout F before'));
+    const [c] = await rtC.listContainers({ labelSelector: { 'io.kubernetes.container.name': 'main' } });
+    await rtC.close(); // the agent is gone from here on
+    await docker.getContainer(c.id).exec({ Cmd: ['sh', '-c', 'echo unattended > /tmp/go'] }).then((e) => e.start({}));
+    await waitFor('the line written with no agent', async () => fs.readFileSync(logFile, 'utf8').includes('stdout F after unattended'));
+    expect(runningShipperPid(logRoot, nodeC)).to.equal(shipperPid);
+    // A runtime opened again finds the running shipper instead of starting a second one.
+    const again = await DockerRuntime.open({ docker, nodeName: nodeC, rootDir: logRoot, logger, sandboxImage: image });
+    expect(runningShipperPid(logRoot, nodeC)).to.equal(shipperPid);
+    await again.close();
   });
 
   it('maps an unreachable registry to ImagePull with the engine\'s message', async () => {

@@ -9,8 +9,8 @@
  * - All state lives on the engine, in container labels (docker-labels.ts): a new DockerRuntime
  *   for the same node lists the same sandboxes and containers. Several nodes may share one
  *   engine; each sees only containers labelled with its node name.
- * - Logs: the engine's json-file log, copied into the CRI file by a LogShipper (cri-log-copier.ts
- *   states the tradeoff), hosted here unless `logShipper: 'external'` says another process does.
+ * - Logs: the engine's json-file log, copied into the CRI file by the node's LogShipper
+ *   (cri-log-copier.ts states the tradeoff), by default in a detached process of its own.
  * - Before updateRuntimeConfig gives a podCIDR, pods join the engine's default bridge network
  *   (private addresses that reach each other on this node only); status() says which.
  */
@@ -50,6 +50,7 @@ import { containerCreateOptions, sandboxCreateOptions, SandboxNetwork } from './
 import { containerStats, containerStatus, sandboxStatus } from './docker-status';
 import { attachStream, execStream, execSync, portForwardStream } from './docker-streams';
 import { EngineEvents } from './engine-events';
+import { ensureDetachedLogShipper } from './detached-log-shipper';
 import { acquireLogShipper, sharedLogShipper } from './log-shipper';
 import { ensurePodNetwork, podNetworkName } from './pod-network';
 
@@ -68,15 +69,21 @@ export interface DockerRuntimeOptions {
   docker?: Dockerode;
   /** The node this runtime serves; its containers carry it in a label. */
   nodeName: string;
-  /** The agent's state directory (reserved for runtime files; nothing is written there today). */
+  /** The agent's state directory: the detached log shipper's pid file and its log live there. */
   rootDir: string;
   logger: Logger;
   /** The image of sandbox containers; it must be present (imported) and have sh, sleep and nc. */
   sandboxImage?: string;
   /** The cluster's pod range: pods of this node may forward to it (other nodes' pods). */
   clusterCIDR?: string;
-  /** Who copies container output into the CRI files: this object (default) or another process. */
-  logShipper?: 'in-process' | 'external';
+  /**
+   * Who copies container output into the CRI files: `detached` (default) — the node's own
+   * shipper process, started when none runs, which outlives the agent (stop it with
+   * stopDetachedLogShipper when the node goes away); `in-process` — this process, while a runtime
+   * object is open (tests, or when nothing must be logged without an agent); `external` — someone
+   * else already runs one.
+   */
+  logShipper?: 'detached' | 'in-process' | 'external';
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -126,7 +133,13 @@ export class DockerRuntime implements Runtime {
       events,
     );
     await rt.adoptPodNetwork();
-    if ((options.logShipper ?? 'in-process') === 'in-process') rt.releaseShipper = await acquireLogShipper(docker, options.nodeName, logger);
+    const shipper = options.logShipper ?? 'detached';
+    if (shipper === 'in-process') rt.releaseShipper = await acquireLogShipper(docker, options.nodeName, logger);
+    if (shipper === 'detached') {
+      const socketPath = (docker.modem as { socketPath?: string }).socketPath;
+      if (!socketPath) throw new RuntimeError('InvalidConfig', 'logShipper: "detached" needs an engine reached by its unix socket');
+      await ensureDetachedLogShipper({ rootDir: options.rootDir, nodeName: options.nodeName, socketPath });
+    }
     return rt;
   }
 

@@ -4,8 +4,8 @@
  * container of the node (catching up on what was written while no shipper ran). A copier ends
  * by itself once its container has stopped and its output is copied.
  *
- * Hosted either inside the agent (DockerRuntime with logShipper 'in-process') or in its own
- * detached process (log-shipper-main.ts) so that logs stay current while no agent runs.
+ * Hosted either in its own detached process (detached-log-shipper.ts, the runtime's default) so
+ * that logs stay current while no agent runs, or inside the agent (logShipper 'in-process').
  */
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
@@ -65,9 +65,9 @@ export class LogShipper {
     this.events = new EngineEvents(docker, nodeName, logger);
   }
 
-  /** Subscribes to the engine's events and starts copiers for every container of the node that has run. */
+  /** Subscribes to the engine's events and starts copiers for every container of the node that has run; may be retried when it throws. */
   async start(): Promise<void> {
-    this.unsubscribe = this.events.subscribe((e) => {
+    this.unsubscribe ??= this.events.subscribe((e) => {
       if (e.action === 'start' && e.attributes[LABEL_CONTAINER_TYPE] === CONTAINER_TYPE_CONTAINER) void this.follow(e.id);
     });
     const all = await this.docker.listContainers({
