@@ -260,6 +260,28 @@ describe('docker runtime (real engine)', function () {
     await again.close();
   });
 
+  it('gives app containers the sandbox\'s hostname and resolv.conf, on the pod network and on the host network', async () => {
+    const dnsConfig = { servers: ['10.43.0.10'], searches: ['default.svc.cluster.local', 'cluster.local'], options: ['ndots:5'] };
+    const script = ['sh', '-c', 'hostname; cat /etc/resolv.conf'];
+    for (const hostNetwork of [false, true]) {
+      const name = hostNetwork ? 'dns-host' : 'dns-pod';
+      const sb = sandboxConfig(name, logRoot, { dnsConfig, linux: { hostNetwork } });
+      const sandboxId = await rtA.runPodSandbox(sb);
+      const ip = (await rtA.podSandboxStatus(sandboxId)).network.ip;
+      if (hostNetwork) expect(ip).to.equal('');
+      else expect(ip.startsWith('10.42.200.'), ip).to.equal(true);
+      const id = await rtA.createContainer(sandboxId, containerConfig('main', image, script), sb);
+      await rtA.startContainer(id);
+      await waitFor('exit', async () => (await rtA.containerStatus(id)).state === 'exited');
+      await rtA.logsFlushed(id);
+      const log = fs.readFileSync((await rtA.containerStatus(id)).logPath, 'utf8');
+      expect(log, `${name}: ${log}`).to.include('stdout F nameserver 10.43.0.10');
+      expect(log).to.match(/stdout F search default\.svc\.cluster\.local cluster\.local/);
+      expect(log).to.include('stdout F options ndots:5');
+      if (!hostNetwork) expect(log).to.include(`stdout F ${name}`);
+    }
+  });
+
   it('maps an unreachable registry to ImagePull with the engine\'s message', async () => {
     const err = await rtA.pullImage('127.0.0.1:9/bosun-no-such/image:1').catch((e) => e);
     expect(err).to.be.instanceOf(RuntimeError);

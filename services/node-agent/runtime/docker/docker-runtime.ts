@@ -204,7 +204,28 @@ export class DockerRuntime implements Runtime {
       await container.remove({ force: true }).catch(() => undefined);
       throw new RuntimeError('SandboxFailed', `cannot start sandbox for pod ${config.metadata.namespace}/${config.metadata.name}: ${engineMessage(err)}`, { cause: err });
     }
+    if (config.dnsConfig) await this.rewriteResolvConf(container.id, config.dnsConfig);
     return container.id;
+  }
+
+  /**
+   * On its own networks the engine points resolv.conf at its embedded resolver (127.0.0.11);
+   * pods must see the cluster DNS itself, so the sandbox's resolv.conf (which the app containers
+   * share) is rewritten from the DnsConfig, as dockershim did. Needs the engine's files on this
+   * host; otherwise the engine's forwarder to the same servers stays, with a warning.
+   */
+  private async rewriteResolvConf(sandboxId: string, dns: NonNullable<PodSandboxConfig['dnsConfig']>): Promise<void> {
+    const info = await this.docker.getContainer(sandboxId).inspect();
+    const lines = [
+      ...(dns.searches.length ? [`search ${dns.searches.join(' ')}`] : []),
+      ...dns.servers.map((s) => `nameserver ${s}`),
+      ...(dns.options.length ? [`options ${dns.options.join(' ')}`] : []),
+    ];
+    try {
+      await fs.promises.writeFile(info.ResolvConfPath, `${lines.join('\n')}\n`);
+    } catch (err) {
+      this.opts.logger.warn({ sandboxId, err: (err as Error).message }, 'cannot rewrite the sandbox resolv.conf; the engine\'s DNS forwarder stays');
+    }
   }
 
   /**
