@@ -1,10 +1,13 @@
 /**
  * The ImageService half of the docker runtime (pull, status, list, remove) and the offline
- * loader: `importRootfsImage` turns a rootfs tarball (what scripts/images builds under
- * `.data/images/`) into an engine image with `docker import`'s API, for the agent or
- * `bosun image import --runtime docker`.
+ * loader for the agent or `bosun image import --runtime docker`: `importImageFile` takes what
+ * the process runtime's import takes — a rootfs tarball (what scripts/images builds under
+ * `.data/images/`, imported as with `docker import`) or a `docker save` archive (loaded as with
+ * `docker load`, then tagged).
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import { Image, RuntimeError } from '../runtime';
 
@@ -94,5 +97,56 @@ export async function importRootfsImage(docker: Dockerode, file: string, ref: st
   }
   const img = await imageStatus(docker, normalized);
   if (!img) throw new RuntimeError('ImagePull', `importing ${file} as ${normalized} left no such image`);
+  return img.id;
+}
+
+const execFileP = promisify(execFile);
+/** Listing a tarball's entries (to tell a `docker save` archive from a rootfs) may print this much. */
+const TAR_LIST_MAX_BYTES = 64 * 1024 * 1024;
+
+/** True when `file` is a `docker save` archive (a top-level manifest.json). */
+async function isSaveArchive(file: string): Promise<boolean> {
+  const { stdout } = await execFileP('tar', ['-tf', file], { maxBuffer: TAR_LIST_MAX_BYTES });
+  return stdout.split('\n').some((entry) => entry === 'manifest.json' || entry === './manifest.json');
+}
+
+/**
+ * Makes the image in `file` present on the engine as `ref`: a `docker save` archive is loaded
+ * (and tagged `ref`, its first image), anything else is imported as a rootfs with `changes`.
+ * Returns the image id; a bad file → RuntimeError('ImagePull') naming it.
+ */
+export async function importImageFile(docker: Dockerode, file: string, ref: string, changes: string[] = []): Promise<string> {
+  let archive: boolean;
+  try {
+    archive = await isSaveArchive(file);
+  } catch (err) {
+    throw new RuntimeError('ImagePull', `cannot read ${file} as a tarball: ${(err as Error).message}`, { cause: err });
+  }
+  if (!archive) return importRootfsImage(docker, file, ref, changes);
+  const normalized = normalizeImageRef(ref);
+  try {
+    const out = await docker.loadImage(file);
+    let text = '';
+    for await (const chunk of out as AsyncIterable<Buffer>) text += chunk.toString();
+    // JSON lines: {"stream":"Loaded image: name:tag\n"} (or "Loaded image ID: sha256:…").
+    const said = text
+      .split('\n')
+      .map((l) => {
+        try {
+          return String((JSON.parse(l) as { stream?: string }).stream ?? '');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
+    const loaded = /Loaded image(?: ID)?: (\S+)/.exec(said)?.[1];
+    if (!loaded) throw new Error(`the engine loaded no image: ${(said || text).trim().slice(0, 300)}`);
+    const colon = normalized.lastIndexOf(':');
+    await docker.getImage(loaded).tag({ repo: normalized.slice(0, colon), tag: normalized.slice(colon + 1) });
+  } catch (err) {
+    throw new RuntimeError('ImagePull', `cannot load ${file} as ${normalized}: ${(err as Error).message}`, { cause: err });
+  }
+  const img = await imageStatus(docker, normalized);
+  if (!img) throw new RuntimeError('ImagePull', `loading ${file} as ${normalized} left no such image`);
   return img.id;
 }

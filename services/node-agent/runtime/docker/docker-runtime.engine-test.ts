@@ -11,6 +11,7 @@ import type Dockerode from 'dockerode';
 import { createLogger } from '../../../../lib/logger';
 import { ContainerEvent, RuntimeError } from '../runtime';
 import { runningShipperPid, stopDetachedLogShipper } from './detached-log-shipper';
+import { importImageFile } from './docker-images';
 import { DockerRuntime } from './docker-runtime';
 import { ensureTestBusybox } from './testing/busybox-fixture';
 import {
@@ -280,6 +281,30 @@ describe('docker runtime (real engine)', function () {
       expect(log).to.include('stdout F options ndots:5');
       if (!hostNetwork) expect(log).to.include(`stdout F ${name}`);
     }
+  });
+
+  it('imports a rootfs tarball and loads a `docker save` archive (the offline image loader)', async () => {
+    const saved = path.join(logRoot, 'saved.tar');
+    const rootfs = path.join(logRoot, 'rootfs.tar');
+    const toFile = async (stream: NodeJS.ReadableStream, file: string) =>
+      new Promise<void>((resolve, reject) => stream.pipe(fs.createWriteStream(file)).on('finish', resolve).on('error', reject));
+    await toFile(await docker.getImage(image).get(), saved);
+    const scratch = await docker.createContainer({ Image: image, name: `${nodeA}-export`, Labels: { 'bosun.docker.node': nodeA } });
+    await toFile(await scratch.export(), rootfs);
+    await scratch.remove();
+    const refs = [`bosun-test/loaded-${process.pid}:1`, `bosun-test/imported-${process.pid}:1`];
+    try {
+      const loadedId = await importImageFile(docker, saved, refs[0]);
+      expect(loadedId).to.equal((await rtA.imageStatus(image))!.id);
+      const importedId = await importImageFile(docker, rootfs, refs[1], ['CMD ["sh"]']);
+      expect((await rtA.imageStatus(refs[1]))!.id).to.equal(importedId);
+      const bad = await importImageFile(docker, path.join(logRoot, 'missing.tar'), 'x:1').catch((e) => e);
+      expect((bad as RuntimeError).code).to.equal('ImagePull');
+      expect((bad as Error).message).to.include('missing.tar');
+    } finally {
+      for (const r of refs) await rtA.removeImage(r);
+    }
+    expect(await rtA.imageStatus(refs[1])).to.equal(null);
   });
 
   it('maps an unreachable registry to ImagePull with the engine\'s message', async () => {

@@ -167,7 +167,12 @@ export async function attachStream(docker: Dockerode, containerId: string, optio
   }
   const { stdout, stderr, ended } = wireOutput(docker, socket, options);
   let detached = false;
-  const exited = container.wait().then((r: { StatusCode: number }) => r.StatusCode);
+  // Aborted on detach: a pending wait would hold an engine connection until the container exits.
+  const waiting = new AbortController();
+  const exited = container
+    .wait({ abortSignal: waiting.signal })
+    .then((r: { StatusCode: number }) => r.StatusCode)
+    .catch(() => -1);
   return {
     stdin: options.stdin ? stdinOf(socket) : undefined,
     stdout,
@@ -176,6 +181,7 @@ export async function attachStream(docker: Dockerode, containerId: string, optio
     close: () => {
       detached = true;
       socket.destroy();
+      waiting.abort();
     },
     exit: Promise.race([exited, ended.then(() => (detached ? -1 : exited))]).then((exitCode) => ({ exitCode })),
   };

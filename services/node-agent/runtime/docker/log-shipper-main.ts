@@ -5,8 +5,10 @@
  * engine is away. Logs JSON lines to stdout.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { createLogger } from '../../../../lib/logger';
+import { runningShipperPid } from './detached-log-shipper';
 import { LogShipper } from './log-shipper';
 
 /** Retry interval while the engine does not answer, ms. */
@@ -42,6 +44,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Two runtimes starting a shipper at once: the later one leaves (two would double every line).
+  const other = runningShipperPid(path.dirname(pidFile), nodeName);
+  if (other && other !== process.pid) {
+    logger.info({ pid: other }, 'a log shipper already runs for this node');
+    process.exit(0);
+  }
   fs.writeFileSync(pidFile, `${process.pid}\n`);
   while (!stopping) {
     try {
