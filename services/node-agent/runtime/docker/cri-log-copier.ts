@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { engineSince } from './engine-errors';
 
 /** Docker's stream-multiplexing header: [stream type, 0, 0, 0, payload size (uint32 BE)]. */
 const MUX_HEADER_BYTES = 8;
@@ -161,7 +162,7 @@ export class CriLogCopier {
     await fs.promises.writeFile(this.logPath, '', { flag: 'a' });
     const last = await lastLoggedNanos(this.logPath);
     if (this.stopped) return;
-    const since = last === null ? 0 : `${last / 1_000_000_000n}.${(last % 1_000_000_000n).toString().padStart(9, '0')}`;
+    const since = last === null ? 0 : engineSince(last);
     const stream = (await this.docker.getContainer(this.containerId).logs({
       follow: true,
       stdout: true,

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import { Image, RuntimeError } from '../runtime';
+import { statusCode } from './engine-errors';
 
 /** `busybox` → `busybox:latest`; references with a tag or digest are kept. */
 export function normalizeImageRef(image: string): string {
@@ -20,10 +21,6 @@ export function normalizeImageRef(image: string): string {
 
 function toImage(info: { Id: string; RepoTags?: string[] | null; RepoDigests?: string[] | null; Size: number }): Image {
   return { id: info.Id, repoTags: info.RepoTags ?? [], repoDigests: info.RepoDigests ?? [], size: info.Size };
-}
-
-function statusCode(err: unknown): number | undefined {
-  return (err as { statusCode?: number }).statusCode;
 }
 
 /** Reads an engine progress stream to its end; rejects with the first error message the engine reported in it. */

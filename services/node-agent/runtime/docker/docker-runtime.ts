@@ -53,6 +53,7 @@ import { EngineEvents } from './engine-events';
 import { ensureDetachedLogShipper } from './detached-log-shipper';
 import { acquireLogShipper, sharedLogShipper } from './log-shipper';
 import { ensurePodNetwork, podNetworkName } from './pod-network';
+import { engineMessage, statusCode } from './engine-errors';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** The sandbox image when none is configured: the project's offline busybox (it has `sh`, `sleep` and `nc`). */
@@ -84,15 +85,6 @@ export interface DockerRuntimeOptions {
    * else already runs one.
    */
   logShipper?: 'detached' | 'in-process' | 'external';
-}
-
-function statusCode(err: unknown): number | undefined {
-  return (err as { statusCode?: number }).statusCode;
-}
-
-function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e.json?.message ?? e.message ?? String(err);
 }
 
 export class DockerRuntime implements Runtime {

@@ -10,6 +10,7 @@ import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type Dockerode from 'dockerode';
 import { ExecSyncResult, RuntimeError, StreamOptions, StreamSession } from '../runtime';
+import { statusCode } from './engine-errors';
 
 /** How often a finished exec's exit code is polled after its stream closed, ms, and for how long. */
 const EXEC_EXIT_POLL_MS = 20;
@@ -80,7 +81,7 @@ async function execExitCode(exec: Dockerode.Exec): Promise<number> {
 }
 
 function notRunning(containerId: string, err: unknown): RuntimeError {
-  const status = (err as { statusCode?: number }).statusCode;
+  const status = statusCode(err);
   if (status === 404) return new RuntimeError('NotFound', `container ${containerId} not found`, { cause: err });
   return new RuntimeError('InvalidConfig', `cannot exec in container ${containerId}: ${(err as Error).message}`, { cause: err });
 }

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { LABEL_NODE } from './docker-labels';
+import { engineSince } from './engine-errors';
 
 /** What the engine reports about a container (the subset of its event message we read). */
 export interface EngineContainerEvent {
@@ -54,7 +55,7 @@ export class EngineEvents {
   }
 
   private connect(): void {
-    const since = `${this.lastNano / 1_000_000_000n}.${(this.lastNano % 1_000_000_000n).toString().padStart(9, '0')}`;
+    const since = engineSince(this.lastNano);
     this.docker
       .getEvents({ since: since as unknown as number, filters: { type: ['container'], label: [`${LABEL_NODE}=${this.nodeName}`] } })
       .then((s) => {

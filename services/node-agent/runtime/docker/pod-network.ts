@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import { RuntimeError } from '../runtime';
 import { LABEL_NODE } from './docker-labels';
+import { statusCode } from './engine-errors';
 
 const execFileP = promisify(execFile);
 
@@ -111,7 +112,7 @@ export async function removePodNetwork(
     try {
       await docker.getNetwork(name).remove();
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      if (statusCode(err) !== 404) throw err;
     }
   }
   if (podCIDR) {
@@ -124,7 +125,7 @@ async function inspectNetwork(docker: Dockerode, name: string): Promise<Dockerod
   try {
     return (await docker.getNetwork(name).inspect()) as Dockerode.NetworkInspectInfo;
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return null;
+    if (statusCode(err) === 404) return null;
     throw err;
   }
 }
