@@ -191,7 +191,7 @@ export class Cgroups {
   remove(rel: string, keepAbove: string): void {
     for (const mount of new Set(Object.values(this.layout.mounts))) {
       let cur = rel;
-      while (cur && cur !== '.' && cur !== keepAbove && cur.startsWith(keepAbove)) {
+      while (cur && cur !== '.' && cur !== '/' && cur !== keepAbove && cur.startsWith(keepAbove)) {
         try {
           fs.rmdirSync(path.join(mount, cur));
         } catch {

@@ -213,10 +213,22 @@ export function relayTo(monitorPath: string, netnsPath: string, port: number): P
       err += b.toString('utf8');
       if (!connected && err.includes('connected\n')) {
         connected = true;
-        const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
-        duplex.on('close', () => child.kill('SIGKILL'));
+        const duplex = new Duplex({
+          write: (chunk, _enc, cb) => child.stdin.write(chunk, cb),
+          final: (cb) => child.stdin.end(cb),
+          read: () => child.stdout.resume(),
+          destroy: (error, cb) => {
+            child.kill('SIGKILL');
+            cb(error);
+          },
+        });
+        child.stdin.on('error', () => undefined); // the relay went away: its exit says why
+        child.stdout.on('data', (b: Buffer) => {
+          if (!duplex.push(b)) child.stdout.pause();
+        });
+        child.stdout.on('end', () => duplex.push(null));
         child.on('close', (code) => {
-          if (code !== 0) duplex.destroy(new Error(err.replace('connected\n', '').trim() || `relay exited with ${code}`));
+          if (code !== 0 && code !== null) duplex.destroy(new Error(err.replace('connected\n', '').trim() || `relay exited with ${code}`));
         });
         resolve(duplex);
       }

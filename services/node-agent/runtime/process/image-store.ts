@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Image } from '../runtime';
 import { ImageConfig, unpackImageArchive } from './image-archive';
 import { normalizeImageRef } from './image-ref';
-import { readJsonIfExists, writeJsonAtomic, newId } from './state-files';
+import { listDirs, newId, readJsonIfExists, writeJsonAtomic } from './state-files';
 import { runCommand } from './run-command';
 
 export interface StoredImage {
@@ -67,7 +67,7 @@ export class ImageStore {
     let id: string | undefined;
     if (/^(sha256:)?[a-f0-9]{12,64}$/.test(ref)) {
       const hex = hexOf(ref);
-      const match = fs.readdirSync(this.dir).filter((d) => d.startsWith(hex));
+      const match = listDirs(this.dir).filter((d) => d.startsWith(hex));
       if (match.length === 1) id = `sha256:${match[0]}`;
     }
     id ??= this.tags()[normalizeImageRef(ref)];
@@ -85,8 +85,8 @@ export class ImageStore {
   }
 
   list(): StoredImage[] {
-    return fs
-      .readdirSync(this.dir)
+    return listDirs(this.dir)
+      .filter((d) => !d.startsWith('.'))
       .map((d) => readJsonIfExists<StoredImage>(path.join(this.dir, d, IMAGE_FILE)))
       .filter((i): i is StoredImage => i !== undefined);
   }

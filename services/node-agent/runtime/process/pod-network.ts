@@ -72,6 +72,39 @@ export async function ensureNodeNetwork(name: string, podCIDR: string): Promise<
   await ensureUnreachableRoute(CLUSTER_POD_RANGE);
   await ensureUnreachableRoute(SERVICE_RANGE);
   if (fs.readFileSync(IP_FORWARD_FILE, 'utf8').trim() !== '1') fs.writeFileSync(IP_FORWARD_FILE, '1');
+  await ensureForwardAccept(name);
+}
+
+/** The FORWARD rules that let the bridge's traffic through (both directions). */
+function forwardRules(bridge: string): string[][] {
+  return [
+    ['FORWARD', '-i', bridge, '-j', 'ACCEPT'],
+    ['FORWARD', '-o', bridge, '-j', 'ACCEPT'],
+  ];
+}
+
+/**
+ * With bridge netfilter on, a FORWARD policy of DROP (dockerd sets one) also drops traffic between
+ * pods on the bridge and to other nodes' bridges: accept the bridge's traffic explicitly, as Docker
+ * does for its own bridges. Without iptables installed there is no such policy to work around.
+ */
+async function ensureForwardAccept(bridge: string): Promise<void> {
+  for (const rule of forwardRules(bridge)) {
+    try {
+      await runCommand('iptables', ['-w', '-C', ...rule]);
+    } catch (err) {
+      if (err instanceof CommandError && err.exitCode === null) return; // no iptables on this machine
+      await runCommand('iptables', ['-w', '-I', ...rule]);
+    }
+  }
+}
+
+/** Deletes the node's bridge and its FORWARD rules (a node leaving the machine, test cleanup). Never throws. */
+export async function removeNodeNetwork(bridge: string): Promise<void> {
+  for (const rule of forwardRules(bridge)) {
+    await runCommand('iptables', ['-w', '-D', ...rule]).catch(() => undefined);
+  }
+  await ip(['link', 'delete', bridge]).catch(() => undefined);
 }
 
 export interface SandboxNetwork {

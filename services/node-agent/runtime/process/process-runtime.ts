@@ -51,7 +51,7 @@ import { ImageRefError } from './image-ref';
 import { ImageNotFoundError, ImageStore, ImportOptions } from './image-store';
 import { allocate, emptyIpam, gatewayOf, IpamState, parseCidr, release } from './ipam';
 import { ensureMonitorBinary } from './monitor-binary';
-import { bridgeNameFor, ensureNodeNetwork, setUpSandboxNetwork, tearDownSandboxNetwork } from './pod-network';
+import { bridgeNameFor, ensureNodeNetwork, removeNodeNetwork, setUpSandboxNetwork, tearDownSandboxNetwork } from './pod-network';
 import {
   CONTAINER_FILE,
   ContainerRecord,
@@ -707,6 +707,20 @@ export class ProcessRuntime implements Runtime {
     } catch (err) {
       this.opts.logger.warn({ err }, 'looking for container exits failed');
     }
+  }
+
+  /**
+   * Removes everything of this node from the machine (not part of Runtime: for a node leaving
+   * the machine, and tests): every sandbox and container, the bridge with its FORWARD rules,
+   * the node's cgroups. The image store stays.
+   */
+  async destroyNode(): Promise<void> {
+    for (const s of await this.listPodSandboxes()) await this.removePodSandbox(s.id);
+    for (const c of this.containerRecords()) await this.removeContainer(c.id);
+    if (this.privileged) await removeNodeNetwork(this.bridge);
+    this.cgroups?.remove(this.cgroupRoot, '');
+    fs.rmSync(this.networkFile, { force: true });
+    fs.rmSync(this.ipamFile, { force: true });
   }
 
   async close(): Promise<void> {
