@@ -8,7 +8,9 @@
 # for Docker, `docker import` them. The tags the project uses: busybox:latest, busybox:1.36,
 # bosun-node:local.
 #
-# Usage: scripts/images/build-images.sh [--force] [busybox|node ...]   (default: both)
+# Usage: scripts/images/build-images.sh [--force] [--import] [busybox|node ...]   (default: both)
+#   --import  also import them into the process runtime's node image store (`bosun image import`;
+#             the store is $BOSUN_IMAGE_STORE or bosun's default; needs a built tree: npm run build)
 # Idempotent: an image whose tarball exists (and, for node, was made from the same node version)
 # is skipped unless --force. Prints each tarball's path on stdout.
 set -euo pipefail
@@ -17,11 +19,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 OUT="${BOSUN_IMAGES_DIR:-$REPO/.data/images}"
 FORCE=0
+IMPORT=0
 WANT=()
 for a in "$@"; do
   case "$a" in
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --import) IMPORT=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     busybox|node) WANT+=("$a") ;;
     *) echo "build-images: unknown argument $a (expected --force, busybox, node)" >&2; exit 2 ;;
   esac
@@ -110,4 +114,19 @@ build_node() {
   echo "$version" >"$stamp"
 }
 
-for w in "${WANT[@]}"; do "build_$w"; done
+import_image() {
+  local tarball="$1"; shift
+  [ "$IMPORT" = 1 ] || return 0
+  for ref in "$@"; do
+    node "$REPO/bin/bosun.js" image import "$ref" "$tarball" ${IMPORT_FLAGS:-} >&2 || die "importing $ref failed"
+  done
+}
+
+for w in "${WANT[@]}"; do
+  tarball="$("build_$w")"
+  echo "$tarball"
+  case "$w" in
+    busybox) IMPORT_FLAGS='--cmd ["sh"]' import_image "$tarball" busybox:latest busybox:1.36 ;;
+    node) IMPORT_FLAGS='--entrypoint ["/usr/local/bin/node"] --cmd []' import_image "$tarball" bosun-node:local ;;
+  esac
+done

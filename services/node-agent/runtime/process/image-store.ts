@@ -7,6 +7,7 @@
  * No registry is ever contacted: images come in with `bosun image import`.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Image } from '../runtime';
 import { ImageConfig, unpackImageArchive } from './image-archive';
@@ -35,6 +36,15 @@ export class ImageNotFoundError extends Error {
     super(`image "${ref}" is not present on this node and no registry is reachable: import it with "bosun image import ${ref} FILE"`);
     this.name = 'ImageNotFoundError';
   }
+}
+
+/**
+ * The machine's default node image store, shared by the process-runtime nodes on it and used by
+ * `bosun image`: $BOSUN_IMAGE_STORE, else /var/lib/bosun/images for root, else ~/.bosun/images.
+ */
+export function defaultImageStoreDir(): string {
+  if (process.env.BOSUN_IMAGE_STORE) return process.env.BOSUN_IMAGE_STORE;
+  return process.getuid?.() === 0 ? '/var/lib/bosun/images' : path.join(os.homedir(), '.bosun', 'images');
 }
 
 const TAGS_FILE = 'tags.json';
