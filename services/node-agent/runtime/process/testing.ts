@@ -20,9 +20,12 @@ export function busyboxTarball(): string {
   return out.trim().split('\n').pop()!;
 }
 
-/** A test-owned /24 under 10.42.200.0/21 (so parallel runs of different suites rarely collide). */
-export function testPodCidr(): string {
-  return `10.42.${200 + (process.pid % 50)}.0/24`;
+/**
+ * A test-owned /24 in 10.42.200.0–10.42.249.255, by pid and a per-suite offset (so suites of one
+ * run, and parallel runs, rarely share a range).
+ */
+export function testPodCidr(offset = 0): string {
+  return `10.42.${200 + ((process.pid + offset) % 50)}.0/24`;
 }
 
 export function sandboxConfig(name: string, logDirectory: string, overrides: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
