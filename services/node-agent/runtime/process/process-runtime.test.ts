@@ -192,6 +192,47 @@ function ipOut(args: string[]): string {
     expect(await rejection(runtime.portForward(sandboxId, 9))).to.be.instanceOf(RuntimeError);
   });
 
+  it('runs a container on a terminal (tty), fed through attach; exec with a TTY', async () => {
+    const { id } = await runContainer('term', ['sh', '-c', '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; read l; echo "read $l"'], { tty: true, stdin: true });
+    const session = await runtime.attach(id, { stdin: true, stdout: true, stderr: false, tty: true });
+    let out = '';
+    session.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    session.stdin!.write('line\n');
+    const status = await exited(id);
+    await session.exit;
+    expect(status.exitCode).to.equal(0);
+    const log = fs.readFileSync(status.logPath, 'utf8');
+    expect(log).to.match(/ stdout F on-a-tty\r?$/m);
+    expect(log).to.match(/ stdout F read line\r?$/m);
+
+    const box = await runContainer('exec-tty', ['sleep', '1000']);
+    const exec = await runtime.exec(box.id, ['sh', '-c', '[ -t 1 ] && echo tty-yes; echo err >&2'], { stdin: false, stdout: true, stderr: true, tty: true });
+    let execOut = '';
+    exec.stdout!.on('data', (b: Buffer) => (execOut += b.toString()));
+    expect((await exec.exit).exitCode).to.equal(0);
+    await waitFor('tty output', () => execOut.includes('err'));
+    expect(execOut).to.include('tty-yes');
+  });
+
+  it('refuses unusable configs with InvalidConfig naming the field, and reports a failed start', async () => {
+    const sc = sandboxConfig('bad', path.join(logs, 'bad'));
+    const sandboxId = await runtime.runPodSandbox(sc);
+    const missing = await rejection(
+      runtime.createContainer(sandboxId, containerConfig('m', ['true'], { mounts: [{ hostPath: '/nonexistent/x', containerPath: '/x', readonly: false }] }), sc),
+    );
+    expect(missing).to.include({ code: 'InvalidConfig' });
+    expect((missing as Error).message).to.include('mounts[/x].hostPath: "/nonexistent/x" does not exist');
+    const absent = await rejection(runtime.createContainer(sandboxId, containerConfig('m', ['true'], { image: 'nothere:1' }), sc));
+    expect(absent).to.include({ code: 'ImagePull' });
+    const id = await runtime.createContainer(sandboxId, containerConfig('nocmd', ['/no/such/binary']), sc);
+    const failed = await rejection(runtime.startContainer(id));
+    expect(failed).to.include({ code: 'InvalidConfig' });
+    expect((failed as Error).message).to.include('/no/such/binary').and.include('No such file or directory');
+    const status = await runtime.containerStatus(id);
+    expect(status).to.include({ state: 'exited', exitCode: 128, reason: 'StartError' });
+    await runtime.removePodSandbox(sandboxId);
+  });
+
   it('removing a sandbox leaves no netns, veth, cgroup or process behind', async () => {
     const { id, sandboxId } = await runContainer('cleanup', ['sleep', '1000'], { linux: { resources: { pidsLimit: 50, cpuShares: 512, cpuQuota: 50000, cpuPeriod: 100000 }, security: {} } });
     const pid = await waitFor('pid', () => {

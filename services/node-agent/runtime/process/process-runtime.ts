@@ -395,6 +395,8 @@ export class ProcessRuntime implements Runtime {
         if (sandbox.netnsPath) args.push('--netns', sandbox.netnsPath);
         for (const m of this.containerMounts(podSandboxId, config.mounts)) args.push('--mount', m.hostPath, m.containerPath, m.readonly ? 'ro' : 'rw', m.isFile ? 'file' : 'dir');
         if (config.linux.security.readonlyRootfs) args.push('--readonly-rootfs');
+        if (sandboxConfig.linux.hostPid) args.push('--host-pid');
+        if (sandboxConfig.linux.hostIpc) args.push('--host-ipc');
         args.push('--user', String(user.uid), String(user.gid), user.groups.length ? user.groups.join(',') : '-');
         args.push('--cwd', containerCwd(config, image.config));
         if (this.cgroups) {
@@ -415,6 +417,7 @@ export class ProcessRuntime implements Runtime {
         );
         args.push('--stdin-fifo', path.join(dir, 'stdin'));
       }
+      if (config.tty) args.push('--tty');
       if (config.linux.resources.oomScoreAdj !== undefined) args.push('--oom-score-adj', String(config.linux.resources.oomScoreAdj));
       args.push('--', ...argv);
       const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, imageId: image.id, createdAt: Date.now(), logPath, cgroup, monitorArgs: args, env, uid: user.uid, gid: user.gid };

@@ -23,6 +23,9 @@
  *       --cwd DIR             working directory (inside the root)
  *       --env-file FILE       the environment, NUL-separated KEY=VALUE records
  *       --stdin-fifo PATH     COMMAND's stdin is this fifo (kept open, so it never sees EOF)
+ *       --tty                 COMMAND runs on a new pseudo-terminal (its controlling terminal);
+ *                             the terminal's output is logged as stdout, the fifo feeds its input
+ *       --host-pid, --host-ipc   share the node's PID / IPC namespace (hostPID, hostIPC pods)
  *       --oom-score-adj N
  *       --no-isolation        no namespaces, no root change (agent without root privileges)
  *
@@ -47,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -79,7 +83,7 @@ struct options {
   int n_mounts;
   const char *cgroups[MAX_CGROUPS];
   int n_cgroups;
-  int readonly_rootfs, no_isolation, has_user, has_oom_adj, oom_adj;
+  int readonly_rootfs, no_isolation, has_user, has_oom_adj, oom_adj, tty, host_pid, host_ipc;
   uid_t uid;
   gid_t gid;
   char **argv;
@@ -336,10 +340,16 @@ static void set_user(const struct options *o) {
   if (setuid(o->uid) < 0) child_fail("setuid", NULL);
 }
 
-static void run_child(const struct options *o, int netns_fd, int go_fd, int out_w, int err_w, int in_fd) {
+static void run_child(const struct options *o, int netns_fd, int go_fd, int out_w, int err_w, int in_fd, const char *pty_slave) {
   char go;
   if (read(go_fd, &go, 1) != 1) _exit(EXIT_CODE_START_FAILED); /* the monitor died */
   close(go_fd);
+  int tty_fd = -1;
+  if (pty_slave) { /* opened before the root changes: the path is the host's devpts */
+    if (setsid() < 0) child_fail("setsid", NULL);
+    tty_fd = open(pty_slave, O_RDWR);
+    if (tty_fd < 0) child_fail("open terminal", pty_slave);
+  }
   if (o->has_oom_adj) {
     char v[32];
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -352,17 +362,25 @@ static void run_child(const struct options *o, int netns_fd, int go_fd, int out_
   char **env = read_env(o->env_file); /* before the root changes: the path is the host's */
   if (!o->no_isolation) {
     if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) child_fail("join network namespace", o->netns);
-    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0) child_fail("unshare", NULL);
+    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | (o->host_ipc ? 0 : CLONE_NEWIPC)) < 0) child_fail("unshare", NULL);
     if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0) child_fail("sethostname", o->hostname);
     if (o->merged) setup_root(o);
   }
-  if (in_fd >= 0) dup2(in_fd, 0);
-  else {
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
+  if (tty_fd >= 0) {
+    dup2(tty_fd, 0);
+    dup2(tty_fd, 1);
+    dup2(tty_fd, 2);
+    if (tty_fd > 2) close(tty_fd);
+    if (ioctl(0, TIOCSCTTY, 0) < 0) child_fail("set controlling terminal", pty_slave);
+  } else {
+    if (in_fd >= 0) dup2(in_fd, 0);
+    else {
+      int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, 0);
+    }
+    dup2(out_w, 1);
+    dup2(err_w, 2);
   }
-  dup2(out_w, 1);
-  dup2(err_w, 2);
   if (o->cwd && chdir(o->cwd) < 0) child_fail("chdir to working directory", o->cwd);
   set_user(o);
   sigset_t none;
@@ -410,6 +428,15 @@ static void monitor(const struct options *o, int ready_fd) {
       exit(1);
     }
   }
+  int pty_master = -1;
+  char pty_slave[256] = "";
+  if (o->tty) {
+    pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (pty_master < 0 || grantpt(pty_master) < 0 || unlockpt(pty_master) < 0 || ptsname_r(pty_master, pty_slave, sizeof pty_slave) != 0) {
+      dprintf(ready_fd, "allocate a pseudo-terminal: %s", strerror(errno));
+      exit(1);
+    }
+  }
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
     dprintf(ready_fd, "pipe: %s", strerror(errno));
     exit(1);
@@ -420,7 +447,7 @@ static void monitor(const struct options *o, int ready_fd) {
   sigprocmask(SIG_BLOCK, &chld, NULL);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   /* A new PID namespace applies to the next child: the container is its init (pid 1). */
-  if (!o->no_isolation && unshare(CLONE_NEWPID) < 0) {
+  if (!o->no_isolation && !o->host_pid && unshare(CLONE_NEWPID) < 0) {
     dprintf(ready_fd, "unshare pid namespace: %s", strerror(errno));
     exit(1);
   }
@@ -434,7 +461,7 @@ static void monitor(const struct options *o, int ready_fd) {
     close(go[1]);
     close(errp[0]);
     child_error_fd = errp[1];
-    run_child(o, netns_fd, go[0], out[1], err[1], in_fd);
+    run_child(o, netns_fd, go[0], out[1], err[1], in_fd, o->tty ? pty_slave : NULL);
   }
   close(go[0]);
   close(errp[1]);
@@ -476,12 +503,24 @@ static void monitor(const struct options *o, int ready_fd) {
   close(ready_fd); /* EOF with nothing said: started */
 
   struct log_stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  if (pty_master >= 0) { /* the terminal is the only output; the pipes stay unused */
+    close(out[0]);
+    close(err[0]);
+    streams[0].fd = pty_master;
+    streams[1].fd = -1;
+  }
+  fcntl(streams[0].fd, F_SETFL, O_NONBLOCK);
+  if (streams[1].fd >= 0) fcntl(streams[1].fd, F_SETFL, O_NONBLOCK);
+  int relay_in = pty_master >= 0 ? in_fd : -1; /* a terminal's input comes through the monitor */
   int status = 0, exited = 0;
   while (!exited) {
-    struct pollfd fds[3] = {{.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-    if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
+    struct pollfd fds[4] = {{.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}, {.fd = relay_in, .events = POLLIN}};
+    if (poll(fds, 4, -1) < 0 && errno != EINTR) break;
+    if (relay_in >= 0 && (fds[3].revents & POLLIN)) {
+      char in_buf[4096];
+      ssize_t n = read(relay_in, in_buf, sizeof in_buf);
+      if (n > 0) write_all(pty_master, in_buf, (size_t)n);
+    }
     for (int i = 0; i < 2; i++)
       if (streams[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) pump(log_fd, &streams[i]);
     if (fds[2].revents & POLLIN) {
@@ -517,6 +556,9 @@ static void parse_run(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--oom-score-adj") == 0) { NEED(1); o->has_oom_adj = 1; o->oom_adj = atoi(argv[++i]); }
     else if (strcmp(a, "--readonly-rootfs") == 0) o->readonly_rootfs = 1;
     else if (strcmp(a, "--no-isolation") == 0) o->no_isolation = 1;
+    else if (strcmp(a, "--tty") == 0) o->tty = 1;
+    else if (strcmp(a, "--host-pid") == 0) o->host_pid = 1;
+    else if (strcmp(a, "--host-ipc") == 0) o->host_ipc = 1;
     else if (strcmp(a, "--overlay") == 0) {
       NEED(4);
       o->lower = argv[++i]; o->upper = argv[++i]; o->work = argv[++i]; o->merged = argv[++i];
