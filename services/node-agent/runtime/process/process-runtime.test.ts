@@ -214,6 +214,22 @@ function ipOut(args: string[]): string {
     expect(execOut).to.include('tty-yes');
   });
 
+  it('closes a stdinOnce container\'s stdin when the first attach ends', async () => {
+    const { id } = await runContainer('once', ['sh', '-c', 'cat; echo eof-seen'], { stdin: true, stdinOnce: true });
+    await waitFor('running', async () => (await runtime.containerStatus(id)).state === 'running');
+    const session = await runtime.attach(id, { stdin: true, stdout: true, stderr: true, tty: false });
+    let out = '';
+    session.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    session.stdin!.write('first\n');
+    await waitFor('echo', () => out.includes('first\n'));
+    session.stdin!.end();
+    const status = await exited(id);
+    expect(status.exitCode).to.equal(0);
+    expect(fs.readFileSync(status.logPath, 'utf8')).to.match(/ stdout F eof-seen$/m);
+    session.close();
+    await session.exit;
+  });
+
   it('refuses unusable configs with InvalidConfig naming the field, and reports a failed start', async () => {
     const sc = sandboxConfig('bad', path.join(logs, 'bad'));
     const sandboxId = await runtime.runPodSandbox(sc);

@@ -416,6 +416,7 @@ export class ProcessRuntime implements Runtime {
           spawn('mkfifo', [path.join(dir, 'stdin')]).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)))),
         );
         args.push('--stdin-fifo', path.join(dir, 'stdin'));
+        if (config.stdinOnce) args.push('--stdin-once');
       }
       if (config.tty) args.push('--tty');
       if (config.linux.resources.oomScoreAdj !== undefined) args.push('--oom-score-adj', String(config.linux.resources.oomScoreAdj));

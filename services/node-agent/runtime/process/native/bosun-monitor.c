@@ -23,6 +23,8 @@
  *       --cwd DIR             working directory (inside the root)
  *       --env-file FILE       the environment, NUL-separated KEY=VALUE records
  *       --stdin-fifo PATH     COMMAND's stdin is this fifo (kept open, so it never sees EOF)
+ *       --stdin-once          with --stdin-fifo: COMMAND's stdin closes when the first writer
+ *                             of the fifo (the first attach) closes it (stdinOnce)
  *       --tty                 COMMAND runs on a new pseudo-terminal (its controlling terminal);
  *                             the terminal's output is logged as stdout, the fifo feeds its input
  *       --host-pid, --host-ipc   share the node's PID / IPC namespace (hostPID, hostIPC pods)
@@ -83,7 +85,7 @@ struct options {
   int n_mounts;
   const char *cgroups[MAX_CGROUPS];
   int n_cgroups;
-  int readonly_rootfs, no_isolation, has_user, has_oom_adj, oom_adj, tty, host_pid, host_ipc;
+  int readonly_rootfs, no_isolation, has_user, has_oom_adj, oom_adj, tty, host_pid, host_ipc, stdin_once;
   uid_t uid;
   gid_t gid;
   char **argv;
@@ -420,8 +422,17 @@ static void monitor(const struct options *o, int ready_fd) {
       exit(1);
     }
   }
-  int in_fd = -1;
-  if (o->stdin_fifo) {
+  int in_fd = -1, once_fd = -1, once_pipe[2] = {-1, -1};
+  if (o->stdin_fifo && o->stdin_once) {
+    /* Read-only and non-blocking: poll reports a hang-up once the first writer has come and gone.
+     * The child reads a pipe (or the terminal) that the monitor feeds and closes at that point. */
+    once_fd = open(o->stdin_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (once_fd < 0 || (!o->tty && pipe2(once_pipe, O_CLOEXEC) < 0)) {
+      dprintf(ready_fd, "open stdin fifo %s: %s", o->stdin_fifo, strerror(errno));
+      exit(1);
+    }
+    in_fd = once_pipe[0];
+  } else if (o->stdin_fifo) {
     in_fd = open(o->stdin_fifo, O_RDWR | O_CLOEXEC); /* read-write: never blocks, never EOF */
     if (in_fd < 0) {
       dprintf(ready_fd, "open stdin fifo %s: %s", o->stdin_fifo, strerror(errno));
@@ -467,6 +478,7 @@ static void monitor(const struct options *o, int ready_fd) {
   close(errp[1]);
   close(out[1]);
   close(err[1]);
+  if (once_pipe[0] >= 0) close(once_pipe[0]);
   if (netns_fd >= 0) close(netns_fd);
   for (int i = 0; i < o->n_cgroups; i++) {
     char procs[4096], text[32];
@@ -511,15 +523,23 @@ static void monitor(const struct options *o, int ready_fd) {
   }
   fcntl(streams[0].fd, F_SETFL, O_NONBLOCK);
   if (streams[1].fd >= 0) fcntl(streams[1].fd, F_SETFL, O_NONBLOCK);
-  int relay_in = pty_master >= 0 ? in_fd : -1; /* a terminal's input comes through the monitor */
+  /* A terminal's input, and a stdin-once stdin, come through the monitor. */
+  int relay_in = once_fd >= 0 ? once_fd : pty_master >= 0 ? in_fd : -1;
+  int relay_out = once_pipe[1] >= 0 ? once_pipe[1] : pty_master;
   int status = 0, exited = 0;
   while (!exited) {
     struct pollfd fds[4] = {{.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}, {.fd = relay_in, .events = POLLIN}};
     if (poll(fds, 4, -1) < 0 && errno != EINTR) break;
-    if (relay_in >= 0 && (fds[3].revents & POLLIN)) {
+    if (relay_in >= 0 && (fds[3].revents & (POLLIN | POLLHUP))) {
       char in_buf[4096];
       ssize_t n = read(relay_in, in_buf, sizeof in_buf);
-      if (n > 0) write_all(pty_master, in_buf, (size_t)n);
+      if (n > 0) write_all(relay_out, in_buf, (size_t)n);
+      else if (relay_in == once_fd && (n == 0 || (fds[3].revents & POLLHUP))) { /* the attach ended */
+        close(once_fd);
+        relay_in = once_fd = -1;
+        if (once_pipe[1] >= 0) close(once_pipe[1]);
+        else write_all(pty_master, "\x04", 1); /* end of input on a terminal */
+      }
     }
     for (int i = 0; i < 2; i++)
       if (streams[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) pump(log_fd, &streams[i]);
@@ -557,6 +577,7 @@ static void parse_run(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--readonly-rootfs") == 0) o->readonly_rootfs = 1;
     else if (strcmp(a, "--no-isolation") == 0) o->no_isolation = 1;
     else if (strcmp(a, "--tty") == 0) o->tty = 1;
+    else if (strcmp(a, "--stdin-once") == 0) o->stdin_once = 1;
     else if (strcmp(a, "--host-pid") == 0) o->host_pid = 1;
     else if (strcmp(a, "--host-ipc") == 0) o->host_ipc = 1;
     else if (strcmp(a, "--overlay") == 0) {
