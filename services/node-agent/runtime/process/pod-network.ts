@@ -157,3 +157,29 @@ export async function tearDownSandboxNetwork(sandboxId: string): Promise<void> {
   if (fs.existsSync(netnsPath(names.netns))) await ip(['netns', 'delete', names.netns]).catch(() => undefined);
   if (fs.existsSync(`/sys/class/net/${names.hostVeth}`)) await ip(['link', 'delete', names.hostVeth]).catch(() => undefined);
 }
+
+/** Network sysctls live in the pod's network namespace; the others are the node's (not applied). */
+const NETWORK_SYSCTL = /^net\.[A-Za-z0-9_.\-/]+$/;
+
+/**
+ * Applies the pod's `net.*` sysctls inside its network namespace; returns the names it did not
+ * apply (other namespaces' sysctls, which the process runtime does not set). Throws naming the
+ * sysctl the kernel refused.
+ */
+export async function applySandboxSysctls(sandboxId: string, sysctls: Record<string, string>): Promise<string[]> {
+  const { netns } = sandboxNetNames(sandboxId);
+  const skipped: string[] = [];
+  for (const [key, value] of Object.entries(sysctls)) {
+    if (!NETWORK_SYSCTL.test(key) || key.includes('..')) {
+      skipped.push(key);
+      continue;
+    }
+    const file = `/proc/sys/${key.replace(/\./g, '/')}`;
+    try {
+      await runCommand('ip', ['netns', 'exec', netns, 'sh', '-c', 'printf %s "$1" > "$2"', 'sh', value, file]);
+    } catch (err) {
+      throw new Error(`sysctl ${key}=${value}: ${(err as Error).message}`);
+    }
+  }
+  return skipped;
+}

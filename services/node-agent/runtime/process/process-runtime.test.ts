@@ -112,10 +112,11 @@ function ipOut(args: string[]): string {
   });
 
   it('stops a container that handles SIGTERM within its grace, and SIGKILLs one that ignores it', async () => {
-    const polite = await runContainer('polite', ['sh', '-c', 'trap "echo bye; exit 0" TERM; while :; do sleep 1; done']);
+    const polite = await runContainer('polite', ['sh', '-c', 'trap "echo bye; exit 0" TERM; echo trapped; while :; do sleep 1; done']);
     const stubborn = await runContainer('stubborn', ['sleep', '1000']);
-    await waitFor('both running', async () => (await runtime.containerStatus(polite.id)).state === 'running' && (await runtime.containerStatus(stubborn.id)).state === 'running');
-    await new Promise((r) => setTimeout(r, 100)); // the trap must be installed before the signal (the shell starts)
+    const politeLog = (await runtime.containerStatus(polite.id)).logPath;
+    await waitFor('the trap installed', () => fs.existsSync(politeLog) && fs.readFileSync(politeLog, 'utf8').includes('trapped'));
+    await waitFor('sleep running', async () => (await runtime.containerStatus(stubborn.id)).state === 'running');
     const t0 = Date.now();
     await runtime.stopContainer(polite.id, 10);
     const s1 = await runtime.containerStatus(polite.id);
@@ -157,6 +158,20 @@ function ipOut(args: string[]): string {
     await runtime.removePodSandbox(b.sandboxId);
   });
 
+  it('applies net.* sysctls in the pod network namespace, says which others it ignored', async () => {
+    const sc = sandboxConfig('sysctl', path.join(logs, 'sysctl'), {
+      linux: { hostNetwork: false, sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80', 'kernel.shm_rmid_forced': '1' } },
+    });
+    const sandboxId = await runtime.runPodSandbox(sc);
+    const id = await runtime.createContainer(sandboxId, containerConfig('c', ['sleep', '1000']), sc);
+    await runtime.startContainer(id);
+    const read = await runtime.execSync(id, ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'], 5000);
+    expect(read.stdout.toString().trim()).to.equal('80');
+    expect((await runtime.podSandboxStatus(sandboxId)).info).to.include({ ignoredSysctls: 'kernel.shm_rmid_forced' });
+    expect(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()).not.to.equal('80');
+    await runtime.removePodSandbox(sandboxId);
+  });
+
   it('a new runtime object on the same root sees running containers, which kept running', async () => {
     const { id, sandboxId } = await runContainer('survivor', ['sh', '-c', 'while :; do echo tick; sleep 0.2; done']);
     await waitFor('running', async () => (await runtime.containerStatus(id)).state === 'running');
@@ -183,12 +198,22 @@ function ipOut(args: string[]): string {
     await session.exit;
 
     const web = await runContainer('web', ['sh', '-c', 'while :; do echo hello | nc -l -p 8080; done']);
-    await waitFor('listening', async () => (await runtime.execSync(web.id, ['sh', '-c', 'netstat -ltn 2>/dev/null | grep -q :8080 || nc -z 127.0.0.1 8080'], 2000)).exitCode === 0).catch(() => undefined);
-    const conn = await runtime.portForward(web.sandboxId, 8080);
-    let got = '';
-    conn.on('data', (b: Buffer) => (got += b.toString()));
-    await waitFor('hello', () => got.includes('hello'));
-    conn.destroy();
+    // Until nc listens, the relay's connection is refused: retry (no fixed sleep).
+    const got = await waitFor('hello through port-forward', async () => {
+      const conn = await runtime.portForward(web.sandboxId, 8080).catch(() => undefined);
+      if (!conn) return undefined;
+      const text = await new Promise<string>((resolve) => {
+        let data = '';
+        conn.on('data', (b: Buffer) => {
+          data += b.toString();
+          if (data.includes('\n')) conn.destroy();
+        });
+        conn.on('close', () => resolve(data));
+        conn.on('error', () => resolve(data));
+      });
+      return text.includes('hello') ? text : undefined;
+    });
+    expect(got).to.equal('hello\n');
     expect(await rejection(runtime.portForward(sandboxId, 9))).to.be.instanceOf(RuntimeError);
   });
 

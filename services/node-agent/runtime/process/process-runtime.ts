@@ -51,7 +51,7 @@ import { ImageRefError } from './image-ref';
 import { ImageNotFoundError, ImageStore, ImportOptions } from './image-store';
 import { allocate, emptyIpam, gatewayOf, IpamState, parseCidr, release } from './ipam';
 import { ensureMonitorBinary } from './monitor-binary';
-import { bridgeNameFor, ensureNodeNetwork, removeNodeNetwork, setUpSandboxNetwork, tearDownSandboxNetwork } from './pod-network';
+import { applySandboxSysctls, bridgeNameFor, ensureNodeNetwork, removeNodeNetwork, setUpSandboxNetwork, tearDownSandboxNetwork } from './pod-network';
 import {
   CONTAINER_FILE,
   ContainerRecord,
@@ -267,6 +267,8 @@ export class ProcessRuntime implements Runtime {
         });
         rec.ip = ip;
         rec.netnsPath = await setUpSandboxNetwork({ sandboxId: id, bridge: net.bridge, ip, prefix: parseCidr(net.podCIDR).prefix, gateway: gatewayOf(net.podCIDR) });
+        const skipped = await applySandboxSysctls(id, config.linux.sysctls ?? {});
+        if (skipped.length > 0) rec.ignoredSysctls = skipped;
       }
       this.writeSandboxFiles(dir, config, rec.ip);
       writeJsonAtomic(path.join(dir, SANDBOX_FILE), rec);
@@ -324,6 +326,7 @@ export class ProcessRuntime implements Runtime {
   private sandboxStatusOf(rec: SandboxRecord): PodSandboxStatus {
     const info: Record<string, string> = { network: rec.netnsPath ? 'namespace' : 'host' };
     if (rec.netnsPath) info.netns = rec.netnsPath;
+    if (rec.ignoredSysctls) info.ignoredSysctls = rec.ignoredSysctls.join(',');
     return {
       id: rec.id,
       metadata: rec.config.metadata,

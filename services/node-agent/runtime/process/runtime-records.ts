@@ -22,6 +22,8 @@ export interface SandboxRecord {
   ip: string;
   /** The network namespace's path; absent on the host network. */
   netnsPath?: string;
+  /** Sysctls of the pod the runtime did not apply (not in the network namespace). */
+  ignoredSysctls?: string[];
 }
 
 export interface ContainerRecord {
