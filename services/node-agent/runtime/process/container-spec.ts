@@ -85,6 +85,14 @@ export function containerUser(config: Pick<ContainerConfig, 'linux'>, image: Ima
   return { uid, gid, groups: sec.supplementalGroups ?? [] };
 }
 
+/** Checks the config's mounts: absolute container paths, host paths that exist. Throws naming the mount. */
+export function validateMounts(mounts: ContainerConfig['mounts']): void {
+  for (const m of mounts) {
+    if (!path.isAbsolute(m.containerPath)) throw new ContainerSpecError(`mounts[${m.containerPath}].containerPath: must be an absolute path`);
+    if (!fs.existsSync(m.hostPath)) throw new ContainerSpecError(`mounts[${m.containerPath}].hostPath: "${m.hostPath}" does not exist`);
+  }
+}
+
 /** The working directory: the container's, else the image's, else `/`. */
 export function containerCwd(config: Pick<ContainerConfig, 'workingDir'>, image: ImageConfig): string {
   return config.workingDir || image.workingDir || '/';

@@ -14,7 +14,7 @@ const COMPILERS = ['cc', 'gcc', 'clang'];
 const CFLAGS = ['-O2', '-Wall', '-Wno-format-truncation'];
 
 /** The repository root, found from this file's location in the source tree or in dist/. */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = __dirname;
   while (dir !== path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;

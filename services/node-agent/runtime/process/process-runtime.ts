@@ -33,10 +33,10 @@ import {
   ContainerStatus,
   ExecSyncResult,
   Image,
-  Mount,
   PodSandboxConfig,
   PodSandboxStatus,
   Runtime,
+  RuntimeCondition,
   RuntimeError,
   RuntimeStatus,
   SandboxFilter,
@@ -45,13 +45,13 @@ import {
 } from '../runtime';
 import { Cgroups } from './cgroups';
 import { attachTo, execIn, execSyncIn, ExecTarget, relayTo } from './container-streams';
-import { containerArgv, containerCwd, containerEnv, containerUser, ContainerSpecError } from './container-spec';
-import { DEFAULT_IMAGE_PATH } from './image-archive';
+import { containerArgv, containerCwd, containerEnv, containerUser, ContainerSpecError, validateMounts } from './container-spec';
 import { ImageRefError } from './image-ref';
 import { ImageNotFoundError, ImageStore, ImportOptions } from './image-store';
-import { allocate, emptyIpam, gatewayOf, IpamState, parseCidr, release } from './ipam';
+import { hostPathEnv, MonitorPlan, monitorRunArgs, overlayDirs, withSandboxFiles } from './monitor-args';
 import { ensureMonitorBinary } from './monitor-binary';
-import { applySandboxSysctls, bridgeNameFor, ensureNodeNetwork, removeNodeNetwork, setUpSandboxNetwork, tearDownSandboxNetwork } from './pod-network';
+import { NodeNetwork } from './node-network';
+import { bridgeNameFor } from './pod-network';
 import {
   CONTAINER_FILE,
   ContainerRecord,
@@ -62,6 +62,8 @@ import {
   SANDBOX_FILE,
   SandboxRecord,
 } from './runtime-records';
+import { runCommand } from './run-command';
+import { writeSandboxFiles } from './sandbox-files';
 import { listDirs, newId, readJsonIfExists, writeJsonAtomic } from './state-files';
 
 export const RUNTIME_NAME = 'process';
@@ -93,11 +95,6 @@ export interface ProcessRuntimeOptions {
   monitorPath?: string;
 }
 
-interface NetworkConfig {
-  podCIDR: string;
-  bridge: string;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -116,9 +113,7 @@ export class ProcessRuntime implements Runtime {
   private readonly events = new EventEmitter();
   private exitWatch?: NodeJS.Timeout;
   private readonly reportedExits = new Set<string>();
-  private networkReady?: Promise<void>;
-  /** Serializes IPAM updates (one file, read-modify-write). */
-  private ipamChain: Promise<unknown> = Promise.resolve();
+  private readonly network: NodeNetwork;
 
   private constructor(
     private readonly opts: ProcessRuntimeOptions,
@@ -126,6 +121,7 @@ export class ProcessRuntime implements Runtime {
     private readonly cgroups: Cgroups | null,
     readonly monitorPath: string,
   ) {
+    this.network = new NodeNetwork(opts.rootDir, opts.bridgeName ?? bridgeNameFor(opts.nodeName));
     this.images = new ImageStore(opts.imageStoreDir ?? path.join(opts.rootDir, 'images'));
     fs.mkdirSync(this.sandboxesDir, { recursive: true });
     fs.mkdirSync(this.containersDir, { recursive: true });
@@ -147,19 +143,9 @@ export class ProcessRuntime implements Runtime {
   private get containersDir(): string {
     return path.join(this.opts.rootDir, 'containers');
   }
-  private get networkFile(): string {
-    return path.join(this.opts.rootDir, 'network.json');
-  }
-  private get ipamFile(): string {
-    return path.join(this.opts.rootDir, 'ipam.json');
-  }
   private get cgroupRoot(): string {
     return this.opts.cgroupRoot ?? `bosun/${sanitizeCgroupPart(this.opts.nodeName)}`;
   }
-  private get bridge(): string {
-    return this.opts.bridgeName ?? bridgeNameFor(this.opts.nodeName);
-  }
-
   // ---- RuntimeService: status ----
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
@@ -167,13 +153,13 @@ export class ProcessRuntime implements Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    const net = readJsonIfExists<NetworkConfig>(this.networkFile);
     const info: Record<string, string> = {
       cgroups: this.cgroups ? `v${this.cgroups.layout.version}` : 'none',
       isolation: this.privileged ? 'namespaces' : 'none',
     };
-    let network: RuntimeStatus['conditions'][number];
-    if (!this.privileged) {
+    let network: RuntimeCondition;
+    if (this.privileged) network = this.network.condition(info);
+    else {
       info.podNetwork = 'host';
       network = {
         type: 'NetworkReady',
@@ -181,62 +167,12 @@ export class ProcessRuntime implements Runtime {
         reason: 'NoPodNetworkWithoutRoot',
         message: 'the process runtime runs without root: pods share the host network and run without namespaces, root change or cgroup limits',
       };
-    } else if (!net) {
-      info.podNetwork = 'none';
-      network = { type: 'NetworkReady', status: false, reason: 'NoPodCIDR', message: 'the node has no podCIDR yet: only hostNetwork pods can start' };
-    } else {
-      info.podNetwork = 'bridge';
-      info.bridge = net.bridge;
-      info.podCIDR = net.podCIDR;
-      network = { type: 'NetworkReady', status: true, reason: '', message: '' };
     }
-    return {
-      conditions: [{ type: 'RuntimeReady', status: true, reason: '', message: '' }, network],
-      info,
-    };
+    return { conditions: [{ type: 'RuntimeReady', status: true, reason: '', message: '' }, network], info };
   }
 
   async updateRuntimeConfig(config: { podCIDR: string }): Promise<void> {
-    if (!this.privileged) return; // host network: nothing to set up
-    try {
-      parseCidr(config.podCIDR);
-    } catch (err) {
-      throw new RuntimeError('InvalidConfig', (err as Error).message, { cause: err });
-    }
-    const ipam = readJsonIfExists<IpamState>(this.ipamFile);
-    if (ipam && ipam.cidr !== config.podCIDR && Object.keys(ipam.allocated).length > 0) {
-      throw new RuntimeError('InvalidConfig', `podCIDR changed from ${ipam.cidr} to ${config.podCIDR} while ${Object.keys(ipam.allocated).length} sandboxes hold addresses`);
-    }
-    if (!ipam || ipam.cidr !== config.podCIDR) writeJsonAtomic(this.ipamFile, emptyIpam(config.podCIDR));
-    writeJsonAtomic(this.networkFile, { podCIDR: config.podCIDR, bridge: this.bridge } satisfies NetworkConfig);
-    this.networkReady = ensureNodeNetwork(this.bridge, config.podCIDR);
-    await this.networkReady;
-  }
-
-  /** The node network, set up once per runtime object (the bridge may be gone since the last agent). */
-  private async nodeNetwork(): Promise<NetworkConfig> {
-    const net = readJsonIfExists<NetworkConfig>(this.networkFile);
-    if (!net) throw new RuntimeError('SandboxFailed', 'the node has no podCIDR yet (network not ready): only hostNetwork pods can start');
-    this.networkReady ??= ensureNodeNetwork(net.bridge, net.podCIDR);
-    try {
-      await this.networkReady;
-    } catch (err) {
-      this.networkReady = undefined;
-      throw err;
-    }
-    return net;
-  }
-
-  private withIpam<T>(fn: (state: IpamState) => { state: IpamState; result: T }): Promise<T> {
-    const next = this.ipamChain.then(() => {
-      const current = readJsonIfExists<IpamState>(this.ipamFile);
-      if (!current) throw new RuntimeError('SandboxFailed', 'no podCIDR configured');
-      const { state, result } = fn(current);
-      writeJsonAtomic(this.ipamFile, state);
-      return result;
-    });
-    this.ipamChain = next.catch(() => undefined);
-    return next;
+    if (this.privileged) await this.network.configure(config.podCIDR); // without root: host network, nothing to set up
   }
 
   // ---- sandboxes ----
@@ -260,17 +196,12 @@ export class ProcessRuntime implements Runtime {
       fs.mkdirSync(config.logDirectory, { recursive: true });
       fs.mkdirSync(dir, { recursive: true });
       if (!hostNetwork) {
-        const net = await this.nodeNetwork();
-        const ip = await this.withIpam((s) => {
-          const r = allocate(s, id);
-          return { state: r.state, result: r.ip };
-        });
-        rec.ip = ip;
-        rec.netnsPath = await setUpSandboxNetwork({ sandboxId: id, bridge: net.bridge, ip, prefix: parseCidr(net.podCIDR).prefix, gateway: gatewayOf(net.podCIDR) });
-        const skipped = await applySandboxSysctls(id, config.linux.sysctls ?? {});
-        if (skipped.length > 0) rec.ignoredSysctls = skipped;
+        const attached = await this.network.attach(id, config.linux.sysctls ?? {});
+        rec.ip = attached.ip;
+        rec.netnsPath = attached.netnsPath;
+        if (attached.ignoredSysctls.length > 0) rec.ignoredSysctls = attached.ignoredSysctls;
       }
-      this.writeSandboxFiles(dir, config, rec.ip);
+      writeSandboxFiles(dir, config.hostname, rec.ip, config.dnsConfig);
       writeJsonAtomic(path.join(dir, SANDBOX_FILE), rec);
     } catch (err) {
       await this.releaseNetwork(id);
@@ -282,26 +213,8 @@ export class ProcessRuntime implements Runtime {
     return id;
   }
 
-  /** resolv.conf, hostname and hosts of the pod, bind-mounted into every container. */
-  private writeSandboxFiles(dir: string, config: PodSandboxConfig, ip: string): void {
-    const dns = config.dnsConfig;
-    const resolv = dns
-      ? [
-          ...dns.servers.map((s) => `nameserver ${s}`),
-          ...(dns.searches.length ? [`search ${dns.searches.join(' ')}`] : []),
-          ...(dns.options.length ? [`options ${dns.options.join(' ')}`] : []),
-        ].join('\n') + '\n'
-      : fs.readFileSync('/etc/resolv.conf', 'utf8');
-    fs.writeFileSync(path.join(dir, 'resolv.conf'), resolv);
-    fs.writeFileSync(path.join(dir, 'hostname'), `${config.hostname}\n`);
-    const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...(ip ? [`${ip}\t${config.hostname}`] : [])];
-    fs.writeFileSync(path.join(dir, 'hosts'), hosts.join('\n') + '\n');
-  }
-
   private async releaseNetwork(id: string): Promise<void> {
-    if (!this.privileged) return;
-    await tearDownSandboxNetwork(id);
-    if (fs.existsSync(this.ipamFile)) await this.withIpam((s) => ({ state: release(s, id), result: undefined }));
+    if (this.privileged) await this.network.detach(id);
   }
 
   async stopPodSandbox(id: string): Promise<void> {
@@ -378,70 +291,60 @@ export class ProcessRuntime implements Runtime {
     const dir = this.containerDir(id);
     const logPath = path.join(sandboxConfig.logDirectory, config.logPath);
     const rootfs = this.images.rootfsOf(image.id);
+    let cgroup: string | undefined;
     try {
       const argv = containerArgv(config, image.config);
       if (argv.length === 0) throw new ContainerSpecError(`container "${config.metadata.name}": no command (neither command nor the image's entrypoint/cmd)`);
-      for (const m of config.mounts) {
-        if (!path.isAbsolute(m.containerPath)) throw new ContainerSpecError(`mounts[${m.containerPath}].containerPath: must be an absolute path`);
-        if (!fs.existsSync(m.hostPath)) throw new ContainerSpecError(`mounts[${m.containerPath}].hostPath: "${m.hostPath}" does not exist`);
-      }
+      validateMounts(config.mounts);
       const user = containerUser(config, image.config, rootfs);
-      let env = containerEnv(config, image.config);
-      fs.mkdirSync(dir, { recursive: true });
+      const cwd = containerCwd(config, image.config);
+      const env = this.privileged ? containerEnv(config, image.config) : hostPathEnv(containerEnv(config, image.config), rootfs);
       fs.mkdirSync(path.dirname(logPath), { recursive: true });
-      const args = ['run', '--state', dir, '--log', logPath];
-      let cgroup: string | undefined;
+      fs.mkdirSync(dir, { recursive: true });
+      const plan: MonitorPlan = {
+        stateDir: dir,
+        logPath,
+        envFile: path.join(dir, 'env'),
+        argv,
+        stdinFifo: config.stdin ? path.join(dir, 'stdin') : undefined,
+        stdinOnce: config.stdinOnce,
+        tty: config.tty,
+        oomScoreAdj: config.linux.resources.oomScoreAdj,
+      };
       if (this.privileged) {
-        for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d));
-        args.push('--overlay', rootfs, path.join(dir, 'upper'), path.join(dir, 'work'), path.join(dir, 'merged'));
-        args.push('--hostname', sandboxConfig.hostname);
-        if (sandbox.netnsPath) args.push('--netns', sandbox.netnsPath);
-        for (const m of this.containerMounts(podSandboxId, config.mounts)) args.push('--mount', m.hostPath, m.containerPath, m.readonly ? 'ro' : 'rw', m.isFile ? 'file' : 'dir');
-        if (config.linux.security.readonlyRootfs) args.push('--readonly-rootfs');
-        if (sandboxConfig.linux.hostPid) args.push('--host-pid');
-        if (sandboxConfig.linux.hostIpc) args.push('--host-ipc');
-        args.push('--user', String(user.uid), String(user.gid), user.groups.length ? user.groups.join(',') : '-');
-        args.push('--cwd', containerCwd(config, image.config));
+        for (const d of Object.values(overlayDirs(dir))) fs.mkdirSync(d);
+        let cgroupDirs: string[] = [];
         if (this.cgroups) {
           cgroup = path.join(this.cgroupRoot, sanitizeCgroupPart(sandboxConfig.linux.cgroupParent || `pod-${podSandboxId}`), id);
-          for (const d of this.cgroups.create(cgroup, config.linux.resources)) args.push('--cgroup', d);
+          cgroupDirs = this.cgroups.create(cgroup, config.linux.resources);
         }
+        plan.isolated = {
+          rootfs,
+          hostname: sandboxConfig.hostname,
+          netnsPath: sandbox.netnsPath,
+          mounts: withSandboxFiles(this.sandboxDir(podSandboxId), config.mounts),
+          readonlyRootfs: config.linux.security.readonlyRootfs ?? false,
+          hostPid: sandboxConfig.linux.hostPid ?? false,
+          hostIpc: sandboxConfig.linux.hostIpc ?? false,
+          user,
+          cwd,
+          cgroupDirs,
+        };
       } else {
-        args.push('--no-isolation', '--cwd', path.join(rootfs, containerCwd(config, image.config)));
-        const rootPath = DEFAULT_IMAGE_PATH.split(':').map((p) => path.join(rootfs, p)).join(':');
-        env = env.map((e) => (e.startsWith('PATH=') ? `PATH=${rootPath}:${e.slice(5)}` : e));
-        if (!env.some((e) => e.startsWith('PATH='))) env.push(`PATH=${rootPath}:${DEFAULT_IMAGE_PATH}`);
+        plan.hostCwd = path.join(rootfs, cwd);
       }
-      fs.writeFileSync(path.join(dir, 'env'), env.map((e) => `${e}\0`).join(''));
-      args.push('--env-file', path.join(dir, 'env'));
-      if (config.stdin) {
-        await new Promise<void>((resolve, reject) =>
-          spawn('mkfifo', [path.join(dir, 'stdin')]).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)))),
-        );
-        args.push('--stdin-fifo', path.join(dir, 'stdin'));
-        if (config.stdinOnce) args.push('--stdin-once');
-      }
-      if (config.tty) args.push('--tty');
-      if (config.linux.resources.oomScoreAdj !== undefined) args.push('--oom-score-adj', String(config.linux.resources.oomScoreAdj));
-      args.push('--', ...argv);
-      const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, imageId: image.id, createdAt: Date.now(), logPath, cgroup, monitorArgs: args, env, uid: user.uid, gid: user.gid };
+      fs.writeFileSync(plan.envFile, env.map((e) => `${e}\0`).join(''));
+      if (plan.stdinFifo) await runCommand('mkfifo', [plan.stdinFifo]);
+      const rec: ContainerRecord = { id, sandboxId: podSandboxId, config, imageId: image.id, createdAt: Date.now(), logPath, cgroup, monitorArgs: monitorRunArgs(plan), env, uid: user.uid, gid: user.gid };
       writeJsonAtomic(path.join(dir, CONTAINER_FILE), rec);
     } catch (err) {
+      if (cgroup && this.cgroups) this.cgroups.remove(cgroup, this.cgroupRoot);
       fs.rmSync(dir, { recursive: true, force: true });
       const message = err instanceof ContainerSpecError || err instanceof ImageRefError ? err.message : `container "${config.metadata.name}": ${(err as Error).message}`;
       throw new RuntimeError('InvalidConfig', message, { cause: err });
     }
     this.emit('created', id, podSandboxId);
     return id;
-  }
-
-  /** The sandbox's resolv.conf, hostname and hosts (unless the config mounts its own), then the config's mounts. */
-  private containerMounts(sandboxId: string, mounts: Mount[]): Mount[] {
-    const own = new Set(mounts.map((m) => m.containerPath));
-    const files = ['resolv.conf', 'hostname', 'hosts']
-      .filter((f) => !own.has(`/etc/${f}`))
-      .map((f) => ({ hostPath: path.join(this.sandboxDir(sandboxId), f), containerPath: `/etc/${f}`, readonly: false, isFile: true }));
-    return [...files, ...mounts];
   }
 
   async startContainer(id: string): Promise<void> {
@@ -724,10 +627,8 @@ export class ProcessRuntime implements Runtime {
   async destroyNode(): Promise<void> {
     for (const s of await this.listPodSandboxes()) await this.removePodSandbox(s.id);
     for (const c of this.containerRecords()) await this.removeContainer(c.id);
-    if (this.privileged) await removeNodeNetwork(this.bridge);
+    if (this.privileged) await this.network.destroy();
     this.cgroups?.remove(this.cgroupRoot, '');
-    fs.rmSync(this.networkFile, { force: true });
-    fs.rmSync(this.ipamFile, { force: true });
   }
 
   async close(): Promise<void> {

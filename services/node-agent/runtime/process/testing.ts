@@ -4,15 +4,9 @@
  * and the waits tests use instead of sleeps.
  */
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerConfig, PodSandboxConfig } from '../runtime';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
+import { repoRoot } from './monitor-binary';
 
 /** The busybox rootfs tarball, built on first use (needs Debian's mirror once, then cached). */
 export function busyboxTarball(): string {
