@@ -34,8 +34,16 @@ export class MonitorBuildError extends Error {
   }
 }
 
-/** The path of a built monitor for the current source; compiles it when absent. */
+/** A prebuilt monitor to use instead (images without a C compiler copy one in and name it here). */
+export const MONITOR_PATH_ENV = 'BOSUN_MONITOR_PATH';
+
+/** The path of a built monitor for the current source ($BOSUN_MONITOR_PATH when set); compiles it when absent. */
 export async function ensureMonitorBinary(outDir = path.join(repoRoot(), '.data', 'native')): Promise<string> {
+  const given = process.env[MONITOR_PATH_ENV];
+  if (given) {
+    if (!fs.existsSync(given)) throw new MonitorBuildError(`${MONITOR_PATH_ENV}=${given}: no such file`);
+    return given;
+  }
   const source = monitorSourcePath();
   if (!fs.existsSync(source)) throw new MonitorBuildError(`the monitor's source ${source} is missing`);
   const hash = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);

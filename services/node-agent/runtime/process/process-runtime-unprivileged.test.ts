@@ -23,6 +23,18 @@ describe('ProcessRuntime without root (unprivileged mode, real processes)', func
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  it('refuses unusable options naming them', async () => {
+    const base = { rootDir: root, nodeName: 'x', logger: pino({ level: 'silent' }) };
+    for (const [opts, text] of [
+      [{ ...base, rootDir: 'relative' }, 'rootDir: must be an absolute path'],
+      [{ ...base, nodeName: '' }, 'nodeName: must not be empty'],
+      [{ ...base, bridgeName: 'a-bridge-name-too-long' }, 'bridgeName: must be 1..15'],
+    ] as const) {
+      const err = await ProcessRuntime.open(opts).then(() => undefined, (e: Error) => e);
+      expect(err?.message).to.include(text);
+    }
+  });
+
   it('says pods share the host network, for the Node conditions', async () => {
     await runtime.updateRuntimeConfig({ podCIDR: '10.42.250.0/24' }); // accepted, nothing to set up
     const status = await runtime.status();

@@ -51,7 +51,7 @@ import { ImageNotFoundError, ImageStore, ImportOptions } from './image-store';
 import { hostPathEnv, MonitorPlan, monitorRunArgs, overlayDirs, withSandboxFiles } from './monitor-args';
 import { ensureMonitorBinary } from './monitor-binary';
 import { NodeNetwork } from './node-network';
-import { bridgeNameFor } from './pod-network';
+import { bridgeNameFor, IFNAME_MAX_CHARS } from './pod-network';
 import {
   CONTAINER_FILE,
   ContainerRecord,
@@ -95,6 +95,19 @@ export interface ProcessRuntimeOptions {
   monitorPath?: string;
 }
 
+/** Refuses unusable options, naming the option. */
+function validateOptions(o: ProcessRuntimeOptions): void {
+  const bad = (option: string, why: string): never => {
+    throw new RuntimeError('InvalidConfig', `process runtime option ${option}: ${why}`);
+  };
+  if (!o.rootDir || !path.isAbsolute(o.rootDir)) bad('rootDir', `must be an absolute path, got "${o.rootDir}"`);
+  if (!o.nodeName) bad('nodeName', 'must not be empty');
+  if (o.bridgeName !== undefined && !new RegExp(`^[A-Za-z0-9_.-]{1,${IFNAME_MAX_CHARS}}$`).test(o.bridgeName)) {
+    bad('bridgeName', `must be 1..${IFNAME_MAX_CHARS} letters, digits, "_", "." or "-", got "${o.bridgeName}"`);
+  }
+  if (o.imageStoreDir !== undefined && !path.isAbsolute(o.imageStoreDir)) bad('imageStoreDir', `must be an absolute path, got "${o.imageStoreDir}"`);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -128,7 +141,9 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Opens (or reopens) the runtime on `rootDir`; builds the monitor if needed. */
-  static async open(opts: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+  static async open(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+    validateOptions(options);
+    const opts = { ...options, logger: options.logger.child({ component: 'process-runtime', node: options.nodeName }) };
     const privileged = !opts.unprivileged && process.getuid?.() === 0;
     const monitorPath = opts.monitorPath ?? (await ensureMonitorBinary());
     const cgroups = privileged ? Cgroups.detect() : null;

@@ -474,6 +474,9 @@ static void monitor(const struct options *o, int ready_fd) {
     child_error_fd = errp[1];
     run_child(o, netns_fd, go[0], out[1], err[1], in_fd, o->tty ? pty_slave : NULL);
   }
+  /* Only the monitor ignores SIGPIPE (an ignored disposition would survive the container's exec):
+   * a container that closed its stdin must not kill its monitor. */
+  signal(SIGPIPE, SIG_IGN);
   close(go[0]);
   close(errp[1]);
   close(out[1]);
