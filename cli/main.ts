@@ -9,6 +9,7 @@ import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
+import { downCommand } from './down-command';
 
 /** The `bosun` program: one subcommand per component, plus `up` for a local cluster. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
     .addCommand(upCommand())
+    .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())
     .addCommand(imageCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);

@@ -8,6 +8,7 @@ import { Supervisor } from '../lib/launcher/supervisor';
 import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { PortPlan } from '../lib/launcher/port-plan';
+import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
 import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
 
@@ -49,6 +50,7 @@ export function upCommand(): Command {
     .action(async (o: { dir: string; members: string; ports: string }) => {
       const n = Number(o.members);
       const dir = path.resolve(o.dir);
+      claimUp(dir);
       const plan = new PortPlan(o.ports === 'free');
       const ports = o.ports === 'free' ? undefined : await plan.pairs(LOCAL_CLUSTER_PORTS.slice(0, n), 'store');
       const apiPorts = await plan.pairs(LOCAL_APISERVER_PORTS, 'apiserver');
@@ -74,6 +76,7 @@ export function upCommand(): Command {
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
+        releaseUp(dir);
         say('Stopped.');
         process.exit(code);
       };
@@ -167,7 +170,7 @@ export function upCommand(): Command {
       say('  etcdctl get --prefix /registry --keys-only');
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
       say('');
-      say('Press Ctrl-C to stop the cluster.');
+      say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
       supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers);
       await new Promise<never>(() => undefined);
