@@ -3,6 +3,7 @@ import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { controllerManagerCommand } from './controller-manager-command';
+import { imageCommand } from './image-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
@@ -21,7 +22,8 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(schedulerCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
-    .addCommand(kubeconfigsCommand());
+    .addCommand(kubeconfigsCommand())
+    .addCommand(imageCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {
     await program.parseAsync(argv);
