@@ -116,15 +116,24 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
         }
         const query = parseStreamQuery(url.searchParams, route.kind);
         const container = await runningContainer(options.runtime, route.ref);
-        const ws = await acceptWebSocket(wss, req, socket, head, CHANNEL_PROTOCOLS);
         const streams: StreamOptions = { stdin: query.stdin, stdout: query.stdout, stderr: query.stderr && !query.tty, tty: query.tty };
+        checkWebSocketRequest(req, CHANNEL_PROTOCOLS);
+        // The session starts before the handshake completes: the client sends stdin right after
+        // it, and a message that came before anyone listened would be lost. Its output waits
+        // (paused streams) until the socket is there.
         let session;
         try {
           session = route.kind === 'exec' ? await options.runtime.exec(container.id, query.command, streams) : await options.runtime.attach(container.id, streams);
         } catch (err) {
-          ws.close(1011, `${route.kind} failed`.slice(0, 120));
           logger?.warn({ err, ...route.ref }, 'starting a stream session failed');
-          return;
+          throw new InternalError(`${route.kind} in container "${route.ref.container}" failed: ${(err as Error).message}`);
+        }
+        let ws: WebSocket;
+        try {
+          ws = await acceptWebSocket(wss, req, socket, head, CHANNEL_PROTOCOLS);
+        } catch (err) {
+          session.close();
+          throw err;
         }
         await serveChannelSession(ws, session, streams, route.kind === 'exec' ? query.command : [], logger);
       } catch (err) {
@@ -193,17 +202,25 @@ function pickProtocol(offered: Set<string>): string | false {
   return false;
 }
 
-/** Completes the WebSocket handshake; 400 when the client offers none of `protocols`. */
-function acceptWebSocket(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, protocols: readonly string[]): Promise<WebSocket> {
+/** Checks that `req` asks for a WebSocket with one of `protocols`; 400 otherwise. */
+function checkWebSocketRequest(req: IncomingMessage, protocols: readonly string[]): void {
   const offered = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim());
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-    return Promise.reject(new BadRequestError(`unsupported upgrade "${req.headers.upgrade ?? ''}": this endpoint speaks WebSocket`));
+    throw new BadRequestError(`unsupported upgrade "${req.headers.upgrade ?? ''}": this endpoint speaks WebSocket`);
   }
   if (!protocols.some((p) => offered.includes(p))) {
-    return Promise.reject(new BadRequestError(`none of the offered subprotocols [${offered.join(' ')}] is served here; supported: [${protocols.join(' ')}]`));
+    throw new BadRequestError(`none of the offered subprotocols [${offered.join(' ')}] is served here; supported: [${protocols.join(' ')}]`);
   }
+}
+
+/**
+ * Completes the WebSocket handshake (400 when the request is not one for `protocols`). The
+ * socket is resolved before any of its messages can be read: attach listeners at once.
+ */
+function acceptWebSocket(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, protocols: readonly string[]): Promise<WebSocket> {
+  checkWebSocketRequest(req, protocols);
   return new Promise((resolve) => wss.handleUpgrade(req, socket, head, resolve));
 }
 
