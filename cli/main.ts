@@ -6,6 +6,7 @@ import { controllerManagerCommand } from './controller-manager-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
+import { nodeAgentCommand } from './node-agent-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(apiserverCommand())
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
+    .addCommand(nodeAgentCommand())
     .addCommand(upCommand())
     .addCommand(kubeconfigsCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);

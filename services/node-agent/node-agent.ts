@@ -45,6 +45,11 @@ export interface NodeAgentOptions {
   readonly logger: Logger;
   /** Called with each pod's start duration (seconds). */
   readonly onPodStarted?: (seconds: number) => void;
+  /**
+   * The caller routes informer events to handlePod/handleNode itself (one process running many
+   * nodes dispatches by node name once, instead of every agent seeing every event).
+   */
+  readonly externalEvents?: boolean;
 }
 
 /** What the runtime held at the last relist. */
@@ -94,15 +99,17 @@ export class NodeAgent {
   async start(): Promise<void> {
     const { pods, nodes } = this.opts;
     void this.registrar.start();
-    nodes?.addEventHandler({
-      onAdd: (n) => this.onNode(n),
-      onUpdate: (_o, n) => this.onNode(n),
-    });
-    pods.addEventHandler({
-      onAdd: (p) => this.onPod(p),
-      onUpdate: (_o, p) => this.onPod(p),
-      onDelete: (p) => this.onPod(p),
-    });
+    if (!this.opts.externalEvents) {
+      nodes?.addEventHandler({
+        onAdd: (n) => this.handleNode(n),
+        onUpdate: (_o, n) => this.handleNode(n),
+      });
+      pods.addEventHandler({
+        onAdd: (p) => this.handlePod(p),
+        onUpdate: (_o, p) => this.handlePod(p),
+        onDelete: (p) => this.handlePod(p),
+      });
+    }
     this.unsubscribe = this.opts.runtime.onContainerEvent(() => this.scheduleRelist(0));
     await pods.waitForSync();
     this.synced = true;
@@ -135,11 +142,13 @@ export class NodeAgent {
     });
   }
 
-  private onNode(node: Node): void {
+  /** A Node was added or changed (only this node's name matters). */
+  handleNode(node: Node): void {
     if (node.metadata.name === this.nodeName) void this.registrar.onNode(node);
   }
 
-  private onPod(pod: Pod): void {
+  /** A pod was added, changed or deleted (only pods bound to this node matter). */
+  handlePod(pod: Pod): void {
     if (this.stopped || pod.spec?.nodeName !== this.nodeName || !pod.metadata.uid) return;
     this.podKeys.set(pod.metadata.uid, { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' });
     this.workers.update(pod.metadata.uid);
