@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Quantity } from '../../../lib/api/quantity';
 import { ConfigError } from '../../../lib/config-error';
 
@@ -34,12 +35,13 @@ export interface NodeConfig {
   readonly clusterDomain: string;
 }
 
-/** The host's capacity: its CPUs, memory, the free-and-used size of the file system holding `rootDir`, and `maxPods`. */
+/** The host's capacity: its CPUs, memory, the size of the file system holding `rootDir` (or its nearest existing parent), and `maxPods`. */
 export function hostCapacity(rootDir: string, maxPods: number): Record<NodeResource, string> {
   let storageBytes = 0;
+  let dir = path.resolve(rootDir);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   try {
-    fs.mkdirSync(rootDir, { recursive: true });
-    const st = fs.statfsSync(rootDir);
+    const st = fs.statfsSync(dir);
     storageBytes = st.blocks * st.bsize;
   } catch {
     storageBytes = 0;
