@@ -61,6 +61,12 @@ describe('NodeAgent on the fake runtime', () => {
     expect(cs.containerID).to.match(/^fake:\/\//);
     expect(cs.state.running.startedAt).to.be.a('string');
     expect(h.eventReasons()).to.include.members(['Pulled', 'Created', 'Started']);
+    // Nothing changes any more: no further status writes (no write loop against the API's stored form).
+    const writes = () => h.client.callsOf('updateStatus pods').length + h.client.callsOf('update pods').length;
+    const before = writes();
+    expect(before).to.be.greaterThan(0);
+    await h.clock.advance(60_000);
+    expect(writes()).to.equal(before);
   });
 
   it('runs init containers in order before the app containers', async () => {
