@@ -43,6 +43,8 @@ export class NodeRegistrar {
   private stopped = false;
   private lastReportMs = 0;
   private lastConditions: NodeCondition[] | undefined;
+  /** The lease as last written (renewals update it directly). */
+  private lease: KubeObject | undefined;
   private runtimeVersion = { runtimeName: '', runtimeVersion: '' };
   readonly state: RegistrationState = { registered: false, ready: false, podCIDR: '' };
 
@@ -142,15 +144,24 @@ export class NodeRegistrar {
     this.lastReportMs = this.clock.now();
   }
 
+  /** Renews the lease: an update of the last written copy (one call), falling back to get / create when it changed or is missing. */
   private async renewLease(): Promise<void> {
     const name = this.config.nodeName;
     const renewTime = new Date(this.clock.now()).toISOString().replace('Z', '000Z');
+    const renewed = (lease: KubeObject): KubeObject => ({ ...lease, spec: { ...(lease.spec ?? {}), holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime } });
+    if (this.lease) {
+      try {
+        this.lease = await this.leases.update(NODE_LEASE_NAMESPACE, renewed(this.lease));
+        return;
+      } catch {
+        this.lease = undefined;
+      }
+    }
     try {
-      const lease = await this.leases.get(NODE_LEASE_NAMESPACE, name);
-      await this.leases.update(NODE_LEASE_NAMESPACE, { ...lease, spec: { ...(lease.spec ?? {}), holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime } });
+      this.lease = await this.leases.update(NODE_LEASE_NAMESPACE, renewed(await this.leases.get(NODE_LEASE_NAMESPACE, name)));
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.leases.create(NODE_LEASE_NAMESPACE, {
+      this.lease = await this.leases.create(NODE_LEASE_NAMESPACE, {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: await this.nodeOwner() },
