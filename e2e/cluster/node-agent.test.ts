@@ -8,6 +8,7 @@ apiVersion: v1
 kind: Pod
 metadata: { name: web }
 spec:
+  nodeSelector: { kubernetes.io/hostname: agent-1 }
   terminationGracePeriodSeconds: 5
   containers: [{ name: web, image: busybox:1.36, command: [sleep, "100000"] }]
 ---
@@ -15,6 +16,7 @@ apiVersion: v1
 kind: Pod
 metadata: { name: sick }
 spec:
+  nodeSelector: { kubernetes.io/hostname: agent-1 }
   containers:
   - name: app
     image: busybox:1.36
@@ -29,7 +31,7 @@ describe('bosun node-agent (fake runtime) through real processes and kubectl', f
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('node-agent', { nodes: [], controllerManagers: 0, nodeAgents: [{ nodeName: NODE }] });
+    cluster = await ControlPlaneCluster.start('node-agent', { nodes: [], controllerManagers: 0, nodeAgents: [{ nodeName: NODE }, { nodeName: 'sim', nodes: 2 }] });
   });
 
   after(async () => {
@@ -79,6 +81,18 @@ describe('bosun node-agent (fake runtime) through real processes and kubectl', f
     await cluster.waitFor(async () => ((await jsonpath('web', '.status.conditions[?(@.type=="Ready")].status')) === 'True' ? true : undefined), 30_000, 'web Ready after the restart');
     expect(await jsonpath('web', '.status.containerStatuses[0].containerID')).to.equal(id);
     expect(await jsonpath('web', '.status.containerStatuses[0].restartCount')).to.equal(count);
+  });
+
+  it('simulates several nodes in one process (--nodes 2) and runs pods on them', async () => {
+    for (const node of ['sim-1', 'sim-2']) {
+      await cluster.waitFor(async () => ((await cluster.kubectlOk(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True' ? true : undefined), 30_000, `${node} Ready`);
+    }
+    await cluster.kubectlOk(['apply', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: { name: pinned }\nspec:\n  nodeSelector: { kubernetes.io/hostname: sim-2 }\n  containers: [{ name: c, image: busybox:1.36, command: [sleep, "100000"] }]\n');
+    await cluster.waitFor(async () => ((await jsonpath('pinned', '.status.phase')) === 'Running' ? true : undefined), 60_000, 'pinned Running on sim-2');
+    expect(await jsonpath('pinned', '.spec.nodeName')).to.equal('sim-2');
+    const st = await cluster.nodeAgents[1]!.status('sim-2');
+    expect(st.nodes.map((n) => n.node)).to.deep.equal(['sim-2']);
+    expect(st.nodes[0]!.pods.map((p) => p.pod)).to.deep.equal(['default/pinned']);
   });
 
   it('completes kubectl delete pod (the agent stops the containers and removes the pod)', async () => {

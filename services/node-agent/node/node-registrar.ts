@@ -110,7 +110,7 @@ export class NodeRegistrar {
     this.lastConditions = conditions;
     this.lastReportMs = this.clock.now();
     this.state.registered = true;
-    this.logger.info({ node: this.config.nodeName }, 'node registered');
+    this.logger.info('node registered');
   }
 
   private async tick(): Promise<void> {
