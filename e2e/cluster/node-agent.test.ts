@@ -63,6 +63,9 @@ describe('bosun node-agent (fake runtime) through real processes and kubectl', f
     const status = await agent.status();
     expect(status.nodes[0]).to.include({ node: NODE, runtime: 'fake', registered: true, ready: true });
     expect(status.nodes[0]!.pods.map((p) => p.pod)).to.include.members(['default/web', 'default/sick']);
+    const metrics = await (await fetch(agent.metricsUrl!)).text();
+    expect(metrics).to.match(/^kubelet_running_pods 2$/m);
+    expect(metrics).to.match(/^kubelet_pod_start_duration_seconds_count [1-9]/m);
   });
 
   it('restarts no container after kill -9 of the agent (same container id, same restartCount)', async () => {

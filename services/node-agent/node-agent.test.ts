@@ -192,6 +192,16 @@ describe('NodeAgent on the fake runtime', () => {
     expect(h.eventReasons()).to.include('Killing');
   });
 
+  it('records FailedCreatePodSandBox and retries; a failing postStart hook kills the container (FailedPostStartHook)', async () => {
+    h.runtime.failNext('runPodSandbox');
+    h.createPod('sb', { containers: [{ name: 'app', image: 'busybox:1.36', command: SLEEP }] });
+    await h.advanceUntil(() => phase('sb') === 'Running', 5_000);
+    expect(h.eventReasons()).to.include('FailedCreatePodSandBox');
+    h.createPod('hook', { containers: [{ name: 'app', image: 'busybox:1.36', command: SLEEP, lifecycle: { postStart: { exec: { command: ['false'] } } } }] });
+    await h.advanceUntil(() => (h.containerStatus('hook', 'app')?.restartCount ?? 0) >= 1, 15_000);
+    expect(h.eventReasons()).to.include('FailedPostStartHook');
+  });
+
   it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded)', async () => {
     h.createPod('deadline', { activeDeadlineSeconds: 5, containers: [{ name: 'app', image: 'busybox:1.36', command: SLEEP }] });
     await h.advanceUntil(() => phase('deadline') === 'Running', 3_000);

@@ -14,6 +14,7 @@ import type { ApiClient, ResourceClient } from '../../../lib/client/api-client';
 import type { Clock, Timer } from '../../../lib/client/clock';
 import type { Logger } from '../../../lib/logger';
 import type { Runtime, RuntimeStatus } from '../runtime/runtime';
+import { rfc3339 } from '../time-format';
 import type { NodeConfig } from './node-config';
 import { conditionsChanged, newNode, nodeConditions, nodeLabels, nodeStatusFacts, withTimes, type NodeCondition } from './node-status';
 
@@ -177,6 +178,6 @@ export class NodeRegistrar {
   }
 
   private nowString(): string {
-    return new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    return rfc3339(this.clock.now());
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Container, Pod, PodCondition } from '../../../lib/api/types';
 import type { ContainerStatus } from '../runtime/runtime';
+import { rfc3339 } from '../time-format';
 import { instancesOf, readySandbox, restartCountOf, type RuntimePod } from './runtime-pod';
 
 /** Why a container waits, as the worker decided (CrashLoopBackOff, ErrImagePull, …). */
@@ -43,11 +44,6 @@ export interface ApiContainerStatus {
   image: string;
   imageID: string;
   containerID?: string;
-}
-
-/** RFC 3339 seconds, as the API writes times. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 /** Whether an init container is a sidecar (restartPolicy Always). */

@@ -15,7 +15,7 @@ import { ANNOTATION_CONTAINER_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_P
 import { containerHash } from './container-hash';
 import { ContainerStarter, CONTAINER_RETRY_MS } from './container-starter';
 import { deletionGraceSeconds, ORPHAN_GRACE_SECONDS, PodKiller } from './pod-killer';
-import { containerRef, type PodSyncDeps, type PodWorkState } from './pod-sync-context';
+import type { PodSyncDeps, PodWorkState } from './pod-sync-context';
 import { computePodStatus, isSidecar } from './pod-status';
 import { instancesOf, readySandbox, runtimePodOf, type RuntimePod } from './runtime-pod';
 import type { StatusManager } from './status-manager';
@@ -169,7 +169,6 @@ export class PodSyncer {
     if (inst?.state === 'running') {
       const why = this.killReason(c, inst, state.uid);
       if (!why) return undefined;
-      this.deps.events.event(containerRef(pod, c), EVENT_TYPE_NORMAL, 'Killing', why);
       await this.killer.killContainer(pod, c, inst, deletionGraceSeconds(pod), why, sandbox.network.ip);
       // The next sync sees it exited and restarts it by its policy (with back-off).
       return 0;
