@@ -1,9 +1,12 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, secondsFlag, startComponentMetrics } from './component-flags';
+import { ConfigError } from '../lib/config-error';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ALL_DEFAULT_CONTROLLERS } from '../lib/controller/controller-registry';
-import { ControllerManager } from '../services/controller-manager/controller-manager';
+import { ControllerManager, defaultControllerRegistry } from '../services/controller-manager/controller-manager';
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from '../services/controller-manager/nodeipam/node-ipam-controller';
+import { DEFAULT_NODE_LIFECYCLE_OPTIONS, type NodeLifecycleOptions } from '../services/controller-manager/nodelifecycle/node-lifecycle-controller';
 
 /** Environment variable for a controller-manager flag: --apiserver → BOSUN_CONTROLLER_MANAGER_APISERVER. */
 export function controllerManagerEnv(flag: string): string {
@@ -24,7 +27,16 @@ export function controllerManagerCommand(): Command {
         .env(controllerManagerEnv('controllers'))
         .default(ALL_DEFAULT_CONTROLLERS),
     )
+    .addOption(new Option('--cluster-cidr <cidr>', 'the pod range node IPAM cuts node pod CIDRs from').env(controllerManagerEnv('cluster-cidr')).default(DEFAULT_CLUSTER_CIDR))
+    .addOption(
+      new Option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets').env(controllerManagerEnv('node-cidr-mask-size')).default(String(DEFAULT_NODE_CIDR_MASK_SIZE)),
+    )
     .addOption(metricsOption('controller-manager', DEFAULT_CONTROLLER_MANAGER_METRICS_ADDRESS));
+  const secondsOpt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <seconds>`, description).env(controllerManagerEnv(flag)).default(defaultValue);
+  command
+    .addOption(secondsOpt('node-monitor-grace-period', 'seconds a node may go without a heartbeat before it is marked Unknown and tainted unreachable', String(DEFAULT_NODE_LIFECYCLE_OPTIONS.gracePeriodMs / 1000)))
+    .addOption(secondsOpt('node-monitor-period', 'seconds between looks at every node', String(DEFAULT_NODE_LIFECYCLE_OPTIONS.monitorPeriodMs / 1000)))
+    .addOption(new Option('--node-eviction-rate <perSecond>', 'nodes per second that may gain a NoExecute taint').env(controllerManagerEnv('node-eviction-rate')).default(String(DEFAULT_NODE_LIFECYCLE_OPTIONS.evictionRatePerSecond)));
   for (const o of leaderElectionOptions('controller-manager')) command.addOption(o);
   return command
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(controllerManagerEnv('log-level')))
@@ -32,14 +44,32 @@ export function controllerManagerCommand(): Command {
       const logger = createLogger('controller-manager', o.logLevel as LogLevel);
       keepAlive();
       const api = apiConnectionOf(o);
+      const nodeIpam = { clusterCidr: o.clusterCidr, nodeCidrMaskSize: maskSizeFlag(o.nodeCidrMaskSize ?? '') };
       const metrics = await startComponentMetrics(o, logger);
       const cm = ControllerManager.start(
         { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
         logger,
+        defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam }),
       );
       exitOnSignals(logger, async () => {
         await cm.stop();
         await metrics.close();
       });
     });
+}
+
+/** `--node-cidr-mask-size` as a number; a ConfigError naming the flag when it is not an integer. */
+function maskSizeFlag(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`--node-cidr-mask-size: ${JSON.stringify(value)} is not an integer`);
+  return Number(value.trim());
+}
+
+function nodeLifecycleOptionsOf(o: Record<string, string>): NodeLifecycleOptions {
+  const rate = Number(o.nodeEvictionRate);
+  if (!(rate > 0)) throw new ConfigError(`--node-eviction-rate: "${o.nodeEvictionRate}" is not a positive number`);
+  return {
+    gracePeriodMs: secondsFlag('node-monitor-grace-period', o.nodeMonitorGracePeriod!),
+    monitorPeriodMs: secondsFlag('node-monitor-period', o.nodeMonitorPeriod!),
+    evictionRatePerSecond: rate,
+  };
 }

@@ -3,12 +3,14 @@ import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { controllerManagerCommand } from './controller-manager-command';
+import { imageCommand } from './image-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
 import { nodeAgentCommand } from './node-agent-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
+import { downCommand } from './down-command';
 
 /** The `bosun` program: one subcommand per component, plus `up` for a local cluster. */
 export async function main(argv: string[]): Promise<void> {
@@ -21,7 +23,9 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(schedulerCommand())
     .addCommand(nodeAgentCommand())
     .addCommand(upCommand())
-    .addCommand(kubeconfigsCommand());
+    .addCommand(downCommand())
+    .addCommand(kubeconfigsCommand())
+    .addCommand(imageCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {
     await program.parseAsync(argv);

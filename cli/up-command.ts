@@ -7,7 +7,9 @@ import { LocalControllerManager } from '../lib/launcher/controller-manager-proce
 import { Supervisor } from '../lib/launcher/supervisor';
 import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
-import { freePort, LocalStoreCluster, portIsFree } from '../lib/launcher/store-cluster';
+import { PortPlan } from '../lib/launcher/port-plan';
+import { claimUp, releaseUp } from '../lib/launcher/up-lock';
+import { LocalStoreCluster } from '../lib/launcher/store-cluster';
 import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
@@ -48,38 +50,15 @@ export function upCommand(): Command {
     .action(async (o: { dir: string; members: string; ports: string }) => {
       const n = Number(o.members);
       const dir = path.resolve(o.dir);
-      const ports = o.ports === 'free' ? undefined : LOCAL_CLUSTER_PORTS.slice(0, n);
-      for (const [i, pair] of (ports ?? []).entries()) {
-        for (const port of pair) {
-          if (!(await portIsFree(port))) {
-            throw new Error(`port ${port} (store-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
-          }
-        }
-      }
-      const apiPorts: [number, number][] = o.ports === 'free' ? [[await freePort(), await freePort()], [await freePort(), await freePort()]] : LOCAL_APISERVER_PORTS;
-      for (const [i, pair] of apiPorts.entries()) {
-        for (const port of pair) {
-          if (o.ports !== 'free' && !(await portIsFree(port))) {
-            throw new Error(`port ${port} (apiserver-${i + 1}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
-          }
-        }
-      }
-      const schedulerPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_PORTS;
-      const schedulerMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_SCHEDULER_METRICS_PORTS;
-      const balancerPort = o.ports === 'free' ? await freePort() : LOCAL_API_BALANCER_PORT;
-      const cmMetricsPorts = o.ports === 'free' ? [await freePort(), await freePort()] : LOCAL_CONTROLLER_MANAGER_METRICS_PORTS;
-      const componentPorts: [number, string][] = [
-        [balancerPort, 'apiserver load balancer'],
-        ...schedulerPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1}`]),
-        ...schedulerMetricsPorts.map((p, i): [number, string] => [p, `scheduler-${i + 1} metrics`]),
-        ...cmMetricsPorts.map((p, i): [number, string] => [p, `controller-manager-${i + 1} metrics`]),
-      ];
-      for (const [port, what] of componentPorts) {
-        if (o.ports !== 'free' && !(await portIsFree(port))) {
-          throw new Error(`port ${port} (${what}) is already in use on 127.0.0.1; is another cluster running? stop it first, or use --ports free`);
-        }
-      }
-      const cluster = await LocalStoreCluster.create({ members: n, dir, ports: ports?.map((p): [number, number] => [p[0], p[1]]) });
+      claimUp(dir);
+      const plan = new PortPlan(o.ports === 'free');
+      const ports = o.ports === 'free' ? undefined : await plan.pairs(LOCAL_CLUSTER_PORTS.slice(0, n), 'store');
+      const apiPorts = await plan.pairs(LOCAL_APISERVER_PORTS, 'apiserver');
+      const schedulerPorts = await plan.ports(LOCAL_SCHEDULER_PORTS, 'scheduler');
+      const schedulerMetricsPorts = await plan.ports(LOCAL_SCHEDULER_METRICS_PORTS, 'scheduler metrics');
+      const balancerPort = await plan.port(LOCAL_API_BALANCER_PORT, 'apiserver load balancer');
+      const cmMetricsPorts = await plan.ports(LOCAL_CONTROLLER_MANAGER_METRICS_PORTS, 'controller-manager metrics');
+      const cluster = await LocalStoreCluster.create({ members: n, dir, ports });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
       const controllerManagers: LocalControllerManager[] = [];
@@ -97,6 +76,7 @@ export function upCommand(): Command {
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
+        releaseUp(dir);
         say('Stopped.');
         process.exit(code);
       };
@@ -190,7 +170,7 @@ export function upCommand(): Command {
       say('  etcdctl get --prefix /registry --keys-only');
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
       say('');
-      say('Press Ctrl-C to stop the cluster.');
+      say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
       supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers);
       await new Promise<never>(() => undefined);

@@ -42,3 +42,11 @@ if (force || !fs.existsSync(stamp) || mtime(stamp) < newestSource(sources) || mt
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   fs.writeFileSync(stamp, new Date().toISOString());
 }
+
+// The process runtime's monitor is C; build it now so the first pod does not wait for the compiler.
+// A missing compiler is not fatal here: the runtime says so clearly when it needs the monitor.
+try {
+  run(process.execPath, [path.join(root, 'scripts', 'build-native.js')]);
+} catch {
+  console.log('bosun: the process runtime monitor was not built (no C compiler?); only needed for --runtime process');
+}

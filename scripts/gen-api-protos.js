@@ -29,6 +29,7 @@ const RESOURCES = [
   ['apps', 'v1', 'ReplicaSet', 'replicasets', true, ['scale']],
   ['apps', 'v1', 'DaemonSet', 'daemonsets', true, []],
   ['apps', 'v1', 'StatefulSet', 'statefulsets', true, ['scale']],
+  ['apps', 'v1', 'ControllerRevision', 'controllerrevisions', false, []],
   ['batch', 'v1', 'Job', 'jobs', true, []],
   ['batch', 'v1', 'CronJob', 'cronjobs', true, []],
   ['autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, []],

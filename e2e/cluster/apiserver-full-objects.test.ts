@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeObject, ResourceInfo } from '../../lib/api/object';
 import { decodeUnknown, hasMagic, K8S_PROTOBUF_MAGIC, type JsonObject } from '../../lib/api/proto/convert';
+import { RESOURCES } from '../../lib/api/resources';
 import { fullEndpoints, fullEvent, fullLease, fullNode, fullPodSpec, fullPodStatus } from '../../lib/api/proto/test-objects';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
@@ -73,6 +74,8 @@ describe('apiserver: complete Node and Pod objects through the gRPC and HTTP doo
     writeHttpKubeconfig(kubeconfig, { server: apiserver.httpsUrl!, caCert, token, namespace: 'default' });
     // The class the full pod names: Priority admission resolves it into the pod's priority (1000).
     await grpc.resource(priorityClassStrategy.info).create(undefined, { metadata: { name: 'high-priority' }, value: 1000 } as KubeObject);
+    // The ServiceAccount it runs as: ServiceAccount admission refuses a pod naming a missing one.
+    await grpc.resource(RESOURCES.serviceaccounts).create('default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'default' } });
   });
 
   after(async () => {

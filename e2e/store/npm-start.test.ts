@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ describe('bosun up (what `npm start` runs)', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('brings up a 3-member store and two apiservers, shows progress and the leader, works with etcdctl, and stops cleanly on Ctrl-C', async () => {
+  it('brings up a 3-member store and two apiservers, shows progress and the leader, works with etcdctl, and stops cleanly with bosun down (a second bosun up on its folder refused)', async () => {
     // A token file from a run before component identities: only the admin token.
     fs.writeFileSync(path.join(dir, 'tokens.csv'), 'admintoken,admin\n', { mode: 0o600 });
     const up = startUp(['--dir', dir, '--ports', 'free']);
@@ -97,7 +97,12 @@ describe('bosun up (what `npm start` runs)', function () {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(up.output()).to.include('scheduler-1 exited (SIGKILL); restarting in 1 s (restart 1)');
-      up.child.kill('SIGINT');
+      // A second cluster on the same folder is refused; `bosun down` stops this one, keeping the data.
+      const second = spawnSync(process.execPath, [BOSUN_BIN, 'up', '--dir', dir, '--ports', 'free'], { encoding: 'utf8', timeout: 30_000 });
+      expect(second.status, second.stderr).to.equal(1);
+      expect(second.stderr).to.include(`a cluster is already running from ${dir} (bosun up, pid ${up.child.pid})`);
+      const down = spawnSync(process.execPath, [BOSUN_BIN, 'down', '--dir', dir], { encoding: 'utf8', timeout: 90_000 });
+      expect(down.stdout, `bosun down exited ${down.status} (${down.signal ?? ''}): ${down.stderr}`).to.include(`Stopped the cluster of ${dir} (bosun up, pid ${up.child.pid}); its data is kept.`);
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);
     } finally {

@@ -45,6 +45,7 @@ export const RESOURCES = Object.freeze({
   replicasets: info('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['all']),
   daemonsets: info('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['all']),
   statefulsets: info('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['all']),
+  controllerrevisions: info('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true),
   // batch/v1
   jobs: info('batch', 'v1', 'Job', 'jobs', true, [], ['all']),
   cronjobs: info('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['all']),

@@ -25,14 +25,27 @@ import { replicaSetControllerDescriptor, replicationControllerDescriptor } from 
 import { trackLeadership, workQueueMetrics, type Registry } from '../../lib/metrics';
 import { deploymentControllerDescriptor } from './deployment/deployment-controller';
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
+import { nodeIpamControllerDescriptor, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
+import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
+import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
+import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
+import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
+import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
 /** The Lease the controller-manager replicas contend for. */
 export const CONTROLLER_MANAGER_LEASE = { namespace: 'kube-system', name: 'kube-controller-manager' } as const;
 
+/** Settings of individual controllers (from the controller-manager's flags). */
+export interface ControllerSettings {
+  readonly nodeLifecycle?: NodeLifecycleOptions;
+  /** `--cluster-cidr` and `--node-cidr-mask-size` of the node IPAM controller (defaults 10.42.0.0/16, 24); a bad value is a ConfigError naming the flag. */
+  readonly nodeIpam?: Partial<NodeIpamOptions>;
+}
+
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
-export function defaultControllerRegistry(): ControllerRegistry {
+export function defaultControllerRegistry(settings: ControllerSettings = {}): ControllerRegistry {
   return new ControllerRegistry([
     namespaceControllerDescriptor,
     disruptionControllerDescriptor,
@@ -44,6 +57,12 @@ export function defaultControllerRegistry(): ControllerRegistry {
     replicationControllerDescriptor,
     deploymentControllerDescriptor,
     daemonSetControllerDescriptor,
+    serviceAccountControllerDescriptor,
+    endpointControllerDescriptor,
+    nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
+    podGcControllerDescriptor,
+    statefulSetControllerDescriptor,
+    nodeIpamControllerDescriptor(settings.nodeIpam),
   ]);
 }
 

@@ -132,6 +132,29 @@ const statefulSet: KindPrinter = {
   },
 };
 
+const controllerRevision: KindPrinter = {
+  group: 'apps',
+  kind: 'ControllerRevision',
+  columns: [
+    NAME_COLUMN,
+    column('Controller', 'string', 'Controller of the object'),
+    column('Revision', 'integer', 'Revision indicates the revision of the state represented by Data.'),
+    AGE_COLUMN,
+  ],
+  cells(obj, ctx) {
+    return [name(obj), controllerCell(obj), int(obj.revision), age(obj, ctx)];
+  },
+};
+
+/** CONTROLLER of a ControllerRevision: `<kind>.<group>/<name>` of its controller owner, `<none>` without one. */
+function controllerCell(obj: KubeObject): string {
+  const ref = (obj.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
+  if (!ref) return '<none>';
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  return `${ref.kind.toLowerCase()}${group ? '.' + group : ''}/${ref.name}`;
+}
+
 /** Job STATUS: Complete, Failed, Terminating, Suspended, FailureTarget or Running (in that precedence). */
 export function jobStatus(job: KubeObject): string {
   const conds = rec(job.status).conditions;
@@ -319,4 +342,4 @@ const horizontalPodAutoscaler: KindPrinter = {
 };
 
 /** Printers of workload kinds. */
-export const APPS_PRINTERS: readonly KindPrinter[] = [deployment, replicaSet, replicationController, daemonSet, statefulSet, job, cronJob, horizontalPodAutoscaler];
+export const APPS_PRINTERS: readonly KindPrinter[] = [deployment, replicaSet, replicationController, daemonSet, statefulSet, controllerRevision, job, cronJob, horizontalPodAutoscaler];

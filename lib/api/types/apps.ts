@@ -1,5 +1,6 @@
 /**
- * The typed objects of the apps/v1 kinds: Deployment, ReplicaSet, DaemonSet, StatefulSet.
+ * The typed objects of the apps/v1 kinds: Deployment, ReplicaSet, DaemonSet, StatefulSet,
+ * ControllerRevision.
  * Kubernetes' JSON field names; only the fields Bosun reads are named, the rest stay open.
  * Shared by the apiserver (its strategies) and every client.
  */
@@ -63,3 +64,10 @@ export type StatefulSetSpec = {
 };
 /** apps/v1 StatefulSet. */
 export type StatefulSet = KubeObject & { spec?: StatefulSetSpec };
+
+/**
+ * apps/v1 ControllerRevision: an immutable snapshot of a controller's state (`data`, any JSON
+ * object — for a StatefulSet or DaemonSet the patch that restores its template) and its place in
+ * the history (`revision`, counting up from 1).
+ */
+export type ControllerRevision = KubeObject & { data?: Record<string, unknown>; revision?: number };

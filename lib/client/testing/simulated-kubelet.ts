@@ -12,6 +12,7 @@ import type { KubeObject, ResourceInfo } from '../../api/object';
 import type { ApiClient, ResourceClient } from '../api-client';
 import { listerWatcherFor } from '../api-adapters';
 import { SharedInformer } from '../informer';
+import { NODE_LEASE_RENEW_INTERVAL_MS, NodeLease } from '../node-lease';
 
 /** Pod annotation: the exit code every container of the pod ends with, once it has run. */
 export const SIMULATED_EXIT_CODE = 'bosun.dev/simulated-exit-code';
@@ -65,6 +66,10 @@ export class SimulatedKubelet {
   private readonly nextHost = new Map<number, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly notReady = new Set<string>();
+  /** Each node's heartbeat, renewed every NODE_LEASE_RENEW_INTERVAL_MS while the node is not paused. */
+  private readonly leases = new Map<string, NodeLease>();
+  private readonly paused = new Set<string>();
+  private heartbeat?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly opts: SimulatedKubeletOptions) {
@@ -81,15 +86,35 @@ export class SimulatedKubelet {
       await this.nodes.create(undefined, simulatedNode(spec)).catch((err: { code?: number }) => {
         if (err.code !== 409) throw err;
       });
+      this.leases.set(spec.name, new NodeLease(this.opts.client, spec.name));
     }
+    await this.renewLeases();
+    this.heartbeat = setInterval(() => void this.renewLeases(), NODE_LEASE_RENEW_INTERVAL_MS);
     this.informer.run();
     await this.informer.waitForSync();
+  }
+
+  /** Stops (or resumes) a node's heartbeat, as if its agent died (or came back). */
+  setHeartbeat(nodeName: string, beating: boolean): void {
+    if (beating) this.paused.delete(nodeName);
+    else this.paused.add(nodeName);
+  }
+
+  private async renewLeases(): Promise<void> {
+    await Promise.all(
+      [...this.leases.entries()]
+        .filter(([name]) => !this.paused.has(name))
+        .map(([name, lease]) => lease.renew().catch((err: Error) => this.opts.logger?.debug({ node: name, err: err.message }, 'simulated kubelet: lease not renewed'))),
+    );
   }
 
   /** Adds one more node while running (e.g. to see a DaemonSet follow it). */
   async addNode(spec: SimulatedNodeSpec): Promise<void> {
     await this.nodes.create(undefined, simulatedNode(spec));
     this.nodeIndex.set(spec.name, this.nodeIndex.size + 1);
+    const lease = new NodeLease(this.opts.client, spec.name);
+    this.leases.set(spec.name, lease);
+    await lease.renew();
     for (const pod of this.informer.lister.list()) this.enqueue(pod);
   }
 
@@ -104,6 +129,7 @@ export class SimulatedKubelet {
 
   stop(): void {
     this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.informer.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

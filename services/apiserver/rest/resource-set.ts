@@ -4,6 +4,9 @@ import type { StoreClient, ClientLogger } from '../../../store/client';
 import { AdmissionChain, type Admission } from '../admission/admission';
 import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
 import { PriorityAdmission } from '../admission/priority';
+import { DefaultTolerationSeconds } from '../admission/default-toleration-seconds';
+import { ServiceAccountAdmission } from '../admission/service-account';
+import type { ServiceAccount } from '../../../lib/api/types/core';
 import { appsStrategies } from '../kinds/apps';
 import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
@@ -97,8 +100,12 @@ export class ResourceSet {
     const namespaceCache = cachesByKey.get('/namespaces') as unknown as WatchCache<Namespace>;
     const classes = stores.get('scheduling.k8s.io/priorityclasses') as unknown as GenericStore<PriorityClass>;
     const classCache = cachesByKey.get('scheduling.k8s.io/priorityclasses') as unknown as WatchCache<PriorityClass>;
+    const serviceAccounts = stores.get('/serviceaccounts') as unknown as GenericStore<ServiceAccount>;
+    const serviceAccountCache = cachesByKey.get('/serviceaccounts') as unknown as WatchCache<ServiceAccount>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+      new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace))),
+      new DefaultTolerationSeconds(),
       new PriorityAdmission({
         get: async (name) => classCache.getCached(undefined, name) ?? (await readIfExists(classes, name)),
         cached: async () => (await classCache.list()).items,
@@ -179,9 +186,9 @@ export class ResourceSet {
 }
 
 /** The stored object `name` of a cluster-scoped kind, or undefined when there is none. */
-async function readIfExists<T extends KubeObject>(store: GenericStore<T>, name: string): Promise<T | undefined> {
+async function readIfExists<T extends KubeObject>(store: GenericStore<T>, name: string, namespace?: string): Promise<T | undefined> {
   try {
-    return await store.get(undefined, name);
+    return await store.get(namespace, name);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

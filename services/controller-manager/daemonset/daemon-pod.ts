@@ -6,11 +6,12 @@
  */
 import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Affinity, Pod, PodSpec, Toleration } from '../../../lib/api/types/core';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../../../lib/controller/history';
 import { computePodTemplateHash } from '../deployment/replica-sets';
 import { NODE_FIELD_NAME } from '../../scheduler/algorithm/node-selector';
 
 /** The label carrying the hash of the template a daemon pod was made from (apps/v1 DefaultDaemonSetUniqueLabelKey). */
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+export { CONTROLLER_REVISION_HASH_LABEL };
 
 const NO_EXECUTE = 'NoExecute';
 const NO_SCHEDULE = 'NoSchedule';

@@ -4,14 +4,14 @@
  * affinity (daemon-pod.ts), with failed/extra/misplaced pods deleted and RollingUpdate or
  * OnDelete updates (daemon-plan.ts), and the status kubectl reads (daemonset-status.ts).
  * Per sync: claim pods (adopt/release), act once when expectations are satisfied, write status.
- * ControllerRevisions are not served yet, so none are written (no rollout history/undo).
+ * It writes no ControllerRevisions yet (no rollout history/undo); lib/controller/history has the helpers.
  */
 import type { Logger } from 'pino';
 import type { ObjectReference } from '../../../lib/api/core-event';
 import { selectorFromLabelSelector, type Selector } from '../../../lib/api/label-selector';
 import { apiVersionOf } from '../../../lib/api/object';
 import { RESOURCES } from '../../../lib/api/resources';
-import { isConflict, isNotFound } from '../../../lib/api/status';
+import { isNotFound } from '../../../lib/api/status';
 import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Node, Pod } from '../../../lib/api/types/core';
 import type { EventRecorder } from '../../../lib/client/events';
@@ -22,10 +22,11 @@ import { CONTROLLER_UID_INDEX, getControllerOf, indexByControllerUid, newControl
 import { ControllerRefManager } from '../../../lib/controller/controller-ref-manager';
 import { ControllerRunner, type ReconcileResult } from '../../../lib/controller/controller-runner';
 import { ControllerExpectations } from '../../../lib/controller/expectations';
+import { writeStatus } from '../../../lib/controller/status-writer';
 import { slowStartBatch } from '../replicaset/slow-start';
 import { daemonTemplateHash, newDaemonPod } from './daemon-pod';
 import { planDaemonSync, type DaemonView } from './daemon-plan';
-import { calculateDaemonStatus, daemonStatusDiffers, type DaemonSetStatus } from './daemonset-status';
+import { calculateDaemonStatus, daemonStatusDiffers } from './daemonset-status';
 import { compilePlacement } from './node-placement';
 
 export const DAEMONSET_CONTROLLER_NAME = 'daemonset';
@@ -158,7 +159,7 @@ export class DaemonSetController implements Controller {
     let error: unknown;
     if (needsSync && !ds.metadata.deletionTimestamp) error = await this.manage(key, ds, view);
     const { status, nextAvailableInMs } = calculateDaemonStatus(view);
-    if (daemonStatusDiffers(ds.status, status)) await this.writeStatus(ds, status);
+    if (daemonStatusDiffers(ds.status, status)) await writeStatus(this.ctx.client.resource<DaemonSet>(DAEMONSETS), ds, status);
     if (error !== undefined) throw error;
     return nextAvailableInMs !== undefined ? { requeueAfterMs: nextAvailableInMs } : {};
   }
@@ -200,20 +201,6 @@ export class DaemonSetController implements Controller {
       if (isNotFound(err)) return;
       this.recorder.event(this.refOf(ds), 'Warning', REASON_FAILED_DELETE, `Error deleting: ${errorMessage(err)}`);
       throw err;
-    }
-  }
-
-  /** Writes status through the status subresource; on a conflict re-reads the DaemonSet and tries once more. */
-  private async writeStatus(ds: DaemonSet, status: DaemonSetStatus): Promise<void> {
-    const client = this.ctx.client.resource<DaemonSet>(DAEMONSETS);
-    const ns = ds.metadata.namespace;
-    try {
-      await client.updateStatus(ns, { ...ds, status: { ...(ds.status ?? {}), ...status } });
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-      const fresh = await client.get(ns, ds.metadata.name ?? '');
-      if (fresh.metadata.uid !== ds.metadata.uid) return;
-      await client.updateStatus(ns, { ...fresh, status: { ...(fresh.status ?? {}), ...status } });
     }
   }
 

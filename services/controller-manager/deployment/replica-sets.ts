@@ -4,31 +4,10 @@
  * pod-template-hash label) and the template hash that names it. Pure functions over objects.
  */
 import type { PodTemplateSpec, ReplicaSet } from '../../../lib/api/types';
+import { canonicalJson, computeHash } from '../../../lib/controller/hash';
 import { POD_TEMPLATE_HASH_LABEL, replicaSetStatus } from './deployment-types';
 
-/** Alphabet of the encoded hash: no vowels (no words), no look-alikes (0/o, 1/l, 3/e). */
-const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-const FNV32_OFFSET_BASIS = 0x811c9dc5;
-const FNV32_PRIME = 0x01000193;
-
-/** JSON with object keys sorted at every level, so equal values print equal. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function fnv32a(bytes: Uint8Array, hash = FNV32_OFFSET_BASIS): number {
-  let h = hash;
-  for (const b of bytes) {
-    h ^= b;
-    h = Math.imul(h, FNV32_PRIME) >>> 0;
-  }
-  return h;
-}
+export { canonicalJson };
 
 /**
  * The pod-template-hash of a template (Kubernetes' ComputeHash in spirit): FNV-1a over the
@@ -37,13 +16,7 @@ function fnv32a(bytes: Uint8Array, hash = FNV32_OFFSET_BASIS): number {
  * collisionCount gives a different hash (how a name collision is escaped).
  */
 export function computePodTemplateHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  let h = fnv32a(new TextEncoder().encode(canonicalJson(template ?? {})));
-  if (collisionCount !== undefined && collisionCount !== null) {
-    const buf = new Uint8Array(4);
-    new DataView(buf.buffer).setUint32(0, collisionCount >>> 0, true);
-    h = fnv32a(buf, h);
-  }
-  return [...String(h)].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
+  return computeHash(template ?? {}, collisionCount);
 }
 
 /** The template without the pod-template-hash label (and without a labels map it left empty). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FieldError } from '../../../../lib/api/errors';
-import { appsStrategies, daemonSetStrategy, deploymentStrategy, replicaSetStrategy, statefulSetStrategy, type DaemonSet, type Deployment, type StatefulSet } from './index';
+import { appsStrategies, controllerRevisionStrategy, daemonSetStrategy, deploymentStrategy, replicaSetStrategy, statefulSetStrategy, type DaemonSet, type Deployment, type StatefulSet } from './index';
 
 /** Errors as `field: message`, the way InvalidError prints them. */
 function lines(errs: readonly FieldError[]): string[] {
@@ -32,15 +32,16 @@ function createErrors(obj: Deployment): string[] {
 }
 
 describe('apps/v1 strategies', () => {
-  it('serve the four apps kinds with their short names and the "all" category', () => {
+  it('serve the five apps kinds with their short names and the "all" category (ControllerRevision is in none)', () => {
     expect(appsStrategies.map((s) => `${s.info.group}/${s.info.version} ${s.info.kind} ${s.info.resource} ${s.info.shortNames.join(',')} ${s.info.categories.join(',')}`)).to.deep.equal([
       'apps/v1 Deployment deployments deploy all',
       'apps/v1 ReplicaSet replicasets rs all',
       'apps/v1 DaemonSet daemonsets ds all',
       'apps/v1 StatefulSet statefulsets sts all',
+      'apps/v1 ControllerRevision controllerrevisions  ',
     ]);
     for (const s of appsStrategies) {
-      expect(s.hasStatus, s.info.kind).to.equal(true);
+      expect(s.hasStatus, s.info.kind).to.equal(s.info.kind !== 'ControllerRevision');
       expect(s.info.namespaced).to.equal(true);
       expect(s.info.singular).to.equal(s.info.kind.toLowerCase());
     }
@@ -278,6 +279,56 @@ describe('apps/v1 strategies', () => {
       expect(lines(statefulSetStrategy.validateUpdate(bad, old))).to.deep.equal([
         "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
       ]);
+    });
+  });
+
+  describe('StatefulSet maxUnavailable', () => {
+    const withMax = (maxUnavailable: unknown): StatefulSet => ({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: maxUnavailable as number } },
+      },
+    });
+    const errs = (v: unknown) => {
+      const s = withMax(v);
+      statefulSetStrategy.prepareForCreate(s);
+      return lines(statefulSetStrategy.validate(s));
+    };
+    it('accepts a positive count or percentage and rejects 0, over 100% and garbage, naming the field', () => {
+      expect(errs(2)).to.deep.equal([]);
+      expect(errs('50%')).to.deep.equal([]);
+      expect(errs(0)).to.deep.equal(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0']);
+      expect(errs('150%')).to.have.length(1);
+      expect(errs('x')[0]).to.match(/^spec\.updateStrategy\.rollingUpdate\.maxUnavailable: Invalid value: "x"/);
+    });
+  });
+
+  describe('ControllerRevision', () => {
+    const revision = (over: Record<string, unknown> = {}) => ({
+      apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'web-5d8f9c', namespace: 'default' },
+      data: { spec: { template: { $patch: 'replace', spec: { containers: [{ name: 'c', image: 'a' }] } } } }, revision: 1, ...over,
+    });
+
+    it('accepts any JSON object as data and a revision ≥ 0', () => {
+      const cr = revision();
+      controllerRevisionStrategy.prepareForCreate(cr);
+      expect(controllerRevisionStrategy.validate(cr)).to.deep.equal([]);
+    });
+
+    it('requires data and revision, and rejects a negative revision or non-object data', () => {
+      expect(lines(controllerRevisionStrategy.validate(revision({ data: undefined, revision: undefined })))).to.deep.equal(['data: Required value: data is mandatory', 'revision: Required value']);
+      expect(lines(controllerRevisionStrategy.validate(revision({ data: 'x', revision: -1 })))).to.deep.equal([
+        'data: Invalid value: "x": must be a JSON object',
+        'revision: Invalid value: -1: must be greater than or equal to 0',
+      ]);
+    });
+
+    it('keeps data immutable but lets the revision move (a rollback re-uses an old revision)', () => {
+      const old = revision();
+      expect(controllerRevisionStrategy.validateUpdate(revision({ revision: 7 }), old)).to.deep.equal([]);
+      expect(lines(controllerRevisionStrategy.validateUpdate(revision({ data: { other: true } }), old))).to.deep.equal(['data: Invalid value: {"other":true}: field is immutable']);
+      expect(controllerRevisionStrategy.specChanged(revision({ revision: 7 }), old), 'no generation bumps').to.equal(false);
     });
   });
 });

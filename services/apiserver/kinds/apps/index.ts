@@ -1,9 +1,11 @@
 import type { Strategy } from '../../registry/strategy';
+import { controllerRevisionStrategy } from './controller-revision';
 import { daemonSetStrategy } from './daemonset';
 import { deploymentStrategy } from './deployment';
 import { replicaSetStrategy } from './replicaset';
 import { statefulSetStrategy } from './statefulset';
 
+export * from './controller-revision';
 export * from './daemonset';
 export * from './deployment';
 export * from './replicaset';
@@ -15,4 +17,5 @@ export const appsStrategies: Strategy[] = [
   replicaSetStrategy,
   daemonSetStrategy,
   statefulSetStrategy,
+  controllerRevisionStrategy,
 ];

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../../../lib/api/errors';
+import { validateIntOrPercent } from '../../../../lib/api/int-or-string';
 import { FieldPath, forbidden, invalid, required, validateDns1123Label } from '../../../../lib/api/validation';
 import type { Strategy } from '../../registry/strategy';
 import { DEFAULT_REVISION_HISTORY_LIMIT } from './deployment';
@@ -48,6 +49,14 @@ export function defaultStatefulSet(obj: StatefulSet): void {
   defaultPodTemplate(spec.template);
 }
 
+/** rollingUpdate.maxUnavailable, when set: an integer or a percentage, not 0, at most 100% (Kubernetes'). */
+function validateMaxUnavailable(value: unknown, path: FieldPath): FieldError[] {
+  if (value === undefined || value === null) return [];
+  const errs = validateIntOrPercent(value, path, { max100Percent: true });
+  if (errs.length === 0 && (value === 0 || value === '0%')) errs.push(invalid(path, value, 'cannot be 0'));
+  return errs;
+}
+
 /** Kubernetes' ValidateStatefulSetSpec, with paths under `spec`. */
 export function validateStatefulSetSpec(spec: StatefulSetSpec | undefined): FieldError[] {
   if (!spec) return [required(SPEC)];
@@ -74,7 +83,10 @@ export function validateStatefulSetSpec(spec: StatefulSetSpec | undefined): Fiel
       if (us.rollingUpdate) errs.push(invalid(usPath.child('rollingUpdate'), us.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
       break;
     case 'RollingUpdate':
-      if (us.rollingUpdate) errs.push(...validateNonNegative(us.rollingUpdate.partition, usPath.child('rollingUpdate', 'partition')));
+      if (us.rollingUpdate) {
+        errs.push(...validateNonNegative(us.rollingUpdate.partition, usPath.child('rollingUpdate', 'partition')));
+        errs.push(...validateMaxUnavailable(us.rollingUpdate.maxUnavailable, usPath.child('rollingUpdate', 'maxUnavailable')));
+      }
       break;
     default:
       errs.push(invalid(usPath, us, "must be 'RollingUpdate' or 'OnDelete'"));

@@ -1,0 +1,134 @@
+/**
+ * The Endpoints controller (Kubernetes' `endpoint`): for every Service with a selector, an
+ * Endpoints object of the same name listing the selected pods' addresses and ports
+ * (endpoint-subsets.ts holds the rules). Services without a selector keep the Endpoints their
+ * users write; a deleted Service loses its Endpoints. Pod changes reach the Endpoints through
+ * the pod informer at once (readiness flips included), and nothing is written when the desired
+ * object equals the cached one.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { selectorFromSet } from '../../../lib/api/label-selector';
+import { RESOURCES } from '../../../lib/api/resources';
+import { isConflict, isNotFound, isAlreadyExists } from '../../../lib/api/status';
+import type { Endpoints, Pod, Service } from '../../../lib/api/types/core';
+import type { ResourceClient } from '../../../lib/client/api-client';
+import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/client/informer';
+import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { desiredSubsets, HEADLESS_LABEL, OVER_CAPACITY_ANNOTATION } from './endpoint-subsets';
+
+/** The controller's name in `--controllers`. */
+export const ENDPOINT_CONTROLLER_NAME = 'endpoint';
+
+/** Registers the Endpoints controller. */
+export const endpointControllerDescriptor: ControllerDescriptor = {
+  name: ENDPOINT_CONTROLLER_NAME,
+  create: (ctx) => new EndpointsController(ctx),
+};
+
+/** A selector map that selects anything (Kubernetes treats an empty selector as none: user-managed Endpoints). */
+function selectorOf(service: Service): Record<string, string> | undefined {
+  const selector = service.spec?.selector;
+  return selector && Object.keys(selector).length > 0 ? selector : undefined;
+}
+
+/** The Endpoints controller. See the file comment. Its queue holds Service keys. */
+export class EndpointsController implements Controller {
+  private readonly services: SharedInformer<Service>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly endpoints: SharedInformer<Endpoints>;
+  private readonly client: ResourceClient<Endpoints>;
+  private readonly runner: ControllerRunner;
+
+  constructor(ctx: ControllerContext) {
+    this.services = ctx.informers.informer<Service>(RESOURCES.services);
+    this.pods = ctx.informers.informer<Pod>(RESOURCES.pods);
+    this.endpoints = ctx.informers.informer<Endpoints>(RESOURCES.endpoints);
+    this.client = ctx.client.resource<Endpoints>(RESOURCES.endpoints);
+    this.runner = new ControllerRunner({
+      name: ENDPOINT_CONTROLLER_NAME,
+      reconcile: (key) => this.reconcile(key),
+      clock: ctx.clock,
+      logger: ctx.logger.child({ controller: ENDPOINT_CONTROLLER_NAME }),
+      metrics: ctx.workQueueMetrics?.(ENDPOINT_CONTROLLER_NAME),
+    });
+    const enqueue = (obj: Service | Endpoints) => this.runner.enqueue(objectKey(obj));
+    this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: enqueue });
+    // Someone deleting or editing a managed Endpoints gets it put back.
+    this.endpoints.addEventHandler({ onUpdate: (_old, ep) => enqueue(ep), onDelete: enqueue });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podChanged(pod),
+      onUpdate: (old, pod) => {
+        this.podChanged(pod);
+        if (!isDeepStrictEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) this.podChanged(old);
+      },
+      onDelete: (pod) => this.podChanged(pod),
+    });
+  }
+
+  async run(): Promise<void> {
+    await Promise.all([this.services.waitForSync(), this.pods.waitForSync(), this.endpoints.waitForSync()]);
+    this.runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  /** Every Service in the pod's namespace whose selector matches the pod. */
+  private podChanged(pod: Pod): void {
+    const labels = pod.metadata.labels ?? {};
+    for (const svc of this.services.lister.listInNamespace(pod.metadata.namespace ?? '')) {
+      const selector = selectorOf(svc);
+      if (selector && selectorFromSet(selector).matches(labels)) this.runner.enqueue(objectKey(svc));
+    }
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitObjectKey(key);
+    const service = this.services.lister.get(namespace, name);
+    if (!service) {
+      // The Service is gone: so are its Endpoints (only ones a controller could have made).
+      if (this.endpoints.lister.get(namespace, name)) await this.client.delete(namespace, name).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      return;
+    }
+    const selector = selectorOf(service);
+    if (!selector || service.spec?.type === 'ExternalName') return;
+    const pods = this.pods.lister.listInNamespace(namespace, selectorFromSet(selector));
+    const { subsets, truncated } = desiredSubsets(service, pods);
+    const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
+    if (service.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
+    const current = this.endpoints.lister.get(namespace, name);
+    const annotations: Record<string, string> = { ...(current?.metadata.annotations ?? {}) };
+    if (truncated > 0) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
+    else delete annotations[OVER_CAPACITY_ANNOTATION];
+    if (
+      current &&
+      isDeepStrictEqual(current.subsets ?? [], subsets) &&
+      isDeepStrictEqual(current.metadata.labels ?? {}, labels) &&
+      isDeepStrictEqual(current.metadata.annotations ?? {}, annotations)
+    ) {
+      return;
+    }
+    const desired: Endpoints = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: {
+        ...(current?.metadata ?? {}),
+        name,
+        namespace,
+        labels,
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+      },
+      subsets,
+    };
+    if (!Object.keys(annotations).length) delete desired.metadata.annotations;
+    try {
+      if (current) await this.client.update(namespace, desired);
+      else await this.client.create(namespace, desired);
+    } catch (err) {
+      // A stale cache (someone else wrote it meanwhile): look again once the informer caught up.
+      if (isConflict(err) || isAlreadyExists(err) || isNotFound(err)) return { requeue: true };
+      throw err;
+    }
+  }
+}
