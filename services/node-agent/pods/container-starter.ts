@@ -11,7 +11,7 @@ import type { Container, Pod } from '../../../lib/api/types';
 import { ContainerConfigError } from '../pod-setup/pod-setup';
 import { runAction, type HandlerAction } from '../probes/handler-actions';
 import { ANNOTATION_CONTAINER_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type ContainerStatus, type PodSandboxConfig, type PodSandboxStatus } from '../runtime/runtime';
-import { containerHash } from './container-hash';
+import { hashContainer as containerHash } from '../pod-setup/container-hash';
 import { BACKOFF_RESET_AFTER_MS } from './crash-backoff';
 import { containerRef, podDescription, type PodSyncDeps, type PodWorkState } from './pod-sync-context';
 import { restartCountOf } from './runtime-pod';

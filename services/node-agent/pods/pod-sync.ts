@@ -12,7 +12,7 @@ import type { Container, Pod } from '../../../lib/api/types';
 import type { ResourceClient } from '../../../lib/client/api-client';
 import { VolumeSetupError } from '../pod-setup/pod-setup';
 import { ANNOTATION_CONTAINER_HASH, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type ContainerStatus, type PodSandboxConfig, type PodSandboxStatus } from '../runtime/runtime';
-import { containerHash } from './container-hash';
+import { hashContainer as containerHash } from '../pod-setup/container-hash';
 import { ContainerStarter, CONTAINER_RETRY_MS } from './container-starter';
 import { deletionGraceSeconds, ORPHAN_GRACE_SECONDS, PodKiller } from './pod-killer';
 import type { PodSyncDeps, PodWorkState } from './pod-sync-context';

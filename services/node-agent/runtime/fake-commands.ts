@@ -13,14 +13,71 @@ export interface FakeCommandResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** How long its `sleep`s take, ms (it ends, with exitCode, that long after it starts). */
+  sleepMs?: number;
+  /** It runs until stopped (a program the fake does not know, such as a server). */
+  forever?: boolean;
 }
 
 /** Exit code of a shell for a command it cannot find. */
 export const COMMAND_NOT_FOUND_EXIT = 127;
+const MS_PER_SECOND = 1000;
 
-/** Runs `cmd` with the container's `mounts`; never throws. */
-export function runFakeCommand(cmd: readonly string[], mounts: readonly Mount[]): FakeCommandResult {
-  const [program, ...args] = cmd;
+/**
+ * Runs `cmd` with the container's `mounts` and environment; never throws. `sh -c SCRIPT` runs
+ * the script's `;`-separated statements: assignments, `echo` (`$VAR` expanded, `>&2` to stderr,
+ * `> file` discarded), `sleep N`, `exit N`, `true`, `false`, `cat`, and `exec` of any of these.
+ * An unknown program runs forever when `unknownRunsForever` (a container's main process), else
+ * exits 127 as a shell reports it.
+ */
+export function runFakeCommand(cmd: readonly string[], mounts: readonly Mount[], env: Record<string, string> = {}, unknownRunsForever = false): FakeCommandResult {
+  const vars = { ...env };
+  const statements = (cmd[0] === 'sh' || cmd[0] === '/bin/sh') && cmd[1] === '-c' ? splitStatements(cmd[2] ?? '') : [[...cmd]];
+  const out: FakeCommandResult = { exitCode: 0, stdout: '', stderr: '', sleepMs: 0 };
+  for (const raw of statements) {
+    let words = typeof raw === 'string' ? splitWords(expand(raw, vars)) : raw;
+    if (words[0] === 'exec') words = words.slice(1);
+    if (words.length === 0) continue;
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(words[0]!);
+    if (assignment && words.length === 1) {
+      vars[assignment[1]!] = assignment[2]!;
+      continue;
+    }
+    let target: 'stdout' | 'stderr' | 'discard' = 'stdout';
+    const redirect = words.findIndex((w) => w === '>&2' || w === '1>&2' || w === '>' || w.startsWith('>'));
+    if (redirect >= 0) {
+      target = words[redirect]!.endsWith('&2') ? 'stderr' : 'discard';
+      words = words.slice(0, redirect);
+    }
+    const [program, ...args] = words;
+    if (program === 'sleep') {
+      const seconds = Number(args[0]);
+      out.sleepMs! += Number.isFinite(seconds) && seconds > 0 ? seconds * MS_PER_SECOND : 0;
+      out.exitCode = 0;
+      continue;
+    }
+    if (program === 'exit') {
+      const code = Number(args[0] ?? '0');
+      out.exitCode = Number.isInteger(code) ? code & 0xff : 2;
+      return out;
+    }
+    const r = builtin(program ?? '', args, mounts);
+    if (!r) {
+      if (unknownRunsForever) return { ...out, forever: true };
+      out.stderr += `sh: ${program ?? ''}: not found\n`;
+      out.exitCode = COMMAND_NOT_FOUND_EXIT;
+      continue;
+    }
+    if (target === 'stdout') out.stdout += r.stdout;
+    else if (target === 'stderr') out.stderr += r.stdout;
+    out.stderr += r.stderr;
+    out.exitCode = r.exitCode;
+  }
+  return out;
+}
+
+/** The builtins that print and end at once; undefined for anything else. */
+function builtin(program: string, args: readonly string[], mounts: readonly Mount[]): FakeCommandResult | undefined {
   switch (program) {
     case 'true':
       return ok('');
@@ -30,18 +87,34 @@ export function runFakeCommand(cmd: readonly string[], mounts: readonly Mount[])
       return ok(`${args.join(' ')}\n`);
     case 'cat':
       return cat(args, mounts);
-    case 'sh':
-    case '/bin/sh':
-      if (args[0] === '-c' && args.length >= 2) return runFakeCommand(splitWords(args[1]!), mounts);
-      break;
-    case 'exit': {
-      const code = Number(args[0] ?? '0');
-      return { exitCode: Number.isInteger(code) ? code & 0xff : 2, stdout: '', stderr: '' };
-    }
     default:
-      break;
+      return undefined;
   }
-  return { exitCode: COMMAND_NOT_FOUND_EXIT, stdout: '', stderr: `${program ?? ''}: not found\n` };
+}
+
+/** `$VAR` and `${VAR}` replaced from `vars` (unset: empty), outside single quotes. */
+function expand(text: string, vars: Record<string, string>): string {
+  return text.replace(/'[^']*'|\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => (m.startsWith("'") ? m : (vars[a ?? b ?? ''] ?? '')));
+}
+
+/** A script's statements, split at `;` and newlines outside quotes. */
+function splitStatements(script: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote = '';
+  for (const ch of script) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === ';' || ch === '\n') {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  out.push(cur.trim());
+  return out.filter((s) => s !== '');
 }
 
 function ok(stdout: string): FakeCommandResult {

@@ -19,8 +19,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { realClock, type Clock, type Timer } from '../../../lib/client/clock';
-import { appendCriLog } from './cri-log';
-import { runFakeCommand, splitWords } from './fake-commands';
+import { appendCriLog } from './cri-log-writer';
+import { runFakeCommand } from './fake-commands';
 import {
   RuntimeError,
   type ContainerConfig,
@@ -53,7 +53,6 @@ export const FAKE_STATE_FILE = 'fake-runtime.json';
 /** Exit code of a container stopped by SIGTERM / killed by SIGKILL (128 + signal). */
 const SIGTERM_EXIT = 143;
 const SIGKILL_EXIT = 137;
-const MS_PER_SECOND = 1000;
 
 /** Runtime methods `failNext` can make fail. */
 export type FakeRuntimeMethod = 'pullImage' | 'runPodSandbox' | 'createContainer' | 'startContainer' | 'stopContainer' | 'execSync' | 'listContainers';
@@ -109,8 +108,9 @@ export class FakeRuntime implements Runtime {
   private readonly exitTimers = new Map<string, Timer>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   private readonly failures: { method: FakeRuntimeMethod; error: Error }[] = [];
-  private saveScheduled = false;
   private closed = false;
+  /** Why the last save failed, if it did. */
+  private saveError: string | undefined;
 
   constructor(private readonly opts: FakeRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -136,7 +136,7 @@ export class FakeRuntime implements Runtime {
   async status(): Promise<RuntimeStatus> {
     return {
       conditions: [
-        { type: 'RuntimeReady', status: true, reason: '', message: '' },
+        { type: 'RuntimeReady', status: this.saveError === undefined, reason: this.saveError ? 'StateNotSaved' : '', message: this.saveError ?? '' },
         { type: 'NetworkReady', status: true, reason: '', message: '' },
       ],
       info: this.state.podCIDR ? { podCIDR: this.state.podCIDR } : { podNetwork: 'host' },
@@ -281,16 +281,18 @@ export class FakeRuntime implements Runtime {
       .map(containerStatus);
   }
 
-  async execSync(containerId: string, cmd: string[], _timeoutMs: number): Promise<ExecSyncResult> {
+  async execSync(containerId: string, cmd: string[], timeoutMs: number): Promise<ExecSyncResult> {
     this.maybeFail('execSync');
     const c = this.runningContainer(containerId);
-    const r = runFakeCommand(cmd, c.config.mounts);
-    return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr), timedOut: false };
+    const r = runFakeCommand(cmd, c.config.mounts, envOf(c.config));
+    // A command that would sleep past the timeout is cut off (at once: nothing really runs).
+    const timedOut = (r.sleepMs ?? 0) > timeoutMs;
+    return { exitCode: timedOut ? -1 : r.exitCode, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr), timedOut };
   }
 
   async exec(containerId: string, cmd: string[], options: StreamOptions): Promise<StreamSession> {
     const c = this.runningContainer(containerId);
-    const r = runFakeCommand(cmd, c.config.mounts);
+    const r = runFakeCommand(cmd, c.config.mounts, envOf(c.config));
     const stdout = options.stdout ? Readable.from([Buffer.from(options.tty ? r.stdout + r.stderr : r.stdout)]) : undefined;
     const stderr = options.stderr && !options.tty ? Readable.from([Buffer.from(r.stderr)]) : undefined;
     const stdin = options.stdin ? new PassThrough() : undefined;
@@ -353,18 +355,11 @@ export class FakeRuntime implements Runtime {
       c.plannedExit = { atMs: c.startedAt + scripted.runMs, exitCode: scripted.exitCode };
     } else {
       const cmd = [...c.config.command, ...c.config.args];
-      const words = cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] !== undefined ? splitWords(cmd[2]) : cmd;
-      if (words[0] === 'sleep') {
-        const seconds = Number(words[1]);
-        if (Number.isFinite(seconds) && seconds >= 0) c.plannedExit = { atMs: c.startedAt + seconds * MS_PER_SECOND, exitCode: 0 };
-      } else if (cmd.length > 0) {
-        const r = runFakeCommand(cmd, c.config.mounts);
-        if (r.exitCode !== 127 || r.stderr === '') {
-          if (r.stdout) appendCriLog(c.logPath, this.clock.now(), 'stdout', r.stdout);
-          if (r.stderr) appendCriLog(c.logPath, this.clock.now(), 'stderr', r.stderr);
-          c.plannedExit = { atMs: c.startedAt, exitCode: r.exitCode };
-        }
-      }
+      // No command: the image's entrypoint, which the fake cannot know: it runs until stopped.
+      const r = cmd.length === 0 ? { exitCode: 0, stdout: '', stderr: '', forever: true } : runFakeCommand(cmd, c.config.mounts, envOf(c.config), true);
+      if (r.stdout) appendCriLog(c.logPath, this.clock.now(), 'stdout', r.stdout);
+      if (r.stderr) appendCriLog(c.logPath, this.clock.now(), 'stderr', r.stderr);
+      if (!r.forever) c.plannedExit = { atMs: c.startedAt + (r.sleepMs ?? 0), exitCode: r.exitCode };
     }
     this.changed();
     this.scheduleExit(c);
@@ -457,21 +452,23 @@ export class FakeRuntime implements Runtime {
     }
   }
 
-  /** Saves soon (once per turn of the event loop, however many changes it made). */
+  /** Saves at once, so a runtime opened on the folder right after (a restarted agent) sees every change. */
   private changed(): void {
-    if (this.opts.persist === false || this.saveScheduled || this.closed) return;
-    this.saveScheduled = true;
-    setImmediate(() => {
-      this.saveScheduled = false;
-      this.save();
-    });
+    if (this.closed) return;
+    this.save();
   }
 
   private save(): void {
     if (this.opts.persist === false) return;
     const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state));
-    fs.renameSync(tmp, this.file);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(this.state));
+      fs.renameSync(tmp, this.file);
+      this.saveError = undefined;
+    } catch (err) {
+      // Never thrown from a timer (a container's scripted exit); status() reports it instead.
+      this.saveError = `cannot save ${this.file}: ${(err as Error).message}`;
+    }
   }
 }
 
@@ -482,6 +479,10 @@ function scriptedExit(c: ContainerRecord, s: SandboxRecord | undefined): { exitC
   if (code === undefined) return undefined;
   const runMs = Number(from(FAKE_RUN_MS_ANNOTATION) ?? DEFAULT_FAKE_RUN_MS);
   return { exitCode: Number(code) || 0, runMs: Number.isFinite(runMs) && runMs >= 0 ? runMs : DEFAULT_FAKE_RUN_MS };
+}
+
+function envOf(config: ContainerConfig): Record<string, string> {
+  return Object.fromEntries(config.envs.map((e) => [e.key, e.value]));
 }
 
 function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
