@@ -25,8 +25,11 @@ export const KUBE_CONTROLLER_MANAGER: ComponentIdentity = {
   user: { name: 'system:kube-controller-manager', uid: 'system:kube-controller-manager', groups: [] },
 };
 
+/** The node agents' user (Kubernetes' nodes authenticate as system:node:<name> in group system:nodes; local agents share one). */
+export const KUBELET: ComponentIdentity = { component: 'kubelet', user: { name: 'system:node:bosun-local', uid: 'system:node:bosun-local', groups: ['system:nodes'] } };
+
 /** The components that get an identity. */
-export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER];
+export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET];
 
 /** The folder (under the cluster's data directory) holding the components' kubeconfigs. */
 export const COMPONENT_KUBECONFIG_DIR = 'kubeconfigs';

@@ -8,9 +8,10 @@ import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { SimulatedKubelet, type SimulatedNodeSpec } from '../../lib/client/testing/simulated-kubelet';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../../lib/launcher/controller-manager-process';
+import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
-import { KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from '../../cli/component-identities';
+import { KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
@@ -34,6 +35,8 @@ export interface ControlPlaneOptions {
   readonly nodes?: readonly SimulatedNodeSpec[];
   /** Delay between a pod's binding and its Running status on the simulated nodes, ms (default 0). */
   readonly podStartDelayMs?: number;
+  /** Real `bosun node-agent` processes (default none): each runs the node `nodeName` (or `nodes` simulated ones) with `runtime` (default fake). */
+  readonly nodeAgents?: readonly { readonly nodeName: string; readonly runtime?: string; readonly nodes?: number }[];
 }
 
 /** Two simulated nodes of 8 CPUs and 32 GiB. */
@@ -50,6 +53,7 @@ export const DEFAULT_SIMULATED_NODES: readonly SimulatedNodeSpec[] = [{ name: 's
 export class ControlPlaneCluster {
   readonly schedulers: LocalScheduler[] = [];
   readonly controllerManagers: LocalControllerManager[] = [];
+  readonly nodeAgents: LocalNodeAgent[] = [];
   /** Plays the kubelet for the simulated nodes (absent without nodes). */
   kubelet: SimulatedKubelet | undefined;
 
@@ -95,12 +99,19 @@ export class ControlPlaneCluster {
         cluster.controllerManagers.push(cm);
         cm.start();
       }
+      for (const a of opts.nodeAgents ?? []) {
+        const identity = { kubeconfig: kubeconfigs.get(KUBELET.component)!, metricsPort: await freePort() };
+        const options = { nodeName: a.nodeName, runtime: a.runtime ?? 'fake', nodes: a.nodes, rootDir: path.join(dir, 'node-agents', a.nodeName), kubeletPort: await freePort() };
+        const agent = new LocalNodeAgent(options, await freePort(), path.join(dir, 'logs', `node-agent-${a.nodeName}.log`), [], identity);
+        cluster.nodeAgents.push(agent);
+        agent.start();
+      }
       const nodes = opts.nodes ?? DEFAULT_SIMULATED_NODES;
       if (nodes.length > 0) {
         cluster.kubelet = new SimulatedKubelet({ client, startDelayMs: opts.podStartDelayMs, logger: pino({ level: 'silent' }) });
         await cluster.kubelet.start(nodes);
       }
-      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady())]);
+      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady()), ...cluster.nodeAgents.map((a) => a.waitReady())]);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -149,7 +160,7 @@ export class ControlPlaneCluster {
       const v = await fn().catch(() => undefined);
       if (v !== undefined) return v;
       if (Date.now() > deadline) {
-        const logs = [...this.schedulers, ...this.controllerManagers].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
+        const logs = [...this.schedulers, ...this.controllerManagers, ...this.nodeAgents].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
         throw new Error(`timed out after ${ms} ms waiting for ${what}; logs end with:\n${logs}`);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -165,7 +176,7 @@ export class ControlPlaneCluster {
   async stop(): Promise<void> {
     this.kubelet?.stop();
     this.client.close();
-    await Promise.all([...this.schedulers, ...this.controllerManagers].map((p) => p.kill('SIGTERM')));
+    await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents].map((p) => p.kill('SIGTERM')));
     await this.apiserver.kill('SIGTERM');
     await this.store.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });

@@ -1,0 +1,113 @@
+import { Command, Option } from 'commander';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Quantity } from '../lib/api/quantity';
+import { ConfigError } from '../lib/config-error';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
+import { NodeAgentServer, type PodSetupFactory, type RuntimeFactory } from '../services/node-agent/node-agent-server';
+import { checkReserved, DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_KUBELET_PORT, DEFAULT_MAX_PODS, hostCapacity, parseKeyValueList, type NodeConfig, type NodeResource } from '../services/node-agent/node/node-config';
+import { createRuntime, parseRuntimeKind } from '../services/node-agent/runtime/index';
+import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
+import { exitOnSignals, keepAlive } from './graceful-exit';
+
+/** Where the agent serves its gRPC status API by default (the kubelet's healthz port). */
+export const DEFAULT_NODE_AGENT_GRPC_LISTEN = '127.0.0.1:10248';
+/** Where the agent serves /metrics by default (the kubelet's read-only port). */
+export const DEFAULT_NODE_AGENT_METRICS_ADDRESS = '127.0.0.1:10255';
+/** Most simulated nodes one process may run (--nodes). */
+export const MAX_SIMULATED_NODES = 5000;
+
+/** Environment variable for a node-agent flag: --node-name → BOSUN_NODE_AGENT_NODE_NAME. */
+export function nodeAgentEnv(flag: string): string {
+  return componentEnv('node-agent', flag);
+}
+
+function positiveInt(flag: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`--${flag}: "${value}" is not an integer from 1 to ${max}`);
+  return n;
+}
+
+function quantityFlag(flag: string, value: string): string {
+  try {
+    Quantity.parse(value);
+    return value;
+  } catch {
+    throw new ConfigError(`--${flag}: "${value}" is not a quantity`);
+  }
+}
+
+/** The host's first non-internal IPv4 address, else 127.0.0.1. */
+function defaultNodeIp(): string {
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+/** The node configurations the flags describe (one, or `--nodes N` simulated ones). */
+export function nodeConfigsOf(o: Record<string, string>): { nodes: NodeConfig[]; rootDir: string } {
+  const name = o.nodeName || os.hostname().toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) throw new ConfigError(`--node-name: "${name}" is not a valid node name (lowercase letters, digits, '-' and '.')`);
+  const count = positiveInt('nodes', o.nodes ?? '1', MAX_SIMULATED_NODES);
+  const maxPods = positiveInt('max-pods', o.maxPods!, 100_000);
+  const rootDir = path.resolve(o.rootDir || path.join('.data', 'node-agent', name));
+  const capacity: Record<NodeResource, string> = { ...hostCapacity(rootDir, maxPods) };
+  if (o.cpu) capacity.cpu = quantityFlag('cpu', o.cpu);
+  if (o.memory) capacity.memory = quantityFlag('memory', o.memory);
+  const reserved = parseKeyValueList('system-reserved', o.systemReserved ?? '', checkReserved);
+  const labels = parseKeyValueList('node-labels', o.nodeLabels ?? '');
+  const kubeletPort = positiveInt('kubelet-port', o.kubeletPort!, 65535);
+  const base = { labels, capacity, reserved, address: o.nodeIp || defaultNodeIp(), kubeletPort, clusterDns: o.clusterDns!.split(',').map((s) => s.trim()).filter((s) => s), clusterDomain: o.clusterDomain! };
+  const names = count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+  return { nodes: names.map((nodeName) => ({ ...base, nodeName })), rootDir };
+}
+
+/**
+ * `bosun node-agent`: runs the pods bound to this node. `setup` makes each node's PodSetup (the
+ * integrator passes the real env/volume/DNS rules; the default runs plain commands and env values).
+ */
+export function nodeAgentCommand(setup?: PodSetupFactory): Command {
+  const opt = (flag: string, description: string, defaultValue?: string) => {
+    const o = new Option(`--${flag} <value>`, description).env(nodeAgentEnv(flag));
+    return defaultValue === undefined ? o : o.default(defaultValue);
+  };
+  const command = new Command('node-agent').description("run a node's agent (Bosun's kubelet): registers the Node, renews its Lease, runs the pods bound to it");
+  for (const o of apiClientOptions('node-agent')) command.addOption(o);
+  command
+    .addOption(opt('node-name', 'name of the Node (default: the hostname)'))
+    .addOption(opt('runtime', 'container runtime: process, docker or fake', 'process'))
+    .addOption(opt('root-dir', 'state folder (default .data/node-agent/<node>)'))
+    .addOption(opt('kubelet-port', "port of the agent's streaming server, advertised on the Node", String(DEFAULT_KUBELET_PORT)))
+    .addOption(opt('node-ip', "the node's InternalIP (default: the first non-loopback IPv4 address)"))
+    .addOption(opt('grpc-listen', 'host:port of the gRPC status API (reflection, health, NodeAgentStatus); "" turns it off', DEFAULT_NODE_AGENT_GRPC_LISTEN))
+    .addOption(metricsOption('node-agent', DEFAULT_NODE_AGENT_METRICS_ADDRESS))
+    .addOption(opt('cluster-dns', 'DNS server addresses for pods, comma-separated', DEFAULT_CLUSTER_DNS))
+    .addOption(opt('cluster-domain', 'the cluster DNS domain', DEFAULT_CLUSTER_DOMAIN))
+    .addOption(opt('max-pods', 'pods this node can run (capacity pods)', String(DEFAULT_MAX_PODS)))
+    .addOption(opt('cpu', 'CPU capacity to report instead of the host CPUs, e.g. 8 or 3500m'))
+    .addOption(opt('memory', "memory capacity to report instead of the host's, e.g. 32Gi"))
+    .addOption(opt('system-reserved', 'resources kept for the system, e.g. cpu=500m,memory=1Gi (allocatable = capacity - reserved)', ''))
+    .addOption(opt('node-labels', 'extra Node labels, key=value,…', ''))
+    .addOption(opt('nodes', 'with --runtime fake: simulate this many nodes named <node-name>-<i> in one process', '1'));
+  return command
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(nodeAgentEnv('log-level')))
+    .action(async (o: Record<string, string>) => {
+      const logger = createLogger('node-agent', o.logLevel as LogLevel);
+      const kind = parseRuntimeKind(o.runtime!);
+      const { nodes, rootDir } = nodeConfigsOf(o);
+      if (nodes.length > 1 && kind !== 'fake') throw new ConfigError(`--nodes: only the fake runtime can simulate several nodes (got --runtime ${kind})`);
+      const runtime: RuntimeFactory = (node, dir, log) => createRuntime(kind, { rootDir: dir, nodeName: node.nodeName, logger: log });
+      // Fail on an unusable runtime before anything starts.
+      if (kind !== 'fake') runtime(nodes[0]!, path.join(rootDir, 'runtime'), logger);
+      keepAlive();
+      const api = apiConnectionOf(o);
+      const metrics = await startComponentMetrics(o, logger);
+      const server = await NodeAgentServer.start(
+        { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup, metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
+        logger,
+      );
+      exitOnSignals(logger, async () => {
+        await server.stop();
+        await metrics.close();
+      });
+    });
+}
