@@ -1,9 +1,13 @@
 import { Command, Option } from 'commander';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Quantity } from '../lib/api/quantity';
 import { ConfigError } from '../lib/config-error';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger';
+import { ensureNodeServingCert } from '../lib/pki/component-certs';
+import { NodePodSetup } from '../services/node-agent/pod-setup/node-pod-setup';
+import { startStreamingServer, type StreamingServer } from '../services/node-agent/streaming/streaming-server';
 import { NodeAgentServer, type PodSetupFactory, type RuntimeFactory } from '../services/node-agent/node-agent-server';
 import { checkReserved, DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_KUBELET_PORT, DEFAULT_MAX_PODS, hostCapacity, parseKeyValueList, type NodeConfig, type NodeResource } from '../services/node-agent/node/node-config';
 import { createRuntime, parseRuntimeKind } from '../services/node-agent/runtime/index';
@@ -87,7 +91,9 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
     .addOption(opt('memory', "memory capacity to report instead of the host's, e.g. 32Gi"))
     .addOption(opt('system-reserved', 'resources kept for the system, e.g. cpu=500m,memory=1Gi (allocatable = capacity - reserved)', ''))
     .addOption(opt('node-labels', 'extra Node labels, key=value,…', ''))
-    .addOption(opt('nodes', 'with --runtime fake: simulate this many nodes named <node-name>-<i> in one process', '1'));
+    .addOption(opt('nodes', 'with --runtime fake: simulate this many nodes named <node-name>-<i> in one process', '1'))
+    .addOption(opt('cert-dir', "the cluster CA's folder (ca.crt, ca.key): the agent's serving certificate for logs/exec/port-forward is issued from it"))
+    .addOption(opt('cluster-cidr', "the cluster's pod range (docker runtime: pods may reach other nodes' pods in it)", '10.42.0.0/16'));
   return command
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(nodeAgentEnv('log-level')))
     .action(async (o: Record<string, string>) => {
@@ -95,19 +101,38 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       const kind = parseRuntimeKind(o.runtime!);
       const { nodes, rootDir } = nodeConfigsOf(o);
       if (nodes.length > 1 && kind !== 'fake') throw new ConfigError(`--nodes: only the fake runtime can simulate several nodes (got --runtime ${kind})`);
-      const runtime: RuntimeFactory = (node, dir, log) => createRuntime(kind, { rootDir: dir, nodeName: node.nodeName, logger: log });
-      // Fail on an unusable runtime before anything starts.
-      if (kind !== 'fake') runtime(nodes[0]!, path.join(rootDir, 'runtime'), logger);
+      const runtime: RuntimeFactory = (node, dir, log) => createRuntime(kind, { rootDir: dir, nodeName: node.nodeName, logger: log, clusterCIDR: o.clusterCidr });
+      const certDir = o.certDir ? path.resolve(o.certDir) : undefined;
+      if (certDir && !fs.existsSync(path.join(certDir, 'ca.key'))) throw new ConfigError(`--cert-dir: ${certDir} holds no cluster CA (ca.crt and ca.key)`);
       keepAlive();
       const api = apiConnectionOf(o);
       const metrics = await startComponentMetrics(o, logger);
       const server = await NodeAgentServer.start(
-        { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup, metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
+        { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
         logger,
       );
+      // The kubelet's port: logs, exec, attach and port-forward for the apiserver (one real node per process).
+      const streaming = certDir && nodes.length === 1 ? await startNodeStreaming(server, nodes[0]!, certDir, logger) : undefined;
+      if (!streaming) logger.warn('no --cert-dir: kubectl logs, exec, attach and port-forward cannot reach this node');
       exitOnSignals(logger, async () => {
+        await streaming?.close();
         await server.stop();
         await metrics.close();
       });
     });
+}
+
+/** The real env, volume and DNS rules, reading ConfigMaps, Secrets, Services and volumes through the agent's API client. */
+function nodePodSetupFactory(logger: Logger): PodSetupFactory {
+  return (node, rootDir, _runtime, client) =>
+    new NodePodSetup({ client, rootDir, nodeName: node.nodeName, clusterDns: node.clusterDns, clusterDomain: node.clusterDomain, logger: logger.child({ node: node.nodeName, part: 'pod-setup' }) });
+}
+
+/** Serves the node's streaming API on its kubelet port with a serving certificate from the cluster CA. */
+async function startNodeStreaming(server: NodeAgentServer, node: NodeConfig, certDir: string, logger: Logger): Promise<StreamingServer> {
+  const { runtime } = server.agents.get(node.nodeName)!;
+  const cert = ensureNodeServingCert(certDir, node.nodeName, [node.address, '127.0.0.1', 'localhost', node.nodeName]);
+  const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert }, logger });
+  logger.info({ port: streaming.port }, 'serving logs, exec, attach and port-forward for the apiserver');
+  return streaming;
 }

@@ -28,9 +28,9 @@ import { nodeInfoOf } from './status-response';
 import { BasicPodSetup } from './testing/basic-pod-setup';
 
 /** Makes the runtime of one node, its state under `rootDir`. */
-export type RuntimeFactory = (node: NodeConfig, rootDir: string, logger: Logger) => Runtime;
+export type RuntimeFactory = (node: NodeConfig, rootDir: string, logger: Logger) => Runtime | Promise<Runtime>;
 /** Makes the PodSetup of one node (pods' volumes and logs under `rootDir`). */
-export type PodSetupFactory = (node: NodeConfig, rootDir: string, runtime: Runtime) => PodSetup;
+export type PodSetupFactory = (node: NodeConfig, rootDir: string, runtime: Runtime, client: ApiClient) => PodSetup;
 
 /** The PodSetup used until the real one is wired in: plain commands and env values, logs under `<rootDir>/pods`. */
 export const basicPodSetupFactory: PodSetupFactory = (_node, rootDir) => new BasicPodSetup(path.join(rootDir, 'pods'));
@@ -62,7 +62,7 @@ export class NodeAgentServer {
   /** The bound gRPC port (0 when not serving). */
   grpcPort = 0;
 
-  private constructor(config: NodeAgentServerConfig, logger: Logger, clock: Clock) {
+  private constructor(config: NodeAgentServerConfig, logger: Logger, clock: Clock, runtimes: ReadonlyMap<string, Runtime>) {
     this.client = config.client ?? new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
     const single = config.nodes.length === 1 ? config.nodes[0]!.nodeName : undefined;
     // One node watches only its pods and its Node; many simulated nodes share one watch of all bound pods and all nodes.
@@ -73,12 +73,12 @@ export class NodeAgentServer {
     for (const node of config.nodes) {
       const rootDir = single ? config.rootDir : path.join(config.rootDir, node.nodeName);
       const nodeLogger = logger.child({ node: node.nodeName });
-      const runtime = config.runtime(node, path.join(rootDir, 'runtime'), nodeLogger);
+      const runtime = runtimes.get(node.nodeName)!;
       const agent = new NodeAgent({
         config: node,
         client: this.client,
         runtime,
-        setup: (config.setup ?? basicPodSetupFactory)(node, rootDir, runtime),
+        setup: (config.setup ?? basicPodSetupFactory)(node, rootDir, runtime, this.client),
         pods: this.pods,
         nodes: this.nodes,
         events: this.events.newRecorder({ component: 'kubelet', host: node.nodeName }),
@@ -93,7 +93,12 @@ export class NodeAgentServer {
 
   /** Serves the status API, starts the informers and every agent; resolves once all adopted their runtime's pods. */
   static async start(config: NodeAgentServerConfig, logger: Logger, clock: Clock = realClock): Promise<NodeAgentServer> {
-    const s = new NodeAgentServer(config, logger, clock);
+    const runtimes = new Map<string, Runtime>();
+    for (const node of config.nodes) {
+      const rootDir = config.nodes.length === 1 ? config.rootDir : path.join(config.rootDir, node.nodeName);
+      runtimes.set(node.nodeName, await config.runtime(node, path.join(rootDir, 'runtime'), logger.child({ node: node.nodeName })));
+    }
+    const s = new NodeAgentServer(config, logger, clock, runtimes);
     if (config.grpcListen) {
       const host = new ServiceHost(['bosun/node_agent.proto']);
       host.addService(NodeAgentStatusService, s.statusService());
