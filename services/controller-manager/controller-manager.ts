@@ -27,6 +27,8 @@ import { deploymentControllerDescriptor } from './deployment/deployment-controll
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
 import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
+import { endpointSliceControllerDescriptor } from './endpointslice/endpointslice-controller';
+import { endpointSliceMirroringControllerDescriptor } from './endpointslicemirroring/endpointslicemirroring-controller';
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
@@ -56,6 +58,8 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     daemonSetControllerDescriptor,
     serviceAccountControllerDescriptor,
     endpointControllerDescriptor,
+    endpointSliceControllerDescriptor,
+    endpointSliceMirroringControllerDescriptor,
     nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
     podGcControllerDescriptor,
     statefulSetControllerDescriptor,
