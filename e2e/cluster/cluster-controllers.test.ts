@@ -1,8 +1,12 @@
 import { expect } from 'chai';
+import { RESOURCES } from '../../lib/api/resources';
+import type { EndpointSlice } from '../../lib/api/types/discovery';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 
 /** How long a controller may take to act through the real processes, ms. */
 const SETTLE_MS = 30_000;
+/** The most a pod readiness change may take to reach its EndpointSlice, ms. */
+const READINESS_TO_SLICE_MS = 1000;
 /** The controller-manager's --node-monitor-grace-period here, s. */
 const GRACE_S = 15;
 
@@ -65,6 +69,23 @@ describe('cluster controllers through real processes and kubectl', function () {
     expect(table).to.match(/\nweb-[a-z0-9]{5}\s+IPv4\s+8080\s+\d+\.\d+\.\d+\.\d+,/);
     const managedBy = await kubectl(['get', 'endpointslices', ...selector, '-o', 'jsonpath={.items[0].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}']);
     expect(managedBy).to.equal('endpointslice-controller.k8s.io');
+
+    // A readiness probe turning reaches the slice within READINESS_TO_SLICE_MS (event-driven), measured on a watch.
+    const podName = (await kubectl(['get', 'pods', '-n', 'eps', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const watch = cluster.client.resource<EndpointSlice>(RESOURCES.endpointslices).watch('eps', { labelSelector: 'kubernetes.io/service-name=web' });
+    try {
+      const startMs = Date.now();
+      cluster.kubelet!.setReady('eps', podName, false);
+      for await (const ev of watch) {
+        const ep = ev.object.endpoints?.find((e) => e.targetRef?.name === podName);
+        if (ep?.conditions?.ready === false && ep.conditions.serving === false) break;
+      }
+      const latencyMs = Date.now() - startMs;
+      console.log(`      readiness → EndpointSlice: ${latencyMs} ms`);
+      expect(latencyMs).to.be.below(READINESS_TO_SLICE_MS);
+    } finally {
+      watch.stop();
+    }
 
     await kubectl(['scale', 'deployment', 'web', '-n', 'eps', '--replicas=1']);
     await cluster.waitFor(async () => ((await sliceIps()).length === 1 ? true : undefined), SETTLE_MS, '1 slice endpoint');
