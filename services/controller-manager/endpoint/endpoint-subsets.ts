@@ -126,8 +126,8 @@ function repack(entries: readonly { address: EndpointAddress; ready: boolean; po
     }));
 }
 
-/** Numeric order of dotted IPv4 addresses (others by text). */
-function ipOrder(a: string, b: string): number {
+/** Numeric order of dotted IPv4 addresses (others by text). Shared with the EndpointSlice packing. */
+export function ipOrder(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   if (pa.length !== 4 || pb.length !== 4 || pa.some(Number.isNaN) || pb.some(Number.isNaN)) return a.localeCompare(b);

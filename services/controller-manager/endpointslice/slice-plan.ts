@@ -15,6 +15,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { OwnerReference } from '../../../lib/api/object';
 import type { AddressType, Endpoint, EndpointPort, EndpointSlice } from '../../../lib/api/types/discovery';
+import { ipOrder } from '../endpoint/endpoint-subsets';
 
 /** Most endpoints the controller puts in one slice (kube-controller-manager's --max-endpoints-per-slice default). */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -58,15 +59,9 @@ export function endpointKey(ep: Endpoint): string {
   return ep.targetRef?.uid ? `uid:${ep.targetRef.uid}` : `addr:${ep.addresses.join(',')}`;
 }
 
-/** Address order for new endpoints: numeric for IPv4, text otherwise. */
+/** Address order for new endpoints: numeric for IPv4, text otherwise; then identity. */
 function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  const pa = (a.addresses[0] ?? '').split('.').map(Number);
-  const pb = (b.addresses[0] ?? '').split('.').map(Number);
-  if (pa.length === 4 && pb.length === 4 && !pa.some(Number.isNaN) && !pb.some(Number.isNaN)) {
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-    return endpointKey(a).localeCompare(endpointKey(b));
-  }
-  return (a.addresses[0] ?? '').localeCompare(b.addresses[0] ?? '') || endpointKey(a).localeCompare(endpointKey(b));
+  return ipOrder(a.addresses[0] ?? '', b.addresses[0] ?? '') || endpointKey(a).localeCompare(endpointKey(b));
 }
 
 /** A slice being planned: its endpoints so far and whether it must be written. */
