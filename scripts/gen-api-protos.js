@@ -40,6 +40,7 @@ const RESOURCES = [
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false, []],
   ['scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, []],
   ['policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, []],
+  ['discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', false, []],
 ];
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';

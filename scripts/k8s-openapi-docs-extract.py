@@ -39,6 +39,7 @@ PROTO_FILES = [
     ('api', 'rbac/v1/generated.proto'),
     ('api', 'scheduling/v1/generated.proto'),
     ('api', 'policy/v1/generated.proto'),
+    ('api', 'discovery/v1/generated.proto'),
     ('apimachinery', 'pkg/apis/meta/v1/generated.proto'),
     ('apimachinery', 'pkg/runtime/generated.proto'),
     ('apimachinery', 'pkg/api/resource/generated.proto'),

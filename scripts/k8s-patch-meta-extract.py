@@ -35,6 +35,7 @@ PACKAGES = [
     ('api', 'rbac/v1'),
     ('api', 'scheduling/v1'),
     ('api', 'policy/v1'),
+    ('api', 'discovery/v1'),
     ('apimachinery', 'pkg/apis/meta/v1'),
 ]
 

@@ -78,6 +78,7 @@ describe('bosun delete / scale / create namespace / describe / api-resources', (
       'nodes                 no           v1                             false        Node',
     ]);
     expect((await h.run(['api-resources', '-o', 'name', '--api-group', 'apps'])).stdout).to.equal('controllerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\n');
+    expect((await h.run(['api-resources', '-o', 'name', '--api-group', 'discovery.k8s.io'])).stdout).to.equal('endpointslices.discovery.k8s.io\n');
     const wide = apiResourcesText(DEFAULT_SERVED_RESOURCES.filter((x) => x.resource === 'pods'), 'wide');
     expect(wide).to.equal('NAME   SHORTNAMES   APIVERSION   NAMESPACED   KIND   VERBS                                                        CATEGORIES\npods   po           v1           true         Pod    create,delete,deletecollection,get,list,patch,update,watch   all\n');
   });

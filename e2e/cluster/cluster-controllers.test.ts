@@ -1,15 +1,19 @@
 import { expect } from 'chai';
+import { RESOURCES } from '../../lib/api/resources';
+import type { EndpointSlice } from '../../lib/api/types/discovery';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 
 /** How long a controller may take to act through the real processes, ms. */
 const SETTLE_MS = 30_000;
+/** The most a pod readiness change may take to reach its EndpointSlice, ms. */
+const READINESS_TO_SLICE_MS = 1000;
 /** The controller-manager's --node-monitor-grace-period here, s. */
 const GRACE_S = 15;
 
 /**
  * The cluster controllers through real processes (store, apiserver, scheduler,
- * controller-manager, simulated nodes) and the real kubectl: the Endpoints of an exposed
- * Deployment follow its pods; every namespace gets its default ServiceAccount, which pods run as;
+ * controller-manager, simulated nodes) and the real kubectl: the Endpoints and EndpointSlices of
+ * an exposed Deployment follow its pods; every namespace gets its default ServiceAccount, which pods run as;
  * a node whose heartbeat stops goes Unknown, is tainted unreachable, and its pods are evicted
  * when their tolerations run out, their Deployment replacing them on the other node.
  */
@@ -48,6 +52,44 @@ describe('cluster controllers through real processes and kubectl', function () {
     await cluster.waitFor(async () => ((await endpointIps('ep', 'web')).length === 1 ? true : undefined), SETTLE_MS, '1 endpoint');
     await kubectl(['delete', 'service', 'web', '-n', 'ep']);
     await cluster.waitFor(async () => ((await kubectl(['get', 'endpoints', '-n', 'ep', '-o', 'name'])).trim() === '' ? true : undefined), SETTLE_MS, 'endpoints gone with the service');
+  });
+
+  it('kubectl expose gives a Deployment an EndpointSlice with its pods\' IPs and port, shrinking on scale-down', async () => {
+    await kubectl(['create', 'namespace', 'eps']);
+    await kubectl(['create', 'deployment', 'web', '-n', 'eps', '--image=busybox', '--replicas=3', '--port=8080']);
+    await kubectl(['expose', 'deployment', 'web', '-n', 'eps', '--port=80', '--target-port=8080']);
+    const selector = ['-n', 'eps', '-l', 'kubernetes.io/service-name=web'];
+    const sliceIps = async () =>
+      (await kubectl(['get', 'endpointslices', ...selector, '-o', 'jsonpath={range .items[*].endpoints[*]}{.addresses[0]}{" "}{end}']).catch(() => '')).split(' ').filter((x) => x !== '').sort();
+    const podIps = async () => (await kubectl(['get', 'pods', '-n', 'eps', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').filter((x) => x !== '').sort();
+    await cluster.waitFor(async () => ((await sliceIps()).length === 3 ? true : undefined), SETTLE_MS, '3 slice endpoints');
+    expect(await sliceIps()).to.deep.equal(await podIps());
+    const table = await kubectl(['get', 'endpointslices', ...selector]);
+    expect(table).to.match(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE/);
+    expect(table).to.match(/\nweb-[a-z0-9]{5}\s+IPv4\s+8080\s+\d+\.\d+\.\d+\.\d+,/);
+    const managedBy = await kubectl(['get', 'endpointslices', ...selector, '-o', 'jsonpath={.items[0].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}']);
+    expect(managedBy).to.equal('endpointslice-controller.k8s.io');
+
+    // A readiness probe turning reaches the slice within READINESS_TO_SLICE_MS (event-driven), measured on a watch.
+    const podName = (await kubectl(['get', 'pods', '-n', 'eps', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const watch = cluster.client.resource<EndpointSlice>(RESOURCES.endpointslices).watch('eps', { labelSelector: 'kubernetes.io/service-name=web' });
+    try {
+      const startMs = Date.now();
+      cluster.kubelet!.setReady('eps', podName, false);
+      for await (const ev of watch) {
+        const ep = ev.object.endpoints?.find((e) => e.targetRef?.name === podName);
+        if (ep?.conditions?.ready === false && ep.conditions.serving === false) break;
+      }
+      const latencyMs = Date.now() - startMs;
+      console.log(`      readiness → EndpointSlice: ${latencyMs} ms`);
+      expect(latencyMs).to.be.below(READINESS_TO_SLICE_MS);
+    } finally {
+      watch.stop();
+    }
+
+    await kubectl(['scale', 'deployment', 'web', '-n', 'eps', '--replicas=1']);
+    await cluster.waitFor(async () => ((await sliceIps()).length === 1 ? true : undefined), SETTLE_MS, '1 slice endpoint');
+    expect(await sliceIps()).to.deep.equal(await podIps());
   });
 
   it('a new namespace gets a default ServiceAccount, and pods run as it', async () => {

@@ -21,6 +21,7 @@ export type FieldErrorType =
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
   | 'FieldValueDuplicate'
+  | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid';
 
 /** Details of a Status: what the error is about. */

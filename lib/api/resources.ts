@@ -57,6 +57,8 @@ export const RESOURCES = Object.freeze({
   priorityclasses: info('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']),
   // policy/v1
   poddisruptionbudgets: info('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb']),
+  // discovery.k8s.io/v1
+  endpointslices: info('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   // rbac.authorization.k8s.io/v1
   roles: info(RBAC, 'v1', 'Role', 'roles', true),
   rolebindings: info(RBAC, 'v1', 'RoleBinding', 'rolebindings', true),

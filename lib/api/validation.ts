@@ -94,6 +94,11 @@ export function duplicate(path: PathLike, value: unknown): FieldError {
   return { type: 'FieldValueDuplicate', field: String(path), message: `Duplicate value: ${showValue(value)}` };
 }
 
+/** `Too many: N: must have at most M items` (Kubernetes' field.TooMany), for a list longer than allowed. */
+export function tooMany(path: PathLike, actual: number, max: number): FieldError {
+  return { type: 'FieldValueTooMany', field: String(path), message: `Too many: ${actual}: must have at most ${max} items` };
+}
+
 /** `Invalid value: "x": detail` for a value of the wrong JSON type. */
 export function typeInvalid(path: PathLike, value: unknown, detail?: string): FieldError {
   return { type: 'FieldValueTypeInvalid', field: String(path), message: withDetail(`Invalid value: ${showValue(value)}`, detail) };

@@ -28,6 +28,8 @@ import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller'
 import { nodeIpamControllerDescriptor, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
 import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
+import { endpointSliceControllerDescriptor } from './endpointslice/endpointslice-controller';
+import { endpointSliceMirroringControllerDescriptor } from './endpointslicemirroring/endpointslicemirroring-controller';
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
@@ -59,6 +61,8 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     daemonSetControllerDescriptor,
     serviceAccountControllerDescriptor,
     endpointControllerDescriptor,
+    endpointSliceControllerDescriptor,
+    endpointSliceMirroringControllerDescriptor,
     nodeLifecycleControllerDescriptor(settings.nodeLifecycle ?? DEFAULT_NODE_LIFECYCLE_OPTIONS),
     podGcControllerDescriptor,
     statefulSetControllerDescriptor,

@@ -1,5 +1,5 @@
 /**
- * Table columns of coordination, RBAC, scheduling and policy kinds, and the fallback for kinds without a
+ * Table columns of coordination, RBAC, scheduling, policy and discovery kinds, and the fallback for kinds without a
  * printer.
  */
 import type { KubeObject } from '../object';
@@ -116,7 +116,42 @@ const podDisruptionBudget: KindPrinter = {
   },
 };
 
-/** Printers of coordination, RBAC, scheduling and policy kinds. */
+/** How many ports or addresses an EndpointSlice row shows before "+ N more...". */
+const MAX_SLICE_ITEMS_SHOWN = 3;
+
+/** Joins the first shown items of `count`, `<unset>` when there are none (kubectl's listWithMoreString). */
+function listWithMore(list: string[], count: number): string {
+  if (count > list.length) return `${list.join(',')} + ${count - list.length} more...`;
+  return list.length ? list.join(',') : '<unset>';
+}
+
+/** EndpointSlice PORTS: each port's number (its name, or `*` for all ports), first three. */
+export function formatSlicePorts(slice: KubeObject): string {
+  const ports = recs(slice.ports);
+  const shown = ports.slice(0, MAX_SLICE_ITEMS_SHOWN).map((p) => (typeof p.port === 'number' ? String(p.port) : str(p.name) || '*'));
+  return listWithMore(shown, ports.length);
+}
+
+/** EndpointSlice ENDPOINTS: the addresses of all endpoints, first three. */
+export function formatSliceEndpoints(slice: KubeObject): string {
+  const addresses = recs(slice.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(str) : []));
+  return listWithMore(addresses.slice(0, MAX_SLICE_ITEMS_SHOWN), addresses.length);
+}
+
+const endpointSlice: KindPrinter = {
+  group: 'discovery.k8s.io',
+  kind: 'EndpointSlice',
+  columns: [
+    NAME_COLUMN,
+    column('AddressType', 'string', 'addressType specifies the type of address carried by this EndpointSlice.'),
+    column('Ports', 'string', 'ports specifies the list of network ports exposed by each endpoint in this slice.'),
+    column('Endpoints', 'string', 'endpoints is a list of unique endpoints in this slice.'),
+    AGE_COLUMN,
+  ],
+  cells: (obj, ctx) => [name(obj), str(obj.addressType), formatSlicePorts(obj), formatSliceEndpoints(obj), age(obj, ctx)],
+};
+
+/** Printers of coordination, RBAC, scheduling, policy and discovery kinds. */
 export const OTHER_PRINTERS: readonly KindPrinter[] = [
   lease,
   role,
@@ -125,6 +160,7 @@ export const OTHER_PRINTERS: readonly KindPrinter[] = [
   bindingPrinter('ClusterRoleBinding', 'clusterRoleBinding'),
   priorityClass,
   podDisruptionBudget,
+  endpointSlice,
 ];
 
 /** Printer for kinds with none of their own: NAME and AGE. */

@@ -16,6 +16,7 @@ import { Scale } from '../../../gen/k8s/api/autoscaling/v1/scale';
 import { HorizontalPodAutoscaler, HorizontalPodAutoscalerList } from '../../../gen/k8s/api/autoscaling/v2/horizontal-pod-autoscaler';
 import { CronJob, CronJobList, Job, JobList } from '../../../gen/k8s/api/batch/v1/batch';
 import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
+import { EndpointSlice, EndpointSliceList } from '../../../gen/k8s/api/discovery/v1/endpoint-slice';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
@@ -59,6 +60,7 @@ const COORDINATION = 'k8s.io.api.coordination.v1.';
 const RBAC = 'k8s.io.api.rbac.v1.';
 const SCHEDULING = 'k8s.io.api.scheduling.v1.';
 const POLICY = 'k8s.io.api.policy.v1.';
+const DISCOVERY = 'k8s.io.api.discovery.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -105,6 +107,7 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['policy/v1', POLICY + 'PodDisruptionBudget', PodDisruptionBudget], ['policy/v1', POLICY + 'PodDisruptionBudgetList', PodDisruptionBudgetList],
   // The body of the pods/eviction subresource (POST …/pods/<name>/eviction).
   ['policy/v1', POLICY + 'Eviction', Eviction],
+  ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSlice', EndpointSlice], ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSliceList', EndpointSliceList],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(

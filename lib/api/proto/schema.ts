@@ -354,6 +354,14 @@ export const K8S_MESSAGE_FIELDS: Readonly<Record<string, ReadonlyArray<readonly 
   'k8s.io.api.core.v1.ClusterTrustBundleProjection': [['name', 'p', 'string'], ['signerName', 'p', 'string'], ['labelSelector', 'm', 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector'], ['optional', 'p', 'bool'], ['path', 'p', 'string'], ['user', 'p', 'int64']],
   'k8s.io.api.core.v1.PodCertificateProjection': [['signerName', 's', 'string'], ['keyType', 's', 'string'], ['maxExpirationSeconds', 'p', 'int32'], ['credentialBundlePath', 's', 'string'], ['keyPath', 's', 'string'], ['certificateChainPath', 's', 'string'], ['userAnnotations', 'M', 'string'], ['user', 'p', 'int64']],
   'k8s.io.api.core.v1.HTTPHeader': [['name', 'p', 'string'], ['value', 'p', 'string']],
+  'k8s.io.api.discovery.v1.EndpointSlice': [['metadata', 'm', 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta'], ['addressType', 'p', 'string'], ['endpoints', 'l', 'k8s.io.api.discovery.v1.Endpoint'], ['ports', 'l', 'k8s.io.api.discovery.v1.EndpointPort']],
+  'k8s.io.api.discovery.v1.EndpointSliceList': [['metadata', 'm', 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta'], ['items', 'l', 'k8s.io.api.discovery.v1.EndpointSlice']],
+  'k8s.io.api.discovery.v1.Endpoint': [['addresses', 'l', 'string'], ['conditions', 'm', 'k8s.io.api.discovery.v1.EndpointConditions'], ['hostname', 'p', 'string'], ['targetRef', 'm', 'k8s.io.api.core.v1.ObjectReference'], ['deprecatedTopology', 'M', 'string'], ['nodeName', 'p', 'string'], ['zone', 'p', 'string'], ['hints', 'm', 'k8s.io.api.discovery.v1.EndpointHints']],
+  'k8s.io.api.discovery.v1.EndpointPort': [['name', 'p', 'string'], ['protocol', 'p', 'string'], ['port', 'p', 'int32'], ['appProtocol', 'p', 'string']],
+  'k8s.io.api.discovery.v1.EndpointConditions': [['ready', 'p', 'bool'], ['serving', 'p', 'bool'], ['terminating', 'p', 'bool']],
+  'k8s.io.api.discovery.v1.EndpointHints': [['forZones', 'l', 'k8s.io.api.discovery.v1.ForZone'], ['forNodes', 'l', 'k8s.io.api.discovery.v1.ForNode']],
+  'k8s.io.api.discovery.v1.ForZone': [['name', 'p', 'string']],
+  'k8s.io.api.discovery.v1.ForNode': [['name', 'p', 'string']],
 };
 
 /**

@@ -4,6 +4,8 @@ export * from './autoscaling';
 export * from './batch';
 export * from './coordination';
 export * from './core';
+// discovery/v1 EndpointPort shares its name with core/v1's: import it from './discovery'.
+export type { AddressType, Endpoint, EndpointConditions, EndpointSlice, EndpointPort as DiscoveryEndpointPort } from './discovery';
 export * from './policy';
 export * from './rbac';
 export * from './scheduling';

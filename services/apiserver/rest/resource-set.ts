@@ -13,6 +13,7 @@ import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/au
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
 import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
+import { discoveryStrategies } from '../kinds/discovery';
 import { coreStrategies, DEFAULT_EVENT_TTL_SECONDS, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { policyStrategies, type PodDisruptionBudget } from '../kinds/policy';
 import { rbacStrategies } from '../kinds/rbac';
@@ -38,6 +39,7 @@ export const ALL_STRATEGIES: readonly Strategy[] = [
   ...rbacStrategies,
   ...schedulingStrategies,
   ...policyStrategies,
+  ...discoveryStrategies,
 ];
 
 /** Kinds also served at another version than the stored one, over the same storage. */

@@ -50,36 +50,51 @@ export function findPodPort(pod: Pod, servicePort: ServicePort): number | undefi
   return servicePort.port;
 }
 
+/**
+ * The ports a Service reaches on `pod` (each service port whose targetPort resolves on it), or
+ * undefined when the pod is left out: none resolves, unless the Service is headless without
+ * ports (DNS only). Shared by the Endpoints and EndpointSlice controllers.
+ */
+export function podEndpointPorts(pod: Pod, service: Service): EndpointPort[] | undefined {
+  const ports = service.spec?.ports ?? [];
+  const out: EndpointPort[] = [];
+  for (const sp of ports) {
+    const port = findPodPort(pod, sp);
+    if (port === undefined) continue;
+    out.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+  }
+  const headlessWithoutPorts = service.spec?.clusterIP === 'None' && ports.length === 0;
+  return out.length === 0 && !headlessWithoutPorts ? undefined : out;
+}
+
+/** The pod's DNS hostname under `service` (spec.hostname when spec.subdomain names the Service), if any. */
+export function podHostnameFor(pod: Pod, service: Service): string | undefined {
+  const hostname = pod.spec?.hostname as string | undefined;
+  return hostname && pod.spec?.subdomain === service.metadata.name && pod.metadata.namespace === service.metadata.namespace ? hostname : undefined;
+}
+
 function addressOf(pod: Pod, service: Service): EndpointAddress {
   const address: EndpointAddress = {
     ip: pod.status!.podIP!,
     ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
     targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
   };
-  const hostname = pod.spec?.hostname as string | undefined;
-  if (hostname && pod.spec?.subdomain === service.metadata.name && pod.metadata.namespace === service.metadata.namespace) address.hostname = hostname;
+  const hostname = podHostnameFor(pod, service);
+  if (hostname) address.hostname = hostname;
   return address;
 }
 
 /** The Endpoints subsets for `service` over the pods its selector already picked. */
 export function desiredSubsets(service: Service, pods: readonly Pod[]): DesiredEndpoints {
   const publishNotReady = service.spec?.publishNotReadyAddresses === true;
-  const headless = service.spec?.clusterIP === 'None';
-  const ports = service.spec?.ports ?? [];
   /** address key → [address, ready, ports]. */
   const entries = new Map<string, { address: EndpointAddress; ready: boolean; ports: EndpointPort[] }>();
   for (const pod of pods) {
     if (!podBelongsInEndpoints(pod, publishNotReady)) continue;
     const address = addressOf(pod, service);
     const ready = publishNotReady || isPodReady(pod);
-    const endpointPorts: EndpointPort[] = [];
-    for (const sp of ports) {
-      const port = findPodPort(pod, sp);
-      if (port === undefined) continue;
-      endpointPorts.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
-    }
-    // A pod none of whose ports resolve is left out, except for a headless Service without ports (DNS only).
-    if (endpointPorts.length === 0 && !(headless && ports.length === 0)) continue;
+    const endpointPorts = podEndpointPorts(pod, service);
+    if (!endpointPorts) continue;
     entries.set(`${address.ip}/${pod.metadata.uid ?? pod.metadata.name}`, { address, ready, ports: endpointPorts });
   }
   // Ready addresses first when capacity runs out.
@@ -111,8 +126,8 @@ function repack(entries: readonly { address: EndpointAddress; ready: boolean; po
     }));
 }
 
-/** Numeric order of dotted IPv4 addresses (others by text). */
-function ipOrder(a: string, b: string): number {
+/** Numeric order of dotted IPv4 addresses (others by text). Shared with the EndpointSlice packing. */
+export function ipOrder(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   if (pa.length !== 4 || pb.length !== 4 || pa.some(Number.isNaN) || pb.some(Number.isNaN)) return a.localeCompare(b);

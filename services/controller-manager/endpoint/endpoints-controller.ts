@@ -7,7 +7,6 @@
  * object equals the cached one.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { selectorFromSet } from '../../../lib/api/label-selector';
 import { RESOURCES } from '../../../lib/api/resources';
 import { isConflict, isNotFound, isAlreadyExists } from '../../../lib/api/status';
 import type { Endpoints, Pod, Service } from '../../../lib/api/types/core';
@@ -15,6 +14,7 @@ import type { ResourceClient } from '../../../lib/client/api-client';
 import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/client/informer';
 import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 import { desiredSubsets, HEADLESS_LABEL, OVER_CAPACITY_ANNOTATION } from './endpoint-subsets';
+import { selectedPods, serviceSelector, watchSelectedPods } from './service-pods';
 
 /** The controller's name in `--controllers`. */
 export const ENDPOINT_CONTROLLER_NAME = 'endpoint';
@@ -24,12 +24,6 @@ export const endpointControllerDescriptor: ControllerDescriptor = {
   name: ENDPOINT_CONTROLLER_NAME,
   create: (ctx) => new EndpointsController(ctx),
 };
-
-/** A selector map that selects anything (Kubernetes treats an empty selector as none: user-managed Endpoints). */
-function selectorOf(service: Service): Record<string, string> | undefined {
-  const selector = service.spec?.selector;
-  return selector && Object.keys(selector).length > 0 ? selector : undefined;
-}
 
 /** The Endpoints controller. See the file comment. Its queue holds Service keys. */
 export class EndpointsController implements Controller {
@@ -55,14 +49,7 @@ export class EndpointsController implements Controller {
     this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: enqueue });
     // Someone deleting or editing a managed Endpoints gets it put back.
     this.endpoints.addEventHandler({ onUpdate: (_old, ep) => enqueue(ep), onDelete: enqueue });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.podChanged(pod),
-      onUpdate: (old, pod) => {
-        this.podChanged(pod);
-        if (!isDeepStrictEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) this.podChanged(old);
-      },
-      onDelete: (pod) => this.podChanged(pod),
-    });
+    watchSelectedPods(this.pods, this.services.lister, enqueue);
   }
 
   async run(): Promise<void> {
@@ -74,15 +61,6 @@ export class EndpointsController implements Controller {
     return this.runner.stop();
   }
 
-  /** Every Service in the pod's namespace whose selector matches the pod. */
-  private podChanged(pod: Pod): void {
-    const labels = pod.metadata.labels ?? {};
-    for (const svc of this.services.lister.listInNamespace(pod.metadata.namespace ?? '')) {
-      const selector = selectorOf(svc);
-      if (selector && selectorFromSet(selector).matches(labels)) this.runner.enqueue(objectKey(svc));
-    }
-  }
-
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitObjectKey(key);
     const service = this.services.lister.get(namespace, name);
@@ -91,9 +69,8 @@ export class EndpointsController implements Controller {
       if (this.endpoints.lister.get(namespace, name)) await this.client.delete(namespace, name).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
       return;
     }
-    const selector = selectorOf(service);
-    if (!selector || service.spec?.type === 'ExternalName') return;
-    const pods = this.pods.lister.listInNamespace(namespace, selectorFromSet(selector));
+    if (!serviceSelector(service) || service.spec?.type === 'ExternalName') return;
+    const pods = selectedPods(service, this.pods.lister);
     const { subsets, truncated } = desiredSubsets(service, pods);
     const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
     if (service.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
