@@ -101,7 +101,8 @@ export class ControlPlaneCluster {
       }
       for (const a of opts.nodeAgents ?? []) {
         const identity = { kubeconfig: kubeconfigs.get(KUBELET.component)!, metricsPort: await freePort() };
-        const options = { nodeName: a.nodeName, runtime: a.runtime ?? 'fake', nodes: a.nodes, rootDir: path.join(dir, 'node-agents', a.nodeName), kubeletPort: await freePort() };
+        // The cluster CA's folder: the agent's serving certificate for logs/exec/port-forward comes from it.
+        const options = { nodeName: a.nodeName, runtime: a.runtime ?? 'fake', nodes: a.nodes, rootDir: path.join(dir, 'node-agents', a.nodeName), kubeletPort: await freePort(), extraArgs: ['--cert-dir', certDir] };
         const agent = new LocalNodeAgent(options, await freePort(), path.join(dir, 'logs', `node-agent-${a.nodeName}.log`), [], identity);
         cluster.nodeAgents.push(agent);
         agent.start();
