@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -101,13 +102,16 @@ describe('process-runtime nodes through real processes and kubectl', function ()
   after(async () => {
     if (!cluster) return;
     await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=false']);
-    await cluster.stop();
-    // The agents leave running containers behind by design (a restart adopts them): remove them here.
+    // The agents leave running containers behind by design (a restart adopts them): once they
+    // stopped, remove every sandbox, the bridges and cgroups of their nodes, then the cluster.
+    await Promise.all(cluster.nodeAgents.map((a) => a.kill('SIGTERM')));
     for (const nodeName of NODES) {
       const runtime = await ProcessRuntime.open({ rootDir: path.join(cluster.dir, 'node-agents', nodeName, 'runtime'), nodeName, logger: pino({ level: 'silent' }), imageStoreDir: process.env.BOSUN_IMAGE_STORE });
       await runtime.destroyNode();
       await runtime.close();
     }
+    await cluster.stop();
+    fs.rmSync(process.env.BOSUN_IMAGE_STORE!, { recursive: true, force: true });
     delete process.env.BOSUN_IMAGE_STORE;
   });
 
