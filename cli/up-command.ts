@@ -10,7 +10,15 @@ import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { PortPlan } from '../lib/launcher/port-plan';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, writeComponentKubeconfigs } from './component-identities';
+import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { ConfigError } from '../lib/config-error';
+import { GrpcApiClient } from '../lib/client/grpc-api-client';
+import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
+import type { LocalNodeAgent } from '../lib/launcher/node-agent-process';
+import { RUNTIME_KINDS, type RuntimeKind } from '../services/node-agent/runtime/index';
+
+/** Most nodes `bosun up` runs. */
+const MAX_LOCAL_NODES = 8;
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
 export const LOCAL_CLUSTER_PORTS: [number, number][] = [
@@ -35,6 +43,11 @@ export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
 export const LOCAL_SCHEDULER_METRICS_PORTS: number[] = [10251, 10261];
 /** /metrics ports of the two controller-manager replicas (10252: kube-controller-manager's former plain-HTTP port). */
 export const LOCAL_CONTROLLER_MANAGER_METRICS_PORTS: number[] = [10252, 10262];
+/** Node i's agent: kubelet (streaming) port 10250 + 10·i, gRPC status 10248 + 10·i, /metrics 10255 + 10·i (the kubelet's ports). */
+const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
+const NODE_PORT_STRIDE = 10;
+/** How long the nodes may take to be Ready after their agents start. */
+const NODES_READY_TIMEOUT_MS = 90_000;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -43,12 +56,16 @@ function say(line: string): void {
 /** `bosun up`: the embedded local cluster (`npm start`), in the foreground until Ctrl-C. */
 export function upCommand(): Command {
   return new Command('up')
-    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C stops it): the store, two apiservers, two controller-managers and two schedulers')
+    .description('run a local Bosun cluster on 127.0.0.1 in the foreground (Ctrl-C or `bosun down` stops it): the store, two apiservers, two controller-managers, two schedulers and the nodes')
     .addOption(new Option('--dir <path>', 'directory for data and logs').default('.data/local'))
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
-    .action(async (o: { dir: string; members: string; ports: string }) => {
+    .addOption(new Option('--nodes <n>', 'nodes, each a node agent').default('2'))
+    .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
+    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind }) => {
       const n = Number(o.members);
+      const nodeCount = Number(o.nodes);
+      if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > MAX_LOCAL_NODES) throw new ConfigError(`--nodes: "${o.nodes}" is not an integer from 0 to ${MAX_LOCAL_NODES}`);
       const dir = path.resolve(o.dir);
       claimUp(dir);
       const plan = new PortPlan(o.ports === 'free');
@@ -58,11 +75,17 @@ export function upCommand(): Command {
       const schedulerMetricsPorts = await plan.ports(LOCAL_SCHEDULER_METRICS_PORTS, 'scheduler metrics');
       const balancerPort = await plan.port(LOCAL_API_BALANCER_PORT, 'apiserver load balancer');
       const cmMetricsPorts = await plan.ports(LOCAL_CONTROLLER_MANAGER_METRICS_PORTS, 'controller-manager metrics');
+      const nodePorts: LocalNodePorts[] = [];
+      for (let i = 0; i < nodeCount; i++) {
+        const at = (base: number) => base + NODE_PORT_STRIDE * i;
+        nodePorts.push({ kubelet: await plan.port(at(NODE_PORT_BASE.kubelet), `node-${i + 1} kubelet`), grpc: await plan.port(at(NODE_PORT_BASE.grpc), `node-${i + 1} status`), metrics: await plan.port(at(NODE_PORT_BASE.metrics), `node-${i + 1} metrics`) });
+      }
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
+      let nodeAgents: LocalNodeAgent[] = [];
       let stopping = false;
       const supervisor = new Supervisor(say);
       let balancer: TcpBalancer | undefined;
@@ -72,6 +95,8 @@ export function upCommand(): Command {
         supervisor.stop();
         say('\nStopping the cluster…');
         await balancer?.close();
+        await Promise.all(nodeAgents.map((a) => a.kill('SIGTERM')));
+        await removeNodeContainers(nodeAgents);
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
@@ -152,18 +177,41 @@ export function upCommand(): Command {
         grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
         namespace: 'default',
       });
+      if (nodeCount > 0) {
+        try {
+          ensureSampleImages(o.runtime, say);
+        } catch (err) {
+          say(`  sample images: not built (${err instanceof Error ? err.message.split('\n')[0] : err}); pods need images imported with "bosun image import"`);
+        }
+        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, kubeconfigs.get(KUBELET.component)!, certDir);
+        for (const a of nodeAgents) {
+          a.start();
+          say(`  ${a.name}: node agent started (pid ${a.pid ?? '?'}, ${o.runtime} runtime, kubelet port ${a.options.kubeletPort}, status API gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
+        }
+        const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token });
+        try {
+          await waitNodesReady(admin, nodeAgents.map((a) => a.options.nodeName), NODES_READY_TIMEOUT_MS, say);
+        } catch (err) {
+          say(`\nThe nodes did not come up: ${err instanceof Error ? err.message : err}; see their logs in ${path.join(dir, 'logs')}`);
+          admin.close();
+          await stop(1);
+          return;
+        }
+        admin.close();
+      }
       say('');
-      say('The Bosun cluster is up: a replicated store, two apiservers, two controller-managers and two schedulers. Try (in another terminal):');
+      say(`The Bosun cluster is up: a replicated store, two apiservers, two controller-managers, two schedulers and ${nodeCount} node(s). Try (in another terminal):`);
       say(`  export KUBECONFIG=${kubeconfig}`);
-      say('  kubectl get namespaces && kubectl api-resources');
-      say('  kubectl create deployment web --image=nginx:1.25 --replicas=2 && kubectl get deploy,svc');
+      say('  kubectl get nodes -o wide && kubectl api-resources');
+      say('  kubectl create deployment web --image=busybox --replicas=2 -- httpd -f -p 8080 -h /etc   # busybox is built offline on first start');
+      say('  kubectl get pods -o wide && kubectl logs deploy/web && kubectl exec deploy/web -- ls /');
+      say('  kubectl port-forward deploy/web 8080:8080 & curl http://127.0.0.1:8080/hostname   # the pod answers with its name');
       say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
-      say('  (pods are placed on Node objects; until node agents exist, create Nodes by hand with capacity/allocatable)');
       say('');
       say('The store speaks the etcd v3 API:');
       say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
@@ -172,7 +220,7 @@ export function upCommand(): Command {
       say('');
       say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
-      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers);
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, ...nodeAgents);
       await new Promise<never>(() => undefined);
     });
 }

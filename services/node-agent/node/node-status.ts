@@ -3,6 +3,7 @@
  * allocatable, addresses, nodeInfo, the kubelet endpoint, and the four conditions with the
  * kubelet's reasons and messages. Pure functions; the registrar writes what they make.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Node } from '../../../lib/api/types';
 import type { RuntimeStatus } from '../runtime/runtime';
@@ -69,6 +70,26 @@ export function conditionsChanged(a: readonly NodeCondition[] | undefined, b: re
   return !a || strip(a) !== strip(b);
 }
 
+/** A system file's first line ('' when it cannot be read). */
+function readFirstLine(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n')[0]!.trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The host's OS as the kubelet reports it: os-release's PRETTY_NAME (e.g. "Debian GNU/Linux 12 (bookworm)"). */
+function osImage(): string {
+  try {
+    const line = fs.readFileSync('/etc/os-release', 'utf8').split('\n').find((l) => l.startsWith('PRETTY_NAME='));
+    if (line) return line.slice('PRETTY_NAME='.length).replace(/^"|"$/g, '');
+  } catch {
+    // No os-release: fall back to the kernel's description.
+  }
+  return os.version();
+}
+
 /** The status fields the agent owns (everything but conditions). */
 export function nodeStatusFacts(config: NodeConfig, runtime: { runtimeName: string; runtimeVersion: string }): Record<string, unknown> {
   return {
@@ -80,11 +101,11 @@ export function nodeStatusFacts(config: NodeConfig, runtime: { runtimeName: stri
     ],
     daemonEndpoints: { kubeletEndpoint: { Port: config.kubeletPort } },
     nodeInfo: {
-      machineID: '',
+      machineID: readFirstLine('/etc/machine-id'),
       systemUUID: '',
-      bootID: '',
+      bootID: readFirstLine('/proc/sys/kernel/random/boot_id'),
       kernelVersion: os.release(),
-      osImage: os.version(),
+      osImage: osImage(),
       containerRuntimeVersion: `${runtime.runtimeName}://${runtime.runtimeVersion}`,
       kubeletVersion: 'v1.32.0-bosun',
       kubeProxyVersion: '',
