@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
@@ -9,6 +8,7 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { ProcessRuntime } from '../../services/node-agent/runtime/process/process-runtime';
 import { busyboxTarball } from '../../services/node-agent/runtime/process/testing';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
+import { httpGetBody, kubectlPortForward } from '../support/port-forward';
 
 /** A pod range of this test's own (node IPAM hands out /24s from it), apart from npm start's 10.42.0.0/16 start and the runtime tests' 10.42.200+. */
 const CLUSTER_CIDR = '10.42.176.0/20';
@@ -140,31 +140,11 @@ describe('process-runtime nodes through real processes and kubectl', function ()
   });
 
   it('kubectl port-forward reaches the pod\'s httpd', async () => {
-    const forward = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, 'port-forward', 'pod/web', ':8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forward = await kubectlPortForward(cluster.kubeconfig, 'pod/web', 8080);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${out}`)), 30_000);
-        forward.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-        forward.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      });
-      const body = await new Promise<string>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: '/index.html', timeout: 10_000 }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        }).on('error', reject);
-      });
-      expect(body).to.equal('hello from a configmap');
+      expect(await httpGetBody(forward.port, '/index.html')).to.equal('hello from a configmap');
     } finally {
-      forward.kill('SIGTERM');
+      forward.stop();
     }
   });
 

@@ -9,11 +9,14 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { sampleValue } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { startUp } from '../support/bosun-up';
+import { httpGetBody, kubectlPortForward } from '../support/port-forward';
 
 const run = promisify(execFile);
 
 /** How long the components may take to elect their leaders after `bosun up` is ready, ms. */
 const LEADERS_TIMEOUT_MS = 30_000;
+/** How long `bosun up` may take to be up: the store, apiservers, components, the offline image (built once) and two Ready nodes. */
+const UP_TIMEOUT_MS = 180_000;
 
 /** The value of `series` in a /metrics scrape of `url` (undefined when absent or unreachable). */
 async function scrapeValue(url: string, series: string): Promise<number | undefined> {
@@ -21,7 +24,7 @@ async function scrapeValue(url: string, series: string): Promise<number | undefi
 }
 
 describe('bosun up (what `npm start` runs)', function () {
-  this.timeout(90_000);
+  this.timeout(360_000);
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-up-'));
@@ -33,7 +36,7 @@ describe('bosun up (what `npm start` runs)', function () {
     fs.writeFileSync(path.join(dir, 'tokens.csv'), 'admintoken,admin\n', { mode: 0o600 });
     const up = startUp(['--dir', dir, '--ports', 'free']);
     try {
-      const out = await up.waitFor(/Press Ctrl-C/, 60_000);
+      const out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
       expect(out).to.match(/store-1: starting \(client http:\/\/127\.0\.0\.1:\d+/);
       expect(out).to.match(/store-3 is up on/);
       expect(out).to.match(/leader elected: store-\d/);
@@ -48,7 +51,7 @@ describe('bosun up (what `npm start` runs)', function () {
 
       // Every component has its own identity: a token added to the earlier token file, a kubeconfig naming it.
       const users = readTokenEntries(path.join(dir, 'tokens.csv'));
-      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager']);
+      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local']);
       expect(users[0]!.token).to.equal('admintoken');
       expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
       for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!]] as const) {
@@ -88,6 +91,21 @@ describe('bosun up (what `npm start` runs)', function () {
       } finally {
         watch.kill('SIGKILL');
       }
+      // The two nodes run pods: a busybox pod (image built offline at first start) ends Running,
+      // with logs, exec and port-forward through kubectl.
+      expect(out).to.match(/node-1: Ready \(pods get addresses from 10\.42\.\d+\.0\/24\)/);
+      expect(out).to.match(/node-2: Ready/);
+      const k = (args: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...args]);
+      await k(['run', 'bb', '--image=busybox', '--', 'sh', '-c', 'echo hello from bb; exec httpd -f -p 8080 -h /etc']);
+      await waitUntilAsync(async () => (await k(['get', 'pod', 'bb', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', LEADERS_TIMEOUT_MS, 'pod bb Running');
+      await waitUntilAsync(async () => (await k(['logs', 'bb'])).stdout === 'hello from bb\n', LEADERS_TIMEOUT_MS, 'the logs of bb');
+      expect((await k(['exec', 'bb', '--', 'cat', '/etc/hostname'])).stdout.trim()).to.equal('bb');
+      const forward = await kubectlPortForward(kubeconfig, 'pod/bb', 8080);
+      try {
+        expect((await httpGetBody(forward.port, '/hostname')).trim()).to.equal('bb');
+      } finally {
+        forward.stop();
+      }
       // A component killed by hand is restarted by bosun up, which says so.
       const pid = Number(/scheduler-1: started \(pid (\d+)/.exec(out)?.[1]);
       process.kill(pid, 'SIGKILL');
@@ -101,8 +119,9 @@ describe('bosun up (what `npm start` runs)', function () {
       const second = spawnSync(process.execPath, [BOSUN_BIN, 'up', '--dir', dir, '--ports', 'free'], { encoding: 'utf8', timeout: 30_000 });
       expect(second.status, second.stderr).to.equal(1);
       expect(second.stderr).to.include(`a cluster is already running from ${dir} (bosun up, pid ${up.child.pid})`);
-      const down = spawnSync(process.execPath, [BOSUN_BIN, 'down', '--dir', dir], { encoding: 'utf8', timeout: 90_000 });
-      expect(down.stdout, `bosun down exited ${down.status} (${down.signal ?? ''}): ${down.stderr}`).to.include(`Stopped the cluster of ${dir} (bosun up, pid ${up.child.pid}); its data is kept.`);
+      // Asynchronously, so this process keeps reading what bosun up prints while it stops.
+      const down = await run(process.execPath, [BOSUN_BIN, 'down', '--dir', dir], { timeout: 90_000 }).catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: err.stdout ?? '', stderr: `${err.stderr ?? ''} (exit ${err.code})` }));
+      expect(down.stdout, `bosun down: ${down.stderr}; bosun up said:\n${up.output().slice(-3000)}`).to.include(`Stopped the cluster of ${dir} (bosun up, pid ${up.child.pid}); its data is kept.`);
       expect(await up.exited).to.equal(0);
       expect(up.output()).to.match(/Stopped\./);
     } finally {
@@ -124,6 +143,15 @@ describe('bosun up (what `npm start` runs)', function () {
     }
   });
 });
+
+/** Polls the async `ready` every 200 ms (a failing check counts as not ready); throws after `ms`. */
+async function waitUntilAsync(ready: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ready().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Polls `ready` every 100 ms; throws with `what()` after `ms`. */
 async function waitUntil(ready: () => boolean, ms: number, what: () => string): Promise<void> {
