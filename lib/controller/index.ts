@@ -6,3 +6,4 @@ export * from './controller-registry';
 export * from './controller-runner';
 export * from './expectations';
 export * from './informer-factory';
+export * from './queue-controller';

@@ -12,7 +12,7 @@ import { isConflict, isNotFound, isAlreadyExists } from '../../../lib/api/status
 import type { Endpoints, Pod, Service } from '../../../lib/api/types/core';
 import type { ResourceClient } from '../../../lib/client/api-client';
 import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/client/informer';
-import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 import { desiredSubsets, HEADLESS_LABEL, OVER_CAPACITY_ANNOTATION } from './endpoint-subsets';
 import { selectedPods, serviceSelector, watchSelectedPods } from './service-pods';
 
@@ -26,25 +26,20 @@ export const endpointControllerDescriptor: ControllerDescriptor = {
 };
 
 /** The Endpoints controller. See the file comment. Its queue holds Service keys. */
-export class EndpointsController implements Controller {
+export class EndpointsController extends QueueController {
   private readonly services: SharedInformer<Service>;
   private readonly pods: SharedInformer<Pod>;
   private readonly endpoints: SharedInformer<Endpoints>;
   private readonly client: ResourceClient<Endpoints>;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.services = ctx.informers.informer<Service>(RESOURCES.services);
     this.pods = ctx.informers.informer<Pod>(RESOURCES.pods);
     this.endpoints = ctx.informers.informer<Endpoints>(RESOURCES.endpoints);
     this.client = ctx.client.resource<Endpoints>(RESOURCES.endpoints);
-    this.runner = new ControllerRunner({
-      name: ENDPOINT_CONTROLLER_NAME,
-      reconcile: (key) => this.reconcile(key),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ controller: ENDPOINT_CONTROLLER_NAME }),
-      metrics: ctx.workQueueMetrics?.(ENDPOINT_CONTROLLER_NAME),
-    });
+    this.runner = controllerRunner(ctx, ENDPOINT_CONTROLLER_NAME, (key) => this.reconcile(key));
     const enqueue = (obj: Service | Endpoints) => this.runner.enqueue(objectKey(obj));
     this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: enqueue });
     // Someone deleting or editing a managed Endpoints gets it put back.
@@ -52,13 +47,8 @@ export class EndpointsController implements Controller {
     watchSelectedPods(this.pods, this.services.lister, enqueue);
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.services.waitForSync(), this.pods.waitForSync(), this.endpoints.waitForSync()]);
-    this.runner.start();
-  }
-
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.services, this.pods, this.endpoints];
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {

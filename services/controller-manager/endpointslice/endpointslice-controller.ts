@@ -18,7 +18,7 @@ import { RESOURCES } from '../../../lib/api/resources';
 import type { Pod, Service } from '../../../lib/api/types/core';
 import type { Endpoint, EndpointSlice } from '../../../lib/api/types/discovery';
 import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/client/informer';
-import { ControllerRunner, newControllerRef, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, newControllerRef, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 import { HEADLESS_LABEL, podBelongsInEndpoints, podEndpointPorts, podHostnameFor } from '../endpoint/endpoint-subsets';
 import { selectedPods, serviceSelector, watchSelectedPods } from '../endpoint/service-pods';
 import type { EndpointGroup } from './slice-plan';
@@ -70,37 +70,27 @@ export function desiredGroups(service: Service, pods: readonly Pod[]): EndpointG
 }
 
 /** The EndpointSlice controller. See the file comment. Its queue holds Service keys. */
-export class EndpointSliceController implements Controller {
+export class EndpointSliceController extends QueueController {
   private readonly services: SharedInformer<Service>;
   private readonly pods: SharedInformer<Pod>;
   private readonly slices: SharedInformer<EndpointSlice>;
   private readonly writer: SliceWriter;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.services = ctx.informers.informer<Service>(RESOURCES.services);
     this.pods = ctx.informers.informer<Pod>(RESOURCES.pods);
     this.slices = ctx.informers.informer<EndpointSlice>(RESOURCES.endpointslices);
-    this.runner = new ControllerRunner({
-      name: ENDPOINTSLICE_CONTROLLER_NAME,
-      reconcile: (key) => this.reconcile(key),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ controller: ENDPOINTSLICE_CONTROLLER_NAME }),
-      metrics: ctx.workQueueMetrics?.(ENDPOINTSLICE_CONTROLLER_NAME),
-    });
+    this.runner = controllerRunner(ctx, ENDPOINTSLICE_CONTROLLER_NAME, (key) => this.reconcile(key));
     const enqueue = (svc: Service) => this.runner.enqueue(objectKey(svc));
     this.writer = new SliceWriter(ctx.client, ctx.clock, this.slices, ENDPOINTSLICE_MANAGED_BY, (key) => this.runner.enqueue(key));
     this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: enqueue });
     watchSelectedPods(this.pods, this.services.lister, enqueue);
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.services.waitForSync(), this.pods.waitForSync(), this.slices.waitForSync()]);
-    this.runner.start();
-  }
-
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.services, this.pods, this.slices];
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {

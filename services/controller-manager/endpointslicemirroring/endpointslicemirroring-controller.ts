@@ -13,7 +13,7 @@ import { RESOURCES } from '../../../lib/api/resources';
 import type { EndpointAddress, Endpoints, Service } from '../../../lib/api/types/core';
 import type { AddressType, Endpoint, EndpointPort, EndpointSlice } from '../../../lib/api/types/discovery';
 import { objectKey, splitObjectKey, type SharedInformer } from '../../../lib/client/informer';
-import { ControllerRunner, newControllerRef, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, newControllerRef, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 import { serviceSelector } from '../endpoint/service-pods';
 import type { EndpointGroup } from '../endpointslice/slice-plan';
 import { SliceWriter } from '../endpointslice/slice-writer';
@@ -72,37 +72,27 @@ export function mirroredGroups(endpoints: Endpoints): EndpointGroup[] {
 }
 
 /** The mirroring controller. See the file comment. Its queue holds Service (= Endpoints) keys. */
-export class EndpointSliceMirroringController implements Controller {
+export class EndpointSliceMirroringController extends QueueController {
   private readonly services: SharedInformer<Service>;
   private readonly endpoints: SharedInformer<Endpoints>;
   private readonly slices: SharedInformer<EndpointSlice>;
   private readonly writer: SliceWriter;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.services = ctx.informers.informer<Service>(RESOURCES.services);
     this.endpoints = ctx.informers.informer<Endpoints>(RESOURCES.endpoints);
     this.slices = ctx.informers.informer<EndpointSlice>(RESOURCES.endpointslices);
-    this.runner = new ControllerRunner({
-      name: ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME,
-      reconcile: (key) => this.reconcile(key),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ controller: ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME }),
-      metrics: ctx.workQueueMetrics?.(ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME),
-    });
+    this.runner = controllerRunner(ctx, ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME, (key) => this.reconcile(key));
     const enqueue = (obj: Service | Endpoints) => this.runner.enqueue(objectKey(obj));
     this.writer = new SliceWriter(ctx.client, ctx.clock, this.slices, ENDPOINTSLICE_MIRRORING_MANAGED_BY, (key) => this.runner.enqueue(key));
     this.services.addEventHandler({ onAdd: enqueue, onUpdate: (_old, svc) => enqueue(svc), onDelete: enqueue });
     this.endpoints.addEventHandler({ onAdd: enqueue, onUpdate: (_old, ep) => enqueue(ep), onDelete: enqueue });
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.services.waitForSync(), this.endpoints.waitForSync(), this.slices.waitForSync()]);
-    this.runner.start();
-  }
-
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.services, this.endpoints, this.slices];
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -20,7 +20,7 @@ import type { ResourceClient } from '../../../lib/client/api-client';
 import type { EventRecorder } from '../../../lib/client/events';
 import type { SharedInformer } from '../../../lib/client/informer';
 import { TokenBucket } from '../../../lib/client/token-bucket';
-import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 import { conditionsOf, observe, unknownConditions, type ProbeRecord } from './node-health';
 import { desiredManagedTaints, NO_EXECUTE, reconcileTaints } from './node-taints';
 import { evictionTime } from './taint-eviction';
@@ -51,13 +51,13 @@ export function nodeLifecycleControllerDescriptor(options: NodeLifecycleOptions 
 }
 
 /** The node lifecycle controller. See the file comment. Its queue holds node names. */
-export class NodeLifecycleController implements Controller {
+export class NodeLifecycleController extends QueueController {
   private readonly nodes: SharedInformer<Node>;
   private readonly leases: SharedInformer<Lease>;
   private readonly pods: SharedInformer<Pod>;
   private readonly nodeClient: ResourceClient<Node>;
   private readonly podClient: ResourceClient<Pod>;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
   private readonly recorder: EventRecorder;
   private readonly logger: Logger;
   private readonly taintLimiter: TokenBucket;
@@ -67,6 +67,7 @@ export class NodeLifecycleController implements Controller {
     private readonly ctx: ControllerContext,
     private readonly options: NodeLifecycleOptions,
   ) {
+    super();
     this.nodes = ctx.informers.informer<Node>(RESOURCES.nodes);
     this.leases = ctx.informers.informer<Lease>(RESOURCES.leases);
     this.pods = ctx.informers.informer<Pod>(RESOURCES.pods, { indexers: { [NODE_NAME_INDEX]: (p: Pod) => (p.spec?.nodeName ? [p.spec.nodeName] : []) } });
@@ -75,13 +76,7 @@ export class NodeLifecycleController implements Controller {
     this.recorder = ctx.recorder(NODE_LIFECYCLE_COMPONENT);
     this.logger = ctx.logger.child({ controller: NODE_LIFECYCLE_CONTROLLER_NAME });
     this.taintLimiter = new TokenBucket(options.evictionRatePerSecond, 1, ctx.clock);
-    this.runner = new ControllerRunner({
-      name: NODE_LIFECYCLE_CONTROLLER_NAME,
-      reconcile: (name) => this.reconcile(name),
-      clock: ctx.clock,
-      logger: this.logger,
-      metrics: ctx.workQueueMetrics?.(NODE_LIFECYCLE_CONTROLLER_NAME),
-    });
+    this.runner = controllerRunner(ctx, NODE_LIFECYCLE_CONTROLLER_NAME, (name) => this.reconcile(name));
     const enqueueNode = (node: Node) => this.runner.enqueue(node.metadata.name!);
     this.nodes.addEventHandler({ onAdd: enqueueNode, onUpdate: (_old, node) => enqueueNode(node), onDelete: (node) => this.probes.delete(node.metadata.name!) });
     const leaseChanged = (lease: Lease) => {
@@ -95,13 +90,8 @@ export class NodeLifecycleController implements Controller {
     });
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.nodes.waitForSync(), this.leases.waitForSync(), this.pods.waitForSync()]);
-    this.runner.start();
-  }
-
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.nodes, this.leases, this.pods];
   }
 
   private podChanged(pod: Pod): void {

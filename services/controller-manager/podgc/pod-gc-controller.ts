@@ -10,7 +10,7 @@ import { isNotFound } from '../../../lib/api/status';
 import type { Node, Pod } from '../../../lib/api/types/core';
 import type { ResourceClient } from '../../../lib/client/api-client';
 import type { SharedInformer } from '../../../lib/client/informer';
-import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, type ControllerContext, type ControllerDescriptor, type ReconcileResult } from '../../../lib/controller';
 
 export const POD_GC_CONTROLLER_NAME = 'podgc';
 /** How often the collector runs (Kubernetes' gcCheckPeriod). */
@@ -25,33 +25,33 @@ export const podGcControllerDescriptor: ControllerDescriptor = {
   create: (ctx) => new PodGcController(ctx),
 };
 
-export class PodGcController implements Controller {
+export class PodGcController extends QueueController {
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer<Node>;
   private readonly podClient: ResourceClient<Pod>;
   private readonly nodeClient: ResourceClient<Node>;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
   private readonly logger: Logger;
   /** Node name → when (ms) it was first seen missing while pods named it. */
   private readonly missingSince = new Map<string, number>();
 
   constructor(private readonly ctx: ControllerContext) {
+    super();
     this.pods = ctx.informers.informer<Pod>(RESOURCES.pods);
     this.nodes = ctx.informers.informer<Node>(RESOURCES.nodes);
     this.podClient = ctx.client.resource<Pod>(RESOURCES.pods);
     this.nodeClient = ctx.client.resource<Node>(RESOURCES.nodes);
     this.logger = ctx.logger.child({ controller: POD_GC_CONTROLLER_NAME });
-    this.runner = new ControllerRunner({ name: POD_GC_CONTROLLER_NAME, reconcile: () => this.pass(), clock: ctx.clock, logger: this.logger, metrics: ctx.workQueueMetrics?.(POD_GC_CONTROLLER_NAME) });
+    this.runner = controllerRunner(ctx, POD_GC_CONTROLLER_NAME, () => this.pass());
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]);
-    this.runner.start();
+  override async run(): Promise<void> {
+    await super.run();
     this.runner.enqueue(PASS);
   }
 
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.pods, this.nodes];
   }
 
   private async pass(): Promise<ReconcileResult> {

@@ -8,7 +8,7 @@ import { RESOURCES } from '../../../lib/api/resources';
 import type { Namespace, ServiceAccount } from '../../../lib/api/types';
 import type { SharedInformer } from '../../../lib/client/informer';
 import type { ResourceClient } from '../../../lib/client/api-client';
-import { ControllerRunner, type Controller, type ControllerContext, type ControllerDescriptor } from '../../../lib/controller';
+import { controllerRunner, ControllerRunner, QueueController, type ControllerContext, type ControllerDescriptor } from '../../../lib/controller';
 
 /** The controller's name in `--controllers`. */
 export const SERVICE_ACCOUNT_CONTROLLER_NAME = 'serviceaccount';
@@ -22,23 +22,18 @@ export const serviceAccountControllerDescriptor: ControllerDescriptor = {
 };
 
 /** The ServiceAccounts controller. See the file comment. Its queue holds namespace names. */
-export class ServiceAccountController implements Controller {
+export class ServiceAccountController extends QueueController {
   private readonly namespaces: SharedInformer<Namespace>;
   private readonly accounts: SharedInformer<ServiceAccount>;
   private readonly client: ResourceClient<ServiceAccount>;
-  private readonly runner: ControllerRunner;
+  protected readonly runner: ControllerRunner;
 
   constructor(ctx: ControllerContext) {
+    super();
     this.namespaces = ctx.informers.informer<Namespace>(RESOURCES.namespaces);
     this.accounts = ctx.informers.informer<ServiceAccount>(RESOURCES.serviceaccounts);
     this.client = ctx.client.resource<ServiceAccount>(RESOURCES.serviceaccounts);
-    this.runner = new ControllerRunner({
-      name: SERVICE_ACCOUNT_CONTROLLER_NAME,
-      reconcile: (ns) => this.reconcile(ns),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ controller: SERVICE_ACCOUNT_CONTROLLER_NAME }),
-      metrics: ctx.workQueueMetrics?.(SERVICE_ACCOUNT_CONTROLLER_NAME),
-    });
+    this.runner = controllerRunner(ctx, SERVICE_ACCOUNT_CONTROLLER_NAME, (ns) => this.reconcile(ns));
     const enqueueNamespace = (ns: Namespace) => this.runner.enqueue(ns.metadata.name!);
     this.namespaces.addEventHandler({ onAdd: enqueueNamespace, onUpdate: (_old, ns) => enqueueNamespace(ns) });
     this.accounts.addEventHandler({
@@ -48,13 +43,8 @@ export class ServiceAccountController implements Controller {
     });
   }
 
-  async run(): Promise<void> {
-    await Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]);
-    this.runner.start();
-  }
-
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected synced() {
+    return [this.namespaces, this.accounts];
   }
 
   private async reconcile(namespace: string): Promise<void> {

@@ -24,6 +24,7 @@ import {
   type PodSandboxConfig,
   type Runtime,
 } from './runtime';
+import { minimalContainerConfig } from './test-configs';
 
 export interface ConformanceHarness {
   /** Shown in the suite's title: `process`, `docker`, `fake`. */
@@ -100,22 +101,7 @@ export function describeRuntimeConformance(harness: ConformanceHarness): void {
     }
 
     function containerConfig(name: string, command: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
-      return {
-        metadata: { name, attempt: 0 },
-        image: harness.image,
-        command,
-        args: [],
-        envs: [],
-        mounts: [],
-        labels: { [LABEL_CONTAINER_NAME]: name },
-        annotations: { 'conformance/container': name },
-        logPath: `${name}/0.log`,
-        stdin: false,
-        stdinOnce: false,
-        tty: false,
-        linux: { resources: {}, security: {} },
-        ...extra,
-      };
+      return minimalContainerConfig(name, harness.image, command, { annotations: { 'conformance/container': name }, ...extra });
     }
 
     async function newSandbox(name: string): Promise<{ id: string; config: PodSandboxConfig }> {

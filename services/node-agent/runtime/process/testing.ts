@@ -3,6 +3,7 @@
  * cached under .data/images), sandbox and container configs with defaults, a test-owned pod range
  * and the waits tests use instead of sleeps.
  */
+import { minimalContainerConfig } from '../test-configs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { ContainerConfig, PodSandboxConfig } from '../runtime';
@@ -36,22 +37,7 @@ export function sandboxConfig(name: string, logDirectory: string, overrides: Par
 }
 
 export function containerConfig(name: string, command: string[], overrides: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    metadata: { name, attempt: 0 },
-    image: 'busybox:latest',
-    command,
-    args: [],
-    envs: [],
-    mounts: [],
-    labels: { 'io.kubernetes.container.name': name },
-    annotations: {},
-    logPath: `${name}/0.log`,
-    stdin: false,
-    stdinOnce: false,
-    tty: false,
-    linux: { resources: {}, security: {} },
-    ...overrides,
-  };
+  return minimalContainerConfig(name, 'busybox:latest', command, overrides);
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */

@@ -4,6 +4,7 @@
  * (never a fixed sleep), and removal of everything a test node created (containers by the node
  * label, the node's pod network and forwarding rule, the `unreachable` guard route it added).
  */
+import { minimalContainerConfig } from '../../test-configs';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -74,22 +75,7 @@ export function sandboxConfig(name: string, logRoot: string, overrides: Partial<
 }
 
 export function containerConfig(name: string, image: string, command: string[], overrides: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    metadata: { name, attempt: 0 },
-    image,
-    command,
-    args: [],
-    envs: [],
-    mounts: [],
-    labels: { 'io.kubernetes.container.name': name },
-    annotations: { 'io.kubernetes.container.restartCount': '0' },
-    logPath: `${name}/0.log`,
-    stdin: false,
-    stdinOnce: false,
-    tty: false,
-    linux: { resources: {}, security: {} },
-    ...overrides,
-  };
+  return minimalContainerConfig(name, image, command, { annotations: { 'io.kubernetes.container.restartCount': '0' }, ...overrides });
 }
 
 /** Removes every container labelled with `nodeName`, then the node's pod network and rule. */
