@@ -3,8 +3,10 @@
  *
  * For each runtime (process; docker where an engine answers): a control plane of real processes
  * (store, apiserver, scheduler, controller-manager with node IPAM) and two `bosun node-agent`
- * processes on that runtime; PODS busybox pods (`sleep`) are created through the API and each
- * pod's create → Running is observed by a watch in this process. Prints p50/p99 next to
+ * processes on that runtime; busybox pods (`sleep`) are created through the API — first 20 paced
+ * one per 500 ms (start-up latency, what the SLO speaks to), then a burst of PODS, 10 at a time
+ * (throughput: the burst queues behind the nodes' CPUs) — and each pod's create → Running is
+ * observed by a watch in this process. Prints p50/p99 of both next to
  * Kubernetes' pod-startup SLO (p99 ≤ 5 s, image pull excluded: the image is present) and the
  * targets (p99 ≤ 1 s process, ≤ 3 s docker), `docker run --rm busybox true` timed in the same
  * run as the engine's own floor, and the agents' RSS growth per 100 pods.
@@ -17,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Node, Pod } from '../../lib/api/types/core';
+import type { ResourceClient } from '../../lib/client/api-client';
 import { ControlPlaneCluster } from '../../e2e/support/control-plane-cluster';
 import { PodTracker } from '../controllers/pod-tracker';
 
@@ -27,8 +30,11 @@ const RUNNING_CAP_MS = 120_000;
 const NODES_READY_CAP_MS = 60_000;
 /** How long the pods may take to go away at the end, ms. */
 const CLEANUP_CAP_MS = 60_000;
-/** Creates in flight at once. */
+/** Creates in flight at once in the burst phase. */
 const CREATE_CONCURRENCY = 10;
+/** The paced phase: this many pods, one every PACED_INTERVAL_MS (what the SLO's latency speaks to: start-up, not a queue). */
+const PACED_PODS = 20;
+const PACED_INTERVAL_MS = 500;
 /** `docker run` repetitions for the engine's floor. */
 const DOCKER_RUN_SAMPLES = 5;
 const POLL_MS = 100;
@@ -88,13 +94,18 @@ function dockerRunFloor(): number[] {
   return samples.sort((a, b) => a - b);
 }
 
-interface RuntimeResult {
-  readonly runtime: string;
+interface Latencies {
   readonly running: number;
   readonly pods: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+}
+
+interface RuntimeResult {
+  readonly runtime: string;
+  readonly burst: Latencies;
+  readonly paced: Latencies;
   readonly rssPer100PodsMb: number;
   readonly rssIdleMb: number;
 }
@@ -123,30 +134,9 @@ async function measure(runtime: string, pods: number): Promise<RuntimeResult> {
     const tracker = new PodTracker(cluster.client, NAMESPACE);
     await tracker.start();
     const client = cluster.client.resource<Pod>(RESOURCES.pods);
-    const createdAt = new Map<string, number>();
-    const names = Array.from({ length: pods }, (_, i) => `p-${i}`);
-    for (let i = 0; i < names.length; i += CREATE_CONCURRENCY) {
-      await Promise.all(
-        names.slice(i, i + CREATE_CONCURRENCY).map(async (name) => {
-          createdAt.set(name, Date.now());
-          await client.create(NAMESPACE, {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name, namespace: NAMESPACE },
-            spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
-          });
-        }),
-      );
-    }
-    const deadline = Date.now() + RUNNING_CAP_MS;
-    while (tracker.readyCount('p-') < pods && Date.now() < deadline) await sleep(POLL_MS);
-    const latencies = names
-      .map((n) => {
-        const t = tracker.times.get(n);
-        return t?.readyMs !== undefined ? t.readyMs - createdAt.get(n)! : NaN;
-      })
-      .filter((ms) => !Number.isNaN(ms))
-      .sort((a, b) => a - b);
+    // Paced first (an idle cluster), then the burst.
+    const paced = await startPods(client, tracker, Array.from({ length: PACED_PODS }, (_, i) => `paced-${i}`), 1, PACED_INTERVAL_MS);
+    const burst = await startPods(client, tracker, Array.from({ length: pods }, (_, i) => `p-${i}`), CREATE_CONCURRENCY, 0);
     const rssLoaded = cluster.nodeAgents.map((a) => rssMb(a.pid));
     tracker.stop();
     const growth = rssLoaded.reduce((s, v, i) => s + (v - rssIdle[i]!), 0);
@@ -154,17 +144,44 @@ async function measure(runtime: string, pods: number): Promise<RuntimeResult> {
     await waitUntil(async () => (await client.list(NAMESPACE)).items.length === 0, CLEANUP_CAP_MS, 'the pods deleted').catch((err: Error) => console.log(`  (clean-up: ${err.message})`));
     return {
       runtime,
-      running: latencies.length,
-      pods,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      maxMs: latencies[latencies.length - 1] ?? NaN,
-      rssPer100PodsMb: (growth / pods) * 100,
+      burst,
+      paced,
+      rssPer100PodsMb: (growth / (pods + PACED_PODS)) * 100,
       rssIdleMb: rssIdle.reduce((s, v) => s + v, 0) / rssIdle.length,
     };
   } finally {
     await cluster.stop();
   }
+}
+
+/** Creates `names` (`concurrency` at a time, `intervalMs` apart) and returns their create → Running latencies. */
+async function startPods(client: ResourceClient<Pod>, tracker: PodTracker, names: string[], concurrency: number, intervalMs: number): Promise<Latencies> {
+  const createdAt = new Map<string, number>();
+  for (let i = 0; i < names.length; i += concurrency) {
+    await Promise.all(
+      names.slice(i, i + concurrency).map(async (name) => {
+        createdAt.set(name, Date.now());
+        await client.create(NAMESPACE, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: NAMESPACE },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+        });
+      }),
+    );
+    if (intervalMs > 0) await sleep(intervalMs);
+  }
+  const deadline = Date.now() + RUNNING_CAP_MS;
+  const running = () => names.filter((n) => tracker.times.get(n)?.readyMs !== undefined).length;
+  while (running() < names.length && Date.now() < deadline) await sleep(POLL_MS);
+  const latencies = names
+    .map((n) => {
+      const t = tracker.times.get(n);
+      return t?.readyMs !== undefined ? t.readyMs - createdAt.get(n)! : NaN;
+    })
+    .filter((ms) => !Number.isNaN(ms))
+    .sort((a, b) => a - b);
+  return { running: latencies.length, pods: names.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? NaN };
 }
 
 async function main(): Promise<void> {
@@ -184,11 +201,13 @@ async function main(): Promise<void> {
     results.push(await measure(runtime, pods));
   }
   const floor = docker ? dockerRunFloor() : [];
-  const rows: string[][] = [['runtime', 'running', 'p50 ms', 'p99 ms', 'max ms', 'target p99', 'K8s SLO p99', 'agent RSS idle MB', 'RSS per 100 pods MB']];
+  const rows: string[][] = [['runtime', 'pods', 'running', 'p50 ms', 'p99 ms', 'max ms', 'target p99', 'K8s SLO p99', 'agent RSS idle MB', 'RSS per 100 pods MB']];
   for (const r of results) {
-    rows.push([r.runtime, `${r.running}/${r.pods}`, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), `≤ ${TARGET_P99_MS[r.runtime] ?? '—'}`, `≤ ${K8S_POD_STARTUP_SLO_P99_MS}`, fmt(r.rssIdleMb, 1), fmt(r.rssPer100PodsMb, 1)]);
+    for (const [what, l] of [[`paced (1 per ${PACED_INTERVAL_MS} ms)`, r.paced], [`burst (${CREATE_CONCURRENCY} at a time)`, r.burst]] as const) {
+      rows.push([r.runtime, what, `${l.running}/${l.pods}`, fmt(l.p50Ms), fmt(l.p99Ms), fmt(l.maxMs), `≤ ${TARGET_P99_MS[r.runtime] ?? '—'}`, `≤ ${K8S_POD_STARTUP_SLO_P99_MS}`, fmt(r.rssIdleMb, 1), fmt(r.rssPer100PodsMb, 1)]);
+    }
   }
-  if (floor.length) rows.push(['docker run --rm true', `${floor.length}/${DOCKER_RUN_SAMPLES}`, fmt(percentile(floor, 50)), fmt(percentile(floor, 99)), fmt(floor[floor.length - 1]!), '(anchor)', '', '', '']);
+  if (floor.length) rows.push(['docker run --rm true', 'sequential', `${floor.length}/${DOCKER_RUN_SAMPLES}`, fmt(percentile(floor, 50)), fmt(percentile(floor, 99)), fmt(floor[floor.length - 1]!), '(anchor)', '', '', '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`\nbench/node-agent: create → Running observed by watch; store, apiserver, scheduler, controller-manager, two node agents per runtime; wall ${fmt((Date.now() - started) / 1000, 1)} s`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
