@@ -40,7 +40,7 @@ describe('the bosun CLI against `bosun up`', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-cli-e2e-'));
-    up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free']);
+    up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', '0']);
     const out = await up.waitFor(/Press Ctrl-C/, 90_000);
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
     const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];

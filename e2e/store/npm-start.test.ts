@@ -132,7 +132,7 @@ describe('bosun up (what `npm start` runs)', function () {
   it('fails with a clear message naming the member, its port and its log file when a member cannot start', async () => {
     // store-2's data directory is a plain file: that member cannot open its raft log.
     fs.writeFileSync(path.join(dir, 'store-2'), 'not a directory');
-    const up = startUp(['--dir', dir, '--ports', 'free']);
+    const up = startUp(['--dir', dir, '--ports', 'free', '--nodes', '0']);
     try {
       const code = await up.exited;
       expect(code).to.equal(1);

@@ -64,11 +64,11 @@ export class KubectlCluster {
     readonly etcdEndpoints: string,
   ) {}
 
-  /** Starts `bosun up --ports free` in a fresh temporary folder and waits until it is ready. */
+  /** Starts `bosun up --ports free --nodes 0` (the API only: pods stay Pending, as these tests expect) in a fresh temporary folder and waits until it is ready. */
   static async start(prefix: string): Promise<KubectlCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bosun-${prefix}-`));
     fs.mkdirSync(path.join(dir, 'home'));
-    const up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free']);
+    const up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', '0']);
     let out: string;
     try {
       out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
