@@ -3,9 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import pino from 'pino';
 import { BOSUN_BIN } from '../../lib/launcher/local-process';
-import { ProcessRuntime } from '../../services/node-agent/runtime/process/process-runtime';
 import { busyboxTarball } from '../../services/node-agent/runtime/process/testing';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 import { httpGetBody, kubectlPortForward } from '../support/port-forward';
@@ -102,14 +100,6 @@ describe('process-runtime nodes through real processes and kubectl', function ()
   after(async () => {
     if (!cluster) return;
     await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=false']);
-    // The agents leave running containers behind by design (a restart adopts them): once they
-    // stopped, remove every sandbox, the bridges and cgroups of their nodes, then the cluster.
-    await Promise.all(cluster.nodeAgents.map((a) => a.kill('SIGTERM')));
-    for (const nodeName of NODES) {
-      const runtime = await ProcessRuntime.open({ rootDir: path.join(cluster.dir, 'node-agents', nodeName, 'runtime'), nodeName, logger: pino({ level: 'silent' }), imageStoreDir: process.env.BOSUN_IMAGE_STORE });
-      await runtime.destroyNode();
-      await runtime.close();
-    }
     await cluster.stop();
     fs.rmSync(process.env.BOSUN_IMAGE_STORE!, { recursive: true, force: true });
     delete process.env.BOSUN_IMAGE_STORE;

@@ -8,6 +8,7 @@ import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { SimulatedKubelet, type SimulatedNodeSpec } from '../../lib/client/testing/simulated-kubelet';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../../lib/launcher/controller-manager-process';
+import { removeNodeContainers } from '../../lib/launcher/local-nodes';
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
@@ -178,6 +179,8 @@ export class ControlPlaneCluster {
     this.kubelet?.stop();
     this.client.close();
     await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents].map((p) => p.kill('SIGTERM')));
+    // Node agents leave their containers running by design (a restarted agent adopts them): remove them, as bosun up does.
+    await removeNodeContainers(this.nodeAgents);
     await this.apiserver.kill('SIGTERM');
     await this.store.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });

@@ -10,7 +10,10 @@ import pino from 'pino';
 import { RESOURCES } from '../api/resources';
 import type { Node } from '../api/types/core';
 import type { ApiClient } from '../client/api-client';
+import Dockerode from 'dockerode';
 import { stopDetachedLogShipper } from '../../services/node-agent/runtime/docker/detached-log-shipper';
+import { DEFAULT_CLUSTER_CIDR } from '../../services/node-agent/runtime/docker/docker-runtime';
+import { podNetworkName, removePodNetwork } from '../../services/node-agent/runtime/docker/pod-network';
 import { createRuntime, type RuntimeKind } from '../../services/node-agent/runtime/index';
 import { ProcessRuntime } from '../../services/node-agent/runtime/process/process-runtime';
 import { BOSUN_BIN } from './local-process';
@@ -80,6 +83,13 @@ export async function waitNodesReady(client: ApiClient, names: readonly string[]
   }
 }
 
+/** The docker runtime's per-node network and its forwarding rules (the subnet read back from the engine). */
+async function removeDockerPodNetwork(nodeName: string): Promise<void> {
+  const docker = new Dockerode();
+  const info = (await docker.getNetwork(podNetworkName(nodeName)).inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } };
+  await removePodNetwork(docker, nodeName, { podCIDR: info.IPAM?.Config?.[0]?.Subnet, clusterCIDR: DEFAULT_CLUSTER_CIDR });
+}
+
 /**
  * Removes the containers and sandboxes of stopped node agents (a node agent leaves them running
  * by design, so a restarted agent adopts them; a stopped cluster must not): their pods are still
@@ -96,6 +106,9 @@ export async function removeNodeContainers(agents: readonly LocalNodeAgent[]): P
     // The process runtime's node also has a bridge and cgroups of its own: gone with the cluster.
     if (runtime instanceof ProcessRuntime) await runtime.destroyNode().catch(() => undefined);
     await runtime.close();
-    if (kind === 'docker') await stopDetachedLogShipper(path.join(rootDir, 'runtime'), nodeName).catch(() => undefined);
+    if (kind === 'docker') {
+      await stopDetachedLogShipper(path.join(rootDir, 'runtime'), nodeName).catch(() => undefined);
+      await removeDockerPodNetwork(nodeName).catch(() => undefined);
+    }
   }
 }
