@@ -87,8 +87,13 @@ export interface DockerRuntimeOptions {
   logShipper?: 'detached' | 'in-process' | 'external';
 }
 
+/** Inspections kept for relists (dropped all at once beyond this, e.g. after much churn). */
+const MAX_CACHED_INSPECTIONS = 5_000;
+
 export class DockerRuntime implements Runtime {
   readonly name = 'docker';
+  /** Container id → its last inspection and the listed state it was taken in (see inspectAll). */
+  private readonly inspections = new Map<string, { state: string; info: Dockerode.ContainerInspectInfo }>();
   private podNetwork: { name: string; podCIDR: string; crossNode: boolean } | null = null;
   private releaseShipper: (() => void) | null = null;
 
@@ -266,14 +271,33 @@ export class DockerRuntime implements Runtime {
 
   /** Ids of this node's containers of `type` matching the engine-side label filters. */
   private async listIds(type: string, labelSelector: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<string[]> {
-    const label = [`${LABEL_NODE}=${this.opts.nodeName}`, `${LABEL_CONTAINER_TYPE}=${type}`];
-    for (const [k, v] of Object.entries({ ...labelSelector, ...extra })) label.push(`${k}=${v}`);
-    const list = await this.docker.listContainers({ all: true, filters: { label } });
-    return list.map((c) => c.Id);
+    return (await this.listEntries(type, labelSelector, extra)).map((c) => c.Id);
   }
 
-  private async inspectAll(ids: string[], type: string): Promise<Dockerode.ContainerInspectInfo[]> {
-    const infos = await Promise.all(ids.map((id) => this.inspectOwn(id, type)));
+  /** This node's containers of `type` matching the labels, as the engine lists them (id and state). */
+  private async listEntries(type: string, labelSelector: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Dockerode.ContainerInfo[]> {
+    const label = [`${LABEL_NODE}=${this.opts.nodeName}`, `${LABEL_CONTAINER_TYPE}=${type}`];
+    for (const [k, v] of Object.entries({ ...labelSelector, ...extra })) label.push(`${k}=${v}`);
+    return this.docker.listContainers({ all: true, filters: { label } });
+  }
+
+  /**
+   * The inspections of listed containers. The agent relists every second, so an inspection is
+   * reused while the engine reports the container in the same state (created, running, exited):
+   * nothing it reads changes within a state, and one inspect per container per second would
+   * keep the engine busy with a hundred pods.
+   */
+  private async inspectAll(entries: Dockerode.ContainerInfo[], type: string): Promise<Dockerode.ContainerInspectInfo[]> {
+    if (this.inspections.size > MAX_CACHED_INSPECTIONS) this.inspections.clear();
+    const infos = await Promise.all(
+      entries.map(async (entry) => {
+        const cached = this.inspections.get(entry.Id);
+        if (cached && cached.state === entry.State) return cached.info;
+        const info = await this.inspectOwn(entry.Id, type);
+        if (info) this.inspections.set(entry.Id, { state: entry.State, info });
+        return info;
+      }),
+    );
     return infos.filter((i): i is Dockerode.ContainerInspectInfo => i !== null);
   }
 
@@ -298,7 +322,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async listPodSandboxes(filter: SandboxFilter = {}): Promise<PodSandboxStatus[]> {
-    const infos = await this.inspectAll(await this.listIds(CONTAINER_TYPE_SANDBOX, filter.labelSelector), CONTAINER_TYPE_SANDBOX);
+    const infos = await this.inspectAll(await this.listEntries(CONTAINER_TYPE_SANDBOX, filter.labelSelector), CONTAINER_TYPE_SANDBOX);
     return infos.map(sandboxStatus).filter((s) => !filter.state || s.state === filter.state);
   }
 
@@ -369,8 +393,7 @@ export class DockerRuntime implements Runtime {
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
     const extra: Record<string, string> = filter.podSandboxId ? { [LABEL_SANDBOX_ID]: await this.sandboxEngineId(filter.podSandboxId) } : {};
-    const ids = await this.listIds(CONTAINER_TYPE_CONTAINER, filter.labelSelector, extra);
-    const infos = await this.inspectAll(ids, CONTAINER_TYPE_CONTAINER);
+    const infos = await this.inspectAll(await this.listEntries(CONTAINER_TYPE_CONTAINER, filter.labelSelector, extra), CONTAINER_TYPE_CONTAINER);
     return infos.map(containerStatus).filter((c) => !filter.state || c.state === filter.state);
   }
 
