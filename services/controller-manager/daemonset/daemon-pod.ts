@@ -78,7 +78,7 @@ export function targetNodeName(pod: Pod): string | undefined {
  * the revision's controller.kubernetes.io/hash label).
  */
 export function daemonTemplateHash(ds: DaemonSet): string {
-  const collisionCount = typeof ds.status?.collisionCount === 'number' ? ds.status.collisionCount : undefined;
+  const collisionCount = typeof ds.status?.collisionCount === 'number' ? ds.status.collisionCount : 0;
   return hashRevisionData(templateRevisionData(ds.spec?.template), collisionCount);
 }
 

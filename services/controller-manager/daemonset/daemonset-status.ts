@@ -40,6 +40,12 @@ export function calculateDaemonStatus(view: DaemonView, collisionCount = 0): { s
       continue;
     }
     s.desiredNumberScheduled++;
+    // Look again when any pod here becomes available: with surge a new pod beside the old one
+    // must be seen available for the old one to go.
+    for (const p of pods.slice(1)) {
+      const wait = isPodReady(p) ? msUntilAvailable(p, minReady, view.nowMs) : undefined;
+      if (wait) nextAvailableInMs = Math.min(nextAvailableInMs ?? wait, wait);
+    }
     const pod = pods[0];
     if (!pod) continue;
     s.currentNumberScheduled++;
