@@ -7,7 +7,7 @@
  * (unavailable old pods go first, freely), or (maxSurge > 0) create the new pod beside the old
  * one on at most maxSurge nodes at once and delete the old pod once the new one is available.
  */
-import { resolveIntOrPercent } from '../../../lib/api/int-or-string';
+import { resolveIntOrPercent, type IntOrString } from '../../../lib/api/int-or-string';
 import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Node, Pod } from '../../../lib/api/types/core';
 import { isPodReady, msUntilAvailable } from '../replicaset/pod-readiness';
@@ -70,11 +70,23 @@ export interface UpdateLimits {
   readonly maxUnavailable: number;
 }
 
-/** maxSurge and maxUnavailable resolved against the number of nodes that should run the daemon. */
+/** `value` resolved against `desired`, rounded up; a malformed value throws an error naming the field. */
+function resolveField(value: IntOrString, desired: number, field: string): number {
+  try {
+    return resolveIntOrPercent(value, desired, true);
+  } catch (err) {
+    throw new Error(`spec.updateStrategy.rollingUpdate.${field}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * maxSurge and maxUnavailable resolved against the number of nodes that should run the daemon.
+ * Throws an error naming the field for a malformed value (the apiserver rejects those).
+ */
 export function updateLimits(ds: DaemonSet, desired: number): UpdateLimits {
   const ru = ds.spec?.updateStrategy?.rollingUpdate;
-  const maxSurge = isRollingUpdate(ds) ? resolveIntOrPercent(ru?.maxSurge ?? DEFAULT_MAX_SURGE, desired, true) : 0;
-  const maxUnavailable = resolveIntOrPercent(ru?.maxUnavailable ?? (maxSurge > 0 ? 0 : DEFAULT_MAX_UNAVAILABLE), desired, true);
+  const maxSurge = isRollingUpdate(ds) ? resolveField(ru?.maxSurge ?? DEFAULT_MAX_SURGE, desired, 'maxSurge') : 0;
+  const maxUnavailable = resolveField(ru?.maxUnavailable ?? (maxSurge > 0 ? 0 : DEFAULT_MAX_UNAVAILABLE), desired, 'maxUnavailable');
   // Kubernetes: when both resolve to 0 (e.g. percentages of no nodes), one pod may be unavailable.
   return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
 }

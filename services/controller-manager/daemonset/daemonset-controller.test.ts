@@ -296,6 +296,14 @@ describe('daemonset controller (fake API, fake clock)', () => {
       });
     }
 
+    it('reports a malformed maxSurge as an event naming the field and makes no pods', async () => {
+      node('n1');
+      daemonSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 'lots' } } });
+      await settle();
+      expect(await pods()).to.have.length(0);
+      expect(ctx.events.map((e) => e.message)).to.satisfy((m: string[]) => m.some((x) => x.includes('spec.updateStrategy.rollingUpdate.maxSurge')));
+    });
+
     it('replaces an old pod that is not available at once, beyond the surge limit', async () => {
       for (const n of ['n1', 'n2']) node(n);
       daemonSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });

@@ -28,7 +28,7 @@ import { writeStatus } from '../../../lib/controller/status-writer';
 import { slowStartBatch } from '../replicaset/slow-start';
 import { constructDaemonHistory, truncateDaemonHistory } from './daemon-history';
 import { newDaemonPod } from './daemon-pod';
-import { planDaemonSync, type DaemonView } from './daemon-plan';
+import { planDaemonSync, updateLimits, type DaemonView } from './daemon-plan';
 import { calculateDaemonStatus, daemonStatusDiffers } from './daemonset-status';
 import { compilePlacement } from './node-placement';
 
@@ -154,6 +154,7 @@ export class DaemonSetController implements Controller {
     try {
       selector = selectorFromLabelSelector(ds.spec?.selector);
       placement = compilePlacement(ds);
+      updateLimits(ds, 0); // a malformed maxSurge/maxUnavailable is reported here, not thrown mid-sync
     } catch (err) {
       // A malformed DaemonSet never gets better by retrying; it is looked at again when it changes.
       this.recorder.event(this.refOf(ds), 'Warning', REASON_FAILED_PLACEMENT, `Invalid DaemonSet: ${errorMessage(err)}`);
