@@ -31,6 +31,27 @@ export const MAX_REVISION_PREFIX_LENGTH = 223;
 /** How many name collisions a create escapes (by bumping collisionCount) before it gives up. */
 export const MAX_COLLISION_RETRIES = 10;
 
+/** Strategic-merge directive that makes a patch replace the whole template (what `kubectl rollout undo` applies). */
+const PATCH_DIRECTIVE = '$patch';
+const PATCH_REPLACE = 'replace';
+
+/**
+ * The revision data of a pod template: `{spec:{template:{...,$patch:replace}}}`, a
+ * strategic-merge patch that puts the template back (kubectl 1.32's undo applies it as is).
+ */
+export function templateRevisionData(template: unknown): Record<string, unknown> {
+  return { spec: { template: { ...structuredClone((template ?? {}) as Record<string, unknown>), [PATCH_DIRECTIVE]: PATCH_REPLACE } } };
+}
+
+/** The pod template a revision holds (the patch directive removed); undefined when it holds none. */
+export function revisionTemplate(revision: ControllerRevision): Record<string, unknown> | undefined {
+  const spec = (revision.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec;
+  if (!spec?.template) return undefined;
+  const template = structuredClone(spec.template);
+  delete template[PATCH_DIRECTIVE];
+  return template;
+}
+
 /** The hash of a revision's data under `collisionCount` (the value of {@link REVISION_HASH_LABEL}). */
 export function hashRevisionData(data: unknown, collisionCount?: number): string {
   return computeHash(data ?? {}, collisionCount);

@@ -1,19 +1,23 @@
 /**
  * What one DaemonSet sync does, as a pure function of the cache (Kubernetes' daemon controller
- * manage + rollingUpdate with maxSurge 0): per node, create the missing daemon pod, delete
- * failed pods, extra pods (the oldest stays) and pods on nodes that no longer qualify or no
- * longer exist; then, for RollingUpdate, delete old-template pods while the number of
- * unavailable nodes stays within maxUnavailable (unavailable old pods go first, freely).
+ * manage + rollingUpdate): per node, create the missing daemon pod, delete failed pods, extra
+ * pods (the oldest stays; with surge the oldest new and oldest old one) and pods on nodes that no
+ * longer qualify or no longer exist; then, for RollingUpdate, either (maxSurge 0) delete
+ * old-revision pods while the number of unavailable nodes stays within maxUnavailable
+ * (unavailable old pods go first, freely), or (maxSurge > 0) create the new pod beside the old
+ * one on at most maxSurge nodes at once and delete the old pod once the new one is available.
  */
-import { resolveIntOrPercent } from '../../../lib/api/int-or-string';
+import { resolveIntOrPercent, type IntOrString } from '../../../lib/api/int-or-string';
 import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Node, Pod } from '../../../lib/api/types/core';
-import { msUntilAvailable } from '../replicaset/pod-readiness';
+import { isPodReady, msUntilAvailable } from '../replicaset/pod-readiness';
 import { isPodUpdated, targetNodeName } from './daemon-pod';
 import type { NodePlacement } from './node-placement';
 
 /** Default spec.updateStrategy.rollingUpdate.maxUnavailable (pods). */
 export const DEFAULT_MAX_UNAVAILABLE = 1;
+/** Default spec.updateStrategy.rollingUpdate.maxSurge (pods). */
+export const DEFAULT_MAX_SURGE = 0;
 export const ROLLING_UPDATE = 'RollingUpdate';
 
 /** The cache as one sync sees it. */
@@ -58,6 +62,54 @@ export function podsByNode(pods: readonly Pod[]): Map<string, Pod[]> {
 
 const isFailed = (p: Pod): boolean => p.status?.phase === 'Failed';
 
+const isRollingUpdate = (ds: DaemonSet): boolean => (ds.spec?.updateStrategy?.type ?? ROLLING_UPDATE) === ROLLING_UPDATE;
+
+/** The rolling update's limits in pods (Kubernetes' updatedDesiredNodeCounts: both rounded up; never both 0). */
+export interface UpdateLimits {
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+}
+
+/** `value` resolved against `desired`, rounded up; a malformed value throws an error naming the field. */
+function resolveField(value: IntOrString, desired: number, field: string): number {
+  try {
+    return resolveIntOrPercent(value, desired, true);
+  } catch (err) {
+    throw new Error(`spec.updateStrategy.rollingUpdate.${field}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * maxSurge and maxUnavailable resolved against the number of nodes that should run the daemon.
+ * Throws an error naming the field for a malformed value (the apiserver rejects those).
+ */
+export function updateLimits(ds: DaemonSet, desired: number): UpdateLimits {
+  const ru = ds.spec?.updateStrategy?.rollingUpdate;
+  const maxSurge = isRollingUpdate(ds) ? resolveField(ru?.maxSurge ?? DEFAULT_MAX_SURGE, desired, 'maxSurge') : 0;
+  const maxUnavailable = resolveField(ru?.maxUnavailable ?? (maxSurge > 0 ? 0 : DEFAULT_MAX_UNAVAILABLE), desired, 'maxUnavailable');
+  // Kubernetes: when both resolve to 0 (e.g. percentages of no nodes), one pod may be unavailable.
+  return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
+}
+
+/**
+ * The pods on a node to delete beyond the ones kept: without surge all but the oldest; with
+ * surge all but the oldest new and oldest old pod, and the old one too once the new one is
+ * available or the old one is not Ready (Kubernetes' podsShouldBeOnNode).
+ */
+function extraPodsOnNode(running: readonly Pod[], view: DaemonView, surge: boolean): Pod[] {
+  if (!surge) return running.slice(1);
+  let newPod: Pod | undefined;
+  let oldPod: Pod | undefined;
+  const extra: Pod[] = [];
+  for (const pod of running) {
+    if (isPodUpdated(pod, view.hash) && !newPod) newPod = pod;
+    else if (!isPodUpdated(pod, view.hash) && !oldPod) oldPod = pod;
+    else extra.push(pod);
+  }
+  if (newPod && oldPod && (!isPodReady(oldPod) || isDaemonPodAvailable(newPod, view.ds, view.nowMs))) extra.push(oldPod);
+  return extra;
+}
+
 /** Whether the pod is available (Ready for minReadySeconds). */
 export function isDaemonPodAvailable(pod: Pod, ds: DaemonSet, nowMs: number): boolean {
   return msUntilAvailable(pod, ds.spec?.minReadySeconds ?? 0, nowMs) === 0;
@@ -70,6 +122,8 @@ export function planDaemonSync(view: DaemonView): DaemonPlan {
   const deletes = new Map<string, Pod>();
   const remove = (p: Pod) => deletes.set(p.metadata.uid ?? p.metadata.name ?? '', p);
   const known = new Set<string>();
+  const desired = view.nodes.filter((n) => view.placement(n).shouldRun).length;
+  const limits = updateLimits(view.ds, desired);
   for (const node of view.nodes) {
     const name = node.metadata.name ?? '';
     known.add(name);
@@ -79,20 +133,52 @@ export function planDaemonSync(view: DaemonView): DaemonPlan {
       pods.filter(isFailed).forEach(remove);
       const running = pods.filter((p) => !isFailed(p));
       if (running.length === 0) create.push(name);
-      running.slice(1).forEach(remove);
+      extraPodsOnNode(running, view, limits.maxSurge > 0).forEach(remove);
     } else if (!shouldContinueRunning) {
       pods.forEach(remove);
     }
   }
   for (const [node, pods] of byNode) if (!known.has(node)) pods.forEach(remove);
-  if ((view.ds.spec?.updateStrategy?.type ?? ROLLING_UPDATE) === ROLLING_UPDATE) rollingUpdateDeletes(view, byNode).forEach(remove);
+  if (isRollingUpdate(view.ds)) {
+    if (limits.maxSurge > 0) create.push(...surgeCreates(view, byNode, limits.maxSurge));
+    else rollingUpdateDeletes(view, byNode, limits.maxUnavailable).forEach(remove);
+  }
   return { create, delete: [...deletes.values()] };
 }
 
-/** The old-template pods a rolling update may delete now (Kubernetes' rollingUpdate, maxSurge 0). */
-function rollingUpdateDeletes(view: DaemonView, byNode: Map<string, Pod[]>): Pod[] {
+/**
+ * The nodes a surging rolling update creates the new pod on now (Kubernetes' rollingUpdate with
+ * maxSurge): a node whose only pod is old and unavailable gets one regardless of the limit; a
+ * node whose old pod is available is a candidate while fewer than maxSurge nodes hold a new pod
+ * that is not yet available (those count against the limit, as do nodes with extra pods).
+ * Deleting the old pod once the new one is available is the per-node pass's job.
+ */
+function surgeCreates(view: DaemonView, byNode: Map<string, Pod[]>, maxSurge: number): string[] {
+  const allowed: string[] = [];
+  const candidates: string[] = [];
+  let surging = 0;
+  for (const node of view.nodes) {
+    if (!view.placement(node).shouldRun) continue;
+    const name = node.metadata.name ?? '';
+    const running = (byNode.get(name) ?? []).filter((p) => !isFailed(p));
+    const fresh = running.filter((p) => isPodUpdated(p, view.hash));
+    const old = running.filter((p) => !isPodUpdated(p, view.hash));
+    if (fresh.length > 1 || old.length > 1) {
+      surging++; // extra pods: the per-node pass deletes them first
+    } else if (old.length === 1 && fresh.length === 0) {
+      if (!isDaemonPodAvailable(old[0]!, view.ds, view.nowMs)) allowed.push(name);
+      else candidates.push(name);
+    } else if (old.length === 1 && !isDaemonPodAvailable(fresh[0]!, view.ds, view.nowMs)) {
+      surging++;
+    }
+  }
+  const remaining = Math.min(candidates.length, Math.max(0, maxSurge - surging));
+  return [...allowed, ...candidates.slice(0, remaining)];
+}
+
+/** The old-revision pods a rolling update without surge may delete now (Kubernetes' rollingUpdate, maxSurge 0). */
+function rollingUpdateDeletes(view: DaemonView, byNode: Map<string, Pod[]>, maxUnavailable: number): Pod[] {
   const eligible = view.nodes.filter((n) => view.placement(n).shouldRun);
-  const maxUnavailable = Math.max(1, resolveIntOrPercent(view.ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE, eligible.length, true));
   let unavailable = 0;
   const unavailableOld: Pod[] = [];
   const availableOld: Pod[] = [];

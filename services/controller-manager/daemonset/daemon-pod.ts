@@ -2,12 +2,11 @@
  * The pods a DaemonSet makes (Kubernetes' daemon util): the template plus the tolerations every
  * daemon pod gets, pinned to one node by a required node-affinity term `matchFields
  * metadata.name In [node]` so the scheduler (not the controller) binds it, and labelled with the
- * template's hash so an update can tell new pods from old. Pure functions.
+ * hash of the template's ControllerRevision so an update can tell new pods from old. Pure functions.
  */
 import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Affinity, Pod, PodSpec, Toleration } from '../../../lib/api/types/core';
-import { CONTROLLER_REVISION_HASH_LABEL } from '../../../lib/controller/history';
-import { computePodTemplateHash } from '../deployment/replica-sets';
+import { CONTROLLER_REVISION_HASH_LABEL, hashRevisionData, templateRevisionData } from '../../../lib/controller/history';
 import { NODE_FIELD_NAME } from '../../scheduler/algorithm/node-selector';
 
 /** The label carrying the hash of the template a daemon pod was made from (apps/v1 DefaultDaemonSetUniqueLabelKey). */
@@ -73,9 +72,14 @@ export function targetNodeName(pod: Pod): string | undefined {
   return undefined;
 }
 
-/** The hash naming the DaemonSet's current template (the value of controller-revision-hash on its up-to-date pods). */
+/**
+ * The hash of the DaemonSet's current template as a ControllerRevision under its
+ * status.collisionCount (the value of controller-revision-hash on its up-to-date pods, and of
+ * the revision's controller.kubernetes.io/hash label).
+ */
 export function daemonTemplateHash(ds: DaemonSet): string {
-  return computePodTemplateHash(ds.spec?.template);
+  const collisionCount = typeof ds.status?.collisionCount === 'number' ? ds.status.collisionCount : 0;
+  return hashRevisionData(templateRevisionData(ds.spec?.template), collisionCount);
 }
 
 /** Whether the pod was made from the DaemonSet's current template. */

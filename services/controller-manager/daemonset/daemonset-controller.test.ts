@@ -9,6 +9,7 @@ import { fakeControllerContext, type FakeControllerContext } from '../../../lib/
 import { CONTROLLER_REVISION_HASH_LABEL, DAEMON_TOLERATIONS, daemonTemplateHash, targetNodeName } from './daemon-pod';
 import { DAEMONSET_CONTROLLER_COMPONENT, daemonSetControllerDescriptor } from './daemonset-controller';
 import type { DaemonSetStatus } from './daemonset-status';
+import { REVISION_HASH_LABEL, type ControllerRevision } from '../../../lib/controller/history';
 
 const NS = 'ns';
 const LABELS = { app: 'agent' };
@@ -184,5 +185,138 @@ describe('daemonset controller (fake API, fake clock)', () => {
     await api.resource<Pod>(RESOURCES.pods).delete(NS, old!.metadata.name!, { gracePeriodSeconds: 0 });
     await settle();
     expect((await pods())[0]?.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]).to.equal(daemonTemplateHash(ds()));
+  });
+
+  /** Replaces the DaemonSet's template with one running `image` (what `kubectl set image` or `rollout undo` does). */
+  const setImage = async (image: string, extra: Partial<NonNullable<DaemonSet['spec']>> = {}) => {
+    const current = ds();
+    await api.resource<DaemonSet>(RESOURCES.daemonsets).update(NS, { ...current, spec: { ...current.spec, ...extra, template: { ...current.spec!.template, spec: { containers: [{ name: 'c', image }] } } } });
+    await settle();
+  };
+  const revisions = async (): Promise<ControllerRevision[]> =>
+    (await api.resource<ControllerRevision>(RESOURCES.controllerrevisions).list(NS)).items.sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+  const imageOf = (r: ControllerRevision) => (r.data as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
+  /** Rolls pods until every node runs an available pod of the current template (bounded rounds). */
+  const rollOut = async (nodes: number) => {
+    for (let round = 0; round < 10 && (status().updatedNumberScheduled < nodes || status().numberAvailable < nodes || (await pods()).length > nodes); round++) {
+      await reap();
+      await runPods();
+    }
+  };
+
+  describe('ControllerRevisions', () => {
+    it('keeps one revision per template, labels pods with its hash and renumbers a rolled-back one', async () => {
+      node('n1');
+      daemonSet();
+      await settle();
+      const [first] = await revisions();
+      expect(first).to.deep.include({ revision: 1 });
+      expect(first!.metadata.name).to.equal(`agent-${first!.metadata.labels?.[REVISION_HASH_LABEL]}`);
+      expect(first!.metadata.ownerReferences?.[0]).to.include({ kind: 'DaemonSet', name: 'agent', controller: true });
+      expect(first!.data).to.have.nested.property('spec.template.$patch', 'replace');
+      expect((await pods())[0]!.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]).to.equal(first!.metadata.labels?.[REVISION_HASH_LABEL]);
+      await runPods();
+      await setImage('agent:2');
+      await rollOut(1);
+      expect((await revisions()).map((r) => [r.revision, imageOf(r)])).to.deep.equal([[1, 'agent:1'], [2, 'agent:2']]);
+      await setImage('agent:1');
+      await rollOut(1);
+      const after = await revisions();
+      expect(after.map((r) => [r.revision, imageOf(r)]), 'the old revision moves to the head').to.deep.equal([[2, 'agent:2'], [3, 'agent:1']]);
+      expect(after[1]!.metadata.name).to.equal(first!.metadata.name);
+      expect((await pods()).map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL])).to.deep.equal([first!.metadata.labels?.[REVISION_HASH_LABEL]]);
+      expect(status()).to.include({ updatedNumberScheduled: 1, numberAvailable: 1 });
+    });
+
+    const truncation: { limit?: number; rolledOut: boolean; images: string[] }[] = [
+      { limit: 1, rolledOut: true, images: ['agent:3', 'agent:4'] },
+      { limit: 0, rolledOut: true, images: ['agent:4'] },
+      { limit: 0, rolledOut: false, images: ['agent:3', 'agent:4'] },
+      { rolledOut: true, images: ['agent:1', 'agent:2', 'agent:3', 'agent:4'] },
+    ];
+    for (const c of truncation) {
+      it(`truncates history to revisionHistoryLimit ${c.limit ?? 'default'} (${c.rolledOut ? 'rolled out' : 'old pods live'}) -> ${c.images.join(', ')}`, async () => {
+        node('n1');
+        daemonSet({ updateStrategy: { type: c.rolledOut ? 'RollingUpdate' : 'OnDelete' } });
+        await settle();
+        await runPods();
+        for (const image of ['agent:2', 'agent:3']) {
+          await setImage(image);
+          if (c.rolledOut) await rollOut(1);
+        }
+        if (!c.rolledOut) {
+          // The one pod runs agent:3 from here on: delete the agent:1 pod and let it be replaced.
+          await api.resource<Pod>(RESOURCES.pods).delete(NS, (await pods())[0]!.metadata.name!, { gracePeriodSeconds: 0 });
+          await settle();
+          await runPods();
+        }
+        await setImage('agent:4', c.limit === undefined ? {} : { revisionHistoryLimit: c.limit });
+        if (c.rolledOut) await rollOut(1);
+        expect((await revisions()).map(imageOf)).to.deep.equal(c.images);
+      });
+    }
+  });
+
+  describe('RollingUpdate maxSurge', () => {
+    const cases: { maxSurge: number | string; nodes: number; surged: number }[] = [
+      { maxSurge: 1, nodes: 3, surged: 1 },
+      { maxSurge: '50%', nodes: 3, surged: 2 },
+      { maxSurge: '100%', nodes: 3, surged: 3 },
+      { maxSurge: 5, nodes: 2, surged: 2 },
+    ];
+    for (const c of cases) {
+      it(`maxSurge ${c.maxSurge} on ${c.nodes} nodes creates ${c.surged} new pods before deleting old ones`, async () => {
+        for (let i = 1; i <= c.nodes; i++) node(`n${i}`);
+        daemonSet({ minReadySeconds: 10, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: c.maxSurge, maxUnavailable: 0 } } });
+        await settle();
+        await runPods();
+        await clock.advance(10_000);
+        await settle();
+        const old = await pods();
+        await setImage('agent:2');
+        const hash = daemonTemplateHash(ds());
+        const now = await pods();
+        expect(now.filter((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash), 'new pods').to.have.length(c.surged);
+        expect(now.filter((p) => old.some((o) => o.metadata.uid === p.metadata.uid)), 'every old pod stays').to.have.length(c.nodes);
+        await runPods();
+        expect(await pods(), 'new pods Ready but not yet available (minReadySeconds): old ones stay').to.have.length(c.nodes + c.surged);
+        await clock.advance(10_000);
+        await settle();
+        await reap();
+        expect(await pods(), 'old pods beside available new ones go; the next nodes surge').to.have.length(c.nodes + Math.min(c.surged, c.nodes - c.surged));
+        for (let round = 0; round < 10 && (status().updatedNumberScheduled < c.nodes || (await pods()).length > c.nodes); round++) {
+          await reap();
+          await runPods();
+          await clock.advance(10_000);
+          await settle();
+        }
+        await reap();
+        expect((await pods()).every((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash)).to.equal(true);
+        expect(status()).to.include({ desiredNumberScheduled: c.nodes, updatedNumberScheduled: c.nodes, numberAvailable: c.nodes });
+      });
+    }
+
+    it('reports a malformed maxSurge as an event naming the field and makes no pods', async () => {
+      node('n1');
+      daemonSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 'lots' } } });
+      await settle();
+      expect(await pods()).to.have.length(0);
+      expect(ctx.events.map((e) => e.message)).to.satisfy((m: string[]) => m.some((x) => x.includes('spec.updateStrategy.rollingUpdate.maxSurge')));
+    });
+
+    it('replaces an old pod that is not available at once, beyond the surge limit', async () => {
+      for (const n of ['n1', 'n2']) node(n);
+      daemonSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+      await settle();
+      await runPods();
+      const [notReady] = await pods();
+      await api.resource<Pod>(RESOURCES.pods).updateStatus(NS, { ...notReady!, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } });
+      await setImage('agent:2');
+      await reap();
+      const hash = daemonTemplateHash(ds());
+      const fresh = (await pods()).filter((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash);
+      expect(fresh.map(targetNodeName).sort(), 'one for the unavailable pod, one surge').to.deep.equal(['n1', 'n2']);
+      expect((await pods()).map((p) => p.metadata.uid), 'the not-Ready old pod is deleted').to.not.include(notReady!.metadata.uid);
+    });
   });
 });

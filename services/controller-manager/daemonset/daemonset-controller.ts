@@ -4,12 +4,13 @@
  * affinity (daemon-pod.ts), with failed/extra/misplaced pods deleted and RollingUpdate or
  * OnDelete updates (daemon-plan.ts), and the status kubectl reads (daemonset-status.ts).
  * Per sync: claim pods (adopt/release), act once when expectations are satisfied, write status.
- * It writes no ControllerRevisions yet (no rollout history/undo); lib/controller/history has the helpers.
+ * ControllerRevisions of the template (daemon-history.ts) name the pods' controller-revision-hash
+ * and serve `kubectl rollout history|undo`.
  */
 import type { Logger } from 'pino';
 import type { ObjectReference } from '../../../lib/api/core-event';
 import { selectorFromLabelSelector, type Selector } from '../../../lib/api/label-selector';
-import { apiVersionOf } from '../../../lib/api/object';
+import { apiVersionOf, type ResourceInfo } from '../../../lib/api/object';
 import { RESOURCES } from '../../../lib/api/resources';
 import { isNotFound } from '../../../lib/api/status';
 import type { DaemonSet } from '../../../lib/api/types/apps';
@@ -22,10 +23,12 @@ import { CONTROLLER_UID_INDEX, getControllerOf, indexByControllerUid, newControl
 import { ControllerRefManager } from '../../../lib/controller/controller-ref-manager';
 import { ControllerRunner, type ReconcileResult } from '../../../lib/controller/controller-runner';
 import { ControllerExpectations } from '../../../lib/controller/expectations';
+import { ControllerHistory, type ControllerRevision } from '../../../lib/controller/history';
 import { writeStatus } from '../../../lib/controller/status-writer';
 import { slowStartBatch } from '../replicaset/slow-start';
-import { daemonTemplateHash, newDaemonPod } from './daemon-pod';
-import { planDaemonSync, type DaemonView } from './daemon-plan';
+import { constructDaemonHistory, truncateDaemonHistory } from './daemon-history';
+import { newDaemonPod } from './daemon-pod';
+import { planDaemonSync, updateLimits, type DaemonView } from './daemon-plan';
 import { calculateDaemonStatus, daemonStatusDiffers } from './daemonset-status';
 import { compilePlacement } from './node-placement';
 
@@ -43,6 +46,7 @@ export const REASON_FAILED_PLACEMENT = 'FailedPlacement';
 
 const PODS = RESOURCES.pods;
 const DAEMONSETS = RESOURCES.daemonsets;
+const REVISIONS = RESOURCES.controllerrevisions;
 
 export const daemonSetControllerDescriptor: ControllerDescriptor = {
   name: DAEMONSET_CONTROLLER_NAME,
@@ -57,6 +61,8 @@ export class DaemonSetController implements Controller {
   private readonly sets: SharedInformer<DaemonSet>;
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer<Node>;
+  private readonly revisions: SharedInformer<ControllerRevision>;
+  private readonly history: ControllerHistory;
   private readonly expectations: ControllerExpectations;
   private readonly runner: ControllerRunner<string>;
   private readonly recorder: EventRecorder;
@@ -66,6 +72,8 @@ export class DaemonSetController implements Controller {
     this.sets = ctx.informers.informer<DaemonSet>(DAEMONSETS);
     this.pods = ctx.informers.informer<Pod>(PODS, { indexers: { [CONTROLLER_UID_INDEX]: indexByControllerUid } });
     this.nodes = ctx.informers.informer<Node>(RESOURCES.nodes);
+    this.revisions = ctx.informers.informer<ControllerRevision>(REVISIONS, { indexers: { [CONTROLLER_UID_INDEX]: indexByControllerUid } });
+    this.history = new ControllerHistory(ctx.client.resource<ControllerRevision>(REVISIONS));
     this.expectations = new ControllerExpectations(ctx.clock);
     this.recorder = ctx.recorder(DAEMONSET_CONTROLLER_COMPONENT);
     this.logger = ctx.logger.child({ controller: DAEMONSET_CONTROLLER_NAME });
@@ -85,10 +93,19 @@ export class DaemonSetController implements Controller {
     // Labels, taints and readiness of nodes decide placement: any node change looks at every DaemonSet.
     const allSets = () => this.enqueueAll();
     this.nodes.addEventHandler({ onAdd: allSets, onUpdate: allSets, onDelete: allSets });
+    // A revision changed or deleted behind the controller's back: its DaemonSet rebuilds its history.
+    const revisionChanged = (rev: ControllerRevision) => this.revisionChanged(rev);
+    this.revisions.addEventHandler({ onAdd: revisionChanged, onUpdate: (_o, rev) => revisionChanged(rev), onDelete: revisionChanged });
+  }
+
+  private revisionChanged(rev: ControllerRevision): void {
+    const ref = getControllerOf(rev);
+    const owner = ref && resolveControllerRef(rev.metadata.namespace ?? '', ref, DAEMONSETS, this.sets.lister);
+    if (owner) this.runner.enqueue(objectKey(owner));
   }
 
   async run(): Promise<void> {
-    await Promise.all([this.sets.waitForSync(), this.pods.waitForSync(), this.nodes.waitForSync()]);
+    await Promise.all([this.sets.waitForSync(), this.pods.waitForSync(), this.nodes.waitForSync(), this.revisions.waitForSync()]);
     this.runner.start();
   }
 
@@ -137,6 +154,7 @@ export class DaemonSetController implements Controller {
     try {
       selector = selectorFromLabelSelector(ds.spec?.selector);
       placement = compilePlacement(ds);
+      updateLimits(ds, 0); // a malformed maxSurge/maxUnavailable is reported here, not thrown mid-sync
     } catch (err) {
       // A malformed DaemonSet never gets better by retrying; it is looked at again when it changes.
       this.recorder.event(this.refOf(ds), 'Warning', REASON_FAILED_PLACEMENT, `Invalid DaemonSet: ${errorMessage(err)}`);
@@ -144,24 +162,31 @@ export class DaemonSetController implements Controller {
       return;
     }
     const needsSync = this.expectations.satisfied(key);
-    const candidates = [
-      ...this.pods.lister.byIndex(CONTROLLER_UID_INDEX, ds.metadata.uid ?? ''),
-      ...this.pods.lister.listInNamespace(namespace, selector).filter((p) => !getControllerOf(p)),
-    ];
-    const claimed = await new ControllerRefManager<DaemonSet, Pod>({
-      owner: ds, ownerInfo: DAEMONSETS, selector, children: this.ctx.client.resource<Pod>(PODS),
-      getOwnerFresh: () => this.ctx.client.resource<DaemonSet>(DAEMONSETS).get(namespace, name).catch(() => undefined),
-    }).claim(candidates);
-    const view: DaemonView = {
-      ds, nodes: this.nodes.lister.list(), pods: claimed.filter((p) => !p.metadata.deletionTimestamp),
-      placement, hash: daemonTemplateHash(ds), nowMs: this.ctx.clock.now(),
-    };
+    const claimed = await this.claim<Pod>(ds, selector, this.pods, PODS);
+    const pods = claimed.filter((p) => !p.metadata.deletionTimestamp);
+    if (ds.metadata.deletionTimestamp) return;
+    const revisions = await constructDaemonHistory(this.history, ds, await this.claim<ControllerRevision>(ds, selector, this.revisions, REVISIONS), pods);
+    const view: DaemonView = { ds, nodes: this.nodes.lister.list(), pods, placement, hash: revisions.hash, nowMs: this.ctx.clock.now() };
     let error: unknown;
-    if (needsSync && !ds.metadata.deletionTimestamp) error = await this.manage(key, ds, view);
-    const { status, nextAvailableInMs } = calculateDaemonStatus(view);
+    if (needsSync) error = await this.manage(key, ds, view);
+    const { status, nextAvailableInMs } = calculateDaemonStatus(view, revisions.collisionCount);
     if (daemonStatusDiffers(ds.status, status)) await writeStatus(this.ctx.client.resource<DaemonSet>(DAEMONSETS), ds, status);
+    await truncateDaemonHistory(this.history, ds, revisions, pods);
     if (error !== undefined) throw error;
     return nextAvailableInMs !== undefined ? { requeueAfterMs: nextAvailableInMs } : {};
+  }
+
+  /** The DaemonSet's children of one kind from the cache (its own plus selected orphans), after adoption and release. */
+  private claim<C extends Pod | ControllerRevision>(ds: DaemonSet, selector: Selector, informer: SharedInformer<C>, info: ResourceInfo): Promise<C[]> {
+    const namespace = ds.metadata.namespace ?? '';
+    const candidates = [
+      ...informer.lister.byIndex(CONTROLLER_UID_INDEX, ds.metadata.uid ?? ''),
+      ...informer.lister.listInNamespace(namespace, selector).filter((c) => !getControllerOf(c)),
+    ];
+    return new ControllerRefManager<DaemonSet, C>({
+      owner: ds, ownerInfo: DAEMONSETS, selector, children: this.ctx.client.resource<C>(info),
+      getOwnerFresh: () => this.ctx.client.resource<DaemonSet>(DAEMONSETS).get(namespace, ds.metadata.name ?? '').catch(() => undefined),
+    }).claim(candidates);
   }
 
   /** Makes the plan's creates (slow start) and deletes; returns the first error. */

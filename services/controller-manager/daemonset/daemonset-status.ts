@@ -18,17 +18,19 @@ export interface DaemonSetStatus {
   updatedNumberScheduled: number;
   numberAvailable: number;
   numberUnavailable: number;
+  collisionCount?: number;
   [field: string]: unknown;
 }
 
 /** The status, and when a Ready pod becomes available (to look again then). */
-export function calculateDaemonStatus(view: DaemonView): { status: DaemonSetStatus; nextAvailableInMs?: number } {
+export function calculateDaemonStatus(view: DaemonView, collisionCount = 0): { status: DaemonSetStatus; nextAvailableInMs?: number } {
   const byNode = podsByNode(view.pods);
   const minReady = view.ds.spec?.minReadySeconds ?? 0;
   const s: DaemonSetStatus = {
     currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0,
     updatedNumberScheduled: 0, numberAvailable: 0, numberUnavailable: 0,
     ...(view.ds.metadata.generation !== undefined ? { observedGeneration: view.ds.metadata.generation } : {}),
+    ...(collisionCount > 0 ? { collisionCount } : {}),
   };
   let nextAvailableInMs: number | undefined;
   for (const node of view.nodes) {
@@ -38,6 +40,12 @@ export function calculateDaemonStatus(view: DaemonView): { status: DaemonSetStat
       continue;
     }
     s.desiredNumberScheduled++;
+    // Look again when any pod here becomes available: with surge a new pod beside the old one
+    // must be seen available for the old one to go.
+    for (const p of pods.slice(1)) {
+      const wait = isPodReady(p) ? msUntilAvailable(p, minReady, view.nowMs) : undefined;
+      if (wait) nextAvailableInMs = Math.min(nextAvailableInMs ?? wait, wait);
+    }
     const pod = pods[0];
     if (!pod) continue;
     s.currentNumberScheduled++;
@@ -52,7 +60,7 @@ export function calculateDaemonStatus(view: DaemonView): { status: DaemonSetStat
   return { status: s, ...(nextAvailableInMs !== undefined ? { nextAvailableInMs } : {}) };
 }
 
-const COUNTS = ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'] as const;
+const COUNTS = ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount'] as const;
 
 /** Whether writing `next` would change the stored status. */
 export function daemonStatusDiffers(prev: DaemonSet['status'], next: DaemonSetStatus): boolean {

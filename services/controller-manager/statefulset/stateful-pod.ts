@@ -10,15 +10,13 @@
 import type { OwnerReference } from '../../../lib/api/object';
 import type { StatefulSet } from '../../../lib/api/types/apps';
 import type { PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Volume } from '../../../lib/api/types/core';
-import { CONTROLLER_REVISION_HASH_LABEL, type ControllerRevision } from '../../../lib/controller/history';
+import { CONTROLLER_REVISION_HASH_LABEL, revisionTemplate, templateRevisionData, type ControllerRevision } from '../../../lib/controller/history';
 
 /** The pod label carrying the pod's name (a per-pod Service can select it). */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 /** The pod label carrying the pod's ordinal. */
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 /** The strategic-merge directive that makes a patch replace the whole template. */
-const PATCH_DIRECTIVE = '$patch';
-const PATCH_REPLACE = 'replace';
 
 const ORDINAL_SUFFIX_RE = /^(.*)-(\d+)$/;
 
@@ -121,14 +119,12 @@ export function podRevision(pod: Pod): string | undefined {
  * a strategic-merge patch that puts the template back — what `kubectl rollout undo` sends.
  */
 export function revisionData(set: StatefulSet): Record<string, unknown> {
-  return { spec: { template: { ...structuredClone(set.spec?.template ?? {}), [PATCH_DIRECTIVE]: PATCH_REPLACE } } };
+  return templateRevisionData(set.spec?.template);
 }
 
 /** The set as `revision` describes it: its template replaced by the revision's (Kubernetes' ApplyRevision). */
 export function applyRevision(set: StatefulSet, revision: ControllerRevision): StatefulSet {
-  const spec = (revision.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec;
-  const template = structuredClone((spec?.template ?? set.spec?.template ?? {}) as Record<string, unknown>);
-  delete template[PATCH_DIRECTIVE];
+  const template = revisionTemplate(revision) ?? structuredClone((set.spec?.template ?? {}) as Record<string, unknown>);
   return { ...set, spec: { ...(set.spec ?? {}), template: template as PodTemplateSpec } };
 }
 
