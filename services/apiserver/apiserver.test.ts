@@ -172,7 +172,16 @@ for (const backend of BACKENDS) {
       const deleted = await ns.delete(undefined, 'leaving');
       expect(deleted.deleted).to.equal(false);
       expect((deleted.object.status as { phase: string }).phase).to.equal('Terminating');
-      const err = await apiError(res(cb, CONFIGMAPS).create('leaving', { metadata: { name: 'late' } }));
+      // The other replica checks its namespace cache (as Kubernetes' NamespaceLifecycle checks its
+      // informer): once its watch has seen the deletion, every create there is refused.
+      const deadline = Date.now() + 10_000;
+      let err: Awaited<ReturnType<typeof apiError>> | undefined;
+      for (let attempt = 0; !err; attempt++) {
+        const created = await res(cb, CONFIGMAPS).create('leaving', { metadata: { name: `late-${attempt}` } }).then(() => true, () => false);
+        if (!created) err = await apiError(res(cb, CONFIGMAPS).create('leaving', { metadata: { name: 'late' } }));
+        else if (Date.now() > deadline) throw new Error('the second apiserver kept admitting creates into a terminating namespace');
+        else await new Promise((r) => setTimeout(r, 50));
+      }
       expect(err.code).to.equal(403);
       expect(err.message).to.equal('configmaps "late" is forbidden: unable to create new content in namespace leaving because it is being terminated');
     });
