@@ -105,7 +105,7 @@ describe('StatefulSets through real processes and kubectl', function () {
   it('a deleted pod comes back with the same name and the same PVC', async () => {
     const oldPod = await uidOf('pod', 'web-1');
     const claim = await uidOf('pvc', 'data-web-1');
-    await kubectl(['delete', 'pod', 'web-1', '-n', NS]);
+    await kubectl(['delete', 'pod', 'web-1', '-n', NS, '--wait=false']);
     await cluster.waitFor(async () => {
       const uid = await uidOf('pod', 'web-1');
       return uid && uid !== oldPod && (await jsonpath('pod/web-1', '{.status.phase}')) === 'Running' ? true : undefined;
