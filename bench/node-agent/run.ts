@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { podCondition } from '../../lib/api/pod-status';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Node, Pod } from '../../lib/api/types/core';
 import type { ResourceClient } from '../../lib/client/api-client';
@@ -124,7 +125,7 @@ async function measure(runtime: string, pods: number): Promise<RuntimeResult> {
   const cluster = await ControlPlaneCluster.start(`bench-node-agent-${runtime}`, { nodes: [], nodeAgents: nodeNames.map((nodeName) => ({ nodeName, runtime })) });
   try {
     const nodes = cluster.client.resource<Node>(RESOURCES.nodes);
-    const ready = (n: Node) => ((n.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = (n: Node) => podCondition(n, 'Ready')?.status === 'True';
     await waitUntil(async () => {
       const list = await nodes.list(undefined);
       return nodeNames.every((name) => list.items.some((n) => n.metadata.name === name && ready(n) && n.spec?.podCIDR));

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import pino from 'pino';
+import { podCondition } from '../api/pod-status';
 import { RESOURCES } from '../api/resources';
 import type { Node } from '../api/types/core';
 import type { ApiClient } from '../client/api-client';
@@ -61,7 +62,7 @@ export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readon
   });
 }
 
-const readyOf = (n: Node) => ((n.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const readyOf = (n: Node) => podCondition(n, 'Ready')?.status === 'True';
 
 /** Resolves once every named node is Ready with a podCIDR, telling each as it gets there. */
 export async function waitNodesReady(client: ApiClient, names: readonly string[], timeoutMs: number, say: (line: string) => void): Promise<void> {
