@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { exitOnSignals, keepAlive } from './graceful-exit';
@@ -53,6 +54,12 @@ export function apiserverCommand(): Command {
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
     .addOption(opt('token-file', 'bearer tokens both doors accept, "token,user,uid,\"group,…\"" per line (made with one token when missing; used without the HTTP API only when given)', '.bosun/tokens.csv'))
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
+    .addOption(
+      new Option('--authorization-mode <mode>', 'AlwaysAllow, or RBAC: requests on both doors are checked against the cluster\'s roles and bindings (members of system:masters pass)')
+        .choices(AUTHORIZATION_MODES as unknown as string[])
+        .default('AlwaysAllow')
+        .env(apiserverEnv('authorization-mode')),
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
@@ -67,6 +74,7 @@ export function apiserverCommand(): Command {
           https: o.httpsListen ? httpsConfig(o) : undefined,
           tokenFile: grpcTokenFile,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
+          authorizationMode: o.authorizationMode as AuthorizationMode,
         },
         logger,
       );

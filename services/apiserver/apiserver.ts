@@ -12,6 +12,7 @@ import { BearerAuthenticator, readTokenEntries } from './http/bearer-auth';
 import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
+import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -31,6 +32,11 @@ export interface ApiServerConfig {
    * HTTPS door's token file). Without one, gRPC calls are anonymous whatever they carry.
    */
   readonly tokenFile?: string;
+  /**
+   * Kubernetes' `--authorization-mode`: AlwaysAllow (the default while Bosun's components share
+   * credentials) or RBAC over the cluster's roles and bindings, on both doors.
+   */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -61,6 +67,8 @@ export class ApiServer {
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   /** The token authenticator both doors share (undefined: no token file configured). */
   private readonly authenticator: BearerAuthenticator | undefined;
+  /** Authorization of both doors (the mode configured). */
+  readonly authorization: ApiAuthorization;
 
   private constructor(
     private readonly config: ApiServerConfig,
@@ -70,7 +78,9 @@ export class ApiServer {
     onWatchEnded: (() => void) | undefined,
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded });
+    this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap });
+    this.authorization.attach(this.resources);
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
@@ -119,7 +129,7 @@ export class ApiServer {
     for (const hook of options.onStart ?? []) await hook(server.resources, server);
     server.port = await server.host.listen(config.grpcListen);
     if (config.https) {
-      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: [], authenticator: server.authenticator, logger });
+      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: [], authenticator: server.authenticator, authorizer: server.authorization, logger });
       await server.http.listen(config.https.listen);
     }
     logger.info({ grpc: server.grpcAddress, https: server.http?.url }, 'serving the API');

@@ -4,6 +4,7 @@ import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDe
 import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
 import { ensureSystemObjects, KubernetesServiceController } from './bootstrap';
+import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
 
 /** What the apiserver process adds to the bare ApiServer configuration. */
 export interface ApiServerProcessConfig extends ApiServerConfig {
@@ -39,6 +40,8 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
         if (report.released.length + report.recorded.length > 0) logger.info({ released: report.released.length, recorded: report.recorded.length }, 'repaired service allocations');
         const created = await ensureSystemObjects(resources);
         if (created.namespaces.length + created.priorityClasses.length > 0) logger.info(created, 'created the system namespaces and priority classes');
+        const policy = await reconcileBootstrapPolicy(resources);
+        if (policy.created.length + policy.updated.length > 0) logger.info(policy, 'reconciled the bootstrap RBAC policy');
       },
     ],
     onServing: [

@@ -6,7 +6,10 @@ import { createLogger } from '../../lib/logger';
 import { StoreClient } from '../../store/client';
 import { ApiServer } from './apiserver';
 import { ensureSystemObjects } from './bootstrap';
-import { ensureTokenFile, writeHttpKubeconfig } from './http/bearer-auth';
+import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
+import type { UserInfo } from './authn/request-user';
+import type { AuthorizationMode } from './authz/api-authorization';
+import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
 import { BACKENDS, type RunningBackend } from './registry/test-support';
 
@@ -29,21 +32,43 @@ export class TwoDoorApiServer {
     readonly token: string,
   ) {}
 
-  static async start(prefix: string): Promise<TwoDoorApiServer> {
+  /**
+   * Starts one. `users` get tokens in the token file before the server reads it (their
+   * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
+   * bootstrap policy at start, as the apiserver process does.
+   */
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[] } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
+    for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
     const server = await ApiServer.start(
-      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile } },
+      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode },
       createLogger('apiserver', 'warn'),
-      { onStart: [async (resources) => void (await ensureSystemObjects(resources))] },
+      {
+        onStart: [
+          async (resources) => {
+            await ensureSystemObjects(resources);
+            if (opts.authorizationMode === 'RBAC') await reconcileBootstrapPolicy(resources);
+          },
+        ],
+      },
     );
     const grpc = new GrpcApiClient({ endpoints: [server.grpcAddress] });
     const store = new StoreClient({ endpoints: backend.endpoints });
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeHttpKubeconfig(kubeconfig, { server: server.http!.url, caCert: server.http!.tls.caCert, token, namespace: 'default' });
     return new TwoDoorApiServer(dir, backend, server, grpc, store, kubeconfig, token);
+  }
+
+  /** A kubeconfig (HTTPS) for `user`, one of the users the server was started with. */
+  userKubeconfig(user: string): { kubeconfig: string; token: string } {
+    const entry = readTokenEntries(path.join(this.dir, 'tokens.csv')).find((e) => e.user.name === user);
+    if (!entry) throw new Error(`no token for user "${user}": pass it in start()'s users`);
+    const kubeconfig = path.join(this.dir, `${user}.kubeconfig`);
+    writeHttpKubeconfig(kubeconfig, { server: this.server.http!.url, caCert: this.server.http!.tls.caCert, token: entry.token, namespace: 'default' });
+    return { kubeconfig, token: entry.token };
   }
 
   /** A raw HTTPS request with the cluster token (JSON bodies are serialized). */

@@ -13,7 +13,8 @@ import { ApiError, MethodNotAllowedError, BadRequestError, InternalError } from 
 import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
-import { setRequestUser, withRequestContext } from '../authn/request-user';
+import { setRequestUser, withRequestContext, type UserInfo } from '../authn/request-user';
+import { type Authorizer, forbiddenMessage } from '../authz/authorizer';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
 import { NodeStreamProxy } from './node-stream-proxy';
@@ -44,6 +45,8 @@ export interface HttpApiOptions {
   readonly clock?: () => Date;
   /** Whether /readyz answers ok (default: always). */
   readonly ready?: () => boolean;
+  /** Authorizes the non-resource paths (discovery, OpenAPI); resources are authorized by their REST. Default: all allowed. */
+  readonly authorizer?: Authorizer;
 }
 
 /** The message of a 500 caused by a server bug (the details go to the log, not to the client). */
@@ -138,6 +141,8 @@ export class HttpApi {
       const user = this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       setRequestUser(user);
+      const path = parseApiPath(pathname);
+      if (path?.type !== 'resource') this.authorizePath(user, method, pathname);
       if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
         if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
         const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);
@@ -146,7 +151,6 @@ export class HttpApi {
         res.end(answer.body);
         return;
       }
-      const path = parseApiPath(pathname);
       if (!path) throw notFoundPath();
       const form = negotiateOrRefuse(req.headers.accept);
       if (path.type === 'resource') {
@@ -179,6 +183,14 @@ export class HttpApi {
     } catch (err) {
       this.answerError(req, res, err);
     }
+  }
+
+  /** Refuses a non-resource request the authorizer denies (Kubernetes' verb: the method, lower-cased). */
+  private authorizePath(user: UserInfo, method: string, pathname: string): void {
+    if (!this.opts.authorizer) return;
+    const attrs = { user, verb: method === 'HEAD' ? 'get' : method.toLowerCase(), resourceRequest: false, path: pathname };
+    const decision = this.opts.authorizer.authorize(attrs);
+    if (!decision.allowed) throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs, decision.reason));
   }
 
   /** The OpenAPI documents of the served resources (built on first use, then kept). */

@@ -153,6 +153,16 @@ export class WatchCache<T extends KubeObject> {
   }
 
   /**
+   * The cached objects as they are now (of `namespace` only, when given), without waiting for
+   * the store: for readers that must answer synchronously from memory (the RBAC authorizer).
+   */
+  cachedObjects(namespace?: string): T[] {
+    const out: T[] = [];
+    for (const obj of this.objects.values()) if (namespace === undefined || obj.metadata.namespace === namespace) out.push(obj);
+    return out;
+  }
+
+  /**
    * The cached objects passing the filter, sorted by key, with metadata.resourceVersion = the
    * cache's revision. With a resourceVersion, waits until the cache has reached it; still
    * behind after the wait, Kubernetes' 504 "Too large resource version" (cause ResourceVersionTooLarge).

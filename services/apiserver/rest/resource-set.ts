@@ -69,6 +69,8 @@ export interface ResourceSetOptions {
   readonly eventTtlSeconds?: number;
   /** Called whenever a watch of any resource ends. */
   readonly onWatchEnded?: () => void;
+  /** Wraps each stored resource's REST as the doors call it (authorization). */
+  readonly wrap?: (rest: ResourceRest) => ResourceRest;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -86,6 +88,7 @@ export class ResourceSet {
   private readonly byGroupResource = new Map<string, ResourceRest>();
   private readonly byApiVersionKind = new Map<string, ResourceRest>();
   readonly admission: Admission;
+  private readonly cachesByGroupResource = new Map<string, WatchCache<KubeObject>>();
 
   constructor(options: ResourceSetOptions) {
     const { client, logger, clock } = options;
@@ -97,6 +100,7 @@ export class ResourceSet {
       stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined }));
       const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded });
       cachesByKey.set(key, cache);
+      this.cachesByGroupResource.set(key, cache);
       this.caches.push(cache);
     }
     const namespaces = stores.get('/namespaces') as unknown as GenericStore<Namespace>;
@@ -142,7 +146,8 @@ export class ResourceSet {
         return new GenericRest(restOptions);
       };
       const decorate = options.decorators?.[key];
-      const rest = decorate ? decorate(restOptions, build) : build();
+      const built = decorate ? decorate(restOptions, build) : build();
+      const rest = options.wrap ? options.wrap(built) : built;
       this.rests.push(rest);
       this.byGroupResource.set(key, rest);
       this.byApiVersionKind.set(`${apiVersionOf(strategy.info)}/${strategy.info.kind}`, rest);
@@ -178,6 +183,11 @@ export class ResourceSet {
   /** The resource as served at group/version (the stored version or a version view). */
   byVersion(group: string, version: string, resource: string): ResourceRest | undefined {
     return this.rests.find((r) => r.info.group === group && r.info.version === version && r.info.resource === resource);
+  }
+
+  /** The watch cache of a stored resource (readers answering from memory, such as the authorizer). */
+  cacheOf<T extends KubeObject = KubeObject>(group: string, resource: string): WatchCache<T> | undefined {
+    return this.cachesByGroupResource.get(`${group}/${resource}`) as WatchCache<T> | undefined;
   }
 
   /** The resources at their stored version only (each has its own gRPC service). */

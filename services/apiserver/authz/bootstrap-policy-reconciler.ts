@@ -1,0 +1,90 @@
+/**
+ * Keeps the bootstrap policy in the cluster (Kubernetes' RBAC reconciliation at apiserver start):
+ * a missing bootstrap ClusterRole or ClusterRoleBinding is created; an existing one gains the
+ * rules or subjects it lacks (what a user added stays) unless annotated
+ * `rbac.authorization.kubernetes.io/autoupdate: "false"`. Safe with several apiservers at once:
+ * a create that finds the object counts as done, a conflicting update is retried next start.
+ */
+import { AlreadyExistsError, ConflictError } from '../../../lib/api/errors';
+import { isNotFound } from '../../../lib/api/status';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '../../../lib/api/types/rbac';
+import type { ResourceRest } from '../rest/resource-rest';
+import type { ResourceSet } from '../rest/resource-set';
+import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_LABEL, type BootstrapClusterRole, type BootstrapClusterRoleBinding } from './bootstrap-policy';
+import { RBAC_GROUP, rulesCover } from './rbac-rules';
+
+const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
+
+/** What one reconcile changed, by name. */
+export interface PolicyReconcileReport {
+  readonly created: string[];
+  readonly updated: string[];
+}
+
+/** Reconciles every bootstrap ClusterRole, then every bootstrap ClusterRoleBinding. */
+export async function reconcileBootstrapPolicy(resources: ResourceSet): Promise<PolicyReconcileReport> {
+  const report: PolicyReconcileReport = { created: [], updated: [] };
+  const roles = resources.byResource(RBAC_GROUP, 'clusterroles') as ResourceRest<ClusterRole>;
+  const bindings = resources.byResource(RBAC_GROUP, 'clusterrolebindings') as ResourceRest<ClusterRoleBinding>;
+  for (const role of BOOTSTRAP_CLUSTER_ROLES) await reconcile(roles, roleObject(role), mergeRules, 'clusterrole', report);
+  for (const binding of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) await reconcile(bindings, bindingObject(binding), mergeSubjects, 'clusterrolebinding', report);
+  return report;
+}
+
+/** The stored object with what `wanted` adds, or undefined when nothing is missing. */
+type Merge<T> = (stored: T, wanted: T) => T | undefined;
+
+async function reconcile<T extends ClusterRole | ClusterRoleBinding>(rest: ResourceRest<T>, wanted: T, merge: Merge<T>, kind: string, report: PolicyReconcileReport): Promise<void> {
+  const name = wanted.metadata.name ?? '';
+  let stored: T | undefined;
+  try {
+    stored = await rest.get(undefined, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  try {
+    if (!stored) {
+      await rest.create(undefined, wanted);
+      report.created.push(`${kind}/${name}`);
+      return;
+    }
+    if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
+    const merged = merge(stored, wanted);
+    if (!merged) return;
+    await rest.update(undefined, name, merged);
+    report.updated.push(`${kind}/${name}`);
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError || err instanceof ConflictError)) throw err;
+  }
+}
+
+function bootstrapMetadata(name: string) {
+  return { name, labels: { [BOOTSTRAP_LABEL]: 'rbac-defaults' }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } };
+}
+
+function roleObject(role: BootstrapClusterRole): ClusterRole {
+  const metadata = bootstrapMetadata(role.name);
+  return { apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: { ...metadata, labels: { ...metadata.labels, ...role.labels } }, rules: role.rules.map((r) => ({ ...r })) };
+}
+
+function bindingObject(binding: BootstrapClusterRoleBinding): ClusterRoleBinding {
+  const subjects: Subject[] = [
+    ...(binding.groups ?? []).map((name) => ({ kind: 'Group', apiGroup: RBAC_GROUP, name })),
+    ...(binding.users ?? []).map((name) => ({ kind: 'User', apiGroup: RBAC_GROUP, name })),
+  ];
+  return { apiVersion: RBAC_API_VERSION, kind: 'ClusterRoleBinding', metadata: bootstrapMetadata(binding.name), roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: binding.role }, subjects };
+}
+
+/** The stored role plus the bootstrap rules it does not already grant. */
+function mergeRules(stored: ClusterRole, wanted: ClusterRole): ClusterRole | undefined {
+  const have = stored.rules ?? [];
+  const missing = (wanted.rules ?? []).filter((r: PolicyRule) => !rulesCover(have, [r]));
+  return missing.length === 0 ? undefined : { ...stored, rules: [...have, ...missing] };
+}
+
+/** The stored binding plus the bootstrap subjects it lacks. */
+function mergeSubjects(stored: ClusterRoleBinding, wanted: ClusterRoleBinding): ClusterRoleBinding | undefined {
+  const have = stored.subjects ?? [];
+  const missing = (wanted.subjects ?? []).filter((s) => !have.some((h) => h.kind === s.kind && h.name === s.name));
+  return missing.length === 0 ? undefined : { ...stored, subjects: [...have, ...missing] };
+}

@@ -1,0 +1,134 @@
+/**
+ * The roles and bindings every cluster starts with (Kubernetes' bootstrap policy, condensed to
+ * the kinds Bosun serves): the user-facing ClusterRoles cluster-admin, admin, edit and view; the
+ * system roles for discovery and self-review; one role per Bosun component. The apiserver
+ * reconciles them at start (bootstrap-policy-reconciler.ts).
+ */
+import type { PolicyRule } from '../../../lib/api/types/rbac';
+
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const ALL_VERBS = [...READ, ...WRITE];
+
+/** Label Kubernetes puts on its bootstrap roles and bindings. */
+export const BOOTSTRAP_LABEL = 'kubernetes.io/bootstrapping';
+/** Annotation that, set to "false", stops the apiserver from reconciling a bootstrap object. */
+export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
+
+function rule(verbs: string[], apiGroups: string[], resources: string[]): PolicyRule {
+  return { verbs, apiGroups, resources };
+}
+
+/** Namespaced workload objects a namespace's users read (view) and write (edit). Secrets are not viewable. */
+const WORKLOAD_RESOURCES: readonly PolicyRule[] = [
+  rule([], [''], ['pods', 'pods/log', 'pods/status', 'services', 'services/status', 'endpoints', 'configmaps', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'events', 'limitranges', 'resourcequotas', 'resourcequotas/status', 'bindings']),
+  rule([], ['apps'], ['deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status', 'daemonsets', 'daemonsets/status', 'controllerrevisions']),
+  rule([], ['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status']),
+  rule([], ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+  rule([], ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+  rule([], ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+  rule([], ['discovery.k8s.io'], ['endpointslices']),
+  rule([], ['coordination.k8s.io'], ['leases']),
+];
+
+function withVerbs(rules: readonly PolicyRule[], verbs: string[]): PolicyRule[] {
+  return rules.map((r) => ({ ...r, verbs }));
+}
+
+const VIEW_RULES: PolicyRule[] = [...withVerbs(WORKLOAD_RESOURCES, READ), rule(READ, [''], ['namespaces', 'namespaces/status'])];
+const EDIT_RULES: PolicyRule[] = [
+  ...withVerbs(WORKLOAD_RESOURCES, ALL_VERBS),
+  rule(ALL_VERBS, [''], ['secrets']),
+  rule(['create', 'get'], [''], ['pods/exec', 'pods/attach', 'pods/portforward', 'pods/proxy', 'services/proxy']),
+  rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
+  rule(['impersonate'], [''], ['serviceaccounts']),
+  rule(READ, [''], ['namespaces', 'namespaces/status']),
+];
+const ADMIN_RULES: PolicyRule[] = [
+  ...EDIT_RULES,
+  rule(ALL_VERBS, ['rbac.authorization.k8s.io'], ['roles', 'rolebindings']),
+  rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
+];
+
+const DISCOVERY_PATHS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/', '/healthz', '/livez', '/readyz'];
+const PUBLIC_INFO_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
+const EVENTS_WRITE = [rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events'])];
+const LEASES = [rule(ALL_VERBS, ['coordination.k8s.io'], ['leases'])];
+
+/** A bootstrap ClusterRole. */
+export interface BootstrapClusterRole {
+  readonly name: string;
+  readonly rules: readonly PolicyRule[];
+  /** Labels aggregating this role into admin/edit/view (Kubernetes' aggregation labels). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A bootstrap ClusterRoleBinding: `role` granted to groups and users. */
+export interface BootstrapClusterRoleBinding {
+  readonly name: string;
+  readonly role: string;
+  readonly groups?: readonly string[];
+  readonly users?: readonly string[];
+}
+
+export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
+  { name: 'cluster-admin', rules: [rule(['*'], ['*'], ['*']), { verbs: ['*'], nonResourceURLs: ['*'] }] },
+  { name: 'admin', rules: ADMIN_RULES },
+  { name: 'edit', rules: EDIT_RULES },
+  { name: 'view', rules: VIEW_RULES },
+  { name: 'system:discovery', rules: [{ verbs: ['get'], nonResourceURLs: DISCOVERY_PATHS }] },
+  { name: 'system:public-info-viewer', rules: [{ verbs: ['get'], nonResourceURLs: PUBLIC_INFO_PATHS }] },
+  {
+    name: 'system:basic-user',
+    rules: [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews'])],
+  },
+  {
+    name: 'system:kube-scheduler',
+    rules: [
+      ...EVENTS_WRITE,
+      ...LEASES,
+      rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
+      rule(['create'], [''], ['pods/binding', 'bindings']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(READ, [''], ['nodes', 'namespaces', 'services', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes', 'configmaps']),
+      rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+      rule(READ, ['policy'], ['poddisruptionbudgets']),
+      rule(READ, ['scheduling.k8s.io'], ['priorityclasses']),
+      rule(READ, ['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities']),
+    ],
+  },
+  // Bosun's controllers run under the controller-manager's own identity (no per-controller
+  // ServiceAccounts yet), and the garbage collector and namespace controller act on every kind.
+  { name: 'system:kube-controller-manager', rules: [rule(ALL_VERBS, ['*'], ['*'])] },
+  {
+    name: 'system:node',
+    rules: [
+      ...EVENTS_WRITE,
+      ...LEASES,
+      rule(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'], [''], ['nodes', 'nodes/status']),
+      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
+      rule(['get', 'list', 'watch'], [''], ['services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces']),
+      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['csidrivers', 'volumeattachments', 'storageclasses']),
+      rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ],
+  },
+  {
+    name: 'system:node-proxier',
+    rules: [...EVENTS_WRITE, rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
+  },
+];
+
+export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly BootstrapClusterRoleBinding[] = [
+  { name: 'cluster-admin', role: 'cluster-admin', groups: ['system:masters'] },
+  { name: 'system:discovery', role: 'system:discovery', groups: ['system:authenticated'] },
+  { name: 'system:basic-user', role: 'system:basic-user', groups: ['system:authenticated'] },
+  { name: 'system:public-info-viewer', role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
+  { name: 'system:kube-scheduler', role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },
+  { name: 'system:kube-controller-manager', role: 'system:kube-controller-manager', users: ['system:kube-controller-manager'] },
+  // Kubernetes binds system:node to nothing and leaves nodes to the Node authorizer; until Bosun
+  // has one, the nodes group holds the node role (as Kubernetes did before 1.8).
+  { name: 'system:node', role: 'system:node', groups: ['system:nodes'] },
+  { name: 'system:node-proxier', role: 'system:node-proxier', users: ['system:kube-proxy'] },
+];
