@@ -21,6 +21,7 @@ PKGS = {
   'k8s.io.api.coordination.v1': 'coordination/v1', 'k8s.io.api.rbac.v1': 'rbac/v1',
   'k8s.io.api.scheduling.v1': 'scheduling/v1', 'k8s.io.api.policy.v1': 'policy/v1',
   'k8s.io.api.discovery.v1': 'discovery/v1',
+  'k8s.io.api.authorization.v1': 'authorization/v1', 'k8s.io.api.authentication.v1': 'authentication/v1',
 }
 msgs = {}   # full name -> list of (label, type(full or scalar), name, number, mapval)
 SCALARS = {'string','bool','int32','int64','bytes','double','float','uint32','uint64','sint32','sint64','fixed32','fixed64'}
@@ -52,6 +53,7 @@ M = 'k8s.io.apimachinery.pkg.apis.meta.v1.'; C = 'k8s.io.api.core.v1.'; A = 'k8s
 AS1 = 'k8s.io.api.autoscaling.v1.'; AS2 = 'k8s.io.api.autoscaling.v2.'; CO = 'k8s.io.api.coordination.v1.'
 R = 'k8s.io.api.rbac.v1.'; S = 'k8s.io.api.scheduling.v1.'; P = 'k8s.io.api.policy.v1.'
 D = 'k8s.io.api.discovery.v1.'
+AZ = 'k8s.io.api.authorization.v1.'; AN = 'k8s.io.api.authentication.v1.'
 ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime LabelSelector LabelSelectorRequirement Status StatusDetails StatusCause DeleteOptions Preconditions ManagedFieldsEntry TypeMeta Condition Duration'.split()]
 # Discovery documents and the watch stream's event.
 ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
@@ -66,6 +68,8 @@ ROOTS += [AS1 + 'Scale', AS1 + 'HorizontalPodAutoscaler', AS1 + 'HorizontalPodAu
 ROOTS += [CO + 'Lease', CO + 'LeaseList', S + 'PriorityClass', S + 'PriorityClassList']
 ROOTS += [P + 'PodDisruptionBudget', P + 'PodDisruptionBudgetList', P + 'Eviction']
 ROOTS += [D + 'EndpointSlice', D + 'EndpointSliceList']
+# The access reviews (answered, never stored): kubectl auth can-i and whoami.
+ROOTS += [AZ + k for k in 'SelfSubjectAccessReview SubjectAccessReview LocalSubjectAccessReview SelfSubjectRulesReview'.split()] + [AN + 'SelfSubjectReview']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
 # Every message is emitted whole. A field is left out only when its type lives in a package
 # outside PKGS (today batch/v1 JobSchedulingConfiguration's scheduling/v1alpha3 members, alpha).
@@ -129,6 +133,8 @@ PKG_FILES = {
   S: [('api/scheduling/v1/priority-class', [''])],
   P: [('api/policy/v1/eviction', ['Eviction']), ('api/policy/v1/pod-disruption-budget', [''])],
   D: [('api/discovery/v1/endpoint-slice', [''])],
+  AZ: [('api/authorization/v1/access-review', [''])],
+  AN: [('api/authentication/v1/self-subject-review', [''])],
 }
 def file_of(n):
     pkg, short = n.rsplit('.', 1)

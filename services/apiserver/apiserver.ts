@@ -81,6 +81,7 @@ export class ApiServer {
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap });
     this.authorization.attach(this.resources);
+    this.resources.addUnstored(this.authorization.reviews());
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,

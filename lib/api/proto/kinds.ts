@@ -17,6 +17,8 @@ import { HorizontalPodAutoscaler, HorizontalPodAutoscalerList } from '../../../g
 import { CronJob, CronJobList, Job, JobList } from '../../../gen/k8s/api/batch/v1/batch';
 import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
 import { EndpointSlice, EndpointSliceList } from '../../../gen/k8s/api/discovery/v1/endpoint-slice';
+import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview } from '../../../gen/k8s/api/authorization/v1/access-review';
+import { SelfSubjectReview } from '../../../gen/k8s/api/authentication/v1/self-subject-review';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
@@ -61,6 +63,7 @@ const RBAC = 'k8s.io.api.rbac.v1.';
 const SCHEDULING = 'k8s.io.api.scheduling.v1.';
 const POLICY = 'k8s.io.api.policy.v1.';
 const DISCOVERY = 'k8s.io.api.discovery.v1.';
+const AUTHORIZATION = 'k8s.io.api.authorization.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -108,6 +111,10 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   // The body of the pods/eviction subresource (POST …/pods/<name>/eviction).
   ['policy/v1', POLICY + 'Eviction', Eviction],
   ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSlice', EndpointSlice], ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSliceList', EndpointSliceList],
+  // The access reviews (answered, never stored; kubectl sends them as protobuf).
+  ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectAccessReview', SelfSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SubjectAccessReview', SubjectAccessReview],
+  ['authorization.k8s.io/v1', AUTHORIZATION + 'LocalSubjectAccessReview', LocalSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectRulesReview', SelfSubjectRulesReview],
+  ['authentication.k8s.io/v1', 'k8s.io.api.authentication.v1.SelfSubjectReview', SelfSubjectReview],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(

@@ -6,18 +6,24 @@
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/api/types/rbac';
 import type { ResourceRest } from '../rest/resource-rest';
 import type { ResourceSet } from '../rest/resource-set';
-import { ALWAYS_ALLOW, type Attributes, type Authorizer, AuthorizerChain, type Decision } from './authorizer';
+import type { PolicyRule } from '../../../lib/api/types/rbac';
+import type { UserInfo } from '../authn/request-user';
+import { ALWAYS_ALLOW, type Attributes, type Authorizer, AuthorizerChain, type Decision, PRIVILEGED_GROUP } from './authorizer';
 import { authorizingRest } from './authorizing-rest';
 import { RbacAuthorizer, type RbacObjects } from './rbac-authorizer';
 import { escalationRefusal, guardsEscalation } from './rbac-escalation';
 import { RBAC_GROUP } from './rbac-rules';
+import { type ReviewAuthorizer, reviewRests } from './review-rest';
 
 /** The modes `--authorization-mode` takes (Kubernetes' names). */
 export const AUTHORIZATION_MODES = ['AlwaysAllow', 'RBAC'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
+/** Everything, as one rule (what AlwaysAllow and system:masters hold). */
+const EVERYTHING: readonly PolicyRule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+
 /** Authorization of one apiserver. Build it, pass `wrap` to the ResourceSet, then `attach` the set. */
-export class ApiAuthorization implements Authorizer {
+export class ApiAuthorization implements ReviewAuthorizer {
   private rbac: RbacAuthorizer | undefined;
   private readonly chain: Authorizer;
 
@@ -27,6 +33,17 @@ export class ApiAuthorization implements Authorizer {
 
   authorize(attrs: Attributes): Decision {
     return this.chain.authorize(attrs);
+  }
+
+  /** The rules `user` holds in `namespace` (SelfSubjectRulesReview). */
+  rulesFor(user: UserInfo, namespace: string | undefined): { rules: PolicyRule[]; incomplete: boolean } {
+    if (this.mode === 'AlwaysAllow' || user.groups.includes(PRIVILEGED_GROUP)) return { rules: EVERYTHING.map((r) => ({ ...r })), incomplete: false };
+    return { rules: this.rbacAuthorizer().rulesFor(user, namespace), incomplete: false };
+  }
+
+  /** The review resources (can-i, whoami), answered by this authorization. */
+  reviews(): ResourceRest[] {
+    return reviewRests(this).map(this.wrap);
   }
 
   /** The REST of a resource as the doors should call it (unchanged in AlwaysAllow mode). */

@@ -74,6 +74,23 @@ describe('RBAC authorization (apiserver --authorization-mode RBAC)', function ()
     }
   });
 
+  it('answers kubectl auth can-i, can-i --list and whoami as the rules then behave', async () => {
+    const yes = await asAlice(['auth', 'can-i', 'get', 'configmaps', '-n', 'rbac-a']);
+    expect(yes.stdout.trim(), yes.stderr).to.equal('yes');
+    const no = await asAlice(['auth', 'can-i', 'create', 'configmaps', '-n', 'rbac-a']);
+    expect(no.stdout.trim()).to.equal('no');
+    expect(no.code, 'can-i exits 1 on no').to.equal(1);
+    const secrets = await asAlice(['auth', 'can-i', 'list', 'secrets', '-n', 'rbac-a']);
+    expect(secrets.stdout.trim()).to.equal('no');
+    const admin = await api.kubectl(['auth', 'can-i', '*', '*']);
+    expect(admin.stdout.trim()).to.equal('yes');
+    const list = await asAlice(['auth', 'can-i', '--list', '-n', 'rbac-a']);
+    expect(list.code, list.stderr).to.equal(0);
+    expect(list.stdout).to.match(/configmaps\s+\[\]\s+\[\]\s+\[get list watch\]/);
+    const whoami = await asBob(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}']);
+    expect(whoami.stdout).to.equal('bob ["team-leads","system:authenticated"]');
+  });
+
   it('no one grants what they do not hold: an admin of a namespace cannot bind cluster-admin, but can bind view', async () => {
     expect((await api.kubectl(['create', 'rolebinding', 'leads-admin', '--clusterrole=admin', '--group=team-leads', '-n', 'rbac-b'])).code).to.equal(0);
     const escalate = await waitFor(() => asBob(['create', 'rolebinding', 'bob-root', '--clusterrole=cluster-admin', '--user=bob', '-n', 'rbac-b']), (r) => !r.stderr.includes('cannot create resource'));

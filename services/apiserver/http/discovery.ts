@@ -90,7 +90,7 @@ export function apiResourceList(rests: readonly ResourceRest[], group: string, v
   const resources: ApiResource[] = [];
   for (const r of served) {
     const i = r.info;
-    const main: ApiResource = { name: i.resource, singularName: i.singular, namespaced: i.namespaced, kind: i.kind, verbs: [...RESOURCE_VERBS] };
+    const main: ApiResource = { name: i.resource, singularName: i.singular, namespaced: i.namespaced, kind: i.kind, verbs: [...(r.verbs ?? RESOURCE_VERBS)] };
     if (i.shortNames.length > 0) main.shortNames = [...i.shortNames];
     if (i.categories.length > 0) main.categories = [...i.categories];
     resources.push(main);

@@ -16,6 +16,8 @@ export interface ResourceRest<T extends KubeObject = KubeObject> {
   readonly info: ResourceInfo;
   /** Subresources served besides the main resource. */
   readonly subresources: readonly Subresource[];
+  /** The verbs discovery lists (default: every verb; the access reviews: create only). */
+  readonly verbs?: readonly string[];
 
   create(namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T>;
   get(namespace: string | undefined, name: string, opts?: GetOptions): Promise<T>;

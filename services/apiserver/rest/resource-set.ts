@@ -89,6 +89,7 @@ export class ResourceSet {
   private readonly byApiVersionKind = new Map<string, ResourceRest>();
   readonly admission: Admission;
   private readonly cachesByGroupResource = new Map<string, WatchCache<KubeObject>>();
+  private readonly unstored = new Set<ResourceRest>();
 
   constructor(options: ResourceSetOptions) {
     const { client, logger, clock } = options;
@@ -192,7 +193,18 @@ export class ResourceSet {
 
   /** The resources at their stored version only (each has its own gRPC service). */
   stored(): readonly ResourceRest[] {
-    return this.rests.filter((r) => !isVersionView(r));
+    return this.rests.filter((r) => !isVersionView(r) && !this.unstored.has(r));
+  }
+
+  /**
+   * Adds resources that are answered, never stored (the access reviews): served by the HTTP
+   * door and listed in discovery, with no watch cache and no gRPC service of their own.
+   */
+  addUnstored(rests: readonly ResourceRest[]): void {
+    for (const rest of rests) {
+      this.rests.push(rest);
+      this.unstored.add(rest);
+    }
   }
 
   /** The resource of a body's apiVersion and kind. */
