@@ -32,6 +32,8 @@ export class DnsIndex {
   /** "ns/name" → endpoints joined from the slices (computed on demand, dropped on change). */
   private readonly joined = new Map<string, DnsEndpoint[]>();
   private readonly servicesPerNamespace = new Map<string, number>();
+  /** Bumped by every change: answers computed at an older generation are stale (the responder's cache). */
+  generation = 0;
 
   /** Adds or replaces a Service. */
   setService(svc: Service): void {
@@ -39,11 +41,13 @@ export class DnsIndex {
     const id = idOf(ns, svc.metadata.name ?? '');
     if (!this.services.has(id)) this.servicesPerNamespace.set(ns, (this.servicesPerNamespace.get(ns) ?? 0) + 1);
     this.services.set(id, svc);
+    this.generation++;
   }
 
   /** Removes a Service (its slices stay until they are deleted). */
   deleteService(namespace: string, name: string): void {
     if (!this.services.delete(idOf(namespace, name))) return;
+    this.generation++;
     const left = (this.servicesPerNamespace.get(namespace) ?? 1) - 1;
     if (left > 0) this.servicesPerNamespace.set(namespace, left);
     else this.servicesPerNamespace.delete(namespace);
@@ -57,6 +61,7 @@ export class DnsIndex {
     if (!byName) this.slices.set(id, (byName = new Map()));
     byName.set(slice.metadata.name ?? '', slice);
     this.joined.delete(id);
+    this.generation++;
   }
 
   /** Removes an EndpointSlice. */
@@ -67,6 +72,7 @@ export class DnsIndex {
     if (!byName?.delete(slice.metadata.name ?? '')) return;
     if (byName.size === 0) this.slices.delete(id);
     this.joined.delete(id);
+    this.generation++;
   }
 
   /** The Service `namespace/name`, if known. */

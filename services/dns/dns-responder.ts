@@ -9,6 +9,10 @@
  *   REFUSED; zone transfers are REFUSED.
  * - Names under the zone are answered authoritatively (AA). Names outside go to the upstream
  *   when one is configured (SERVFAIL when it does not answer), else REFUSED.
+ * - Answers from the index are cached by the query's bytes after the id (and the transport)
+ *   until the index changes (its generation moves), so a repeated question costs a map lookup
+ *   and an id patch; forwarded answers are not cached. The cache holds at most
+ *   RESPONSE_CACHE_ENTRIES answers and starts over when full.
  * - A UDP response larger than the client's limit — 512 bytes, or its EDNS payload size — is
  *   sent truncated (TC set, no records), so the client retries over TCP. A query carrying EDNS
  *   gets an OPT record back with our payload size.
@@ -29,6 +33,8 @@ export const EDNS_UDP_PAYLOAD_BYTES = 1232;
 /** Response codes by number (RFC 1035, RFC 2136). */
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 export type RcodeName = keyof typeof RCODE;
+/** Most answers the responder keeps (each a few hundred bytes at most over UDP). */
+export const RESPONSE_CACHE_ENTRIES = 10_000;
 const QR = 1 << 15;
 const OPCODE_SHIFT = 11;
 const OPCODE_MASK = 0xf;
@@ -45,10 +51,20 @@ export interface ResponderOptions {
   readonly now?: () => number;
 }
 
+/** A cached answer: its bytes (id to be patched) and what the metrics say about it. */
+interface CachedAnswer {
+  readonly bytes: Buffer;
+  readonly type: string;
+  readonly zone: string;
+  readonly rcode: RcodeName;
+}
+
 /** Answers DNS messages. See the file comment. */
 export class DnsResponder {
   private readonly now: () => number;
   private readonly zoneLabel: string;
+  private readonly cache = new Map<string, CachedAnswer>();
+  private cacheGeneration = -1;
 
   constructor(private readonly options: ResponderOptions) {
     this.now = options.now ?? (() => Number(process.hrtime.bigint()) / 1e9);
@@ -62,6 +78,19 @@ export class DnsResponder {
     const id = query.readUInt16BE(0);
     const flags = query.readUInt16BE(2);
     if (flags & QR) return undefined;
+    const index = this.options.index;
+    if (this.cacheGeneration !== index.generation) {
+      this.cache.clear();
+      this.cacheGeneration = index.generation;
+    }
+    const cacheKey = transport + query.toString('latin1', 2);
+    const cached = this.cache.get(cacheKey);
+    if (cached) {
+      this.options.observer?.observe({ proto: transport, type: cached.type, zone: cached.zone, rcode: cached.rcode, seconds: this.now() - started });
+      const reply = Buffer.from(cached.bytes);
+      reply.writeUInt16BE(id, 0);
+      return reply;
+    }
     const rd = flags & dnsPacket.RECURSION_DESIRED;
     const report = (type: string, zone: string, rcode: RcodeName) => this.options.observer?.observe({ proto: transport, type, zone, rcode, seconds: this.now() - started });
     const opcode = (flags >> OPCODE_SHIFT) & OPCODE_MASK;
@@ -85,19 +114,23 @@ export class DnsResponder {
     const clientOpt = (packet.additionals ?? []).find((a): a is OptAnswer => a.type === 'OPT');
     const udpLimit = clientOpt ? Math.max(CLASSIC_UDP_LIMIT_BYTES, Math.min(clientOpt.udpPayloadSize || 0, EDNS_UDP_PAYLOAD_BYTES)) : CLASSIC_UDP_LIMIT_BYTES;
     const opt: Answer[] = clientOpt ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD_BYTES, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
-    const reply = (rcode: RcodeName, zone: string, body: Pick<Packet, 'answers' | 'authorities' | 'additionals'>, aa: boolean) => {
+    const reply = (rcode: RcodeName, zone: string, body: Pick<Packet, 'answers' | 'authorities' | 'additionals'>, aa: boolean, cacheable = true) => {
       report(String(question.type), zone, rcode);
       const ra = this.options.upstream ? dnsPacket.RECURSION_AVAILABLE : 0;
       const base: Packet = { id, type: 'response', flags: rd | ra | (aa ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | RCODE[rcode], questions: [question] };
-      return encodeWithin({ ...base, answers: body.answers ?? [], authorities: body.authorities ?? [], additionals: [...(body.additionals ?? []), ...opt] }, transport === 'udp' ? udpLimit : Infinity, opt);
+      const bytes = encodeWithin({ ...base, answers: body.answers ?? [], authorities: body.authorities ?? [], additionals: [...(body.additionals ?? []), ...opt] }, transport === 'udp' ? udpLimit : Infinity, opt);
+      if (!cacheable) return bytes;
+      if (this.cache.size >= RESPONSE_CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(cacheKey, { bytes, type: String(question.type), zone, rcode });
+      return bytes;
     };
     if ((question.class ?? 'IN') !== 'IN') return reply('REFUSED', '.', {}, false);
     if (question.type === 'AXFR' || question.type === 'IXFR') return reply('REFUSED', this.zoneLabel, {}, false);
-    const result = resolve(this.options.index, { name: question.name, type: question.type }, this.options.config);
+    const result = resolve(index, { name: question.name, type: question.type }, this.options.config);
     if (result.kind === 'answer') return reply(result.rcode, this.zoneLabel, result, true);
     if (!this.options.upstream) return reply('REFUSED', '.', {}, false);
     const forwarded = await this.options.upstream.forward(query, transport);
-    if (!forwarded) return reply('SERVFAIL', '.', {}, false);
+    if (!forwarded) return reply('SERVFAIL', '.', {}, false, false);
     report(String(question.type), '.', rcodeName(forwarded));
     return forwarded;
   }

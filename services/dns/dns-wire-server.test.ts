@@ -195,6 +195,18 @@ describe('dns wire server (real UDP and TCP sockets on 127.0.0.1)', function () 
     expect((await udp(server.port, question('api.default.svc.cluster.local'))).answers!.length).to.equal(1);
   });
 
+  it('a change to the index shows in the next answer (the answer cache follows the index)', async () => {
+    const name = 'moving.default.svc.cluster.local';
+    expect((await udp(server.port, question(name, 'A', 11))).rcode).to.equal('NXDOMAIN');
+    index.setService(service('default', 'moving', { clusterIP: '10.43.2.2', clusterIPs: ['10.43.2.2'] }));
+    const first = await udp(server.port, question(name, 'A', 12));
+    expect([first.id, first.answers!.map((a) => a.type === 'A' && a.data)]).to.deep.equal([12, ['10.43.2.2']]);
+    const again = await udp(server.port, question(name, 'A', 13));
+    expect([again.id, again.answers!.map((a) => a.type === 'A' && a.data)]).to.deep.equal([13, ['10.43.2.2']]);
+    index.deleteService('default', 'moving');
+    expect((await udp(server.port, question(name, 'A', 14))).rcode).to.equal('NXDOMAIN');
+  });
+
   it('counts requests and responses under CoreDNS metric names', async () => {
     const text = await registry.metrics();
     expect(text).to.contain('coredns_dns_requests_total');
