@@ -8,6 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BENCH_ZONE } from './records';
 
+/** How long nsd's processes may take to exit after SIGTERM, and how often to look, ms. */
+const STOP_WAIT_MS = 5_000;
+const STOP_POLL_MS = 50;
+
 /** The running nsd. */
 export interface RunningNsd {
   readonly process: ChildProcess;
@@ -51,20 +55,18 @@ export function startNsd(dir: string, port: number, zone: string): RunningNsd {
     process: child,
     // nsd -d keeps its xfrd in the started process and forks the main process (its pid in the
     // pidfile), which forks the servers: stopping the main one stops them all.
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const main = readPid(path.join(dir, 'nsd.pid'));
-        if (main !== undefined) {
-          try {
-            process.kill(main, 'SIGTERM');
-          } catch {
-            // already gone
-          }
-        }
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
+    stop: async () => {
+      const main = readPid(path.join(dir, 'nsd.pid'));
+      if (main !== undefined) signal(main, 'SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
-      }),
+        await exited;
+      }
+      // The main process takes its servers down with it; wait (bounded) until it is gone.
+      const deadline = Date.now() + STOP_WAIT_MS;
+      while (main !== undefined && signal(main, 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, STOP_POLL_MS));
+    },
   };
 }
 
@@ -75,5 +77,15 @@ function readPid(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Sends `sig` to `pid` (0: only checks it exists); false when there is no such process. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -144,6 +144,11 @@ async function measure(server: string, pid: number | undefined, mode: 'udp' | 't
   return { server, mode, result, cores };
 }
 
+/** Server CPU per answered query, µs. */
+function cpuPerQueryUs(row: Row): number {
+  return (row.cores / row.result.qps) * 1e6;
+}
+
 /** The run with the median queries/s. */
 function medianRow(runs: Row[]): Row {
   const sorted = [...runs].sort((a, b) => a.result.qps - b.result.qps);
@@ -190,16 +195,18 @@ async function main(): Promise<void> {
   }
   say('');
   say('Median round of each server:');
-  say('| server | transport | queries/s | mean latency ms | max latency ms | lost | server CPU (cores) | vs nsd |');
-  say('|---|---|---:|---:|---:|---:|---:|---:|');
+  say('| server | transport | queries/s | mean latency ms | max latency ms | lost | server CPU (cores) | CPU µs/query | vs nsd (queries/s) |');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const ref = rows.find((r) => r.server === 'nsd' && r.mode === row.mode)!;
     const ratio = row.result.qps / ref.result.qps;
-    say(`| ${row.server} | ${row.mode} | ${fmt(row.result.qps)} | ${fmt(row.result.avgLatencyMs, 3)} | ${fmt(row.result.maxLatencyMs, 1)} | ${row.result.lost} | ${fmt(row.cores, 2)} | ${fmt(ratio, 2)}× |`);
+    say(`| ${row.server} | ${row.mode} | ${fmt(row.result.qps)} | ${fmt(row.result.avgLatencyMs, 3)} | ${fmt(row.result.maxLatencyMs, 1)} | ${row.result.lost} | ${fmt(row.cores, 2)} | ${fmt(cpuPerQueryUs(row), 1)} | ${fmt(ratio, 2)}× |`);
   }
   const udpRatio = rows.find((r) => r.server === 'bosun' && r.mode === 'udp')!.result.qps / rows.find((r) => r.server === 'nsd' && r.mode === 'udp')!.result.qps;
   say('');
   say(`Bosun/nsd over UDP: ${fmt(udpRatio, 2)}× (target ≥ ${TARGET_RATIO}×) — ${udpRatio >= TARGET_RATIO ? 'met' : 'NOT met'}`);
+  const cpuRatio = cpuPerQueryUs(rows.find((r) => r.server === 'bosun' && r.mode === 'udp')!) / cpuPerQueryUs(rows.find((r) => r.server === 'nsd' && r.mode === 'udp')!);
+  say(`Server CPU per UDP query, Bosun/nsd: ${fmt(cpuRatio, 2)}× (when neither server is saturated, queries/s measures the client and the machine; CPU per query measures the server)`);
   say('Note: dnsperf shares the machine with the server it drives; on 2 cores the client takes about one.');
 }
 
