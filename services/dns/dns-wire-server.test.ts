@@ -4,23 +4,19 @@ import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { DecodedPacket, Packet } from 'dns-packet';
 import pino from 'pino';
-import type { Service } from '../../lib/api/types/core';
 import { Registry } from '../../lib/metrics';
 import { frame, UpstreamForwarder } from './dns-forwarder';
 import { DnsIndex } from './dns-index';
 import { DnsMetrics } from './dns-metrics';
 import { DnsResponder } from './dns-responder';
 import { DnsWireServer } from './dns-wire-server';
+import { service, slice } from './test-objects';
 
 const logger = pino({ level: 'silent' });
 /** A decoded reply (dns-packet decodes the rcode; its types omit it). */
 type Reply = DecodedPacket & { rcode: string };
 const decode = (b: Buffer) => dnsPacket.decode(b) as Reply;
 const REPLY_TIMEOUT_MS = 3000;
-
-function service(ns: string, name: string, spec: Service['spec']): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec };
-}
 
 /** One UDP exchange: the raw reply, or undefined when none came within the timeout. */
 function udpRaw(port: number, bytes: Buffer, timeoutMs = REPLY_TIMEOUT_MS): Promise<Buffer | undefined> {
@@ -92,13 +88,7 @@ describe('dns wire server (real UDP and TCP sockets on 127.0.0.1)', function () 
   before(async () => {
     index.setService(service('default', 'api', { clusterIP: '10.43.1.7', clusterIPs: ['10.43.1.7'], ports: [{ name: 'http', port: 80 }] }));
     index.setService(service('default', 'many', { clusterIP: 'None', ports: [{ name: 'web', port: 80 }] }));
-    index.setSlice({
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { namespace: 'default', name: 'many-1', labels: { 'kubernetes.io/service-name': 'many' } },
-      addressType: 'IPv4',
-      endpoints: Array.from({ length: 20 }, (_, i) => ({ addresses: [`10.42.${Math.floor(i / 250)}.${(i % 250) + 1}`], conditions: { ready: true } })),
-    });
+    index.setSlice(slice('default', 'many', 'many-1', Array.from({ length: 20 }, (_, i) => ({ addresses: [`10.42.0.${i + 1}`], conditions: { ready: true } }))));
     const config = { zone: 'cluster.local', ttlSeconds: 5, dnsIp: '10.43.0.10' };
     server = new DnsWireServer(new DnsResponder({ index, config, observer: new DnsMetrics(registry, 'dns://test') }), logger);
     await server.start('127.0.0.1:0');

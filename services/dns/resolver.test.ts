@@ -1,26 +1,10 @@
 import { expect } from 'chai';
 import type { Answer } from 'dns-packet';
-import type { Service } from '../../lib/api/types/core';
-import type { EndpointSlice } from '../../lib/api/types/discovery';
 import { DnsIndex } from './dns-index';
 import { resolve, type DnsQuestion, type Resolution, type ResolverConfig } from './resolver';
+import { service, slice } from './test-objects';
 
 const config: ResolverConfig = { zone: 'cluster.local', ttlSeconds: 5, dnsIp: '10.43.0.10' };
-
-function service(ns: string, name: string, spec: Service['spec']): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec };
-}
-
-function slice(ns: string, svc: string, name: string, endpoints: EndpointSlice['endpoints']): EndpointSlice {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { namespace: ns, name, labels: { 'kubernetes.io/service-name': svc } },
-    addressType: 'IPv4',
-    endpoints,
-    ports: [{ name: 'web', port: 8080, protocol: 'TCP' }],
-  };
-}
 
 function fixture(): DnsIndex {
   const index = new DnsIndex();
