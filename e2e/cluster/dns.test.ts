@@ -204,9 +204,13 @@ describe('cluster DNS from inside a pod (through the proxy at 10.43.0.10)', func
       controllerManagerArgs: ['--cluster-cidr', POD_CLUSTER_CIDR],
       nodeAgents: [{ nodeName: 'dns-node', runtime: 'process' }],
     });
-    // The proxy as a node's: the integrator adjusts its flags to the proxy's command if needed.
+    // One proxy for the node (flags of the proxy's command as built in parallel; once merged,
+    // ControlPlaneCluster's own proxy option can replace this). Userspace: it forwards
+    // 10.43.0.10:53 to the DNS's loopback address from the host's namespace (a kernel DNAT to
+    // 127.0.0.1 from a pod's namespace would need route_localnet).
     const kubeconfig = componentKubeconfigPath(cluster.dir, KUBELET.component);
-    proxy = new LocalProcess('proxy', path.join(cluster.dir, 'logs', 'proxy.log'), ['proxy', ...componentClientFlags({ kubeconfig, metricsPort: await freePort() }), ...(process.env.BOSUN_E2E_PROXY_ARGS ?? '').split(' ').filter((a) => a)], process.env);
+    const proxyArgs = ['proxy', ...componentClientFlags({ kubeconfig, metricsPort: await freePort() }), '--node-names', 'dns-node', '--mode', 'userspace', '--grpc-listen', '', '--healthz-bind-address', ''];
+    proxy = new LocalProcess('proxy', path.join(cluster.dir, 'logs', 'proxy.log'), proxyArgs, process.env);
     proxy.start();
   });
 
