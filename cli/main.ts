@@ -3,6 +3,7 @@ import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
 import { controllerManagerCommand } from './controller-manager-command';
+import { dnsCommand } from './dns-command';
 import { imageCommand } from './image-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
     .addCommand(nodeAgentCommand())
+    .addCommand(dnsCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())

@@ -4,13 +4,15 @@ import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { LocalApiServer } from '../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../lib/launcher/controller-manager-process';
+import { LocalDns } from '../lib/launcher/dns-process';
 import { Supervisor } from '../lib/launcher/supervisor';
 import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { PortPlan } from '../lib/launcher/port-plan';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
 import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
@@ -43,6 +45,11 @@ export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
 export const LOCAL_SCHEDULER_METRICS_PORTS: number[] = [10251, 10261];
 /** /metrics ports of the two controller-manager replicas (10252: kube-controller-manager's former plain-HTTP port). */
 export const LOCAL_CONTROLLER_MANAGER_METRICS_PORTS: number[] = [10252, 10262];
+/** The cluster DNS's ports: DNS (UDP+TCP), gRPC status, /metrics — `bosun dns`'s defaults. */
+export const LOCAL_DNS_PORTS = { dns: portOf(DEFAULT_DNS_LISTEN), grpc: portOf(DEFAULT_DNS_GRPC_LISTEN), metrics: portOf(DEFAULT_DNS_METRICS_ADDRESS) } as const;
+function portOf(hostPort: string): number {
+  return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+}
 /** Node i's agent: kubelet (streaming) port 10250 + 10·i, gRPC status 10248 + 10·i, /metrics 10255 + 10·i (the kubelet's ports). */
 const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
 const NODE_PORT_STRIDE = 10;
@@ -75,6 +82,7 @@ export function upCommand(): Command {
       const schedulerMetricsPorts = await plan.ports(LOCAL_SCHEDULER_METRICS_PORTS, 'scheduler metrics');
       const balancerPort = await plan.port(LOCAL_API_BALANCER_PORT, 'apiserver load balancer');
       const cmMetricsPorts = await plan.ports(LOCAL_CONTROLLER_MANAGER_METRICS_PORTS, 'controller-manager metrics');
+      const dnsPorts = { dns: await plan.port(LOCAL_DNS_PORTS.dns, 'dns'), grpc: await plan.port(LOCAL_DNS_PORTS.grpc, 'dns status'), metrics: await plan.port(LOCAL_DNS_PORTS.metrics, 'dns metrics') };
       const nodePorts: LocalNodePorts[] = [];
       for (let i = 0; i < nodeCount; i++) {
         const at = (base: number) => base + NODE_PORT_STRIDE * i;
@@ -86,6 +94,7 @@ export function upCommand(): Command {
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
       let nodeAgents: LocalNodeAgent[] = [];
+      let dns: LocalDns | undefined;
       let stopping = false;
       const supervisor = new Supervisor(say);
       let balancer: TcpBalancer | undefined;
@@ -97,6 +106,7 @@ export function upCommand(): Command {
         await balancer?.close();
         await Promise.all(nodeAgents.map((a) => a.kill('SIGTERM')));
         await removeNodeContainers(nodeAgents);
+        await dns?.kill('SIGTERM');
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
@@ -168,6 +178,9 @@ export function upCommand(): Command {
         sc.start();
         say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, metrics ${sc.metricsUrl}, log ${sc.logFile})`);
       }
+      dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics });
+      dns.start();
+      say(`  ${dns.name}: started (pid ${dns.pid ?? '?'}, DNS ${dns.dnsEndpoint} UDP+TCP behind the kube-dns Service 10.43.0.10:53, status API gRPC ${dns.grpcEndpoint}, log ${dns.logFile})`);
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
@@ -209,6 +222,7 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
+      say(`  dig @127.0.0.1 -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
@@ -220,7 +234,7 @@ export function upCommand(): Command {
       say('');
       say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
-      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, ...nodeAgents);
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, dns, ...nodeAgents);
       await new Promise<never>(() => undefined);
     });
 }

@@ -8,11 +8,12 @@ import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { SimulatedKubelet, type SimulatedNodeSpec } from '../../lib/client/testing/simulated-kubelet';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
 import { LocalControllerManager } from '../../lib/launcher/controller-manager-process';
+import { LocalDns } from '../../lib/launcher/dns-process';
 import { removeNodeContainers } from '../../lib/launcher/local-nodes';
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
-import { KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
+import { COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
@@ -38,6 +39,10 @@ export interface ControlPlaneOptions {
   readonly podStartDelayMs?: number;
   /** Real `bosun node-agent` processes (default none): each runs the node `nodeName` (or `nodes` simulated ones) with `runtime` (default fake). */
   readonly nodeAgents?: readonly { readonly nodeName: string; readonly runtime?: string; readonly nodes?: number }[];
+  /** Run a `bosun dns` (as the coredns identity, on free ports; see `dns`). */
+  readonly dns?: true;
+  /** Extra flags for the DNS (e.g. `--upstream`). */
+  readonly dnsArgs?: readonly string[];
 }
 
 /** Two simulated nodes of 8 CPUs and 32 GiB. */
@@ -57,6 +62,8 @@ export class ControlPlaneCluster {
   readonly nodeAgents: LocalNodeAgent[] = [];
   /** Plays the kubelet for the simulated nodes (absent without nodes). */
   kubelet: SimulatedKubelet | undefined;
+  /** The cluster DNS (with `dns: true`). */
+  dns: LocalDns | undefined;
 
   private constructor(
     readonly dir: string,
@@ -108,12 +115,17 @@ export class ControlPlaneCluster {
         cluster.nodeAgents.push(agent);
         agent.start();
       }
+      if (opts.dns) {
+        const identity = { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: await freePort() };
+        cluster.dns = new LocalDns('dns', { dns: await freePort(), grpc: await freePort() }, path.join(dir, 'logs', 'dns.log'), identity, opts.dnsArgs ?? []);
+        cluster.dns.start();
+      }
       const nodes = opts.nodes ?? DEFAULT_SIMULATED_NODES;
       if (nodes.length > 0) {
         cluster.kubelet = new SimulatedKubelet({ client, startDelayMs: opts.podStartDelayMs, logger: pino({ level: 'silent' }) });
         await cluster.kubelet.start(nodes);
       }
-      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady()), ...cluster.nodeAgents.map((a) => a.waitReady())]);
+      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady()), ...cluster.nodeAgents.map((a) => a.waitReady()), ...(cluster.dns ? [cluster.dns.waitReady()] : [])]);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -162,7 +174,7 @@ export class ControlPlaneCluster {
       const v = await fn().catch(() => undefined);
       if (v !== undefined) return v;
       if (Date.now() > deadline) {
-        const logs = [...this.schedulers, ...this.controllerManagers, ...this.nodeAgents].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
+        const logs = [...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : [])].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
         throw new Error(`timed out after ${ms} ms waiting for ${what}; logs end with:\n${logs}`);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -178,7 +190,7 @@ export class ControlPlaneCluster {
   async stop(): Promise<void> {
     this.kubelet?.stop();
     this.client.close();
-    await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents].map((p) => p.kill('SIGTERM')));
+    await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : [])].map((p) => p.kill('SIGTERM')));
     // Node agents leave their containers running by design (a restarted agent adopts them): remove them, as bosun up does.
     await removeNodeContainers(this.nodeAgents);
     await this.apiserver.kill('SIGTERM');

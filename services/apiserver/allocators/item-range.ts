@@ -25,6 +25,13 @@ export interface ItemRange {
   readonly last: number;
   /** Items never handed out at random (a request naming one explicitly may take it). */
   readonly reserved: ReadonlySet<number>;
+  /**
+   * First item of the dynamic (upper) band: random allocation takes items from
+   * [dynamicFirst, last] first and falls back to the static band [first, dynamicFirst) only
+   * when the upper band is full (Kubernetes' KEP-3070), so addresses users pick by hand — the
+   * cluster DNS IP 10.43.0.10 — stay free. Equal to `first` when there is no static band.
+   */
+  readonly dynamicFirst: number;
   /** The item as text (the store key suffix and the API value). */
   format(item: number): string;
   /** The item a text names, or undefined when it is not one of this kind (not an IP, not a port). */
@@ -41,6 +48,20 @@ export function inRange(range: ItemRange, item: number): boolean {
 /** Number of items in the range (reserved ones included). */
 export function rangeSize(range: ItemRange): number {
   return range.last - range.first + 1;
+}
+
+/** KEP-3070's static band of a service CIDR: size/16 addresses, at least 16 and at most 256. */
+export const STATIC_BAND_MIN = 16;
+export const STATIC_BAND_MAX = 256;
+export const STATIC_BAND_STEP = 16;
+
+/**
+ * Number of items at the bottom of a range of `size` items kept for explicit requests
+ * (KEP-3070: min(max(16, size/16), 256)); 0 when that would leave no dynamic band.
+ */
+export function staticBandSize(size: number): number {
+  const band = Math.min(Math.max(STATIC_BAND_MIN, Math.floor(size / STATIC_BAND_STEP)), STATIC_BAND_MAX);
+  return band < size ? band : 0;
 }
 
 /** An IPv4 address as an unsigned 32-bit number, or undefined when `text` is not one. */
@@ -84,6 +105,7 @@ export function serviceIpRange(cidr: string = DEFAULT_SERVICE_CIDR): ItemRange {
     first,
     last: base + size - 2,
     reserved: new Set([first]),
+    dynamicFirst: Math.max(first, base + staticBandSize(size)),
     format: formatIpv4,
     parse: parseIpv4,
     notInRangeMessage: (text) => `the provided IP (${text}) is not in the valid range. The range of valid IPs is ${cidr}`,
@@ -103,6 +125,7 @@ export function nodePortRange(spec: string = DEFAULT_NODE_PORT_RANGE): ItemRange
     first: min,
     last: max,
     reserved: new Set(),
+    dynamicFirst: min,
     format: (n) => String(n),
     parse: (text) => (/^\d{1,5}$/.test(text) ? Number(text) : undefined),
     notInRangeMessage: () => `provided port is not in the valid range. The range of valid ports is ${description}`,

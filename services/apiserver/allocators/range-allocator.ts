@@ -1,6 +1,6 @@
 import type { StoreClient } from '../../../store/client';
 import { storeCall } from '../registry/store-error-mapping';
-import { inRange, rangeSize, type ItemRange } from './item-range';
+import { inRange, type ItemRange } from './item-range';
 
 /** Random items tried (one create-if-absent each) before scanning the range for a free one. */
 export const RANDOM_PROBE_ATTEMPTS = 8;
@@ -99,13 +99,15 @@ export class StoreRangeAllocator {
   }
 
   /**
-   * Takes a free, unreserved item for `owner`: RANDOM_PROBE_ATTEMPTS random probes, then a
-   * scan of the allocated keys from a random offset. RangeFullError when none is free.
+   * Takes a free, unreserved item for `owner`: RANDOM_PROBE_ATTEMPTS random probes in the
+   * dynamic (upper) band, then a scan of the allocated keys from a random offset — the upper
+   * band first, the static band only when the upper one is full (KEP-3070). RangeFullError
+   * when none is free.
    */
   async allocateNext(owner: ItemOwner): Promise<TakenItem> {
-    const size = rangeSize(this.range);
+    const upper = this.range.last - this.range.dynamicFirst + 1;
     for (let i = 0; i < RANDOM_PROBE_ATTEMPTS; i++) {
-      const item = this.range.first + Math.floor(this.random() * size);
+      const item = this.range.dynamicFirst + Math.floor(this.random() * upper);
       if (this.range.reserved.has(item)) continue;
       const taken = await this.tryTake(item, owner);
       if (taken) return taken;
@@ -201,7 +203,10 @@ export class StoreRangeAllocator {
     return item;
   }
 
-  /** Free unreserved items, starting at a random offset and wrapping around (one keys-only read). */
+  /**
+   * Free unreserved items (at most SCAN_TAKE_ATTEMPTS, one keys-only read): the dynamic band's
+   * from a random offset, wrapping around, then the static band's the same way.
+   */
   private async freeItems(): Promise<number[]> {
     const res = await storeCall(() => this.client.get(this.prefix, { prefix: true, keysOnly: true }));
     const used = new Set<number>();
@@ -209,12 +214,18 @@ export class StoreRangeAllocator {
       const item = this.range.parse(kv.key.toString('utf8').slice(this.prefix.length));
       if (item !== undefined) used.add(item);
     }
-    const size = rangeSize(this.range);
-    const start = Math.floor(this.random() * size);
     const free: number[] = [];
-    for (let i = 0; i < size && free.length < SCAN_TAKE_ATTEMPTS; i++) {
-      const item = this.range.first + ((start + i) % size);
-      if (!used.has(item) && !this.range.reserved.has(item)) free.push(item);
+    const bands: [number, number][] = [
+      [this.range.dynamicFirst, this.range.last],
+      [this.range.first, this.range.dynamicFirst - 1],
+    ];
+    for (const [low, high] of bands) {
+      const size = high - low + 1;
+      const start = Math.floor(this.random() * Math.max(size, 0));
+      for (let i = 0; i < size && free.length < SCAN_TAKE_ATTEMPTS; i++) {
+        const item = low + ((start + i) % size);
+        if (!used.has(item) && !this.range.reserved.has(item)) free.push(item);
+      }
     }
     return free;
   }

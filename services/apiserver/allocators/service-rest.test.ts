@@ -6,7 +6,7 @@ import type { Service } from '../kinds/core/service';
 import { BACKENDS, type RunningBackend } from '../registry/test-support';
 import type { ResourceRest } from '../rest/resource-rest';
 import { ResourceSet } from '../rest/resource-set';
-import { formatIpv4, nodePortRange, parseIpv4, serviceIpRange } from './item-range';
+import { formatIpv4, nodePortRange, parseIpv4, serviceIpRange, staticBandSize } from './item-range';
 import { repairServiceAllocations } from './repair';
 import { ServiceAllocators } from './service-allocators';
 import { serviceRestDecorator } from './service-rest';
@@ -33,6 +33,14 @@ describe('item ranges', () => {
     expect(() => serviceIpRange('10.43.0.1/16')).to.throw(/host bits/);
     expect(() => serviceIpRange('10.43.0.0/31')).to.throw(/prefix length/);
     expect(parseIpv4('10.0.0.300')).to.equal(undefined);
+  });
+  it('service CIDR: KEP-3070 static band (size/16, 16..256) below the dynamic band', () => {
+    expect(staticBandSize(65_536)).to.equal(256);
+    expect(staticBandSize(1024)).to.equal(64);
+    expect(staticBandSize(32)).to.equal(16);
+    expect(staticBandSize(8)).to.equal(0); // no room for both bands: one band
+    expect(formatIpv4(serviceIpRange('10.43.0.0/16').dynamicFirst)).to.equal('10.43.1.0');
+    expect(formatIpv4(serviceIpRange('10.99.0.0/29').dynamicFirst)).to.equal('10.99.0.1');
   });
   it('NodePort range parses min-max', () => {
     const r = nodePortRange('30000-30002');
@@ -204,6 +212,22 @@ for (const backend of BACKENDS) {
       expect(np.message).to.equal('Internal error occurred: failed to allocate a nodePort: range is full');
       expect((await records(a)).ports).to.deep.equal([]);
       expect((await records(a)).ips).to.have.length(4);
+    });
+
+    it('dynamic allocation takes the upper band first; the cluster DNS IP stays free until asked for', async () => {
+      // /27: .1-.15 static (with .1 reserved and .10 the DNS IP), .16-.30 dynamic.
+      const a = allocators({ serviceCidr: '10.99.0.0/27' });
+      const { rest, namespaces } = services(a);
+      const ns = await namespace(namespaces);
+      const upper = (await Promise.all(Array.from({ length: 15 }, (_, i) => rest.create(ns, svc(`u${i}`))))) as Service[];
+      const octets = upper.map((s) => Number(s.spec!.clusterIP!.split('.')[3])).sort((x, y) => x - y);
+      expect(octets).to.deep.equal(Array.from({ length: 15 }, (_, i) => 16 + i));
+      const dns = (await rest.create(ns, svc('kube-dns', { clusterIP: '10.99.0.10' }))) as Service;
+      expect(dns.spec!.clusterIP).to.equal('10.99.0.10');
+      // The upper band is full: the static band serves, never the reserved or the taken address.
+      const spill = (await rest.create(ns, svc('spill'))) as Service;
+      expect(['10.99.0.1', '10.99.0.10']).not.to.include(spill.spec!.clusterIP);
+      expect(Number(spill.spec!.clusterIP!.split('.')[3])).to.be.within(2, 15);
     });
 
     it('repair frees a leaked record, records a missing one and leaves young records alone', async () => {

@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import { DnsStatusClient, type DnsStatusResponse } from '../../gen/bosun/dns';
+import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { LocalProcess } from './local-process';
+
+/** How long the DNS may take to serve its status API with synced caches. */
+export const DNS_START_TIMEOUT_MS = 20_000;
+const POLL_INTERVAL_MS = 200;
+const CALL_TIMEOUT_MS = 2_000;
+
+/** Ports of one `bosun dns`. */
+export interface LocalDnsPorts {
+  /** UDP and TCP port answered on (127.0.0.1). */
+  readonly dns: number;
+  /** gRPC status API port. */
+  readonly grpc: number;
+}
+
+/**
+ * The `bosun dns` of a local cluster: answers on 127.0.0.1:`ports.dns` (UDP and TCP), serves
+ * its status API on `ports.grpc`, dials the API as the identity of `client.kubeconfig` and
+ * registers the kube-dns Service with 127.0.0.1 as its endpoint (every node of a local cluster
+ * shares the host's network).
+ */
+export class LocalDns extends LocalProcess {
+  /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
+  readonly metricsUrl: string | undefined;
+
+  constructor(
+    name: string,
+    readonly ports: LocalDnsPorts,
+    logFile: string,
+    client: ComponentClientArgs = {},
+    extraArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super(name, logFile, ['dns', ...componentClientFlags(client), '--listen', `127.0.0.1:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
+    this.metricsUrl = metricsUrlOf(client);
+  }
+
+  /** host:port of the DNS (UDP and TCP). */
+  get dnsEndpoint(): string {
+    return `127.0.0.1:${this.ports.dns}`;
+  }
+
+  get grpcEndpoint(): string {
+    return `127.0.0.1:${this.ports.grpc}`;
+  }
+
+  /** The DNS's status (listen address, cache sync, answers by rcode). */
+  status(): Promise<DnsStatusResponse> {
+    const client = new DnsStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    return new Promise<DnsStatusResponse>((resolve, reject) =>
+      client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
+    ).finally(() => client.close());
+  }
+
+  /** Resolves once the status API answers with synced caches; rejects (with the log's tail) on exit or timeout. */
+  waitReady(timeoutMs = DNS_START_TIMEOUT_MS): Promise<void> {
+    return this.pollUntilReady(
+      async () => {
+        if (!(await this.status()).synced) throw new Error('caches not synced');
+      },
+      this.grpcEndpoint,
+      timeoutMs,
+      POLL_INTERVAL_MS,
+    );
+  }
+}
