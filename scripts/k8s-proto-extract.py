@@ -20,7 +20,7 @@ PKGS = {
   'k8s.io.api.autoscaling.v1': 'autoscaling/v1', 'k8s.io.api.autoscaling.v2': 'autoscaling/v2',
   'k8s.io.api.coordination.v1': 'coordination/v1', 'k8s.io.api.rbac.v1': 'rbac/v1',
   'k8s.io.api.scheduling.v1': 'scheduling/v1', 'k8s.io.api.policy.v1': 'policy/v1',
-  'k8s.io.api.discovery.v1': 'discovery/v1',
+  'k8s.io.api.discovery.v1': 'discovery/v1', 'k8s.io.api.networking.v1': 'networking/v1',
 }
 msgs = {}   # full name -> list of (label, type(full or scalar), name, number, mapval)
 SCALARS = {'string','bool','int32','int64','bytes','double','float','uint32','uint64','sint32','sint64','fixed32','fixed64'}
@@ -51,7 +51,7 @@ for full, fields in msgs.items():
 M = 'k8s.io.apimachinery.pkg.apis.meta.v1.'; C = 'k8s.io.api.core.v1.'; A = 'k8s.io.api.apps.v1.'; B = 'k8s.io.api.batch.v1.'
 AS1 = 'k8s.io.api.autoscaling.v1.'; AS2 = 'k8s.io.api.autoscaling.v2.'; CO = 'k8s.io.api.coordination.v1.'
 R = 'k8s.io.api.rbac.v1.'; S = 'k8s.io.api.scheduling.v1.'; P = 'k8s.io.api.policy.v1.'
-D = 'k8s.io.api.discovery.v1.'
+D = 'k8s.io.api.discovery.v1.'; N = 'k8s.io.api.networking.v1.'
 ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime LabelSelector LabelSelectorRequirement Status StatusDetails StatusCause DeleteOptions Preconditions ManagedFieldsEntry TypeMeta Condition Duration'.split()]
 # Discovery documents and the watch stream's event.
 ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
@@ -66,9 +66,14 @@ ROOTS += [AS1 + 'Scale', AS1 + 'HorizontalPodAutoscaler', AS1 + 'HorizontalPodAu
 ROOTS += [CO + 'Lease', CO + 'LeaseList', S + 'PriorityClass', S + 'PriorityClassList']
 ROOTS += [P + 'PodDisruptionBudget', P + 'PodDisruptionBudgetList', P + 'Eviction']
 ROOTS += [D + 'EndpointSlice', D + 'EndpointSliceList']
+for k in 'Ingress IngressClass'.split(): ROOTS += [N + k, N + k + 'List']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
 # Every message is emitted whole. A field is left out only when its type lives in a package
 # outside PKGS (today batch/v1 JobSchedulingConfiguration's scheduling/v1alpha3 members, alpha).
+# Proto field names that differ from the JSON key (the wire carries only the number): named as in JSON.
+JSON_NAMES = {'aPIGroup': 'apiGroup'}
+def json_name(name):
+    return JSON_NAMES.get(name, name)
 def fields_of(full):
     return [f for f in msgs[full] if f[1] in SCALARS or f[1] in msgs]
 seen = []; todo = list(ROOTS)
@@ -129,6 +134,7 @@ PKG_FILES = {
   S: [('api/scheduling/v1/priority-class', [''])],
   P: [('api/policy/v1/eviction', ['Eviction']), ('api/policy/v1/pod-disruption-budget', [''])],
   D: [('api/discovery/v1/endpoint-slice', [''])],
+  N: [('api/networking/v1/ingress-class', ['IngressClass']), ('api/networking/v1/ingress', [''])],
 }
 def file_of(n):
     pkg, short = n.rsplit('.', 1)
@@ -167,6 +173,7 @@ for f, ns in byfile.items():
         lines.append('message %s {' % n.rsplit('.', 1)[1])
         for (lab, t, name, num, mk) in fields_of(n):
             tt = t if t in SCALARS else ('.' + t if t.rsplit('.', 1)[0] != pkg else t.rsplit('.', 1)[1])
+            name = json_name(name)
             if lab == 'map': lines.append('  map<%s, %s> %s = %d;' % (mk, tt, name, num))
             else: lines.append('  %s %s %s = %d;' % (lab, tt, name, num))
         lines.append('}'); lines.append('')
@@ -201,7 +208,7 @@ for n in seen:
     fs = []
     for (lab, t, name, num, mk) in fields_of(n):
         shape = 'M' if lab == 'map' else 'l' if lab == 'repeated' else 'm' if t not in SCALARS else 'p' if '%s.%s' % (n, name) in KEEP_ZERO else 's'
-        fs.append("['%s', '%s', '%s']" % (name, shape, t))
+        fs.append("['%s', '%s', '%s']" % (json_name(name), shape, t))
     schema.append("  '%s': [%s]," % (n, ', '.join(fs)))
 schema.append('};')
 schema.append('')

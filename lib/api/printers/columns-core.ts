@@ -249,7 +249,8 @@ export function servicePorts(svc: KubeObject): string {
     .join(',');
 }
 
-function loadBalancerIngress(status: unknown, wide: boolean): string {
+/** The addresses (ip, else hostname) of `status.loadBalancer.ingress`, sorted, cut to 16 characters unless wide (kubectl's loadBalancerStatusStringer). */
+export function loadBalancerIngress(status: unknown, wide: boolean): string {
   const set = new Set<string>();
   for (const i of recs(dig(status, 'loadBalancer', 'ingress'))) {
     if (str(i.ip) !== '') set.add(str(i.ip));

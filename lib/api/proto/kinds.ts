@@ -17,6 +17,8 @@ import { HorizontalPodAutoscaler, HorizontalPodAutoscalerList } from '../../../g
 import { CronJob, CronJobList, Job, JobList } from '../../../gen/k8s/api/batch/v1/batch';
 import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
 import { EndpointSlice, EndpointSliceList } from '../../../gen/k8s/api/discovery/v1/endpoint-slice';
+import { Ingress, IngressList } from '../../../gen/k8s/api/networking/v1/ingress';
+import { IngressClass, IngressClassList } from '../../../gen/k8s/api/networking/v1/ingress-class';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
@@ -61,6 +63,7 @@ const RBAC = 'k8s.io.api.rbac.v1.';
 const SCHEDULING = 'k8s.io.api.scheduling.v1.';
 const POLICY = 'k8s.io.api.policy.v1.';
 const DISCOVERY = 'k8s.io.api.discovery.v1.';
+const NETWORKING = 'k8s.io.api.networking.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -108,6 +111,8 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   // The body of the pods/eviction subresource (POST …/pods/<name>/eviction).
   ['policy/v1', POLICY + 'Eviction', Eviction],
   ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSlice', EndpointSlice], ['discovery.k8s.io/v1', DISCOVERY + 'EndpointSliceList', EndpointSliceList],
+  ['networking.k8s.io/v1', NETWORKING + 'Ingress', Ingress], ['networking.k8s.io/v1', NETWORKING + 'IngressList', IngressList],
+  ['networking.k8s.io/v1', NETWORKING + 'IngressClass', IngressClass], ['networking.k8s.io/v1', NETWORKING + 'IngressClassList', IngressClassList],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(
