@@ -7,6 +7,7 @@ import { imageCommand } from './image-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
+import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
     .addCommand(nodeAgentCommand())
+    .addCommand(ingressCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())

@@ -1,0 +1,72 @@
+import * as grpc from '@grpc/grpc-js';
+import { IngressStatusClient, type IngressStatusResponse } from '../../gen/bosun/ingress';
+import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { LocalProcess } from './local-process';
+
+/** How long an ingress controller may take to serve its status API. */
+export const INGRESS_START_TIMEOUT_MS = 20_000;
+const POLL_INTERVAL_MS = 200;
+const CALL_TIMEOUT_MS = 2_000;
+
+/** Where a local ingress listens. */
+export interface IngressPorts {
+  /** Plain HTTP on `host`. */
+  readonly http: number;
+  /** HTTPS (HTTP/2 and HTTP/1.1) on `host`. */
+  readonly https: number;
+  /** The gRPC status API on 127.0.0.1. */
+  readonly grpc: number;
+}
+
+/**
+ * One `bosun ingress` of a local cluster: HTTP and HTTPS on `host` (127.0.0.1 by default), the
+ * status API on 127.0.0.1, `host` published into the Ingresses' status. It dials `apiservers`
+ * (when given; else its kubeconfig's) as the identity of `client.kubeconfig`.
+ */
+export class LocalIngress extends LocalProcess {
+  readonly metricsUrl: string | undefined;
+
+  constructor(
+    name: string,
+    readonly ports: IngressPorts,
+    logFile: string,
+    apiservers: readonly string[],
+    readonly host = '127.0.0.1',
+    extraArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = process.env,
+    client: Omit<ComponentClientArgs, 'apiservers'> = {},
+  ) {
+    const flags = componentClientFlags({ ...client, apiservers });
+    super(
+      name,
+      logFile,
+      [
+        'ingress', ...flags,
+        '--http-listen', `${host}:${ports.http}`,
+        '--https-listen', `${host}:${ports.https}`,
+        '--grpc-listen', `127.0.0.1:${ports.grpc}`,
+        '--publish-address', host,
+        ...extraArgs,
+      ],
+      env,
+    );
+    this.metricsUrl = metricsUrlOf(client);
+  }
+
+  get grpcEndpoint(): string {
+    return `127.0.0.1:${this.ports.grpc}`;
+  }
+
+  /** The controller's routes, TLS hosts and problems. */
+  status(): Promise<IngressStatusResponse> {
+    const client = new IngressStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    return new Promise<IngressStatusResponse>((resolve, reject) =>
+      client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
+    ).finally(() => client.close());
+  }
+
+  /** Resolves once the status API answers; rejects (with the log's tail) if the process exits or the time runs out. */
+  waitReady(timeoutMs = INGRESS_START_TIMEOUT_MS): Promise<void> {
+    return this.pollUntilReady(() => this.status(), this.grpcEndpoint, timeoutMs, POLL_INTERVAL_MS);
+  }
+}
