@@ -300,7 +300,8 @@ const service: KindPrinter = {
       name(obj),
       str(spec.type) || 'ClusterIP',
       clusterIP,
-      serviceExternalIP(obj, false),
+      // Wide, as Kubernetes' server-side TableConvertor prints (GenerateOptions{Wide: true}): every LB address shows.
+      serviceExternalIP(obj, true),
       servicePorts(obj) || '<none>',
       age(obj, ctx),
       formatLabels(spec.selector),

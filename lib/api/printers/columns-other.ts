@@ -179,7 +179,7 @@ const ingress: KindPrinter = {
     name(obj),
     str(rec(obj.spec).ingressClassName) || '<none>',
     formatIngressHosts(obj),
-    loadBalancerIngress(obj.status, false),
+    loadBalancerIngress(obj.status, true), // wide, as server-side tables are
     recs(rec(obj.spec).tls).length > 0 ? '80, 443' : '80',
     age(obj, ctx),
   ],
