@@ -7,10 +7,11 @@ import { LocalControllerManager } from '../lib/launcher/controller-manager-proce
 import { Supervisor } from '../lib/launcher/supervisor';
 import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
+import { LocalIngress } from '../lib/launcher/ingress-process';
 import { PortPlan } from '../lib/launcher/port-plan';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
 import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
@@ -43,6 +44,11 @@ export const LOCAL_SCHEDULER_PORTS: number[] = [10259, 10269];
 export const LOCAL_SCHEDULER_METRICS_PORTS: number[] = [10251, 10261];
 /** /metrics ports of the two controller-manager replicas (10252: kube-controller-manager's former plain-HTTP port). */
 export const LOCAL_CONTROLLER_MANAGER_METRICS_PORTS: number[] = [10252, 10262];
+/**
+ * The local ingress controller on 127.0.0.1: plain HTTP on 8000 (8080 stays free for the
+ * port-forward of the walkthrough), HTTPS/HTTP2 on 8443, status API on 10253, /metrics on 10254.
+ */
+export const LOCAL_INGRESS_PORTS = { http: 8000, https: 8443, grpc: 10253, metrics: 10254 } as const;
 /** Node i's agent: kubelet (streaming) port 10250 + 10·i, gRPC status 10248 + 10·i, /metrics 10255 + 10·i (the kubelet's ports). */
 const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
 const NODE_PORT_STRIDE = 10;
@@ -75,6 +81,12 @@ export function upCommand(): Command {
       const schedulerMetricsPorts = await plan.ports(LOCAL_SCHEDULER_METRICS_PORTS, 'scheduler metrics');
       const balancerPort = await plan.port(LOCAL_API_BALANCER_PORT, 'apiserver load balancer');
       const cmMetricsPorts = await plan.ports(LOCAL_CONTROLLER_MANAGER_METRICS_PORTS, 'controller-manager metrics');
+      const ingressPorts = {
+        http: await plan.port(LOCAL_INGRESS_PORTS.http, 'ingress HTTP'),
+        https: await plan.port(LOCAL_INGRESS_PORTS.https, 'ingress HTTPS'),
+        grpc: await plan.port(LOCAL_INGRESS_PORTS.grpc, 'ingress status'),
+        metrics: await plan.port(LOCAL_INGRESS_PORTS.metrics, 'ingress metrics'),
+      };
       const nodePorts: LocalNodePorts[] = [];
       for (let i = 0; i < nodeCount; i++) {
         const at = (base: number) => base + NODE_PORT_STRIDE * i;
@@ -85,6 +97,7 @@ export function upCommand(): Command {
       const apiservers: LocalApiServer[] = [];
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
+      let ingress: LocalIngress | undefined;
       let nodeAgents: LocalNodeAgent[] = [];
       let stopping = false;
       const supervisor = new Supervisor(say);
@@ -98,6 +111,7 @@ export function upCommand(): Command {
         await Promise.all(nodeAgents.map((a) => a.kill('SIGTERM')));
         await removeNodeContainers(nodeAgents);
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
+        await ingress?.kill('SIGTERM');
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
@@ -168,6 +182,10 @@ export function upCommand(): Command {
         sc.start();
         say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, metrics ${sc.metricsUrl}, log ${sc.logFile})`);
       }
+      const ingressClient = { kubeconfig: kubeconfigs.get(BOSUN_INGRESS.component)!, metricsPort: ingressPorts.metrics };
+      ingress = new LocalIngress('ingress', ingressPorts, path.join(dir, 'logs', 'ingress.log'), [], '127.0.0.1', [], process.env, ingressClient);
+      ingress.start();
+      say(`  ${ingress.name}: started (pid ${ingress.pid ?? '?'}, HTTP 127.0.0.1:${ingressPorts.http}, HTTPS/HTTP2 127.0.0.1:${ingressPorts.https}, status API gRPC ${ingress.grpcEndpoint}, log ${ingress.logFile})`);
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
@@ -209,6 +227,8 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
+      say(`  kubectl expose deployment web --port=80 --target-port=8080 && kubectl create ingress web --rule=web.local/*=web:80`);
+      say(`  curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # through the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
@@ -220,7 +240,7 @@ export function upCommand(): Command {
       say('');
       say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
-      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, ...nodeAgents);
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, ingress, ...nodeAgents);
       await new Promise<never>(() => undefined);
     });
 }

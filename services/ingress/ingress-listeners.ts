@@ -21,7 +21,8 @@ export interface IngressListenersOptions {
   readonly proxy: IngressProxy;
   /** The TLS context serving `servername`, or undefined for the default certificate. */
   certificateFor(servername: string): tls.SecureContext | undefined;
-  readonly defaultCertificate: CertificatePair;
+  /** Served for names no Ingress covers; absent: such handshakes fail (no certificate to offer). */
+  readonly defaultCertificate?: CertificatePair;
 }
 
 /** host and port of "host:port" ("[::1]:80" → "::1", 80). */
@@ -59,13 +60,17 @@ export class IngressListeners {
         l.httpPort = await listenOn(l.httpServer, options.httpListen);
       }
       if (options.httpsListen) {
-        const fallback = tls.createSecureContext(options.defaultCertificate);
+        const defaults = options.defaultCertificate;
+        const fallback = defaults ? tls.createSecureContext(defaults) : undefined;
         l.httpsServer = http2.createSecureServer(
           {
             allowHTTP1: true,
-            cert: options.defaultCertificate.cert,
-            key: options.defaultCertificate.key,
-            SNICallback: (servername, cb) => cb(null, options.certificateFor(servername) ?? fallback),
+            ...(defaults ? { cert: defaults.cert, key: defaults.key } : {}),
+            SNICallback: (servername, cb) => {
+              const context = options.certificateFor(servername) ?? fallback;
+              if (context) cb(null, context);
+              else cb(new Error(`no certificate for ${JSON.stringify(servername)}`), undefined);
+            },
           },
           (req, res) => options.proxy.handle(req, res, 'https'),
         );

@@ -19,7 +19,7 @@ import { IngressProxy } from './http-proxy';
 import { INGRESS_EVENT_COMPONENT, IngressController } from './ingress-controller';
 import { IngressListeners } from './ingress-listeners';
 import { ingressMetrics, NO_INGRESS_METRICS } from './ingress-metrics';
-import { DEFAULT_CERT_COMMON_NAME, selfSignedCertificate } from './tls-certificates';
+import { DEFAULT_CERT_COMMON_NAME, selfSignedCertificate, type CertificatePair } from './tls-certificates';
 
 /** Configuration of an ingress controller process. */
 export interface IngressServerConfig {
@@ -38,6 +38,16 @@ export interface IngressServerConfig {
   /** The IngressClass to ensure and serve (default `bosun`). */
   readonly ingressClass?: string;
   readonly metrics?: Registry;
+}
+
+/** The self-signed default certificate; none (with a warning) where openssl is missing, as in the minimal image. */
+function defaultCertificate(logger: Logger): CertificatePair | undefined {
+  try {
+    return selfSignedCertificate(DEFAULT_CERT_COMMON_NAME);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'no default certificate: TLS handshakes for names no Ingress covers will fail');
+    return undefined;
+  }
 }
 
 /** The running process parts. */
@@ -77,7 +87,7 @@ export class IngressServer {
         httpsListen: config.httpsListen,
         proxy,
         certificateFor: (name) => controller.certificateFor(name),
-        defaultCertificate: selfSignedCertificate(DEFAULT_CERT_COMMON_NAME),
+        defaultCertificate: defaultCertificate(logger),
       });
       const s = new IngressServer(client, informers, events, controller, listeners);
       if (config.grpcListen) {
