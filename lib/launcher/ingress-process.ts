@@ -1,12 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
 import { IngressStatusClient, type IngressStatusResponse } from '../../gen/bosun/ingress';
 import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
+import { callStatus } from './status-call';
 
 /** How long an ingress controller may take to serve its status API. */
 export const INGRESS_START_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 200;
-const CALL_TIMEOUT_MS = 2_000;
 
 /** Where a local ingress listens. */
 export interface IngressPorts {
@@ -59,10 +58,7 @@ export class LocalIngress extends LocalProcess {
 
   /** The controller's routes, TLS hosts and problems. */
   status(): Promise<IngressStatusResponse> {
-    const client = new IngressStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
-    return new Promise<IngressStatusResponse>((resolve, reject) =>
-      client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
-    ).finally(() => client.close());
+    return callStatus<IngressStatusResponse>(IngressStatusClient, this.grpcEndpoint);
   }
 
   /** Resolves once the status API answers; rejects (with the log's tail) if the process exits or the time runs out. */
