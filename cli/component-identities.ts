@@ -31,8 +31,11 @@ export const KUBELET: ComponentIdentity = { component: 'kubelet', user: { name: 
 /** The cluster DNS's user (Kubernetes runs CoreDNS as the kube-system/coredns service account). */
 export const COREDNS: ComponentIdentity = { component: 'coredns', user: { name: 'system:serviceaccount:kube-system:coredns', uid: 'system:serviceaccount:kube-system:coredns', groups: ['system:serviceaccounts'] } };
 
+/** The ingress controller's user. */
+export const BOSUN_INGRESS: ComponentIdentity = { component: 'bosun-ingress', user: { name: 'system:bosun-ingress', uid: 'system:bosun-ingress', groups: [] } };
+
 /** The components that get an identity. */
-export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET, COREDNS];
+export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET, COREDNS, BOSUN_INGRESS];
 
 /** The folder (under the cluster's data directory) holding the components' kubeconfigs. */
 export const COMPONENT_KUBECONFIG_DIR = 'kubeconfigs';

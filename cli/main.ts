@@ -8,6 +8,7 @@ import { imageCommand } from './image-command';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
+import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(schedulerCommand())
     .addCommand(nodeAgentCommand())
     .addCommand(dnsCommand())
+    .addCommand(ingressCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())

@@ -8,10 +8,11 @@ import { LocalDns } from '../lib/launcher/dns-process';
 import { Supervisor } from '../lib/launcher/supervisor';
 import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
+import { LocalIngress } from '../lib/launcher/ingress-process';
 import { PortPlan } from '../lib/launcher/port-plan';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
@@ -50,6 +51,11 @@ export const LOCAL_DNS_PORTS = { dns: portOf(DEFAULT_DNS_LISTEN), grpc: portOf(D
 function portOf(hostPort: string): number {
   return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 }
+/**
+ * The local ingress controller on 127.0.0.1: plain HTTP on 8000 (8080 stays free for the
+ * port-forward of the walkthrough), HTTPS/HTTP2 on 8443, status API on 10253, /metrics on 10254.
+ */
+export const LOCAL_INGRESS_PORTS = { http: 8000, https: 8443, grpc: 10253, metrics: 10254 } as const;
 /** Node i's agent: kubelet (streaming) port 10250 + 10·i, gRPC status 10248 + 10·i, /metrics 10255 + 10·i (the kubelet's ports). */
 const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
 const NODE_PORT_STRIDE = 10;
@@ -83,6 +89,12 @@ export function upCommand(): Command {
       const balancerPort = await plan.port(LOCAL_API_BALANCER_PORT, 'apiserver load balancer');
       const cmMetricsPorts = await plan.ports(LOCAL_CONTROLLER_MANAGER_METRICS_PORTS, 'controller-manager metrics');
       const dnsPorts = { dns: await plan.port(LOCAL_DNS_PORTS.dns, 'dns'), grpc: await plan.port(LOCAL_DNS_PORTS.grpc, 'dns status'), metrics: await plan.port(LOCAL_DNS_PORTS.metrics, 'dns metrics') };
+      const ingressPorts = {
+        http: await plan.port(LOCAL_INGRESS_PORTS.http, 'ingress HTTP'),
+        https: await plan.port(LOCAL_INGRESS_PORTS.https, 'ingress HTTPS'),
+        grpc: await plan.port(LOCAL_INGRESS_PORTS.grpc, 'ingress status'),
+        metrics: await plan.port(LOCAL_INGRESS_PORTS.metrics, 'ingress metrics'),
+      };
       const nodePorts: LocalNodePorts[] = [];
       for (let i = 0; i < nodeCount; i++) {
         const at = (base: number) => base + NODE_PORT_STRIDE * i;
@@ -93,6 +105,7 @@ export function upCommand(): Command {
       const apiservers: LocalApiServer[] = [];
       const controllerManagers: LocalControllerManager[] = [];
       const schedulers: LocalScheduler[] = [];
+      let ingress: LocalIngress | undefined;
       let nodeAgents: LocalNodeAgent[] = [];
       let dns: LocalDns | undefined;
       let stopping = false;
@@ -108,6 +121,7 @@ export function upCommand(): Command {
         await removeNodeContainers(nodeAgents);
         await dns?.kill('SIGTERM');
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
+        await ingress?.kill('SIGTERM');
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
         await Promise.all(apiservers.map((a) => a.kill('SIGTERM')));
         await cluster.stop();
@@ -181,6 +195,10 @@ export function upCommand(): Command {
       dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics });
       dns.start();
       say(`  ${dns.name}: started (pid ${dns.pid ?? '?'}, DNS ${dns.dnsEndpoint} UDP+TCP behind the kube-dns Service 10.43.0.10:53, status API gRPC ${dns.grpcEndpoint}, log ${dns.logFile})`);
+      const ingressClient = { kubeconfig: kubeconfigs.get(BOSUN_INGRESS.component)!, metricsPort: ingressPorts.metrics };
+      ingress = new LocalIngress('ingress', ingressPorts, path.join(dir, 'logs', 'ingress.log'), [], '127.0.0.1', [], process.env, ingressClient);
+      ingress.start();
+      say(`  ${ingress.name}: started (pid ${ingress.pid ?? '?'}, HTTP 127.0.0.1:${ingressPorts.http}, HTTPS/HTTP2 127.0.0.1:${ingressPorts.https}, status API gRPC ${ingress.grpcEndpoint}, log ${ingress.logFile})`);
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeHttpKubeconfig(kubeconfig, {
         clusterName: 'bosun-local',
@@ -223,6 +241,8 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
       say(`  dig @127.0.0.1 -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS`);
+      say(`  kubectl expose deployment web --port=80 --target-port=8080 && kubectl create ingress web --rule=web.local/*=web:80`);
+      say(`  curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # through the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
@@ -234,7 +254,7 @@ export function upCommand(): Command {
       say('');
       say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
-      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, dns, ...nodeAgents);
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, dns, ingress, ...nodeAgents);
       await new Promise<never>(() => undefined);
     });
 }

@@ -41,6 +41,8 @@ const RESOURCES = [
   ['scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, []],
   ['policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, []],
   ['discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', false, []],
+  ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, []],
+  ['networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, []],
 ];
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';

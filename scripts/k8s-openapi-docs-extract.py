@@ -40,6 +40,7 @@ PROTO_FILES = [
     ('api', 'scheduling/v1/generated.proto'),
     ('api', 'policy/v1/generated.proto'),
     ('api', 'discovery/v1/generated.proto'),
+    ('api', 'networking/v1/generated.proto'),
     ('apimachinery', 'pkg/apis/meta/v1/generated.proto'),
     ('apimachinery', 'pkg/runtime/generated.proto'),
     ('apimachinery', 'pkg/api/resource/generated.proto'),
@@ -114,16 +115,22 @@ def parse(text):
             fm = FIELD_RE.match(raw)
             if fm and not re.match(r'(message|enum|option|reserved)\s', line):
                 doc = first_paragraph(comment)
+                field = JSON_NAMES.get(fm.group(1), fm.group(1))
                 if doc:
-                    message[2][fm.group(1)] = doc
+                    message[2][field] = doc
                 if any(REQUIRED_RE.match(c) for c in comment):
-                    message[3].append(fm.group(1))
+                    message[3].append(field)
             if line:
                 comment = []
         depth += line.count('{') - line.count('}')
         if depth == 0 and message is not None and '}' in line:
             yield message
             message = None
+
+
+# Proto field names that differ from the JSON key; proto/k8s names them as JSON does (see
+# k8s-proto-extract.py).
+JSON_NAMES = {'aPIGroup': 'apiGroup'}
 
 
 def go_required(text):
@@ -152,7 +159,7 @@ def go_required(text):
             if json_tag and proto_name and not optional:
                 name, *opts = json_tag.group(1).split(',')
                 if name and name != '-' and 'omitempty' not in opts and 'inline' not in opts:
-                    out.setdefault(struct, []).append(proto_name.group(1))
+                    out.setdefault(struct, []).append(JSON_NAMES.get(proto_name.group(1), proto_name.group(1)))
         optional = False
     return out
 

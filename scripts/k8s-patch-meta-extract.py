@@ -36,6 +36,7 @@ PACKAGES = [
     ('api', 'scheduling/v1'),
     ('api', 'policy/v1'),
     ('api', 'discovery/v1'),
+    ('api', 'networking/v1'),
     ('apimachinery', 'pkg/apis/meta/v1'),
 ]
 

@@ -22,6 +22,7 @@ PKGS = {
   'k8s.io.api.scheduling.v1': 'scheduling/v1', 'k8s.io.api.policy.v1': 'policy/v1',
   'k8s.io.api.discovery.v1': 'discovery/v1',
   'k8s.io.api.authorization.v1': 'authorization/v1', 'k8s.io.api.authentication.v1': 'authentication/v1',
+  'k8s.io.api.discovery.v1': 'discovery/v1', 'k8s.io.api.networking.v1': 'networking/v1',
 }
 msgs = {}   # full name -> list of (label, type(full or scalar), name, number, mapval)
 SCALARS = {'string','bool','int32','int64','bytes','double','float','uint32','uint64','sint32','sint64','fixed32','fixed64'}
@@ -54,6 +55,7 @@ AS1 = 'k8s.io.api.autoscaling.v1.'; AS2 = 'k8s.io.api.autoscaling.v2.'; CO = 'k8
 R = 'k8s.io.api.rbac.v1.'; S = 'k8s.io.api.scheduling.v1.'; P = 'k8s.io.api.policy.v1.'
 D = 'k8s.io.api.discovery.v1.'
 AZ = 'k8s.io.api.authorization.v1.'; AN = 'k8s.io.api.authentication.v1.'
+D = 'k8s.io.api.discovery.v1.'; N = 'k8s.io.api.networking.v1.'
 ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime LabelSelector LabelSelectorRequirement Status StatusDetails StatusCause DeleteOptions Preconditions ManagedFieldsEntry TypeMeta Condition Duration'.split()]
 # Discovery documents and the watch stream's event.
 ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
@@ -70,9 +72,14 @@ ROOTS += [P + 'PodDisruptionBudget', P + 'PodDisruptionBudgetList', P + 'Evictio
 ROOTS += [D + 'EndpointSlice', D + 'EndpointSliceList']
 # The access reviews (answered, never stored): kubectl auth can-i and whoami.
 ROOTS += [AZ + k for k in 'SelfSubjectAccessReview SubjectAccessReview LocalSubjectAccessReview SelfSubjectRulesReview'.split()] + [AN + 'SelfSubjectReview']
+for k in 'Ingress IngressClass'.split(): ROOTS += [N + k, N + k + 'List']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
 # Every message is emitted whole. A field is left out only when its type lives in a package
 # outside PKGS (today batch/v1 JobSchedulingConfiguration's scheduling/v1alpha3 members, alpha).
+# Proto field names that differ from the JSON key (the wire carries only the number): named as in JSON.
+JSON_NAMES = {'aPIGroup': 'apiGroup'}
+def json_name(name):
+    return JSON_NAMES.get(name, name)
 def fields_of(full):
     return [f for f in msgs[full] if f[1] in SCALARS or f[1] in msgs]
 seen = []; todo = list(ROOTS)
@@ -135,6 +142,7 @@ PKG_FILES = {
   D: [('api/discovery/v1/endpoint-slice', [''])],
   AZ: [('api/authorization/v1/access-review', [''])],
   AN: [('api/authentication/v1/self-subject-review', [''])],
+  N: [('api/networking/v1/ingress-class', ['IngressClass']), ('api/networking/v1/ingress', [''])],
 }
 def file_of(n):
     pkg, short = n.rsplit('.', 1)
@@ -173,6 +181,7 @@ for f, ns in byfile.items():
         lines.append('message %s {' % n.rsplit('.', 1)[1])
         for (lab, t, name, num, mk) in fields_of(n):
             tt = t if t in SCALARS else ('.' + t if t.rsplit('.', 1)[0] != pkg else t.rsplit('.', 1)[1])
+            name = json_name(name)
             if lab == 'map': lines.append('  map<%s, %s> %s = %d;' % (mk, tt, name, num))
             else: lines.append('  %s %s %s = %d;' % (lab, tt, name, num))
         lines.append('}'); lines.append('')
@@ -207,7 +216,7 @@ for n in seen:
     fs = []
     for (lab, t, name, num, mk) in fields_of(n):
         shape = 'M' if lab == 'map' else 'l' if lab == 'repeated' else 'm' if t not in SCALARS else 'p' if '%s.%s' % (n, name) in KEEP_ZERO else 's'
-        fs.append("['%s', '%s', '%s']" % (name, shape, t))
+        fs.append("['%s', '%s', '%s']" % (json_name(name), shape, t))
     schema.append("  '%s': [%s]," % (n, ', '.join(fs)))
 schema.append('};')
 schema.append('')

@@ -79,6 +79,7 @@ describe('bosun delete / scale / create namespace / describe / api-resources', (
     ]);
     expect((await h.run(['api-resources', '-o', 'name', '--api-group', 'apps'])).stdout).to.equal('controllerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\n');
     expect((await h.run(['api-resources', '-o', 'name', '--api-group', 'discovery.k8s.io'])).stdout).to.equal('endpointslices.discovery.k8s.io\n');
+    expect((await h.run(['api-resources', '-o', 'name', '--api-group', 'networking.k8s.io'])).stdout).to.equal('ingressclasses.networking.k8s.io\ningresses.networking.k8s.io\n');
     const wide = apiResourcesText(DEFAULT_SERVED_RESOURCES.filter((x) => x.resource === 'pods'), 'wide');
     expect(wide).to.equal('NAME   SHORTNAMES   APIVERSION   NAMESPACED   KIND   VERBS                                                        CATEGORIES\npods   po           v1           true         Pod    create,delete,deletecollection,get,list,patch,update,watch   all\n');
   });

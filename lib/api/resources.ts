@@ -59,6 +59,9 @@ export const RESOURCES = Object.freeze({
   poddisruptionbudgets: info('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb']),
   // discovery.k8s.io/v1
   endpointslices: info('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  // networking.k8s.io/v1
+  ingresses: info('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing']),
+  ingressclasses: info('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false),
   // rbac.authorization.k8s.io/v1
   roles: info(RBAC, 'v1', 'Role', 'roles', true),
   rolebindings: info(RBAC, 'v1', 'RoleBinding', 'rolebindings', true),

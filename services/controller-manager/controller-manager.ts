@@ -33,6 +33,7 @@ import { endpointSliceMirroringControllerDescriptor } from './endpointslicemirro
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
+import { serviceLbControllerDescriptor } from './servicelb/servicelb-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -67,6 +68,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     podGcControllerDescriptor,
     statefulSetControllerDescriptor,
     nodeIpamControllerDescriptor(settings.nodeIpam),
+    serviceLbControllerDescriptor,
   ]);
 }
 

@@ -40,6 +40,7 @@ export const PATCH_META: Readonly<Record<string, Readonly<Record<string, PatchFi
   'k8s.io.api.core.v1.ServiceSpec': { 'ports': { strategy: 'merge', mergeKey: 'port' } },
   'k8s.io.api.core.v1.ServiceStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.api.core.v1.VolumeHealthStatus': { 'healthConditions': { strategy: 'merge', mergeKey: 'status' } },
+  'k8s.io.api.networking.v1.ServiceCIDRStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.api.policy.v1.PodDisruptionBudgetSpec': { 'selector': { strategy: 'replace' } },
   'k8s.io.api.policy.v1.PodDisruptionBudgetStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta': { 'ownerReferences': { strategy: 'merge', mergeKey: 'uid' }, 'finalizers': { strategy: 'merge' } },
@@ -61,4 +62,5 @@ export const PATCH_INLINE_FIELDS: Readonly<Record<string, ReadonlyArray<string>>
   'k8s.io.api.core.v1.SecretKeySelector': ['localObjectReference'],
   'k8s.io.api.core.v1.SecretProjection': ['localObjectReference'],
   'k8s.io.api.core.v1.Volume': ['volumeSource'],
+  'k8s.io.api.networking.v1.IngressRule': ['ingressRuleValue'],
 };

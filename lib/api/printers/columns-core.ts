@@ -249,7 +249,8 @@ export function servicePorts(svc: KubeObject): string {
     .join(',');
 }
 
-function loadBalancerIngress(status: unknown, wide: boolean): string {
+/** The addresses (ip, else hostname) of `status.loadBalancer.ingress`, sorted, cut to 16 characters unless wide (kubectl's loadBalancerStatusStringer). */
+export function loadBalancerIngress(status: unknown, wide: boolean): string {
   const set = new Set<string>();
   for (const i of recs(dig(status, 'loadBalancer', 'ingress'))) {
     if (str(i.ip) !== '') set.add(str(i.ip));
@@ -299,7 +300,8 @@ const service: KindPrinter = {
       name(obj),
       str(spec.type) || 'ClusterIP',
       clusterIP,
-      serviceExternalIP(obj, false),
+      // Wide, as Kubernetes' server-side TableConvertor prints (GenerateOptions{Wide: true}): every LB address shows.
+      serviceExternalIP(obj, true),
       servicePorts(obj) || '<none>',
       age(obj, ctx),
       formatLabels(spec.selector),

@@ -1,9 +1,10 @@
 /**
- * Table columns of coordination, RBAC, scheduling, policy and discovery kinds, and the fallback for kinds without a
+ * Table columns of coordination, RBAC, scheduling, policy, discovery and networking kinds, and the fallback for kinds without a
  * printer.
  */
 import type { KubeObject } from '../object';
 import { formatRFC3339, translateTimestampSince } from './age';
+import { loadBalancerIngress } from './columns-core';
 import { rec, recs, str } from './fields';
 import { AGE_COLUMN, NAME_COLUMN, column, type KindPrinter, type PrintContext } from './types';
 
@@ -151,7 +152,61 @@ const endpointSlice: KindPrinter = {
   cells: (obj, ctx) => [name(obj), str(obj.addressType), formatSlicePorts(obj), formatSliceEndpoints(obj), age(obj, ctx)],
 };
 
-/** Printers of coordination, RBAC, scheduling, policy and discovery kinds. */
+/** How many rule hosts an Ingress row shows before "+ N more...". */
+const MAX_INGRESS_HOSTS_SHOWN = 3;
+
+/** Ingress HOSTS: the hosts of the first rules (kubectl's formatHosts), `*` when no rule names one. */
+export function formatIngressHosts(ingress: KubeObject): string {
+  const rules = recs(rec(ingress.spec).rules);
+  const hosts = rules.slice(0, MAX_INGRESS_HOSTS_SHOWN).map((r) => str(r.host)).filter((h) => h !== '');
+  if (hosts.length === 0) return '*';
+  const more = rules.length - MAX_INGRESS_HOSTS_SHOWN;
+  return more > 0 ? `${hosts.join(',')} + ${more} more...` : hosts.join(',');
+}
+
+const ingress: KindPrinter = {
+  group: 'networking.k8s.io',
+  kind: 'Ingress',
+  columns: [
+    NAME_COLUMN,
+    column('Class', 'string', 'The name of the IngressClass resource.'),
+    column('Hosts', 'string', 'Hosts that incoming requests are matched against before the ingress rule'),
+    column('Address', 'string', 'Address is a list containing ingress points for the load-balancer'),
+    column('Ports', 'string', 'Ports of TLS configurations that open'),
+    AGE_COLUMN,
+  ],
+  cells: (obj, ctx) => [
+    name(obj),
+    str(rec(obj.spec).ingressClassName) || '<none>',
+    formatIngressHosts(obj),
+    loadBalancerIngress(obj.status, true), // wide, as server-side tables are
+    recs(rec(obj.spec).tls).length > 0 ? '80, 443' : '80',
+    age(obj, ctx),
+  ],
+};
+
+/** IngressClass PARAMETERS: `Kind[.apiGroup]/name`, `<none>` without parameters. */
+export function formatIngressClassParameters(cls: KubeObject): string {
+  const p = rec(cls.spec).parameters;
+  if (p === undefined || p === null) return '<none>';
+  const params = rec(p);
+  const group = str(params.apiGroup);
+  return `${str(params.kind)}${group ? `.${group}` : ''}/${str(params.name)}`;
+}
+
+const ingressClass: KindPrinter = {
+  group: 'networking.k8s.io',
+  kind: 'IngressClass',
+  columns: [
+    NAME_COLUMN,
+    column('Controller', 'string', 'Controller that is in charge of handling this class.'),
+    column('Parameters', 'string', 'A reference to a resource with additional parameters.'),
+    AGE_COLUMN,
+  ],
+  cells: (obj, ctx) => [name(obj), str(rec(obj.spec).controller), formatIngressClassParameters(obj), age(obj, ctx)],
+};
+
+/** Printers of coordination, RBAC, scheduling, policy, discovery and networking kinds. */
 export const OTHER_PRINTERS: readonly KindPrinter[] = [
   lease,
   role,
@@ -161,6 +216,8 @@ export const OTHER_PRINTERS: readonly KindPrinter[] = [
   priorityClass,
   podDisruptionBudget,
   endpointSlice,
+  ingress,
+  ingressClass,
 ];
 
 /** Printer for kinds with none of their own: NAME and AGE. */

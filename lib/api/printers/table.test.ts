@@ -166,6 +166,8 @@ describe('printers/table', () => {
     ]);
     expect(cells(svc({ type: 'LoadBalancer', clusterIPs: ['10.96.0.11'], ports: [] }))[3]).to.equal('<pending>');
     expect(cells(svc({ type: 'LoadBalancer', clusterIPs: ['10.96.0.11'] }, { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } }))[3]).to.equal('203.0.113.7');
+    // Server-side tables are wide (Kubernetes' TableConvertor): a long LB list is not cut at 16 characters.
+    expect(cells(svc({ type: 'LoadBalancer', clusterIPs: ['10.96.0.11'] }, { loadBalancer: { ingress: [{ ip: '192.168.0.12' }, { ip: '192.168.0.11' }] } }))[3]).to.equal('192.168.0.11,192.168.0.12');
     expect(cells(svc({ type: 'ExternalName', externalName: 'db.example.com' }))[2]).to.equal('<none>');
     expect(cells(svc({ type: 'ExternalName', externalName: 'db.example.com' }))[3]).to.equal('db.example.com');
     expect(cells(svc({ type: 'ClusterIP' }))[4]).to.equal('<none>');

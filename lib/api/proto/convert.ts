@@ -44,7 +44,7 @@ const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
 const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
 
 /** Fields Go embeds with `json:""`: their members appear directly in the parent's JSON. */
-const INLINE_FIELDS = new Set(['volumeSource', 'persistentVolumeSource', 'localObjectReference', 'ephemeralContainerCommon']);
+const INLINE_FIELDS = new Set(['volumeSource', 'persistentVolumeSource', 'localObjectReference', 'ephemeralContainerCommon', 'ingressRuleValue']);
 /** True when the members of `field` of message `type` appear directly in the message's JSON (Go's inlined structs). */
 export function isInline(type: string, field: string): boolean {
   return INLINE_FIELDS.has(field) || (type === 'k8s.io.api.core.v1.Probe' && field === 'handler');

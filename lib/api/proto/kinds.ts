@@ -19,6 +19,8 @@ import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
 import { EndpointSlice, EndpointSliceList } from '../../../gen/k8s/api/discovery/v1/endpoint-slice';
 import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview } from '../../../gen/k8s/api/authorization/v1/access-review';
 import { SelfSubjectReview } from '../../../gen/k8s/api/authentication/v1/self-subject-review';
+import { Ingress, IngressList } from '../../../gen/k8s/api/networking/v1/ingress';
+import { IngressClass, IngressClassList } from '../../../gen/k8s/api/networking/v1/ingress-class';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
@@ -64,6 +66,7 @@ const SCHEDULING = 'k8s.io.api.scheduling.v1.';
 const POLICY = 'k8s.io.api.policy.v1.';
 const DISCOVERY = 'k8s.io.api.discovery.v1.';
 const AUTHORIZATION = 'k8s.io.api.authorization.v1.';
+const NETWORKING = 'k8s.io.api.networking.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -115,6 +118,8 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectAccessReview', SelfSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SubjectAccessReview', SubjectAccessReview],
   ['authorization.k8s.io/v1', AUTHORIZATION + 'LocalSubjectAccessReview', LocalSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectRulesReview', SelfSubjectRulesReview],
   ['authentication.k8s.io/v1', 'k8s.io.api.authentication.v1.SelfSubjectReview', SelfSubjectReview],
+  ['networking.k8s.io/v1', NETWORKING + 'Ingress', Ingress], ['networking.k8s.io/v1', NETWORKING + 'IngressList', IngressList],
+  ['networking.k8s.io/v1', NETWORKING + 'IngressClass', IngressClass], ['networking.k8s.io/v1', NETWORKING + 'IngressClassList', IngressClassList],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(

@@ -6,6 +6,7 @@ export * from './coordination';
 export * from './core';
 // discovery/v1 EndpointPort shares its name with core/v1's: import it from './discovery'.
 export type { AddressType, Endpoint, EndpointConditions, EndpointSlice, EndpointPort as DiscoveryEndpointPort } from './discovery';
+export * from './networking';
 export * from './policy';
 export * from './rbac';
 export * from './scheduling';

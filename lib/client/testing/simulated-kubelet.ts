@@ -36,6 +36,8 @@ export interface SimulatedNodeSpec {
   readonly pods?: string;
   readonly labels?: Record<string, string>;
   readonly taints?: readonly unknown[];
+  /** The node's InternalIP address (none when absent), e.g. a 127.0.0.0/8 address for LoadBalancer tests. */
+  readonly internalIP?: string;
 }
 
 /** Options of a {@link SimulatedKubelet}. */
@@ -300,7 +302,7 @@ export function simulatedNode(spec: SimulatedNodeSpec): KubeObject {
       capacity: resources,
       allocatable: resources,
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated node', lastHeartbeatTime: now, lastTransitionTime: now }],
-      addresses: [{ type: 'Hostname', address: spec.name }],
+      addresses: [...(spec.internalIP ? [{ type: 'InternalIP', address: spec.internalIP }] : []), { type: 'Hostname', address: spec.name }],
     },
   };
 }

@@ -69,6 +69,8 @@ describe('HttpApi: the Kubernetes REST API driven by the real kubectl', function
     expect(out).to.match(/^namespaces\s+ns\s+v1\s+false\s+Namespace/m);
     expect(out).to.match(/^cronjobs\s+cj\s+batch\/v1\s+true\s+CronJob/m);
     expect(out).to.match(/^endpointslices\s+discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/m);
+    expect(out).to.match(/^ingresses\s+ing\s+networking\.k8s\.io\/v1\s+true\s+Ingress/m);
+    expect(out).to.match(/^ingressclasses\s+networking\.k8s\.io\/v1\s+false\s+IngressClass/m);
   });
 
   it('kubectl create -f makes a Deployment, a Service and a ConfigMap from files', async () => {

@@ -1,0 +1,17 @@
+import * as grpc from '@grpc/grpc-js';
+
+/** How long one status call to a launched component may take. */
+export const STATUS_CALL_TIMEOUT_MS = 2_000;
+
+/** A generated grpc-js client with a unary `status` call (every component's status API has one). */
+interface StatusClient<Res> extends grpc.Client {
+  status(request: object, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (err: grpc.ServiceError | null, res: Res) => void): grpc.ClientUnaryCall;
+}
+
+/** Calls `Status` once on `endpoint` with a fresh insecure client of `Client`, closing it afterwards. */
+export function callStatus<Res>(Client: new (address: string, credentials: grpc.ChannelCredentials) => StatusClient<Res>, endpoint: string): Promise<Res> {
+  const client = new Client(endpoint, grpc.credentials.createInsecure());
+  return new Promise<Res>((resolve, reject) =>
+    client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + STATUS_CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
+  ).finally(() => client.close());
+}
