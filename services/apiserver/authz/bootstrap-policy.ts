@@ -118,6 +118,27 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
     name: 'system:node-proxier',
     rules: [...EVENTS_WRITE, rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
   },
+  // bosun dns: reads what it answers from, and keeps the kube-dns Service and its Endpoints.
+  {
+    name: 'system:bosun-dns',
+    rules: [
+      rule(['list', 'watch'], [''], ['services', 'endpoints', 'pods', 'namespaces']),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+      rule(['get', 'create', 'update', 'patch'], [''], ['services', 'endpoints']),
+    ],
+  },
+  // bosun ingress: reads Ingresses, their Services' endpoints and TLS Secrets, writes Ingress status.
+  {
+    name: 'system:bosun-ingress',
+    rules: [
+      ...EVENTS_WRITE,
+      rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+      rule(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+      rule(['create'], ['networking.k8s.io'], ['ingressclasses']),
+      rule(READ, [''], ['services', 'endpoints', 'secrets']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+    ],
+  },
 ];
 
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly BootstrapClusterRoleBinding[] = [
@@ -131,4 +152,6 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly BootstrapClusterRoleBindi
   // has one, the nodes group holds the node role (as Kubernetes did before 1.8).
   { name: 'system:node', role: 'system:node', groups: ['system:nodes'] },
   { name: 'system:node-proxier', role: 'system:node-proxier', users: ['system:kube-proxy'] },
+  { name: 'system:bosun-dns', role: 'system:bosun-dns', users: ['system:serviceaccount:kube-system:coredns'] },
+  { name: 'system:bosun-ingress', role: 'system:bosun-ingress', users: ['system:bosun-ingress'] },
 ];
