@@ -19,6 +19,8 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('bosun')
     .description('Bosun: a small Kubernetes-style orchestrator with its own raft key-value store')
     .exitOverride()
+    // Options belong to the command they follow, so `bosun store restore --name …` reaches restore.
+    .enablePositionalOptions()
     .addCommand(storeCommand())
     .addCommand(apiserverCommand())
     .addCommand(controllerManagerCommand())

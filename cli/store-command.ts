@@ -13,6 +13,7 @@ import {
   validateMemberConfig,
 } from '../store/server/member-config';
 import { StoreServer } from '../store/server/store-server';
+import { storeRestoreCommand } from './store-restore-command';
 
 /** Environment variable for a store flag: --initial-cluster → BOSUN_STORE_INITIAL_CLUSTER. */
 export function storeEnv(flag: string): string {
@@ -59,6 +60,9 @@ export function memberConfigFromFlags(o: Record<string, string>): MemberConfig {
 export function storeCommand(): Command {
   return new Command('store')
     .description('run one member of the replicated key-value store (serves the etcd v3 API)')
+    // `bosun store restore --name …`: the member flags after a subcommand belong to it.
+    .enablePositionalOptions()
+    .addCommand(storeRestoreCommand())
     .addOption(opt('name', 'human-readable name of this member', 'default'))
     .addOption(opt('data-dir', 'directory for the raft log and snapshots (default: ./<name>.bosun)'))
     .addOption(opt('listen-client-urls', 'URLs to serve the etcd v3 API on', 'http://127.0.0.1:2379'))

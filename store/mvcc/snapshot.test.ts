@@ -6,7 +6,7 @@ import { Applier } from './applier';
 import { crc32, tableCrc32 } from './crc32';
 import { Lessor } from './lessor';
 import { MvccStore } from './mvcc-store';
-import { decodeSnapshot, ErrSnapshotCorrupt, restoreSnapshot, serializeSnapshot } from './snapshot';
+import { decodeSnapshot, ErrSnapshotCorrupt, restoreSnapshot, serializeSnapshot, withAppliedIndex } from './snapshot';
 import { cmp, delReq, ManualScheduler, opDel, opPut, opRange, putReq, rangeReq, rng, show, txnReq } from './test-util';
 import { WatchableStore, WatchBatch } from './watchable-store';
 
@@ -167,6 +167,32 @@ describe('snapshot', () => {
     behind.applier.restore(ahead.applier.snapshot());
     while (wsBehind.syncUnsynced());
     expect(gotBehind).to.deep.equal(gotAhead);
+  });
+});
+
+describe('withAppliedIndex (a restored backup starts a new raft log)', () => {
+  it('keeps the state, records the new index, and the restored applier applies the new log from there', () => {
+    const m = member();
+    for (let i = 1; i <= 50; i++) m.applier.apply(i, { id: i, proposer: 1, put: putReq(`k${i % 7}`, `v${i}`) });
+    const original = m.applier.snapshot();
+    const rebased = withAppliedIndex(original, 1);
+    expect(decodeSnapshot(rebased).appliedIndex).to.equal(1);
+    expect(decodeSnapshot(rebased).mvcc).to.deep.equal(decodeSnapshot(original).mvcc);
+    expect(decodeSnapshot(original).appliedIndex, 'the input is left alone').to.equal(50);
+    const fresh = member();
+    fresh.applier.restore(rebased);
+    expect(dump(fresh.store, fresh.lessor)).to.deep.equal(dump(m.store, m.lessor));
+    // Entry 2 of the new log is applied (with the old index it would be skipped as seen).
+    fresh.applier.apply(2, { id: 99, proposer: 1, put: putReq('after', 'restore') });
+    expect(fresh.store.currentRevision).to.equal(m.store.currentRevision + 1);
+  });
+
+  it('refuses a corrupt snapshot and a bad index', () => {
+    const good = member().applier.snapshot();
+    const bad = Buffer.from(good);
+    bad[10] ^= 1;
+    expect(() => withAppliedIndex(bad, 1)).to.throw(ErrSnapshotCorrupt);
+    expect(() => withAppliedIndex(good, -1)).to.throw(RangeError);
   });
 });
 

@@ -186,3 +186,21 @@ export function restoreSnapshot(bytes: Uint8Array, parts: { store: MvccStore; le
   parts.lessor.loadLeases(snap.leases);
   return snap.appliedIndex;
 }
+
+/** Byte offset of the applied index in the layout above (after the magic and the version). */
+const APPLIED_INDEX_OFFSET = MAGIC.length + 1;
+
+/**
+ * The same snapshot recorded as applied at raft index `appliedIndex`: a restored backup
+ * starts a new raft log, whose entries the state machine must not mistake for ones it already
+ * applied. Validates `bytes` first (throws ErrSnapshotCorrupt) and never modifies them.
+ */
+export function withAppliedIndex(bytes: Uint8Array, appliedIndex: number): Buffer {
+  decodeSnapshot(bytes);
+  if (!Number.isSafeInteger(appliedIndex) || appliedIndex < 0) throw new RangeError(`applied index ${appliedIndex} is not a non-negative integer`);
+  const out = Buffer.from(bytes);
+  out.writeDoubleLE(appliedIndex, APPLIED_INDEX_OFFSET);
+  const end = out.length - 4;
+  out.writeUInt32LE(crc32(out.subarray(0, end)), end);
+  return out;
+}

@@ -8,10 +8,13 @@ import {
   MaintenanceServer,
   MoveLeaderRequest,
   MoveLeaderResponse,
+  SnapshotRequest,
+  SnapshotResponse,
   StatusResponse,
 } from '../../gen/etcd/rpc';
 import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, StoreError } from '../errors';
 import { StateRole } from '../raft/types';
+import { encodeBackup } from './backup-file';
 import { unary } from './grpc-edge';
 import { StoreMember } from './member';
 import { ResponseHeaders } from './response-headers';
@@ -20,12 +23,56 @@ import { ResponseHeaders } from './response-headers';
 export const ETCD_API_VERSION = '3.4.0';
 /** How long MoveLeader waits for the transfer to finish. */
 const MOVE_LEADER_TIMEOUT_MS = 5_000;
+/** Bytes of the backup file per Snapshot response (etcd sends 32 KiB chunks). */
+const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
+
+/**
+ * Streams this member's state as a backup file (see backup-file.ts): consistent, because the
+ * state machine is serialized in one synchronous step at its applied index. Honours the
+ * client's flow control and stops when the client goes away.
+ */
+async function streamSnapshot(
+  call: grpc.ServerWritableStream<SnapshotRequest, SnapshotResponse>,
+  member: StoreMember,
+  headers: ResponseHeaders,
+  log: Logger,
+): Promise<void> {
+  const revision = member.sm.currentRevision();
+  const file = encodeBackup(member.sm.serialize());
+  let cancelled = false;
+  call.on('cancelled', () => {
+    cancelled = true;
+  });
+  for (let off = 0; off < file.length && !cancelled; off += SNAPSHOT_CHUNK_BYTES) {
+    const blob = file.subarray(off, off + SNAPSHOT_CHUNK_BYTES);
+    const more = call.write(headers.fill({ header: undefined, remainingBytes: file.length - off - blob.length, blob }));
+    if (!more && !cancelled) await drainedOrCancelled(call);
+  }
+  if (cancelled) {
+    log.info({ revision, bytes: file.length }, 'snapshot download cancelled by the client');
+    return;
+  }
+  call.end();
+  log.info({ revision, bytes: file.length }, 'snapshot sent to a client');
+}
+
+function drainedOrCancelled(call: grpc.ServerWritableStream<SnapshotRequest, SnapshotResponse>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
+}
 
 function unimplemented(what: string): never {
   throw new StoreError(grpc.status.UNIMPLEMENTED, `etcdserver: ${what} is not supported by bosun`);
 }
 
-/** etcd's Maintenance service: status, alarms (none), defragment (nothing to do), leader moves. */
+/** etcd's Maintenance service: status, alarms (none), defragment (nothing to do), snapshot download, leader moves. */
 export function maintenanceService(member: StoreMember, headers: ResponseHeaders, log: Logger): MaintenanceServer {
   return {
     status: unary(log, 'Status', (): StatusResponse => {
@@ -52,8 +99,11 @@ export function maintenanceService(member: StoreMember, headers: ResponseHeaders
       return headers.fill({ header: undefined, hash: h.hash, compactRevision: h.compactRevision });
     }),
     snapshot: (call) => {
-      // grpc-js sends a server stream's status when 'error' is emitted with a code.
-      call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'etcdserver: snapshot download is not supported by bosun yet' });
+      streamSnapshot(call, member, headers, log).catch((err) => {
+        log.error({ err: err instanceof Error ? err.stack : String(err) }, 'snapshot download failed');
+        // grpc-js sends a server stream's status when 'error' is emitted with a code.
+        call.emit('error', { code: grpc.status.INTERNAL, details: `etcdserver: snapshot failed: ${err instanceof Error ? err.message : String(err)}` });
+      });
     },
     moveLeader: unary(log, 'MoveLeader', async (req: MoveLeaderRequest): Promise<MoveLeaderResponse> => {
       if (!member.isLeader()) throw new ErrNotLeader();

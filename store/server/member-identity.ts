@@ -71,6 +71,11 @@ export async function resolveMemberId(config: MemberConfig, durable: DurableLog,
     fresh && config.initialClusterState === 'existing'
       ? await idFromExistingCluster(config, log)
       : memberIdFor(config.initialAdvertisePeerUrls, config.initialClusterToken);
-  await durable.setMeta(MEMBER_ID_META, Buffer.from(String(id), 'utf8'), true);
+  await recordMemberId(durable, id);
   return id;
+}
+
+/** Records this member's id durably (resolveMemberId reads it back on every later start). */
+export async function recordMemberId(durable: DurableLog, id: number): Promise<void> {
+  await durable.setMeta(MEMBER_ID_META, Buffer.from(String(id), 'utf8'), true);
 }

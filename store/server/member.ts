@@ -33,6 +33,7 @@ import {
   REQUEST_TIMEOUT_MS,
   SNAPSHOT_CATCHUP_ENTRIES,
 } from './member-config';
+import { writeBootstrapState } from './bootstrap-state';
 import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
 import { PeerTransport } from './peer-transport';
@@ -217,11 +218,7 @@ export class StoreMember {
       const fresh = !state.snapshot && state.entries.length === 0 && state.hardState.term === 0;
       if (fresh && config.initialClusterState === 'new') {
         const membership = Membership.initial(config.initialCluster, config.initialClusterToken);
-        const bootstrap: Snapshot = {
-          metadata: { index: 1, term: 1, confState: { voters: membership.voters(), learners: [] } },
-          data: encodeSnapshotData(membership, StateMachine.empty(config).serialize()),
-        };
-        await durable.save({ hardState: { term: 1, vote: 0, commit: 1 }, entries: [], snapshot: bootstrap }, true);
+        await writeBootstrapState(durable, membership, StateMachine.empty(config).serialize());
         state = await durable.load();
       }
       const storage = MemoryStorage.restore({ hardState: state.hardState, snapshot: state.snapshot, entries: state.entries });

@@ -34,6 +34,22 @@ export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 /** The status detail a member answers a removed member's stream with. */
 const REMOVED_DETAIL = 'bosun: the sending member was removed from the cluster';
+/** Start of the status detail a member answers a stream meant for another member with. */
+const WRONG_MEMBER_DETAIL = 'bosun: this peer stream is meant for another member';
+/**
+ * Wait before redialling a peer whose address reached the wrong member (or another cluster):
+ * long enough not to hammer the resolver while the name still points to the old address.
+ */
+const REDIAL_BACKOFF_MS = 500;
+
+/**
+ * Opens a client for a peer's "host:port". Each client resolves the name afresh, which is how
+ * the transport follows a peer whose name now resolves to a new address.
+ */
+export type PeerDialer = (target: string) => RaftPeerClient;
+
+/** The production dialer: an insecure gRPC channel with {@link PEER_CHANNEL_OPTIONS}. */
+export const dialPeer: PeerDialer = (target) => new RaftPeerClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
 
 /** What the transport reports back to the member loop. */
 export interface TransportHandlers {
@@ -43,14 +59,37 @@ export interface TransportHandlers {
   /** A peer refused our stream because this member was removed from the cluster. */
   onSelfRemoved(): void;
   onUnreachable(peerId: number): void;
+  /**
+   * Whether a snapshot sent to `peerId` left this member (ok) or was lost with its stream.
+   * Called exactly once per Snap message handed to send(): raft keeps the follower in
+   * snapshot state, sending it no appends, until it hears this.
+   */
   onSnapshotStatus(peerId: number, ok: boolean): void;
 }
 
-/** One outgoing stream to one peer; reopened lazily after a failure. */
+/** The snapshots written on one call and not yet reported. */
+interface CallState {
+  unreportedSnapshots: number;
+  ended: boolean;
+}
+
+/**
+ * One outgoing stream to one peer; reopened lazily after a failure.
+ *
+ * A stream is checked at the other end: a member refuses a stream meant for another member or
+ * from another cluster. Then the address we dial is no longer the peer's (under Docker a
+ * restarted container gets a new IP and its old one may go to another member, while gRPC
+ * keeps reconnecting to the address it resolved before), so the channel is replaced by a new
+ * one that resolves the name again. Without the check the wrong member would drop every
+ * message as misaddressed and the peer would never hear from us.
+ */
 class PeerStream {
   private client: RaftPeerClient;
   private call: grpc.ClientWritableStream<MessageBatch> | undefined;
+  private callState: CallState = { unreportedSnapshots: 0, ended: true };
   private retryAt = 0;
+  /** The last stream was refused as misaddressed (logged once per episode). */
+  private misaddressed = false;
 
   constructor(
     readonly id: number,
@@ -59,8 +98,9 @@ class PeerStream {
     private readonly selfId: number,
     private readonly handlers: TransportHandlers,
     private readonly log: Logger,
+    private readonly dial: PeerDialer,
   ) {
-    this.client = new RaftPeerClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+    this.client = dial(target);
   }
 
   /** Queues messages on the stream; drops them (reporting the peer unreachable) when it cannot. */
@@ -70,9 +110,14 @@ class PeerStream {
       this.dropped(messages);
       return;
     }
+    const state = this.callState;
     const snapshots = messages.filter((m) => m.type === MessageType.Snap).length;
-    const batch: MessageBatch = { clusterId: this.clusterId, sender: this.selfId, messages: messages.map(messageToWire) };
+    state.unreportedSnapshots += snapshots;
+    const batch: MessageBatch = { clusterId: this.clusterId, sender: this.selfId, receiver: this.id, messages: messages.map(messageToWire) };
     call.write(batch, (err: Error | null | undefined) => {
+      // After the call ended its unreported snapshots were already reported as lost.
+      if (snapshots === 0 || state.ended) return;
+      state.unreportedSnapshots -= snapshots;
       for (let i = 0; i < snapshots; i++) this.handlers.onSnapshotStatus(this.id, !err);
     });
   }
@@ -85,23 +130,46 @@ class PeerStream {
   private open(): grpc.ClientWritableStream<MessageBatch> | undefined {
     if (this.call) return this.call;
     if (Date.now() < this.retryAt) return undefined;
-    const call = this.client.stream((err: grpc.ServiceError | null, _res: StreamSummary) => {
-      if (this.call === call) this.call = undefined;
-      if (err && err.code === grpc.status.FAILED_PRECONDITION && err.details === REMOVED_DETAIL) {
-        this.handlers.onSelfRemoved();
-        return;
-      }
-      if (err && err.code !== grpc.status.CANCELLED) {
-        this.retryAt = Date.now() + RECONNECT_BACKOFF_MS;
-        this.log.debug({ peer: this.id, err: err.message }, 'peer stream closed');
-        this.handlers.onUnreachable(this.id);
-      }
-    });
+    const state: CallState = { unreportedSnapshots: 0, ended: false };
+    const call = this.client.stream((err: grpc.ServiceError | null, _res: StreamSummary) => this.ended(call, state, err));
     call.on('error', () => {
       // Reported through the callback above; the listener keeps the error from being thrown.
     });
     this.call = call;
+    this.callState = state;
     return call;
+  }
+
+  /** The call ended: report what it lost, and decide how to reconnect. */
+  private ended(call: grpc.ClientWritableStream<MessageBatch>, state: CallState, err: grpc.ServiceError | null): void {
+    if (this.call === call) this.call = undefined;
+    state.ended = true;
+    // A snapshot whose write never completed is lost: raft must hear so, or it would wait
+    // for it forever and never send this follower another append.
+    for (; state.unreportedSnapshots > 0; state.unreportedSnapshots--) this.handlers.onSnapshotStatus(this.id, false);
+    if (!err || err.code === grpc.status.CANCELLED) return;
+    if (err.code === grpc.status.FAILED_PRECONDITION && err.details === REMOVED_DETAIL) {
+      this.handlers.onSelfRemoved();
+      return;
+    }
+    if (err.code === grpc.status.FAILED_PRECONDITION) {
+      // The address reached another member or another cluster: resolve the name again.
+      if (!this.misaddressed) this.log.warn({ peer: this.id.toString(16), target: this.target, err: err.details }, 'peer address reaches the wrong member; resolving it again');
+      this.misaddressed = true;
+      this.redial();
+      this.retryAt = Date.now() + REDIAL_BACKOFF_MS;
+    } else {
+      this.misaddressed = false;
+      this.retryAt = Date.now() + RECONNECT_BACKOFF_MS;
+      this.log.debug({ peer: this.id, err: err.message }, 'peer stream closed');
+    }
+    this.handlers.onUnreachable(this.id);
+  }
+
+  /** Replaces the channel, so the next stream starts from a fresh name resolution. */
+  private redial(): void {
+    this.client.close();
+    this.client = this.dial(this.target);
   }
 
   close(): void {
@@ -131,6 +199,8 @@ export class PeerTransport {
     private readonly clusterId: number,
     handlers: TransportHandlers,
     private readonly log: Logger,
+    /** How peer channels are opened (tests inject their own resolution). */
+    private readonly dial: PeerDialer = dialPeer,
   ) {
     // A peer we cannot reach is no longer "active": wrap the callback to forget it.
     this.handlers = {
@@ -176,7 +246,7 @@ export class PeerTransport {
     const existing = this.peers.get(id);
     if (existing && existing.target === target) return;
     existing?.close();
-    this.peers.set(id, new PeerStream(id, target, this.clusterId, this.selfId, this.handlers, this.log));
+    this.peers.set(id, new PeerStream(id, target, this.clusterId, this.selfId, this.handlers, this.log, this.dial));
   }
 
   removePeer(id: number): void {
@@ -212,6 +282,14 @@ export class PeerTransport {
             failed = true;
             this.log.warn({ theirs: batch.clusterId, ours: this.clusterId }, 'peer stream from another cluster refused');
             callback({ code: grpc.status.FAILED_PRECONDITION, details: `cluster id mismatch: ${batch.clusterId} is not ${this.clusterId}` });
+            return;
+          }
+          if (batch.receiver !== 0 && batch.receiver !== this.selfId) {
+            // The sender dials an address that is no longer its peer's: tell it, so it
+            // resolves the name again instead of talking to us forever.
+            failed = true;
+            this.log.warn({ sender: batch.sender.toString(16), meantFor: batch.receiver.toString(16) }, 'peer stream meant for another member refused');
+            callback({ code: grpc.status.FAILED_PRECONDITION, details: `${WRONG_MEMBER_DETAIL}: meant for ${batch.receiver.toString(16)}, this is ${this.selfId.toString(16)}` });
             return;
           }
           if (this.handlers.isRemoved(batch.sender)) {
