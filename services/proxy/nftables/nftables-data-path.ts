@@ -1,0 +1,182 @@
+/**
+ * The proxy's kernel data path: kube-proxy's nftables mode on `table ip bosun-proxy` (see
+ * ruleset.ts for the packet walk). Implements DataPath (services/proxy/data-path.ts).
+ *
+ * Contract, beyond DataPath's:
+ * - Only `table ip bosun-proxy` and the service range's `local` route in the local routing table
+ *   are ever touched. The route is what lets this node's own connections to a ClusterIP pass the
+ *   routing decision (the range sits over an `unreachable` route, which fails a connect before
+ *   the output hook could DNAT it); the table's filter input chain rejects whatever reaches the
+ *   node for the range without being DNATed, so the route exposes nothing.
+ * - Every sync is one `nft -f -` transaction. A full sync (the first, 'all', and the next one
+ *   after a failed sync) rewrites every chain and map but keeps affinity sets that are still
+ *   wanted; an incremental one rewrites only the changed ports' chains and map elements.
+ * - After the rules are in, conntrack entries of UDP flows to removed endpoints are deleted.
+ * - stop() leaves the rules (flows keep working while the proxy is away); cleanup() deletes the
+ *   table and the route.
+ */
+import type { Logger } from 'pino';
+import type { ServicePortEntry, ServiceTable } from '../../../lib/network/service-table';
+import type { DataPath, DataPathOptions, SyncResult } from '../data-path';
+import { flushStaleUdpFlows, staleUdpFlows, type StaleUdpFlow } from './conntrack';
+import { claimKey, resolveElementClaims } from './element-claims';
+import { TABLE_NAME, TABLE } from './names';
+import { deleteNftablesTable, NodeCommands } from './node-commands';
+import { servicePortRules, type RulesetConfig, type ServicePortRules } from './ruleset';
+import { countRules, fullSyncScript, incrementalSyncScript, type ExistingObjects, type ServicePortChange } from './transaction';
+
+/** DataPathOptions plus what tests need (additive). */
+export interface NftablesDataPathOptions extends DataPathOptions {
+  /**
+   * Run every command (nft, ip, conntrack) inside this network namespace (`ip netns exec NAME`):
+   * tests give a namespace of their own so the host is never touched. Absent: the host.
+   */
+  readonly netns?: string;
+}
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const ADDRESS_OR_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+
+function checkIpv4(value: string, what: string, pattern: RegExp): void {
+  const m = pattern.exec(value);
+  const octetsOk = m !== null && [1, 2, 3, 4].every((i) => Number(m[i]) <= 255);
+  const prefixOk = m !== null && (m[m.length - 1] === undefined || Number(m[m.length - 1]) <= 32);
+  if (!octetsOk || !prefixOk) throw new Error(`nftables data path: ${what} "${value}" is not an IPv4 ${pattern === CIDR ? 'CIDR' : 'address or CIDR'}`);
+}
+
+/** What the kernel holds in the table, from nft's JSON listing. */
+interface NftListing {
+  nftables?: Array<{ chain?: { table: string; name: string }; set?: { table: string; name: string } }>;
+}
+
+/** The nftables data path. See the file comment. */
+export class NftablesDataPath implements DataPath {
+  readonly mode = 'nftables' as const;
+  private readonly config: RulesetConfig;
+  private readonly commands: NodeCommands;
+  private readonly logger: Logger;
+  /** Per Service port: what the kernel holds since the last successful sync (claims resolved). */
+  private installed = new Map<string, ServicePortRules>();
+  /** Per Service port: the entry it was built from (for stale UDP flows). */
+  private entries = new Map<string, ServicePortEntry>();
+  /** Map key → the port holding it. */
+  private claims = new Map<string, string>();
+  private fullSyncNeeded = true;
+  /** The last full sync dropped conflicting elements: keep syncing fully until that resolves. */
+  private conflicted = false;
+
+  /** Throws when a range or NodePort address is not IPv4 (bad flags must fail at start-up, clearly). */
+  constructor(options: NftablesDataPathOptions) {
+    checkIpv4(options.serviceCidr, 'service CIDR', CIDR);
+    checkIpv4(options.clusterCidr, 'cluster CIDR', CIDR);
+    for (const a of options.nodePortAddresses) checkIpv4(a, 'NodePort address', ADDRESS_OR_CIDR);
+    this.config = { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, nodePortAddresses: [...options.nodePortAddresses], localNodes: options.localNodes };
+    this.commands = new NodeCommands(options.netns);
+    this.logger = options.logger.child({ dataPath: 'nftables' });
+  }
+
+  /** Routes the service range locally (see the file comment) and checks nft works. */
+  async start(): Promise<void> {
+    await this.commands.run('ip', ['route', 'replace', 'local', this.config.serviceCidr, 'dev', 'lo', 'table', 'local']);
+    await this.commands.nftScript(`add table ${TABLE}\n`);
+    this.fullSyncNeeded = true;
+  }
+
+  async sync(table: ServiceTable, changed: ReadonlySet<string> | 'all'): Promise<SyncResult> {
+    const startedAt = process.hrtime.bigint();
+    const incremental = changed !== 'all' && !this.fullSyncNeeded && !this.conflicted ? this.planIncremental(table, changed) : undefined;
+    const before = this.entries;
+    let touched: Iterable<string>;
+    try {
+      if (incremental) {
+        const script = incrementalSyncScript(incremental.changes);
+        if (script !== '') await this.commands.nftScript(script);
+        this.commitIncremental(incremental.changes, table);
+        touched = changed as ReadonlySet<string>;
+      } else {
+        await this.fullSync(table);
+        touched = new Set([...before.keys(), ...this.entries.keys()]);
+      }
+    } catch (err) {
+      this.fullSyncNeeded = true; // the kernel may not be what we think: rebuild next time
+      throw err;
+    }
+    const flows: StaleUdpFlow[] = [];
+    for (const key of touched) flows.push(...staleUdpFlows(before.get(key), this.entries.get(key), this.config.localNodes));
+    if (flows.length > 0) await flushStaleUdpFlows(this.commands, flows, this.logger);
+    const result = this.result();
+    this.logger.debug({ full: !incremental, ms: Number(process.hrtime.bigint() - startedAt) / 1e6, ...result }, 'synced');
+    return result;
+  }
+
+  /** Nothing to stop: the kernel keeps serving (kube-proxy leaves its rules on exit too). */
+  async stop(): Promise<void> {}
+
+  /** Deletes the table and the service range's local route. */
+  async cleanup(): Promise<void> {
+    await deleteNftablesTable(this.commands);
+    await this.commands.run('ip', ['route', 'del', 'local', this.config.serviceCidr, 'dev', 'lo', 'table', 'local']).catch(() => undefined);
+    this.installed = new Map();
+    this.entries = new Map();
+    this.claims = new Map();
+    this.fullSyncNeeded = true;
+  }
+
+  private async fullSync(table: ServiceTable): Promise<void> {
+    const entries = table.entries();
+    const { ports, conflicts } = resolveElementClaims(entries.map((e) => servicePortRules(e, this.config)));
+    for (const c of conflicts) this.logger.warn(c, 'service port address already taken by another service port; skipped');
+    await this.commands.nftScript(fullSyncScript(this.config, ports, await this.listExisting()));
+    this.installed = new Map(ports.map((p) => [p.key, p]));
+    this.entries = new Map(entries.map((e) => [e.key, e]));
+    this.claims = new Map(ports.flatMap((p) => p.elements.map((e) => [claimKey(e), p.key] as const)));
+    this.conflicted = conflicts.length > 0;
+    this.fullSyncNeeded = false;
+  }
+
+  /** The changes of an incremental sync, or undefined when a port would take another's map key (a full sync sorts that out). */
+  private planIncremental(table: ServiceTable, changed: ReadonlySet<string>): { changes: ServicePortChange[] } | undefined {
+    const afters = [...changed].map((key) => table.get(key)).filter((e): e is ServicePortEntry => e !== undefined).map((e) => servicePortRules(e, this.config));
+    if (resolveElementClaims(afters).conflicts.length > 0) return undefined;
+    for (const port of afters) {
+      for (const e of port.elements) {
+        const owner = this.claims.get(claimKey(e));
+        if (owner !== undefined && owner !== port.key && !changed.has(owner)) return undefined;
+      }
+    }
+    const afterByKey = new Map(afters.map((p) => [p.key, p]));
+    const changes = [...changed].map((key) => ({ before: this.installed.get(key), after: afterByKey.get(key) })).filter((c) => c.before || c.after);
+    return { changes };
+  }
+
+  private commitIncremental(changes: readonly ServicePortChange[], table: ServiceTable): void {
+    for (const { before } of changes) {
+      if (!before) continue;
+      for (const e of before.elements) if (this.claims.get(claimKey(e)) === before.key) this.claims.delete(claimKey(e));
+      this.installed.delete(before.key);
+      this.entries.delete(before.key);
+    }
+    for (const { after } of changes) {
+      if (!after) continue;
+      for (const e of after.elements) this.claims.set(claimKey(e), after.key);
+      this.installed.set(after.key, after);
+      this.entries.set(after.key, table.get(after.key)!);
+    }
+  }
+
+  /** The table's chains and sets as the kernel holds them (stale ones are deleted by a full sync). */
+  private async listExisting(): Promise<ExistingObjects> {
+    const [chains, sets] = await Promise.all([this.commands.run('nft', ['-j', 'list', 'chains', 'ip']), this.commands.run('nft', ['-j', 'list', 'sets', 'ip'])]);
+    const ours = (listing: string, kind: 'chain' | 'set') =>
+      ((JSON.parse(listing) as NftListing).nftables ?? []).map((o) => o[kind]).filter((o) => o?.table === TABLE_NAME).map((o) => o!.name);
+    return { chains: ours(chains, 'chain'), sets: ours(sets, 'set') };
+  }
+
+  private result(): SyncResult {
+    let endpoints = 0;
+    for (const p of this.installed.values()) endpoints += p.endpoints.length;
+    return { servicePorts: this.installed.size, endpoints, rules: countRules(this.config, this.installed.values()) };
+  }
+}
+
+export { deleteNftablesTable } from './node-commands';
