@@ -20,10 +20,10 @@ import type { ServicePortEntry, ServiceTable } from '../../../lib/network/servic
 import type { DataPath, DataPathOptions, SyncResult } from '../data-path';
 import { flushStaleUdpFlows, staleUdpFlows, type StaleUdpFlow } from './conntrack';
 import { claimKey, resolveElementClaims } from './element-claims';
-import { TABLE_NAME, TABLE } from './names';
+import { TABLE, TABLE_FAMILY, TABLE_NAME } from './names';
 import { deleteNftablesTable, NodeCommands } from './node-commands';
 import { servicePortRules, type RulesetConfig, type ServicePortRules } from './ruleset';
-import { countRules, fullSyncScript, incrementalSyncScript, type ExistingObjects, type ServicePortChange } from './transaction';
+import { countRules, desiredPorts, fullSyncScript, incrementalSyncScript, type ExistingObjects, type ServicePortChange } from './transaction';
 
 /** DataPathOptions plus what tests need (additive). */
 export interface NftablesDataPathOptions extends DataPathOptions {
@@ -44,11 +44,6 @@ function checkIpv4(value: string, what: string, pattern: RegExp): void {
   if (!octetsOk || !prefixOk) throw new Error(`nftables data path: ${what} "${value}" is not an IPv4 ${pattern === CIDR ? 'CIDR' : 'address or CIDR'}`);
 }
 
-/** What the kernel holds in the table, from nft's JSON listing. */
-interface NftListing {
-  nftables?: Array<{ chain?: { table: string; name: string }; set?: { table: string; name: string } }>;
-}
-
 /** The nftables data path. See the file comment. */
 export class NftablesDataPath implements DataPath {
   readonly mode = 'nftables' as const;
@@ -62,6 +57,8 @@ export class NftablesDataPath implements DataPath {
   /** Map key → the port holding it. */
   private claims = new Map<string, string>();
   private fullSyncNeeded = true;
+  /** Whether `installed` is all the table holds (false after start or a failed sync: list the kernel's objects first). */
+  private installedIsComplete = false;
   /** The last full sync dropped conflicting elements: keep syncing fully until that resolves. */
   private conflicted = false;
 
@@ -80,6 +77,7 @@ export class NftablesDataPath implements DataPath {
     await this.commands.run('ip', ['route', 'replace', 'local', this.config.serviceCidr, 'dev', 'lo', 'table', 'local']);
     await this.commands.nftScript(`add table ${TABLE}\n`);
     this.fullSyncNeeded = true;
+    this.installedIsComplete = false;
   }
 
   async sync(table: ServiceTable, changed: ReadonlySet<string> | 'all'): Promise<SyncResult> {
@@ -98,7 +96,9 @@ export class NftablesDataPath implements DataPath {
         touched = new Set([...before.keys(), ...this.entries.keys()]);
       }
     } catch (err) {
-      this.fullSyncNeeded = true; // the kernel may not be what we think: rebuild next time
+      // The kernel may not be what we think: rebuild next time, from its own listing.
+      this.fullSyncNeeded = true;
+      this.installedIsComplete = false;
       throw err;
     }
     const flows: StaleUdpFlow[] = [];
@@ -124,14 +124,22 @@ export class NftablesDataPath implements DataPath {
 
   private async fullSync(table: ServiceTable): Promise<void> {
     const entries = table.entries();
-    const { ports, conflicts } = resolveElementClaims(entries.map((e) => servicePortRules(e, this.config)));
+    const { ports, conflicts } = desiredPorts(entries, this.config);
     for (const c of conflicts) this.logger.warn(c, 'service port address already taken by another service port; skipped');
-    await this.commands.nftScript(fullSyncScript(this.config, ports, await this.listExisting()));
+    const existing = this.installedIsComplete ? this.installedObjects() : await this.listExisting();
+    await this.commands.nftScript(fullSyncScript(this.config, ports, existing));
     this.installed = new Map(ports.map((p) => [p.key, p]));
     this.entries = new Map(entries.map((e) => [e.key, e]));
     this.claims = new Map(ports.flatMap((p) => p.elements.map((e) => [claimKey(e), p.key] as const)));
     this.conflicted = conflicts.length > 0;
     this.fullSyncNeeded = false;
+    this.installedIsComplete = true;
+  }
+
+  /** The per-port chains and sets this process installed (the fixed ones are always wanted). */
+  private installedObjects(): ExistingObjects {
+    const ports = [...this.installed.values()];
+    return { chains: ports.flatMap((p) => p.chains.map((c) => c.name)), sets: ports.flatMap((p) => p.sets.map((s) => s.name)) };
   }
 
   /** The changes of an incremental sync, or undefined when a port would take another's map key (a full sync sorts that out). */
@@ -166,10 +174,18 @@ export class NftablesDataPath implements DataPath {
 
   /** The table's chains and sets as the kernel holds them (stale ones are deleted by a full sync). */
   private async listExisting(): Promise<ExistingObjects> {
-    const [chains, sets] = await Promise.all([this.commands.run('nft', ['-j', 'list', 'chains', 'ip']), this.commands.run('nft', ['-j', 'list', 'sets', 'ip'])]);
-    const ours = (listing: string, kind: 'chain' | 'set') =>
-      ((JSON.parse(listing) as NftListing).nftables ?? []).map((o) => o[kind]).filter((o) => o?.table === TABLE_NAME).map((o) => o!.name);
-    return { chains: ours(chains, 'chain'), sets: ours(sets, 'set') };
+    // One nft process for both listings (nft 1.0's JSON output skips listings read from a script,
+    // so this reads the terse text form: `table ip NAME {` then a `chain NAME {` / `set NAME {` line per object).
+    const output = await this.commands.run('nft', ['-t', '-f', '-'], `list chains ${TABLE_FAMILY}\nlist sets ${TABLE_FAMILY}\n`);
+    const existing = { chains: [] as string[], sets: [] as string[] };
+    let inOurTable = false;
+    for (const line of output.split('\n')) {
+      const table = /^table \S+ (\S+) \{$/.exec(line);
+      if (table) inOurTable = table[1] === TABLE_NAME;
+      const object = inOurTable ? /^\s+(chain|set) (\S+) \{$/.exec(line) : null;
+      if (object) (object[1] === 'chain' ? existing.chains : existing.sets).push(object[2]!);
+    }
+    return existing;
   }
 
   private result(): SyncResult {

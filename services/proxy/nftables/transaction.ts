@@ -13,8 +13,10 @@
  * - Order inside a script respects references: elements and chain rules that name an object are
  *   removed before the object is deleted, and objects exist before rules name them.
  */
+import type { ServicePortEntry } from '../../../lib/network/service-table';
+import { resolveElementClaims, type ElementConflict } from './element-claims';
 import { TABLE } from './names';
-import { baseChains, baseSetElements, baseSets, type ChainSpec, type MapElement, type RulesetConfig, type ServiceMapName, type ServicePortRules, type SetSpec } from './ruleset';
+import { servicePortRules, baseChains, baseSetElements, baseSets, type ChainSpec, type MapElement, type RulesetConfig, type ServiceMapName, type ServicePortRules, type SetSpec } from './ruleset';
 
 /** Objects the kernel holds in the table (listed before a full sync). */
 export interface ExistingObjects {
@@ -48,6 +50,16 @@ function addElements(elements: readonly MapElement[]): string[] {
 
 function deleteElements(elements: readonly MapElement[]): string[] {
   return [...groupByMap(elements)].map(([map, list]) => `delete element ${TABLE} ${map} { ${list.map((e) => e.key).join(', ')} }`);
+}
+
+/** Every port's rules, map-key conflicts resolved (the first port by key keeps a contested key). */
+export function desiredPorts(entries: readonly ServicePortEntry[], config: RulesetConfig): { ports: ServicePortRules[]; conflicts: ElementConflict[] } {
+  return resolveElementClaims(entries.map((e) => servicePortRules(e, config)));
+}
+
+/** The whole ruleset of `entries` as one script onto an empty node (the pure table → nft text view). */
+export function rulesetScript(entries: readonly ServicePortEntry[], config: RulesetConfig): string {
+  return fullSyncScript(config, desiredPorts(entries, config).ports, { chains: [], sets: [] });
 }
 
 /** The script of a full sync. `existing` lists what the kernel holds (empty on a fresh node). */
