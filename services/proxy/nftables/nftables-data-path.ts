@@ -22,8 +22,8 @@ import { flushStaleUdpFlows, staleUdpFlows, type StaleUdpFlow } from './conntrac
 import { claimKey, resolveElementClaims } from './element-claims';
 import { TABLE, TABLE_FAMILY, TABLE_NAME } from './names';
 import { deleteNftablesTable, NodeCommands } from './node-commands';
-import { servicePortRules, type RulesetConfig, type ServicePortRules } from './ruleset';
-import { countRules, desiredPorts, fullSyncScript, incrementalSyncScript, type ExistingObjects, type ServicePortChange } from './transaction';
+import { endpointAddresses, servicePortRules, type RulesetConfig, type ServicePortRules } from './ruleset';
+import { countRules, desiredPorts, fullSyncScript, incrementalSyncScript, type ExistingObjects, type HairpinChange, type ServicePortChange } from './transaction';
 
 /** DataPathOptions plus what tests need (additive). */
 export interface NftablesDataPathOptions extends DataPathOptions {
@@ -54,6 +54,8 @@ export class NftablesDataPath implements DataPath {
   private installed = new Map<string, ServicePortRules>();
   /** Per Service port: the entry it was built from (for stale UDP flows). */
   private entries = new Map<string, ServicePortEntry>();
+  /** Endpoint address → how many installed ports have it in rotation (the hairpin set holds those above 0). */
+  private hairpinRefs = new Map<string, number>();
   /** Map key → the port holding it. */
   private claims = new Map<string, string>();
   private fullSyncNeeded = true;
@@ -87,7 +89,8 @@ export class NftablesDataPath implements DataPath {
     let touched: Iterable<string>;
     try {
       if (incremental) {
-        const script = incrementalSyncScript(incremental.changes);
+        const hairpin = this.hairpinChange(incremental.changes);
+        const script = incrementalSyncScript(incremental.changes, hairpin);
         if (script !== '') await this.commands.nftScript(script);
         this.commitIncremental(incremental.changes, table);
         touched = changed as ReadonlySet<string>;
@@ -119,6 +122,7 @@ export class NftablesDataPath implements DataPath {
     this.installed = new Map();
     this.entries = new Map();
     this.claims = new Map();
+    this.hairpinRefs = new Map();
     this.fullSyncNeeded = true;
   }
 
@@ -131,6 +135,8 @@ export class NftablesDataPath implements DataPath {
     this.installed = new Map(ports.map((p) => [p.key, p]));
     this.entries = new Map(entries.map((e) => [e.key, e]));
     this.claims = new Map(ports.flatMap((p) => p.elements.map((e) => [claimKey(e), p.key] as const)));
+    this.hairpinRefs = new Map();
+    for (const p of ports) this.countHairpin(p, 1);
     this.conflicted = conflicts.length > 0;
     this.fullSyncNeeded = false;
     this.installedIsComplete = true;
@@ -157,14 +163,35 @@ export class NftablesDataPath implements DataPath {
     return { changes };
   }
 
+  /** Adds `delta` to the references of `port`'s endpoint addresses. */
+  private countHairpin(port: ServicePortRules | undefined, delta: 1 | -1, refs = this.hairpinRefs): void {
+    for (const ip of endpointAddresses([port])) {
+      const n = (refs.get(ip) ?? 0) + delta;
+      if (n === 0) refs.delete(ip);
+      else refs.set(ip, n);
+    }
+  }
+
+  /** The endpoint addresses `changes` bring into or take out of every port's rotation. */
+  private hairpinChange(changes: readonly ServicePortChange[]): HairpinChange {
+    const refs = new Map(this.hairpinRefs);
+    for (const c of changes) {
+      this.countHairpin(c.before, -1, refs);
+      this.countHairpin(c.after, 1, refs);
+    }
+    return { add: [...refs.keys()].filter((ip) => !this.hairpinRefs.has(ip)), remove: [...this.hairpinRefs.keys()].filter((ip) => !refs.has(ip)) };
+  }
+
   private commitIncremental(changes: readonly ServicePortChange[], table: ServiceTable): void {
     for (const { before } of changes) {
+      this.countHairpin(before, -1);
       if (!before) continue;
       for (const e of before.elements) if (this.claims.get(claimKey(e)) === before.key) this.claims.delete(claimKey(e));
       this.installed.delete(before.key);
       this.entries.delete(before.key);
     }
     for (const { after } of changes) {
+      this.countHairpin(after, 1);
       if (!after) continue;
       for (const e of after.elements) this.claims.set(claimKey(e), after.key);
       this.installed.set(after.key, after);

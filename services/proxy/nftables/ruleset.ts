@@ -13,10 +13,10 @@
  *   map` of endpoints and have no endpoint chains, see PortRulesBuilder.balance). `external-…` marks for masquerade (Cluster policy), or keeps the
  *   client's address and balances over this node's endpoints only (Local policy), pods and the
  *   node itself still going the cluster way.
- * - `endpoint-…` marks hairpin traffic (a pod reaching itself), refreshes the client's affinity
- *   entry (`update @affinity-… { ip saddr }`, the set's timeout being the affinity timeout) and
- *   DNATs to the endpoint.
- * - nat postrouting masquerades marked packets. Filter input/forward/output (priority −110,
+ * - `endpoint-…` refreshes the client's affinity entry (`update @affinity-… { ip saddr }`, the
+ *   set's timeout being the affinity timeout) and DNATs to the endpoint.
+ * - nat postrouting marks hairpin traffic (a pod sent to itself: `saddr . daddr` in the
+ *   `hairpin-endpoints` set of every endpoint's `ip . ip`) and masquerades marked packets. Filter input/forward/output (priority −110,
  *   before DNAT) look new connections up in `no-endpoint-services` / `no-endpoint-nodeports` and
  *   reject them at once (TCP reset, ICMP port unreachable otherwise); filter input also rejects
  *   whatever reaches the node for the service range without having been DNATed (the range is
@@ -56,6 +56,8 @@ export const MAP_SERVICE_NODEPORTS = 'service-nodeports';
 export const MAP_NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 export const MAP_NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
 export const SET_NODEPORT_IPS = 'nodeport-ips';
+/** `ip . ip` for every endpoint in rotation: a forwarded packet from an endpoint to itself is hairpin traffic. */
+export const SET_HAIRPIN = 'hairpin-endpoints';
 
 /** A chain: base chains carry their hook declaration. */
 export interface ChainSpec {
@@ -110,6 +112,7 @@ export function baseSets(config: RulesetConfig): SetSpec[] {
     { kind: 'map', name: MAP_NO_ENDPOINT_SERVICES, declaration: `{ type ${KEY_TYPE_SERVICE} ; }` },
     { kind: 'map', name: MAP_NO_ENDPOINT_NODEPORTS, declaration: `{ type ${KEY_TYPE_NODEPORT} ; }` },
   ];
+  maps.push({ kind: 'set', name: SET_HAIRPIN, declaration: '{ type ipv4_addr . ipv4_addr ; }' });
   if (config.nodePortAddresses.length > 0) maps.push({ kind: 'set', name: SET_NODEPORT_IPS, declaration: '{ type ipv4_addr ; flags interval ; }' });
   return maps;
 }
@@ -119,6 +122,18 @@ export function baseSetElements(config: RulesetConfig): Map<string, string[]> {
   return config.nodePortAddresses.length > 0 ? new Map([[SET_NODEPORT_IPS, [...config.nodePortAddresses]]]) : new Map();
 }
 
+/** The hairpin-endpoints element of an endpoint address. */
+export function hairpinElement(ip: string): string {
+  return `${ip} . ${ip}`;
+}
+
+/** The distinct endpoint addresses of ports (the hairpin-endpoints set's content). */
+export function endpointAddresses(ports: Iterable<ServicePortRules | undefined>): Set<string> {
+  const ips = new Set<string>();
+  for (const p of ports) for (const ep of p?.endpoints ?? []) ips.add(ep.ip);
+  return ips;
+}
+
 /** The fixed chains: hooks, the map lookups, masquerading and rejecting. */
 export function baseChains(config: RulesetConfig): ChainSpec[] {
   const nodePortMatch = config.nodePortAddresses.length > 0 ? `ip daddr @${SET_NODEPORT_IPS}` : NODEPORT_LOCAL_MATCH;
@@ -126,7 +141,12 @@ export function baseChains(config: RulesetConfig): ChainSpec[] {
   return [
     { name: 'nat-prerouting', hook: baseHook('nat', 'prerouting', PRIORITY_DSTNAT), rules: [`jump ${CHAIN_SERVICES}`] },
     { name: 'nat-output', hook: baseHook('nat', 'output', PRIORITY_DSTNAT), rules: [`jump ${CHAIN_SERVICES}`] },
-    { name: 'nat-postrouting', hook: baseHook('nat', 'postrouting', PRIORITY_SRCNAT), rules: [`jump ${CHAIN_MASQUERADING}`] },
+    {
+      name: 'nat-postrouting',
+      hook: baseHook('nat', 'postrouting', PRIORITY_SRCNAT),
+      // After DNAT, source == destination only for a pod sent to itself: its reply must come back through the node.
+      rules: [`ip saddr . ip daddr @${SET_HAIRPIN} jump ${CHAIN_MARK_FOR_MASQUERADE}`, `jump ${CHAIN_MASQUERADING}`],
+    },
     { name: 'filter-input', hook: baseHook('filter', 'input', PRIORITY_FILTER), rules: [checkEndpoints, `ct state new jump ${CHAIN_CLUSTER_IPS_CHECK}`] },
     { name: 'filter-forward', hook: baseHook('filter', 'forward', PRIORITY_FILTER), rules: [checkEndpoints] },
     { name: 'filter-output', hook: baseHook('filter', 'output', PRIORITY_FILTER), rules: [checkEndpoints] },
@@ -166,8 +186,8 @@ class PortRulesBuilder {
    * entry goes back to its endpoint, the others to a random one (`numgen … vmap` over endpoint
    * chains, which refresh the entry). Without: the DNAT picks the endpoint itself from an
    * anonymous `numgen … map` — no chain per endpoint, which cuts the kernel objects of a large
-   * table about fourfold (a full sync of 10k endpoints in about a third of the time); hairpin is
-   * then marked for any client that is one of the endpoints.
+   * table about fourfold (a full sync of 10k endpoints in about a third of the time). Hairpin
+   * traffic is found after the choice, in nat postrouting (see SET_HAIRPIN).
    */
   balance(endpoints: readonly ServiceEndpoint[]): string[] {
     if (this.affinityTimeout === undefined) return this.inlineDnat(endpoints);
@@ -179,11 +199,9 @@ class PortRulesBuilder {
   }
 
   private inlineDnat(endpoints: readonly ServiceEndpoint[]): string[] {
-    const ips = [...new Set(endpoints.map((ep) => ep.ip))];
-    const hairpin = `ip saddr ${ips.length === 1 ? ips[0] : `{ ${ips.join(', ')} }`} jump ${CHAIN_MARK_FOR_MASQUERADE}`;
     const only = endpoints.length === 1 ? endpoints[0]! : undefined;
     const target = only ? `${only.ip}:${only.port}` : `numgen random mod ${endpoints.length} map { ${endpoints.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ')} }`;
-    return [hairpin, `meta l4proto ${this.proto} dnat to ${target}`];
+    return [`meta l4proto ${this.proto} dnat to ${target}`];
   }
 
   private endpointChain(ep: ServiceEndpoint): string {
@@ -191,7 +209,7 @@ class PortRulesBuilder {
     const known = this.endpointChains.get(id);
     if (known) return known;
     const name = endpointChainName(this.entry, ep);
-    const rules = [`ip saddr ${ep.ip} jump ${CHAIN_MARK_FOR_MASQUERADE}`]; // hairpin: the reply must come back through the node
+    const rules: string[] = [];
     if (this.affinityTimeout !== undefined) {
       const set = affinitySetName(this.entry, ep, this.affinityTimeout);
       this.affinitySets.set(id, set);

@@ -16,7 +16,7 @@
 import type { ServicePortEntry } from '../../../lib/network/service-table';
 import { resolveElementClaims, type ElementConflict } from './element-claims';
 import { TABLE } from './names';
-import { servicePortRules, baseChains, baseSetElements, baseSets, type ChainSpec, type MapElement, type RulesetConfig, type ServiceMapName, type ServicePortRules, type SetSpec } from './ruleset';
+import { servicePortRules, baseChains, baseSetElements, baseSets, endpointAddresses, hairpinElement, SET_HAIRPIN, type ChainSpec, type MapElement, type RulesetConfig, type ServiceMapName, type ServicePortRules, type SetSpec } from './ruleset';
 
 /** Objects the kernel holds in the table (listed before a full sync). */
 export interface ExistingObjects {
@@ -79,14 +79,25 @@ export function fullSyncScript(config: RulesetConfig, services: readonly Service
   lines.push(...staleChains.map((c) => `delete chain ${TABLE} ${c}`), ...staleSets.map((s) => `delete set ${TABLE} ${s}`));
   for (const chain of chains) lines.push(...addRules(chain));
   for (const [set, elements] of baseSetElements(config)) lines.push(`add element ${TABLE} ${set} { ${elements.join(', ')} }`);
+  lines.push(...hairpinLines('add', [...endpointAddresses(services)]));
   lines.push(...addElements(services.flatMap((s) => s.elements)));
   return lines.join('\n') + '\n';
 }
 
 const elementId = (e: MapElement) => `${e.map}\0${e.key}\0${e.verdict}`;
 
+/** Endpoint addresses joining and leaving the hairpin set in an incremental sync (no other port has them). */
+export interface HairpinChange {
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+function hairpinLines(verb: 'add' | 'delete', ips: readonly string[]): string[] {
+  return ips.length === 0 ? [] : [`${verb} element ${TABLE} ${SET_HAIRPIN} { ${ips.map(hairpinElement).join(', ')} }`];
+}
+
 /** The script of an incremental sync of `changes` (an empty script when nothing changed). */
-export function incrementalSyncScript(changes: readonly ServicePortChange[]): string {
+export function incrementalSyncScript(changes: readonly ServicePortChange[], hairpin: HairpinChange = { add: [], remove: [] }): string {
   const removeElements: MapElement[] = [];
   const insertElements: MapElement[] = [];
   const flush: string[] = [];
@@ -114,7 +125,16 @@ export function incrementalSyncScript(changes: readonly ServicePortChange[]): st
     }
   }
   // Chains go before sets in `remove`'s order per port; across ports no object is shared.
-  const lines = [...deleteElements(removeElements), ...flush, ...remove.sort(byChainsFirst), ...declare, ...fill, ...addElements(insertElements)];
+  const lines = [
+    ...deleteElements(removeElements),
+    ...hairpinLines('delete', hairpin.remove),
+    ...flush,
+    ...remove.sort(byChainsFirst),
+    ...declare,
+    ...fill,
+    ...addElements(insertElements),
+    ...hairpinLines('add', hairpin.add),
+  ];
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
