@@ -6,7 +6,7 @@ import type { EndpointSlice } from '../../../lib/api/types/discovery';
 import { SERVICE_NAME_LABEL, ServiceTable } from '../../../lib/network/service-table';
 import { runCommand } from '../../node-agent/runtime/process/run-command';
 import { NftablesDataPath } from './nftables-data-path';
-import { PROBE_PORT, probe, startProbeServer } from './testing/probes';
+import { PROBE_PORT, probe, sendUdpFlows, startProbeServer } from './testing/probes';
 import { syntheticTable } from './testing/synthetic-table';
 import { canUseKernel, TestNode, type TestPod } from './testing/test-namespace';
 
@@ -23,14 +23,14 @@ function service(name: string, ip: string, extra: Partial<NonNullable<Service['s
   return { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name }, spec: { clusterIP: ip, ports: [{ name: 'http', port: 80 }], ...extra } };
 }
 
-function slice(svc: string, ips: string[]): EndpointSlice {
+function slice(svc: string, ips: string[], protocol: 'TCP' | 'UDP' = 'TCP'): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { namespace: 'default', name: `${svc}-x`, labels: { [SERVICE_NAME_LABEL]: svc } },
     addressType: 'IPv4',
     endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
-    ports: [{ name: 'http', port: PROBE_PORT, protocol: 'TCP' }],
+    ports: [{ name: 'http', port: PROBE_PORT, protocol }],
   };
 }
 
@@ -140,6 +140,24 @@ describe('NftablesDataPath on a real kernel (in a network namespace of its own)'
     expect(new Set(servers(await probe(node.netns, '10.43.0.24', 80, 20)))).to.deep.equal(new Set(POD_IPS.slice(0, 2)));
     await dataPath.sync(table, 'all');
     expect(await nft('list', 'sets', 'ip')).to.contain(POD_IPS[0]);
+  });
+
+  it('forgets the UDP flows of a removed endpoint (conntrack) and keeps the others', async () => {
+    table.setService(service('dns', '10.43.0.25', { ports: [{ name: 'http', port: 53, protocol: 'UDP' }] }));
+    table.setSlice(slice('dns', POD_IPS.slice(1), 'UDP'));
+    await dataPath.sync(table, table.takeChanges());
+    await sendUdpFlows(pods[0]!.netns, '10.43.0.25', 53, 20);
+    const flowsTo = async () => {
+      const listing = await runCommand('ip', ['netns', 'exec', node.netns, 'conntrack', '-L', '-p', 'udp', '--orig-dst', '10.43.0.25']).catch(() => '');
+      return listing.split('\n').map((l) => /src=\S+ dst=\S+ sport=\d+ dport=\d+.*?src=(\S+)/.exec(l)?.[1]).filter((ip): ip is string => ip !== undefined);
+    };
+    const before = await flowsTo();
+    expect(new Set(before), `flows before: ${before}`).to.deep.equal(new Set(POD_IPS.slice(1)));
+    table.setSlice(slice('dns', [POD_IPS[1]!], 'UDP'));
+    await dataPath.sync(table, table.takeChanges());
+    const after = await flowsTo();
+    expect(after.length).to.equal(before.filter((ip) => ip === POD_IPS[1]).length);
+    expect(new Set(after)).to.deep.equal(new Set([POD_IPS[1]]));
   });
 
   it('stop() leaves the rules serving; cleanup() deletes the table and the route', async () => {

@@ -85,7 +85,8 @@ export class NftablesDataPath implements DataPath {
   async sync(table: ServiceTable, changed: ReadonlySet<string> | 'all'): Promise<SyncResult> {
     const startedAt = process.hrtime.bigint();
     const incremental = changed !== 'all' && !this.fullSyncNeeded && !this.conflicted ? this.planIncremental(table, changed) : undefined;
-    const before = this.entries;
+    // The entries as they were (an incremental sync updates the map in place; a full one replaces it).
+    const before = incremental ? new Map([...(changed as ReadonlySet<string>)].map((key) => [key, this.entries.get(key)])) : this.entries;
     let touched: Iterable<string>;
     try {
       if (incremental) {

@@ -60,3 +60,16 @@ export async function probe(netns: string, host: string, port: number, count = 1
   const out = await runCommand('ip', ['netns', 'exec', netns, process.execPath, '-e', CLIENT, host, String(port), String(count), String(CONNECT_TIMEOUT_MS)]);
   return JSON.parse(out) as ProbeResult[];
 }
+
+const UDP_SENDER = `const dgram = require('dgram');
+const [host, port, count] = process.argv.slice(1);
+let left = Number(count);
+for (let i = 0; i < Number(count); i++) {
+  const s = dgram.createSocket('udp4');
+  s.send('probe', Number(port), host, () => { s.close(); if (--left === 0) console.log('sent'); });
+}`;
+
+/** Sends one datagram from each of `count` fresh sockets (so `count` UDP flows) from `netns` to host:port. */
+export async function sendUdpFlows(netns: string, host: string, port: number, count: number): Promise<void> {
+  await runCommand('ip', ['netns', 'exec', netns, process.execPath, '-e', UDP_SENDER, host, String(port), String(count)]);
+}
