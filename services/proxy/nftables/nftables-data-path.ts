@@ -14,6 +14,10 @@
  * - After the rules are in, conntrack entries of UDP flows to removed endpoints are deleted.
  * - stop() leaves the rules (flows keep working while the proxy is away); cleanup() deletes the
  *   table and the route.
+ * - No accept rules: an nftables `accept` ends only its own base chain, so nothing in this table
+ *   could undo a DROP policy that dockerd puts on iptables' FORWARD chain. The node runtime's
+ *   FORWARD accepts for its bridge (pod-network.ts) carry pod and service traffic through it:
+ *   after DNAT, service traffic to a pod leaves by that bridge.
  */
 import type { Logger } from 'pino';
 import type { ServicePortEntry, ServiceTable } from '../../../lib/network/service-table';
@@ -86,7 +90,7 @@ export class NftablesDataPath implements DataPath {
     const startedAt = process.hrtime.bigint();
     const incremental = changed !== 'all' && !this.fullSyncNeeded && !this.conflicted ? this.planIncremental(table, changed) : undefined;
     // The entries as they were (an incremental sync updates the map in place; a full one replaces it).
-    const before = incremental ? new Map([...(changed as ReadonlySet<string>)].map((key) => [key, this.entries.get(key)])) : this.entries;
+    const before = incremental ? new Map([...incremental.keys].map((key) => [key, this.entries.get(key)])) : this.entries;
     let touched: Iterable<string>;
     try {
       if (incremental) {
@@ -94,7 +98,7 @@ export class NftablesDataPath implements DataPath {
         const script = incrementalSyncScript(incremental.changes, hairpin);
         if (script !== '') await this.commands.nftScript(script);
         this.commitIncremental(incremental.changes, table);
-        touched = changed as ReadonlySet<string>;
+        touched = incremental.keys;
       } else {
         await this.fullSync(table);
         touched = new Set([...before.keys(), ...this.entries.keys()]);
@@ -150,7 +154,7 @@ export class NftablesDataPath implements DataPath {
   }
 
   /** The changes of an incremental sync, or undefined when a port would take another's map key (a full sync sorts that out). */
-  private planIncremental(table: ServiceTable, changed: ReadonlySet<string>): { changes: ServicePortChange[] } | undefined {
+  private planIncremental(table: ServiceTable, changed: ReadonlySet<string>): { keys: ReadonlySet<string>; changes: ServicePortChange[] } | undefined {
     const afters = [...changed].map((key) => table.get(key)).filter((e): e is ServicePortEntry => e !== undefined).map((e) => servicePortRules(e, this.config));
     if (resolveElementClaims(afters).conflicts.length > 0) return undefined;
     for (const port of afters) {
@@ -161,7 +165,7 @@ export class NftablesDataPath implements DataPath {
     }
     const afterByKey = new Map(afters.map((p) => [p.key, p]));
     const changes = [...changed].map((key) => ({ before: this.installed.get(key), after: afterByKey.get(key) })).filter((c) => c.before || c.after);
-    return { changes };
+    return { keys: changed, changes };
   }
 
   /** Adds `delta` to the references of `port`'s endpoint addresses. */

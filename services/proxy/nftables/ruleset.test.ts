@@ -35,7 +35,7 @@ function sampleTable(): ServiceTable {
   table.setService(service('sticky', { clusterIP: '10.43.0.21', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ name: 'p', port: 80 }] }));
   table.setSlice(slice('sticky', [['10.42.0.2'], ['10.42.0.3']]));
   table.setService(service('empty', { type: 'NodePort', clusterIP: '10.43.0.22', ports: [{ name: 'p', port: 80, nodePort: 30080 }] }));
-  table.setService(service('local', { type: 'NodePort', clusterIP: '10.43.0.23', externalIPs: ['192.0.2.50'], externalTrafficPolicy: 'Local', ports: [{ name: 'p', port: 80, nodePort: 30081 }] }));
+  table.setService(service('local', { type: 'NodePort', clusterIP: '10.43.0.23', externalIPs: ['192.0.2.50', '127.0.0.1'], externalTrafficPolicy: 'Local', ports: [{ name: 'p', port: 80, nodePort: 30081 }] }));
   table.setSlice(slice('local', [['10.42.0.2', 'n1'], ['10.42.1.2', 'n2']]));
   return table;
 }
@@ -97,7 +97,7 @@ describe('nftables ruleset', () => {
     expect(chainRules(script, 'services')[1]).to.equal('fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports');
   });
 
-  it('sends external Local-policy traffic to this node’s endpoints only, keeping the client address', () => {
+  it('sends external Local-policy traffic to this node’s endpoints only, keeping the client address (loopback external IPs skipped)', () => {
     const e = entry(table, 'local');
     const rules = servicePortRules(e, config);
     const external = rules.chains.find((c) => c.name.startsWith('external-'))!;
