@@ -132,6 +132,8 @@ export async function setUpSandboxNetwork(n: SandboxNetwork): Promise<string> {
         `link add ${names.hostVeth} type veth peer name ${names.peerVeth}`,
         `link set ${names.peerVeth} netns ${names.netns}`,
         `link set ${names.hostVeth} master ${n.bridge} up`,
+        // A pod reaching itself through its Service leaves by its own bridge port (the proxy masquerades it).
+        `link set dev ${names.hostVeth} type bridge_slave hairpin on`,
       ].join('\n'),
     });
     await runCommand('ip', ['-n', names.netns, '-batch', '-'], {
