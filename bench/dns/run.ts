@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import * as dgram from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
 import { freePort } from '../../lib/launcher/store-cluster';
-import { ensureDebianPackages } from './debian-packages';
+import { ensureDebianPackages } from '../common/debian-packages';
 import { runDnsperf, type DnsperfResult } from './dnsperf';
 import { startNsd } from './nsd-server';
 import { benchRecords, fqdn, queryFile, zoneFile } from './records';
