@@ -6,10 +6,11 @@
  * - No route for the host and path → 404; a route whose backend is not a Service, names a
  *   Service port the ServiceTable lacks, or has no usable endpoint → 503.
  * - Endpoints are taken round-robin per Service port (kube-proxy's choice of usable endpoints:
- *   ready ones, else serving terminating ones). A connection that fails (refused, unreachable,
- *   or not connected within CONNECT_TIMEOUT_MS) moves the request to the next endpoint; the
- *   request body is not read before a connection stands, so a retry never needs a buffer. When
- *   every endpoint failed → 502.
+ *   ready ones, else serving terminating ones). A new connection that fails (refused,
+ *   unreachable, or not connected within CONNECT_TIMEOUT_MS) moves the request to the next
+ *   endpoint; the request body is not read before a connection stands, so a retry never needs a
+ *   buffer. When every endpoint failed → 502. Upstream connections are kept alive and reused; a
+ *   reused one that fails is answered 502 (the request may have reached the backend).
  * - Bodies stream both ways (pipe, with backpressure); nothing is buffered. Hop-by-hop headers
  *   are dropped both ways (and HTTP/2 pseudo-headers); the Host header is kept; X-Forwarded-For
  *   (appended), X-Forwarded-Proto and X-Forwarded-Host are set.
@@ -27,6 +28,9 @@ import type { RouteTable } from './route-table';
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1, plus HTTP/2's ban list). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings', 'proxy-authenticate', 'proxy-authorization']);
+/** Idle upstream connections kept per endpoint, and how often they are probed (TCP keep-alive). */
+export const MAX_IDLE_UPSTREAM_SOCKETS = 64;
+export const UPSTREAM_KEEPALIVE_MS = 1_000;
 /** No node is local to the ingress: externalTrafficPolicy Local has no local endpoints to prefer. */
 const NO_LOCAL_NODES: ReadonlySet<string> = new Set();
 
@@ -79,8 +83,15 @@ export function upstreamHeaders(req: ProxyRequest, scheme: 'http' | 'https'): ht
 export class IngressProxy {
   /** Round-robin position per Service port key. */
   private readonly cursors = new Map<string, number>();
+  /** Upstream connections, kept open between requests (each endpoint has its own pool). */
+  private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: UPSTREAM_KEEPALIVE_MS, maxFreeSockets: MAX_IDLE_UPSTREAM_SOCKETS, scheduling: 'lifo' });
 
   constructor(private readonly deps: IngressProxyDeps) {}
+
+  /** Closes the idle upstream connections. */
+  close(): void {
+    this.agent.destroy();
+  }
 
   /** Serves one request that arrived over `scheme`. */
   handle(req: ProxyRequest, res: ProxyResponse, scheme: 'http' | 'https'): void {
@@ -117,7 +128,7 @@ export class IngressProxy {
   /** Sends the request to `ep`; `onConnectError` runs (instead of any answer) when no connection could be made. */
   private forward(req: ProxyRequest, res: http.ServerResponse, ep: ServiceEndpoint, headers: http.OutgoingHttpHeaders, started: number, onConnectError: () => void): void {
     let connected = false;
-    const upstream = http.request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, agent: false, setHost: false });
+    const upstream = http.request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, agent: this.agent, setHost: false });
     const timer = setTimeout(() => upstream.destroy(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
     const abortUpstream = () => {
       if (!res.writableEnded) upstream.destroy();

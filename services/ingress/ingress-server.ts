@@ -61,6 +61,7 @@ export class IngressServer {
     private readonly informers: SharedInformerFactory,
     private readonly events: EventBroadcaster,
     readonly controller: IngressController,
+    private readonly proxy: IngressProxy,
     readonly listeners: IngressListeners,
   ) {}
 
@@ -89,7 +90,7 @@ export class IngressServer {
         certificateFor: (name) => controller.certificateFor(name),
         defaultCertificate: defaultCertificate(logger),
       });
-      const s = new IngressServer(client, informers, events, controller, listeners);
+      const s = new IngressServer(client, informers, events, controller, proxy, listeners);
       if (config.grpcListen) {
         s.host = new ServiceHost(['bosun/ingress.proto']);
         s.host.addService(IngressStatusService, s.statusService());
@@ -138,6 +139,7 @@ export class IngressServer {
   /** Stops serving and watching, flushes the Events, closes the API connection. */
   async stop(): Promise<void> {
     await this.listeners.close();
+    this.proxy.close();
     await this.host?.shutdown(1000);
     await this.controller.stop();
     this.informers.stop();

@@ -6,4 +6,4 @@ export * from './ingress';
 export * from './ingress-class';
 
 /** The registry strategies of the networking.k8s.io/v1 kinds. */
-export const networkingStrategies: Strategy[] = [ingressStrategy, ingressClassStrategy] as Strategy[];
+export const networkingStrategies: Strategy[] = [ingressStrategy, ingressClassStrategy];
