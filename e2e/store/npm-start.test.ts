@@ -51,7 +51,7 @@ describe('bosun up (what `npm start` runs)', function () {
 
       // Every component has its own identity: a token added to the earlier token file, a kubeconfig naming it.
       const users = readTokenEntries(path.join(dir, 'tokens.csv'));
-      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:bosun-ingress']);
+      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
       expect(users[0]!.token).to.equal('admintoken');
       expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
       for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!]] as const) {
