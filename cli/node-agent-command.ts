@@ -1,3 +1,4 @@
+import { hostAddress } from '../lib/network/host-address';
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,12 +42,6 @@ function quantityFlag(flag: string, value: string): string {
   }
 }
 
-/** The host's first non-internal IPv4 address, else 127.0.0.1. */
-function defaultNodeIp(): string {
-  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return '127.0.0.1';
-}
-
 /** The node configurations the flags describe (one, or `--nodes N` simulated ones). */
 export function nodeConfigsOf(o: Record<string, string>): { nodes: NodeConfig[]; rootDir: string } {
   const name = o.nodeName || os.hostname().toLowerCase();
@@ -60,7 +55,7 @@ export function nodeConfigsOf(o: Record<string, string>): { nodes: NodeConfig[];
   const reserved = parseKeyValueList('system-reserved', o.systemReserved ?? '', checkReserved);
   const labels = parseKeyValueList('node-labels', o.nodeLabels ?? '');
   const kubeletPort = positiveInt('kubelet-port', o.kubeletPort!, 65535);
-  const base = { labels, capacity, reserved, address: o.nodeIp || defaultNodeIp(), kubeletPort, clusterDns: o.clusterDns!.split(',').map((s) => s.trim()).filter((s) => s), clusterDomain: o.clusterDomain! };
+  const base = { labels, capacity, reserved, address: o.nodeIp || hostAddress(), kubeletPort, clusterDns: o.clusterDns!.split(',').map((s) => s.trim()).filter((s) => s), clusterDomain: o.clusterDomain! };
   const names = count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
   return { nodes: names.map((nodeName) => ({ ...base, nodeName })), rootDir };
 }

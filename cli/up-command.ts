@@ -10,6 +10,7 @@ import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { LocalIngress } from '../lib/launcher/ingress-process';
 import { PortPlan } from '../lib/launcher/port-plan';
+import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
 import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
@@ -192,7 +193,7 @@ export function upCommand(): Command {
         sc.start();
         say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, metrics ${sc.metricsUrl}, log ${sc.logFile})`);
       }
-      dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics });
+      dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics }, [], process.env, hostAddress());
       dns.start();
       say(`  ${dns.name}: started (pid ${dns.pid ?? '?'}, DNS ${dns.dnsEndpoint} UDP+TCP behind the kube-dns Service 10.43.0.10:53, status API gRPC ${dns.grpcEndpoint}, log ${dns.logFile})`);
       const ingressClient = { kubeconfig: kubeconfigs.get(BOSUN_INGRESS.component)!, metricsPort: ingressPorts.metrics };
@@ -240,7 +241,7 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
-      say(`  dig @127.0.0.1 -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS`);
+      say(`  dig @${dns.host} -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10)`);
       say(`  kubectl expose deployment web --port=80 --target-port=8080 && kubectl create ingress web --rule=web.local/*=web:80`);
       say(`  curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # through the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);

@@ -17,10 +17,11 @@ export interface LocalDnsPorts {
 }
 
 /**
- * The `bosun dns` of a local cluster: answers on 127.0.0.1:`ports.dns` (UDP and TCP), serves
- * its status API on `ports.grpc`, dials the API as the identity of `client.kubeconfig` and
- * registers the kube-dns Service with 127.0.0.1 as its endpoint (every node of a local cluster
- * shares the host's network).
+ * The `bosun dns` of a local cluster: answers on `host`:`ports.dns` (UDP and TCP), serves its
+ * status API on 127.0.0.1:`ports.grpc`, dials the API as the identity of `client.kubeconfig` and
+ * registers the kube-dns Service with `host` as its endpoint (every node of a local cluster
+ * shares the host's network). `bosun up` gives the host's own address, which pods reach through
+ * their bridge whichever proxy data path runs; tests may keep the default 127.0.0.1.
  */
 export class LocalDns extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
@@ -33,14 +34,15 @@ export class LocalDns extends LocalProcess {
     client: ComponentClientArgs = {},
     extraArgs: readonly string[] = [],
     env: NodeJS.ProcessEnv = process.env,
+    readonly host = '127.0.0.1',
   ) {
-    super(name, logFile, ['dns', ...componentClientFlags(client), '--listen', `127.0.0.1:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
+    super(name, logFile, ['dns', ...componentClientFlags(client), '--listen', `${host}:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
   }
 
   /** host:port of the DNS (UDP and TCP). */
   get dnsEndpoint(): string {
-    return `127.0.0.1:${this.ports.dns}`;
+    return `${this.host}:${this.ports.dns}`;
   }
 
   get grpcEndpoint(): string {
