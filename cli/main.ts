@@ -8,6 +8,7 @@ import { kubeconfigsCommand } from './kubeconfigs-command';
 import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
 import { nodeAgentCommand } from './node-agent-command';
+import { proxyCommand } from './proxy-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 import { downCommand } from './down-command';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(controllerManagerCommand())
     .addCommand(schedulerCommand())
     .addCommand(nodeAgentCommand())
+    .addCommand(proxyCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())
