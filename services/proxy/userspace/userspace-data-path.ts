@@ -96,7 +96,7 @@ export class UserspaceDataPath implements DataPath {
     const keys = changed === 'all' ? new Set([...table.entries().map((e) => e.key), ...this.wanted.keys()]) : changed;
     for (const key of keys) await this.syncEntry(key, table.get(key));
     let endpoints = 0;
-    for (const picker of this.pickers.values()) endpoints += picker.current().length;
+    for (const key of this.wanted.keys()) endpoints += new Set([...this.rotation(key, 'internal'), ...this.rotation(key, 'external')].map(endpointAddress)).size;
     return { servicePorts: this.wanted.size, endpoints, rules: this.frontends.size };
   }
 
