@@ -203,11 +203,14 @@ for (const mode of proxyModes()) {
     const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
     const webPods = async () => (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter((s) => s);
     /** Runs wget inside `pod`, retrying while the pod network settles. */
-    const wgetIn = (pod: string, url: string) =>
-      cluster.waitFor(async () => {
+    const wgetIn = (pod: string, url: string) => {
+      let last = '';
+      return cluster.waitFor(async () => {
         const r = await cluster.kubectl(['exec', pod, '--', 'wget', '-q', '-T', '3', '-O', '-', url]);
+        last = r.stderr;
         return r.code === 0 ? r.stdout : undefined;
-      }, SETTLE_MS, `${pod} → ${url}`);
+      }, SETTLE_MS, `${pod} → ${url}`).catch((err: Error) => Promise.reject(new Error(`${last.trim()}\n${err.message}`)));
+    };
 
     it('reports its mode, nodes and routing table over gRPC', async () => {
       const st = await cluster.proxy!.status();

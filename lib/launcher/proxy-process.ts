@@ -4,6 +4,14 @@ import { type GetStatusResponse, ProxyStatusClient } from '../../gen/bosun/proxy
 import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
 import { BOSUN_BIN, LocalProcess } from './local-process';
 
+/** The ports of `bosun up`'s proxy: status API, /metrics (kube-proxy's 10249) and /healthz (kube-proxy's 10256). */
+export const LOCAL_PROXY_PORTS = { grpc: 10247, metrics: 10249, healthz: 10256 } as const;
+
+/** Whether a local cluster whose nodes use `runtime` gets a proxy: pods with their own network (process, docker) and root for the node setup. */
+export function localClusterRunsProxy(runtime: string, nodeCount: number): boolean {
+  return nodeCount > 0 && (runtime === 'process' || runtime === 'docker') && process.getuid?.() === 0;
+}
+
 /** How long a proxy may take to serve its status API (it serves it before its first sync). */
 export const PROXY_START_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 200;
