@@ -206,7 +206,7 @@ for (const mode of proxyModes()) {
     const wgetIn = (pod: string, url: string) => {
       let last = '';
       return cluster.waitFor(async () => {
-        const r = await cluster.kubectl(['exec', pod, '--', 'wget', '-q', '-T', '3', '-O', '-', url]);
+        const r = await cluster.kubectl(['exec', pod, '--', 'wget', '-q', '-T', '5', '-O', '-', url]);
         last = r.stderr;
         return r.code === 0 ? r.stdout : undefined;
       }, SETTLE_MS, `${pod} → ${url}`).catch((err: Error) => Promise.reject(new Error(`${last.trim()}\n${err.message}`)));
@@ -236,6 +236,8 @@ for (const mode of proxyModes()) {
 
     it('reaches the ClusterIP and the NodePort from a pod', async () => {
       const pods = await webPods();
+      const webIp = await kubectl(['get', 'pod', pods[0]!, '-o', 'jsonpath={.status.podIP}']);
+      expect(await wgetIn('solo', `http://${webIp}:8080/`), 'pod → pod baseline').to.equal(pods[0]);
       expect(pods).to.include(await wgetIn('solo', `http://${ips.get('web')}/`));
       const soloIp = await kubectl(['get', 'pod', 'solo', '-o', 'jsonpath={.status.podIP}']);
       const gateway = soloIp.replace(/\.\d+$/, '.1');
