@@ -64,6 +64,8 @@ export class ServiceProxy {
   private lastStartMs = Number.NEGATIVE_INFINITY;
   private consecutiveFailures = 0;
   private stopped = false;
+  /** The caches have synced: syncs may run (changes before that are covered by the first full sync). */
+  private cachesSynced = false;
   private state: SyncState = { lastSyncMs: 0, lastSyncDurationMs: 0, syncs: 0, failures: 0 };
 
   constructor(private readonly options: ServiceProxyOptions) {
@@ -92,6 +94,7 @@ export class ServiceProxy {
     if (this.stopped) return;
     this.options.logger.info({ servicePorts: this.table.entries().length }, 'caches synced; syncing the data path');
     this.fullDue = true;
+    this.cachesSynced = true;
     await this.syncNow();
   }
 
@@ -118,7 +121,7 @@ export class ServiceProxy {
 
   /** Sets the sync timer unless one is set or a sync runs (it reschedules when done). */
   private schedule(): void {
-    if (this.stopped || this.syncTimer || this.running || !this.informers) return;
+    if (this.stopped || this.syncTimer || this.running || !this.cachesSynced) return;
     if (!this.dirty && !this.fullDue) return;
     const backoff = this.consecutiveFailures > 0 ? Math.min(this.minSyncPeriodMs * 2 ** (this.consecutiveFailures - 1), this.syncPeriodMs) : this.minSyncPeriodMs;
     const delay = Math.max(0, this.lastStartMs + backoff - this.clock.now());
