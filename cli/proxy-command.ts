@@ -101,6 +101,7 @@ export function proxyCommand(): Command {
       const api = apiConnectionOf(o);
       const metrics = await startComponentMetrics({ metricsAddress: o.metricsBindAddress || o.metricsAddress }, logger);
       const healthz = healthzAddress ? await MetricsServer.start(metrics.registry, healthzAddress).catch((err: Error) => Promise.reject(new ConfigError(`--healthz-bind-address: ${err.message}`))) : undefined;
+      await cleanupOtherModes(mode, options, logger);
       const dataPath = createDataPath(mode, options);
       const server = await ProxyServer.start(
         { apiservers: api.endpoints, token: api.token, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen },
@@ -125,6 +126,16 @@ function chooseMode(flag: string | undefined, logger: Logger): ProxyMode {
   const { mode, reason } = defaultMode();
   logger.info({ mode, reason }, 'data path chosen');
   return mode;
+}
+
+/** Removes what the other data paths left behind (a previous run in another mode), so switching modes is clean. */
+async function cleanupOtherModes(mode: ProxyMode, options: DataPathOptions, logger: Logger): Promise<void> {
+  for (const other of PROXY_MODES) {
+    if (other === mode || !dataPathBuilt(other)) continue;
+    await createDataPath(other, options)
+      .cleanup()
+      .catch((err: Error) => logger.warn({ mode: other, err: err.message }, 'cleaning up the other data path failed'));
+  }
 }
 
 /** `--cleanup`: every data path built here removes what it may have installed. */
