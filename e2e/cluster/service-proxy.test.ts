@@ -202,11 +202,11 @@ for (const mode of proxyModes()) {
 
     const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
     const webPods = async () => (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter((s) => s);
-    /** Runs wget inside `pod`, retrying while the pod network settles. */
+    /** Runs wget inside `pod`, retrying while the pod network settles (no -T: the image's static busybox 1.35 wget segfaults with it). */
     const wgetIn = (pod: string, url: string) => {
       let last = '';
       return cluster.waitFor(async () => {
-        const r = await cluster.kubectl(['exec', pod, '--', 'wget', '-q', '-T', '5', '-O', '-', url]);
+        const r = await cluster.kubectl(['exec', pod, '--', 'wget', '-q', '-O', '-', url]);
         last = r.stderr;
         return r.code === 0 ? r.stdout : undefined;
       }, SETTLE_MS, `${pod} → ${url}`).catch((err: Error) => Promise.reject(new Error(`${last.trim()}\n${err.message}`)));
