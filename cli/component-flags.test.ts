@@ -19,9 +19,9 @@ describe('component identity flags (--kubeconfig, --apiserver)', () => {
     const tokenFile = path.join(dir, 'tokens.csv');
     fs.writeFileSync(tokenFile, 'admintoken,admin\n'); // a cluster from before component identities
     const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: ['127.0.0.1:6444', '127.0.0.1:6454'], server: 'https://127.0.0.1:6443', caCert: 'PEM' });
-    expect([...files.keys()]).to.deep.equal(['kube-scheduler', 'kube-controller-manager', 'kubelet', 'coredns', 'bosun-ingress']);
+    expect([...files.keys()]).to.deep.equal(['kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy', 'coredns', 'bosun-ingress']);
     const entries = readTokenEntries(tokenFile);
-    expect(entries.map((e) => e.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
+    expect(entries.map((e) => e.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
     const scheduler = readKubeconfig(componentKubeconfigPath(dir, 'kube-scheduler'));
     expect(scheduler.users).to.deep.equal([{ name: 'system:kube-scheduler', user: { token: entries[1]!.token } }]);
     expect(scheduler.contexts[0]!.context.user).to.equal('system:kube-scheduler');

@@ -28,6 +28,9 @@ export const KUBE_CONTROLLER_MANAGER: ComponentIdentity = {
 /** The node agents' user (Kubernetes' nodes authenticate as system:node:<name> in group system:nodes; local agents share one). */
 export const KUBELET: ComponentIdentity = { component: 'kubelet', user: { name: 'system:node:bosun-local', uid: 'system:node:bosun-local', groups: ['system:nodes'] } };
 
+/** kube-proxy's user (Kubernetes': system:kube-proxy, bound to system:node-proxier). */
+export const KUBE_PROXY: ComponentIdentity = { component: 'kube-proxy', user: { name: 'system:kube-proxy', uid: 'system:kube-proxy', groups: [] } };
+
 /** The cluster DNS's user (Kubernetes runs CoreDNS as the kube-system/coredns service account). */
 export const COREDNS: ComponentIdentity = { component: 'coredns', user: { name: 'system:serviceaccount:kube-system:coredns', uid: 'system:serviceaccount:kube-system:coredns', groups: ['system:serviceaccounts'] } };
 
@@ -35,7 +38,7 @@ export const COREDNS: ComponentIdentity = { component: 'coredns', user: { name: 
 export const BOSUN_INGRESS: ComponentIdentity = { component: 'bosun-ingress', user: { name: 'system:bosun-ingress', uid: 'system:bosun-ingress', groups: [] } };
 
 /** The components that get an identity. */
-export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET, COREDNS, BOSUN_INGRESS];
+export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET, KUBE_PROXY, COREDNS, BOSUN_INGRESS];
 
 /** The folder (under the cluster's data directory) holding the components' kubeconfigs. */
 export const COMPONENT_KUBECONFIG_DIR = 'kubeconfigs';

@@ -10,6 +10,7 @@ import { processCliEnv } from './process-env';
 import { schedulerCommand } from './scheduler-command';
 import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
+import { proxyCommand } from './proxy-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 import { downCommand } from './down-command';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(nodeAgentCommand())
     .addCommand(dnsCommand())
     .addCommand(ingressCommand())
+    .addCommand(proxyCommand())
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())

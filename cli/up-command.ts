@@ -13,12 +13,13 @@ import { PortPlan } from '../lib/launcher/port-plan';
 import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
 import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
 import type { LocalNodeAgent } from '../lib/launcher/node-agent-process';
+import { LOCAL_PROXY_PORTS, LocalProxy, localClusterRunsProxy } from '../lib/launcher/proxy-process';
 import { RUNTIME_KINDS, type RuntimeKind } from '../services/node-agent/runtime/index';
 
 /** Most nodes `bosun up` runs. */
@@ -101,6 +102,10 @@ export function upCommand(): Command {
         const at = (base: number) => base + NODE_PORT_STRIDE * i;
         nodePorts.push({ kubelet: await plan.port(at(NODE_PORT_BASE.kubelet), `node-${i + 1} kubelet`), grpc: await plan.port(at(NODE_PORT_BASE.grpc), `node-${i + 1} status`), metrics: await plan.port(at(NODE_PORT_BASE.metrics), `node-${i + 1} metrics`) });
       }
+      const runsProxy = localClusterRunsProxy(o.runtime, nodeCount);
+      const proxyPorts = runsProxy
+        ? { grpc: await plan.port(LOCAL_PROXY_PORTS.grpc, 'proxy status'), metrics: await plan.port(LOCAL_PROXY_PORTS.metrics, 'proxy metrics'), healthz: await plan.port(LOCAL_PROXY_PORTS.healthz, 'proxy healthz') }
+        : undefined;
       const cluster = await LocalStoreCluster.create({ members: n, dir, ports });
       say(`Starting a ${n}-member Bosun store cluster (data and logs in ${dir})`);
       const apiservers: LocalApiServer[] = [];
@@ -109,6 +114,7 @@ export function upCommand(): Command {
       let ingress: LocalIngress | undefined;
       let nodeAgents: LocalNodeAgent[] = [];
       let dns: LocalDns | undefined;
+      let proxy: LocalProxy | undefined;
       let stopping = false;
       const supervisor = new Supervisor(say);
       let balancer: TcpBalancer | undefined;
@@ -121,6 +127,8 @@ export function upCommand(): Command {
         await Promise.all(nodeAgents.map((a) => a.kill('SIGTERM')));
         await removeNodeContainers(nodeAgents);
         await dns?.kill('SIGTERM');
+        await proxy?.kill('SIGTERM');
+        await proxy?.cleanup().catch((err: Error) => say(`  proxy cleanup: ${err.message}`));
         await Promise.all(schedulers.map((sc) => sc.kill('SIGTERM')));
         await ingress?.kill('SIGTERM');
         await Promise.all(controllerManagers.map((cm) => cm.kill('SIGTERM')));
@@ -220,6 +228,14 @@ export function upCommand(): Command {
           a.start();
           say(`  ${a.name}: node agent started (pid ${a.pid ?? '?'}, ${o.runtime} runtime, kubelet port ${a.options.kubeletPort}, status API gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
         }
+        if (proxyPorts) {
+          const client = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: proxyPorts.metrics };
+          proxy = new LocalProxy({ nodeNames: nodeAgents.map((a) => a.options.nodeName), healthzPort: proxyPorts.healthz }, proxyPorts.grpc, path.join(dir, 'logs', 'proxy.log'), [], client);
+          proxy.start();
+          say(`  proxy: started for ${nodeAgents.length} node(s) (pid ${proxy.pid ?? '?'}, status API gRPC ${proxy.grpcEndpoint}, metrics ${proxy.metricsUrl}, log ${proxy.logFile})`);
+        } else if (nodeCount > 0) {
+          say(`  proxy: not started (Services' ClusterIPs and NodePorts need pods with their own network and root; runtime ${o.runtime}, uid ${process.getuid?.() ?? '?'})`);
+        }
         const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token });
         try {
           await waitNodesReady(admin, nodeAgents.map((a) => a.options.nodeName), NODES_READY_TIMEOUT_MS, say);
@@ -244,6 +260,8 @@ export function upCommand(): Command {
       say(`  dig @${dns.host} -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10)`);
       say(`  kubectl expose deployment web --port=80 --target-port=8080 && kubectl create ingress web --rule=web.local/*=web:80`);
       say(`  curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # through the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
+      if (proxy) say(`  kubectl expose deployment web --port 80 --target-port 8080 --type NodePort && curl http://$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/hostname`);
+      if (proxy) say(`  grpcurl -plaintext ${proxy.grpcEndpoint} bosun.proxy.v1.ProxyStatus/GetStatus   # the proxy's routing table`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
@@ -255,7 +273,7 @@ export function upCommand(): Command {
       say('');
       say('Press Ctrl-C (or run "./bin/bosun.js down" elsewhere) to stop the cluster; its data stays in ' + dir + ' and the next start resumes it.');
       // Restart members and components that die while the cluster runs (e.g. killed by hand).
-      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, dns, ingress, ...nodeAgents);
+      supervisor.watch(...cluster.members, ...apiservers, ...controllerManagers, ...schedulers, dns, ingress, ...nodeAgents, ...(proxy ? [proxy] : []));
       await new Promise<never>(() => undefined);
     });
 }

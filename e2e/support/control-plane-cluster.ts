@@ -11,9 +11,11 @@ import { LocalControllerManager } from '../../lib/launcher/controller-manager-pr
 import { LocalDns } from '../../lib/launcher/dns-process';
 import { removeNodeContainers } from '../../lib/launcher/local-nodes';
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
+import { LocalProxy } from '../../lib/launcher/proxy-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
+import type { ProxyMode } from '../../services/proxy/data-path';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
-import { COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
+import { COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
@@ -43,6 +45,8 @@ export interface ControlPlaneOptions {
   readonly dns?: true;
   /** Extra flags for the DNS (e.g. `--upstream`). */
   readonly dnsArgs?: readonly string[];
+  /** One `bosun proxy` for every node agent's node (they share this host's network namespace); `extraArgs` e.g. `--min-sync-period`. */
+  readonly proxy?: { readonly mode?: ProxyMode; readonly extraArgs?: readonly string[] };
 }
 
 /** Two simulated nodes of 8 CPUs and 32 GiB. */
@@ -60,6 +64,8 @@ export class ControlPlaneCluster {
   readonly schedulers: LocalScheduler[] = [];
   readonly controllerManagers: LocalControllerManager[] = [];
   readonly nodeAgents: LocalNodeAgent[] = [];
+  /** The proxy of the node agents' nodes (with the `proxy` option). */
+  proxy: LocalProxy | undefined;
   /** Plays the kubelet for the simulated nodes (absent without nodes). */
   kubelet: SimulatedKubelet | undefined;
   /** The cluster DNS (with `dns: true`). */
@@ -120,12 +126,18 @@ export class ControlPlaneCluster {
         cluster.dns = new LocalDns('dns', { dns: await freePort(), grpc: await freePort() }, path.join(dir, 'logs', 'dns.log'), identity, opts.dnsArgs ?? []);
         cluster.dns.start();
       }
+      if (opts.proxy) {
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: await freePort() };
+        const options = { nodeNames: (opts.nodeAgents ?? []).map((a) => a.nodeName), mode: opts.proxy.mode, extraArgs: opts.proxy.extraArgs };
+        cluster.proxy = new LocalProxy(options, await freePort(), path.join(dir, 'logs', 'proxy.log'), [], identity);
+        cluster.proxy.start();
+      }
       const nodes = opts.nodes ?? DEFAULT_SIMULATED_NODES;
       if (nodes.length > 0) {
         cluster.kubelet = new SimulatedKubelet({ client, startDelayMs: opts.podStartDelayMs, logger: pino({ level: 'silent' }) });
         await cluster.kubelet.start(nodes);
       }
-      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady()), ...cluster.nodeAgents.map((a) => a.waitReady()), ...(cluster.dns ? [cluster.dns.waitReady()] : [])]);
+      await Promise.all([...cluster.schedulers.map((s) => s.waitReady()), ...cluster.controllerManagers.map((c) => c.waitReady()), ...cluster.nodeAgents.map((a) => a.waitReady()), ...(cluster.dns ? [cluster.dns.waitReady()] : []), ...(cluster.proxy ? [cluster.proxy.waitReady()] : [])]);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -174,7 +186,7 @@ export class ControlPlaneCluster {
       const v = await fn().catch(() => undefined);
       if (v !== undefined) return v;
       if (Date.now() > deadline) {
-        const logs = [...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : [])].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
+        const logs = [...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : []), ...(this.proxy ? [this.proxy] : [])].map((p) => `${p.name}:\n${p.tailLog(8)}`).join('\n---\n');
         throw new Error(`timed out after ${ms} ms waiting for ${what}; logs end with:\n${logs}`);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -190,7 +202,9 @@ export class ControlPlaneCluster {
   async stop(): Promise<void> {
     this.kubelet?.stop();
     this.client.close();
-    await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : [])].map((p) => p.kill('SIGTERM')));
+    await Promise.all([...this.schedulers, ...this.controllerManagers, ...this.nodeAgents, ...(this.dns ? [this.dns] : []), ...(this.proxy ? [this.proxy] : [])].map((p) => p.kill('SIGTERM')));
+    // The proxy leaves its node setup in place on exit (as kube-proxy): remove it.
+    await this.proxy?.cleanup();
     // Node agents leave their containers running by design (a restarted agent adopts them): remove them, as bosun up does.
     await removeNodeContainers(this.nodeAgents);
     await this.apiserver.kill('SIGTERM');
