@@ -257,10 +257,11 @@ export function upCommand(): Command {
       say('  ./bin/bosun.js get all -A          # the bosun CLI reads the same kubeconfig');
       say('  ./bin/bosun.js create namespace demo');
       say('  ./bin/bosun.js apply -f <manifest.yaml> -n demo && ./bin/bosun.js get all -n demo');
-      say(`  dig @${dns.host} -p ${dnsPorts.dns} +short kubernetes.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10)`);
-      say(`  kubectl expose deployment web --port=80 --target-port=8080 && kubectl create ingress web --rule=web.local/*=web:80`);
-      say(`  curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # through the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
-      if (proxy) say(`  kubectl expose deployment web --port 80 --target-port 8080 --type NodePort && curl http://$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/hostname`);
+      say(`  kubectl expose deployment web --port 80 --target-port 8080 --type NodePort`);
+      if (proxy) say(`  curl http://$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/hostname   # the ClusterIP, balanced by the proxy`);
+      if (proxy) say(`  curl http://${hostAddress()}:$(kubectl get svc web -o jsonpath='{.spec.ports[0].nodePort}')/hostname   # the NodePort on the nodes' address`);
+      say(`  kubectl create ingress web --rule='web.local/*=web:80' && curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
+      say(`  dig @${dns.host} -p ${dnsPorts.dns} +short web.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10: kubectl exec deploy/web -- nslookup web)`);
       if (proxy) say(`  grpcurl -plaintext ${proxy.grpcEndpoint} bosun.proxy.v1.ProxyStatus/GetStatus   # the proxy's routing table`);
       say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);

@@ -51,7 +51,7 @@ describe('bosun up (what `npm start` runs)', function () {
 
       // Every component has its own identity: a token added to the earlier token file, a kubeconfig naming it.
       const users = readTokenEntries(path.join(dir, 'tokens.csv'));
-      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
+      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
       expect(users[0]!.token).to.equal('admintoken');
       expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
       for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!]] as const) {
@@ -106,6 +106,18 @@ describe('bosun up (what `npm start` runs)', function () {
       } finally {
         forward.stop();
       }
+      // The pod behind a Service: by its ClusterIP from the host (the proxy), by name from another
+      // pod (the cluster DNS at 10.43.0.10 through the proxy), and through the ingress.
+      await k(['expose', 'pod', 'bb', '--port', '80', '--target-port', '8080', '--type', 'NodePort']);
+      const clusterIp = (await k(['get', 'service', 'bb', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+      const answers = (port: number, opts: Parameters<typeof httpGetBody>[2]) => async () => (await httpGetBody(port, '/hostname', opts).catch(() => '')).trim() === 'bb';
+      await waitUntilAsync(answers(80, { host: clusterIp }), LEADERS_TIMEOUT_MS, `bb through its ClusterIP ${clusterIp}`);
+      await k(['run', 'client', '--image=busybox', '--', 'sleep', '3600']);
+      const byName = async () => (await k(['exec', 'client', '--', 'wget', '-qO-', 'http://bb/hostname']).catch(() => ({ stdout: '' }))).stdout.trim() === 'bb';
+      await waitUntilAsync(byName, LEADERS_TIMEOUT_MS, 'bb by its name from another pod');
+      await k(['create', 'ingress', 'bb', '--rule=bb.local/*=bb:80']);
+      const ingressPort = Number(/ingress: started \(.*HTTP 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      await waitUntilAsync(answers(ingressPort, { headers: { Host: 'bb.local' } }), LEADERS_TIMEOUT_MS, `bb through the ingress on ${ingressPort}`);
       // A component killed by hand is restarted by bosun up, which says so.
       const pid = Number(/scheduler-1: started \(pid (\d+)/.exec(out)?.[1]);
       process.kill(pid, 'SIGKILL');

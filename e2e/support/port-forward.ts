@@ -37,10 +37,10 @@ export function kubectlPortForward(kubeconfig: string, target: string, remotePor
 }
 
 /** GET http://127.0.0.1:PORT/PATH, resolving with the body. */
-export function httpGetBody(port: number, urlPath: string): Promise<string> {
+export function httpGetBody(port: number, urlPath: string, opts: { readonly host?: string; readonly headers?: Record<string, string> } = {}): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port, path: urlPath, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      .get({ host: opts.host ?? '127.0.0.1', port, path: urlPath, timeout: REQUEST_TIMEOUT_MS, headers: opts.headers }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => resolve(text));

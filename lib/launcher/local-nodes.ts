@@ -18,6 +18,7 @@ import { podNetworkName, removePodNetwork } from '../../services/node-agent/runt
 import { createRuntime, type RuntimeKind } from '../../services/node-agent/runtime/index';
 import { ProcessRuntime } from '../../services/node-agent/runtime/process/process-runtime';
 import { BOSUN_BIN } from './local-process';
+import { hostAddress } from '../network/host-address';
 import { LocalNodeAgent } from './node-agent-process';
 
 /** The images the README's examples use, built offline by the project's script and tagged so. */
@@ -48,12 +49,16 @@ export function ensureSampleImages(runtime: RuntimeKind, say: (line: string) => 
   say(`  sample images: ${SAMPLE_IMAGE_TAGS.join(', ')} ready for the ${runtime} runtime`);
 }
 
-/** One node agent per entry of `ports`, named node-1, node-2, …, state under `<dir>/nodes/<name>`. */
+/**
+ * One node agent per entry of `ports`, named node-1, node-2, …, state under `<dir>/nodes/<name>`,
+ * each with the host's address as its InternalIP: where its NodePorts and the load balancers of
+ * its Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1).
+ */
 export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfig: string, certDir: string): LocalNodeAgent[] {
   return ports.map((p, i) => {
     const nodeName = `node-${i + 1}`;
     return new LocalNodeAgent(
-      { nodeName, runtime, rootDir: path.join(dir, 'nodes', nodeName), kubeletPort: p.kubelet, extraArgs: ['--cert-dir', certDir] },
+      { nodeName, runtime, rootDir: path.join(dir, 'nodes', nodeName), kubeletPort: p.kubelet, nodeIp: hostAddress(), extraArgs: ['--cert-dir', certDir] },
       p.grpc,
       path.join(dir, 'logs', `${nodeName}.log`),
       [],

@@ -17,6 +17,8 @@ export interface LocalNodeAgentOptions {
   /** With the fake runtime: simulated nodes named `<nodeName>-<i>` (default 1: the node itself). */
   readonly nodes?: number;
   readonly kubeletPort?: number;
+  /** The node's InternalIP (default 127.0.0.1; `bosun up` gives the host's address, where NodePorts and load balancers answer). */
+  readonly nodeIp?: string;
   readonly extraArgs?: readonly string[];
 }
 
@@ -53,7 +55,7 @@ export class LocalNodeAgent extends LocalProcess {
         '--root-dir',
         options.rootDir,
         '--node-ip',
-        '127.0.0.1',
+        options.nodeIp ?? '127.0.0.1',
         '--nodes',
         String(options.nodes ?? 1),
         ...(options.kubeletPort ? ['--kubelet-port', String(options.kubeletPort)] : []),

@@ -223,10 +223,6 @@ class PortRulesBuilder {
   }
 }
 
-function isLoopback(ip: string): boolean {
-  return ip.startsWith('127.');
-}
-
 function endpointId(ep: ServiceEndpoint): string {
   return `${ep.ip}:${ep.port}`;
 }
@@ -253,9 +249,9 @@ export function servicePortRules(entry: ServicePortEntry, config: RulesetConfig)
     elements.push(internal.length > 0 ? { map: MAP_SERVICE_IPS, key, verdict: `goto ${serviceChain}` } : { map: MAP_NO_ENDPOINT_SERVICES, key, verdict: `goto ${CHAIN_REJECT}` });
   }
 
-  // Loopback addresses are left to userspace listeners (a load balancer on 127.0.0.1): DNAT
-  // cannot send a 127.x source off the node, as kube-proxy's NodePorts skip 127.0.0.0/8 too.
-  const externalAddresses = [...new Set([...entry.externalIPs, ...entry.loadBalancerIPs])].filter((ip) => !isLoopback(ip));
+  // Loopback addresses are left out: a DNAT from 127.0.0.1 never leaves the loopback (the
+  // kernel refuses a loopback source on a bridge), as kube-proxy's NodePorts skip 127.0.0.0/8.
+  const externalAddresses = [...new Set([...entry.externalIPs, ...entry.loadBalancerIPs])].filter((ip) => !ip.startsWith('127.'));
   if (externalAddresses.length > 0 || entry.nodePort !== undefined) {
     if (external.length > 0) builder.chains.push({ name: externalChain, rules: externalRules(entry, config, builder, internal, external, serviceChain) });
     const verdict = external.length > 0 ? `goto ${externalChain}` : `goto ${CHAIN_REJECT}`;
