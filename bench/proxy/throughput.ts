@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const server = await node.addPod(SERVER_IP);
     const client = await node.addPod(CLIENT_IP);
     children.push(await spawnIn(server.netns, process.execPath, ['-e', HTTP_SERVER], /ready/));
-    children.push(await spawnIn(server.netns, 'iperf3', ['-s', '-p', String(IPERF_PORT)], /listening/i));
+    children.push(await spawnIn(server.netns, 'iperf3', ['-s', '-p', String(IPERF_PORT), '--forceflush'], /listening/i));
     say(`bench/proxy/throughput: ${seconds} s per figure; wrk -t1 -c${WRK_CONNECTIONS} (keep-alive), -c8 with Connection: close; iperf3 one stream`);
     const direct = await measure(client.netns, SERVER_IP, HTTP_PORT, IPERF_PORT, seconds);
 
