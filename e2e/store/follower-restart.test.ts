@@ -1,9 +1,9 @@
 import { expect } from 'chai';
+import { StoreWriteLoad } from '../support/store-write-load';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalStoreCluster, LocalStoreMember, memberStatus } from '../../lib/launcher/store-cluster';
-import { StoreClient } from '../../store/client/store-client';
 
 /** Concurrent writers of the background load. */
 const WRITERS = 4;
@@ -21,37 +21,6 @@ const REJOIN_LIMIT_MS = 30_000;
 /** Starting three members on a loaded machine. */
 const CLUSTER_START_MS = 60_000;
 const POLL_MS = 50;
-
-/** A bounded put loop on its own client, until stopped. */
-class WriteLoad {
-  private stopped = false;
-  private readonly loops: Promise<void>[] = [];
-  acknowledged = 0;
-
-  constructor(endpoints: string[]) {
-    for (let w = 0; w < WRITERS; w++) {
-      const client = new StoreClient({ endpoints, requestTimeoutMs: 3000 });
-      this.loops.push(
-        (async () => {
-          for (let i = 0; !this.stopped && i < 100_000; i++) {
-            try {
-              await client.put(`restart/${w}/${i % 50}`, `v${i}`);
-              this.acknowledged++;
-            } catch {
-              // a failover in progress: keep going
-            }
-          }
-          client.close();
-        })(),
-      );
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
-  }
-}
 
 /**
  * Waits until `m` reports the same leader as every other member and has applied at least
@@ -134,7 +103,7 @@ describe('store: a follower killed (or paused, then killed) under writes rejoins
 
   for (const fault of ['kill -9', 'SIGSTOP, then kill -9'] as const) {
     it(`${fault}: the restarted follower learns the leader within ${LEADER_KNOWN_LIMIT_MS / 1000} s of starting and catches up, three times`, async () => {
-      const load = new WriteLoad(cluster.endpoints);
+      const load = new StoreWriteLoad(cluster.endpoints, WRITERS, (client, w, i) => client.put(`restart/${w}/${i % 50}`, `v${i}`).then(() => undefined));
       const took: number[] = [];
       const rejoin: number[] = [];
       try {

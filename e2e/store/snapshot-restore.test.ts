@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { StoreWriteLoad } from '../support/store-write-load';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,43 +20,21 @@ const WRITES_BEFORE_SAVE = 300;
 const CLUSTER_START_MS = 60_000;
 const PREFIX = 'snap/';
 
-/** Puts, overwrites and deletes under PREFIX until stopped. */
-class WriteLoad {
-  private stopped = false;
-  private readonly loops: Promise<void>[] = [];
-  acknowledged = 0;
-  /** Acknowledged puts (each one made a revision; a delete of a missing key makes none). */
-  puts = 0;
-
-  constructor(endpoints: string[]) {
-    for (let w = 0; w < WRITERS; w++) {
-      const client = new StoreClient({ endpoints, requestTimeoutMs: 5000 });
-      this.loops.push(
-        (async () => {
-          for (let i = 0; !this.stopped && i < 100_000; i++) {
-            const key = `${PREFIX}${w}/${i % KEYS_PER_WRITER}`;
-            try {
-              if (i % 7 === 6) {
-                await client.delete(key);
-              } else {
-                await client.put(key, `value-${w}-${i}`);
-                this.puts++;
-              }
-              this.acknowledged++;
-            } catch {
-              // keep the load going
-            }
-          }
-          client.close();
-        })(),
-      );
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
-  }
+/** Puts, overwrites and deletes under PREFIX until stopped; counts the acknowledged puts in `counts` (each made a revision). */
+function writeLoad(endpoints: string[], counts: { puts: number }): StoreWriteLoad {
+  return new StoreWriteLoad(
+    endpoints,
+    WRITERS,
+    async (client, w, i) => {
+      const key = `${PREFIX}${w}/${i % KEYS_PER_WRITER}`;
+      if (i % 7 === 6) await client.delete(key);
+      else {
+        await client.put(key, `value-${w}-${i}`);
+        counts.puts++;
+      }
+    },
+    { requestTimeoutMs: 5000 },
+  );
 }
 
 async function until(what: string, cond: () => boolean, limitMs: number): Promise<void> {
@@ -104,12 +83,13 @@ describe('store backup: etcdctl snapshot save from a live cluster under writes, 
 
   it('the new cluster holds every key, value and revision of the snapshot and continues from its revision', async () => {
     const file = path.join(dir, 'backup.db');
-    const load = new WriteLoad(source.endpoints);
+    const counts = { puts: 0 };
+    const load = writeLoad(source.endpoints, counts);
     let saved;
     let putsBeforeSave = 0;
     try {
       await until(`${WRITES_BEFORE_SAVE} writes`, () => load.acknowledged >= WRITES_BEFORE_SAVE, 60_000);
-      putsBeforeSave = load.puts;
+      putsBeforeSave = counts.puts;
       // etcdctl talks to one member (it refuses several for a snapshot) and writes FILE.part, then renames.
       saved = await runEtcdctl([source.endpoints[1]], ['snapshot', 'save', file], { killAfterMs: 60_000 });
       // More writes after the save: the backup must not see them.
