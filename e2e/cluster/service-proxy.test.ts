@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -304,5 +305,36 @@ for (const mode of proxyModes()) {
       for (let i = 0; i < 4; i++) expect(await httpGet(ips.get('web')!, 80)).to.equal(other);
       await kubectl(['exec', victim!, '--', 'touch', '/tmp/ready']);
     });
+
+    // The kernel path outlives its proxy (kube-proxy leaves its rules on exit); the userspace path
+    // is the proxy itself, so only the kernel path is held to this.
+    if (mode === 'nftables') {
+      it('keeps a flow and new connections going through kill -9 of the proxy, and reconverges once it is back', async () => {
+        const socket = dgram.createSocket('udp4');
+        const ask = (text: string) =>
+          new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no UDP answer to "${text}" within 2 s`)), 2_000);
+            socket.once('message', (m) => {
+              clearTimeout(timer);
+              resolve(m.toString());
+            });
+            socket.send(text, 53, ips.get('udp-echo')!);
+          });
+        try {
+          expect(await ask('before')).to.equal('echo:before');
+          await cluster.proxy!.kill('SIGKILL');
+          expect(await ask('during'), 'the same UDP flow with the proxy dead').to.equal('echo:during');
+          expect(await webPods(), 'a new connection with the proxy dead').to.include(await httpGet(ips.get('web')!, 80));
+        } finally {
+          socket.close();
+        }
+        await kubectl(['expose', 'pod', 'solo', '--name', 'solo-again', '--port', '80', '--target-port', '8080']);
+        const ip = await kubectl(['get', 'service', 'solo-again', '-o', 'jsonpath={.spec.clusterIP}']);
+        cluster.proxy!.start();
+        await cluster.proxy!.waitReady();
+        const answer = await cluster.waitFor(() => httpGet(ip, 80).catch(() => undefined), SETTLE_MS, 'a Service made while the proxy was down');
+        expect(answer).to.equal('solo');
+      });
+    }
   });
 }
