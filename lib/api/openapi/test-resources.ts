@@ -6,7 +6,9 @@ import { protoKinds } from '../proto/kinds';
 import type { OpenApiResource } from './paths';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass']);
-const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale', 'Eviction']);
+// The access reviews are answered, never stored: no list, no OpenAPI collection.
+const REVIEWS = ['SelfSubjectAccessReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview'];
+const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale', 'Eviction', ...REVIEWS]);
 
 function plural(kind: string): string {
   const lower = kind.toLowerCase();

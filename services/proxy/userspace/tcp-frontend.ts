@@ -34,7 +34,8 @@ export class TcpFrontend {
 
   /** Listens on address:port (port 0: any free port); rejects when it cannot bind. */
   static listen(address: string, port: number, picker: EndpointPicker, logger: Logger): Promise<TcpFrontend> {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    // No Nagle on either leg: a relayed request must not wait for the previous segment's ACK.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: address, port, exclusive: true }, () => {
@@ -72,7 +73,7 @@ export class TcpFrontend {
       }
       const target = endpointAddress(endpoint);
       tried.add(target);
-      const upstream = net.connect({ host: endpoint.ip, port: endpoint.port, allowHalfOpen: true });
+      const upstream = net.connect({ host: endpoint.ip, port: endpoint.port, allowHalfOpen: true, noDelay: true });
       const failed = () => {
         upstream.destroy();
         picker.forget(clientIp);
