@@ -3,10 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { componentKubeconfigPath, KUBELET } from '../../cli/component-identities';
-import { componentClientFlags } from '../../lib/launcher/component-args';
-import { BOSUN_BIN, LocalProcess } from '../../lib/launcher/local-process';
-import { freePort } from '../../lib/launcher/store-cluster';
+import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { busyboxTarball } from '../../services/node-agent/runtime/process/testing';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 
@@ -171,7 +168,6 @@ describe('cluster DNS through real processes, kubectl and dig', function () {
 });
 
 /** Where the proxy's entry point lands once it is built (the proxy is built in parallel). */
-const PROXY_JS = path.resolve(__dirname, '..', '..', 'services', 'proxy', 'proxy.js');
 /** A pod range of this test's own, apart from the other process-runtime tests'. */
 const POD_CLUSTER_CIDR = '10.42.208.0/20';
 
@@ -183,7 +179,6 @@ const POD_CLUSTER_CIDR = '10.42.208.0/20';
 describe('cluster DNS from inside a pod (through the proxy at 10.43.0.10)', function () {
   this.timeout(240_000);
   let cluster: ControlPlaneCluster;
-  let proxy: LocalProcess | undefined;
   let imageStore: string | undefined;
 
   before(async function () {
@@ -191,33 +186,24 @@ describe('cluster DNS from inside a pod (through the proxy at 10.43.0.10)', func
       console.log('      (skipped: pods on the process runtime need root)');
       this.skip();
     }
-    if (!fs.existsSync(PROXY_JS)) {
-      console.log(`      (skipped: the proxy is not built yet — ${PROXY_JS} is missing)`);
-      this.skip();
-    }
     imageStore = path.join(os.tmpdir(), `bosun-e2e-dns-images-${process.pid}`);
     process.env.BOSUN_IMAGE_STORE = imageStore;
     execFileSync(process.execPath, [BOSUN_BIN, 'image', 'import', 'busybox:latest', busyboxTarball()], { stdio: 'ignore' });
+    // The proxy in userspace mode: it forwards 10.43.0.10:53 to the DNS's loopback address from
+    // the host's namespace (a kernel DNAT to 127.0.0.1 from a pod's namespace never arrives;
+    // `bosun up` runs the DNS on the host's address instead).
     cluster = await ControlPlaneCluster.start('dns-pod', {
       dns: true,
       nodes: [],
       controllerManagerArgs: ['--cluster-cidr', POD_CLUSTER_CIDR],
       nodeAgents: [{ nodeName: 'dns-node', runtime: 'process' }],
+      proxy: { mode: 'userspace' },
     });
-    // One proxy for the node (flags of the proxy's command as built in parallel; once merged,
-    // ControlPlaneCluster's own proxy option can replace this). Userspace: it forwards
-    // 10.43.0.10:53 to the DNS's loopback address from the host's namespace (a kernel DNAT to
-    // 127.0.0.1 from a pod's namespace would need route_localnet).
-    const kubeconfig = componentKubeconfigPath(cluster.dir, KUBELET.component);
-    const proxyArgs = ['proxy', ...componentClientFlags({ kubeconfig, metricsPort: await freePort() }), '--node-names', 'dns-node', '--mode', 'userspace', '--grpc-listen', '', '--healthz-bind-address', ''];
-    proxy = new LocalProcess('proxy', path.join(cluster.dir, 'logs', 'proxy.log'), proxyArgs, process.env);
-    proxy.start();
   });
 
   after(async () => {
     if (!cluster) return;
     await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=false']);
-    await proxy?.kill('SIGTERM');
     await cluster.stop();
     if (imageStore) fs.rmSync(imageStore, { recursive: true, force: true });
     delete process.env.BOSUN_IMAGE_STORE;
