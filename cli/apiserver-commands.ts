@@ -15,6 +15,7 @@ import { scaleCommand } from './commands/scale';
 import { logsCommand } from './commands/logs';
 import { execCommand } from './commands/exec';
 import { grpcClientFactory } from './grpc-client-factory';
+import { hoistConnectionFlags } from './leading-flags';
 
 /**
  * Makes `cmd` and its subcommands throw CommanderErrors instead of exiting, and write help and
@@ -71,10 +72,11 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions): Prom
     },
   };
   const program = new Command('bosun').description('Bosun command-line client');
-  for (const c of apiserverCommands(env)) program.addCommand(c);
+  const commands = apiserverCommands(env);
+  for (const c of commands) program.addCommand(c);
   configureCommandTree(program, env);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(hoistConnectionFlags(argv, new Set(commands.map((c) => c.name()))), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : err.exitCode || 1;
     println(env.stderr, formatError(err));

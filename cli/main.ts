@@ -14,6 +14,7 @@ import { proxyCommand } from './proxy-command';
 import { storeCommand } from './store-command';
 import { upCommand } from './up-command';
 import { downCommand } from './down-command';
+import { hoistConnectionFlags } from './leading-flags';
 
 /** The `bosun` program: one subcommand per component, plus `up` for a local cluster. */
 export async function main(argv: string[]): Promise<void> {
@@ -34,9 +35,12 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())
     .addCommand(imageCommand());
-  for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
+  const clientCommands = apiserverCommands(processCliEnv());
+  for (const c of clientCommands) program.addCommand(c);
+  // argv is [node, script, ...user arguments].
+  const userArgs = hoistConnectionFlags(argv.slice(2), new Set(clientCommands.map((c) => c.name())));
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(userArgs, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exit(err.exitCode);

@@ -64,6 +64,10 @@ describe('the bosun CLI against `bosun up`', function () {
     for (const name of ['default', 'kube-system', 'kube-public']) expect(ns.stdout).to.match(new RegExp(`^${name}\\s+Active`, 'm'));
     const svc = await bosun('get', 'svc', 'kubernetes', '-n', 'default');
     expect(svc.stdout).to.match(/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP/);
+    // Connection flags before the command, as kubectl users write them.
+    const leading = await bosun('--kubeconfig', env.KUBECONFIG!, '-n', 'default', 'get', 'svc', 'kubernetes');
+    expect(leading.code, leading.stderr).to.equal(0);
+    expect(leading.stdout).to.match(/^kubernetes\s+ClusterIP/m);
   });
 
   it('applies a folder of ordinary manifests, then reports unchanged and configured', async () => {

@@ -2,7 +2,7 @@ import { GrpcApiClient } from '../client/grpc-api-client';
 import { LocalProcess } from './local-process';
 
 /** How long an apiserver may take to load its caches and serve. */
-export const APISERVER_START_TIMEOUT_MS = 30_000;
+export const APISERVER_START_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 200;
 
 /** Where a local apiserver serves the Kubernetes HTTP API, and with which CA and tokens. */

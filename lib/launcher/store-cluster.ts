@@ -7,7 +7,8 @@ import { LocalProcess } from './local-process';
 
 export { BOSUN_BIN } from './local-process';
 /** How long a member may take to answer its first status call. */
-const MEMBER_START_TIMEOUT_MS = 20_000;
+// Generous: a busy 2-core machine (a test suite, a build) can take this long to start three Node.js processes.
+const MEMBER_START_TIMEOUT_MS = 60_000;
 /** How often the launcher polls members while waiting. */
 const POLL_INTERVAL_MS = 100;
 
