@@ -9,6 +9,7 @@ import { FAILED_LINE_PREFIX, LISTENING_LINE_PREFIX } from './apiserver-process';
  * SIGTERM/SIGINT (and when its parent's stdin closes, so it never outlives the benchmark).
  *
  *   node dist/bench/apiserver/apiserver-child.js --store A,B,C [--log-file F] [--log-level L]
+ *     [--token-file F] [--authorization-mode AlwaysAllow|RBAC]
  */
 
 /** How long the child gives the server to shut down on a signal, ms. */
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const level = (flag(argv, '--log-level') ?? 'warn') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level: unknown level ${level}`);
   const logger = createLogger('apiserver', level, flag(argv, '--log-file'));
-  const server = await ApiServer.start({ storeEndpoints: store.split(','), grpcListen: '127.0.0.1:0' }, logger);
+  const mode = flag(argv, '--authorization-mode') ?? 'AlwaysAllow';
+  if (mode !== 'AlwaysAllow' && mode !== 'RBAC') throw new Error(`--authorization-mode: "${mode}" is not AlwaysAllow or RBAC`);
+  const server = await ApiServer.start({ storeEndpoints: store.split(','), grpcListen: '127.0.0.1:0', tokenFile: flag(argv, '--token-file'), authorizationMode: mode }, logger);
   process.stdout.write(`${LISTENING_LINE_PREFIX} ${server.grpcAddress}\n`);
   let stopping = false;
   const stop = (): void => {

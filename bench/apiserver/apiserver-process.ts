@@ -33,10 +33,10 @@ export interface ApiServerProcess {
  * Starts the apiserver child over `storeEndpoints` (requests go to the first), logging into
  * `logFile`; `env` is added to its environment (NODE_OPTIONS for profiling).
  */
-export function startApiServerProcess(storeEndpoints: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): Promise<ApiServerProcess> {
+export function startApiServerProcess(storeEndpoints: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): Promise<ApiServerProcess> {
   const script = path.join(__dirname, 'apiserver-child.js');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const child: ChildProcess = spawn(process.execPath, [script, '--store', storeEndpoints.join(','), '--log-file', logFile, '--log-level', 'warn'], {
+  const child: ChildProcess = spawn(process.execPath, [script, '--store', storeEndpoints.join(','), '--log-file', logFile, '--log-level', 'warn', ...extraArgs], {
     // stdin stays open as a lifeline: the child stops when the benchmark's end of it closes.
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
