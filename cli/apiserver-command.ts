@@ -1,3 +1,4 @@
+import { readEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { Command, Option } from 'commander';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
 import * as path from 'node:path';
@@ -60,9 +61,11 @@ export function apiserverCommand(): Command {
         .default('AlwaysAllow')
         .env(apiserverEnv('authorization-mode')),
     )
+    .addOption(opt('encryption-provider-config', 'an EncryptionConfiguration file (apiserver.config.k8s.io/v1): the resources encrypted at rest (e.g. secrets) with aesgcm/aescbc keys'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
+      const encryption = o.encryptionProviderConfig ? readEncryptionConfig(path.resolve(o.encryptionProviderConfig)) : undefined;
       // Without the HTTPS door, a token file named explicitly (flag or env) still authenticates gRPC calls.
       const grpcTokenFile = !o.httpsListen && cmd.getOptionValueSource('tokenFile') !== 'default' ? path.resolve(o.tokenFile) : undefined;
       if (grpcTokenFile) ensureTokenFile(grpcTokenFile);
@@ -75,6 +78,7 @@ export function apiserverCommand(): Command {
           tokenFile: grpcTokenFile,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
           authorizationMode: o.authorizationMode as AuthorizationMode,
+          encryption,
         },
         logger,
       );

@@ -1,3 +1,4 @@
+import { ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
@@ -158,9 +159,13 @@ export function upCommand(): Command {
       const tls = ensureClusterTls(certDir);
       const tokenFile = path.join(dir, 'tokens.csv');
       const token = ensureTokenFile(tokenFile);
+      // Secrets are encrypted at rest with a key made at first start (kept beside the CA).
+      const encryptionConfig = path.join(certDir, 'encryption-config.yaml');
+      ensureEncryptionConfig(encryptionConfig);
       for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
         const https = { port: httpsPort, certDir, tokenFile };
-        apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https));
+        const extra = ['--encryption-provider-config', encryptionConfig];
+        apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https, process.env, extra));
       }
       // Each component's own identity: its token joins the token file before the apiservers read it.
       const kubeconfigs = writeComponentKubeconfigs({

@@ -150,6 +150,10 @@ describe('the bosun CLI against `bosun up`', function () {
     }
     const { stdout: value } = await execFileAsync('etcdctl', ['get', '/registry/configmaps/shop/web-config', '--print-value-only'], { env: etcdEnv, timeout: 20_000 });
     expect(JSON.parse(value).data.LOG_LEVEL).to.equal('info');
+    // Secrets are encrypted at rest: etcdctl shows the AES-GCM envelope, not the value.
+    const secret = await execFileAsync('etcdctl', ['get', '/registry/secrets/shop/db-credentials', '--print-value-only'], { env: etcdEnv, timeout: 20_000, encoding: 'latin1' });
+    expect(secret.stdout.startsWith('k8s:enc:aesgcm:v1:key1:')).to.equal(true);
+    expect(secret.stdout).to.not.include('db-credentials');
   });
 
   it('a corrupt object written with etcdctl breaks neither `get` nor namespace deletion, and the unsafe delete removes it', async () => {

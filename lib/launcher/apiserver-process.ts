@@ -21,11 +21,12 @@ export class LocalApiServer extends LocalProcess {
     storeEndpoints: readonly string[],
     readonly https?: LocalHttps,
     env: NodeJS.ProcessEnv = process.env,
+    extraArgs: readonly string[] = [],
   ) {
     const httpsArgs = https
       ? ['--https-listen', `127.0.0.1:${https.port}`, '--cert-dir', https.certDir, '--token-file', https.tokenFile]
       : ['--https-listen', ''];
-    super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...httpsArgs], env);
+    super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...httpsArgs, ...extraArgs], env);
   }
 
   /** https://127.0.0.1:PORT of the Kubernetes HTTP API, when served. */

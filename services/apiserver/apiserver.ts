@@ -1,3 +1,4 @@
+import type { EncryptionConfig } from './encryption/encryption-config';
 import type { Logger } from '../../lib/logger';
 import { serviceDefinition, serviceProtoFile } from '../../lib/api/grpc-services';
 import { ServiceHost } from '../../lib/grpc/service-host';
@@ -37,6 +38,8 @@ export interface ApiServerConfig {
    * credentials) or RBAC over the cluster's roles and bindings, on both doors.
    */
   readonly authorizationMode?: AuthorizationMode;
+  /** Kubernetes' `--encryption-provider-config`: the resources encrypted at rest and their keys (parsed). */
+  readonly encryption?: EncryptionConfig;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -79,7 +82,7 @@ export class ApiServer {
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap, encryption: config.encryption });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews());
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];

@@ -9,6 +9,7 @@ import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
 import type { UserInfo } from './authn/request-user';
 import type { AuthorizationMode } from './authz/api-authorization';
+import type { EncryptionConfig } from './encryption/encryption-config';
 import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
 import { BACKENDS, type RunningBackend } from './registry/test-support';
@@ -37,14 +38,14 @@ export class TwoDoorApiServer {
    * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
    * bootstrap policy at start, as the apiserver process does.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[] } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
     for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
     const server = await ApiServer.start(
-      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode },
+      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode, encryption: opts.encryption },
       createLogger('apiserver', 'warn'),
       {
         onStart: [

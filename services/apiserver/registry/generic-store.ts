@@ -18,7 +18,8 @@ import type { LeaseManager } from './lease-manager';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../../lib/api/validation';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { withWarnings } from '../../../lib/api/warnings';
-import { corruptObjectApiError, CorruptObjectError, decodeObject, deepCopy, encodeObject, rfc3339Seconds, sameStoredContent, skippedObjectWarning } from './object-codec';
+import { corruptObjectApiError, CorruptObjectError, decodeObject, deepCopy, rfc3339Seconds, sameStoredContent, skippedObjectWarning, storedValue, type DecodeOptions } from './object-codec';
+import type { ValueTransformer } from '../encryption/value-transformer';
 import { matchesFilter, type ObjectFilter } from './object-filter';
 import { listPrefix, objectKey } from './storage-keys';
 import { storeCall, toApiError } from './store-error-mapping';
@@ -54,6 +55,8 @@ export interface GenericStoreOptions<T extends KubeObject> {
   readonly random?: () => number;
   /** Objects of this store expire (Kubernetes' TTLFunc, e.g. Events); absent: they live until deleted. */
   readonly expiry?: ObjectExpiry;
+  /** How values are stored (encryption at rest); absent: plain JSON. */
+  readonly transformer?: ValueTransformer;
 }
 
 /**
@@ -118,6 +121,8 @@ export interface DeleteResult<T> {
 interface Stored<T> {
   readonly obj: T;
   readonly modRevision: number;
+  /** Written by another provider than the one writes use now: an update rewrites it even unchanged. */
+  readonly stale?: boolean;
 }
 
 /** Outcome of one compare-and-swap attempt. */
@@ -138,6 +143,7 @@ export class GenericStore<T extends KubeObject> {
   private readonly random: () => number;
   /** The kind's protobuf schema: every stored object read must fit it (undefined: no schema). */
   private readonly schema: ProtoKind | undefined;
+  private readonly transformer: ValueTransformer | undefined;
   private readonly expiry: ObjectExpiry | undefined;
 
   constructor(options: GenericStoreOptions<T>) {
@@ -145,6 +151,7 @@ export class GenericStore<T extends KubeObject> {
     this.expiry = options.expiry;
     this.strategy = options.strategy;
     this.schema = findProtoKind(apiVersionOf(options.strategy.info), options.strategy.info.kind);
+    this.transformer = options.transformer;
     this.clock = options.clock ?? (() => new Date());
     this.newUid = options.uid ?? randomUUID;
     this.random = options.random ?? Math.random;
@@ -152,6 +159,10 @@ export class GenericStore<T extends KubeObject> {
 
   private get info() {
     return this.strategy.info;
+  }
+
+  private get decodeOptions(): DecodeOptions {
+    return { schema: this.schema, transformer: this.transformer };
   }
 
   /**
@@ -190,7 +201,8 @@ export class GenericStore<T extends KubeObject> {
     for (let attempt = 1; ; attempt++) {
       const name = prepared.metadata.name!;
       const write = await this.writeOptions();
-      const res = await storeCall(() => this.client.createIfAbsent(objectKey(this.info, prepared.metadata.namespace, name), encodeObject(prepared), write));
+      const key = objectKey(this.info, prepared.metadata.namespace, name);
+      const res = await storeCall(() => this.client.createIfAbsent(key, storedValue(prepared, key, this.transformer), write));
       if (res.succeeded) return this.withVersion(prepared, res.revision);
       if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS) throw new AlreadyExistsError(this.info.resource, this.info.group, name);
       prepared = prepare(this.generateName(meta.generateName!));
@@ -348,7 +360,7 @@ export class GenericStore<T extends KubeObject> {
         const graceful = this.gracefulDeletion(obj, grace);
         if (!graceful || opts.dryRun) return { object: graceful ?? obj, deleted: false };
         const write = await this.writeOptions();
-        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(graceful), modRevision, write));
+        const res = await storeCall(() => this.client.putIfModRevision(key, storedValue(graceful, key, this.transformer), modRevision, write));
         if (res.succeeded) return { object: this.withVersion(graceful, res.revision), deleted: false };
         current = this.storedFromKv(res.current);
         continue;
@@ -366,7 +378,7 @@ export class GenericStore<T extends KubeObject> {
         }
         if (opts.dryRun || sameStoredContent(next, obj)) return { object: opts.dryRun ? next : obj, deleted: false };
         const write = await this.writeOptions();
-        const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(next), modRevision, write));
+        const res = await storeCall(() => this.client.putIfModRevision(key, storedValue(next, key, this.transformer), modRevision, write));
         if (res.succeeded) return { object: this.withVersion(next, res.revision), deleted: false };
         current = this.storedFromKv(res.current);
         continue;
@@ -391,7 +403,7 @@ export class GenericStore<T extends KubeObject> {
     const removed: string[] = [];
     for (const kv of res.kvs) {
       try {
-        decodeObject<T>(kv, { schema: this.schema });
+        decodeObject<T>(kv, this.decodeOptions);
         continue;
       } catch (err) {
         if (!(err instanceof CorruptObjectError)) throw err;
@@ -465,9 +477,11 @@ export class GenericStore<T extends KubeObject> {
       const res = await storeCall(() => this.client.deleteIfModRevision(key, current.modRevision));
       return res.succeeded ? { done: true, result: obj } : { done: false, current: this.storedFromKv(res.current) };
     }
-    if (sameStoredContent(obj, old) || opts.dryRun) return { done: true, result: sameStoredContent(obj, old) ? old : obj };
+    // An unchanged object is not written again, unless its stored value is stale (re-encryption).
+    const unchanged = sameStoredContent(obj, old) && !current.stale;
+    if (unchanged || opts.dryRun) return { done: true, result: unchanged ? old : obj };
     const write = await this.writeOptions();
-    const res = await storeCall(() => this.client.putIfModRevision(key, encodeObject(obj), current.modRevision, write));
+    const res = await storeCall(() => this.client.putIfModRevision(key, storedValue(obj, key, this.transformer), current.modRevision, write));
     if (res.succeeded) return { done: true, result: this.withVersion(obj, res.revision) };
     return { done: false, current: this.storedFromKv(res.current) };
   }
@@ -495,7 +509,7 @@ export class GenericStore<T extends KubeObject> {
   private storedFromKv(kv: KeyValue | undefined): Stored<T> | undefined {
     if (!kv) return undefined;
     try {
-      return { obj: decodeObject<T>(kv, { schema: this.schema }), modRevision: kv.modRevision };
+      return { obj: decodeObject<T>(kv, this.decodeOptions), modRevision: kv.modRevision, stale: this.transformer?.isStale(Buffer.from(kv.value)) };
     } catch (err) {
       if (err instanceof CorruptObjectError) throw corruptObjectApiError(err);
       throw err;
@@ -505,7 +519,7 @@ export class GenericStore<T extends KubeObject> {
   /** A list item; a corrupt stored value is skipped with a warning (never fails the whole list). */
   private decode(kv: KeyValue, skipped: string[]): T | undefined {
     try {
-      return decodeObject<T>(kv, { schema: this.schema });
+      return decodeObject<T>(kv, this.decodeOptions);
     } catch (err) {
       if (!(err instanceof CorruptObjectError)) throw err;
       skipped.push(skippedObjectWarning(err.key, err.reason));
@@ -525,7 +539,7 @@ export class GenericStore<T extends KubeObject> {
       const kv = (await storeCall(() => this.client.get(key))).kvs[0];
       if (!kv) throw this.notFound(name);
       try {
-        decodeObject<T>(kv, { schema: this.schema });
+        decodeObject<T>(kv, this.decodeOptions);
         return undefined;
       } catch (err) {
         if (!(err instanceof CorruptObjectError)) throw err;

@@ -3,6 +3,7 @@ import { InternalError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
 import type { ProtoKind } from '../../../lib/api/proto/kinds';
 import { messageOf } from '../../../lib/api/proto/typed-object';
+import type { ValueTransformer } from '../encryption/value-transformer';
 
 /**
  * How objects are stored: JSON without metadata.resourceVersion (the store's mod revision is
@@ -14,6 +15,12 @@ import { messageOf } from '../../../lib/api/proto/typed-object';
 export function encodeObject(obj: KubeObject): string {
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   return JSON.stringify({ ...obj, metadata });
+}
+
+/** The bytes stored for `obj` at `storeKey`: its JSON, through the resource's transformer (encryption at rest) if any. */
+export function storedValue(obj: KubeObject, storeKey: string, transformer: ValueTransformer | undefined): string | Buffer {
+  const json = encodeObject(obj);
+  return transformer ? transformer.toStorage(json, storeKey) : json;
 }
 
 /** A stored value that cannot be read as an object of its kind (written by hand, or by an older version). */
@@ -37,6 +44,8 @@ export interface DecodeOptions {
   readonly schema?: ProtoKind;
   /** Deep-freeze the object before the schema check (its converted message is then kept; see messageOf). */
   readonly freeze?: boolean;
+  /** How the resource's values are stored (encryption at rest); absent: plain JSON. */
+  readonly transformer?: ValueTransformer;
 }
 
 /**
@@ -45,13 +54,21 @@ export interface DecodeOptions {
  * (given a schema) when a field has the wrong type for the kind.
  */
 export function decodeObject<T extends KubeObject>(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>, opts: DecodeOptions = {}): T {
+  let value = kv.value;
+  if (opts.transformer) {
+    try {
+      value = opts.transformer.fromStorage(Buffer.from(kv.value), kv.key.toString());
+    } catch (err) {
+      throw new CorruptObjectError(kv.key.toString(), (err as Error).message);
+    }
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(kv.value.toString('utf8'));
+    parsed = JSON.parse(value.toString('utf8'));
   } catch (err) {
     // JSON.parse quotes the bytes it choked on, which may be binary: say where instead.
     const at = /position (\d+)/.exec((err as Error).message)?.[1];
-    throw new CorruptObjectError(kv.key.toString(), `not JSON (${kv.value.length} bytes${at !== undefined ? `, invalid at byte ${at}` : ''})`);
+    throw new CorruptObjectError(kv.key.toString(), `not JSON (${value.length} bytes${at !== undefined ? `, invalid at byte ${at}` : ''})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CorruptObjectError(kv.key.toString(), 'not a JSON object');
   const obj = parsed as T;

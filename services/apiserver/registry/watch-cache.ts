@@ -9,6 +9,7 @@ import { parseResourceVersion } from './generic-store';
 import { findProtoKind, type ProtoKind } from '../../../lib/api/proto/kinds';
 import { withWarnings } from '../../../lib/api/warnings';
 import { CorruptObjectError, decodeObject, deepFreeze, encodeObject, skippedObjectWarning } from './object-codec';
+import type { ValueTransformer } from '../encryption/value-transformer';
 import { matchesFilter, type ObjectFilter } from './object-filter';
 import { listPrefix, objectKey, resourcePrefix } from './storage-keys';
 import type { Strategy } from './strategy';
@@ -45,6 +46,8 @@ export interface WatchCacheOptions<T extends KubeObject> {
   readonly logger?: ClientLogger;
   /** Called whenever one of the cache's watchers ends, for whatever reason. */
   readonly onWatcherEnded?: (reason: WatchEndReason) => void;
+  /** How values are stored (encryption at rest); absent: plain JSON. */
+  readonly transformer?: ValueTransformer;
 }
 
 /** Options of WatchCache.list. */
@@ -92,6 +95,7 @@ export class WatchCache<T extends KubeObject> {
   private corrupt = new Map<string, string>();
   /** The kind's protobuf schema every cached object must fit (so no list or watch can fail on one). */
   private readonly schema: ProtoKind | undefined;
+  private readonly transformer: ValueTransformer | undefined;
   private ring: EventRing<T>;
   private revision = 0;
   private readonly watchers = new Set<CacheWatcher<T>>();
@@ -111,6 +115,7 @@ export class WatchCache<T extends KubeObject> {
     this.onWatcherEnded = options.onWatcherEnded;
     this.prefix = resourcePrefix(this.strategy.info);
     this.schema = findProtoKind(apiVersionOf(this.strategy.info), this.strategy.info.kind);
+    this.transformer = options.transformer;
     this.ring = new EventRing<T>(this.capacity, 0);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
@@ -348,7 +353,7 @@ export class WatchCache<T extends KubeObject> {
   /** The frozen object a key-value holds; a corrupt one is logged, recorded in `corrupt` and skipped. */
   private decode(kv: KeyValue, corrupt?: Map<string, string>): T | undefined {
     try {
-      return decodeObject<T>(kv, { schema: this.schema, freeze: true });
+      return decodeObject<T>(kv, { schema: this.schema, freeze: true, transformer: this.transformer });
     } catch (err) {
       if (!(err instanceof CorruptObjectError)) throw err;
       this.logger?.error({ key: err.key, err: err.reason }, 'watch cache skipped a corrupt object');

@@ -1,3 +1,4 @@
+import type { EncryptionConfig } from '../encryption/encryption-config';
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
 import type { Node } from '../../../lib/api/types/core';
@@ -75,6 +76,8 @@ export interface ResourceSetOptions {
   readonly onWatchEnded?: () => void;
   /** Wraps each stored resource's REST as the doors call it (authorization). */
   readonly wrap?: (rest: ResourceRest) => ResourceRest;
+  /** Which resources are encrypted at rest, and how (--encryption-provider-config). */
+  readonly encryption?: EncryptionConfig;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -102,8 +105,9 @@ export class ResourceSet {
     const cachesByKey = new Map<string, WatchCache<KubeObject>>();
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
-      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined }));
-      const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded });
+      const transformer = options.encryption?.transformerFor(strategy.info.group, strategy.info.resource);
+      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined, transformer }));
+      const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded, transformer });
       cachesByKey.set(key, cache);
       this.cachesByGroupResource.set(key, cache);
       this.caches.push(cache);
