@@ -81,5 +81,6 @@ function cachedRbacObjects(resources: ResourceSet): RbacObjects {
     roleBindings: (namespace) => roleBindings.cachedObjects(namespace),
     clusterRole: (name) => clusterRoles.getCached(undefined, name),
     role: (namespace, name) => roles.getCached(namespace, name),
+    bindingsVersion: () => `${clusterRoleBindings.resourceVersion}/${roleBindings.resourceVersion}`,
   };
 }
