@@ -1,3 +1,5 @@
+import { DEFAULT_AUDIT_LOG_MAX_BACKUPS, DEFAULT_AUDIT_LOG_MAX_SIZE_MB, RotatingAuditLog, type AuditSink } from '../services/apiserver/audit/audit-log';
+import { readAuditPolicy, type AuditPolicy } from '../services/apiserver/audit/audit-policy';
 import { readEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { Command, Option } from 'commander';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
@@ -45,6 +47,21 @@ function httpsConfig(o: Record<string, string>): HttpsConfig {
   return { listen: parseHostPort('https-listen', o.httpsListen), certDir: path.resolve(o.certDir), tokenFile };
 }
 
+/** --audit-* flags: the policy and the log, or undefined without a policy; a ConfigError naming the flag otherwise. */
+function auditConfig(o: Record<string, string>): { policy: AuditPolicy; sink: AuditSink } | undefined {
+  if (!o.auditPolicyFile) {
+    if (o.auditLogPath) throw new ConfigError('--audit-log-path: needs --audit-policy-file (which requests to record)');
+    return undefined;
+  }
+  if (!o.auditLogPath) throw new ConfigError('--audit-policy-file: needs --audit-log-path (where to record them)');
+  const size = Number(o.auditLogMaxsize);
+  if (!Number.isInteger(size) || size < 0) throw new ConfigError(`--audit-log-maxsize: "${o.auditLogMaxsize}" is not a whole number of megabytes`);
+  const backups = Number(o.auditLogMaxbackup);
+  if (!Number.isInteger(backups) || backups < 0) throw new ConfigError(`--audit-log-maxbackup: "${o.auditLogMaxbackup}" is not a whole number`);
+  const policy = readAuditPolicy(path.resolve(o.auditPolicyFile));
+  return { policy, sink: new RotatingAuditLog(o.auditLogPath === '-' ? '-' : path.resolve(o.auditLogPath), size, backups) };
+}
+
 /** `bosun apiserver`: one apiserver (stateless; run several against one store). */
 export function apiserverCommand(): Command {
   return new Command('apiserver')
@@ -62,9 +79,14 @@ export function apiserverCommand(): Command {
         .env(apiserverEnv('authorization-mode')),
     )
     .addOption(opt('encryption-provider-config', 'an EncryptionConfiguration file (apiserver.config.k8s.io/v1): the resources encrypted at rest (e.g. secrets) with aesgcm/aescbc keys'))
+    .addOption(opt('audit-policy-file', 'an audit.k8s.io/v1 Policy: which requests the audit log records, at which level'))
+    .addOption(opt('audit-log-path', 'where audit events go, one JSON line each ("-": standard output); needs --audit-policy-file'))
+    .addOption(opt('audit-log-maxsize', 'megabytes an audit log file grows to before it is rotated', String(DEFAULT_AUDIT_LOG_MAX_SIZE_MB)))
+    .addOption(opt('audit-log-maxbackup', 'rotated audit log files kept (0: all)', String(DEFAULT_AUDIT_LOG_MAX_BACKUPS)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
+      const audit = auditConfig(o);
       const encryption = o.encryptionProviderConfig ? readEncryptionConfig(path.resolve(o.encryptionProviderConfig)) : undefined;
       // Without the HTTPS door, a token file named explicitly (flag or env) still authenticates gRPC calls.
       const grpcTokenFile = !o.httpsListen && cmd.getOptionValueSource('tokenFile') !== 'default' ? path.resolve(o.tokenFile) : undefined;
@@ -79,6 +101,7 @@ export function apiserverCommand(): Command {
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
           authorizationMode: o.authorizationMode as AuthorizationMode,
           encryption,
+          audit,
         },
         logger,
       );

@@ -1,3 +1,7 @@
+import type { ResourceRest } from './rest/resource-rest';
+import type { AuditSink } from './audit/audit-log';
+import type { AuditPolicy } from './audit/audit-policy';
+import { auditingRest } from './audit/auditing-rest';
 import type { EncryptionConfig } from './encryption/encryption-config';
 import type { Logger } from '../../lib/logger';
 import { serviceDefinition, serviceProtoFile } from '../../lib/api/grpc-services';
@@ -40,6 +44,8 @@ export interface ApiServerConfig {
   readonly authorizationMode?: AuthorizationMode;
   /** Kubernetes' `--encryption-provider-config`: the resources encrypted at rest and their keys (parsed). */
   readonly encryption?: EncryptionConfig;
+  /** The audit log: which requests are logged at which level (`--audit-policy-file`), and where (`--audit-log-path`). */
+  readonly audit?: { readonly policy: AuditPolicy; readonly sink: AuditSink };
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -82,9 +88,9 @@ export class ApiServer {
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap, encryption: config.encryption });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption });
     this.authorization.attach(this.resources);
-    this.resources.addUnstored(this.authorization.reviews());
+    this.resources.addUnstored(this.authorization.reviews().map(this.audited));
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
@@ -173,5 +179,11 @@ export class ApiServer {
     this.resources.stop();
     await Promise.all([this.host.shutdown(1000), this.http?.close()]);
     this.client.close();
+    this.config.audit?.sink.close();
   }
+
+  /** A resource's REST as the doors call it: audited (outermost, so refusals are logged too), then authorized. */
+  private readonly wrapRest = (rest: ResourceRest): ResourceRest => this.audited(this.authorization.wrap(rest));
+
+  private readonly audited = (rest: ResourceRest): ResourceRest => (this.config.audit ? auditingRest(rest, this.config.audit.policy, this.config.audit.sink) : rest);
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { createLogger } from '../../lib/logger';
 import { StoreClient } from '../../store/client';
-import { ApiServer } from './apiserver';
+import { ApiServer, type ApiServerConfig } from './apiserver';
 import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
 import type { UserInfo } from './authn/request-user';
@@ -38,14 +38,14 @@ export class TwoDoorApiServer {
    * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
    * bootstrap policy at start, as the apiserver process does.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit'] } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
     for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
     const server = await ApiServer.start(
-      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode, encryption: opts.encryption },
+      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode, encryption: opts.encryption, audit: opts.audit },
       createLogger('apiserver', 'warn'),
       {
         onStart: [

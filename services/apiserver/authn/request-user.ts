@@ -19,16 +19,30 @@ export const AUTHENTICATED_GROUP = 'system:authenticated';
 /** Kubernetes' anonymous user: a request that presented no credentials. */
 export const ANONYMOUS_USER: UserInfo = Object.freeze({ name: 'system:anonymous', groups: Object.freeze(['system:unauthenticated']) });
 
+/** Where a request came from, as its door saw it (for the audit log). */
+export interface RequestOrigin {
+  /** The HTTP path and query, or the gRPC method path. */
+  readonly requestURI: string;
+  readonly sourceIP?: string;
+  readonly userAgent?: string;
+}
+
 /** The mutable context of one request (set by its door). */
 interface RequestContext {
   user?: UserInfo;
+  origin?: RequestOrigin;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
 
-/** Runs `fn` as one request, with `user` when already known (the door may set it later). */
-export function withRequestContext<T>(fn: () => T, user?: UserInfo): T {
-  return storage.run({ user }, fn);
+/** Runs `fn` as one request, with `user` when already known (the door may set it later) and where it came from. */
+export function withRequestContext<T>(fn: () => T, user?: UserInfo, origin?: RequestOrigin): T {
+  return storage.run({ user, origin }, fn);
+}
+
+/** Where the request being served came from; undefined outside a request. */
+export function requestOrigin(): RequestOrigin | undefined {
+  return storage.getStore()?.origin;
 }
 
 /** Records the authenticated user of the current request (no-op outside a request). */

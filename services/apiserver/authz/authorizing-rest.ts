@@ -41,21 +41,35 @@ const METHODS: Readonly<Record<string, Describe>> = {
  */
 export type WriteCheck = (user: UserInfo, namespace: string | undefined, obj: KubeObject) => string | undefined;
 
+/** What one call of a REST method asks for, in Kubernetes' request attributes. */
+export interface CallDescription {
+  readonly verb: string;
+  readonly subresource?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+}
+
+/** The description of `rest.<property>(...args)`, or undefined when the property is not an API operation. */
+export function describeCall(info: ResourceRest['info'], property: string, args: unknown[]): CallDescription | undefined {
+  const describe = property === 'finalize' ? finalizeDescription : METHODS[property];
+  if (!describe) return undefined;
+  const namespace = info.namespaced && property !== 'finalize' ? (args[0] as string | undefined) : undefined;
+  return { ...describe(args), namespace: namespace || undefined };
+}
+
 /** `rest` with every operation authorized first (see the file comment), and its writes checked by `writeCheck` when given. */
 export function authorizingRest<T extends KubeObject>(rest: ResourceRest<T>, authorizer: Authorizer, writeCheck?: WriteCheck): ResourceRest<T> {
-  const { group, resource, namespaced } = rest.info;
+  const { group, resource } = rest.info;
   return new Proxy(rest, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof property !== 'string' || typeof value !== 'function') return value;
-      const describe = property === 'finalize' ? finalizeDescription : METHODS[property];
-      if (!describe) return value;
+      if (!describeCall(rest.info, property, [])) return value;
       return (...args: unknown[]) => {
         const user = requestUser();
         if (user) {
-          const d = describe(args);
-          const namespace = namespaced && property !== 'finalize' ? (args[0] as string | undefined) : undefined;
-          const attrs: Attributes = { user, verb: d.verb, resourceRequest: true, apiGroup: group, resource, subresource: d.subresource, namespace: namespace || undefined, name: d.name };
+          const d = describeCall(rest.info, property, args)!;
+          const attrs: Attributes = { user, verb: d.verb, resourceRequest: true, apiGroup: group, resource, subresource: d.subresource, namespace: d.namespace, name: d.name };
           const decision = authorizer.authorize(attrs);
           if (!decision.allowed) return Promise.reject(new ApiError(403, 'Forbidden', forbiddenMessage(attrs, decision.reason), { name: d.name, group, kind: resource }));
           if (writeCheck && (property === 'create' || property === 'update' || property === 'patch')) return checkedWrite(target, property, args, attrs, writeCheck);

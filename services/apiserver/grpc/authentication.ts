@@ -61,8 +61,16 @@ export function authenticatedService(
         else callback!(toGrpcError(err));
         return;
       }
-      withRequestContext(() => handler(call, callback), user);
+      const agent = call.metadata.get('user-agent')[0];
+      withRequestContext(() => handler(call, callback), user, { requestURI: method.path, sourceIP: peerAddress(call.getPeer()), userAgent: agent === undefined ? undefined : String(agent) });
     };
   }
   return out as grpc.UntypedServiceImplementation;
+}
+
+/** The address of a grpc-js peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000", "127.0.0.1:5000"). */
+function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const colon = bare.lastIndexOf(':');
+  return (colon > 0 ? bare.slice(0, colon) : bare).replace(/^\[|\]$/g, '');
 }

@@ -13,7 +13,7 @@ import { ApiError, MethodNotAllowedError, BadRequestError, InternalError } from 
 import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
-import { setRequestUser, withRequestContext, type UserInfo } from '../authn/request-user';
+import { setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
 import { type Authorizer, forbiddenMessage } from '../authz/authorizer';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
@@ -80,8 +80,8 @@ export class HttpApi {
     this.logger = opts.logger?.child({ part: 'http-api' });
     this.streams = new NodeStreamProxy(ensureApiserverKubeletClientCert(opts.certDir));
     this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()), this.streams);
-    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void withRequestContext(() => this.serve(req, res)));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void withRequestContext(() => this.upgrade(req, socket, head)));
+    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void withRequestContext(() => this.serve(req, res), undefined, originOf(req)));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void withRequestContext(() => this.upgrade(req, socket, head), undefined, originOf(req)));
   }
 
   /** Listens on `hostPort` ("127.0.0.1:0" for any free port); resolves with the port. */
@@ -244,4 +244,9 @@ export class HttpApi {
       refuseUpgradeWithStatus(socket, statusFromError(answer));
     }
   }
+}
+
+/** Where an HTTP request came from (the audit log's requestURI, sourceIPs and userAgent). */
+function originOf(req: IncomingMessage): RequestOrigin {
+  return { requestURI: req.url ?? '/', sourceIP: req.socket.remoteAddress?.replace(/^::ffff:/, ''), userAgent: req.headers['user-agent'] };
 }
