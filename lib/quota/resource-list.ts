@@ -16,14 +16,15 @@ export function tryQuantity(value: unknown): Quantity | undefined {
   }
 }
 
-/** `a + b`, per name: names in only one list keep their value. */
+/** `a + b`, per name: names in only one list keep their value; a sum keeps the first non-zero term's format. */
 export function addLists(a: ResourceList, b: ResourceList): ResourceList {
   const out: ResourceList = { ...a };
   for (const [name, value] of Object.entries(b)) {
     const qb = tryQuantity(value);
     if (!qb) continue;
     const qa = tryQuantity(out[name]);
-    out[name] = (qa ? qa.add(qb) : qb).toString();
+    // A zero takes the other's format, as Kubernetes' Quantity.Add does ("0" + "1Gi" is "1Gi").
+    out[name] = (qa && !qa.isZero() ? qa.add(qb) : qb).toString();
   }
   return out;
 }
