@@ -46,6 +46,15 @@ export function podCountsForQuota(pod: Pod, nowMs: number): boolean {
   return true;
 }
 
+/**
+ * The containers (`which`: app or init) of a pod not yet validated: only well-formed entries, so
+ * a malformed body is left for validation to report.
+ */
+export function podContainers(pod: Pod, which: 'containers' | 'initContainers'): Container[] {
+  const list = pod.spec?.[which];
+  return Array.isArray(list) ? list.filter((c): c is Container => !!c && typeof c === 'object') : [];
+}
+
 /** A container's requests, missing ones defaulted from its limits. */
 function containerRequests(c: Container): ResourceList {
   return { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
@@ -65,8 +74,8 @@ function maxLists(a: ResourceList, b: ResourceList): ResourceList {
 /** A pod's effective requests or limits: max(sum of containers, each init container), plus overhead. */
 function podTotal(pod: Pod, of: (c: Container) => ResourceList): ResourceList {
   let sum: ResourceList = {};
-  for (const c of pod.spec?.containers ?? []) sum = addLists(sum, of(c));
-  for (const c of pod.spec?.initContainers ?? []) sum = maxLists(sum, of(c));
+  for (const c of podContainers(pod, 'containers')) sum = addLists(sum, of(c));
+  for (const c of podContainers(pod, 'initContainers')) sum = maxLists(sum, of(c));
   const overhead = pod.spec?.overhead;
   if (overhead && typeof overhead === 'object') sum = addLists(sum, overhead as ResourceList);
   return sum;
@@ -142,7 +151,7 @@ export function objectUsage(gr: GroupResource, obj: KubeObject, nowMs: number): 
 
 /** Kubernetes' BestEffort QoS: no container (nor init container) requests or limits cpu or memory. */
 export function isBestEffort(pod: Pod): boolean {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const containers = [...podContainers(pod, 'containers'), ...podContainers(pod, 'initContainers')];
   return containers.every((c) => ['cpu', 'memory'].every((r) => c.resources?.requests?.[r] === undefined && c.resources?.limits?.[r] === undefined));
 }
 
@@ -208,7 +217,7 @@ export function missingPodResources(pod: Pod, hardNames: readonly string[]): str
   const required = hardNames.filter((n) => MUST_SPECIFY.has(n));
   if (required.length === 0) return undefined;
   const missing = new Map<string, Set<string>>();
-  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+  for (const c of [...podContainers(pod, 'containers'), ...podContainers(pod, 'initContainers')]) {
     const has = computeUsage(containerRequests(c), c.resources?.limits ?? {});
     for (const name of required) {
       if (has[name] === undefined) {

@@ -12,6 +12,7 @@
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { Container, LimitRange, LimitRangeItem, PersistentVolumeClaim, Pod, ResourceList } from '../../../lib/api/types/core';
 import { addLists, tryQuantity } from '../../../lib/quota/resource-list';
+import { podContainers } from '../../../lib/quota/usage';
 import { admissionForbidden, isResource, type AdmissionPlugin } from './admission';
 
 /** The LimitRanges of a namespace, as the watch cache holds them. */
@@ -20,12 +21,18 @@ export type LimitRangeLookup = (namespace: string) => Promise<readonly LimitRang
 /** Fixed-point scale of the ratio comparison (Kubernetes compares ratios in thousandths). */
 const MILLI = 1000;
 
+function isMap(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Adds the defaults of `item` (a Container item) to `c` where it has none. */
 function defaultContainer(c: Container, item: LimitRangeItem): void {
   const def = item.default ?? {};
   const defReq = item.defaultRequest ?? {};
   if (Object.keys(def).length === 0 && Object.keys(defReq).length === 0) return;
   const resources = (c.resources ??= {});
+  // A malformed body is left as it is, for validation to report.
+  if (!isMap(resources) || (resources.limits !== undefined && !isMap(resources.limits)) || (resources.requests !== undefined && !isMap(resources.requests))) return;
   for (const [k, v] of Object.entries(def)) if ((resources.limits ??= {})[k] === undefined) resources.limits[k] = v;
   for (const [k, v] of Object.entries(defReq)) if ((resources.requests ??= {})[k] === undefined) resources.requests[k] = v;
 }
@@ -89,8 +96,8 @@ function boundsErrors(item: LimitRangeItem, type: string, requests: ResourceList
 /** A pod's totals: the sum over containers, or an init container if larger. */
 function podTotals(pod: Pod, part: 'requests' | 'limits'): ResourceList {
   let sum: ResourceList = {};
-  for (const c of pod.spec?.containers ?? []) sum = addLists(sum, c.resources?.[part] ?? {});
-  for (const c of pod.spec?.initContainers ?? []) {
+  for (const c of podContainers(pod, 'containers')) sum = addLists(sum, c.resources?.[part] ?? {});
+  for (const c of podContainers(pod, 'initContainers')) {
     for (const [k, v] of Object.entries(c.resources?.[part] ?? {})) {
       const q = tryQuantity(v);
       const cur = tryQuantity(sum[k]);
@@ -102,7 +109,7 @@ function podTotals(pod: Pod, part: 'requests' | 'limits'): ResourceList {
 
 /** Defaults `pod` from, then checks it against, the items of `ranges`; answers the violations. */
 export function limitPod(pod: Pod, ranges: readonly LimitRange[]): string[] {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const containers = [...podContainers(pod, 'containers'), ...podContainers(pod, 'initContainers')];
   const items = ranges.flatMap((r) => r.spec?.limits ?? []);
   for (const item of items) if (item.type === 'Container') for (const c of containers) defaultContainer(c, item);
   const errs: string[] = [];
