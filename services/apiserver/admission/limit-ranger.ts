@@ -21,7 +21,7 @@ export type LimitRangeLookup = (namespace: string) => Promise<readonly LimitRang
 /** Fixed-point scale of the ratio comparison (Kubernetes compares ratios in thousandths). */
 const MILLI = 1000;
 
-function isMap(v: unknown): v is Record<string, string> {
+function isMap(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
