@@ -11,7 +11,7 @@
  *   container does not state it;
  * - `status unknown for quota: q, resources: pods` before the quota controller first filled
  *   status.used.
- * When a later quota refuses, the charges already made to earlier ones are given back. A create
+ * A dry run is checked against the cached quotas and charges nothing. When a later quota refuses, the charges already made to earlier ones are given back. A create
  * that fails after admission leaves its charge until the quota controller's next recalculation,
  * as in Kubernetes.
  */
@@ -40,7 +40,7 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
+  async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts?: { readonly dryRun?: boolean }): Promise<void> {
     const ns = namespace ?? obj.metadata?.namespace;
     if (!info.namespaced || !ns) return;
     const covering = (await this.quotas.list(ns)).filter((q) => quotaCovers(q, info, obj));
@@ -52,6 +52,11 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
       }
     }
     const cost = objectUsage(info, obj, this.now());
+    if (opts?.dryRun) {
+      // Checked against the quotas as cached, charging nothing.
+      for (const q of covering) charge(info, obj, structuredClone(q), cost);
+      return;
+    }
     const charged: { name: string; amount: ResourceList }[] = [];
     try {
       for (const q of covering) {
