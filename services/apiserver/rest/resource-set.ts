@@ -131,10 +131,11 @@ export class ResourceSet {
         cached: async () => (await classCache.list()).items,
         stored: async () => (await classes.list()).items,
       }),
-      new LimitRanger(async (namespace) => (await limitRangeCache.list({ namespace })).items),
+      // What the caches hold now (never waiting: a ResourceSet whose caches are not started sees none).
+      new LimitRanger(async (namespace) => limitRangeCache.cachedObjects(namespace)),
       new ResourceQuotaAdmission(
         {
-          list: async (namespace) => (await quotaCache.list({ namespace })).items,
+          list: async (namespace) => quotaCache.cachedObjects(namespace),
           updateStatus: async (namespace, name, mutate) => {
             await quotaStore.guaranteedUpdate(namespace, name, mutate, { subresource: 'status' });
           },
