@@ -25,6 +25,8 @@ const RESOURCES = [
   ['', 'v1', 'PersistentVolume', 'persistentvolumes', true, []],
   ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, []],
   ['', 'v1', 'ReplicationController', 'replicationcontrollers', true, ['scale']],
+  ['', 'v1', 'ResourceQuota', 'resourcequotas', true, []],
+  ['', 'v1', 'LimitRange', 'limitranges', false, []],
   ['apps', 'v1', 'Deployment', 'deployments', true, ['scale']],
   ['apps', 'v1', 'ReplicaSet', 'replicasets', true, ['scale']],
   ['apps', 'v1', 'DaemonSet', 'daemonsets', true, []],

@@ -61,7 +61,7 @@ ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime Label
 ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
 ROOTS += ['k8s.io.apimachinery.pkg.runtime.' + x for x in ['Unknown', 'RawExtension', 'TypeMeta']]
 ROOTS += ['k8s.io.apimachinery.pkg.api.resource.Quantity', 'k8s.io.apimachinery.pkg.util.intstr.IntOrString']
-for k in 'Namespace ConfigMap Secret ServiceAccount Service Pod Event Endpoints Node PersistentVolumeClaim PersistentVolume ReplicationController'.split():
+for k in 'Namespace ConfigMap Secret ServiceAccount Service Pod Event Endpoints Node PersistentVolumeClaim PersistentVolume ReplicationController ResourceQuota LimitRange'.split():
     ROOTS += [C + k, C + k + 'List']
 ROOTS += [C + 'PodTemplateSpec', C + 'PodTemplate', C + 'PodTemplateList', C + 'Binding']
 for k in 'Deployment ReplicaSet DaemonSet StatefulSet ControllerRevision'.split(): ROOTS += [A + k, A + k + 'List']
@@ -95,6 +95,8 @@ def core_file(n):
     FILES = {
       'namespace': 'Namespace NamespaceSpec NamespaceStatus NamespaceCondition NamespaceList'.split(),
       'replication-controller': 'ReplicationController ReplicationControllerList ReplicationControllerSpec ReplicationControllerStatus ReplicationControllerCondition'.split(),
+      'resource-quota': 'ResourceQuota ResourceQuotaList ResourceQuotaSpec ResourceQuotaStatus ScopeSelector ScopedResourceSelectorRequirement'.split(),
+      'limit-range': 'LimitRange LimitRangeList LimitRangeSpec LimitRangeItem'.split(),
       'config': 'ConfigMap ConfigMapList Secret SecretList ServiceAccount ServiceAccountList'.split(),
       'references': 'ObjectReference LocalObjectReference TypedLocalObjectReference TypedObjectReference SecretReference'.split(),
       'service': ['Service','ServiceSpec','ServicePort','ServiceStatus','ServiceList','LoadBalancerStatus','LoadBalancerIngress','PortStatus','SessionAffinityConfig','ClientIPConfig'],

@@ -40,6 +40,8 @@ export const RESOURCES = Object.freeze({
   persistentvolumes: info(CORE, 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv']),
   persistentvolumeclaims: info(CORE, 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc']),
   replicationcontrollers: info(CORE, 'v1', 'ReplicationController', 'replicationcontrollers', true, ['rc'], ['all']),
+  resourcequotas: info(CORE, 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota']),
+  limitranges: info(CORE, 'v1', 'LimitRange', 'limitranges', true, ['limits']),
   // apps/v1
   deployments: info('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['all']),
   replicasets: info('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['all']),

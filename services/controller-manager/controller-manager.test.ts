@@ -10,7 +10,7 @@ describe('ControllerManager --controllers', () => {
   const known = () => defaultControllerRegistry().names().join(', ');
 
   it('knows the built-in controllers and runs them by default; -name turns one off', () => {
-    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'disruption', 'garbagecollector', 'job', 'cronjob', 'ttl-after-finished', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'serviceaccount', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'podgc', 'statefulset', 'service-lb-controller']);
+    expect(defaultControllerRegistry().select('*')).to.include.members(['namespace', 'disruption', 'garbagecollector', 'job', 'cronjob', 'ttl-after-finished', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'serviceaccount', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'podgc', 'statefulset', 'service-lb-controller', 'resourcequota']);
     expect(defaultControllerRegistry().select('*,-disruption')).to.not.include('disruption');
   });
 

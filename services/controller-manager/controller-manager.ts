@@ -27,6 +27,7 @@ import { deploymentControllerDescriptor } from './deployment/deployment-controll
 import { daemonSetControllerDescriptor } from './daemonset/daemonset-controller';
 import { nodeIpamControllerDescriptor, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 import { serviceAccountControllerDescriptor } from './serviceaccount/service-account-controller';
+import { resourceQuotaControllerDescriptor } from './resourcequota/resourcequota-controller';
 import { endpointControllerDescriptor } from './endpoint/endpoints-controller';
 import { endpointSliceControllerDescriptor } from './endpointslice/endpointslice-controller';
 import { endpointSliceMirroringControllerDescriptor } from './endpointslicemirroring/endpointslicemirroring-controller';
@@ -69,6 +70,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     statefulSetControllerDescriptor,
     nodeIpamControllerDescriptor(settings.nodeIpam),
     serviceLbControllerDescriptor,
+    resourceQuotaControllerDescriptor,
   ]);
 }
 

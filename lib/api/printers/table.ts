@@ -7,6 +7,7 @@ import type { KubeObject } from '../object';
 import { APPS_PRINTERS } from './columns-apps';
 import { CORE_PRINTERS } from './columns-core';
 import { OTHER_PRINTERS, defaultPrinter } from './columns-other';
+import { QUOTA_PRINTERS } from './columns-quota';
 import type { KindPrinter, PartialObjectMetadata, Table, TableCell, TableColumnDefinition, TableRow } from './types';
 
 export type { KindPrinter, PartialObjectMetadata, PrintContext, Table, TableCell, TableColumnDefinition, TableRow } from './types';
@@ -15,7 +16,7 @@ export type { KindPrinter, PartialObjectMetadata, PrintContext, Table, TableCell
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 const PRINTERS = new Map<string, KindPrinter>();
-for (const p of [...CORE_PRINTERS, ...APPS_PRINTERS, ...OTHER_PRINTERS]) PRINTERS.set(p.kind, p);
+for (const p of [...CORE_PRINTERS, ...APPS_PRINTERS, ...OTHER_PRINTERS, ...QUOTA_PRINTERS]) PRINTERS.set(p.kind, p);
 
 /** The printer of `kind`, or the NAME/AGE default for kinds without one. */
 export function printerFor(kind: string, group = ''): KindPrinter {

@@ -30,6 +30,8 @@ import { PersistentVolume, PersistentVolumeList } from '../../../gen/k8s/api/cor
 import { PersistentVolumeClaim, PersistentVolumeClaimList } from '../../../gen/k8s/api/core/v1/persistent-volume-claim';
 import { Binding, Pod, PodList, PodTemplate, PodTemplateList } from '../../../gen/k8s/api/core/v1/pod';
 import { ReplicationController, ReplicationControllerList } from '../../../gen/k8s/api/core/v1/replication-controller';
+import { ResourceQuota, ResourceQuotaList } from '../../../gen/k8s/api/core/v1/resource-quota';
+import { LimitRange, LimitRangeList } from '../../../gen/k8s/api/core/v1/limit-range';
 import { Service, ServiceList } from '../../../gen/k8s/api/core/v1/service';
 import { ClusterRole, ClusterRoleList, Role, RoleList } from '../../../gen/k8s/api/rbac/v1/role';
 import { ClusterRoleBinding, ClusterRoleBindingList, RoleBinding, RoleBindingList } from '../../../gen/k8s/api/rbac/v1/role-binding';
@@ -83,6 +85,8 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['v1', CORE + 'Node', Node], ['v1', CORE + 'NodeList', NodeList],
   ['v1', CORE + 'PersistentVolumeClaim', PersistentVolumeClaim], ['v1', CORE + 'PersistentVolumeClaimList', PersistentVolumeClaimList],
   ['v1', CORE + 'ReplicationController', ReplicationController], ['v1', CORE + 'ReplicationControllerList', ReplicationControllerList],
+  ['v1', CORE + 'ResourceQuota', ResourceQuota], ['v1', CORE + 'ResourceQuotaList', ResourceQuotaList],
+  ['v1', CORE + 'LimitRange', LimitRange], ['v1', CORE + 'LimitRangeList', LimitRangeList],
   ['v1', CORE + 'PersistentVolume', PersistentVolume], ['v1', CORE + 'PersistentVolumeList', PersistentVolumeList],
   ['v1', META + 'Status', Status],
   ['v1', META + 'DeleteOptions', DeleteOptions],

@@ -1,6 +1,6 @@
 /**
  * The typed objects of the core/v1 kinds: Pod (and its PodSpec parts), Node, Namespace, Service, Endpoints, ConfigMap,
- * Secret, ServiceAccount, PersistentVolume(Claim), the pods/binding body; Event lives in
+ * Secret, ServiceAccount, PersistentVolume(Claim), ResourceQuota, LimitRange, the pods/binding body; Event lives in
  * lib/api/core-event and is re-exported here.
  * Kubernetes' JSON field names; only the fields Bosun reads are named, the rest stay open.
  * Shared by the apiserver (its strategies) and every client.
@@ -295,4 +295,33 @@ export interface PodCondition {
   message?: string;
   lastTransitionTime?: string | null;
   lastProbeTime?: string | null;
+}
+
+/** A resource name → quantity map (Kubernetes' ResourceList): `{ cpu: '500m', pods: '10' }`. */
+export type ResourceList = Record<string, string>;
+
+/** One requirement of a ResourceQuota's scopeSelector. */
+export interface ScopedResourceSelectorRequirement {
+  scopeName?: string;
+  operator?: string;
+  values?: string[];
+}
+/** A core/v1 ResourceQuota: hard limits on what a namespace may hold, and what it holds. */
+export interface ResourceQuota extends KubeObject {
+  spec?: { hard?: ResourceList; scopes?: string[]; scopeSelector?: { matchExpressions?: ScopedResourceSelectorRequirement[] } };
+  status?: { hard?: ResourceList; used?: ResourceList };
+}
+
+/** One item of a LimitRange: the bounds and defaults of one type (Container, Pod, PersistentVolumeClaim). */
+export interface LimitRangeItem {
+  type?: string;
+  max?: ResourceList;
+  min?: ResourceList;
+  default?: ResourceList;
+  defaultRequest?: ResourceList;
+  maxLimitRequestRatio?: ResourceList;
+}
+/** A core/v1 LimitRange. */
+export interface LimitRange extends KubeObject {
+  spec?: { limits?: LimitRangeItem[] };
 }

@@ -36,6 +36,7 @@ const SUBRESOURCES: Partial<Record<ResourceName, ServedResource['subresources']>
   cronjobs: ['status'],
   horizontalpodautoscalers: ['status'],
   poddisruptionbudgets: ['status'],
+  resourcequotas: ['status'],
 };
 
 /** The resources a Bosun apiserver serves, as discovery reports them. */

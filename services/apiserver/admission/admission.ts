@@ -8,8 +8,11 @@ import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
  * scale, binding, finalize) are not admitted, as in Kubernetes.
  */
 export interface Admission {
-  /** Admits a create of `obj` of `info` in `namespace` (may change `obj`). */
-  admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void>;
+  /**
+   * Admits a create of `obj` of `info` in `namespace` (may change `obj`). A dry run (`dryRun`)
+   * is checked like a real create but leaves no trace (no quota charged).
+   */
+  admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts?: { readonly dryRun?: boolean }): Promise<void>;
   /**
    * Admits an update of the main resource from the stored `old` to `obj` (may change `obj`).
    * Runs inside the registry's compare-and-swap loop, so it sees each attempt's `old`.
@@ -30,8 +33,8 @@ export type AdmissionPlugin = Partial<Admission>;
 export class AdmissionChain implements Admission {
   constructor(private readonly plugins: readonly AdmissionPlugin[]) {}
 
-  async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
-    for (const p of this.plugins) await p.admitCreate?.(info, namespace, obj);
+  async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts?: { readonly dryRun?: boolean }): Promise<void> {
+    for (const p of this.plugins) await p.admitCreate?.(info, namespace, obj, opts);
   }
 
   async admitUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {

@@ -84,7 +84,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   /** Create of a checked body whose managedFields are already recorded: admission, then the store. */
   private async createChecked(namespace: string | undefined, obj: T, opts: WriteOptions): Promise<T> {
     const ns = this.namespaceOf(namespace, obj);
-    await this.admission.admitCreate(this.info, ns, obj);
+    await this.admission.admitCreate(this.info, ns, obj, { dryRun: opts.dryRun });
     return this.store.create(obj, { namespace: ns, dryRun: opts.dryRun });
   }
 

@@ -9,6 +9,9 @@ import { PriorityAdmission } from '../admission/priority';
 import { DefaultTolerationSeconds } from '../admission/default-toleration-seconds';
 import { DefaultIngressClass } from '../admission/default-ingress-class';
 import { ServiceAccountAdmission } from '../admission/service-account';
+import { LimitRanger } from '../admission/limit-ranger';
+import { ResourceQuotaAdmission } from '../admission/resource-quota';
+import type { LimitRange, ResourceQuota } from '../../../lib/api/types/core';
 import type { ServiceAccount } from '../../../lib/api/types/core';
 import type { IngressClass } from '../../../lib/api/types/networking';
 import { appsStrategies } from '../kinds/apps';
@@ -119,6 +122,9 @@ export class ResourceSet {
     const serviceAccounts = stores.get('/serviceaccounts') as unknown as GenericStore<ServiceAccount>;
     const serviceAccountCache = cachesByKey.get('/serviceaccounts') as unknown as WatchCache<ServiceAccount>;
     const ingressClassCache = cachesByKey.get('networking.k8s.io/ingressclasses') as unknown as WatchCache<IngressClass>;
+    const limitRangeCache = cachesByKey.get('/limitranges') as unknown as WatchCache<LimitRange>;
+    const quotaStore = stores.get('/resourcequotas') as unknown as GenericStore<ResourceQuota>;
+    const quotaCache = cachesByKey.get('/resourcequotas') as unknown as WatchCache<ResourceQuota>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace))),
@@ -129,6 +135,17 @@ export class ResourceSet {
         cached: async () => (await classCache.list()).items,
         stored: async () => (await classes.list()).items,
       }),
+      // What the caches hold now (never waiting: a ResourceSet whose caches are not started sees none).
+      new LimitRanger(async (namespace) => limitRangeCache.cachedObjects(namespace)),
+      new ResourceQuotaAdmission(
+        {
+          list: async (namespace) => quotaCache.cachedObjects(namespace),
+          updateStatus: async (namespace, name, mutate) => {
+            await quotaStore.guaranteedUpdate(namespace, name, mutate, { subresource: 'status' });
+          },
+        },
+        clock && (() => clock().getTime()),
+      ),
     ]);
 
     for (const strategy of ALL_STRATEGIES) {

@@ -8,6 +8,8 @@ import { persistentVolumeStrategy } from './persistent-volume';
 import { persistentVolumeClaimStrategy } from './persistent-volume-claim';
 import { podStrategy } from './pod';
 import { replicationControllerStrategy } from './replication-controller';
+import { resourceQuotaStrategy } from './resource-quota';
+import { limitRangeStrategy } from './limit-range';
 import { secretStrategy } from './secret';
 import { serviceStrategy } from './service';
 import { serviceAccountStrategy } from './service-account';
@@ -21,6 +23,8 @@ export { persistentVolumeStrategy, type PersistentVolume } from './persistent-vo
 export { persistentVolumeClaimStrategy, type PersistentVolumeClaim } from './persistent-volume-claim';
 export { podStrategy, type Pod } from './pod';
 export { replicationControllerStrategy, type ReplicationController } from './replication-controller';
+export { resourceQuotaStrategy, validateResourceQuota, type ResourceQuota } from './resource-quota';
+export { limitRangeStrategy, validateLimitRange, type LimitRange } from './limit-range';
 export { bindPod, podBindingStrategy, validateBinding, type Binding } from './pod-binding';
 export { secretStrategy, type Secret } from './secret';
 export { serviceStrategy, type Service } from './service';
@@ -50,4 +54,6 @@ export const coreStrategies: Strategy[] = [
   persistentVolumeStrategy,
   persistentVolumeClaimStrategy,
   replicationControllerStrategy,
+  resourceQuotaStrategy,
+  limitRangeStrategy,
 ];
