@@ -62,10 +62,12 @@ describe('persistent volumes: local-path provisioning through real processes and
   });
 
   after(async () => {
-    if (!cluster) return;
-    await cluster.kubectl(['delete', 'pods', '--all', '-n', NS, '--grace-period=0', '--force', '--wait=false']);
-    await cluster.stop();
-    fs.rmSync(process.env.BOSUN_IMAGE_STORE!, { recursive: true, force: true });
+    if (cluster) {
+      await cluster.kubectl(['delete', 'pods', '--all', '-n', NS, '--grace-period=0', '--force', '--wait=false']);
+      await cluster.stop();
+    }
+    // The image store goes even when the cluster never started.
+    if (process.env.BOSUN_IMAGE_STORE) fs.rmSync(process.env.BOSUN_IMAGE_STORE, { recursive: true, force: true });
     delete process.env.BOSUN_IMAGE_STORE;
   });
 
