@@ -4,6 +4,7 @@
  * and provisioners exchange). Kubernetes' JSON field names. Shared by the apiserver (strategy,
  * DefaultStorageClass admission), the scheduler, the controller-manager and the node agent.
  */
+import { newestDefaultClass } from '../default-class';
 import type { KubeObject } from '../object';
 
 /** What happens to a dynamically provisioned volume once its claim is gone. */
@@ -40,27 +41,7 @@ export const BIND_COMPLETED_ANNOTATION = 'pv.kubernetes.io/bind-completed';
 /** On a PV or claim: the PV controller (not the user) set claimRef / volumeName ("yes"). */
 export const BOUND_BY_CONTROLLER_ANNOTATION = 'pv.kubernetes.io/bound-by-controller';
 
-/** True when `cls` carries the default-class annotation with value "true". */
-export function isDefaultStorageClass(cls: StorageClass): boolean {
-  return cls.metadata.annotations?.[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true';
-}
-
-/**
- * The default among `classes`: annotated as default, the newest creationTimestamp first, then
- * the first by name (Kubernetes' choice since 1.26 when several are marked).
- */
+/** The default among `classes`: annotated as default, the newest, then the first by name (Kubernetes' choice since 1.26). */
 export function defaultStorageClass(classes: readonly StorageClass[]): StorageClass | undefined {
-  let best: StorageClass | undefined;
-  for (const c of classes) {
-    if (!isDefaultStorageClass(c)) continue;
-    if (best === undefined || isNewerThenByName(c, best)) best = c;
-  }
-  return best;
-}
-
-function isNewerThenByName(a: StorageClass, b: StorageClass): boolean {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta > tb;
-  return (a.metadata.name ?? '') < (b.metadata.name ?? '');
+  return newestDefaultClass(classes, DEFAULT_STORAGE_CLASS_ANNOTATION);
 }
