@@ -45,6 +45,7 @@ const RESOURCES = [
   ['discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', false, []],
   ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, []],
   ['networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false, []],
+  ['storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, []],
 ];
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';

@@ -41,6 +41,7 @@ PROTO_FILES = [
     ('api', 'policy/v1/generated.proto'),
     ('api', 'discovery/v1/generated.proto'),
     ('api', 'networking/v1/generated.proto'),
+    ('api', 'storage/v1/generated.proto'),
     ('apimachinery', 'pkg/apis/meta/v1/generated.proto'),
     ('apimachinery', 'pkg/runtime/generated.proto'),
     ('apimachinery', 'pkg/api/resource/generated.proto'),

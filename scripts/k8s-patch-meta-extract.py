@@ -37,6 +37,7 @@ PACKAGES = [
     ('api', 'policy/v1'),
     ('api', 'discovery/v1'),
     ('api', 'networking/v1'),
+    ('api', 'storage/v1'),
     ('apimachinery', 'pkg/apis/meta/v1'),
 ]
 

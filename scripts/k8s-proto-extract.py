@@ -23,6 +23,7 @@ PKGS = {
   'k8s.io.api.discovery.v1': 'discovery/v1',
   'k8s.io.api.authorization.v1': 'authorization/v1', 'k8s.io.api.authentication.v1': 'authentication/v1',
   'k8s.io.api.discovery.v1': 'discovery/v1', 'k8s.io.api.networking.v1': 'networking/v1',
+  'k8s.io.api.storage.v1': 'storage/v1',
 }
 msgs = {}   # full name -> list of (label, type(full or scalar), name, number, mapval)
 SCALARS = {'string','bool','int32','int64','bytes','double','float','uint32','uint64','sint32','sint64','fixed32','fixed64'}
@@ -56,6 +57,7 @@ R = 'k8s.io.api.rbac.v1.'; S = 'k8s.io.api.scheduling.v1.'; P = 'k8s.io.api.poli
 D = 'k8s.io.api.discovery.v1.'
 AZ = 'k8s.io.api.authorization.v1.'; AN = 'k8s.io.api.authentication.v1.'
 D = 'k8s.io.api.discovery.v1.'; N = 'k8s.io.api.networking.v1.'
+ST = 'k8s.io.api.storage.v1.'
 ROOTS = [M + x for x in 'ObjectMeta ListMeta OwnerReference Time MicroTime LabelSelector LabelSelectorRequirement Status StatusDetails StatusCause DeleteOptions Preconditions ManagedFieldsEntry TypeMeta Condition Duration'.split()]
 # Discovery documents and the watch stream's event.
 ROOTS += [M + x for x in 'APIResource APIResourceList APIGroup APIGroupList APIVersions GroupVersionForDiscovery ServerAddressByClientCIDR WatchEvent'.split()]
@@ -74,6 +76,7 @@ ROOTS += [D + 'EndpointSlice', D + 'EndpointSliceList']
 ROOTS += [AZ + k for k in 'SelfSubjectAccessReview SubjectAccessReview LocalSubjectAccessReview SelfSubjectRulesReview'.split()] + [AN + 'SelfSubjectReview']
 for k in 'Ingress IngressClass'.split(): ROOTS += [N + k, N + k + 'List']
 for k in 'Role RoleBinding ClusterRole ClusterRoleBinding'.split(): ROOTS += [R + k, R + k + 'List']
+ROOTS += [ST + 'StorageClass', ST + 'StorageClassList']
 # Every message is emitted whole. A field is left out only when its type lives in a package
 # outside PKGS (today batch/v1 JobSchedulingConfiguration's scheduling/v1alpha3 members, alpha).
 # Proto field names that differ from the JSON key (the wire carries only the number): named as in JSON.
@@ -110,7 +113,7 @@ def core_file(n):
       'resources': ['ResourceRequirements','ResourceClaim','ResourceFieldSelector','ObjectFieldSelector'],
       'container': 'Container EphemeralContainer EphemeralContainerCommon ContainerPort EnvVar EnvFromSource EnvVarSource ConfigMapEnvSource SecretEnvSource ConfigMapKeySelector SecretKeySelector FileKeySelector ContainerResizePolicy ContainerRestartRule ContainerRestartRuleOnExitCodes VolumeMount VolumeDevice'.split(),
       'security': 'SecurityContext PodSecurityContext SELinuxOptions WindowsSecurityContextOptions SeccompProfile AppArmorProfile Capabilities Sysctl'.split(),
-      'affinity': 'Affinity NodeAffinity PodAffinity PodAntiAffinity NodeSelector NodeSelectorTerm NodeSelectorRequirement PreferredSchedulingTerm PodAffinityTerm WeightedPodAffinityTerm Toleration TopologySpreadConstraint'.split(),
+      'affinity': 'Affinity NodeAffinity PodAffinity PodAntiAffinity NodeSelector NodeSelectorTerm NodeSelectorRequirement PreferredSchedulingTerm PodAffinityTerm WeightedPodAffinityTerm Toleration TopologySpreadConstraint TopologySelectorTerm TopologySelectorLabelRequirement'.split(),
       'pod-status': 'PodStatus PodCondition HostIP PodIP ContainerStatus ContainerState ContainerStateWaiting ContainerStateRunning ContainerStateTerminated VolumeMountStatus ContainerUser LinuxContainerUser ResourceStatus ResourceHealth PodResourceClaimStatus PodExtendedResourceClaimStatus ContainerExtendedResourceRequest NodeAllocatableResourceClaimStatus NodeAllocatableMappedResources NodeAllocatableOverheadResources PodVolumeHealth VolumeHealthStatus VolumeHealthCondition VolumeStatus ImageVolumeStatus'.split(),
     }
     short = n[len(C):]
@@ -145,6 +148,7 @@ PKG_FILES = {
   AZ: [('api/authorization/v1/access-review', [''])],
   AN: [('api/authentication/v1/self-subject-review', [''])],
   N: [('api/networking/v1/ingress-class', ['IngressClass']), ('api/networking/v1/ingress', [''])],
+  ST: [('api/storage/v1/storage-class', [''])],
 }
 def file_of(n):
     pkg, short = n.rsplit('.', 1)

@@ -64,6 +64,8 @@ export const RESOURCES = Object.freeze({
   // networking.k8s.io/v1
   ingresses: info('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing']),
   ingressclasses: info('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false),
+  // storage.k8s.io/v1
+  storageclasses: info('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']),
   // rbac.authorization.k8s.io/v1
   roles: info(RBAC, 'v1', 'Role', 'roles', true),
   rolebindings: info(RBAC, 'v1', 'RoleBinding', 'rolebindings', true),

@@ -35,6 +35,7 @@ import { DEFAULT_NODE_LIFECYCLE_OPTIONS, nodeLifecycleControllerDescriptor, type
 import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
 import { serviceLbControllerDescriptor } from './servicelb/servicelb-controller';
+import { persistentVolumeControllerDescriptor } from './persistentvolume/persistent-volume-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -71,6 +72,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     nodeIpamControllerDescriptor(settings.nodeIpam),
     serviceLbControllerDescriptor,
     resourceQuotaControllerDescriptor,
+    persistentVolumeControllerDescriptor,
   ]);
 }
 

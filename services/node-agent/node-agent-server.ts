@@ -26,6 +26,7 @@ import type { PodSetup } from './pod-setup/pod-setup';
 import type { Runtime } from './runtime/runtime';
 import { nodeInfoOf } from './status-response';
 import { BasicPodSetup } from './testing/basic-pod-setup';
+import { LocalPathProvisioner } from './volumes/local-path-provisioner';
 
 /** Makes the runtime of one node, its state under `rootDir`. */
 export type RuntimeFactory = (node: NodeConfig, rootDir: string, logger: Logger) => Runtime | Promise<Runtime>;
@@ -58,6 +59,8 @@ export class NodeAgentServer {
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer<Node>;
   private readonly events: EventBroadcaster;
+  /** Makes and removes the local-path volumes of this process' nodes. */
+  private readonly provisioner: LocalPathProvisioner;
   private host: ServiceHost | undefined;
   /** The bound gRPC port (0 when not serving). */
   grpcPort = 0;
@@ -70,8 +73,16 @@ export class NodeAgentServer {
     this.nodes = new SharedInformer<Node>(listerWatcherFor(this.client.resource<Node>(RESOURCES.nodes), single ? { fieldSelector: `metadata.name=${single}` } : {}), { clock, logger });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), clock, logger: logger.child({ part: 'events' }) });
     const metrics = config.metrics ? new NodeAgentMetrics(config.metrics, () => this.runningCounts()) : undefined;
+    const dataDirs = new Map(config.nodes.map((n) => [n.nodeName, single ? config.rootDir : path.join(config.rootDir, n.nodeName)] as const));
+    this.provisioner = new LocalPathProvisioner({
+      client: this.client,
+      nodes: dataDirs,
+      events: this.events.newRecorder({ component: 'bosun.io/local-path_' + (single ?? 'nodes') }),
+      clock,
+      logger,
+    });
     for (const node of config.nodes) {
-      const rootDir = single ? config.rootDir : path.join(config.rootDir, node.nodeName);
+      const rootDir = dataDirs.get(node.nodeName)!;
       const nodeLogger = logger.child({ node: node.nodeName });
       const runtime = runtimes.get(node.nodeName)!;
       const agent = new NodeAgent({
@@ -115,6 +126,7 @@ export class NodeAgentServer {
     s.nodes.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
     s.pods.run();
     s.nodes.run();
+    void s.provisioner.start();
     await Promise.all([...s.agents.values()].map(({ agent }) => agent.start()));
     logger.info({ apiservers: config.apiservers, nodes: s.agents.size, grpcPort: s.grpcPort }, 'node agent started');
     return s;
@@ -132,6 +144,7 @@ export class NodeAgentServer {
       await agent.stop();
       await runtime.close();
     }));
+    await this.provisioner.stop();
     this.pods.stop();
     this.nodes.stop();
     await this.events.shutdown();

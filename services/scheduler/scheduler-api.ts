@@ -8,6 +8,7 @@
 import type { ResourceClient } from '../../lib/client/api-client';
 import type { Pod, PodCondition } from './algorithm/api-types';
 import type { PodInfo } from './algorithm/pod-info';
+import type { SelectedNodeAnnotator } from './selected-node';
 
 /** The scheduler's API writes. Each rejects with the API's error (an ApiError with its code). */
 export interface SchedulerApi {
@@ -32,9 +33,12 @@ export class ApiSchedulerWrites implements SchedulerApi {
   constructor(
     private readonly pods: ResourceClient<Pod>,
     private readonly now: () => number,
+    /** Annotates the pod's WaitForFirstConsumer claims with the node before the bind (none: claims are left alone). */
+    private readonly volumes?: SelectedNodeAnnotator,
   ) {}
 
   async bind(pod: PodInfo, nodeName: string): Promise<void> {
+    await this.volumes?.annotate(pod.pod, nodeName);
     await this.pods.bind(pod.namespace, pod.name, {
       apiVersion: 'v1',
       kind: 'Binding',

@@ -21,6 +21,8 @@ import { defaultSpreadSelector } from './default-spread-selector';
 import { apiEventSink, EventBroadcaster } from '../../lib/client/events';
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from './scheduler';
 import { ApiSchedulerWrites } from './scheduler-api';
+import { SelectedNodeAnnotator } from './selected-node';
+import { RESOURCES } from '../../lib/api/resources';
 import { SchedulerInformers } from './scheduler-informers';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { toStatusResponse } from './status-response';
@@ -147,7 +149,8 @@ export class SchedulerServer {
     const informers = new SchedulerInformers(this.client, this.logger, this.clock);
     const events = new EventBroadcaster({ sink: apiEventSink(this.client), clock: this.clock, logger: this.logger.child({ part: 'events' }) });
     const scheduler = new Scheduler({
-      api: new ApiSchedulerWrites(this.client.resource(PODS), () => this.clock.now()),
+      api: new ApiSchedulerWrites(this.client.resource(PODS), () => this.clock.now(), new SelectedNodeAnnotator(
+        this.client.resource(RESOURCES.persistentvolumeclaims), this.client.resource(RESOURCES.storageclasses))),
       events: events.newRecorder({ component: this.schedulerName, host: this.identity }),
       clock: this.clock,
       random: this.random,

@@ -43,6 +43,8 @@ export const PATCH_META: Readonly<Record<string, Readonly<Record<string, PatchFi
   'k8s.io.api.networking.v1.ServiceCIDRStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
   'k8s.io.api.policy.v1.PodDisruptionBudgetSpec': { 'selector': { strategy: 'replace' } },
   'k8s.io.api.policy.v1.PodDisruptionBudgetStatus': { 'conditions': { strategy: 'merge', mergeKey: 'type' } },
+  'k8s.io.api.storage.v1.CSINodeSpec': { 'drivers': { strategy: 'merge', mergeKey: 'name' } },
+  'k8s.io.api.storage.v1.CSINodeStatus': { 'storageHealth': { strategy: 'merge', mergeKey: 'name' } },
   'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta': { 'ownerReferences': { strategy: 'merge', mergeKey: 'uid' }, 'finalizers': { strategy: 'merge' } },
 };
 

@@ -1,5 +1,5 @@
 /**
- * Table columns of coordination, RBAC, scheduling, policy, discovery and networking kinds, and the fallback for kinds without a
+ * Table columns of coordination, RBAC, scheduling, policy, discovery, networking and storage kinds, and the fallback for kinds without a
  * printer.
  */
 import type { KubeObject } from '../object';
@@ -206,6 +206,33 @@ const ingressClass: KindPrinter = {
   cells: (obj, ctx) => [name(obj), str(rec(obj.spec).controller), formatIngressClassParameters(obj), age(obj, ctx)],
 };
 
+/** StorageClass NAME: the name, with " (default)" after the default class's (kubectl's printStorageClass). */
+export function formatStorageClassName(cls: KubeObject): string {
+  const isDefault = cls.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true';
+  return isDefault ? `${name(cls)} (default)` : name(cls);
+}
+
+const storageClass: KindPrinter = {
+  group: 'storage.k8s.io',
+  kind: 'StorageClass',
+  columns: [
+    NAME_COLUMN,
+    column('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
+    column('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.'),
+    column('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
+    column('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
+    AGE_COLUMN,
+  ],
+  cells: (obj, ctx) => [
+    formatStorageClassName(obj),
+    str(obj.provisioner),
+    str(obj.reclaimPolicy) || 'Delete',
+    str(obj.volumeBindingMode) || 'Immediate',
+    obj.allowVolumeExpansion === true ? 'true' : 'false',
+    age(obj, ctx),
+  ],
+};
+
 /** Printers of coordination, RBAC, scheduling, policy, discovery and networking kinds. */
 export const OTHER_PRINTERS: readonly KindPrinter[] = [
   lease,
@@ -218,6 +245,7 @@ export const OTHER_PRINTERS: readonly KindPrinter[] = [
   endpointSlice,
   ingress,
   ingressClass,
+  storageClass,
 ];
 
 /** Printer for kinds with none of their own: NAME and AGE. */

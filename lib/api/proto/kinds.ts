@@ -21,6 +21,7 @@ import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesRevi
 import { SelfSubjectReview } from '../../../gen/k8s/api/authentication/v1/self-subject-review';
 import { Ingress, IngressList } from '../../../gen/k8s/api/networking/v1/ingress';
 import { IngressClass, IngressClassList } from '../../../gen/k8s/api/networking/v1/ingress-class';
+import { StorageClass, StorageClassList } from '../../../gen/k8s/api/storage/v1/storage-class';
 import { ConfigMap, ConfigMapList, Secret, SecretList, ServiceAccount, ServiceAccountList } from '../../../gen/k8s/api/core/v1/config';
 import { Endpoints, EndpointsList } from '../../../gen/k8s/api/core/v1/endpoints';
 import { Event, EventList } from '../../../gen/k8s/api/core/v1/event';
@@ -69,6 +70,7 @@ const POLICY = 'k8s.io.api.policy.v1.';
 const DISCOVERY = 'k8s.io.api.discovery.v1.';
 const AUTHORIZATION = 'k8s.io.api.authorization.v1.';
 const NETWORKING = 'k8s.io.api.networking.v1.';
+const STORAGE = 'k8s.io.api.storage.v1.';
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
 const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
@@ -124,6 +126,7 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['authentication.k8s.io/v1', 'k8s.io.api.authentication.v1.SelfSubjectReview', SelfSubjectReview],
   ['networking.k8s.io/v1', NETWORKING + 'Ingress', Ingress], ['networking.k8s.io/v1', NETWORKING + 'IngressList', IngressList],
   ['networking.k8s.io/v1', NETWORKING + 'IngressClass', IngressClass], ['networking.k8s.io/v1', NETWORKING + 'IngressClassList', IngressClassList],
+  ['storage.k8s.io/v1', STORAGE + 'StorageClass', StorageClass], ['storage.k8s.io/v1', STORAGE + 'StorageClassList', StorageClassList],
 ];
 
 const BY_KEY = new Map<string, ProtoKind>(

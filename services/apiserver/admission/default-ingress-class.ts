@@ -1,3 +1,4 @@
+import { newestDefaultClass } from '../../../lib/api/default-class';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import { DEFAULT_INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../../../lib/api/types/networking';
 import { INGRESS_CLASS_ANNOTATION } from '../kinds/networking/ingress';
@@ -25,17 +26,5 @@ export class DefaultIngressClass implements AdmissionPlugin {
 
 /** The default among `classes`: annotated as default, the newest creationTimestamp first, then by name. */
 export function defaultIngressClass(classes: readonly IngressClass[]): IngressClass | undefined {
-  let best: IngressClass | undefined;
-  for (const c of classes) {
-    if (c.metadata.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] !== 'true') continue;
-    if (best === undefined || isPreferred(c, best)) best = c;
-  }
-  return best;
-}
-
-function isPreferred(a: IngressClass, b: IngressClass): boolean {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta > tb;
-  return (a.metadata.name ?? '') < (b.metadata.name ?? '');
+  return newestDefaultClass(classes, DEFAULT_INGRESS_CLASS_ANNOTATION);
 }

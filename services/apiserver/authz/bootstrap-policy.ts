@@ -95,6 +95,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
       rule(READ, ['policy'], ['poddisruptionbudgets']),
       rule(READ, ['scheduling.k8s.io'], ['priorityclasses']),
       rule(READ, ['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities']),
+      // The volume binding step: a WaitForFirstConsumer claim gets the chosen node's annotation.
+      rule(['patch', 'update'], [''], ['persistentvolumeclaims']),
     ],
   },
   // Bosun's controllers run under the controller-manager's own identity (no per-controller
@@ -117,6 +119,17 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
   {
     name: 'system:node-proxier',
     rules: [...EVENTS_WRITE, rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
+  },
+  // Kubernetes' role for external volume provisioners; Bosun's local-path provisioner runs in
+  // every node agent (it owns the node's disk), so the nodes group holds it.
+  {
+    name: 'system:persistent-volume-provisioner',
+    rules: [
+      ...EVENTS_WRITE,
+      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
+      rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ],
   },
   // bosun dns: reads what it answers from, and keeps the kube-dns Service and its Endpoints.
   {
@@ -152,6 +165,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly BootstrapClusterRoleBindi
   // has one, the nodes group holds the node role (as Kubernetes did before 1.8).
   { name: 'system:node', role: 'system:node', groups: ['system:nodes'] },
   { name: 'system:node-proxier', role: 'system:node-proxier', users: ['system:kube-proxy'] },
+  { name: 'system:bosun-local-path-provisioner', role: 'system:persistent-volume-provisioner', groups: ['system:nodes'] },
   { name: 'system:bosun-dns', role: 'system:bosun-dns', users: ['system:serviceaccount:kube-system:coredns'] },
   { name: 'system:bosun-ingress', role: 'system:bosun-ingress', users: ['system:bosun-ingress'] },
 ];

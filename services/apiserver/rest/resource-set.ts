@@ -8,12 +8,14 @@ import { NamespaceLifecycle } from '../admission/namespace-lifecycle';
 import { PriorityAdmission } from '../admission/priority';
 import { DefaultTolerationSeconds } from '../admission/default-toleration-seconds';
 import { DefaultIngressClass } from '../admission/default-ingress-class';
+import { DefaultStorageClass } from '../admission/default-storage-class';
 import { ServiceAccountAdmission } from '../admission/service-account';
 import { LimitRanger } from '../admission/limit-ranger';
 import { ResourceQuotaAdmission } from '../admission/resource-quota';
 import type { LimitRange, ResourceQuota } from '../../../lib/api/types/core';
 import type { ServiceAccount } from '../../../lib/api/types/core';
 import type { IngressClass } from '../../../lib/api/types/networking';
+import type { StorageClass } from '../../../lib/api/types/storage';
 import { appsStrategies } from '../kinds/apps';
 import { autoscalingStrategies, type HorizontalPodAutoscaler } from '../kinds/autoscaling';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscalerV1 } from '../kinds/autoscaling/hpa-v1-conversion';
@@ -21,6 +23,7 @@ import { batchStrategies } from '../kinds/batch';
 import { coordinationStrategies } from '../kinds/coordination';
 import { discoveryStrategies } from '../kinds/discovery';
 import { networkingStrategies } from '../kinds/networking';
+import { storageStrategies } from '../kinds/storage';
 import { coreStrategies, DEFAULT_EVENT_TTL_SECONDS, namespaceFinalizeStrategy, podBindingStrategy, type Namespace, type Pod } from '../kinds/core';
 import { policyStrategies, type PodDisruptionBudget } from '../kinds/policy';
 import { rbacStrategies } from '../kinds/rbac';
@@ -48,6 +51,7 @@ export const ALL_STRATEGIES: readonly Strategy[] = [
   ...policyStrategies,
   ...discoveryStrategies,
   ...networkingStrategies,
+  ...storageStrategies,
 ];
 
 /** Kinds also served at another version than the stored one, over the same storage. */
@@ -125,11 +129,13 @@ export class ResourceSet {
     const limitRangeCache = cachesByKey.get('/limitranges') as unknown as WatchCache<LimitRange>;
     const quotaStore = stores.get('/resourcequotas') as unknown as GenericStore<ResourceQuota>;
     const quotaCache = cachesByKey.get('/resourcequotas') as unknown as WatchCache<ResourceQuota>;
+    const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace))),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
+      new DefaultStorageClass(async () => (await storageClassCache.list()).items),
       new PriorityAdmission({
         get: async (name) => classCache.getCached(undefined, name) ?? (await readIfExists(classes, name)),
         cached: async () => (await classCache.list()).items,

@@ -239,7 +239,7 @@ export class VolumeManager {
     if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
     const volumeName = claim.spec?.volumeName ?? '';
     const phase = claim.status?.phase ?? '';
-    // Bosun binds by spec.volumeName (no binder sets phase Bound yet): a named, not Lost claim is usable.
+    // A claim naming its volume (spec.volumeName) and not Lost is usable: the binder writes volumeName before the phase.
     if (!volumeName || phase === 'Lost') throw new Error(`PVC ${ns}/${claimName} has non-bound phase ("${phase}") or empty pvc.Spec.VolumeName ("${volumeName}")`);
     const pv = await this.opts.objects.persistentVolume(volumeName);
     if (!pv) throw new Error(`persistentvolume "${volumeName}" not found`);
