@@ -12,6 +12,7 @@ import { BearerAuthenticator, readTokenEntries } from './http/bearer-auth';
 import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
+import { metricsRests } from './metrics';
 import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
@@ -82,6 +83,7 @@ export class ApiServer {
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews());
+    this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, logger).map(this.authorization.wrap));
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
