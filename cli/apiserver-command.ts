@@ -1,3 +1,4 @@
+import { METRICS_RESOLUTION_MS } from '../services/apiserver/metrics/metrics-collector';
 import { Command, Option } from 'commander';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
 import * as path from 'node:path';
@@ -37,6 +38,18 @@ export function parseEventTtlSeconds(value: string): number {
   return seconds;
 }
 
+/** --metric-resolution (a duration, at least 1s) in ms. */
+function parseMetricResolutionMs(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(value);
+  } catch {
+    throw new ConfigError(`--metric-resolution: "${value}" is not a duration such as 15s or 1m`);
+  }
+  if (ms < 1000) throw new ConfigError(`--metric-resolution: "${value}" is shorter than 1s`);
+  return ms;
+}
+
 /** The HTTP API's configuration from the flags (the token file is made when missing). */
 function httpsConfig(o: Record<string, string>): HttpsConfig {
   const tokenFile = path.resolve(o.tokenFile);
@@ -54,6 +67,7 @@ export function apiserverCommand(): Command {
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
     .addOption(opt('token-file', 'bearer tokens both doors accept, "token,user,uid,\"group,…\"" per line (made with one token when missing; used without the HTTP API only when given)', '.bosun/tokens.csv'))
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
+    .addOption(opt('metric-resolution', 'how often the metrics API (metrics.k8s.io) scrapes nodes at most, e.g. 15s (metrics-server\'s flag)', `${METRICS_RESOLUTION_MS / 1000}s`))
     .addOption(
       new Option('--authorization-mode <mode>', 'AlwaysAllow, or RBAC: requests on both doors are checked against the cluster\'s roles and bindings (members of system:masters pass)')
         .choices(AUTHORIZATION_MODES as unknown as string[])
@@ -75,6 +89,7 @@ export function apiserverCommand(): Command {
           tokenFile: grpcTokenFile,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
           authorizationMode: o.authorizationMode as AuthorizationMode,
+          metricsResolutionMs: parseMetricResolutionMs(o.metricResolution),
         },
         logger,
       );

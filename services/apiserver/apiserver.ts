@@ -38,6 +38,8 @@ export interface ApiServerConfig {
    * credentials) or RBAC over the cluster's roles and bindings, on both doors.
    */
   readonly authorizationMode?: AuthorizationMode;
+  /** How often the metrics API scrapes nodes at most (metrics-server's --metric-resolution), ms; default 15 s. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -83,7 +85,7 @@ export class ApiServer {
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.authorization.wrap });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews());
-    this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, logger).map(this.authorization.wrap));
+    this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.authorization.wrap));
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,

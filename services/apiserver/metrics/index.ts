@@ -22,7 +22,7 @@ export const MAX_SUMMARY_BYTES = 16 * 1024 * 1024;
  * (the apiserver's kubelet client certificate) — resolved when first asked, as the HTTP door
  * that owns the proxy starts after the resources.
  */
-export function metricsRests(resources: ResourceSet, proxy: () => NodeStreamProxy | undefined, logger?: Logger): ResourceRest[] {
+export function metricsRests(resources: ResourceSet, proxy: () => NodeStreamProxy | undefined, opts: { logger?: Logger; resolutionMs?: number } = {}): ResourceRest[] {
   const nodeCache = resources.cacheOf<Node>('', 'nodes');
   const podCache = resources.cacheOf<Pod>('', 'pods');
   if (!nodeCache || !podCache) throw new Error('the metrics API needs the nodes and pods caches');
@@ -35,7 +35,8 @@ export function metricsRests(resources: ResourceSet, proxy: () => NodeStreamProx
       const { host, port } = nodeAddress(node);
       return streams.getJson({ nodeName: node.metadata.name ?? '', host, port, path: STATS_SUMMARY_PATH }, SCRAPE_TIMEOUT_MS, MAX_SUMMARY_BYTES);
     },
-    logger: logger?.child({ part: 'metrics' }),
+    logger: opts.logger?.child({ part: 'metrics' }),
+    resolutionMs: opts.resolutionMs,
   });
   const sources = { collector, nodes, pods: async (namespace: string | undefined) => (await podCache.list({ namespace })).items };
   return [new NodeMetricsRest(sources), new PodMetricsRest(sources)];
