@@ -152,7 +152,7 @@ export class HorizontalPodAutoscalerController implements Controller {
       reason = computed.reason;
       conditions.push({ type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: `the HPA was able to successfully calculate a replica count from ${computed.description}` });
     }
-    const state = this.states.get(key) ?? newBehaviorState();
+    const state = this.states.get(key) ?? newBehaviorState({ replicas: currentReplicas, nowMs: now });
     this.states.set(key, state);
     const behavior = (spec.behavior ?? {}) as { scaleUp?: Parameters<typeof scalingRulesOf>[0]; scaleDown?: Parameters<typeof scalingRulesOf>[0] };
     const rules = { scaleUp: scalingRulesOf(behavior.scaleUp, DEFAULT_SCALE_UP), scaleDown: scalingRulesOf(behavior.scaleDown, DEFAULT_SCALE_DOWN) };

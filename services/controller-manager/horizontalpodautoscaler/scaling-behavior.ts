@@ -64,9 +64,13 @@ export interface BehaviorState {
   scaleDownEvents: TimedValue[];
 }
 
-/** A fresh state. */
-export function newBehaviorState(): BehaviorState {
-  return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
+/**
+ * A fresh state; given the target's current count at `nowMs`, that count is the first
+ * recommendation (as Kubernetes seeds it), so a new HPA — or a new leader — does not scale
+ * down before a full stabilization window has passed.
+ */
+export function newBehaviorState(initial?: { replicas: number; nowMs: number }): BehaviorState {
+  return { recommendations: initial ? [{ atMs: initial.nowMs, value: initial.replicas }] : [], scaleUpEvents: [], scaleDownEvents: [] };
 }
 
 /** Why the count was bounded (ScalingLimited's reason), or none. */
