@@ -1,6 +1,7 @@
 import { DEFAULT_AUDIT_LOG_MAX_BACKUPS, DEFAULT_AUDIT_LOG_MAX_SIZE_MB, RotatingAuditLog, type AuditSink } from '../services/apiserver/audit/audit-log';
 import { readAuditPolicy, type AuditPolicy } from '../services/apiserver/audit/audit-policy';
 import { readEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
+import { METRICS_RESOLUTION_MS } from '../services/apiserver/metrics/metrics-collector';
 import { Command, Option } from 'commander';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
 import * as path from 'node:path';
@@ -40,6 +41,18 @@ export function parseEventTtlSeconds(value: string): number {
   return seconds;
 }
 
+/** --metric-resolution (a duration, at least 1s) in ms. */
+function parseMetricResolutionMs(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(value);
+  } catch {
+    throw new ConfigError(`--metric-resolution: "${value}" is not a duration such as 15s or 1m`);
+  }
+  if (ms < 1000) throw new ConfigError(`--metric-resolution: "${value}" is shorter than 1s`);
+  return ms;
+}
+
 /** The HTTP API's configuration from the flags (the token file is made when missing). */
 function httpsConfig(o: Record<string, string>): HttpsConfig {
   const tokenFile = path.resolve(o.tokenFile);
@@ -72,6 +85,7 @@ export function apiserverCommand(): Command {
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
     .addOption(opt('token-file', 'bearer tokens both doors accept, "token,user,uid,\"group,…\"" per line (made with one token when missing; used without the HTTP API only when given)', '.bosun/tokens.csv'))
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
+    .addOption(opt('metric-resolution', 'how often the metrics API (metrics.k8s.io) scrapes nodes at most, e.g. 15s (metrics-server\'s flag)', `${METRICS_RESOLUTION_MS / 1000}s`))
     .addOption(
       new Option('--authorization-mode <mode>', 'AlwaysAllow, or RBAC: requests on both doors are checked against the cluster\'s roles and bindings (members of system:masters pass)')
         .choices(AUTHORIZATION_MODES as unknown as string[])
@@ -102,6 +116,7 @@ export function apiserverCommand(): Command {
           authorizationMode: o.authorizationMode as AuthorizationMode,
           encryption,
           audit,
+          metricsResolutionMs: parseMetricResolutionMs(o.metricResolution),
         },
         logger,
       );

@@ -6,6 +6,9 @@ import { exitOnSignals, keepAlive } from './graceful-exit';
 import { ALL_DEFAULT_CONTROLLERS } from '../lib/controller/controller-registry';
 import { ControllerManager, defaultControllerRegistry } from '../services/controller-manager/controller-manager';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from '../services/controller-manager/nodeipam/node-ipam-controller';
+import { DEFAULT_HPA_SYNC_PERIOD_MS, type HpaControllerOptions } from '../services/controller-manager/horizontalpodautoscaler/hpa-controller';
+import { RestPodMetricsSource } from '../services/controller-manager/horizontalpodautoscaler/metrics-source';
+import { serviceConnection } from '../lib/client/kubeconfig-client';
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, type NodeLifecycleOptions } from '../services/controller-manager/nodelifecycle/node-lifecycle-controller';
 
 /** Environment variable for a controller-manager flag: --apiserver → BOSUN_CONTROLLER_MANAGER_APISERVER. */
@@ -36,6 +39,7 @@ export function controllerManagerCommand(): Command {
   command
     .addOption(secondsOpt('node-monitor-grace-period', 'seconds a node may go without a heartbeat before it is marked Unknown and tainted unreachable', String(DEFAULT_NODE_LIFECYCLE_OPTIONS.gracePeriodMs / 1000)))
     .addOption(secondsOpt('node-monitor-period', 'seconds between looks at every node', String(DEFAULT_NODE_LIFECYCLE_OPTIONS.monitorPeriodMs / 1000)))
+    .addOption(secondsOpt('horizontal-pod-autoscaler-sync-period', 'seconds between looks at each HorizontalPodAutoscaler', String(DEFAULT_HPA_SYNC_PERIOD_MS / 1000)))
     .addOption(new Option('--node-eviction-rate <perSecond>', 'nodes per second that may gain a NoExecute taint').env(controllerManagerEnv('node-eviction-rate')).default(String(DEFAULT_NODE_LIFECYCLE_OPTIONS.evictionRatePerSecond)));
   for (const o of leaderElectionOptions('controller-manager')) command.addOption(o);
   return command
@@ -49,7 +53,7 @@ export function controllerManagerCommand(): Command {
       const cm = ControllerManager.start(
         { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
         logger,
-        defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam }),
+        defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam, hpa: hpaOptionsOf(o) }),
       );
       exitOnSignals(logger, async () => {
         await cm.stop();
@@ -62,6 +66,20 @@ export function controllerManagerCommand(): Command {
 function maskSizeFlag(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new ConfigError(`--node-cidr-mask-size: ${JSON.stringify(value)} is not an integer`);
   return Number(value.trim());
+}
+
+/**
+ * The HPA controller's settings: its sync period, and the metrics.k8s.io client over the
+ * kubeconfig's HTTPS server (the metrics API is served by the HTTP door only); without a
+ * kubeconfig naming an https server, HPAs report that no metrics source is configured.
+ */
+function hpaOptionsOf(o: Record<string, string>): HpaControllerOptions {
+  const syncPeriodMs = secondsFlag('horizontal-pod-autoscaler-sync-period', o.horizontalPodAutoscalerSyncPeriod!);
+  if (!o.kubeconfig) return { syncPeriodMs };
+  const conn = serviceConnection(o.kubeconfig);
+  if (!conn.server?.startsWith('https://')) return { syncPeriodMs };
+  const caCert = conn.caData ? Buffer.from(conn.caData, 'base64').toString('utf8') : undefined;
+  return { syncPeriodMs, metrics: new RestPodMetricsSource({ server: conn.server, caCert, token: conn.token }) };
 }
 
 function nodeLifecycleOptionsOf(o: Record<string, string>): NodeLifecycleOptions {

@@ -8,6 +8,8 @@ import { ConfigError } from '../lib/config-error';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger';
 import { ensureNodeServingCert } from '../lib/pki/component-certs';
 import { NodePodSetup } from '../services/node-agent/pod-setup/node-pod-setup';
+import { readHostUsage } from '../services/node-agent/stats/host-usage';
+import { statsSummary as nodeStatsSummary } from '../services/node-agent/stats/stats-summary';
 import { startStreamingServer, type StreamingServer } from '../services/node-agent/streaming/streaming-server';
 import { NodeAgentServer, type PodSetupFactory, type RuntimeFactory } from '../services/node-agent/node-agent-server';
 import { checkReserved, DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_KUBELET_PORT, DEFAULT_MAX_PODS, hostCapacity, parseKeyValueList, type NodeConfig, type NodeResource } from '../services/node-agent/node/node-config';
@@ -127,7 +129,8 @@ function nodePodSetupFactory(logger: Logger): PodSetupFactory {
 async function startNodeStreaming(server: NodeAgentServer, node: NodeConfig, certDir: string, logger: Logger): Promise<StreamingServer> {
   const { runtime } = server.agents.get(node.nodeName)!;
   const cert = ensureNodeServingCert(certDir, node.nodeName, [node.address, '127.0.0.1', 'localhost', node.nodeName]);
-  const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert }, logger });
+  const statsSummary = () => nodeStatsSummary(node.nodeName, runtime, readHostUsage(), Date.now());
+  const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert }, logger, statsSummary });
   logger.info({ port: streaming.port }, 'serving logs, exec, attach and port-forward for the apiserver');
   return streaming;
 }

@@ -17,6 +17,7 @@ import { BearerAuthenticator, readTokenEntries } from './http/bearer-auth';
 import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
+import { metricsRests } from './metrics';
 import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
@@ -46,6 +47,8 @@ export interface ApiServerConfig {
   readonly encryption?: EncryptionConfig;
   /** The audit log: which requests are logged at which level (`--audit-policy-file`), and where (`--audit-log-path`). */
   readonly audit?: { readonly policy: AuditPolicy; readonly sink: AuditSink };
+  /** How often the metrics API scrapes nodes at most (metrics-server's --metric-resolution), ms; default 15 s. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -91,6 +94,7 @@ export class ApiServer {
     this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews().map(this.audited));
+    this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.wrapRest));
     const protoFiles = [...new Set(this.resources.stored().map((r) => serviceProtoFile(r.info)))];
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,

@@ -36,6 +36,7 @@ import { podGcControllerDescriptor } from './podgc/pod-gc-controller';
 import { statefulSetControllerDescriptor } from './statefulset/statefulset-controller';
 import { serviceLbControllerDescriptor } from './servicelb/servicelb-controller';
 import { persistentVolumeControllerDescriptor } from './persistentvolume/persistent-volume-controller';
+import { horizontalPodAutoscalerControllerDescriptor, type HpaControllerOptions } from './horizontalpodautoscaler/hpa-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -47,6 +48,8 @@ export interface ControllerSettings {
   readonly nodeLifecycle?: NodeLifecycleOptions;
   /** `--cluster-cidr` and `--node-cidr-mask-size` of the node IPAM controller (defaults 10.42.0.0/16, 24); a bad value is a ConfigError naming the flag. */
   readonly nodeIpam?: Partial<NodeIpamOptions>;
+  /** The HPA controller's sync period and metrics source (none: HPAs report no metrics). */
+  readonly hpa?: HpaControllerOptions;
 }
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
@@ -73,6 +76,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     serviceLbControllerDescriptor,
     resourceQuotaControllerDescriptor,
     persistentVolumeControllerDescriptor,
+    horizontalPodAutoscalerControllerDescriptor(settings.hpa ?? {}),
   ]);
 }
 

@@ -6,6 +6,7 @@
  * of lib/api/resources as discovery reports them, a log of the calls made, and injected
  * failures. No sockets, no timers: time comes from the `now` function given (e.g. a FakeClock's).
  */
+import { selectorFromLabelSelector, type LabelSelector } from '../../api/label-selector';
 import { ApiError } from '../../api/errors';
 import type { KubeList, KubeObject, ResourceInfo } from '../../api/object';
 import { apiVersionOf } from '../../api/object';
@@ -296,6 +297,17 @@ function scaleOf(o: KubeObject): Scale {
     kind: 'Scale',
     metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion, uid: o.metadata.uid },
     spec: { replicas: typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1 },
-    status: { replicas: typeof o.status?.replicas === 'number' ? (o.status.replicas as number) : 0 },
+    status: { replicas: typeof o.status?.replicas === 'number' ? (o.status.replicas as number) : 0, ...scaleSelectorOf(o) },
   };
+}
+
+/** The Scale's status.selector: the object's spec.selector as a selector string (none when it has none or a bad one). */
+function scaleSelectorOf(o: KubeObject): { selector?: string } {
+  const ls = o.spec?.selector as LabelSelector | undefined;
+  if (!ls || typeof ls !== 'object') return {};
+  try {
+    return { selector: selectorFromLabelSelector(ls).toString() };
+  } catch {
+    return {};
+  }
 }

@@ -35,9 +35,13 @@ function withVerbs(rules: readonly PolicyRule[], verbs: string[]): PolicyRule[] 
   return rules.map((r) => ({ ...r, verbs }));
 }
 
-const VIEW_RULES: PolicyRule[] = [...withVerbs(WORKLOAD_RESOURCES, READ), rule(READ, [''], ['namespaces', 'namespaces/status'])];
+/** Reading resource metrics (metrics-server's system:aggregated-metrics-reader, aggregated into view, edit and admin). */
+const METRICS_READ = rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes']);
+
+const VIEW_RULES: PolicyRule[] = [...withVerbs(WORKLOAD_RESOURCES, READ), rule(READ, [''], ['namespaces', 'namespaces/status']), METRICS_READ];
 const EDIT_RULES: PolicyRule[] = [
   ...withVerbs(WORKLOAD_RESOURCES, ALL_VERBS),
+  METRICS_READ,
   rule(ALL_VERBS, [''], ['secrets']),
   rule(['create', 'get'], [''], ['pods/exec', 'pods/attach', 'pods/portforward', 'pods/proxy', 'services/proxy']),
   rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),

@@ -52,6 +52,34 @@ export class NodeStreamProxy {
     });
   }
 
+  /**
+   * GETs a JSON document from the agent at `location` (e.g. its /stats/summary), within
+   * `timeoutMs` overall and at most `maxBytes`; rejects with an InternalError naming the request
+   * when the agent cannot be reached, answers non-200, too much, or not JSON.
+   */
+  async getJson(location: NodeStreamLocation, timeoutMs: number, maxBytes: number): Promise<unknown> {
+    const what = `Get "https://${hostPort(location)}${location.path}"`;
+    const answer = await this.requestLogs(location);
+    const timer = setTimeout(() => answer.destroy(new Error('timed out')), timeoutMs);
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of answer) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) throw new Error(`the answer is larger than ${maxBytes} bytes`);
+        chunks.push(chunk as Buffer);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (answer.statusCode !== 200) throw new Error(`the node answered ${answer.statusCode}: ${text.slice(0, 200)}`);
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new InternalError(`${what}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+      answer.destroy();
+    }
+  }
+
   /** Copies the agent's answer to a log request into `res` (nothing sent yet), chunk by chunk. */
   async proxyLogs(location: NodeStreamLocation | null, _req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!location) {

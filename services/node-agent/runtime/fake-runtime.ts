@@ -13,7 +13,9 @@
  * Images whose reference contains {@link UNPULLABLE_IMAGE_MARK} fail to pull; `failNext` makes any
  * call fail once. Every change is saved to `<rootDir>/fake-runtime.json`, so a new FakeRuntime on
  * the same folder (an agent restarted after kill -9) lists the same sandboxes and containers.
+ * Stats report the usage `<rootDir>/fake-usage.json` sets (fake-usage.ts), zero without it.
  */
+import { FakeUsage, type FakeUsageFile } from './fake-usage';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -111,10 +113,13 @@ export class FakeRuntime implements Runtime {
   private closed = false;
   /** Why the last save failed, if it did. */
   private saveError: string | undefined;
+  /** Simulated usage the stats report (fake-usage.ts). */
+  private readonly usage: FakeUsage;
 
   constructor(private readonly opts: FakeRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
     this.file = path.join(opts.rootDir, FAKE_STATE_FILE);
+    this.usage = new FakeUsage(opts.rootDir);
     this.load();
   }
 
@@ -260,6 +265,7 @@ export class FakeRuntime implements Runtime {
     if (!c) return;
     if (c.state === 'running') this.finish(c, SIGKILL_EXIT);
     this.state.containers = this.state.containers.filter((x) => x.id !== id);
+    this.usage.forget(id);
     fs.rmSync(c.logPath, { force: true });
     this.changed();
     this.emit('deleted', id, c.sandboxId);
@@ -327,12 +333,18 @@ export class FakeRuntime implements Runtime {
 
   async containerStats(id: string): Promise<ContainerStats | null> {
     const c = this.state.containers.find((x) => x.id === id);
-    return c ? statsOf(c, this.clock.now()) : null;
+    return c ? this.statsOf(c, this.clock.now(), this.usage.load()) : null;
   }
 
   async listContainerStats(filter: ContainerFilter = {}): Promise<ContainerStats[]> {
     const now = this.clock.now();
-    return (await this.listContainers(filter)).map((s) => statsOf(this.container(s.id), now));
+    const usage = this.usage.load();
+    return (await this.listContainers(filter)).map((s) => this.statsOf(this.container(s.id), now, usage));
+  }
+
+  private statsOf(c: ContainerRecord, now: number, usage: FakeUsageFile): ContainerStats {
+    const figures = c.state === 'running' ? this.usage.read(c.id, c.config.metadata.name, now, usage) : { cpuUsageCoreNanoSeconds: 0, memoryWorkingSetBytes: 0 };
+    return { id: c.id, podSandboxId: c.sandboxId, timestamp: now, ...figures };
   }
 
   onContainerEvent(listener: (event: ContainerEvent) => void): () => void {
@@ -517,10 +529,6 @@ function containerStatus(c: ContainerRecord): ContainerStatus {
     mounts: c.config.mounts.map((m) => ({ ...m })),
     logPath: c.logPath,
   };
-}
-
-function statsOf(c: ContainerRecord, now: number): ContainerStats {
-  return { id: c.id, podSandboxId: c.sandboxId, timestamp: now, cpuUsageCoreNanoSeconds: 0, memoryWorkingSetBytes: 0 };
 }
 
 function labelsMatch(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {

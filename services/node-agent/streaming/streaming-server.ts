@@ -10,6 +10,8 @@
  * - `/portForward/<ns>/<pod>`: WebSocket `SPDY/3.1+portforward.k8s.io` (SPDY inside binary
  *   messages, what kubectl 1.32 sends) or a plain `Upgrade: SPDY/3.1` (port-forward-session.ts)
  *
+ * - `GET /stats/summary`: the Summary API subset of stats-summary.ts (for the metrics API)
+ *
  * Errors are Kubernetes Status bodies (the apiserver passes them through to kubectl).
  */
 import * as https from 'node:https';
@@ -19,6 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { ApiError, BadRequestError, InternalError } from '../../../lib/api/errors';
 import { statusFromError } from '../../../lib/api/status';
+import { STATS_SUMMARY_PATH } from '../../../lib/api/types/metrics';
 import type { Logger } from '../../../lib/logger';
 import { APISERVER_KUBELET_CLIENT_CN } from '../../../lib/pki/component-certs';
 import { CHANNEL_PROTOCOLS, PORT_FORWARD_PROTOCOL, PORT_FORWARD_WEBSOCKET_PROTOCOL } from '../../../lib/streaming/channel-protocol';
@@ -46,6 +49,8 @@ export interface StreamingServerOptions {
   /** Common names of the client certificates served (default: the apiserver's kubelet client). */
   readonly allowedClientNames?: readonly string[];
   readonly logger?: Logger;
+  /** The node's Summary API document (`GET /stats/summary`, stats-summary.ts); without it the path is 404. */
+  readonly statsSummary?: () => Promise<unknown>;
 }
 
 /** A running streaming server. */
@@ -85,6 +90,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
       try {
         authorize(req);
         const url = new URL(req.url ?? '/', 'https://node');
+        if (url.pathname === STATS_SUMMARY_PATH && options.statsSummary) return await serveJson(req, res, await options.statsSummary());
         const route = parseRoute(url.pathname);
         if (route.kind !== 'containerLogs') throw new BadRequestError('Upgrade request required');
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}`);
@@ -161,6 +167,13 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
         server.close(() => resolve());
       }),
   };
+}
+
+async function serveJson(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${STATS_SUMMARY_PATH}`);
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 async function serveLogs(runtime: Runtime, ref: ContainerRef, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
