@@ -63,6 +63,8 @@ const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
 const NODE_PORT_STRIDE = 10;
 /** How long the nodes may take to be Ready after their agents start. */
 const NODES_READY_TIMEOUT_MS = 90_000;
+/** The folder (under --dir) holding `<component>.pid` for every supervised process, kept current across restarts. */
+export const UP_PID_DIR = 'pids';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -116,7 +118,7 @@ export function upCommand(): Command {
       let dns: LocalDns | undefined;
       let proxy: LocalProxy | undefined;
       let stopping = false;
-      const supervisor = new Supervisor(say);
+      const supervisor = new Supervisor(say, undefined, path.join(dir, UP_PID_DIR));
       let balancer: TcpBalancer | undefined;
       const stop = async (code: number) => {
         if (stopping) return;

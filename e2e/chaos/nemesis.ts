@@ -1,0 +1,94 @@
+/**
+ * The nemesis of a chaos run: kill -9 of one component at a time, then several together — the
+ * store leader, a store follower, an apiserver, the scheduler leader, the controller-manager
+ * leader, a node agent, the proxy — and a SIGSTOP of a node agent until its Node goes Unknown
+ * (past the controller-manager's node grace period), then SIGCONT. `bosun up`'s supervisor
+ * restarts what was killed; each fault waits until every victim runs again under a new pid (or
+ * the paused node is Ready again): that is its heal.
+ */
+import { podCondition } from '../../lib/api/pod-status';
+import { RESOURCES } from '../../lib/api/resources';
+import type { Node } from '../../lib/api/types/core';
+import { UpCluster } from './up-cluster';
+
+/** How long a killed component may take to run again (the supervisor backs off 1 s, 2 s, 4 s …). */
+const RESTART_TIMEOUT_MS = 40_000;
+/** How long a paused node may take to be marked Unknown, past the grace period; and to be Ready again. */
+const NODE_STATE_TIMEOUT_MS = 45_000;
+const POLL_MS = 200;
+
+/** One fault: what it hits, resolved when it runs (leaders move). */
+export interface Fault {
+  readonly name: string;
+  /** The components to kill -9, or the one node agent to pause. */
+  targets(cluster: UpCluster): Promise<string[]>;
+  readonly pause?: boolean;
+}
+
+async function defined(name: string, value: Promise<string | undefined>): Promise<string> {
+  const v = await value;
+  if (v === undefined) throw new Error(`chaos: no ${name} to hit`);
+  return v;
+}
+
+const storeLeader = (c: UpCluster) => defined('store leader', c.storeLeader());
+const storeFollower = async (c: UpCluster) => {
+  const leader = await storeLeader(c);
+  return [...c.storeMembers.keys()].find((m) => m !== leader)!;
+};
+const leaseHolder = (c: UpCluster, lease: 'kube-scheduler' | 'kube-controller-manager') => defined(`${lease} leader`, c.leaseHolder(lease));
+
+/** The one-at-a-time faults, then the combinations; a run cycles through them. */
+export const FAULTS: readonly Fault[] = [
+  { name: 'kill store leader', targets: async (c) => [await storeLeader(c)] },
+  { name: 'kill store follower', targets: async (c) => [await storeFollower(c)] },
+  { name: 'kill apiserver-1', targets: async () => ['apiserver-1'] },
+  { name: 'kill scheduler leader', targets: async (c) => [await leaseHolder(c, 'kube-scheduler')] },
+  { name: 'kill controller-manager leader', targets: async (c) => [await leaseHolder(c, 'kube-controller-manager')] },
+  { name: 'kill node agent node-1', targets: async () => ['node-1'] },
+  { name: 'kill proxy', targets: async () => ['proxy'] },
+  { name: 'pause node-2 past its grace period', targets: async () => ['node-2'], pause: true },
+  { name: 'kill store leader + apiserver-2', targets: async (c) => [await storeLeader(c), 'apiserver-2'] },
+  { name: 'kill scheduler leader + controller-manager leader + node-2', targets: async (c) => [await leaseHolder(c, 'kube-scheduler'), await leaseHolder(c, 'kube-controller-manager'), 'node-2'] },
+  { name: 'kill store follower + apiserver-1 + node-1 + proxy', targets: async (c) => [await storeFollower(c), 'apiserver-1', 'node-1', 'proxy'] },
+];
+
+/** Polls `check` until it is true; throws `what` after `timeoutMs`. */
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`chaos: ${what} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Node `name`'s Ready condition status ('True', 'False', 'Unknown'), undefined when unreadable. */
+async function nodeReady(cluster: UpCluster, name: string): Promise<string | undefined> {
+  const node = await cluster.client.resource<Node>(RESOURCES.nodes).get(undefined, name).catch(() => undefined);
+  return node ? podCondition(node, 'Ready')?.status : undefined;
+}
+
+/** Runs `fault` and waits for its heal; returns a line for the report. */
+export async function runFault(cluster: UpCluster, fault: Fault): Promise<string> {
+  const targets = await fault.targets(cluster);
+  const started = Date.now();
+  if (fault.pause) {
+    const node = targets[0]!;
+    cluster.signal(node, 'SIGSTOP');
+    try {
+      await waitUntil(`${node} was not marked Unknown while paused`, NODE_STATE_TIMEOUT_MS, async () => (await nodeReady(cluster, node)) === 'Unknown');
+    } finally {
+      cluster.signal(node, 'SIGCONT');
+    }
+    await waitUntil(`${node} was not Ready again after SIGCONT`, NODE_STATE_TIMEOUT_MS, async () => (await nodeReady(cluster, node)) === 'True');
+  } else {
+    const old = new Map(targets.map((t) => [t, cluster.signal(t, 'SIGKILL')]));
+    await waitUntil(`${targets.join(', ')} not restarted`, RESTART_TIMEOUT_MS, () =>
+      targets.every((t) => {
+        const pid = cluster.pid(t);
+        return pid !== undefined && pid !== old.get(t) && UpCluster.alive(pid);
+      }),
+    );
+  }
+  return `${fault.name} (${targets.join(', ')}): healed in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+}
