@@ -78,9 +78,12 @@ export function upCommand(): Command {
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
     .addOption(new Option('--nodes <n>', 'nodes, each a node agent').default('2'))
+    .addOption(new Option('--start-timeout <seconds>', 'how long the store, and then each apiserver, may take to come up (default: 20 s and 30 s; raise it on a loaded machine)'))
     .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
-    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind }) => {
+    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string }) => {
       const n = Number(o.members);
+      const startTimeoutMs = o.startTimeout === undefined ? undefined : Number(o.startTimeout) * 1000;
+      if (startTimeoutMs !== undefined && !(Number.isFinite(startTimeoutMs) && startTimeoutMs > 0)) throw new ConfigError(`--start-timeout: "${o.startTimeout}" is not a positive number of seconds`);
       const nodeCount = Number(o.nodes);
       if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > MAX_LOCAL_NODES) throw new ConfigError(`--nodes: "${o.nodes}" is not an integer from 0 to ${MAX_LOCAL_NODES}`);
       const dir = path.resolve(o.dir);
@@ -146,7 +149,7 @@ export function upCommand(): Command {
       for (const m of cluster.members) say(`  ${m.name}: starting (client ${m.clientUrl}, peer port ${m.peerPort}, log ${m.logFile})`);
       let leaderId: number;
       try {
-        leaderId = await cluster.waitReady((event) => say(`  ${event}`));
+        leaderId = await cluster.waitReady((event) => say(`  ${event}`), startTimeoutMs);
       } catch (err) {
         say(`\nThe cluster did not come up: ${err instanceof Error ? err.message : err}`);
         await stop(1);
@@ -178,7 +181,7 @@ export function upCommand(): Command {
         say(`  ${a.name}: starting (pid ${a.pid ?? '?'}, ${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
       }
       try {
-        await Promise.all(apiservers.map((a) => a.waitReady()));
+        await Promise.all(apiservers.map((a) => a.waitReady(startTimeoutMs)));
       } catch (err) {
         say(`\nAn apiserver did not come up: ${err instanceof Error ? err.message : err}`);
         await stop(1);

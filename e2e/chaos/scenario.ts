@@ -47,7 +47,7 @@ export async function runChaos(durationMs: number, log: (line: string) => void):
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-chaos-up-'));
   const env = { BOSUN_CONTROLLER_MANAGER_NODE_MONITOR_GRACE_PERIOD: String(NODE_GRACE_PERIOD_S), BOSUN_CONTROLLER_MANAGER_NODE_MONITOR_PERIOD: '1' };
   const t0 = Date.now();
-  const cluster = await UpCluster.start(dir, 2, env);
+  const cluster = await UpCluster.start(dir, 2, env, log);
   log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${dir})`);
   let violations: string[] = [];
   try {

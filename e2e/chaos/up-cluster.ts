@@ -16,6 +16,13 @@ import { startUp, type RunningUp } from '../support/bosun-up';
 
 /** How long `bosun up` may take to be up (the busybox image is built once and cached). */
 export const UP_TIMEOUT_MS = 180_000;
+/**
+ * How long the store and each apiserver may take to come up (`bosun up --start-timeout`), s: far
+ * above the defaults (20 s, 30 s), which a machine shared by many test runs sometimes misses.
+ */
+const START_TIMEOUT_S = 90;
+/** Starts of `bosun up` tried before giving up: the start is not what the chaos run checks. */
+const UP_ATTEMPTS = 2;
 /** How long `bosun up` may take to stop after SIGTERM before its process group is killed. */
 const STOP_TIMEOUT_MS = 30_000;
 /** The API client's per-call deadline during chaos: short, so a call to a dead server is given up quickly. */
@@ -44,8 +51,20 @@ export class UpCluster {
    * Starts `bosun up --ports free --dir DIR --nodes NODES` with `env` added to the environment
    * (the components read their flags from it, e.g. a short node grace period) and waits until it is up.
    */
-  static async start(dir: string, nodes: number, env: NodeJS.ProcessEnv): Promise<UpCluster> {
-    const up = startUp(['--dir', dir, '--ports', 'free', '--nodes', String(nodes)], { ...process.env, ...env });
+  static async start(dir: string, nodes: number, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<UpCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await UpCluster.startOnce(dir, nodes, env);
+      } catch (err) {
+        if (attempt >= UP_ATTEMPTS) throw err;
+        log(`bosun up did not come up (attempt ${attempt} of ${UP_ATTEMPTS}); trying again: ${String(err).split('\n').filter((l) => /did not|not ready|never/.test(l)).join(' ') || String(err).slice(0, 200)}`);
+        for (const entry of fs.readdirSync(dir)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      }
+    }
+  }
+
+  private static async startOnce(dir: string, nodes: number, env: NodeJS.ProcessEnv): Promise<UpCluster> {
+    const up = startUp(['--dir', dir, '--ports', 'free', '--nodes', String(nodes), '--start-timeout', String(START_TIMEOUT_S)], { ...process.env, ...env });
     try {
       const out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
       const members = new Map([...out.matchAll(/(store-\d+): starting \(client http:\/\/([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
@@ -55,6 +74,7 @@ export class UpCluster {
       return new UpCluster(dir, up, members, agents, client);
     } catch (err) {
       up.killAll();
+      await up.exited;
       throw err;
     }
   }
