@@ -5,7 +5,7 @@ import { runChaos } from './scenario';
 const SHORT_RUN_MS = 60_000;
 
 describe('whole-cluster chaos: bosun up under kill -9 and SIGSTOP of every component while the workload changes', function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
 
   it('loses no acknowledged write, keeps pods on one node and ordinals single, counts Job completions, and converges within 20 s of the last heal', async () => {
     const lines: string[] = [];

@@ -15,7 +15,7 @@ import { NodeAgentStatusClient, type NodeInfo } from '../../gen/bosun/node_agent
 import { startUp, type RunningUp } from '../support/bosun-up';
 
 /** How long `bosun up` may take to be up (the busybox image is built once and cached). */
-export const UP_TIMEOUT_MS = 180_000;
+export const UP_TIMEOUT_MS = 300_000;
 /**
  * How long the store and each apiserver may take to come up (`bosun up --start-timeout`), s: far
  * above the defaults (20 s, 30 s), which a machine shared by many test runs sometimes misses.
