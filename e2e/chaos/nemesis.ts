@@ -16,6 +16,8 @@ const RESTART_TIMEOUT_MS = 40_000;
 /** How long a node stays paused at most waiting to be marked Unknown (past the grace period); and may take to be Ready again. */
 const NODE_STATE_TIMEOUT_MS = 40_000;
 const POLL_MS = 200;
+/** How long a fault may wait for the leader it hits to exist. */
+const LEADER_LOOKUP_TIMEOUT_MS = 30_000;
 
 /** One fault: what it hits, resolved when it runs (leaders move). */
 export interface Fault {
@@ -25,18 +27,19 @@ export interface Fault {
   readonly pause?: boolean;
 }
 
-async function defined(name: string, value: Promise<string | undefined>): Promise<string> {
-  const v = await value;
-  if (v === undefined) throw new Error(`chaos: no ${name} to hit`);
-  return v;
+/** The first answer of `lookup` that names a component, asked again while there is none (a leader is being elected, the API is restarting). */
+async function defined(name: string, lookup: () => Promise<string | undefined>): Promise<string> {
+  let found: string | undefined;
+  if (!(await pollUntil(LEADER_LOOKUP_TIMEOUT_MS, async () => (found = await lookup()) !== undefined))) throw new Error(`chaos: no ${name} to hit within ${LEADER_LOOKUP_TIMEOUT_MS / 1000} s`);
+  return found!;
 }
 
-const storeLeader = (c: UpCluster) => defined('store leader', c.storeLeader());
+const storeLeader = (c: UpCluster) => defined('store leader', () => c.storeLeader());
 const storeFollower = async (c: UpCluster) => {
   const leader = await storeLeader(c);
   return [...c.storeMembers.keys()].find((m) => m !== leader)!;
 };
-const leaseHolder = (c: UpCluster, lease: 'kube-scheduler' | 'kube-controller-manager') => defined(`${lease} leader`, c.leaseHolder(lease));
+const leaseHolder = (c: UpCluster, lease: 'kube-scheduler' | 'kube-controller-manager') => defined(`${lease} leader`, () => c.leaseHolder(lease));
 
 /** The one-at-a-time faults, then the combinations; a run cycles through them. */
 export const FAULTS: readonly Fault[] = [
