@@ -3,16 +3,17 @@
  * store leader, a store follower, an apiserver, the scheduler leader, the controller-manager
  * leader, a node agent, the proxy — and a SIGSTOP of a node agent until its Node goes Unknown
  * (past the controller-manager's node grace period), then SIGCONT. `bosun up`'s supervisor
- * restarts what was killed; each fault waits until every victim runs again under a new pid (or
- * the paused node is Ready again): that is its heal.
+ * restarts what was killed; each fault waits until every victim runs again under a new pid, the
+ * store members and apiservers among them serving again (or the paused node is Ready again):
+ * that is its heal.
  */
 import { podCondition } from '../../lib/api/pod-status';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Node } from '../../lib/api/types/core';
 import { UpCluster } from './up-cluster';
 
-/** How long a killed component may take to run again (the supervisor backs off 1 s, 2 s, 4 s …). */
-const RESTART_TIMEOUT_MS = 40_000;
+/** How long a killed component may take to run and serve again (the supervisor backs off 1 s, 2 s, 4 s …; an apiserver loads its caches). */
+const RESTART_TIMEOUT_MS = 90_000;
 /** How long a node stays paused at most waiting to be marked Unknown (past the grace period); and may take to be Ready again. */
 const NODE_STATE_TIMEOUT_MS = 40_000;
 const POLL_MS = 200;
@@ -96,12 +97,14 @@ export async function runFault(cluster: UpCluster, fault: Fault): Promise<string
     await waitUntil(`${node} was not Ready again after SIGCONT`, NODE_STATE_TIMEOUT_MS, async () => (await nodeReady(cluster, node)) === 'True');
   } else {
     const old = new Map(targets.map((t) => [t, cluster.signal(t, 'SIGKILL')]));
-    await waitUntil(`${targets.join(', ')} not restarted`, RESTART_TIMEOUT_MS, () =>
-      targets.every((t) => {
-        const pid = cluster.pid(t);
-        return pid !== undefined && pid !== old.get(t) && UpCluster.alive(pid);
-      }),
-    );
+    const restarted = (t: string) => {
+      const pid = cluster.pid(t);
+      return pid !== undefined && pid !== old.get(t) && UpCluster.alive(pid);
+    };
+    await waitUntil(`${targets.join(', ')} not restarted and serving`, RESTART_TIMEOUT_MS, async () => {
+      for (const t of targets) if (!restarted(t) || !(await cluster.serving(t))) return false;
+      return true;
+    });
   }
   return `${fault.name} (${targets.join(', ')}): healed in ${((Date.now() - started) / 1000).toFixed(1)} s${note}`;
 }

@@ -4,6 +4,7 @@
  * elected components, each node's runtime state, and an admin API client.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Lease } from '../../lib/api/types/coordination';
@@ -44,6 +45,8 @@ export class UpCluster {
     readonly storeMembers: ReadonlyMap<string, string>,
     /** Node name → its agent's status API endpoint. */
     readonly nodeAgents: ReadonlyMap<string, string>,
+    /** Apiserver name → its gRPC endpoint. */
+    readonly apiservers: ReadonlyMap<string, string>,
     readonly client: ApiClient,
   ) {}
 
@@ -69,9 +72,10 @@ export class UpCluster {
       const out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
       const members = new Map([...out.matchAll(/(store-\d+): starting \(client http:\/\/([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
       const agents = new Map([...out.matchAll(/(node-\d+): node agent started \(.*?status API gRPC ([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
-      if (members.size === 0 || agents.size !== nodes) throw new Error(`bosun up printed ${members.size} store members and ${agents.size} node agents:\n${out}`);
+      const apiservers = new Map([...out.matchAll(/(apiserver-\d+): serving the API on \S+ and ([\d.]+:\d+) \(gRPC\)/g)].map((m) => [m[1]!, m[2]!]));
+      if (members.size === 0 || agents.size !== nodes || apiservers.size === 0) throw new Error(`bosun up printed ${members.size} store members and ${agents.size} node agents:\n${out}`);
       const client = grpcClientFor(serviceConnection(path.join(dir, 'kubeconfig')), CHAOS_CALL_TIMEOUT_MS);
-      return new UpCluster(dir, up, members, agents, client);
+      return new UpCluster(dir, up, members, agents, apiservers, client);
     } catch (err) {
       up.killAll();
       await up.exited;
@@ -110,6 +114,29 @@ export class UpCluster {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Whether component `name` serves again after a restart: a store member answers its status, an
+   * apiserver accepts connections on its gRPC port; other components count as serving once running.
+   */
+  async serving(name: string): Promise<boolean> {
+    const member = this.storeMembers.get(name);
+    if (member) return memberStatus(member, MEMBER_STATUS_TIMEOUT_MS).then(() => true, () => false);
+    const api = this.apiservers.get(name);
+    if (!api) return true;
+    const [host, port] = api.split(':');
+    return new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port: Number(port) });
+      socket.setTimeout(MEMBER_STATUS_TIMEOUT_MS);
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+      socket.once('timeout', () => done(false));
+    });
   }
 
   /** The store member the reachable members name as leader (undefined while none does). */
