@@ -64,6 +64,8 @@ const NODE_PORT_BASE = { kubelet: 10250, grpc: 10248, metrics: 10255 } as const;
 const NODE_PORT_STRIDE = 10;
 /** How long the nodes may take to be Ready after their agents start. */
 const NODES_READY_TIMEOUT_MS = 90_000;
+/** The folder (under --dir) holding `<component>.pid` for every supervised process, kept current across restarts. */
+export const UP_PID_DIR = 'pids';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -77,9 +79,12 @@ export function upCommand(): Command {
     .addOption(new Option('--members <n>', 'store members (3 or 5)').choices(['1', '3', '5']).default('3'))
     .addOption(new Option('--ports <which>', '"standard" (2379, 22379, 32379, …) or "free" (any free ports)').choices(['standard', 'free']).default('standard'))
     .addOption(new Option('--nodes <n>', 'nodes, each a node agent').default('2'))
+    .addOption(new Option('--start-timeout <seconds>', 'how long the store, and then each apiserver, may take to come up (default: 20 s and 30 s; raise it on a loaded machine)'))
     .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
-    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind }) => {
+    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string }) => {
       const n = Number(o.members);
+      const startTimeoutMs = o.startTimeout === undefined ? undefined : Number(o.startTimeout) * 1000;
+      if (startTimeoutMs !== undefined && !(Number.isFinite(startTimeoutMs) && startTimeoutMs > 0)) throw new ConfigError(`--start-timeout: "${o.startTimeout}" is not a positive number of seconds`);
       const nodeCount = Number(o.nodes);
       if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > MAX_LOCAL_NODES) throw new ConfigError(`--nodes: "${o.nodes}" is not an integer from 0 to ${MAX_LOCAL_NODES}`);
       const dir = path.resolve(o.dir);
@@ -117,7 +122,7 @@ export function upCommand(): Command {
       let dns: LocalDns | undefined;
       let proxy: LocalProxy | undefined;
       let stopping = false;
-      const supervisor = new Supervisor(say);
+      const supervisor = new Supervisor(say, undefined, path.join(dir, UP_PID_DIR));
       let balancer: TcpBalancer | undefined;
       const stop = async (code: number) => {
         if (stopping) return;
@@ -145,7 +150,7 @@ export function upCommand(): Command {
       for (const m of cluster.members) say(`  ${m.name}: starting (client ${m.clientUrl}, peer port ${m.peerPort}, log ${m.logFile})`);
       let leaderId: number;
       try {
-        leaderId = await cluster.waitReady((event) => say(`  ${event}`));
+        leaderId = await cluster.waitReady((event) => say(`  ${event}`), startTimeoutMs);
       } catch (err) {
         say(`\nThe cluster did not come up: ${err instanceof Error ? err.message : err}`);
         await stop(1);
@@ -181,7 +186,7 @@ export function upCommand(): Command {
         say(`  ${a.name}: starting (pid ${a.pid ?? '?'}, ${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
       }
       try {
-        await Promise.all(apiservers.map((a) => a.waitReady()));
+        await Promise.all(apiservers.map((a) => a.waitReady(startTimeoutMs)));
       } catch (err) {
         say(`\nAn apiserver did not come up: ${err instanceof Error ? err.message : err}`);
         await stop(1);

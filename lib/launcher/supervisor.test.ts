@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { LocalProcess } from './local-process';
 import { RESTART_BACKOFF_MAX_MS, Supervisor } from './supervisor';
 
@@ -42,5 +45,28 @@ describe('Supervisor (bosun up restarts what dies)', function () {
     p.crash();
     await new Promise((r) => setTimeout(r, 1_500));
     expect(p.starts).to.equal(1);
+  });
+
+  it('keeps <pidDir>/<name>.pid current across restarts', async () => {
+    const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-pids-'));
+    const sup = new Supervisor(() => undefined, Date.now, pidDir);
+    const p = stubProcess('proxy');
+    try {
+      sup.watch(p);
+      const pidFile = path.join(pidDir, 'proxy.pid');
+      expect(fs.readFileSync(pidFile, 'utf8')).to.equal('1\n');
+      const restarted = p.start.bind(p);
+      (p as { start(): void }).start = () => {
+        restarted();
+        (p as unknown as { pid: number }).pid = 42;
+      };
+      p.crash();
+      const deadline = Date.now() + 3_000;
+      while (fs.readFileSync(pidFile, 'utf8') !== '42\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readFileSync(pidFile, 'utf8')).to.equal('42\n');
+    } finally {
+      sup.stop();
+      fs.rmSync(pidDir, { recursive: true, force: true });
+    }
   });
 });

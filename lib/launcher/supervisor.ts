@@ -2,8 +2,12 @@
  * Keeps a local cluster's processes running, as a process supervisor would: a component that
  * exits on its own (crash, kill -9) is started again after a backoff that doubles with each
  * quick failure (1 s, 2 s, 4 s, … up to 30 s) and resets once it has stayed up for a minute.
- * Every exit and restart is reported through `say`.
+ * Every exit and restart is reported through `say`. With a `pidDir`, each watched process's
+ * current pid is kept in `<pidDir>/<name>.pid` (rewritten at every restart), so tools and chaos
+ * tests can signal one component of a running cluster.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { LocalProcess } from './local-process';
 
 /** First pause before a restart. */
@@ -32,6 +36,7 @@ export class Supervisor {
   constructor(
     private readonly say: (line: string) => void,
     private readonly now: () => number = Date.now,
+    private readonly pidDir?: string,
   ) {
     this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
     this.timer.unref();
@@ -39,7 +44,17 @@ export class Supervisor {
 
   /** Watches `procs` (already started). */
   watch(...procs: LocalProcess[]): void {
-    for (const proc of procs) this.watched.push({ proc, failures: 0, startedAt: this.now() });
+    for (const proc of procs) {
+      this.watched.push({ proc, failures: 0, startedAt: this.now() });
+      this.writePid(proc);
+    }
+  }
+
+  /** Records `proc`'s current pid in the pid folder (when there is one). */
+  private writePid(proc: LocalProcess): void {
+    if (this.pidDir === undefined || proc.pid === undefined) return;
+    fs.mkdirSync(this.pidDir, { recursive: true });
+    fs.writeFileSync(path.join(this.pidDir, `${proc.name}.pid`), `${proc.pid}\n`);
   }
 
   /** Stops restarting (call before stopping the processes on purpose). */
@@ -68,6 +83,7 @@ export class Supervisor {
         if (this.stopped) return;
         w.proc.start();
         w.startedAt = this.now();
+        this.writePid(w.proc);
         this.say(`  ${w.proc.name}: restarted (pid ${w.proc.pid ?? '?'})`);
       }, delay);
       w.restartTimer.unref();

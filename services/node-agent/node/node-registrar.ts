@@ -44,6 +44,12 @@ export class NodeRegistrar {
   private stopped = false;
   private lastReportMs = 0;
   private lastConditions: NodeCondition[] | undefined;
+  /**
+   * Set when the Node in the API no longer shows the conditions the agent last wrote (the node
+   * lifecycle controller set them Unknown while the agent was paused or cut off): the next
+   * heartbeat writes them again, as the kubelet compares with the server's copy, not its own.
+   */
+  private conditionsStaleInApi = false;
   /** The lease as last written (renewals update it directly). */
   private lease: KubeObject | undefined;
   private runtimeVersion = { runtimeName: '', runtimeVersion: '' };
@@ -81,6 +87,8 @@ export class NodeRegistrar {
 
   /** The Node changed (from the agent's node informer): hand a new podCIDR to the runtime. */
   async onNode(node: Node): Promise<void> {
+    const inApi = node.status?.conditions as NodeCondition[] | undefined;
+    if (this.lastConditions && inApi && conditionsChanged(inApi, this.lastConditions)) this.conditionsStaleInApi = true;
     const cidr = node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0] ?? '';
     if (!cidr || cidr === this.state.podCIDR) return;
     try {
@@ -131,12 +139,13 @@ export class NodeRegistrar {
     }
   }
 
-  /** Writes the conditions when they changed, or when the last report is NODE_STATUS_REPORT_INTERVAL_MS old. */
+  /** Writes the conditions when they changed (here or, by another writer, in the API), or when the last report is NODE_STATUS_REPORT_INTERVAL_MS old. */
   private async reportStatus(): Promise<void> {
     const next = await this.conditions();
     this.state.ready = next.find((c) => c.type === 'Ready')?.status === 'True';
     const due = this.clock.now() - this.lastReportMs >= NODE_STATUS_REPORT_INTERVAL_MS;
-    if (!due && !conditionsChanged(this.lastConditions, next)) return;
+    if (!due && !this.conditionsStaleInApi && !conditionsChanged(this.lastConditions, next)) return;
+    this.conditionsStaleInApi = false;
     const node = await this.nodes.get(undefined, this.config.nodeName);
     const old = (node.status?.conditions as NodeCondition[] | undefined) ?? undefined;
     const status = { ...(node.status ?? {}), ...nodeStatusFacts(this.config, this.runtimeVersion), conditions: withTimes(next, old, this.nowString()) };
