@@ -2,7 +2,9 @@
  * The node's side of the cluster: registers the Node (creating it, or taking over an existing one
  * with the same name and refreshing its labels and facts), renews its Lease in kube-node-lease
  * every {@link LEASE_RENEW_INTERVAL_MS}, and keeps the node's conditions current — written when
- * they change and at least every {@link NODE_STATUS_REPORT_INTERVAL_MS}. It also follows the
+ * they change, when the Node in the API no longer shows them (the node lifecycle controller set
+ * them Unknown after a late heartbeat: the next heartbeat puts them back, as the kubelet's status
+ * loop does), and at least every {@link NODE_STATUS_REPORT_INTERVAL_MS}. It also follows the
  * Node's spec.podCIDR into the runtime. Failed writes are tried again on the next tick; nothing
  * here throws to its caller after start().
  */
@@ -44,6 +46,8 @@ export class NodeRegistrar {
   private stopped = false;
   private lastReportMs = 0;
   private lastConditions: NodeCondition[] | undefined;
+  /** The Node in the API shows other conditions than the last written ones: write them again. */
+  private apiConditionsStale = false;
   /** The lease as last written (renewals update it directly). */
   private lease: KubeObject | undefined;
   private runtimeVersion = { runtimeName: '', runtimeVersion: '' };
@@ -79,8 +83,12 @@ export class NodeRegistrar {
     this.timer?.cancel();
   }
 
-  /** The Node changed (from the agent's node informer): hand a new podCIDR to the runtime. */
+  /**
+   * The Node changed (from the agent's node informer): notes whether its conditions still are
+   * the ones this agent wrote, and hands a new podCIDR to the runtime.
+   */
   async onNode(node: Node): Promise<void> {
+    if (this.lastConditions && conditionsDiffer(this.lastConditions, (node.status?.conditions as NodeCondition[] | undefined) ?? [])) this.apiConditionsStale = true;
     const cidr = node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0] ?? '';
     if (!cidr || cidr === this.state.podCIDR) return;
     try {
@@ -131,16 +139,17 @@ export class NodeRegistrar {
     }
   }
 
-  /** Writes the conditions when they changed, or when the last report is NODE_STATUS_REPORT_INTERVAL_MS old. */
+  /** Writes the conditions when they changed, when the API shows others, or when the last report is NODE_STATUS_REPORT_INTERVAL_MS old. */
   private async reportStatus(): Promise<void> {
     const next = await this.conditions();
     this.state.ready = next.find((c) => c.type === 'Ready')?.status === 'True';
     const due = this.clock.now() - this.lastReportMs >= NODE_STATUS_REPORT_INTERVAL_MS;
-    if (!due && !conditionsChanged(this.lastConditions, next)) return;
+    if (!due && !this.apiConditionsStale && !conditionsChanged(this.lastConditions, next)) return;
     const node = await this.nodes.get(undefined, this.config.nodeName);
     const old = (node.status?.conditions as NodeCondition[] | undefined) ?? undefined;
     const status = { ...(node.status ?? {}), ...nodeStatusFacts(this.config, this.runtimeVersion), conditions: withTimes(next, old, this.nowString()) };
     await this.nodes.updateStatus(undefined, { ...node, status });
+    this.apiConditionsStale = false;
     this.lastConditions = next;
     this.lastReportMs = this.clock.now();
   }
@@ -180,4 +189,9 @@ export class NodeRegistrar {
   private nowString(): string {
     return rfc3339(this.clock.now());
   }
+}
+
+/** Whether `inApi` shows any of `ours` (by type) with another status, or lacks it. */
+function conditionsDiffer(ours: readonly NodeCondition[], inApi: readonly NodeCondition[]): boolean {
+  return ours.some((c) => inApi.find((a) => a.type === c.type)?.status !== c.status);
 }
