@@ -51,6 +51,10 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
 
   before(async function () {
     this.timeout(UP_TIMEOUT_MS + 30_000);
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: pods on the process runtime and the proxy\'s nftables need root');
+      this.skip();
+    }
     c = await KubectlCluster.start('journeys', {
       nodes: 2,
       upTimeoutMs: UP_TIMEOUT_MS,
