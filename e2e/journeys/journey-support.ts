@@ -12,6 +12,7 @@ import { NodeAgentStatusClient, type NodeAgentStatusResponse } from '../../gen/b
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
 import { PortPlan } from '../../lib/launcher/port-plan';
 import { hostAddress } from '../../lib/network/host-address';
+import { findUp } from '../kubectl/support/kubectl-cluster';
 
 /** How long one request of the loop may take, ms. */
 const REQUEST_TIMEOUT_MS = 3_000;
@@ -21,14 +22,6 @@ const STATUS_CALL_TIMEOUT_MS = 5_000;
 
 /** The journeys' manifests folder (e2e/fixtures/journeys), found above this build. */
 export const JOURNEY_FIXTURES = findUp(path.join('e2e', 'fixtures', 'journeys'));
-
-function findUp(rel: string): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, rel);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`no ${rel} above ${__dirname}`);
-  }
-}
 
 /** One GET on a new connection: the status code and body, or the error's message as `error`. */
 export function getOnce(host: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status?: number; body: string; error?: string }> {

@@ -30,7 +30,7 @@ export const STOP_TIMEOUT_MS = 20_000;
 export const MANIFESTS = findUp(path.join('e2e', 'fixtures', 'manifests'));
 
 /** The nearest `rel` in a folder above this file (the source tree holds it, not the build). */
-function findUp(rel: string): string {
+export function findUp(rel: string): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, rel);
     if (fs.existsSync(candidate)) return candidate;
