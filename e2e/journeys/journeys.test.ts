@@ -266,7 +266,8 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
       await eventually('mover Running on node-1 or node-2', SETTLE_MS, async () => (await runningOn('app=mover')).some((p) => p.node !== 'node-3')).catch(async (err: Error) => {
         const seen = await c.kubectl(['get', 'pods,nodes', '-A', '-o', 'wide']);
         const taints = await c.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.taints}{"\\n"}{end}']);
-        throw new Error(`${err.message}\n${seen.stdout}\n${taints.stdout}`);
+        const mover = await c.kubectl(['-n', NS, 'describe', 'pods', '-l', 'app=mover']);
+        throw new Error(`${err.message}\n${seen.stdout}\n${taints.stdout}\n${mover.stdout}`);
       });
     } finally {
       process.kill(node3!.pid!, 'SIGCONT');
