@@ -55,23 +55,7 @@ describe('DaemonSets through real processes and kubectl', function () {
     cluster.waitFor(async () => ((await podsByNode(ns)).join() === want.join() ? true : undefined), CONVERGE_MS, `pods ${want.join()}`);
   const rolloutStatus = (ns: string, name: string) => kubectl(['rollout', 'status', `ds/${name}`, '-n', ns, `--timeout=${CONVERGE_MS / 1000}s`]);
 
-  it('apply runs one pod per node; a node added later gets one; kubectl get ds shows the counts', async () => {
-    const ns = 'ds-basic';
-    await kubectl(['create', 'namespace', ns]);
-    await kubectl(['apply', '-f', '-'], dsYaml(ns, 'agent', 'busybox:1'));
-    await waitForPods(ns, ['sim-1=Running busybox:1', 'sim-2=Running busybox:1']);
-    expect(await rolloutStatus(ns, 'agent')).to.contain('daemon set "agent" successfully rolled out');
-
-    await cluster.kubelet!.addNode({ name: 'sim-3' });
-    await waitForPods(ns, ['sim-1=Running busybox:1', 'sim-2=Running busybox:1', 'sim-3=Running busybox:1']);
-    await cluster.waitFor(async () => ((await jsonpath(ns, 'ds/agent', '{.status.numberAvailable}')) === '3' ? true : undefined), CONVERGE_MS, '3 available');
-    const table = (await kubectl(['get', 'ds', 'agent', '-n', ns])).trim().split('\n');
-    expect(table[0]!.split(/\s+/)).to.deep.equal(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE', 'SELECTOR', 'AGE']);
-    expect(table[1]!.split(/\s+/).slice(0, 7)).to.deep.equal(['agent', '3', '3', '3', '3', '3', '<none>']);
-    const events = await jsonpath(ns, 'events', `{range .items[*]}{.reason}:{.source.component}{"\\n"}{end}`);
-    expect(events).to.contain('SuccessfulCreate:daemonset-controller');
-  });
-
+  // One pod per node, a node added later, `kubectl get ds` and the events: e2e/journeys.
   it('kubectl set image rolls every node over; kubectl rollout status ds waits for it', async () => {
     const ns = 'ds-roll';
     await kubectl(['create', 'namespace', ns]);

@@ -12,7 +12,7 @@ export interface RunningUp {
   killAll(): void;
 }
 
-/** Starts `bosun up ARGS` (in environment `env`) with its stdout and stderr collected. */
+/** Starts `bosun up ARGS` (in `env`, which its components inherit) with its stdout and stderr collected. */
 export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): RunningUp {
   // Its own process group, so a failed test can kill the members and apiservers with it.
   const child = spawn(process.execPath, [BOSUN_BIN, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });

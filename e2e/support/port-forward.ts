@@ -11,9 +11,10 @@ export interface PortForward {
   stop(): void;
 }
 
-/** Starts the real `kubectl port-forward` to `remotePort` of `target` (e.g. pod/web) on a free local port. */
-export function kubectlPortForward(kubeconfig: string, target: string, remotePort: number): Promise<PortForward> {
-  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'port-forward', target, `:${remotePort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the real `kubectl port-forward` to `remotePort` of `target` (e.g. pod/web, in `namespace` when given) on a free local port. */
+export function kubectlPortForward(kubeconfig: string, target: string, remotePort: number, namespace?: string): Promise<PortForward> {
+  const ns = namespace ? ['-n', namespace] : [];
+  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...ns, 'port-forward', target, `:${remotePort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise<PortForward>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {

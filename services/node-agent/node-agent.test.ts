@@ -38,6 +38,19 @@ describe('NodeAgent on the fake runtime', () => {
     expect((lease2.spec as { renewTime: string }).renewTime).to.not.equal((lease1.spec as { renewTime: string }).renewTime);
   });
 
+  it('puts its Ready condition back at the next heartbeat after the node lifecycle controller set it Unknown', async () => {
+    await h.clock.advance(0);
+    const nodes = h.client.resource<Node>(h.client.infoOf('Node'));
+    const readyOf = () => (h.client.peek<Node>('Node', undefined, TEST_NODE)!.status?.conditions as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status;
+    const node = h.client.peek<Node>('Node', undefined, TEST_NODE)!;
+    const unknown = (node.status?.conditions as { type: string }[]).map((c) => ({ ...c, status: 'Unknown', reason: 'NodeStatusUnknown' }));
+    await nodes.updateStatus(undefined, { ...node, status: { ...node.status, conditions: unknown } });
+    await h.clock.advance(100);
+    expect(readyOf()).to.equal('Unknown');
+    await h.clock.advance(10_000);
+    expect(readyOf()).to.equal('True');
+  });
+
   it('gives pods addresses from the podCIDR of its Node', async () => {
     const node = h.client.peek<Node>('Node', undefined, TEST_NODE)!;
     await h.client.resource<Node>(h.client.infoOf('Node')).update(undefined, { ...node, spec: { podCIDR: '10.42.200.0/24' } });

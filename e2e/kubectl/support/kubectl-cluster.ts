@@ -30,7 +30,7 @@ export const STOP_TIMEOUT_MS = 20_000;
 export const MANIFESTS = findUp(path.join('e2e', 'fixtures', 'manifests'));
 
 /** The nearest `rel` in a folder above this file (the source tree holds it, not the build). */
-function findUp(rel: string): string {
+export function findUp(rel: string): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, rel);
     if (fs.existsSync(candidate)) return candidate;
@@ -59,19 +59,24 @@ export interface RunningKubectl {
 export class KubectlCluster {
   private constructor(
     readonly dir: string,
-    private readonly up: RunningUp,
+    /** The running `bosun up`: its output names every component's pid and ports. */
+    readonly up: RunningUp,
     readonly kubeconfig: string,
     readonly etcdEndpoints: string,
   ) {}
 
-  /** Starts `bosun up --ports free --nodes 0` (the API only: pods stay Pending, as these tests expect) in a fresh temporary folder and waits until it is ready. */
-  static async start(prefix: string): Promise<KubectlCluster> {
+  /**
+   * Starts `bosun up --ports free --nodes N` in a fresh temporary folder and waits until it is
+   * ready. By default N is 0 (the API only: pods stay Pending, as the kubectl tests expect);
+   * `env` reaches every component (e.g. BOSUN_CONTROLLER_MANAGER_NODE_MONITOR_GRACE_PERIOD).
+   */
+  static async start(prefix: string, opts: { nodes?: number; env?: NodeJS.ProcessEnv; upTimeoutMs?: number } = {}): Promise<KubectlCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bosun-${prefix}-`));
     fs.mkdirSync(path.join(dir, 'home'));
-    const up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', '0']);
+    const up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', String(opts.nodes ?? 0)], { ...process.env, ...opts.env });
     let out: string;
     try {
-      out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
+      out = await up.waitFor(/Press Ctrl-C/, opts.upTimeoutMs ?? UP_TIMEOUT_MS);
     } catch (err) {
       up.killAll();
       throw err;

@@ -2,7 +2,9 @@
  * The node's side of the cluster: registers the Node (creating it, or taking over an existing one
  * with the same name and refreshing its labels and facts), renews its Lease in kube-node-lease
  * every {@link LEASE_RENEW_INTERVAL_MS}, and keeps the node's conditions current — written when
- * they change and at least every {@link NODE_STATUS_REPORT_INTERVAL_MS}. It also follows the
+ * they change, when the Node in the API no longer shows them (the node lifecycle controller set
+ * them Unknown after a late heartbeat: the next heartbeat puts them back, as the kubelet's status
+ * loop does), and at least every {@link NODE_STATUS_REPORT_INTERVAL_MS}. It also follows the
  * Node's spec.podCIDR into the runtime. Failed writes are tried again on the next tick; nothing
  * here throws to its caller after start().
  */
@@ -85,7 +87,10 @@ export class NodeRegistrar {
     this.timer?.cancel();
   }
 
-  /** The Node changed (from the agent's node informer): hand a new podCIDR to the runtime. */
+  /**
+   * The Node changed (from the agent's node informer): notes whether its conditions still are
+   * the ones this agent wrote, and hands a new podCIDR to the runtime.
+   */
   async onNode(node: Node): Promise<void> {
     const inApi = node.status?.conditions as NodeCondition[] | undefined;
     if (this.lastConditions && inApi && conditionsChanged(inApi, this.lastConditions)) this.conditionsStaleInApi = true;
