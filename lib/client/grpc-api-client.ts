@@ -136,8 +136,11 @@ export class GrpcApiClient implements ApiClient {
 /** True when a call failed before any server saw it (nothing to be unsure about). */
 function neverReachedServer(err: grpc.ServiceError): boolean {
   if (err.code !== grpc.status.UNAVAILABLE) return false;
-  // A Status from a server carries its details trailer; a transport failure does not.
-  return err.metadata?.get('grpc-status-details-bin').length === 0 && /No connection established|ECONNREFUSED|connect|Connection dropped/i.test(err.details ?? '');
+  // A Status from a server carries its details trailer; a transport failure does not. "Connection
+  // dropped" is not among these: the call was on the wire, and the server may have applied it
+  // before dying — a write retried then can conflict with itself (a 409 for an update that
+  // happened), so its outcome is reported as unknown (503) instead.
+  return err.metadata?.get('grpc-status-details-bin').length === 0 && /No connection established|ECONNREFUSED|Failed to connect|connect ETIMEDOUT/i.test(err.details ?? '');
 }
 
 /** A grpc-js target for the endpoints: every IPv4 literal in one "ipv4:" target (grpc fails over), else the first by DNS. */
