@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
+import { balancerCommand } from './balancer-command';
 import { controllerManagerCommand } from './controller-manager-command';
 import { dnsCommand } from './dns-command';
 import { imageCommand } from './image-command';
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())
+    .addCommand(balancerCommand())
     .addCommand(imageCommand());
   for (const c of apiserverCommands(processCliEnv())) program.addCommand(c);
   try {
