@@ -42,7 +42,7 @@ case "$XT" in *xtables-nft-multi) ;; *) die "iptables is $XT, not the nft backen
 put "$XT" /usr/sbin/xtables-nft-multi
 for name in iptables iptables-save iptables-restore; do ln -sf xtables-nft-multi "$FS/usr/sbin/$name"; done
 BINARIES="$BINARIES $XT"
-XT_EXT="$(dirname "$(libs_of "$XT" | grep libxtables | head -1)")/xtables"
+XT_EXT="$(readlink -f "$(dirname "$(libs_of "$XT" | grep libxtables | head -1)")/xtables")"
 [ -d "$XT_EXT" ] || die "iptables' extensions ($XT_EXT) are missing"
 mkdir -p "$FS$XT_EXT" && cp -L "$XT_EXT"/*.so "$FS$XT_EXT/"
 for lib in $( { for b in $BINARIES "$XT_EXT"/*.so; do libs_of "$b"; done; } | sort -u); do
@@ -56,7 +56,8 @@ BUSYBOX="$(bash "$ROOT/scripts/images/build-images.sh" busybox)" || die "the bus
 put "$BUSYBOX" /usr/local/share/bosun/images/busybox.tar
 put "$ROOT/scripts/docker/node-entrypoint.sh" /usr/local/bin/bosun-node-entrypoint
 chmod 755 "$FS/usr/local/bin/bosun-node-entrypoint"
-mkdir -p "$FS/var/run/netns" "$FS/etc"
+# `ip netns` keeps namespaces under /run/netns; the runtime names them as /var/run/netns.
+mkdir -p "$FS/run/netns" "$FS/var" "$FS/etc" && ln -s ../run "$FS/var/run"
 printf 'hosts: files dns\n' >"$FS/etc/nsswitch.conf"
 
 cat >"$CTX/Dockerfile" <<DOCKERFILE
