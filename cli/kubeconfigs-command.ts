@@ -1,14 +1,33 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureApiserverKubeletClientCert } from '../lib/pki/component-certs';
+import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
+import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
 import { ConfigError } from '../store/server/member-config';
 import { COMPONENT_KUBECONFIG_DIR, writeComponentKubeconfigs } from './component-identities';
 import { parseEndpoints } from './component-flags';
 
+/** Options of `bosun kubeconfigs`. */
+interface KubeconfigsOptions {
+  dir: string;
+  apiserver: string;
+  server?: string;
+  caFile?: string;
+  certDir?: string;
+  adminKubeconfig?: string;
+  adminServer: string;
+  adminGrpc?: string;
+  owner?: string;
+}
+
 /**
  * `bosun kubeconfigs`: what `bosun up` does for its components, for clusters started another
  * way (compose): the apiservers' token file with one token per component identity (kept when
- * present), and one kubeconfig per component naming the apiservers and that token.
+ * present), and one kubeconfig per component naming the apiservers and that token. With
+ * `--cert-dir`, also the cluster CA, the apiservers' serving certificate and their client
+ * certificate towards node agents (so apiservers sharing that directory find them made); with
+ * `--admin-kubeconfig`, an admin kubeconfig for kubectl on the host.
  */
 export function kubeconfigsCommand(): Command {
   return new Command('kubeconfigs')
@@ -17,17 +36,52 @@ export function kubeconfigsCommand(): Command {
     .addOption(new Option('--apiserver <value>', 'apiserver gRPC endpoints the components dial, host:port,…').makeOptionMandatory())
     .addOption(new Option('--server <url>', 'https:// URL of the Kubernetes HTTP API, when served'))
     .addOption(new Option('--ca-file <file>', 'PEM of the CA that signed the HTTP API certificate'))
-    .action((o: { dir: string; apiserver: string; server?: string; caFile?: string }) => {
+    .addOption(new Option('--cert-dir <path>', 'make (or keep) the cluster CA and the apiservers\' certificates here; its CA goes into the kubeconfigs'))
+    .addOption(new Option('--admin-kubeconfig <file>', 'also write an admin kubeconfig (the token file\'s admin token) here, for kubectl'))
+    .addOption(new Option('--admin-server <url>', 'the server the admin kubeconfig names').default('https://127.0.0.1:6443'))
+    .addOption(new Option('--admin-grpc <value>', 'gRPC endpoints the admin kubeconfig names for the bosun CLI, host:port,… (default: --apiserver)'))
+    .addOption(new Option('--owner <uid:gid>', 'owner of the admin kubeconfig (a host user reading a bind-mounted file)'))
+    .action((o: KubeconfigsOptions) => {
       const dir = path.resolve(o.dir);
+      const grpcEndpoints = parseEndpoints('apiserver', o.apiserver);
+      const owner = o.owner === undefined ? undefined : parseOwner(o.owner);
       let caCert: string | undefined;
-      if (o.caFile) {
+      if (o.certDir) {
+        const certDir = path.resolve(o.certDir);
+        caCert = ensureClusterTls(certDir).caCert;
+        ensureApiserverKubeletClientCert(certDir);
+        process.stdout.write(`cluster CA: ${path.join(certDir, 'ca.crt')}\n`);
+      } else if (o.caFile) {
         try {
           caCert = fs.readFileSync(o.caFile, 'utf8');
         } catch (err) {
           throw new ConfigError(`--ca-file: cannot read "${o.caFile}": ${(err as Error).message}`);
         }
       }
-      const files = writeComponentKubeconfigs({ dir, tokenFile: path.join(dir, 'tokens.csv'), grpcEndpoints: parseEndpoints('apiserver', o.apiserver), server: o.server, caCert });
+      const tokenFile = path.join(dir, 'tokens.csv');
+      const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert });
       for (const [component, file] of files) process.stdout.write(`${component}: ${file}\n`);
+      if (o.adminKubeconfig) {
+        if (!caCert) throw new ConfigError('--admin-kubeconfig: needs --cert-dir or --ca-file (kubectl checks the server against the CA)');
+        if (!/^https:\/\/[^/\s]+$/.test(o.adminServer)) throw new ConfigError(`--admin-server: "${o.adminServer}" is not an https://host:port URL`);
+        const file = path.resolve(o.adminKubeconfig);
+        writeHttpKubeconfig(file, {
+          clusterName: 'bosun-compose',
+          server: o.adminServer,
+          caCert,
+          token: ensureTokenFile(tokenFile),
+          grpcEndpoints: o.adminGrpc ? parseEndpoints('admin-grpc', o.adminGrpc) : grpcEndpoints,
+          namespace: 'default',
+        });
+        if (owner) fs.chownSync(file, owner.uid, owner.gid);
+        process.stdout.write(`admin: ${file}\n`);
+      }
     });
+}
+
+/** "uid:gid" (numbers) → ids; a clear error naming --owner otherwise. */
+function parseOwner(value: string): { uid: number; gid: number } {
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new ConfigError(`--owner: "${value}" is not uid:gid (numbers, e.g. 1000:1000)`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
 }

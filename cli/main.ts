@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../store/server/member-config';
 import { apiserverCommand } from './apiserver-command';
 import { apiserverCommands } from './apiserver-commands';
+import { balancerCommand } from './balancer-command';
 import { controllerManagerCommand } from './controller-manager-command';
 import { dnsCommand } from './dns-command';
 import { imageCommand } from './image-command';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(kubeconfigsCommand())
+    .addCommand(balancerCommand())
     .addCommand(imageCommand());
   const clientCommands = apiserverCommands(processCliEnv());
   for (const c of clientCommands) program.addCommand(c);

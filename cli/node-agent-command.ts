@@ -14,6 +14,7 @@ import { startStreamingServer, type StreamingServer } from '../services/node-age
 import { NodeAgentServer, type PodSetupFactory, type RuntimeFactory } from '../services/node-agent/node-agent-server';
 import { checkReserved, DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_KUBELET_PORT, DEFAULT_MAX_PODS, hostCapacity, parseKeyValueList, type NodeConfig, type NodeResource } from '../services/node-agent/node/node-config';
 import { createRuntime, parseRuntimeKind } from '../services/node-agent/runtime/index';
+import { startPeerPodRoutes } from '../services/node-agent/node/peer-pod-routes';
 import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 
@@ -90,7 +91,8 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
     .addOption(opt('node-labels', 'extra Node labels, key=value,…', ''))
     .addOption(opt('nodes', 'with --runtime fake: simulate this many nodes named <node-name>-<i> in one process', '1'))
     .addOption(opt('cert-dir', "the cluster CA's folder (ca.crt, ca.key): the agent's serving certificate for logs/exec/port-forward is issued from it"))
-    .addOption(opt('cluster-cidr', "the cluster's pod range (docker runtime: pods may reach other nodes' pods in it)", '10.42.0.0/16'));
+    .addOption(opt('cluster-cidr', "the cluster's pod range (docker runtime: pods may reach other nodes' pods in it)", '10.42.0.0/16'))
+    .addOption(new Option('--peer-pod-routes', "route the other nodes' pod ranges via their InternalIPs (nodes on separate hosts, e.g. compose's node containers; root)").env(nodeAgentEnv('peer-pod-routes')));
   return command
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(nodeAgentEnv('log-level')))
     .action(async (o: Record<string, string>) => {
@@ -111,7 +113,9 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       // The kubelet's port: logs, exec, attach and port-forward for the apiserver (one real node per process).
       const streaming = certDir && nodes.length === 1 ? await startNodeStreaming(server, nodes[0]!, certDir, logger) : undefined;
       if (!streaming) logger.warn('no --cert-dir: kubectl logs, exec, attach and port-forward cannot reach this node');
+      const stopPeerRoutes = o.peerPodRoutes && nodes.length === 1 ? startPeerPodRoutes(api, { name: nodes[0]!.nodeName, address: nodes[0]!.address }, logger) : undefined;
       exitOnSignals(logger, async () => {
+        await stopPeerRoutes?.();
         await streaming?.close();
         await server.stop();
         await metrics.close();

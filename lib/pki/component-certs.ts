@@ -6,13 +6,14 @@
  * - a node agent's serving certificate for its streaming server (the kubelet's port 10250).
  *
  * Each is kept as `<name>.crt` / `<name>.key` beside the CA and reused until it nears expiry or
- * (for serving certificates) names other hosts. Made with the openssl CLI (ECDSA P-256).
+ * (for serving certificates) names other hosts. Made in process by ./x509 (ECDSA P-256).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { openssl } from './openssl';
+import { writeFileAtomically } from './write-file-atomically';
+import { makeCertificate } from './x509';
 
 /** Validity of a component certificate. */
 export const COMPONENT_CERT_VALIDITY_DAYS = 365;
@@ -46,7 +47,7 @@ export interface CertRequest {
 
 /**
  * Issues (or reuses) a certificate signed by the CA in `caDir`. Throws when the CA is missing
- * (the apiserver makes it at first start) or openssl fails.
+ * (the apiserver makes it at first start) or unreadable.
  */
 export function ensureComponentCert(caDir: string, request: CertRequest): IssuedCert {
   const file = (name: string) => path.join(caDir, name);
@@ -58,30 +59,13 @@ export function ensureComponentCert(caDir: string, request: CertRequest): Issued
   const crt = file(`${request.name}.crt`);
   const key = file(`${request.name}.key`);
   if (!usable(crt, key, file('ca.crt'), hosts)) {
-    const tmp = fs.mkdtempSync(path.join(caDir, `.${request.name}-`));
-    try {
-      const ext = path.join(tmp, 'ext.cnf');
-      const lines = [
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        `extendedKeyUsage=${request.usage === 'client' ? 'clientAuth' : 'serverAuth'}`,
-      ];
-      if (hosts.length > 0) lines.push(`subjectAltName=${hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`);
-      fs.writeFileSync(ext, lines.join('\n') + '\n');
-      const subject = `${request.organization ? `/O=${request.organization}` : ''}/CN=${request.commonName}`;
-      openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(tmp, 'cert.key')]);
-      openssl(['req', '-new', '-key', path.join(tmp, 'cert.key'), '-subj', subject, '-out', path.join(tmp, 'cert.csr')]);
-      openssl([
-        'x509', '-req', '-in', path.join(tmp, 'cert.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-        '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`, '-sha256', '-days', String(COMPONENT_CERT_VALIDITY_DAYS),
-        '-extfile', ext, '-out', path.join(tmp, 'cert.crt'),
-      ]);
-      fs.chmodSync(path.join(tmp, 'cert.key'), 0o600);
-      fs.renameSync(path.join(tmp, 'cert.key'), key);
-      fs.renameSync(path.join(tmp, 'cert.crt'), crt);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
+    const made = makeCertificate({
+      subject: { commonName: request.commonName, organization: request.organization },
+      usage: request.usage, hosts, validityDays: COMPONENT_CERT_VALIDITY_DAYS, issuer,
+    });
+    writeFileAtomically(key, made.key, 0o600);
+    writeFileAtomically(crt, made.cert, 0o644);
   }
   return { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8'), caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
 }

@@ -40,7 +40,7 @@ export interface IngressServerConfig {
   readonly metrics?: Registry;
 }
 
-/** The self-signed default certificate; none (with a warning) where openssl is missing, as in the minimal image. */
+/** The self-signed default certificate; none (with a warning) when it cannot be made. */
 function defaultCertificate(logger: Logger): CertificatePair | undefined {
   try {
     return selfSignedCertificate(DEFAULT_CERT_COMMON_NAME);

@@ -4,12 +4,9 @@
  * default certificate served for a server name no Ingress covers (as nginx-ingress' "fake
  * certificate"). Bad Secrets are values, not exceptions: the controller reports them as Events.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import type { Secret } from '../../lib/api/types/core';
-import { openssl } from '../../lib/pki/openssl';
+import { makeCertificate } from '../../lib/pki/x509';
 
 /** The Secret type an Ingress TLS entry must name. */
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
@@ -27,24 +24,9 @@ export interface CertificatePair {
 /** A TLS context, or why the Secret cannot give one. */
 export type SecretContext = { readonly context: tls.SecureContext } | { readonly error: string };
 
-/**
- * A self-signed certificate (EC P-256) for `commonName` with `dnsNames` as subject alternative
- * names, made with the openssl CLI in a temporary directory that is removed afterwards.
- */
+/** A self-signed serving certificate (EC P-256) for `commonName` with `dnsNames` as subject alternative names. */
 export function selfSignedCertificate(commonName: string, dnsNames: readonly string[] = []): CertificatePair {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-ingress-cert-'));
-  try {
-    const keyFile = path.join(dir, 'tls.key');
-    const certFile = path.join(dir, 'tls.crt');
-    const san = dnsNames.length > 0 ? ['-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`] : [];
-    openssl([
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', String(DEFAULT_CERT_VALIDITY_DAYS), '-subj', `/CN=${commonName}`, ...san,
-    ]);
-    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return makeCertificate({ subject: { commonName }, usage: 'server', hosts: dnsNames, validityDays: DEFAULT_CERT_VALIDITY_DAYS });
 }
 
 /** The TLS context of a Secret: type kubernetes.io/tls with a certificate and key that load. */

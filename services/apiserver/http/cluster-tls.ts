@@ -2,15 +2,15 @@
  * The cluster's TLS material for the HTTP API: a self-signed cluster CA made at first start and
  * a serving certificate it signs, kept in one directory and reused on restart (the serving
  * certificate is made again, under the same CA, when the hosts it must name change or it is
- * about to expire). Made with the `openssl` CLI (ECDSA P-256), so no crypto code lives here.
+ * about to expire). Made in process by lib/pki/x509.ts (ECDSA P-256), so no openssl CLI is needed.
  *
  * Files in the directory: ca.crt, ca.key, serving.crt, serving.key, serving-hosts.json.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { openssl } from '../../../lib/pki/openssl';
+import { writeFileAtomically } from '../../../lib/pki/write-file-atomically';
+import { makeCertificate } from '../../../lib/pki/x509';
 
 /** Validity of the cluster CA. */
 export const CA_VALIDITY_DAYS = 3650;
@@ -36,7 +36,7 @@ export interface ClusterTls {
 /**
  * Loads the CA and serving certificate from `dir`, making whichever is missing (or, for the
  * serving certificate, stale: other hosts or near expiry). `extraHosts` are added to the
- * default 127.0.0.1, localhost and ::1. Throws when openssl fails.
+ * default 127.0.0.1, localhost and ::1. Throws when the directory cannot be written.
  */
 export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []): ClusterTls {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -44,47 +44,19 @@ export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []
   const hosts = [...new Set([...DEFAULT_SERVING_HOSTS, ...extraHosts.filter((h) => h !== '')])];
 
   if (!fs.existsSync(file('ca.crt')) || !fs.existsSync(file('ca.key'))) {
-    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('ca.key')]);
-    fs.chmodSync(file('ca.key'), 0o600);
-    openssl([
-      'req', '-x509', '-new', '-key', file('ca.key'), '-sha256', '-days', String(CA_VALIDITY_DAYS),
-      '-subj', '/CN=bosun-cluster-ca',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-      '-out', file('ca.crt'),
-    ]);
+    const ca = makeCertificate({ subject: { commonName: 'bosun-cluster-ca' }, usage: 'ca', validityDays: CA_VALIDITY_DAYS });
+    fs.writeFileSync(file('ca.key'), ca.key, { mode: 0o600 });
+    fs.writeFileSync(file('ca.crt'), ca.cert);
     // A new CA invalidates any serving certificate signed by an old one.
     fs.rmSync(file('serving.crt'), { force: true });
   }
 
   if (!servingCertUsable(dir, hosts)) {
-    const tmp = fs.mkdtempSync(path.join(dir, '.serving-'));
-    try {
-      const ext = path.join(tmp, 'ext.cnf');
-      fs.writeFileSync(
-        ext,
-        [
-          'basicConstraints=critical,CA:FALSE',
-          'keyUsage=critical,digitalSignature,keyEncipherment',
-          'extendedKeyUsage=serverAuth',
-          `subjectAltName=${hosts.map((h) => (net.isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`,
-          '',
-        ].join('\n'),
-      );
-      openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(tmp, 'serving.key')]);
-      openssl(['req', '-new', '-key', path.join(tmp, 'serving.key'), '-subj', '/CN=bosun-apiserver', '-out', path.join(tmp, 'serving.csr')]);
-      openssl([
-        'x509', '-req', '-in', path.join(tmp, 'serving.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-        '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`, '-sha256', '-days', String(SERVING_VALIDITY_DAYS),
-        '-extfile', ext, '-out', path.join(tmp, 'serving.crt'),
-      ]);
-      fs.chmodSync(path.join(tmp, 'serving.key'), 0o600);
-      fs.renameSync(path.join(tmp, 'serving.key'), file('serving.key'));
-      fs.renameSync(path.join(tmp, 'serving.crt'), file('serving.crt'));
-      fs.writeFileSync(file('serving-hosts.json'), JSON.stringify(hosts) + '\n');
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
+    const serving = makeCertificate({ subject: { commonName: 'bosun-apiserver' }, usage: 'server', hosts, validityDays: SERVING_VALIDITY_DAYS, issuer });
+    writeFileAtomically(file('serving.key'), serving.key, 0o600);
+    writeFileAtomically(file('serving.crt'), serving.cert, 0o644);
+    fs.writeFileSync(file('serving-hosts.json'), JSON.stringify(hosts) + '\n');
   }
 
   return {
