@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests drive, from Debian's packages, when they are missing:
 # etcdctl (etcd-client), etcd itself (etcd-server, the reference cluster for the client
-# tests and the benchmark), openssl (the apiserver's CA), and nft, conntrack and dig. Docker is handled by scripts/docker/ensure-docker.sh.
+# tests and the benchmark), openssl (one test compares with it), and nft, conntrack and dig. Docker is handled by scripts/docker/ensure-docker.sh.
 set -euo pipefail
 missing=()
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
-# openssl makes the apiserver's cluster CA (npm start and the HTTPS API tests).
+# openssl: one test checks a key against it (the cluster CA is made in process).
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # Service networking: nft (the proxy's kernel data path), conntrack (flushing removed
 # endpoints' flows) and dig (the DNS tests query the cluster DNS with the real client).

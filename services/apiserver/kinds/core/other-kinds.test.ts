@@ -22,6 +22,8 @@ describe('core/v1 kinds: identity', () => {
     ['PersistentVolume', 'persistentvolumes', false, ['pv'], [], true],
     ['PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], [], true],
     ['ReplicationController', 'replicationcontrollers', true, ['rc'], ['all'], true],
+    ['ResourceQuota', 'resourcequotas', true, ['quota'], [], true],
+    ['LimitRange', 'limitranges', true, ['limits'], [], false],
   ];
   it('coreStrategies serves every core/v1 kind with group "", version v1, plural, singular, scope, short names, categories and status', () => {
     expect(
