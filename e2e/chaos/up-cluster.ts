@@ -162,7 +162,7 @@ export class UpCluster {
   async nodeStatus(node: string): Promise<NodeInfo> {
     const endpoint = this.nodeAgents.get(node);
     if (!endpoint) throw new Error(`chaos: no node agent ${node}`);
-    const res = await callStatus(NodeAgentStatusClient, endpoint);
+    const res = await callStatus(NodeAgentStatusClient, endpoint, { node: '' });
     const info = res.nodes.find((n) => n.node === node);
     if (!info) throw new Error(`chaos: ${node}'s agent does not report ${node}`);
     return info;

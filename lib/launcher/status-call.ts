@@ -8,10 +8,14 @@ interface StatusClient<Res> extends grpc.Client {
   status(request: object, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (err: grpc.ServiceError | null, res: Res) => void): grpc.ClientUnaryCall;
 }
 
-/** Calls `Status` once on `endpoint` with a fresh insecure client of `Client`, closing it afterwards. */
-export function callStatus<Res>(Client: new (address: string, credentials: grpc.ChannelCredentials) => StatusClient<Res>, endpoint: string): Promise<Res> {
+/**
+ * Calls `Status` once on `endpoint` with a fresh insecure client of `Client`, closing it
+ * afterwards. `request` must name every field of the request message: the generated encoders
+ * write an absent string field as the text "undefined".
+ */
+export function callStatus<Res>(Client: new (address: string, credentials: grpc.ChannelCredentials) => StatusClient<Res>, endpoint: string, request: object = {}): Promise<Res> {
   const client = new Client(endpoint, grpc.credentials.createInsecure());
   return new Promise<Res>((resolve, reject) =>
-    client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + STATUS_CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
+    client.status(request, new grpc.Metadata(), { deadline: new Date(Date.now() + STATUS_CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
   ).finally(() => client.close());
 }
