@@ -13,6 +13,7 @@
  * Bounded: every round lasts ROUND_MS; everything started is stopped.
  * Usage: node dist/bench/apiserver/authz.js [--roles N] [--seconds S]
  */
+import { flagNumber } from '../common/flags';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,14 +41,6 @@ const ADMIN_TOKEN = 'bench-admin-token';
 const USER_TOKEN = 'bench-user-token';
 const USER = 'bench-user';
 const TARGET_LOSS_PCT = 10;
-
-function flagNumber(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${flag}: "${process.argv[i + 1]}" is not a positive integer`);
-  return v;
-}
 
 /** Runs `make(i)` for i in [0, n) with at most `width` in flight. */
 async function inBatches(n: number, width: number, make: (i: number) => Promise<unknown>): Promise<void> {
@@ -120,8 +113,8 @@ async function closedLoop(endpoint: string, ms: number): Promise<RoundResult> {
 }
 
 async function main(): Promise<void> {
-  const roles = flagNumber('--roles', DEFAULT_ROLES);
-  const roundMs = flagNumber('--seconds', DEFAULT_ROUND_S) * 1000;
+  const roles = flagNumber('--roles', DEFAULT_ROLES, { integer: true, min: 1 });
+  const roundMs = flagNumber('--seconds', DEFAULT_ROUND_S, { integer: true, min: 1 }) * 1000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-authz-'));
   const tokenFile = path.join(dir, 'tokens.csv');
   fs.writeFileSync(tokenFile, `${ADMIN_TOKEN},admin,admin,"system:masters"\n${USER_TOKEN},${USER},${USER}\n`);

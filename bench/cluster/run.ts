@@ -16,6 +16,7 @@
  * and its folder removed at the end. Usage (as root, for the process runtime):
  *   npm run bench:cluster [-- --idle-seconds 300 --replicas 100]
  */
+import { flagNumber } from '../common/flags';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -51,14 +52,6 @@ const TARGET_RSS_MB = 600;
 const ANCHOR_K3S_IDLE_CPU = '5–20 %';
 const TARGET_IDLE_CPU_PCT = 3;
 const K8S_POD_STARTUP_SLO_P99_MS = 5_000;
-
-function flagNumber(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${flag}: "${process.argv[i + 1]}" is not a non-negative number`);
-  return v;
-}
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 const mb = (bytes: number) => bytes / (1024 * 1024);

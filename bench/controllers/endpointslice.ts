@@ -17,6 +17,7 @@
  * Bounded: every phase has a cap; every process is stopped at the end.
  * Usage: npm run bench:endpointslices [-- --services N --pods-per-service M]
  */
+import { flagNumber } from '../common/flags';
 import { RESOURCES } from '../../lib/api/resources';
 import type { KubeObject } from '../../lib/api/object';
 import { listerWatcherFor } from '../../lib/client/api-adapters';
@@ -43,14 +44,6 @@ const TARGET_S = 1;
 
 type Endpoint = { addresses?: string[]; conditions?: { ready?: boolean }; targetRef?: { name?: string } };
 type Slice = KubeObject & { endpoints?: Endpoint[] };
-
-function flagNumber(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${flag}: "${process.argv[i + 1]}" is not a positive integer`);
-  return v;
-}
 
 /** Watches every EndpointSlice of the namespace; records when each Service first had all its pods ready, and every change. */
 class SliceWatch {
@@ -94,8 +87,8 @@ class SliceWatch {
 }
 
 async function main(): Promise<void> {
-  const services = flagNumber('--services', DEFAULT_SERVICES);
-  const perService = flagNumber('--pods-per-service', DEFAULT_PODS_PER_SERVICE);
+  const services = flagNumber('--services', DEFAULT_SERVICES, { integer: true, min: 1 });
+  const perService = flagNumber('--pods-per-service', DEFAULT_PODS_PER_SERVICE, { integer: true, min: 1 });
   const totalPods = services * perService;
   const nodes: SimulatedNodeSpec[] = Array.from({ length: Math.ceil(totalPods / PODS_PER_NODE) }, (_, i) => ({ name: `sim-${i + 1}`, pods: String(PODS_PER_NODE + 10) }));
   console.log(`bench/endpointslices: ${services} Services × ${perService} pods on ${nodes.length} simulated nodes`);

@@ -4,11 +4,12 @@
  * and authentication.k8s.io SelfSubjectReview) — behind `kubectl auth can-i [--list]` and
  * `kubectl auth whoami`. Each answers with the request's object plus its status.
  */
-import { BadRequestError, MethodNotAllowedError } from '../../../lib/api/errors';
+import { BadRequestError } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { PolicyRule } from '../../../lib/api/types/rbac';
 import { AUTHENTICATED_GROUP, requestUser, ANONYMOUS_USER, type UserInfo } from '../authn/request-user';
 import type { ResourceRest } from '../rest/resource-rest';
+import { UnstoredRest } from '../rest/unstored-rest';
 import type { Attributes, Authorizer } from './authorizer';
 
 /** Attributes of a review's spec (Kubernetes' ResourceAttributes / NonResourceAttributes). */
@@ -33,45 +34,20 @@ function reviewInfo(group: string, kind: string, resource: string): ResourceInfo
 }
 
 /** One review resource: create answers; every other verb is 405. */
-class ReviewRest implements ResourceRest<Review> {
-  readonly subresources = [] as const;
-  readonly returnsDeletedObject = false;
+class ReviewRest extends UnstoredRest<Review> {
   readonly verbs = ['create'] as const;
 
   constructor(
-    readonly info: ResourceInfo,
+    info: ResourceInfo,
     private readonly answer: (review: Review, user: UserInfo) => Record<string, unknown>,
-  ) {}
+  ) {
+    super(info);
+  }
 
-  async create(_namespace: string | undefined, obj: Review): Promise<Review> {
+  override async create(_namespace: string | undefined, obj: Review): Promise<Review> {
     if (obj === null || typeof obj !== 'object') throw new BadRequestError('the request body must be an object');
     const user = requestUser() ?? ANONYMOUS_USER;
     return { ...obj, apiVersion: `${this.info.group}/v1`, kind: this.info.kind, metadata: { ...(obj.metadata ?? {}) }, status: this.answer(obj, user) };
-  }
-
-  private refuse(): Promise<never> {
-    return Promise.reject(new MethodNotAllowedError(`${this.info.resource}.${this.info.group} can only be created`));
-  }
-  get(): Promise<Review> {
-    return this.refuse();
-  }
-  list(): Promise<never> {
-    return this.refuse();
-  }
-  update(): Promise<Review> {
-    return this.refuse();
-  }
-  patch(): Promise<Review> {
-    return this.refuse();
-  }
-  delete(): Promise<never> {
-    return this.refuse();
-  }
-  deleteCollection(): Promise<never> {
-    return this.refuse();
-  }
-  watch(): Promise<never> {
-    return this.refuse();
   }
 }
 

@@ -5,13 +5,13 @@
  * in Kubernetes, here in process. Only objects that exist and have figures are listed; a get of
  * one without figures is NotFound, as in metrics-server.
  */
-import { MethodNotAllowedError, NotFoundError } from '../../../lib/api/errors';
+import { NotFoundError } from '../../../lib/api/errors';
 import { parseLabelSelector, type Selector } from '../../../lib/api/label-selector';
-import type { KubeList, KubeObject, ResourceInfo } from '../../../lib/api/object';
+import type { KubeList, KubeObject } from '../../../lib/api/object';
 import type { ListRequest } from '../../../lib/api/requests';
 import type { Node, Pod } from '../../../lib/api/types/core';
 import { METRICS_GROUP, METRICS_VERSION, NODE_METRICS_INFO, POD_METRICS_INFO, type NodeMetrics, type PodMetrics, type ResourceUsage } from '../../../lib/api/types/metrics';
-import type { ResourceRest } from '../rest/resource-rest';
+import { UnstoredRest } from '../rest/unstored-rest';
 import type { MetricsCollector, UsagePoint } from './metrics-collector';
 
 /** Where the metrics resources read the objects they describe. */
@@ -37,37 +37,11 @@ function selectorOf(opts: ListRequest | undefined): Selector {
 }
 
 /** What every read-only metrics resource shares: 405 for writes and watches. */
-abstract class ReadOnlyRest<T extends KubeObject> implements ResourceRest<T> {
-  readonly subresources = [] as const;
-  readonly returnsDeletedObject = false;
+abstract class ReadOnlyRest<T extends KubeObject> extends UnstoredRest<T> {
   readonly verbs = ['get', 'list'] as const;
 
-  constructor(readonly info: ResourceInfo) {}
-
-  abstract get(namespace: string | undefined, name: string): Promise<T>;
-  abstract list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<T>>;
-
-  private refuse(): Promise<never> {
-    return Promise.reject(new MethodNotAllowedError(`${this.info.resource}.${this.info.group} can only be read (get, list)`));
-  }
-  create(): Promise<T> {
-    return this.refuse();
-  }
-  update(): Promise<T> {
-    return this.refuse();
-  }
-  patch(): Promise<T> {
-    return this.refuse();
-  }
-  delete(): Promise<never> {
-    return this.refuse();
-  }
-  deleteCollection(): Promise<never> {
-    return this.refuse();
-  }
-  watch(): Promise<never> {
-    return this.refuse();
-  }
+  abstract override get(namespace: string | undefined, name: string): Promise<T>;
+  abstract override list(namespace: string | undefined, opts?: ListRequest): Promise<KubeList<T>>;
 
   protected listOf(items: T[]): KubeList<T> {
     return { apiVersion: `${METRICS_GROUP}/${METRICS_VERSION}`, kind: `${this.info.kind}List`, metadata: {}, items };
