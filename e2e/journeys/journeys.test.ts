@@ -2,9 +2,8 @@
  * End-to-end journeys (issue 16) on one `bosun up` cluster (what `npm start` runs: 3 store
  * members, 2 apiservers behind the balancer, schedulers, controller-managers, two nodes on the
  * process runtime, proxy, dns, ingress), every step through the real `kubectl`. The steps run in
- * order and build on each other (one namespace, `journey`, deleted by the last step); a step
- * that needs a part another issue adds (a local-path StorageClass, metrics.k8s.io,
- * ResourceQuota admission) is skipped, saying why, when the cluster has no such part.
+ * order and build on each other (one namespace, `journey`, deleted by the last step). Only the
+ * whole file is skipped, when not root (real pods and nftables need it).
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -151,11 +150,8 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     }
   });
 
-  it('kubectl top shows the pods and nodes (when the cluster serves metrics.k8s.io)', async function () {
-    if (!(await c.ok('api-versions')).split('\n').includes('metrics.k8s.io/v1beta1')) {
-      console.log('      skipped: kubectl api-versions lists no metrics.k8s.io/v1beta1 (the metrics API is not in this build)');
-      this.skip();
-    }
+  it('kubectl top shows the pods and nodes', async () => {
+    expect((await c.ok('api-versions')).split('\n')).to.include('metrics.k8s.io/v1beta1');
     await eventually('kubectl top pod to list web', SETTLE_MS, async () => /web-/.test((await c.kubectl(['-n', NS, 'top', 'pod'])).stdout));
     await eventually('kubectl top node to list node-1', SETTLE_MS, async () => /node-1/.test((await c.kubectl(['top', 'node'])).stdout));
   });
@@ -206,11 +202,8 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     await eventually('the new db-0 by the same DNS name', SETTLE_MS, byName('db-0'));
   });
 
-  it('StatefulSet: the data on a local-path PVC survives pod deletion (when the cluster has StorageClass local-path)', async function () {
-    if ((await c.kubectl(['get', 'storageclass', 'local-path'])).code !== 0) {
-      console.log('      skipped: kubectl get storageclass local-path fails (no local-path provisioner in this build)');
-      this.skip();
-    }
+  it('StatefulSet: the data on a local-path PVC survives pod deletion', async () => {
+    expect(await c.ok('get', 'storageclass', 'local-path', '--no-headers')).to.match(/^local-path \(default\)\s/);
     await k('apply', '-f', fixture('local-path-data.yaml'));
     await k('rollout', 'status', 'statefulset/data', '--timeout=90s');
     expect(await jsonpath('pvc data-data-0', '{.status.phase}')).to.equal('Bound');
@@ -230,21 +223,14 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     await eventually('hang Ready again', SETTLE_MS, async () => (await jsonpath('pod hang', '{.status.containerStatuses[0].ready}')) === 'true');
   });
 
-  it('a ResourceQuota refuses a pod over it (when the cluster enforces ResourceQuota)', async function () {
-    if (!/^resourcequotas\s/m.test(await c.ok('api-resources'))) {
-      console.log('      skipped: kubectl api-resources lists no resourcequotas');
-      this.skip();
-    }
+  it('a ResourceQuota refuses a pod over it', async () => {
     const ns = 'journey-quota';
     await c.ok('create', 'namespace', ns);
     try {
       await c.ok('-n', ns, 'create', 'quota', 'one-pod', '--hard=pods=1');
       await c.ok('-n', ns, 'run', 'first', '--image=busybox', '--', 'sleep', '3600');
       const second = await c.kubectl(['-n', ns, 'run', 'second', '--image=busybox', '--', 'sleep', '3600']);
-      if (second.code === 0) {
-        console.log('      skipped: a ResourceQuota with pods=1 is not enforced (no ResourceQuota admission in this build)');
-        this.skip();
-      }
+      expect(second.code).to.not.equal(0);
       expect(second.stderr).to.match(/forbidden: exceeded quota: one-pod/);
     } finally {
       await c.kubectl(['delete', 'namespace', ns, '--wait=false']);
