@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 import { apiserverEnv, parseEventTtlSeconds } from './apiserver-command';
 import { parseDurationMs } from './command-support';
 

@@ -13,7 +13,7 @@ import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
 import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
 import { startApiServer } from '../services/apiserver/main';
 import { parseDurationMs } from './command-support';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 
 /** Re-exported for the commands that import them from here. */
 export { parseEndpoints, parseHostPort };

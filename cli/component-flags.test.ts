@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readKubeconfig, writeKubeconfig } from '../lib/client/kubeconfig';
 import { readTokenEntries } from '../services/apiserver/http/bearer-auth';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 import { componentKubeconfigPath, writeComponentKubeconfigs } from './component-identities';
 import { apiConnectionOf, DEFAULT_APISERVER_ENDPOINTS } from './component-flags';
 

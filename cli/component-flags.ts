@@ -9,7 +9,7 @@ import { KubeconfigError } from '../lib/client/kubeconfig';
 import { serviceConnection } from '../lib/client/kubeconfig-client';
 import type { Logger } from '../lib/logger';
 import { MetricsServer, newMetricsRegistry, type Registry } from '../lib/metrics';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 
 /** Environment variable of a component's flag: ('scheduler', 'apiserver') → BOSUN_SCHEDULER_APISERVER. */
 export function componentEnv(component: string, flag: string): string {

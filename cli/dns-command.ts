@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseEndpoints, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DnsServer } from '../services/dns/dns-server';

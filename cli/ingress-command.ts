@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 import { DEFAULT_INGRESS_CLASS_NAME } from '../services/ingress/ingress-controller';
 import { IngressServer } from '../services/ingress/ingress-server';
 import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';

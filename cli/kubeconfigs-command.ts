@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ensureApiserverKubeletClientCert } from '../lib/pki/component-certs';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
-import { ConfigError } from '../store/server/member-config';
+import { ConfigError } from '../lib/config-error';
 import { COMPONENT_KUBECONFIG_DIR, writeComponentKubeconfigs } from './component-identities';
 import { parseEndpoints } from './component-flags';
 
