@@ -5,7 +5,7 @@ import { ConfigError } from '../lib/config-error';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger';
 import { MetricsServer } from '../lib/metrics';
 import type { DataPathOptions, ProxyMode } from '../services/proxy/data-path';
-import { createDataPath, dataPathBuilt, defaultMode, PROXY_MODES, parseProxyMode } from '../services/proxy/data-paths';
+import { createDataPath, defaultMode, PROXY_MODES, parseProxyMode } from '../services/proxy/data-paths';
 import { DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from '../services/proxy/proxy';
 import { ProxyServer } from '../services/proxy/proxy-server';
 import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, secondsFlag, startComponentMetrics } from './component-flags';
@@ -119,7 +119,6 @@ export function proxyCommand(): Command {
 function chooseMode(flag: string | undefined, logger: Logger): ProxyMode {
   if (flag) {
     const mode = parseProxyMode(flag);
-    if (!dataPathBuilt(mode)) throw new ConfigError(`--mode: the ${mode} data path is not built into this binary`);
     logger.info({ mode }, 'data path chosen by --mode');
     return mode;
   }
@@ -131,7 +130,7 @@ function chooseMode(flag: string | undefined, logger: Logger): ProxyMode {
 /** Removes what the other data paths left behind (a previous run in another mode), so switching modes is clean. */
 async function cleanupOtherModes(mode: ProxyMode, options: DataPathOptions, logger: Logger): Promise<void> {
   for (const other of PROXY_MODES) {
-    if (other === mode || !dataPathBuilt(other)) continue;
+    if (other === mode) continue;
     await createDataPath(other, options)
       .cleanup()
       .catch((err: Error) => logger.warn({ mode: other, err: err.message }, 'cleaning up the other data path failed'));
@@ -141,7 +140,6 @@ async function cleanupOtherModes(mode: ProxyMode, options: DataPathOptions, logg
 /** `--cleanup`: every data path built here removes what it may have installed. */
 async function cleanupAll(options: DataPathOptions, logger: Logger): Promise<void> {
   for (const mode of PROXY_MODES) {
-    if (!dataPathBuilt(mode)) continue;
     await createDataPath(mode, options).cleanup();
     logger.info({ mode }, 'cleaned up');
   }

@@ -16,7 +16,7 @@ import pino from 'pino';
 import type { Service } from '../../lib/api/types/core';
 import type { EndpointSlice } from '../../lib/api/types/discovery';
 import { ServiceTable } from '../../lib/network/service-table';
-import { runCommand } from '../../services/node-agent/runtime/process/run-command';
+import { runCommand } from '../../lib/run-command';
 import { NftablesDataPath } from '../../services/proxy/nftables/nftables-data-path';
 import { canUseKernel, TestNode } from '../../services/proxy/nftables/testing/test-namespace';
 import { ensureDebianPackages } from '../common/debian-packages';

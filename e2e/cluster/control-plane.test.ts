@@ -21,10 +21,10 @@ describe('a control plane of real processes with simulated nodes', function () {
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('control-plane', { controllerManagers: 2 });
+    cluster = await ControlPlaneCluster.shared();
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ControlPlaneCluster } from '../support/control-plane-cluster';
+import { ControlPlaneCluster, SHARED_SIMULATED_OPTIONS } from '../support/control-plane-cluster';
 
 /** How long a DaemonSet may take to converge through the real processes, ms. */
 const CONVERGE_MS = 40_000;
@@ -40,10 +40,10 @@ describe('DaemonSets through real processes and kubectl', function () {
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('daemonset', { podStartDelayMs: POD_START_DELAY_MS });
+    cluster = await ControlPlaneCluster.shared({ ...SHARED_SIMULATED_OPTIONS, podStartDelayMs: POD_START_DELAY_MS });
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

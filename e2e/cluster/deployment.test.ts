@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { RESOURCES } from '../../lib/api/resources';
 import type { ApiWatchEvent } from '../../lib/api/requests';
 import type { Pod } from '../../lib/api/types';
-import { ControlPlaneCluster } from '../support/control-plane-cluster';
+import { ControlPlaneCluster, SHARED_SIMULATED_OPTIONS } from '../support/control-plane-cluster';
 
 /** How long a rollout may take through the real processes, ms. */
 const ROLLOUT_MS = 45_000;
@@ -38,10 +38,10 @@ describe('Deployments through real processes and kubectl', function () {
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('deployment', { podStartDelayMs: POD_START_DELAY_MS });
+    cluster = await ControlPlaneCluster.shared({ ...SHARED_SIMULATED_OPTIONS, podStartDelayMs: POD_START_DELAY_MS });
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

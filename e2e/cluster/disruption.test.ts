@@ -29,10 +29,10 @@ describe('disruption budgets through real processes and kubectl drain', function
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('disruption', { controllerManagers: 1 });
+    cluster = await ControlPlaneCluster.shared();
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

@@ -22,11 +22,11 @@ describe('garbage collector (real processes, kubectl --cascade)', function () {
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('garbage-collector', { controllerManagers: 1 });
+    cluster = await ControlPlaneCluster.shared();
     await cluster.controllerManagerLeader();
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

@@ -68,12 +68,12 @@ describe('Jobs and CronJobs through real processes and kubectl', function () {
   const jsonpath = (what: string, path: string) => kubectl(['get', '-n', NS, what, '-o', `jsonpath=${path}`]);
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('jobs');
+    cluster = await ControlPlaneCluster.shared();
     await kubectl(['create', 'namespace', NS]);
     await kubectl(['apply', '-f', '-'], CRONJOB);
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   it('an Indexed Job of 3 completions runs to Complete (kubectl wait), its indexes recorded as ranges', async () => {

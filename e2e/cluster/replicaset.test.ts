@@ -40,10 +40,10 @@ describe('ReplicaSets through real processes and kubectl', function () {
   let cluster: ControlPlaneCluster;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('replicaset');
+    cluster = await ControlPlaneCluster.shared();
   });
   after(async () => {
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

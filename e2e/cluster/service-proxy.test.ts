@@ -13,7 +13,7 @@ import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { busyboxTarball } from '../../services/node-agent/runtime/process/testing';
 import { repoRoot } from '../../services/node-agent/runtime/process/monitor-binary';
 import type { ProxyMode } from '../../services/proxy/data-path';
-import { createDataPath, dataPathBuilt } from '../../services/proxy/data-paths';
+import { createDataPath } from '../../services/proxy/data-paths';
 import { udpAsk } from '../../services/proxy/testing/proxy-fixtures';
 import { ControlPlaneCluster } from '../support/control-plane-cluster';
 
@@ -102,10 +102,10 @@ spec:
   ports: [{ port: 53, targetPort: 5353, protocol: UDP }]
 `;
 
-/** The proxy modes this build and host can run: userspace, plus nftables once it is built in and we are root. */
+/** The proxy modes this build and host can run: userspace, plus nftables when we are root. */
 export function proxyModes(): ProxyMode[] {
   const modes: ProxyMode[] = ['userspace'];
-  if (dataPathBuilt('nftables') && process.getuid?.() === 0) {
+  if (process.getuid?.() === 0) {
     try {
       createDataPath('nftables', { localNodes: new Set(), serviceCidr: '10.43.0.0/16', clusterCidr: CLUSTER_CIDR, nodePortAddresses: [], logger: pino({ level: 'silent' }) });
       modes.push('nftables');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { isPodReady } from '../../lib/api/pod-status';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Pod } from '../../lib/api/types/core';
-import { ControlPlaneCluster } from '../support/control-plane-cluster';
+import { ControlPlaneCluster, SHARED_SIMULATED_OPTIONS } from '../support/control-plane-cluster';
 
 /** How long a StatefulSet may take to converge through the real processes, ms. */
 const CONVERGE_MS = 60_000;
@@ -52,7 +52,7 @@ describe('StatefulSets through real processes and kubectl', function () {
   let stopWatch: (() => void) | undefined;
 
   before(async () => {
-    cluster = await ControlPlaneCluster.start('statefulset', { podStartDelayMs: POD_START_DELAY_MS });
+    cluster = await ControlPlaneCluster.shared({ ...SHARED_SIMULATED_OPTIONS, podStartDelayMs: POD_START_DELAY_MS });
     await kubectl(['create', 'namespace', NS]);
     const watch = cluster.client.resource<Pod>(RESOURCES.pods).watch(NS);
     stopWatch = () => watch.stop();
@@ -66,7 +66,7 @@ describe('StatefulSets through real processes and kubectl', function () {
   });
   after(async () => {
     stopWatch?.();
-    await cluster?.stop();
+    await cluster?.release();
   });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);

@@ -49,6 +49,32 @@ export interface ControlPlaneOptions {
   readonly proxy?: { readonly mode?: ProxyMode; readonly extraArgs?: readonly string[] };
 }
 
+/** The namespaces a cluster starts with: a shared cluster's `release` deletes every other one. */
+const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+/** How long `release` waits for the namespaces of the file that used a shared cluster to go, ms. */
+const RELEASE_TIMEOUT_MS = 60_000;
+
+/**
+ * What test files sharing one cluster ask for: two controller-managers (one leads), one
+ * scheduler and the two default simulated nodes. Each file sets its pod start delay, works in
+ * namespaces of its own and gives the cluster back with `release`.
+ */
+export const SHARED_SIMULATED_OPTIONS: ControlPlaneOptions = { controllerManagers: 2 };
+
+/** Clusters shared between test files, by their options (see {@link ControlPlaneCluster.shared}). */
+const sharedClusters = new Map<string, Promise<ControlPlaneCluster>>();
+
+// The shared clusters stop once, after the last test file: a root-level hook, registered while
+// mocha loads the first file that imports this module (outside mocha there is no `after`).
+if (typeof after === 'function') {
+  after(async function () {
+    this.timeout(60_000);
+    const clusters = await Promise.all([...sharedClusters.values()].map((c) => c.catch(() => undefined)));
+    sharedClusters.clear();
+    await Promise.all(clusters.map((c) => c?.stop()));
+  });
+}
+
 /** Two simulated nodes of 8 CPUs and 32 GiB. */
 export const DEFAULT_SIMULATED_NODES: readonly SimulatedNodeSpec[] = [{ name: 'sim-1' }, { name: 'sim-2' }];
 
@@ -143,6 +169,45 @@ export class ControlPlaneCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /**
+   * A cluster shared by every test file that asks for the same options (started by the first,
+   * stopped after the last file of the run): a cluster start costs more than most files' tests.
+   * `podStartDelayMs` is set for the caller, not part of what is shared. Files give it back with
+   * {@link release}, never {@link stop}.
+   */
+  static shared(opts: ControlPlaneOptions = SHARED_SIMULATED_OPTIONS): Promise<ControlPlaneCluster> {
+    const { podStartDelayMs, ...shared } = opts;
+    const key = JSON.stringify(shared);
+    let cluster = sharedClusters.get(key);
+    if (!cluster) {
+      cluster = ControlPlaneCluster.start('shared', shared);
+      sharedClusters.set(key, cluster);
+      // A failed start is not cached: the next file tries again.
+      cluster.catch(() => sharedClusters.delete(key));
+    }
+    return cluster.then((c) => {
+      c.kubelet?.setStartDelay(podStartDelayMs ?? 0);
+      return c;
+    });
+  }
+
+  /**
+   * Gives a shared cluster back as the next file expects it: the namespaces the file made are
+   * deleted (and waited for, so their pods no longer take room on the nodes), the simulated
+   * nodes are schedulable again and pods start without delay.
+   */
+  async release(): Promise<void> {
+    this.kubelet?.setStartDelay(0);
+    const namespaces = this.client.resource(RESOURCES.namespaces);
+    const own = (await namespaces.list(undefined)).items.map((n) => n.metadata.name!).filter((n) => !SYSTEM_NAMESPACES.has(n));
+    await Promise.all(own.map((n) => namespaces.delete(undefined, n).catch(() => undefined)));
+    const nodes = this.client.resource(RESOURCES.nodes);
+    for (const node of (await nodes.list(undefined)).items) {
+      if ((node as { spec?: { unschedulable?: boolean } }).spec?.unschedulable) await nodes.patch(undefined, node.metadata.name!, 'application/merge-patch+json', JSON.stringify({ spec: { unschedulable: null } }));
+    }
+    await this.waitFor(async () => ((await namespaces.list(undefined)).items.some((n) => own.includes(n.metadata.name!)) ? undefined : true), RELEASE_TIMEOUT_MS, `namespaces ${own.join(', ')} to be deleted`);
   }
 
   /** Runs the real kubectl against the apiserver. */

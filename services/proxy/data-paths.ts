@@ -23,11 +23,6 @@ export function createDataPath(mode: ProxyMode, options: DataPathOptions & Omit<
   }
 }
 
-/** Whether `createDataPath(mode, …)` can build `mode` in this build (not whether the host allows it). */
-export function dataPathBuilt(mode: ProxyMode): boolean {
-  return PROXY_MODES.includes(mode);
-}
-
 /** Whether this process runs as root. */
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -43,7 +38,6 @@ export function nftAvailable(): boolean {
 export function defaultMode(): { mode: ProxyMode; reason: string } {
   if (!isRoot()) return { mode: 'userspace', reason: 'not running as root' };
   if (!nftAvailable()) return { mode: 'userspace', reason: 'the nft tool is not available' };
-  if (!dataPathBuilt('nftables')) return { mode: 'userspace', reason: 'the nftables data path is not built into this binary' };
   return { mode: 'nftables', reason: 'running as root with nft available' };
 }
 

@@ -68,6 +68,8 @@ export class SimulatedKubelet {
   private readonly nextHost = new Map<number, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly notReady = new Set<string>();
+  /** Delay between a pod's binding and its Running status, ms (see {@link setStartDelay}). */
+  private startDelayMs: number;
   /** Each node's heartbeat, renewed every NODE_LEASE_RENEW_INTERVAL_MS while the node is not paused. */
   private readonly leases = new Map<string, NodeLease>();
   private readonly paused = new Set<string>();
@@ -75,10 +77,16 @@ export class SimulatedKubelet {
   private stopped = false;
 
   constructor(private readonly opts: SimulatedKubeletOptions) {
+    this.startDelayMs = opts.startDelayMs ?? 0;
     this.pods = opts.client.resource(PODS);
     this.nodes = opts.client.resource(NODES);
     this.informer = new SharedInformer(listerWatcherFor(this.pods), { logger: opts.logger });
     this.informer.addEventHandler({ onAdd: (p) => this.enqueue(p), onUpdate: (_o, p) => this.enqueue(p) });
+  }
+
+  /** Changes the delay between a pod's binding and its Running status for pods bound from now on, ms. */
+  setStartDelay(ms: number): void {
+    this.startDelayMs = ms;
   }
 
   /** Creates (or adopts, when they exist) the Nodes, Ready, and starts serving their pods. */
@@ -187,7 +195,7 @@ export class SimulatedKubelet {
     if (phase === 'Succeeded' || phase === 'Failed') return;
     const exitCode = pod.metadata.annotations?.[SIMULATED_EXIT_CODE];
     if (phase === 'Pending') {
-      const delay = this.opts.startDelayMs ?? 0;
+      const delay = this.startDelayMs;
       if (delay > 0 && !this.starting.has(key)) {
         this.starting.add(key);
         this.later(delay, () => this.resync(key));

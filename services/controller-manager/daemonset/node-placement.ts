@@ -9,7 +9,8 @@ import type { DaemonSet } from '../../../lib/api/types/apps';
 import type { Node, PodSpec } from '../../../lib/api/types/core';
 import type { PodSpec as SchedulerPodSpec } from '../../scheduler/algorithm/api-types';
 import { compilePodNodeSelection, type NodeMatcher } from '../../scheduler/algorithm/node-selector';
-import { DO_NOT_SCHEDULE_EFFECTS, EFFECT_NO_EXECUTE, findUntoleratedTaint, parseTaints, parseTolerations } from '../../scheduler/algorithm/taints';
+import { DO_NOT_SCHEDULE_EFFECTS, EFFECT_NO_EXECUTE, findUntoleratedTaint } from '../../../lib/api/tolerations';
+import { parseTaints, parseTolerations } from '../../scheduler/algorithm/taints';
 import { daemonTolerations } from './daemon-pod';
 
 /** The placement decision for one node. */

@@ -5,22 +5,19 @@
  * when the earliest of the taints was added; none with a limit: the pod stays.
  */
 import type { Pod, Taint, Toleration } from '../../../lib/api/types/core';
-import { toleratesTaint } from '../../scheduler/algorithm/taints';
+import { toleratesTaint } from '../../../lib/api/tolerations';
 import { NO_EXECUTE } from './node-taints';
 
 /** 'never', or the time (ms since the epoch) the pod is to be evicted at. */
 export type EvictionTime = 'never' | number;
 
-type SchedulerToleration = Parameters<typeof toleratesTaint>[0];
-type SchedulerTaint = Parameters<typeof toleratesTaint>[1];
-const tolerates = (t: Toleration, taint: Taint) => toleratesTaint(t as SchedulerToleration, taint as SchedulerTaint);
 
 export function evictionTime(pod: Pod, taints: readonly Taint[]): EvictionTime {
   const noExecute = taints.filter((t) => t.effect === NO_EXECUTE);
   if (noExecute.length === 0) return 'never';
   const tolerations: Toleration[] = pod.spec?.tolerations ?? [];
-  if (noExecute.some((taint) => !tolerations.some((t) => tolerates(t, taint)))) return 0;
-  const used = tolerations.filter((t) => noExecute.some((taint) => tolerates(t, taint)));
+  if (noExecute.some((taint) => !tolerations.some((t) => toleratesTaint(t, taint)))) return 0;
+  const used = tolerations.filter((t) => noExecute.some((taint) => toleratesTaint(t, taint)));
   const limits = used.filter((t) => t.tolerationSeconds !== undefined && t.tolerationSeconds !== null).map((t) => Number(t.tolerationSeconds));
   if (limits.length === 0) return 'never';
   const seconds = Math.min(...limits);

@@ -13,7 +13,7 @@ import { listerWatcherFor } from '../../../lib/client/api-adapters';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
 import { SharedInformer } from '../../../lib/client/informer';
 import type { Logger } from '../../../lib/logger';
-import { runCommand } from '../runtime/process/run-command';
+import { runCommand } from '../../../lib/run-command';
 
 /** One route: a node's pod range via that node's address. */
 export interface PeerRoute {

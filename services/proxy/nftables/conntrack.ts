@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { usableEndpoints, type ServicePortEntry } from '../../../lib/network/service-table';
-import { CommandError } from '../../node-agent/runtime/process/run-command';
+import { CommandError } from '../../../lib/run-command';
 import type { NodeCommands } from './node-commands';
 
 /** One `conntrack -D` filter: UDP flows to a virtual address or node port, optionally only those DNATed to one endpoint. */

@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { Service } from '../../../lib/api/types/core';
 import type { EndpointSlice } from '../../../lib/api/types/discovery';
 import { SERVICE_NAME_LABEL, ServiceTable } from '../../../lib/network/service-table';
-import { runCommand } from '../../node-agent/runtime/process/run-command';
+import { runCommand } from '../../../lib/run-command';
 import { NftablesDataPath } from './nftables-data-path';
 import { PROBE_PORT, probe, sendUdpFlows, startProbeServer } from './testing/probes';
 import { syntheticTable } from './testing/synthetic-table';

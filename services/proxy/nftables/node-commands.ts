@@ -4,7 +4,7 @@
  * touched. Also the helpers other code needs: `deleteNftablesTable()` for the userspace data
  * path's start (switching modes leaves nothing of ours behind).
  */
-import { CommandError, runCommand } from '../../node-agent/runtime/process/run-command';
+import { CommandError, runCommand } from '../../../lib/run-command';
 import { TABLE } from './names';
 
 /** Runs host tools, inside `netns` when given (`ip netns exec NAME tool …`). */

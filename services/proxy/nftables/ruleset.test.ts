@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Service } from '../../../lib/api/types/core';
 import type { EndpointSlice } from '../../../lib/api/types/discovery';
 import { SERVICE_NAME_LABEL, ServiceTable, type ServicePortEntry } from '../../../lib/network/service-table';
-import { runCommand } from '../../node-agent/runtime/process/run-command';
+import { runCommand } from '../../../lib/run-command';
 import { staleUdpFlows } from './conntrack';
 import { resolveElementClaims } from './element-claims';
 import { serviceChainName } from './names';

@@ -19,7 +19,7 @@
  */
 import { type Clock, realClock } from '../../../lib/client/clock';
 import { type ServiceEndpoint, type ServicePortEntry, type ServiceTable, usableEndpoints } from '../../../lib/network/service-table';
-import { runCommand } from '../../node-agent/runtime/process/run-command';
+import { runCommand } from '../../../lib/run-command';
 import type { DataPath, DataPathOptions, SyncResult } from '../data-path';
 import { endpointAddress, EndpointPicker } from './endpoint-picker';
 import { TcpFrontend } from './tcp-frontend';

@@ -8,7 +8,7 @@ import type { Selector } from '../../../lib/api/label-selector';
 import type { Labels } from './api-types';
 import type { NodeInfo } from './node-info';
 import type { PodInfo, SpreadConstraint } from './pod-info';
-import { DO_NOT_SCHEDULE_EFFECTS, findUntoleratedTaint } from './taints';
+import { DO_NOT_SCHEDULE_EFFECTS, findUntoleratedTaint } from '../../../lib/api/tolerations';
 
 /** Whether `node` counts for constraint `c` of `pod` under its node inclusion policies. */
 export function nodeIncluded(c: SpreadConstraint, pod: PodInfo, node: NodeInfo): boolean {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCommand } from './run-command';
+import { runCommand } from '../../../../lib/run-command';
 
 /** What a container inherits from its image (the OCI image config's `config` part). */
 export interface ImageConfig {

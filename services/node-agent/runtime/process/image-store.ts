@@ -13,7 +13,7 @@ import type { Image } from '../runtime';
 import { ImageConfig, unpackImageArchive } from './image-archive';
 import { normalizeImageRef } from './image-ref';
 import { listDirs, newId, readJsonIfExists, writeJsonAtomic } from './state-files';
-import { runCommand } from './run-command';
+import { runCommand } from '../../../../lib/run-command';
 
 export interface StoredImage {
   id: string;

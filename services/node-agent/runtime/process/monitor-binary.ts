@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCommand } from './run-command';
+import { runCommand } from '../../../../lib/run-command';
 
 const SOURCE_NAME = 'bosun-monitor.c';
 const COMPILERS = ['cc', 'gcc', 'clang'];

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { gatewayOf, parseCidr } from './ipam';
-import { CommandError, runCommand } from './run-command';
+import { CommandError, runCommand } from '../../../../lib/run-command';
 
 /** The cluster's pod range and service range (ARCHITECTURE.md "Networking on one machine"). */
 export const CLUSTER_POD_RANGE = '10.42.0.0/16';

@@ -62,7 +62,7 @@ import {
   SANDBOX_FILE,
   SandboxRecord,
 } from './runtime-records';
-import { runCommand } from './run-command';
+import { runCommand } from '../../../../lib/run-command';
 import { writeSandboxFiles } from './sandbox-files';
 import { listDirs, newId, readJsonIfExists, writeJsonAtomic } from './state-files';
 

@@ -4,7 +4,7 @@
  * closes, and a client that makes N connections one after another and reports each outcome.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { runCommand } from '../../../node-agent/runtime/process/run-command';
+import { runCommand } from '../../../../lib/run-command';
 
 /** The probe servers' port. */
 export const PROBE_PORT = 8080;

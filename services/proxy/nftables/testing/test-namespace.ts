@@ -5,7 +5,7 @@
  * as the process runtime sets it). Everything is created and deleted by name; deleting a
  * namespace deletes its links and rules with it.
  */
-import { runCommand } from '../../../node-agent/runtime/process/run-command';
+import { runCommand } from '../../../../lib/run-command';
 
 /** The bridge inside the node namespace. */
 export const TEST_BRIDGE = 'br0';

@@ -4,7 +4,8 @@
  * (spec.nodeSelector + required node affinity) and NodePorts.
  */
 import { rejection, statelessFilter, type FilterPlugin, type Rejection } from '../framework';
-import { DO_NOT_SCHEDULE_EFFECTS, EFFECT_NO_SCHEDULE, findUntoleratedTaint, TAINT_NODE_UNSCHEDULABLE, tolerationsTolerate } from '../taints';
+import { DO_NOT_SCHEDULE_EFFECTS, EFFECT_NO_SCHEDULE, findUntoleratedTaint, tolerationsTolerate } from '../../../../lib/api/tolerations';
+import { TAINT_NODE_UNSCHEDULABLE } from '../taints';
 
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
 export const NODE_NAME = 'NodeName';

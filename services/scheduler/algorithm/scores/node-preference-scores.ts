@@ -9,7 +9,7 @@
  */
 import { defaultNormalize, type PodScorer, type ScorePlugin } from '../framework';
 import { NODE_AFFINITY, TAINT_TOLERATION } from '../filters/node-filters';
-import { EFFECT_PREFER_NO_SCHEDULE, tolerationsTolerate } from '../taints';
+import { EFFECT_PREFER_NO_SCHEDULE, tolerationsTolerate } from '../../../../lib/api/tolerations';
 
 export const NODE_AFFINITY_WEIGHT = 2;
 export const TAINT_TOLERATION_WEIGHT = 3;
