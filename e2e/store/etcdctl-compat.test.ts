@@ -8,6 +8,7 @@ import {
   startCompatCluster,
 } from './compat-harness';
 import { etcdctlAvailable, ETCDCTL_BINARY } from './etcdctl-runner';
+import { probeNestedTxn, probeWatchRefusals } from './raw-grpc-probes';
 
 /**
  * Differential end-to-end test: the same etcdctl 3.4 commands run against a fresh real etcd 3.4
@@ -388,6 +389,10 @@ describe('etcdctl 3.4 against real etcd 3.4 and Bosun: identical normalized outp
     noteHashConsistency(s, 'endpoint hashkv --rev=8', hash.stdout);
     await s.run(['put', 'c/k', 'v7'], { expectExit: 0 }); // rev 9
     await s.run(['get', 'c/k', '-w', 'json']);
+    // Answers etcdctl cannot show, over raw gRPC: a nested txn's headers, and the watch
+    // creations etcd refuses (compacted start, duplicate id, empty range) with their reasons.
+    s.note('nested txn answer', await probeNestedTxn(s.cluster.endpoints[0], 'c/nested')); // rev 10
+    s.note('watch refusals', await probeWatchRefusals(s.cluster.endpoints[0], 'c/k', 2));
   });
 
   differential('7. bad input: exact errors and exit statuses, and the cluster keeps working', async (s) => {

@@ -19,7 +19,8 @@ export interface ApplyResult {
 export interface WatchTarget {
   /** Returns false when the client's stream is full (the watcher then waits for resume()). */
   deliver(batch: { events: Event[]; revision: number }): boolean;
-  cancelled(compactRevision: number, reason: string): void;
+  /** The watcher's start revision was compacted away; it is cancelled. */
+  compacted(compactRevision: number): void;
 }
 
 export type WatchHandle = Pick<Watcher, 'cancel' | 'resume'>;
@@ -109,7 +110,7 @@ export class StateMachine {
       },
       {
         send: (batch) => target.deliver(batch),
-        compacted: (rev) => target.cancelled(rev, 'mvcc: required revision has been compacted'),
+        compacted: (rev) => target.compacted(rev),
       },
     );
   }
