@@ -38,7 +38,8 @@ import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
 import { PeerTransport } from './peer-transport';
 import { ReadIndexBatcher } from './read-index';
-import { ApplyResult, StateMachine } from './state-machine';
+import { ApplyResult, NO_RESULT } from '../mvcc/applier';
+import { StateMachine } from './state-machine';
 import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data';
 import { IndexWaiters, Waiters } from './waiters';
 
@@ -112,7 +113,6 @@ export class StoreMember {
   private readonly appliedWaiters: IndexWaiters;
   private readonly reads: ReadIndexBatcher;
   private nextRequestId: number;
-  private appliedIndex: number;
   private snapshotIndex: number;
   private confState: ConfState;
   private processing = false;
@@ -151,7 +151,8 @@ export class StoreMember {
     this.membership = membership;
     const snap = storage.snapshot();
     this.snapshotIndex = snap.metadata.index;
-    this.appliedIndex = snap.metadata.index;
+    // The raft snapshot's index is applied (the bootstrap snapshot's state machine says 0).
+    sm.markApplied(snap.metadata.index);
     this.confState = snap.metadata.confState;
     this.appliedWaiters = new IndexWaiters(this.appliedIndex);
     // Request ids only need to be unique per proposer and per process lifetime; start from
@@ -270,6 +271,11 @@ export class StoreMember {
   }
 
   // ---- what the API services call ------------------------------------------------------
+
+  /** Raft index of the last entry applied; the state machine keeps it. */
+  private get appliedIndex(): number {
+    return this.sm.appliedIndex;
+  }
 
   /** Proposes a command and resolves with its result once this member has applied it. */
   async propose(req: Omit<InternalRequest, 'id' | 'proposer'>): Promise<ApplyResult> {
@@ -484,16 +490,16 @@ export class StoreMember {
     if (role === this.role) return;
     const wasLeader = this.role === StateRole.Leader;
     this.role = role;
-    if (role === StateRole.Leader) this.sm.lessor.promote();
-    else if (wasLeader) this.sm.lessor.demote();
+    if (role === StateRole.Leader) this.sm.promoteLeases();
+    else if (wasLeader) this.sm.demoteLeases();
   }
 
   private applySnapshot(snap: Snapshot): void {
     const decoded = decodeSnapshotData(snap.data);
     this.sm.restoreInPlace(decoded.mvcc);
+    this.sm.markApplied(snap.metadata.index);
     this.membership = decoded.membership;
     this.confState = snap.metadata.confState;
-    this.appliedIndex = snap.metadata.index;
     this.snapshotIndex = snap.metadata.index;
     this.syncPeers();
     this.log.info({ index: snap.metadata.index }, 'applied snapshot from leader');
@@ -504,7 +510,6 @@ export class StoreMember {
     if (e.type === EntryType.ConfChange) this.applyConfChangeEntry(e);
     else if (e.data.length > 0) this.applyNormalEntry(e);
     this.sm.markApplied(e.index);
-    this.appliedIndex = e.index;
   }
 
   private applyNormalEntry(e: Entry): void {
@@ -520,11 +525,11 @@ export class StoreMember {
     if (req.memberAttributes) {
       const a = req.memberAttributes;
       this.membership.setAttributes(a.memberId, a.name, a.clientUrls);
-      result = {};
+      result = NO_RESULT;
     } else if (req.memberUpdate) {
       this.membership.setPeerUrls(req.memberUpdate.memberId, req.memberUpdate.peerUrls);
       this.syncPeers();
-      result = {};
+      result = NO_RESULT;
     } else {
       result = this.sm.apply(req, e.index);
     }
@@ -543,7 +548,7 @@ export class StoreMember {
     if (ok) this.confState = this.raft.applyConfChange(cc);
     this.syncPeers();
     this.log.info({ index: e.index, type: ConfChangeType[cc.type], node: cc.nodeId.toString(16), ok }, 'membership change applied');
-    if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? {} : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
+    if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? NO_RESULT : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
     if (ok && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) this.removedFromCluster();
   }
 
@@ -585,7 +590,7 @@ export class StoreMember {
   /** Leader only: proposes the revocation of leases whose time ran out. */
   private expireLeases(): void {
     if (this.stopped || this.role !== StateRole.Leader) return;
-    const ids = this.sm.lessor.expiredLeases().slice(0, MAX_LEASES_PER_EXPIRY);
+    const ids = this.sm.expiredLeases(MAX_LEASES_PER_EXPIRY);
     if (ids.length === 0) return;
     this.propose({ leaseExpire: { ids } }).catch((err) => this.log.debug({ err: String(err) }, 'lease expiry not applied yet'));
   }
