@@ -42,6 +42,8 @@ describe('ClientListener: real HTTP/2 connections into a Node HTTP/2 server', fu
   let server: http2.Http2Server;
   let listener: ClientListener;
   const seen: string[] = [];
+  /** Short, so the test of a connection that idles before its first request stays quick. */
+  const LOOK_MS = 100;
 
   before(async () => {
     server = http2.createServer();
@@ -50,16 +52,17 @@ describe('ClientListener: real HTTP/2 connections into a Node HTTP/2 server', fu
       stream.respond({ ':status': 200 });
       stream.end('ok');
     });
-    listener = await ClientListener.listen('127.0.0.1', 0, { injectConnection: (c) => server.emit('connection', c) });
+    listener = await ClientListener.listen('127.0.0.1', 0, { injectConnection: (c) => server.emit('connection', c) }, LOOK_MS);
   });
   after(async () => {
     await listener.close(500);
   });
 
   /** Sends `count` requests on one connection with the given :authority; resolves with the bodies. */
-  async function requests(authority: string, count: number): Promise<string[]> {
+  async function requests(authority: string, count: number, idleMs = 0): Promise<string[]> {
     const session = http2.connect(`http://127.0.0.1:${listener.port}`);
     try {
+      if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
       const bodies: string[] = [];
       for (let i = 0; i < count; i++) {
         bodies.push(
@@ -83,6 +86,12 @@ describe('ClientListener: real HTTP/2 connections into a Node HTTP/2 server', fu
     seen.length = 0;
     expect(await requests('http://127.0.0.1:2379', 3)).to.deep.equal(['ok', 'ok', 'ok']);
     expect(seen).to.deep.equal(['127.0.0.1:2379', '127.0.0.1:2379', '127.0.0.1:2379']);
+  });
+
+  it('hands over a connection that sends no request within the look time', async () => {
+    seen.length = 0;
+    expect(await requests('localhost:2379', 2, 3 * LOOK_MS)).to.deep.equal(['ok', 'ok']);
+    expect(seen).to.deep.equal(['localhost:2379', 'localhost:2379']);
   });
 
   it('hands a plain connection over untouched', async () => {

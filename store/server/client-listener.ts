@@ -11,11 +11,14 @@ import { AuthorityRewriter, EMPTY_SETTINGS_FRAME } from './authority-rewriter';
  * client's bytes through an AuthorityRewriter until it has seen the client acknowledge that
  * frame and the first request's headers. If nothing needed rewriting, the plain socket goes to
  * the gRPC server with the bytes read so far put back, so ordinary clients pay nothing after
- * the first request. Otherwise, or if the client sends no request within LOOK_TIMEOUT_MS, the
- * connection is served through a rewriting stream for its whole life.
+ * the first request. Otherwise the connection is served through a rewriting stream for its
+ * whole life. A client that sends no request within LOOK_TIMEOUT_MS (a channel connected
+ * ahead of its first call) is handed over plainly too, once it has acknowledged the SETTINGS
+ * frame; clients that send a URL as `:authority` (Go's, as etcdctl uses) send their request at
+ * once, so only the first request of a connection is looked at.
  */
 
-/** How long a connection may stay in the look phase before it is served through the rewriter. */
+/** How long a connection may stay in the look phase before it is handed over anyway. */
 export const LOOK_TIMEOUT_MS = 2000;
 
 /** Where connections go: grpc-js's connection injector. */
@@ -88,16 +91,17 @@ export class ClientListener {
     private readonly sink: ConnectionSink,
     /** The port bound (useful when 0 was asked for). */
     readonly port: number,
+    private readonly lookTimeoutMs: number,
   ) {}
 
   /** Binds `host`:`port` (0 = any free port) and serves every connection into `sink`. */
-  static listen(host: string, port: number, sink: ConnectionSink): Promise<ClientListener> {
+  static listen(host: string, port: number, sink: ConnectionSink, lookTimeoutMs = LOOK_TIMEOUT_MS): Promise<ClientListener> {
     const server = net.createServer({ noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
       server.listen({ host, port }, () => {
         const bound = (server.address() as net.AddressInfo).port;
-        const listener = new ClientListener(server, sink, bound);
+        const listener = new ClientListener(server, sink, bound, lookTimeoutMs);
         // A failed accept (e.g. EMFILE) concerns one connection, never the member.
         server.on('error', () => undefined);
         server.on('connection', (socket) => {
@@ -140,7 +144,8 @@ export class ClientListener {
       this.looking.delete(socket);
       socket.destroy();
     };
-    const timer = setTimeout(() => finish(false), LOOK_TIMEOUT_MS);
+    // Plain only once the acknowledgement of our SETTINGS frame was dropped: nghttp2 must never see it.
+    const timer = setTimeout(() => finish(rewriter.ackDropped && rewriter.rewrites === 0), this.lookTimeoutMs);
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', () => {
