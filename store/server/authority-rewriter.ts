@@ -27,10 +27,13 @@ export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'l
 export const EMPTY_SETTINGS_FRAME = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
 /** Frame header size in bytes (RFC 9113 4.1). */
 const FRAME_HEADER_BYTES = 9;
-/** SETTINGS_MAX_FRAME_SIZE's initial value; Node's server never announces a smaller one. */
+/**
+ * SETTINGS_MAX_FRAME_SIZE's initial value, which Node's server (under grpc-js) keeps: nghttp2
+ * refuses a longer frame, so the rewriter passes one on unread rather than buffering it.
+ */
 const MAX_FRAME_PAYLOAD_BYTES = 16_384;
-/** A frame longer than this is no HTTP/2 the server will accept (its largest allowed size). */
-const MAX_ACCEPTED_FRAME_PAYLOAD_BYTES = 16_777_215;
+/** Longest header block the rewriter collects across CONTINUATION frames (Node's server allows 64 KiB of headers). */
+const MAX_HEADER_BLOCK_BYTES = 256 * 1024;
 
 const FRAME_HEADERS = 0x1;
 const FRAME_SETTINGS = 0x4;
@@ -170,7 +173,8 @@ interface PendingHeaders {
  * The client→server byte stream of one HTTP/2 connection, rewritten as described at the top of
  * this file. Feed it bytes in order with push(); it returns the bytes to hand to the server.
  * Bytes that are no HTTP/2 (a bad preface, an oversized frame) pass through unchanged from then
- * on, for nghttp2 to refuse.
+ * on, for nghttp2 to refuse; so at most one frame per connection is ever buffered here (and
+ * one header block of at most MAX_HEADER_BLOCK_BYTES).
  */
 export class AuthorityRewriter {
   private pending: Buffer = Buffer.alloc(0);
@@ -204,7 +208,7 @@ export class AuthorityRewriter {
     }
     while (this.pending.length >= FRAME_HEADER_BYTES) {
       const length = this.pending.readUIntBE(0, 3);
-      if (length > MAX_ACCEPTED_FRAME_PAYLOAD_BYTES) return Buffer.concat([...out, this.bypass()]);
+      if (length > MAX_FRAME_PAYLOAD_BYTES) return Buffer.concat([...out, this.bypass()]);
       if (this.pending.length < FRAME_HEADER_BYTES + length) break;
       const frame = this.pending.subarray(0, FRAME_HEADER_BYTES + length);
       this.pending = this.pending.subarray(frame.length);
@@ -235,7 +239,7 @@ export class AuthorityRewriter {
     const streamId = frame.readUInt32BE(5) & 0x7fffffff;
     const payload = frame.subarray(FRAME_HEADER_BYTES);
     if (this.headers) {
-      if (type === FRAME_CONTINUATION && streamId === this.headers.streamId) {
+      if (type === FRAME_CONTINUATION && streamId === this.headers.streamId && this.headers.frames.length * MAX_FRAME_PAYLOAD_BYTES < MAX_HEADER_BLOCK_BYTES) {
         this.headers.frames.push(frame);
         this.headers.blockParts.push(payload);
         if (flags & FLAG_END_HEADERS) this.finishHeaders(out);
