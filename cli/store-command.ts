@@ -82,5 +82,10 @@ export function storeCommand(): Command {
       const server = await StoreServer.start(cfg, logger);
       const stop = exitOnSignals(logger, () => server.stop());
       server.member.onRemoved = () => stop('removed');
+      // A member that failed has stopped itself; the process goes too, non-zero (like etcd).
+      server.member.onFailed = () => {
+        process.exitCode = 1;
+        void server.stop().finally(() => process.exit(1));
+      };
     });
 }

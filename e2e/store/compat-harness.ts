@@ -139,6 +139,8 @@ export interface RunOptions {
   readonly expectExit?: number;
   /** A short name for the step in reports (default: the command). */
   readonly label?: string;
+  /** Give etcdctl the endpoints as URLs (`http://127.0.0.1:PORT`) rather than host:port. */
+  readonly urlEndpoints?: boolean;
 }
 
 /** A deviation of the reference run (etcd) from what the scenario assumes etcd does. */
@@ -223,10 +225,13 @@ export class CompatSession {
     return this.roles;
   }
 
-  private async endpointsFor(target: Target): Promise<readonly string[]> {
-    if (target === 'all') return this.cluster.endpoints;
-    const roles = await this.endpointRoles();
-    return [target === 'leader' ? roles.leader : roles.follower];
+  private async endpointsFor(target: Target, opts: RunOptions = {}): Promise<readonly string[]> {
+    let endpoints = this.cluster.endpoints;
+    if (target !== 'all') {
+      const roles = await this.endpointRoles();
+      endpoints = [target === 'leader' ? roles.leader : roles.follower];
+    }
+    return opts.urlEndpoints ? endpoints.map((e) => `http://${e}`) : endpoints;
   }
 
   private commandText(args: readonly string[], opts: RunOptions): string {
@@ -262,7 +267,7 @@ export class CompatSession {
   /** Runs `etcdctl <args>` against `target`, records the normalized outcome, returns the raw one. */
   async run(args: readonly string[], opts: RunOptions = {}): Promise<EtcdctlResult> {
     const target = opts.target ?? 'all';
-    const res = await runEtcdctl(await this.endpointsFor(target), args, { stdin: opts.stdin });
+    const res = await runEtcdctl(await this.endpointsFor(target, opts), args, { stdin: opts.stdin });
     this.record(args, opts, target, res);
     return res;
   }
@@ -275,7 +280,7 @@ export class CompatSession {
   /** Starts `etcdctl <args>` in the background; its output is recorded when finish() is called. */
   async background(args: readonly string[], opts: RunOptions = {}): Promise<RecordedBackground> {
     const target = opts.target ?? 'all';
-    const child = startEtcdctl(await this.endpointsFor(target), args, { stdin: opts.stdin });
+    const child = startEtcdctl(await this.endpointsFor(target, opts), args, { stdin: opts.stdin });
     return {
       child,
       waitFor: (predicate, timeoutMs) =>

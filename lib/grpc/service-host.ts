@@ -64,6 +64,16 @@ export class ServiceHost {
     });
   }
 
+  /**
+   * For a caller that accepts connections itself: hands each connection given to the result's
+   * injectConnection() to this server (reflection is added as by listen()). shutdown() also
+   * ends those connections; the caller closes its own listener.
+   */
+  connectionInjector(): grpc.ConnectionInjector {
+    this.addReflection();
+    return this.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  }
+
   /** Stops accepting calls; ends the open ones after `graceMs`. */
   shutdown(graceMs = 2000): Promise<void> {
     return new Promise((resolve) => {

@@ -100,7 +100,7 @@ describe('StoreClient against real etcd 3.4: failover', function () {
     const revisions = seen.map((e) => e.kv!.modRevision);
     expect(revisions.every((r, i) => i === 0 || r > revisions[i - 1]!)).to.equal(true);
     expect(watcher.currentEndpoint).to.not.equal(m0!.endpoint);
-    expect(logger.messages).to.include('watch stream broken, resuming');
+    expect(logger.messages).to.include('stream broken, reconnecting');
     handle.cancel();
   });
 

@@ -1,10 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse } from '../../gen/etcd/rpc';
 import type { StoreError } from '../errors';
-import { backoffDelayMs, delay } from './backoff';
-import { ClientClosedError, LeaseExpiredError, toStoreError } from './client-errors';
-import type { Endpoint } from './endpoint';
+import { ClientClosedError, LeaseExpiredError } from './client-errors';
 import type { ClientLogger } from './logger';
+import { ReconnectingStream } from './reconnecting-stream';
 import { LEASE_KEEP_ALIVE } from './rpc-methods';
 import type { Transport } from './transport';
 
@@ -47,12 +45,6 @@ class Keep implements KeepAliveHandle {
   }
 }
 
-/** The live stream and the endpoint it runs on. */
-interface OpenStream {
-  readonly call: grpc.ClientDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
-  readonly endpoint: Endpoint;
-}
-
 /**
  * Keeps leases alive over one LeaseKeepAlive stream per client. Each lease is renewed every
  * TTL/3; when the stream breaks it is re-opened (on another endpoint if need be) and every
@@ -61,22 +53,29 @@ interface OpenStream {
  */
 export class LeaseKeeper {
   private readonly keeps = new Set<Keep>();
-  private stream: OpenStream | undefined;
-  private connecting = false;
-  private failures = 0;
+  private readonly stream: ReconnectingStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
 
   constructor(
     private readonly transport: Transport,
     private readonly logger: ClientLogger,
-    private readonly random: () => number,
-  ) {}
+    random: () => number,
+  ) {
+    this.stream = new ReconnectingStream('keep-alive', LEASE_KEEP_ALIVE, transport, logger, random, {
+      wanted: () => this.keeps.size > 0,
+      opened: () => {
+        for (const keep of this.keeps) this.renew(keep);
+      },
+      received: (res) => this.onResponse(res),
+      broken: () => undefined, // leases have no per-stream state; opened() renews them all
+    });
+  }
 
   /** Starts renewing lease `id` (the first renewal is sent at once). */
   keepAlive(id: number): KeepAliveHandle {
     if (this.transport.isClosed) throw new ClientClosedError();
     const keep: Keep = new Keep(id, () => this.finish(keep, undefined));
     this.keeps.add(keep);
-    this.ensureStream();
+    this.stream.ensure();
     this.renew(keep);
     return keep;
   }
@@ -84,7 +83,7 @@ export class LeaseKeeper {
   /** Stops every keep-alive (their `closed` resolve to undefined) and the stream. */
   close(): void {
     for (const keep of [...this.keeps]) this.finish(keep, undefined);
-    this.dropStream();
+    this.stream.drop();
   }
 
   /** Sends one renewal (if the stream is up) and schedules the next. */
@@ -94,7 +93,7 @@ export class LeaseKeeper {
       this.finish(keep, new LeaseExpiredError(keep.id));
       return;
     }
-    this.stream?.call.write({ ID: keep.id });
+    this.stream.write({ ID: keep.id });
     const interval = keep.ttl > 0 ? Math.max(MIN_KEEPALIVE_INTERVAL_MS, (keep.ttl * 1000) / KEEPALIVE_DIVISOR) : UNKNOWN_TTL_INTERVAL_MS;
     const untilExpiry = keep.expiresAtMs > 0 ? Math.max(0, keep.expiresAtMs - Date.now()) : interval;
     clearTimeout(keep.timer);
@@ -103,7 +102,6 @@ export class LeaseKeeper {
   }
 
   private onResponse(res: LeaseKeepAliveResponse): void {
-    this.failures = 0;
     for (const keep of this.keeps) {
       if (keep.id !== res.ID) continue;
       if (res.TTL <= 0) {
@@ -115,42 +113,6 @@ export class LeaseKeeper {
     }
   }
 
-  private ensureStream(): void {
-    if (this.stream !== undefined || this.connecting || this.keeps.size === 0) return;
-    this.connecting = true;
-    void this.openStream().finally(() => (this.connecting = false));
-  }
-
-  private async openStream(): Promise<void> {
-    try {
-      if (this.failures > 0) await delay(backoffDelayMs(this.failures, this.random));
-      const endpoint = await this.transport.connectForStream();
-      if (this.keeps.size === 0 || this.transport.isClosed) return;
-      const metadata = new grpc.Metadata();
-      metadata.set('hasleader', 'true');
-      const call = endpoint.bidi(LEASE_KEEP_ALIVE, metadata);
-      const open: OpenStream = { call, endpoint };
-      this.stream = open;
-      call.on('data', (res: LeaseKeepAliveResponse) => this.stream === open && this.onResponse(res));
-      call.on('error', (err: Error) => this.stream === open && this.onStreamBroken(open, err));
-      call.on('end', () => this.stream === open && this.onStreamBroken(open, new Error('keep-alive stream ended by server')));
-      for (const keep of this.keeps) this.renew(keep);
-    } catch (err) {
-      if (!(err instanceof ClientClosedError)) this.logger.error({ err: (err as Error).message }, 'keep-alive stream open failed');
-    }
-  }
-
-  private onStreamBroken(open: OpenStream, err: Error): void {
-    const error = toStoreError(err);
-    this.stream = undefined;
-    open.call.cancel();
-    if (this.transport.isClosed) return;
-    this.failures++;
-    this.transport.reportStreamFailure(open.endpoint, error);
-    this.logger.info({ endpoint: open.endpoint.address, err: error.message, leases: this.keeps.size }, 'keep-alive stream broken, reconnecting');
-    this.ensureStream();
-  }
-
   private finish(keep: Keep, error: StoreError | undefined): void {
     if (keep.done) return;
     keep.done = true;
@@ -158,12 +120,6 @@ export class LeaseKeeper {
     this.keeps.delete(keep);
     if (error !== undefined) this.logger.warn({ lease: keep.id, err: error.message }, 'lease keep-alive ended');
     keep.resolveClosed(error);
-    if (this.keeps.size === 0) this.dropStream();
-  }
-
-  private dropStream(): void {
-    const open = this.stream;
-    this.stream = undefined;
-    open?.call.cancel();
+    if (this.keeps.size === 0) this.stream.drop();
   }
 }

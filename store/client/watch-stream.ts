@@ -1,11 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Event } from '../../gen/etcd/kv';
 import type { WatchRequest, WatchResponse } from '../../gen/etcd/rpc';
 import type { StoreError } from '../errors';
-import { backoffDelayMs, delay } from './backoff';
-import { ClientClosedError, toStoreError, WatchCanceledError, WatchCompactedError } from './client-errors';
-import type { Endpoint } from './endpoint';
+import { ClientClosedError, WatchCanceledError, WatchCompactedError } from './client-errors';
 import type { ClientLogger } from './logger';
+import { ReconnectingStream } from './reconnecting-stream';
 import { WATCH } from './rpc-methods';
 import { rangeEndFor, toBuffer, type Bytes } from './txn-builder';
 import type { Transport } from './transport';
@@ -60,12 +58,6 @@ interface Subscription {
   done: boolean;
 }
 
-/** The live stream and the endpoint it runs on. */
-interface OpenStream {
-  readonly call: grpc.ClientDuplexStream<WatchRequest, WatchResponse>;
-  readonly endpoint: Endpoint;
-}
-
 /**
  * All watches of one client, multiplexed on one Watch stream.
  *
@@ -80,15 +72,23 @@ export class WatchStream {
   private readonly byId = new Map<number, Subscription>();
   private queue: Subscription[] = [];
   private creating: Subscription | undefined;
-  private stream: OpenStream | undefined;
-  private connecting = false;
-  private failures = 0;
+  private readonly stream: ReconnectingStream<WatchRequest, WatchResponse>;
 
   constructor(
     private readonly transport: Transport,
     private readonly logger: ClientLogger,
-    private readonly random: () => number,
-  ) {}
+    random: () => number,
+  ) {
+    this.stream = new ReconnectingStream('watch', WATCH, transport, logger, random, {
+      wanted: () => this.subs.size > 0,
+      opened: () => {
+        this.queue = [...this.subs].filter((s) => s.watchId === undefined);
+        this.pump();
+      },
+      received: (res) => this.onResponse(res),
+      broken: () => this.forgetStream(),
+    });
+  }
 
   /** Starts watching `key` (see WatchOptions). */
   watch(key: Bytes, opts: WatchOptions, listener: WatchListener): WatchHandle {
@@ -109,7 +109,7 @@ export class WatchStream {
     };
     this.subs.add(sub);
     this.queue.push(sub);
-    this.ensureStream();
+    this.stream.ensure();
     this.pump();
     return { cancel: () => this.finish(sub, undefined), closed };
   }
@@ -120,43 +120,21 @@ export class WatchStream {
     this.dropStream();
   }
 
-  private ensureStream(): void {
-    if (this.stream !== undefined || this.connecting || this.subs.size === 0) return;
-    this.connecting = true;
-    void this.openStream().finally(() => (this.connecting = false));
-  }
-
-  private async openStream(): Promise<void> {
-    try {
-      if (this.failures > 0) await delay(backoffDelayMs(this.failures, this.random));
-      const endpoint = await this.transport.connectForStream();
-      if (this.subs.size === 0 || this.transport.isClosed) return;
-      const metadata = new grpc.Metadata();
-      // etcd: fail the stream with "no leader" instead of silently starving when the
-      // member loses its leader (e.g. it is partitioned away).
-      metadata.set('hasleader', 'true');
-      const call = endpoint.bidi(WATCH, metadata);
-      const open: OpenStream = { call, endpoint };
-      this.stream = open;
-      call.on('data', (res: WatchResponse) => this.stream === open && this.onResponse(res));
-      call.on('error', (err: Error) => this.stream === open && this.onStreamBroken(open, err));
-      call.on('end', () => this.stream === open && this.onStreamBroken(open, new Error('watch stream ended by server')));
-      this.logger.debug({ endpoint: endpoint.address, watches: this.subs.size }, 'watch stream opened');
-      this.queue = [...this.subs].filter((s) => s.watchId === undefined);
-      this.pump();
-    } catch (err) {
-      if (!(err instanceof ClientClosedError)) this.logger.error({ err: (err as Error).message }, 'watch stream open failed');
-    }
+  /** The stream is gone: watch ids and an outstanding create meant something only on it. */
+  private forgetStream(): void {
+    this.creating = undefined;
+    this.byId.clear();
+    for (const sub of this.subs) sub.watchId = undefined;
   }
 
   /** Sends the next create request if none is outstanding. */
   private pump(): void {
-    if (this.stream === undefined || this.creating !== undefined) return;
+    if (!this.stream.isOpen || this.creating !== undefined) return;
     let sub = this.queue.shift();
     while (sub !== undefined && sub.done) sub = this.queue.shift();
     if (sub === undefined) return;
     this.creating = sub;
-    this.stream.call.write({
+    this.stream.write({
       createRequest: {
         key: sub.key,
         rangeEnd: sub.rangeEnd,
@@ -171,7 +149,6 @@ export class WatchStream {
   }
 
   private onResponse(res: WatchResponse): void {
-    this.failures = 0;
     const revision = res.header?.revision ?? 0;
     if (res.created) {
       const sub = this.creating;
@@ -215,20 +192,6 @@ export class WatchStream {
     }
   }
 
-  private onStreamBroken(open: OpenStream, err: Error): void {
-    const error = toStoreError(err);
-    this.stream = undefined;
-    this.creating = undefined;
-    this.byId.clear();
-    for (const sub of this.subs) sub.watchId = undefined;
-    open.call.cancel();
-    if (this.transport.isClosed) return;
-    this.failures++;
-    this.transport.reportStreamFailure(open.endpoint, error);
-    this.logger.info({ endpoint: open.endpoint.address, err: error.message, watches: this.subs.size }, 'watch stream broken, resuming');
-    this.ensureStream();
-  }
-
   /** Ends `sub` once; `error` undefined means the caller cancelled it. */
   private finish(sub: Subscription, error: StoreError | undefined): void {
     if (sub.done) return;
@@ -247,15 +210,13 @@ export class WatchStream {
   }
 
   private sendCancel(watchId: number): void {
-    this.stream?.call.write({ cancelRequest: { watchId } });
+    this.stream.write({ cancelRequest: { watchId } });
   }
 
   private dropStream(): void {
-    const open = this.stream;
-    this.stream = undefined;
+    this.stream.drop();
     this.creating = undefined;
     this.byId.clear();
-    open?.call.cancel();
   }
 }
 

@@ -22,11 +22,18 @@ export type ApplyResponse =
   | LeaseRevokeResponse;
 
 /**
- * Outcome of applying one command: its response, the StoreError it failed with (still an applied
- * command: every member fails it identically and nothing changed), or undefined when there is
- * nothing to answer (memberAttributes, an empty request, an index already applied).
+ * Outcome of applying one command, as its proposer receives it: the response, or the StoreError
+ * it failed with (still an applied command: every member fails it identically and nothing
+ * changed); neither when there is nothing to answer (membership commands, an empty request, an
+ * index already applied).
  */
-export type ApplyResult = ApplyResponse | StoreError | undefined;
+export interface ApplyResult {
+  readonly response?: ApplyResponse;
+  readonly error?: StoreError;
+}
+
+/** The result of a command with nothing to answer. */
+export const NO_RESULT: ApplyResult = Object.freeze({});
 
 /**
  * Applies committed raft entries, in log order, to the MVCC store and the lessor — the
@@ -52,20 +59,15 @@ export class Applier {
    * broken invariants and are thrown.
    */
   apply(index: number, req: InternalRequest): ApplyResult {
-    if (index <= this.applied) return undefined;
+    if (index <= this.applied) return NO_RESULT;
     this.applied = index;
     try {
-      return this.dispatch(req);
+      const response = this.dispatch(req);
+      return response === undefined ? NO_RESULT : { response };
     } catch (e) {
-      if (e instanceof StoreError) return e;
+      if (e instanceof StoreError) return { error: e };
       throw e;
     }
-  }
-
-  /** Decodes an InternalRequest from an entry's data and applies it. */
-  applyEntry(index: number, data: Uint8Array): ApplyResult {
-    if (index <= this.applied) return undefined;
-    return this.apply(index, InternalRequest.decode(data));
   }
 
   /** Advances appliedIndex over an entry with no command for this layer (empty, conf change). */
@@ -83,7 +85,7 @@ export class Applier {
     this.applied = restoreSnapshot(bytes, { store: this.store, lessor: this.lessor });
   }
 
-  private dispatch(req: InternalRequest): ApplyResult {
+  private dispatch(req: InternalRequest): ApplyResponse | undefined {
     const { store, lessor } = this;
     if (req.put !== undefined) return store.put(req.put);
     if (req.deleteRange !== undefined) return store.deleteRange(req.deleteRange);

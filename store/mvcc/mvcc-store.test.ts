@@ -250,6 +250,10 @@ describe('MvccStore txn', () => {
     expect(r.responses[1].responseTxn!.succeeded).to.equal(true);
     expect(s.get('inner')!.value.toString()).to.equal('then');
     expect(s.changesAt(5).map((c) => c.key)).to.deep.equal(['a', 'inner']);
+    // As etcd 3.4: the nested txn's header is present and all zero; its ops carry the revision.
+    expect(r.header?.revision).to.equal(5);
+    expect(r.responses[1].responseTxn!.header).to.deep.equal({ clusterId: 0, memberId: 0, revision: 0, raftTerm: 0 });
+    expect(r.responses[1].responseTxn!.responses[0].responsePut!.header?.revision).to.equal(5);
   });
 
   it('rejects a key written twice (like etcd checkIntervals)', () => {

@@ -565,10 +565,18 @@ export class MvccStore {
       resp.header = header(this.readRevision());
       return { responseDeleteRange: resp };
     }
-    if (op.requestTxn !== undefined) return { responseTxn: this.execTxn(op.requestTxn, path, pos) };
+    if (op.requestTxn !== undefined) {
+      // etcd 3.4 answers a nested txn with an empty header (only the outermost one is filled).
+      const resp = this.execTxn(op.requestTxn, path, pos);
+      resp.header = EMPTY_HEADER;
+      return { responseTxn: resp };
+    }
     return {};
   }
 }
+
+/** The all-zero header etcd 3.4 puts in a nested txn's response (present, but empty). */
+const EMPTY_HEADER: ResponseHeader = Object.freeze({ clusterId: 0, memberId: 0, revision: 0, raftTerm: 0 });
 
 /** A response header carrying only the revision; the server fills in cluster/member/term. */
 export function header(revision: number): ResponseHeader {

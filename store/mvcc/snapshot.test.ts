@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InternalRequest } from '../../gen/bosun/store';
 import { Compare_CompareResult as R, Compare_CompareTarget as T } from '../../gen/etcd/rpc';
 import { StoreError } from '../errors';
-import { Applier } from './applier';
+import { Applier, ApplyResult } from './applier';
 import { crc32, tableCrc32 } from './crc32';
 import { Lessor } from './lessor';
 import { MvccStore } from './mvcc-store';
@@ -55,7 +55,7 @@ function randomRequest(next: () => number, id: number, store: MvccStore, lessor:
   return req;
 }
 
-const showResult = (r: unknown): string => (r instanceof StoreError ? `error ${r.name}` : JSON.stringify(r));
+const showResult = (r: ApplyResult): string => (r.error ? `error ${r.error.name}` : JSON.stringify(r.response));
 
 describe('snapshot', () => {
   it('crc32 matches the reference value and the table implementation', () => {
@@ -128,7 +128,7 @@ describe('snapshot', () => {
         b = member();
         b.applier.restore(snap);
         expect(b.applier.appliedIndex).to.equal(300);
-        expect(b.applier.apply(300, reqs[299])).to.equal(undefined); // already applied: skipped
+        expect(b.applier.apply(300, reqs[299])).to.deep.equal({}); // already applied: skipped
       }
       results.push(showResult(b.applier.apply(i, reqs[i - 1])));
       if (i % 7 === 0) b.sched.run(3); // pruning progress differs between the two
@@ -200,21 +200,20 @@ describe('Applier', () => {
   it('returns responses, errors as values, and skips applied indexes', () => {
     const m = member();
     const put = m.applier.apply(1, { id: 1, proposer: 1, put: putReq('a', '1') });
-    expect((put as { header: { revision: number } }).header.revision).to.equal(2);
+    expect(put.response?.header?.revision).to.equal(2);
     const err = m.applier.apply(2, { id: 2, proposer: 1, put: putReq('a', '1', { lease: 9 }) });
-    expect(err).to.be.instanceOf(StoreError);
-    expect((err as StoreError).name).to.equal('ErrLeaseNotFound');
+    expect(err.error).to.be.instanceOf(StoreError);
+    expect(err.error?.name).to.equal('ErrLeaseNotFound');
     expect(m.applier.appliedIndex).to.equal(2);
-    expect(m.applier.apply(2, { id: 3, proposer: 1, put: putReq('b', '1') })).to.equal(undefined);
+    expect(m.applier.apply(2, { id: 3, proposer: 1, put: putReq('b', '1') })).to.deep.equal({});
     expect(m.store.get('b')).to.equal(undefined);
-    expect(m.applier.apply(3, { id: 4, proposer: 1, memberAttributes: { memberId: 1, name: 'x', clientUrls: [] } })).to.equal(undefined);
+    expect(m.applier.apply(3, { id: 4, proposer: 1, memberAttributes: { memberId: 1, name: 'x', clientUrls: [] } })).to.deep.equal({});
     expect(m.applier.appliedIndex).to.equal(3);
   });
 
   it('applies lease grant, revoke, expire and compaction', () => {
     const m = member();
-    const enc = (r: InternalRequest) => InternalRequest.encode(r).finish();
-    expect(m.applier.applyEntry(1, enc({ id: 1, proposer: 1, leaseGrant: { ID: 10, TTL: 5 } }))).to.deep.include({ ID: 10, TTL: 5 });
+    expect(m.applier.apply(1, { id: 1, proposer: 1, leaseGrant: { ID: 10, TTL: 5 } }).response).to.deep.include({ ID: 10, TTL: 5 });
     m.applier.apply(2, { id: 2, proposer: 1, leaseGrant: { ID: 11, TTL: 5 } });
     m.applier.apply(3, { id: 3, proposer: 1, put: putReq('x', '1', { lease: 10 }) });
     m.applier.apply(4, { id: 4, proposer: 1, put: putReq('y', '1', { lease: 11 }) });
@@ -222,10 +221,10 @@ describe('Applier', () => {
     expect(m.store.get('x')).to.equal(undefined);
     expect(m.lessor.leases()).to.deep.equal([11]);
     const revoke = m.applier.apply(6, { id: 6, proposer: 1, leaseRevoke: { ID: 11 } });
-    expect(revoke).to.deep.equal({ header: { clusterId: 0, memberId: 0, revision: 5, raftTerm: 0 } });
-    expect((m.applier.apply(7, { id: 7, proposer: 1, leaseRevoke: { ID: 11 } }) as StoreError).name).to.equal('ErrLeaseNotFound');
+    expect(revoke).to.deep.equal({ response: { header: { clusterId: 0, memberId: 0, revision: 5, raftTerm: 0 } } });
+    expect(m.applier.apply(7, { id: 7, proposer: 1, leaseRevoke: { ID: 11 } }).error?.name).to.equal('ErrLeaseNotFound');
     m.applier.apply(8, { id: 8, proposer: 1, compaction: { revision: 5, physical: false } });
     expect(m.store.compactRevision).to.equal(5);
-    expect((m.applier.apply(9, { id: 9, proposer: 1, compaction: { revision: 5, physical: false } }) as StoreError).name).to.equal('ErrCompacted');
+    expect(m.applier.apply(9, { id: 9, proposer: 1, compaction: { revision: 5, physical: false } }).error?.name).to.equal('ErrCompacted');
   });
 });

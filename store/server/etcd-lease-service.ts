@@ -38,7 +38,7 @@ export class LeaseAuthority {
       return this.forwarder.renew(req);
     }
     try {
-      return { header: undefined, ID: req.ID, TTL: this.member.sm.lessor.renew(req.ID) };
+      return { header: undefined, ID: req.ID, TTL: this.member.sm.renewLease(req.ID) };
     } catch (err) {
       if (err instanceof ErrLeaseNotFound) return { header: undefined, ID: req.ID, TTL: 0 };
       throw err;
@@ -52,7 +52,7 @@ export class LeaseAuthority {
       return this.forwarder.timeToLive(req);
     }
     try {
-      const t = this.member.sm.lessor.timeToLive(req.ID, req.keys);
+      const t = this.member.sm.leaseTimeToLive(req.ID, req.keys);
       return { header: undefined, ID: req.ID, TTL: t.ttl, grantedTTL: t.grantedTtl, keys: t.keys };
     } catch (err) {
       if (err instanceof ErrLeaseNotFound) return { header: undefined, ID: req.ID, TTL: -1, grantedTTL: 0, keys: [] };
@@ -79,7 +79,7 @@ export function leaseService(member: StoreMember, authority: LeaseAuthority, hea
       headers.fill(await authority.timeToLive(req)),
     ),
     leaseLeases: unary(log, 'LeaseLeases', (): LeaseLeasesResponse =>
-      headers.fill({ header: undefined, leases: member.sm.lessor.leases().map((ID) => ({ ID })) }),
+      headers.fill({ header: undefined, leases: member.sm.leaseIds().map((ID) => ({ ID })) }),
     ),
     leaseKeepAlive: (call) => {
       // Answers are sent in request order even though renewals may be forwarded.

@@ -52,8 +52,13 @@ class WatchStream {
 
   private create(cr: WatchCreateRequest): void {
     let id = cr.watchId;
+    // etcd 3.4 refuses these with its mvcc errors' texts, as a created-and-cancelled answer for watch id -1.
+    if (isEmptyRange(cr.key, cr.rangeEnd)) {
+      this.refuse('mvcc: watcher range is empty');
+      return;
+    }
     if (id !== 0 && this.watchers.has(id)) {
-      this.send({ ...emptyResponse(STREAM_WATCH_ID), created: true, canceled: true, cancelReason: `watch id ${id} is already in use on this stream` });
+      this.refuse('mvcc: duplicate watch ID provided on the WatchStream');
       return;
     }
     if (id === 0) {
@@ -67,14 +72,20 @@ class WatchStream {
       { key: cr.key, rangeEnd: cr.rangeEnd, startRevision: cr.startRevision, prevKv: cr.prevKv, filters: cr.filters, progressNotify: cr.progressNotify },
       {
         deliver: (batch) => this.send({ ...emptyResponse(id), events: batch.events }, batch.revision),
-        cancelled: (compactRevision, reason) => {
+        // As etcd 3.4: no cancel reason (clients read the compact revision), no header revision.
+        compacted: (compactRevision) => {
           cancelled = true;
           this.watchers.delete(id);
-          this.send({ ...emptyResponse(id), canceled: true, compactRevision, cancelReason: reason }, null);
+          this.send({ ...emptyResponse(id), canceled: true, compactRevision }, null);
         },
       },
     );
     if (!cancelled) this.watchers.set(id, handle);
+  }
+
+  /** Answers a create request that made no watcher. */
+  private refuse(reason: string): void {
+    this.send({ ...emptyResponse(STREAM_WATCH_ID), created: true, canceled: true, cancelReason: reason });
   }
 
   private cancel(id: number): void {
@@ -92,6 +103,15 @@ class WatchStream {
     this.watchers.clear();
     if (endCall) this.call.end();
   }
+}
+
+/**
+ * A range that holds no key: range_end at or before key. An empty range_end watches one key,
+ * and "\0" every key from key on (etcd's conventions).
+ */
+function isEmptyRange(key: Buffer, rangeEnd: Buffer): boolean {
+  if (rangeEnd.length === 0 || (rangeEnd.length === 1 && rangeEnd[0] === 0)) return false;
+  return Buffer.compare(key, rangeEnd) >= 0;
 }
 
 function emptyResponse(watchId: number): Omit<WatchResponse, 'header'> {

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import * as grpc from '@grpc/grpc-js';
@@ -13,9 +12,7 @@ import {
   ErrRequestTooLarge,
   ErrStopped,
   ErrTimeout,
-  ErrNotEnoughStartedMembers,
   ErrTooManyRequests,
-  ErrUnhealthy,
   StoreError,
 } from '../errors';
 import { decodeConfChange } from '../raft/conf-change';
@@ -33,12 +30,17 @@ import {
   REQUEST_TIMEOUT_MS,
   SNAPSHOT_CATCHUP_ENTRIES,
 } from './member-config';
+import { AttributePublisher } from './attribute-publisher';
 import { writeBootstrapState } from './bootstrap-state';
+import { DiskUsage } from './disk-usage';
+import { LeaseExpiry } from './lease-expiry';
 import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
 import { PeerTransport } from './peer-transport';
 import { ReadIndexBatcher } from './read-index';
-import { ApplyResult, StateMachine } from './state-machine';
+import { checkCanAdd, checkCanRemove } from './reconfig-checks';
+import { ApplyResult, NO_RESULT } from '../mvcc/applier';
+import { StateMachine } from './state-machine';
 import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data';
 import { IndexWaiters, Waiters } from './waiters';
 
@@ -48,36 +50,8 @@ const MAX_SIZE_PER_MSG = 1024 * 1024;
 const MAX_INFLIGHT_MSGS = 64;
 /** Proposed-but-uncommitted bytes beyond which the leader refuses new proposals. */
 const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
-/** How often the leader looks for expired leases. */
-const LEASE_EXPIRY_CHECK_MS = 500;
-/** Leases revoked per expiry proposal, so one proposal stays small. */
-const MAX_LEASES_PER_EXPIRY = 1000;
-/** How long every voter must have been connected before a membership change (etcd's HealthInterval). */
-const RECONFIG_HEALTHY_MS = 5_000;
 /** How far a learner's log must have caught up with the leader's before it may be promoted (etcd: 90%). */
 const LEARNER_READY_FRACTION = 0.9;
-/** Retry interval for publishing this member's name and client URLs. */
-const PUBLISH_RETRY_MS = 500;
-
-/** How long the reported disk usage may be stale. */
-const DISK_USAGE_CACHE_MS = 5_000;
-
-/** Total size of the files in a directory (not recursive: LevelDB keeps one flat folder). */
-function directorySize(dir: string): number {
-  let total = 0;
-  try {
-    for (const name of fs.readdirSync(dir)) {
-      try {
-        total += fs.statSync(path.join(dir, name)).size;
-      } catch {
-        // a file LevelDB just removed
-      }
-    }
-  } catch {
-    return 0;
-  }
-  return total;
-}
 
 /** Volatile facts about the member for status APIs. */
 export interface MemberStatus {
@@ -112,28 +86,32 @@ export class StoreMember {
   private readonly appliedWaiters: IndexWaiters;
   private readonly reads: ReadIndexBatcher;
   private nextRequestId: number;
-  private appliedIndex: number;
   private snapshotIndex: number;
   private confState: ConfState;
   private processing = false;
   private stopped = false;
   private role: StateRole = StateRole.Follower;
   private leader = 0;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private tickTimer: NodeJS.Timeout | undefined;
+  /** The loop's current run (see scheduleReady); stop() waits for it. */
+  private loopRun: Promise<void> = Promise.resolve();
   private snapshotting = false;
   private removed = false;
-  private diskUsage = 0;
-  private diskUsageAt = 0;
-  private markReady!: () => void;
+  private readonly diskUsage: DiskUsage;
+  private readonly leaseExpiry: LeaseExpiry;
+  private readonly publisher: AttributePublisher;
   /**
    * Resolves once this member's name and client URLs are in the replicated membership (which
    * needs a leader). Like etcd, the member serves clients only from then on.
    */
-  readonly ready: Promise<void> = new Promise((resolve) => {
-    this.markReady = resolve;
-  });
-  /** Called when this member has been removed from the cluster. */
+  readonly ready: Promise<void>;
+  /** Called when this member has been removed from the cluster (the process should stop, like etcd). */
   onRemoved: () => void = () => undefined;
+  /**
+   * Called when the member failed (a durable write failed) and stopped itself: it cannot
+   * continue safely. The process should exit non-zero, like etcd.
+   */
+  onFailed: (err: unknown) => void = () => undefined;
 
   private constructor(
     id: number,
@@ -151,7 +129,8 @@ export class StoreMember {
     this.membership = membership;
     const snap = storage.snapshot();
     this.snapshotIndex = snap.metadata.index;
-    this.appliedIndex = snap.metadata.index;
+    // The raft snapshot's index is applied (the bootstrap snapshot's state machine says 0).
+    sm.markApplied(snap.metadata.index);
     this.confState = snap.metadata.confState;
     this.appliedWaiters = new IndexWaiters(this.appliedIndex);
     // Request ids only need to be unique per proposer and per process lifetime; start from
@@ -201,6 +180,23 @@ export class StoreMember {
       },
       REQUEST_TIMEOUT_MS,
     );
+    this.diskUsage = new DiskUsage(path.join(config.dataDir, 'raft'));
+    this.leaseExpiry = new LeaseExpiry(
+      { isLeader: () => !this.stopped && this.isLeader(), expiredLeases: (max) => this.sm.expiredLeases(max), propose: (req) => this.propose(req) },
+      this.log,
+    );
+    this.publisher = new AttributePublisher(
+      {
+        id: this.id,
+        name: config.name,
+        clientUrls: config.advertiseClientUrls,
+        record: () => this.membership.get(this.id),
+        hasLeader: () => this.leader !== 0,
+        propose: (req) => this.propose(req),
+      },
+      this.log,
+    );
+    this.ready = this.publisher.published;
     this.syncPeers();
   }
 
@@ -244,32 +240,39 @@ export class StoreMember {
   }
 
   private run(): void {
-    const tick = setInterval(() => {
+    this.tickTimer = setInterval(() => {
       this.raft.tick();
       this.scheduleReady();
     }, this.config.tickIntervalMs);
-    const expiry = setInterval(() => this.expireLeases(), LEASE_EXPIRY_CHECK_MS);
-    this.timers.push(tick, expiry);
+    this.leaseExpiry.start();
     this.log.info({ applied: this.appliedIndex, peers: this.membership.list().length }, 'store member started');
     this.scheduleReady();
-    this.publishAttributes();
+    this.publisher.start();
   }
 
   /** Stops the loop, the transport and the durable log; pending requests fail with ErrStopped. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    clearInterval(this.tickTimer);
+    this.leaseExpiry.stop();
+    this.publisher.stop();
     this.transport.close();
     this.proposals.rejectAll(new ErrStopped());
     this.reads.failAll(new ErrStopped());
     this.sm.close();
-    while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    // The loop ends its current Ready (a durable write may be in flight) and starts no other.
+    await this.loopRun;
     await this.durable.close();
     this.log.info('store member stopped');
   }
 
   // ---- what the API services call ------------------------------------------------------
+
+  /** Raft index of the last entry applied; the state machine keeps it. */
+  private get appliedIndex(): number {
+    return this.sm.appliedIndex;
+  }
 
   /** Proposes a command and resolves with its result once this member has applied it. */
   async propose(req: Omit<InternalRequest, 'id' | 'proposer'>): Promise<ApplyResult> {
@@ -291,46 +294,19 @@ export class StoreMember {
     return this.reads.read();
   }
 
-  /**
-   * etcd's strict reconfiguration check for an addition: a new voter needs enough started
-   * voters for the larger quorum, and every voter must have been talking to this member for
-   * RECONFIG_HEALTHY_MS (so a change is never made on a shaky quorum).
-   */
-  private checkCanAdd(isLearner: boolean): void {
-    const voters = this.membership.voters();
-    if (!isLearner) {
-      const started = voters.filter((id) => (this.membership.get(id)?.clientUrls.length ?? 0) > 0).length;
-      const size = voters.length + 1;
-      if (!(started === 1 && size === 2) && started < Math.floor(size / 2) + 1) throw new ErrNotEnoughStartedMembers();
-    }
-    if (!this.transport.connectedFullySince(voters, Date.now() - RECONFIG_HEALTHY_MS)) throw new ErrUnhealthy();
-  }
-
-  /** etcd's strict check for a removal: the voters left must still form a quorum of active members. */
-  private checkCanRemove(id: number): void {
-    if (this.membership.get(id)?.isLearner) return;
-    const voters = this.membership.voters();
-    const startedOthers = voters.filter((v) => v !== id && (this.membership.get(v)?.clientUrls.length ?? 0) > 0).length;
-    if (startedOthers < Math.floor((voters.length - 1) / 2) + 1) throw new ErrNotEnoughStartedMembers();
-    // A member that is down is not part of the active quorum: removing it is safe.
-    if (id !== this.id && !this.transport.isActive(id)) return;
-    const active = this.transport.connectedSince(voters, Date.now() - RECONFIG_HEALTHY_MS);
-    if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw new ErrNotEnoughStartedMembers();
-  }
-
   /** Adds a member (as a learner when asked); resolves with its record once applied. */
   async addMember(peerUrls: string[], isLearner: boolean): Promise<MemberRecord> {
     const id = memberIdFor(peerUrls, `${this.config.initialClusterToken}/${Date.now()}/${Math.random()}`);
     const record: MemberRecord = { id, name: '', peerUrls, clientUrls: [], isLearner };
     this.membership.checkAdd(record);
-    this.checkCanAdd(isLearner);
+    checkCanAdd(this.membership, this.transport, isLearner, Date.now());
     await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, record);
     return record;
   }
 
   async removeMember(id: number): Promise<void> {
     this.membership.checkExists(id);
-    this.checkCanRemove(id);
+    checkCanRemove(this.membership, this.transport, this.id, id, Date.now());
     await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
   }
 
@@ -404,12 +380,7 @@ export class StoreMember {
 
   /** Bytes of this member's data on disk (reported as etcd's dbSize); cached briefly. */
   diskUsageBytes(): number {
-    const now = Date.now();
-    if (now - this.diskUsageAt > DISK_USAGE_CACHE_MS) {
-      this.diskUsage = directorySize(path.join(this.config.dataDir, 'raft'));
-      this.diskUsageAt = now;
-    }
-    return this.diskUsage;
+    return this.diskUsage.bytes();
   }
 
   /** The gRPC handler for other members' raft streams (served on the peer port). */
@@ -427,8 +398,12 @@ export class StoreMember {
   private scheduleReady(): void {
     if (this.processing || this.stopped || !this.raft.hasReady()) return;
     this.processing = true;
-    setImmediate(() => {
-      this.processReady().catch((err) => this.fatal(err));
+    this.loopRun = new Promise((resolve) => {
+      setImmediate(() => {
+        this.processReady()
+          .catch((err) => this.fatal(err))
+          .finally(resolve);
+      });
     });
   }
 
@@ -484,16 +459,16 @@ export class StoreMember {
     if (role === this.role) return;
     const wasLeader = this.role === StateRole.Leader;
     this.role = role;
-    if (role === StateRole.Leader) this.sm.lessor.promote();
-    else if (wasLeader) this.sm.lessor.demote();
+    if (role === StateRole.Leader) this.sm.promoteLeases();
+    else if (wasLeader) this.sm.demoteLeases();
   }
 
   private applySnapshot(snap: Snapshot): void {
     const decoded = decodeSnapshotData(snap.data);
     this.sm.restoreInPlace(decoded.mvcc);
+    this.sm.markApplied(snap.metadata.index);
     this.membership = decoded.membership;
     this.confState = snap.metadata.confState;
-    this.appliedIndex = snap.metadata.index;
     this.snapshotIndex = snap.metadata.index;
     this.syncPeers();
     this.log.info({ index: snap.metadata.index }, 'applied snapshot from leader');
@@ -504,7 +479,6 @@ export class StoreMember {
     if (e.type === EntryType.ConfChange) this.applyConfChangeEntry(e);
     else if (e.data.length > 0) this.applyNormalEntry(e);
     this.sm.markApplied(e.index);
-    this.appliedIndex = e.index;
   }
 
   private applyNormalEntry(e: Entry): void {
@@ -520,11 +494,11 @@ export class StoreMember {
     if (req.memberAttributes) {
       const a = req.memberAttributes;
       this.membership.setAttributes(a.memberId, a.name, a.clientUrls);
-      result = {};
+      result = NO_RESULT;
     } else if (req.memberUpdate) {
       this.membership.setPeerUrls(req.memberUpdate.memberId, req.memberUpdate.peerUrls);
       this.syncPeers();
-      result = {};
+      result = NO_RESULT;
     } else {
       result = this.sm.apply(req, e.index);
     }
@@ -543,7 +517,7 @@ export class StoreMember {
     if (ok) this.confState = this.raft.applyConfChange(cc);
     this.syncPeers();
     this.log.info({ index: e.index, type: ConfChangeType[cc.type], node: cc.nodeId.toString(16), ok }, 'membership change applied');
-    if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? {} : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
+    if (ctx.proposer === this.id) this.proposals.resolve(ctx.requestId, ok ? NO_RESULT : { error: new StoreError(grpc.status.FAILED_PRECONDITION, 'etcdserver: membership change rejected') });
     if (ok && cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) this.removedFromCluster();
   }
 
@@ -582,38 +556,9 @@ export class StoreMember {
       });
   }
 
-  /** Leader only: proposes the revocation of leases whose time ran out. */
-  private expireLeases(): void {
-    if (this.stopped || this.role !== StateRole.Leader) return;
-    const ids = this.sm.lessor.expiredLeases().slice(0, MAX_LEASES_PER_EXPIRY);
-    if (ids.length === 0) return;
-    this.propose({ leaseExpire: { ids } }).catch((err) => this.log.debug({ err: String(err) }, 'lease expiry not applied yet'));
-  }
-
-  /** Records this member's name and client URLs in the replicated membership (retried until applied). */
-  private publishAttributes(): void {
-    if (this.stopped) return;
-    const mine = this.membership.get(this.id);
-    const urls = this.config.advertiseClientUrls;
-    if (mine && mine.name === this.config.name && mine.clientUrls.join(',') === urls.join(',')) {
-      this.markReady();
-      return;
-    }
-    const retry = () => {
-      const t = setTimeout(() => this.publishAttributes(), PUBLISH_RETRY_MS);
-      this.timers.push(t);
-    };
-    if (this.leader === 0) return retry();
-    this.propose({ memberAttributes: { memberId: this.id, name: this.config.name, clientUrls: urls } }).then(() => {
-      this.log.info('published member attributes');
-      this.markReady();
-    }, retry);
-  }
-
   /** A durable write failed: the member cannot continue safely (like etcd, it stops). */
   private fatal(err: unknown): void {
     this.log.fatal({ err: err instanceof Error ? err.stack : String(err) }, 'store member failed');
-    process.exitCode = 1;
-    void this.stop().finally(() => process.exit(1));
+    void this.stop().finally(() => this.onFailed(err));
   }
 }

@@ -2,24 +2,19 @@ import * as zlib from 'node:zlib';
 import { Event, KeyValue } from '../../gen/etcd/kv';
 import { RangeRequest, RangeResponse, WatchCreateRequest_FilterType } from '../../gen/etcd/rpc';
 import { InternalRequest } from '../../gen/bosun/store';
-import { ErrCompacted, ErrFutureRev, StoreError } from '../errors';
-import { Applier } from '../mvcc/applier';
-import { Lessor } from '../mvcc/lessor';
+import { ErrCompacted, ErrFutureRev } from '../errors';
+import { Applier, ApplyResult } from '../mvcc/applier';
+import { Lessor, LeaseTimeToLive } from '../mvcc/lessor';
 import { MvccStore } from '../mvcc/mvcc-store';
 import { WatchableStore, Watcher } from '../mvcc/watchable-store';
 import { MemberConfig } from './member-config';
-
-/** What applying one command produced for its proposer. */
-export interface ApplyResult {
-  response?: unknown;
-  error?: StoreError;
-}
 
 /** The server's end of a watcher. */
 export interface WatchTarget {
   /** Returns false when the client's stream is full (the watcher then waits for resume()). */
   deliver(batch: { events: Event[]; revision: number }): boolean;
-  cancelled(compactRevision: number, reason: string): void;
+  /** The watcher's start revision was compacted away; it is cancelled. */
+  compacted(compactRevision: number): void;
 }
 
 export type WatchHandle = Pick<Watcher, 'cancel' | 'resume'>;
@@ -39,14 +34,17 @@ function minLeaseTtlSeconds(config: Pick<MemberConfig, 'electionTicks' | 'tickIn
   return Math.ceil((1.5 * config.electionTicks * config.tickIntervalMs) / 1000);
 }
 
+export type { ApplyResult } from '../mvcc/applier';
+
 /**
  * A member's replicated state machine as the server sees it: the MVCC store, its watches and
- * its leases behind one object, applied in raft order by the member loop.
+ * its leases behind one object, applied in raft order by the member loop, which is also the
+ * one place that knows the raft index applied last.
  */
 export class StateMachine {
-  readonly kv: MvccStore;
-  readonly lessor: Lessor;
-  readonly watchable: WatchableStore;
+  private readonly kv: MvccStore;
+  private readonly lessor: Lessor;
+  private readonly watchable: WatchableStore;
   private readonly applier: Applier;
 
   private constructor(config: Pick<MemberConfig, 'electionTicks' | 'tickIntervalMs'>) {
@@ -73,16 +71,52 @@ export class StateMachine {
     this.applier.restore(bytes);
   }
 
-  /** Applies a committed command at raft `index`. */
-  apply(req: InternalRequest, index: number): ApplyResult {
-    const out = this.applier.apply(index, req);
-    if (out instanceof StoreError) return { error: out };
-    return { response: out };
+  /** Raft index of the last entry applied (or restored from a snapshot). */
+  get appliedIndex(): number {
+    return this.applier.appliedIndex;
   }
 
-  /** Notes an applied entry that carried nothing for the state machine (conf change, no-op). */
+  /** Applies a committed command at raft `index` (skipped when at or below appliedIndex). */
+  apply(req: InternalRequest, index: number): ApplyResult {
+    return this.applier.apply(index, req);
+  }
+
+  /**
+   * Moves appliedIndex to `index` over entries that carried nothing for the state machine
+   * (conf changes, membership commands, no-ops, a raft snapshot's own index); never backwards.
+   */
   markApplied(index: number): void {
     this.applier.markApplied(index);
+  }
+
+  /** This member leads: lease deadlines start counting here (see Lessor.promote). */
+  promoteLeases(): void {
+    this.lessor.promote();
+  }
+
+  /** This member no longer leads: it stops tracking lease deadlines. */
+  demoteLeases(): void {
+    this.lessor.demote();
+  }
+
+  /** Up to `max` leases past their deadline (leader only), for a LeaseExpire proposal. */
+  expiredLeases(max: number): number[] {
+    return this.lessor.expiredLeases(max);
+  }
+
+  /** Renews lease `id` (leader only, else ErrNotLeader); returns its TTL in seconds. Throws ErrLeaseNotFound. */
+  renewLease(id: number): number {
+    return this.lessor.renew(id);
+  }
+
+  /** Lease `id`'s remaining and granted TTL, and its keys when asked. Throws ErrLeaseNotFound. */
+  leaseTimeToLive(id: number, withKeys: boolean): LeaseTimeToLive {
+    return this.lessor.timeToLive(id, withKeys);
+  }
+
+  /** Ids of every live lease. */
+  leaseIds(): number[] {
+    return this.lessor.leases();
   }
 
   range(req: RangeRequest): RangeResponse {
@@ -109,7 +143,7 @@ export class StateMachine {
       },
       {
         send: (batch) => target.deliver(batch),
-        compacted: (rev) => target.cancelled(rev, 'mvcc: required revision has been compacted'),
+        compacted: (rev) => target.compacted(rev),
       },
     );
   }

@@ -11,6 +11,7 @@ import { LeaseAuthority, leaseService } from './etcd-lease-service';
 import { storeInternalService } from './store-internal-service';
 import { maintenanceService } from './etcd-maintenance-service';
 import { watchService } from './etcd-watch-service';
+import { ClientListener } from './client-listener';
 import { unary } from './grpc-edge';
 import { LeaderForwarder } from './leader-forwarder';
 import { hostPortOf, MAX_CLIENT_GRPC_RECV_BYTES, MemberConfig } from './member-config';
@@ -20,6 +21,11 @@ import { ResponseHeaders } from './response-headers';
 
 /** How often watchers that asked for progress notifications get one when idle (etcd: 10 min). */
 export const PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
+
+/** How long stop() lets open client calls finish. */
+const CLIENT_SHUTDOWN_GRACE_MS = 1000;
+/** After this, stop() drops client connections the gRPC server has not ended itself. */
+const CLIENT_CLOSE_GRACE_MS = 2 * CLIENT_SHUTDOWN_GRACE_MS;
 
 /** Bosun's own status API of a member, beside the etcd services. */
 function storeDebugService(member: StoreMember, log: Logger): StoreDebugServer {
@@ -56,6 +62,7 @@ export class StoreServer {
     private readonly peer: ServiceHost,
     private readonly forwarder: LeaderForwarder,
     private readonly progressTimer: NodeJS.Timeout,
+    private readonly clientListeners: ClientListener[],
     /** Ports actually bound (useful when a URL asked for port 0). */
     readonly clientPorts: number[],
     readonly peerPorts: number[],
@@ -91,16 +98,24 @@ export class StoreServer {
     client.addService(withSaturatingRequests(MaintenanceService), maintenanceService(member, headers, log));
     client.addService(StoreDebugService, storeDebugService(member, log));
 
+    const clientListeners: ClientListener[] = [];
     try {
       const peerPorts = await Promise.all(config.listenPeerUrls.map((u) => peer.listen(hostPortOf('listen-peer-urls', u))));
       // Like etcd, serve clients only once this member is part of a working cluster.
       await member.ready;
-      const clientPorts = await Promise.all(config.listenClientUrls.map((u) => client.listen(hostPortOf('listen-client-urls', u))));
+      // Our own listener, not grpc-js's: it lets requests whose :authority is a URL through (see client-listener.ts).
+      const injector = client.connectionInjector();
+      for (const u of config.listenClientUrls) {
+        const hostPort = hostPortOf('listen-client-urls', u);
+        const colon = hostPort.lastIndexOf(':');
+        clientListeners.push(await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), injector));
+      }
       const progressTimer = setInterval(() => member.sm.progressNotify(), PROGRESS_NOTIFY_INTERVAL_MS);
       log.info({ client: config.listenClientUrls, peer: config.listenPeerUrls }, 'serving');
-      return new StoreServer(member, client, peer, forwarder, progressTimer, clientPorts, peerPorts);
+      const clientPorts = clientListeners.map((l) => l.port);
+      return new StoreServer(member, client, peer, forwarder, progressTimer, clientListeners, clientPorts, peerPorts);
     } catch (err) {
-      await Promise.all([client.shutdown(0), peer.shutdown(0)]);
+      await Promise.all([...clientListeners.map((l) => l.close(0)), client.shutdown(0), peer.shutdown(0)]);
       await member.stop();
       throw err;
     }
@@ -110,7 +125,9 @@ export class StoreServer {
   async stop(): Promise<void> {
     clearInterval(this.progressTimer);
     this.forwarder.close();
-    await this.client.shutdown(1000);
+    const listenersClosed = Promise.all(this.clientListeners.map((l) => l.close(CLIENT_CLOSE_GRACE_MS)));
+    await this.client.shutdown(CLIENT_SHUTDOWN_GRACE_MS);
+    await listenersClosed;
     await this.member.stop();
     await this.peer.shutdown(500);
   }
