@@ -11,6 +11,7 @@ import type { UserInfo } from './authn/request-user';
 import type { AuthorizationMode } from './authz/api-authorization';
 import type { EncryptionConfig } from './encryption/encryption-config';
 import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
+import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE, serviceAccountTokenConfig } from './serviceaccount/token-keys';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
 import { BACKENDS, type RunningBackend } from './registry/test-support';
 
@@ -45,7 +46,16 @@ export class TwoDoorApiServer {
     const token = ensureTokenFile(tokenFile);
     for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
     const server = await ApiServer.start(
-      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode, encryption: opts.encryption, audit: opts.audit },
+      {
+        storeEndpoints: backend.endpoints,
+        grpcListen: '127.0.0.1:0',
+        https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile },
+        authorizationMode: opts.authorizationMode,
+        encryption: opts.encryption,
+        audit: opts.audit,
+        // ServiceAccount tokens are issued and accepted, as under `bosun up`.
+        serviceAccountTokens: serviceAccountTokenConfig({ signingKeyFile: ensureServiceAccountKey(path.join(dir, 'pki', SERVICE_ACCOUNT_KEY_FILE)) }),
+      },
       createLogger('apiserver', 'warn'),
       {
         onStart: [
