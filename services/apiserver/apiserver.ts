@@ -105,7 +105,7 @@ export class ApiServer {
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
     this.serviceAccountTokens = new ServiceAccountTokens(config.serviceAccountTokens ?? serviceAccountTokenConfig({}), (resource, namespace, name) => this.resources.readFresh('', resource, namespace, name));
     decorators = { '/serviceaccounts': serviceAccountRestDecorator(this.serviceAccountTokens), ...decorators };
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption, serviceAccountTokenVolumes: this.serviceAccountTokens.canIssue });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews().map(this.audited));
     this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.wrapRest));

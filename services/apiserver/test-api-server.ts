@@ -37,9 +37,10 @@ export class TwoDoorApiServer {
   /**
    * Starts one. `users` get tokens in the token file before the server reads it (their
    * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
-   * bootstrap policy at start, as the apiserver process does.
+   * bootstrap policy at start, as the apiserver process does; `serviceAccountTokens` gives it a
+   * ServiceAccount signing key.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit'] } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
@@ -53,8 +54,8 @@ export class TwoDoorApiServer {
         authorizationMode: opts.authorizationMode,
         encryption: opts.encryption,
         audit: opts.audit,
-        // ServiceAccount tokens are issued and accepted, as under `bosun up`.
-        serviceAccountTokens: serviceAccountTokenConfig({ signingKeyFile: ensureServiceAccountKey(path.join(dir, 'pki', SERVICE_ACCOUNT_KEY_FILE)) }),
+        // With a signing key, ServiceAccount tokens are issued and accepted (and pods get token volumes), as under `bosun up`.
+        ...(opts.serviceAccountTokens ? { serviceAccountTokens: serviceAccountTokenConfig({ signingKeyFile: ensureServiceAccountKey(path.join(dir, 'pki', SERVICE_ACCOUNT_KEY_FILE)) }) } : {}),
       },
       createLogger('apiserver', 'warn'),
       {

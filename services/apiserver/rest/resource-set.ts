@@ -85,6 +85,8 @@ export interface ResourceSetOptions {
   readonly wrap?: (rest: ResourceRest) => ResourceRest;
   /** Which resources are encrypted at rest, and how (--encryption-provider-config). */
   readonly encryption?: EncryptionConfig;
+  /** ServiceAccount admission adds the projected token volume to pods (the apiserver can sign tokens). */
+  readonly serviceAccountTokenVolumes?: boolean;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -133,7 +135,7 @@ export class ResourceSet {
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
-      new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace))),
+      new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
       new DefaultStorageClass(async () => (await storageClassCache.list()).items),

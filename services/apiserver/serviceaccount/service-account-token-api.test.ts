@@ -22,7 +22,7 @@ describe('ServiceAccount tokens (a real apiserver, kubectl and gRPC)', function 
   let admin: GrpcApiClient;
 
   before(async () => {
-    t = await TwoDoorApiServer.start('bosun-sa-tokens-', { authorizationMode: 'RBAC' });
+    t = await TwoDoorApiServer.start('bosun-sa-tokens-', { authorizationMode: 'RBAC', serviceAccountTokens: true });
     admin = new GrpcApiClient({ endpoints: [t.server.grpcAddress], token: t.token });
     await admin.resource(RESOURCES.namespaces).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await admin.resource(RESOURCES.serviceaccounts).create(NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
