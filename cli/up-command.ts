@@ -202,7 +202,7 @@ export function upCommand(): Command {
       say(`  load balancer: ${serverUrl} → ${apiservers.map((a) => a.httpsUrl).join(', ')}`);
       const cmKubeconfig = kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!;
       for (const [i, metricsPort] of cmMetricsPorts.entries()) {
-        const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort });
+        const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort }, ['--root-ca-file', path.join(certDir, 'ca.crt')]);
         controllerManagers.push(cm);
         cm.start();
         say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${metricsPort}/metrics, log ${cm.logFile})`);
