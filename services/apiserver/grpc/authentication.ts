@@ -73,8 +73,9 @@ export function authenticatedService(
         refuse(err);
         return;
       }
-      if (user instanceof Promise) user.then(run, refuse);
-      else run(user);
+      if (user instanceof Promise) {
+        user.then(run, refuse).catch((err: unknown) => logger?.error({ err, method: method.path }, 'a call failed after its authentication'));
+      } else run(user);
     };
   }
   return out as grpc.UntypedServiceImplementation;

@@ -110,13 +110,16 @@ export class ServiceAccountTokens {
     return jwt !== undefined && jwt.claims.iss === this.config.issuer;
   }
 
-  /** The user of a ServiceAccount token; undefined for any token that is not one, or not valid now (see the module comment). */
+  /**
+   * The user of a ServiceAccount token; undefined for any token that is not one, or not valid
+   * now (see the module comment). A lookup that fails (the store unreachable) is a refusal
+   * too, as in Kubernetes: the client gets a 401 and retries, nothing is thrown at the door.
+   */
   async authenticate(token: string): Promise<UserInfo | undefined> {
     try {
       return await this.verify(token);
-    } catch (err) {
-      if (err instanceof JwtError) return undefined;
-      throw err;
+    } catch {
+      return undefined;
     }
   }
 
