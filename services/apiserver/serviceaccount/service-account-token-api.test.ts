@@ -3,7 +3,7 @@ import { ApiError } from '../../../lib/api/errors';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { KubeObject } from '../../../lib/api/object';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
-import { httpsRequest } from '../http/test-clients';
+import { httpsRequest, runKubectl } from '../http/test-clients';
 import { TwoDoorApiServer } from '../test-api-server';
 import { POD_NAME_EXTRA } from './service-account-tokens';
 
@@ -22,7 +22,7 @@ describe('ServiceAccount tokens (a real apiserver, kubectl and gRPC)', function 
   let admin: GrpcApiClient;
 
   before(async () => {
-    t = await TwoDoorApiServer.start('bosun-sa-tokens-', { authorizationMode: 'RBAC', serviceAccountTokens: true });
+    t = await TwoDoorApiServer.start('bosun-sa-tokens-', { authorizationMode: 'RBAC', serviceAccountTokens: true, users: [{ name: 'eve', groups: [] }] });
     admin = new GrpcApiClient({ endpoints: [t.server.grpcAddress], token: t.token });
     await admin.resource(RESOURCES.namespaces).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await admin.resource(RESOURCES.serviceaccounts).create(NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
@@ -70,6 +70,13 @@ describe('ServiceAccount tokens (a real apiserver, kubectl and gRPC)', function 
     const refused = await grpcListAs(token);
     expect(refused.code).to.equal(403);
     expect(refused.message).to.include(`User "system:serviceaccount:${NS}:robot" cannot list resource "configmaps"`);
+  });
+
+  it('issuing a token takes the create verb on serviceaccounts/token', async () => {
+    const eve = t.userKubeconfig('eve');
+    const run = await runKubectl(eve.kubeconfig, t.dir, ['create', 'token', 'robot', '-n', NS]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.include(`User "eve" cannot create resource "serviceaccounts/token" in API group "" in the namespace "${NS}"`);
   });
 
   it('a token for another audience, or a forged one, is refused on both doors', async () => {
