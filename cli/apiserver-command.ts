@@ -14,6 +14,13 @@ import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
 import { startApiServer } from '../services/apiserver/main';
 import { parseDurationMs } from './command-support';
 import { ConfigError } from '../lib/config-error';
+import { serviceAccountTokenConfig } from '../services/apiserver/serviceaccount/token-keys';
+import { DEFAULT_ISSUER } from '../services/apiserver/serviceaccount/token-request';
+
+/** A repeatable flag's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 /** Re-exported for the commands that import them from here. */
 export { parseEndpoints, parseHostPort };
@@ -97,6 +104,10 @@ export function apiserverCommand(): Command {
     .addOption(opt('audit-log-path', 'where audit events go, one JSON line each ("-": standard output); needs --audit-policy-file'))
     .addOption(opt('audit-log-maxsize', 'megabytes an audit log file grows to before it is rotated', String(DEFAULT_AUDIT_LOG_MAX_SIZE_MB)))
     .addOption(opt('audit-log-maxbackup', 'rotated audit log files kept (0: all)', String(DEFAULT_AUDIT_LOG_MAX_BACKUPS)))
+    .addOption(opt('service-account-signing-key-file', 'PEM private key (P-256 EC or RSA) that signs ServiceAccount tokens (the serviceaccounts/token subresource)'))
+    .addOption(new Option('--service-account-key-file <file>', 'PEM public keys ServiceAccount tokens are verified with (repeatable; default: the signing key\'s public half)').argParser(collect).default([]))
+    .addOption(opt('service-account-issuer', 'the "iss" of ServiceAccount tokens, and the only one accepted', DEFAULT_ISSUER))
+    .addOption(opt('api-audiences', 'audiences a token must name one of, comma-separated (default: the issuer)'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(apiserverEnv('log-level')))
     .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
@@ -117,6 +128,12 @@ export function apiserverCommand(): Command {
           encryption,
           audit,
           metricsResolutionMs: parseMetricResolutionMs(o.metricResolution),
+          serviceAccountTokens: serviceAccountTokenConfig({
+            signingKeyFile: o.serviceAccountSigningKeyFile ? path.resolve(o.serviceAccountSigningKeyFile) : undefined,
+            keyFiles: (o.serviceAccountKeyFile as unknown as string[]).map((f) => path.resolve(f)),
+            issuer: o.serviceAccountIssuer,
+            apiAudiences: o.apiAudiences ? o.apiAudiences.split(',').map((a) => a.trim()).filter((a) => a !== '') : undefined,
+          }),
         },
         logger,
       );

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, secondsFlag, startComponentMetrics } from './component-flags';
@@ -34,6 +35,7 @@ export function controllerManagerCommand(): Command {
     .addOption(
       new Option('--node-cidr-mask-size <bits>', 'prefix length of the pod CIDR each node gets').env(controllerManagerEnv('node-cidr-mask-size')).default(String(DEFAULT_NODE_CIDR_MASK_SIZE)),
     )
+    .addOption(new Option('--root-ca-file <file>', 'PEM of the cluster CA, published in every namespace as the kube-root-ca.crt ConfigMap (without it, nothing is published)').env(controllerManagerEnv('root-ca-file')))
     .addOption(metricsOption('controller-manager', DEFAULT_CONTROLLER_MANAGER_METRICS_ADDRESS));
   const secondsOpt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <seconds>`, description).env(controllerManagerEnv(flag)).default(defaultValue);
   command
@@ -53,7 +55,7 @@ export function controllerManagerCommand(): Command {
       const cm = ControllerManager.start(
         { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
         logger,
-        defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam, hpa: hpaOptionsOf(o) }),
+        defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam, hpa: hpaOptionsOf(o), rootCa: o.rootCaFile ? readRootCa(o.rootCaFile) : undefined }),
       );
       exitOnSignals(logger, async () => {
         await cm.stop();
@@ -90,4 +92,16 @@ function nodeLifecycleOptionsOf(o: Record<string, string>): NodeLifecycleOptions
     monitorPeriodMs: secondsFlag('node-monitor-period', o.nodeMonitorPeriod!),
     evictionRatePerSecond: rate,
   };
+}
+
+/** `--root-ca-file`'s PEM; a ConfigError naming the flag when it cannot be read or is not a certificate. */
+function readRootCa(file: string): string {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--root-ca-file: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`--root-ca-file: ${file} holds no PEM certificate`);
+  return pem;
 }

@@ -1,4 +1,5 @@
 import { ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
+import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE } from '../services/apiserver/serviceaccount/token-keys';
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
@@ -167,9 +168,11 @@ export function upCommand(): Command {
       // Secrets are encrypted at rest with a key made at first start (kept beside the CA).
       const encryptionConfig = path.join(certDir, 'encryption-config.yaml');
       ensureEncryptionConfig(encryptionConfig);
+      // One ServiceAccount signing key for every apiserver, so each accepts the others' tokens.
+      const serviceAccountKey = ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));
       for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
         const https = { port: httpsPort, certDir, tokenFile };
-        const extra = ['--encryption-provider-config', encryptionConfig];
+        const extra = ['--encryption-provider-config', encryptionConfig, '--service-account-signing-key-file', serviceAccountKey];
         apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https, process.env, extra));
       }
       // Each component's own identity: its token joins the token file before the apiservers read it.
@@ -199,7 +202,7 @@ export function upCommand(): Command {
       say(`  load balancer: ${serverUrl} → ${apiservers.map((a) => a.httpsUrl).join(', ')}`);
       const cmKubeconfig = kubeconfigs.get(KUBE_CONTROLLER_MANAGER.component)!;
       for (const [i, metricsPort] of cmMetricsPorts.entries()) {
-        const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort });
+        const cm = new LocalControllerManager(`controller-manager-${i + 1}`, path.join(dir, 'logs', `controller-manager-${i + 1}.log`), { kubeconfig: cmKubeconfig, metricsPort }, ['--root-ca-file', path.join(certDir, 'ca.crt')]);
         controllerManagers.push(cm);
         cm.start();
         say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${metricsPort}/metrics, log ${cm.logFile})`);

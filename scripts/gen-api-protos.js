@@ -20,7 +20,7 @@ const RESOURCES = [
   ['', 'v1', 'Endpoints', 'endpoints', false, []],
   ['', 'v1', 'ConfigMap', 'configmaps', false, []],
   ['', 'v1', 'Secret', 'secrets', false, []],
-  ['', 'v1', 'ServiceAccount', 'serviceaccounts', false, []],
+  ['', 'v1', 'ServiceAccount', 'serviceaccounts', false, ['token']],
   ['', 'v1', 'Event', 'events', false, []],
   ['', 'v1', 'PersistentVolume', 'persistentvolumes', true, []],
   ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, []],
@@ -123,6 +123,9 @@ function render(group, version, resources, files) {
         `  rpc Evict(Evict${kind}Request) returns (${META}.Status);`,
       );
     }
+    if (extra.includes('token')) {
+      rpcs.push(`  // A signed token for the ServiceAccount (authentication.k8s.io/v1 TokenRequest; nothing is stored).`, `  rpc CreateToken(CreateToken${kind}Request) returns (${need('k8s.io.api.authentication.v1.TokenRequest')});`);
+    }
     if (extra.includes('scale')) {
       const scale = need('k8s.io.api.autoscaling.v1.Scale');
       rpcs.push(
@@ -160,6 +163,9 @@ function render(group, version, resources, files) {
     }
     if (extra.includes('eviction')) {
       body.push(`message Evict${kind}Request {`, '  string namespace = 1;', '  string name = 2;', `  ${need('k8s.io.api.policy.v1.Eviction')} eviction = 3;`, '  bool dry_run = 4;', '}', '');
+    }
+    if (extra.includes('token')) {
+      body.push(`message CreateToken${kind}Request {`, '  string namespace = 1;', '  string name = 2;', `  k8s.io.api.authentication.v1.TokenRequest token_request = 3;`, '  bool dry_run = 4;', '}', '');
     }
     if (extra.includes('scale')) {
       body.push(`message UpdateScale${kind}Request {`, '  string namespace = 1;', '  string name = 2;', '  k8s.io.api.autoscaling.v1.Scale scale = 3;', '  bool dry_run = 4;', '}', '');

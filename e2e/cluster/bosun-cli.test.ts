@@ -99,7 +99,7 @@ describe('the bosun CLI against `bosun up`', function () {
     expect(all.stdout).to.match(/cronjob\.batch\/nightly-report\s+0 3 \* \* \*/);
     const sts = await bosun('get', 'sts', '-n', 'shop');
     expect(sts.stdout).to.match(/^NAME\s+READY\s+AGE\n^db\s+0\/1/m);
-    const labelled = await bosun('get', 'cm', '-A', '-l', 'app!=nothing', '--field-selector', 'metadata.namespace=shop', '-o', 'name');
+    const labelled = await bosun('get', 'cm', '-A', '-l', 'app!=nothing', '--field-selector', 'metadata.namespace=shop,metadata.name!=kube-root-ca.crt', '-o', 'name');
     expect(labelled.stdout.trim()).to.equal('configmap/web-config');
     const bad = await bosun('get', 'po', '-l', 'app in (');
     expect(bad.code).to.equal(1);

@@ -103,6 +103,17 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     await eventually(`web through the ingress on ${ingressPort}`, SETTLE_MS, async () => answersFromWeb((await getOnce('127.0.0.1', ingressPort, '/hostname', { Host: 'web.journey.local' })).body));
   });
 
+  it("a pod's projected ServiceAccount token authenticates as its ServiceAccount, bound to the pod", async () => {
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const token = await inPod('client', 'cat', `${dir}/token`);
+    expect(await inPod('client', 'cat', `${dir}/namespace`)).to.equal(NS);
+    expect(`${await inPod('client', 'cat', `${dir}/ca.crt`)}\n`).to.equal(fs.readFileSync(path.join(clusterDir(), 'pki', 'ca.crt'), 'utf8'));
+    const who = JSON.parse(await c.ok('--token', token, 'auth', 'whoami', '-o', 'json')).status.userInfo as { username: string; extra?: Record<string, string[]> };
+    expect(who.username).to.equal(`system:serviceaccount:${NS}:default`);
+    expect(who.extra?.['authentication.kubernetes.io/pod-name']).to.deep.equal(['client']);
+    expect(await c.ok('--token', token, '-n', NS, 'get', 'pod', 'client', '-o', 'name')).to.equal('pod/client\n');
+  });
+
   it('scales up and down: the Service follows the ready pods', async () => {
     const endpointsCount = async () => (await jsonpath('endpoints web', '{.subsets[*].addresses[*].ip}')).split(' ').filter(Boolean).length;
     await k('scale', 'deployment/web', '--replicas=4');

@@ -7,7 +7,7 @@ import type { KubeObject } from './object';
  */
 
 /** Subresources a resource may serve. */
-export type Subresource = 'status' | 'scale' | 'binding' | 'finalize' | 'eviction';
+export type Subresource = 'status' | 'scale' | 'binding' | 'finalize' | 'eviction' | 'token';
 
 /** Options of create. */
 export interface WriteOptions {

@@ -60,6 +60,12 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
   bind(namespace: string | undefined, name: string, binding: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
   /** pods/eviction: deletes the pod unless a PodDisruptionBudget forbids it (429 TooManyRequests). */
   evict(namespace: string | undefined, name: string, eviction: KubeObject, opts?: WriteOptions): Promise<void>;
+  /**
+   * serviceaccounts/token: a signed token for the ServiceAccount `name` (`tokenRequest` is an
+   * authentication.k8s.io/v1 TokenRequest; the answer carries status.token and
+   * status.expirationTimestamp).
+   */
+  createToken(namespace: string | undefined, name: string, tokenRequest: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
   /** namespaces/finalize: replaces only spec.finalizers of the namespace `name`. */
   finalize(name: string, obj: T, opts?: WriteOptions): Promise<T>;
 }

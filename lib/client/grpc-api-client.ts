@@ -277,6 +277,13 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     await this.unary(false, 'evict', { namespace: namespace ?? '', name, eviction: toProto(kind, body), dryRun: !!opts.dryRun });
   }
 
+  async createToken(namespace: string | undefined, name: string, tokenRequest: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const kind = requireKind('authentication.k8s.io/v1', 'TokenRequest');
+    const body = { ...tokenRequest, apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { ...(tokenRequest.metadata ?? {}), name, namespace } };
+    const res = await this.unary(false, 'createToken', { namespace: namespace ?? '', name, tokenRequest: toProto(kind, body), dryRun: !!opts.dryRun });
+    return fromProto(kind, res) as KubeObject;
+  }
+
   async finalize(name: string, obj: T, opts: WriteOptions = {}): Promise<T> {
     const body = { ...obj, metadata: { ...(obj.metadata ?? {}), name } } as T;
     return this.in(await this.unary(false, 'finalize', { namespace: '', object: this.out(body), dryRun: !!opts.dryRun }));

@@ -19,6 +19,10 @@ import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
 import { metricsRests } from './metrics';
 import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
+import { TokenAuthenticatorChain, type RequestAuthenticator } from './authn/token-authenticator';
+import { ServiceAccountTokens, type ServiceAccountTokenConfig } from './serviceaccount/service-account-tokens';
+import { serviceAccountRestDecorator } from './serviceaccount/service-account-rest';
+import { serviceAccountTokenConfig } from './serviceaccount/token-keys';
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -49,6 +53,12 @@ export interface ApiServerConfig {
   readonly audit?: { readonly policy: AuditPolicy; readonly sink: AuditSink };
   /** How often the metrics API scrapes nodes at most (metrics-server's --metric-resolution), ms; default 15 s. */
   readonly metricsResolutionMs?: number;
+  /**
+   * ServiceAccount tokens (`--service-account-*`, `--api-audiences`): issued by the
+   * serviceaccounts/token subresource and accepted as bearer tokens on both doors. Without a
+   * signing key none are issued; without keys none are accepted.
+   */
+  readonly serviceAccountTokens?: ServiceAccountTokenConfig;
 }
 
 /** Where and how the Kubernetes HTTP API is served. */
@@ -77,8 +87,10 @@ export class ApiServer {
   /** The Kubernetes HTTP API, when configured. */
   http: HttpApi | undefined;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
-  /** The token authenticator both doors share (undefined: no token file configured). */
-  private readonly authenticator: BearerAuthenticator | undefined;
+  /** The token authenticator both doors share: the token file's tokens, then ServiceAccount tokens. */
+  private readonly authenticator: RequestAuthenticator | undefined;
+  /** Issues and checks ServiceAccount tokens. */
+  readonly serviceAccountTokens: ServiceAccountTokens;
   /** Authorization of both doors (the mode configured). */
   readonly authorization: ApiAuthorization;
 
@@ -91,7 +103,9 @@ export class ApiServer {
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption });
+    this.serviceAccountTokens = new ServiceAccountTokens(config.serviceAccountTokens ?? serviceAccountTokenConfig({}), (resource, namespace, name) => this.resources.readFresh('', resource, namespace, name));
+    decorators = { '/serviceaccounts': serviceAccountRestDecorator(this.serviceAccountTokens), ...decorators };
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption, serviceAccountTokenVolumes: this.serviceAccountTokens.canIssue });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews().map(this.audited));
     this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.wrapRest));
@@ -101,7 +115,9 @@ export class ApiServer {
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
     });
     const tokenFile = config.tokenFile ?? config.https?.tokenFile;
-    this.authenticator = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
+    const staticTokens = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
+    // Without a token file every call is anonymous (as before); ServiceAccount tokens join the token file's.
+    this.authenticator = staticTokens ? new TokenAuthenticatorChain(staticTokens, this.serviceAccountTokens) : undefined;
     const authn = logger.child({ part: 'grpc-authn' });
     for (const rest of this.resources.stored()) {
       const definition = tolerantDefinition(serviceDefinition(rest.info));

@@ -11,6 +11,7 @@ import type { UserInfo } from './authn/request-user';
 import type { AuthorizationMode } from './authz/api-authorization';
 import type { EncryptionConfig } from './encryption/encryption-config';
 import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
+import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE, serviceAccountTokenConfig } from './serviceaccount/token-keys';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
 import { BACKENDS, type RunningBackend } from './registry/test-support';
 
@@ -36,16 +37,26 @@ export class TwoDoorApiServer {
   /**
    * Starts one. `users` get tokens in the token file before the server reads it (their
    * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
-   * bootstrap policy at start, as the apiserver process does.
+   * bootstrap policy at start, as the apiserver process does; `serviceAccountTokens` gives it a
+   * ServiceAccount signing key.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit'] } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
     for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
     const server = await ApiServer.start(
-      { storeEndpoints: backend.endpoints, grpcListen: '127.0.0.1:0', https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile }, authorizationMode: opts.authorizationMode, encryption: opts.encryption, audit: opts.audit },
+      {
+        storeEndpoints: backend.endpoints,
+        grpcListen: '127.0.0.1:0',
+        https: { listen: '127.0.0.1:0', certDir: path.join(dir, 'pki'), tokenFile },
+        authorizationMode: opts.authorizationMode,
+        encryption: opts.encryption,
+        audit: opts.audit,
+        // With a signing key, ServiceAccount tokens are issued and accepted (and pods get token volumes), as under `bosun up`.
+        ...(opts.serviceAccountTokens ? { serviceAccountTokens: serviceAccountTokenConfig({ signingKeyFile: ensureServiceAccountKey(path.join(dir, 'pki', SERVICE_ACCOUNT_KEY_FILE)) }) } : {}),
+      },
       createLogger('apiserver', 'warn'),
       {
         onStart: [

@@ -37,6 +37,7 @@ import { statefulSetControllerDescriptor } from './statefulset/statefulset-contr
 import { serviceLbControllerDescriptor } from './servicelb/servicelb-controller';
 import { persistentVolumeControllerDescriptor } from './persistentvolume/persistent-volume-controller';
 import { horizontalPodAutoscalerControllerDescriptor, type HpaControllerOptions } from './horizontalpodautoscaler/hpa-controller';
+import { rootCaCertPublisherDescriptor } from './rootcacertpublisher/root-ca-cert-publisher';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -50,6 +51,8 @@ export interface ControllerSettings {
   readonly nodeIpam?: Partial<NodeIpamOptions>;
   /** The HPA controller's sync period and metrics source (none: HPAs report no metrics). */
   readonly hpa?: HpaControllerOptions;
+  /** `--root-ca-file`, read: the cluster CA the root-ca-cert-publisher puts in every namespace (none: it publishes nothing). */
+  readonly rootCa?: string;
 }
 
 /** Every controller `bosun controller-manager` knows; a new controller adds its descriptor here. */
@@ -77,6 +80,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     resourceQuotaControllerDescriptor,
     persistentVolumeControllerDescriptor,
     horizontalPodAutoscalerControllerDescriptor(settings.hpa ?? {}),
+    rootCaCertPublisherDescriptor(settings.rootCa),
   ]);
 }
 

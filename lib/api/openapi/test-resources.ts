@@ -8,7 +8,8 @@ import type { OpenApiResource } from './paths';
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass']);
 // The access reviews are answered, never stored: no list, no OpenAPI collection.
 const REVIEWS = ['SelfSubjectAccessReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview'];
-const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale', 'Eviction', ...REVIEWS]);
+// Subresource bodies (pods/binding, scale, pods/eviction, serviceaccounts/token) are no resources of their own.
+const NOT_SERVED = new Set(['Status', 'DeleteOptions', 'WatchEvent', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList', 'Binding', 'Scale', 'Eviction', 'TokenRequest', ...REVIEWS]);
 
 function plural(kind: string): string {
   const lower = kind.toLowerCase();

@@ -19,6 +19,7 @@ import { Lease, LeaseList } from '../../../gen/k8s/api/coordination/v1/lease';
 import { EndpointSlice, EndpointSliceList } from '../../../gen/k8s/api/discovery/v1/endpoint-slice';
 import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview } from '../../../gen/k8s/api/authorization/v1/access-review';
 import { SelfSubjectReview } from '../../../gen/k8s/api/authentication/v1/self-subject-review';
+import { TokenRequest } from '../../../gen/k8s/api/authentication/v1/token-request';
 import { Ingress, IngressList } from '../../../gen/k8s/api/networking/v1/ingress';
 import { IngressClass, IngressClassList } from '../../../gen/k8s/api/networking/v1/ingress-class';
 import { StorageClass, StorageClassList } from '../../../gen/k8s/api/storage/v1/storage-class';
@@ -124,6 +125,7 @@ const TABLE: ReadonlyArray<readonly [string, string, ProtoCodec]> = [
   ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectAccessReview', SelfSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SubjectAccessReview', SubjectAccessReview],
   ['authorization.k8s.io/v1', AUTHORIZATION + 'LocalSubjectAccessReview', LocalSubjectAccessReview], ['authorization.k8s.io/v1', AUTHORIZATION + 'SelfSubjectRulesReview', SelfSubjectRulesReview],
   ['authentication.k8s.io/v1', 'k8s.io.api.authentication.v1.SelfSubjectReview', SelfSubjectReview],
+  ['authentication.k8s.io/v1', 'k8s.io.api.authentication.v1.TokenRequest', TokenRequest],
   ['networking.k8s.io/v1', NETWORKING + 'Ingress', Ingress], ['networking.k8s.io/v1', NETWORKING + 'IngressList', IngressList],
   ['networking.k8s.io/v1', NETWORKING + 'IngressClass', IngressClass], ['networking.k8s.io/v1', NETWORKING + 'IngressClassList', IngressClassList],
   ['storage.k8s.io/v1', STORAGE + 'StorageClass', StorageClass], ['storage.k8s.io/v1', STORAGE + 'StorageClassList', StorageClassList],

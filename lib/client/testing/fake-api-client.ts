@@ -38,6 +38,7 @@ const SUBRESOURCES: Partial<Record<ResourceName, ServedResource['subresources']>
   horizontalpodautoscalers: ['status'],
   poddisruptionbudgets: ['status'],
   resourcequotas: ['status'],
+  serviceaccounts: ['token'],
 };
 
 /** The resources a Bosun apiserver serves, as discovery reports them. */
@@ -59,10 +60,12 @@ export class FakeApiClient implements ApiClient {
   /** The objects; tests may compact() it to make old watches expire. */
   readonly store: FakeStore;
   private readonly failures: { verb: string; err: ApiError }[] = [];
+  /** ServiceAccount tokens issued so far (createToken). */
+  tokensIssued = 0;
 
   constructor(
     readonly resources: readonly ServedResource[] = DEFAULT_SERVED_RESOURCES,
-    now: () => Date = () => new Date('2024-01-01T00:00:00Z'),
+    readonly now: () => Date = () => new Date('2024-01-01T00:00:00Z'),
   ) {
     this.store = new FakeStore(now, (info) => this.servedOf(info)?.subresources.includes('status') ?? false);
   }
@@ -276,6 +279,19 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
   async evict(namespace: string | undefined, name: string): Promise<void> {
     this.fake.record('evict', this.info, namespace, name);
     await this.delete(namespace, name);
+  }
+
+  /**
+   * Records the call and answers a TokenRequest whose token is `fake-token:<ns>/<name>:<n>`
+   * (n counts the tokens issued), expiring spec.expirationSeconds (default 3600) from now.
+   */
+  async createToken(namespace: string | undefined, name: string, tokenRequest: KubeObject): Promise<KubeObject> {
+    this.fake.record('createToken', this.info, namespace, name);
+    this.store.get(this.info, namespace, name);
+    const spec = (tokenRequest as { spec?: { expirationSeconds?: number } }).spec ?? {};
+    const expires = new Date(this.fake.now().getTime() + (spec.expirationSeconds ?? 3600) * 1000);
+    const token = `fake-token:${namespace}/${name}:${++this.fake.tokensIssued}`;
+    return { ...clone(tokenRequest), apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name, namespace }, status: { token, expirationTimestamp: expires.toISOString().replace(/\.\d{3}Z$/, 'Z') } } as KubeObject;
   }
 
   async finalize(name: string, obj: T, opts?: WriteOptions): Promise<T> {

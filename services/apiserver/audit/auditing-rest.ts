@@ -18,6 +18,8 @@ import { AUDIT_LEVELS, type AuditLevel, type AuditPolicy } from './audit-policy'
 
 /** Operations whose response goes on after the call returns: logged as ResponseStarted. */
 const STREAMING = new Set(['watch', 'connect']);
+/** Operations whose response is a credential (a TokenRequest's token): never written to the log. */
+const CREDENTIAL_RESPONSES = new Set(['createToken']);
 
 const atLeast = (level: AuditLevel, min: AuditLevel) => AUDIT_LEVELS.indexOf(level) >= AUDIT_LEVELS.indexOf(min);
 
@@ -79,8 +81,8 @@ export function auditingRest<T extends KubeObject>(rest: ResourceRest<T>, policy
         const done = STREAMING.has(property) ? 'ResponseStarted' : 'ResponseComplete';
         return call().then(
           (result) => {
-            const code = property === 'create' ? 201 : 200;
-            const response = atLeast(decision.level, 'RequestResponse') && result !== null && typeof result === 'object' && !STREAMING.has(property) ? { responseObject: result } : {};
+            const code = property === 'create' || property === 'createToken' ? 201 : 200;
+            const response = atLeast(decision.level, 'RequestResponse') && result !== null && typeof result === 'object' && !STREAMING.has(property) && !CREDENTIAL_RESPONSES.has(property) ? { responseObject: result } : {};
             emit(done, { responseStatus: { metadata: {}, code }, ...response });
             return result;
           },

@@ -12,6 +12,8 @@ export interface UserInfo {
   readonly name: string;
   readonly uid?: string;
   readonly groups: readonly string[];
+  /** Kubernetes' user.Info.Extra (a pod-bound ServiceAccount token names its pod here). */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The group every authenticated user is in (Kubernetes'). */

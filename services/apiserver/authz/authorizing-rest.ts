@@ -31,6 +31,7 @@ const METHODS: Readonly<Record<string, Describe>> = {
   patchScale: ([, name]) => ({ verb: 'patch', name: name as string, subresource: 'scale' }),
   bind: ([, name]) => ({ verb: 'create', name: name as string, subresource: 'binding' }),
   evict: ([, name]) => ({ verb: 'create', name: name as string, subresource: 'eviction' }),
+  createToken: ([, name]) => ({ verb: 'create', name: name as string, subresource: 'token' }),
   // Reading a log is a get; exec, attach and port-forward start something in the pod: create.
   connect: ([, name, sub]) => ({ verb: sub === 'log' ? 'get' : 'create', name: name as string, subresource: sub as string }),
 };

@@ -86,7 +86,7 @@ export function reviewRests(authorizer: ReviewAuthorizer): ResourceRest[] {
       return { resourceRules, nonResourceRules, incomplete };
     }),
     new ReviewRest(reviewInfo('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews'), (_review, user) => ({
-      userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.name === ANONYMOUS_USER.name ? [...user.groups] : [...new Set([...user.groups, AUTHENTICATED_GROUP])] },
+      userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}), groups: user.name === ANONYMOUS_USER.name ? [...user.groups] : [...new Set([...user.groups, AUTHENTICATED_GROUP])] },
     })),
   ];
 }

@@ -20,9 +20,9 @@ describe('the generated gRPC API protos (scripts/gen-api-protos.js)', () => {
     }
   });
 
-  it("list exactly the apiserver's resources, with their status and scale/binding subresources", () => {
+  it("list exactly the apiserver's resources, with their status and scale/binding/token subresources", () => {
     const fromScript = script.RESOURCES.map(([g, v, k, r, status, extra]) => `${g}/${v}/${k}/${r}/${status}/${extra.join(',')}`).sort();
-    const extras = (resource: string) => (resource === 'pods' ? 'binding,eviction' : resource === 'namespaces' ? 'finalize' : ['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers'].includes(resource) ? 'scale' : '');
+    const extras = (resource: string) => (resource === 'pods' ? 'binding,eviction' : resource === 'namespaces' ? 'finalize' : resource === 'serviceaccounts' ? 'token' : ['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers'].includes(resource) ? 'scale' : '');
     const fromServer = ALL_STRATEGIES.map((s) => `${s.info.group}/${s.info.version}/${s.info.kind}/${s.info.resource}/${s.hasStatus}/${extras(s.info.resource)}`).sort();
     expect(fromScript).to.deep.equal(fromServer);
   });

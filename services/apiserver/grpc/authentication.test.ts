@@ -57,7 +57,7 @@ describe('gRPC door authentication', () => {
         return m;
       };
       expect(authenticateCall(md(), auth)).to.equal(ANONYMOUS_USER);
-      expect(authenticateCall(md('Bearer good'), auth).name).to.equal('bob');
+      expect((authenticateCall(md('Bearer good'), auth) as UserInfo).name).to.equal('bob');
       expect(() => authenticateCall(md('Bearer bad'), auth)).to.throw(ApiError, INVALID_TOKEN_MESSAGE);
       expect(() => authenticateCall(md('Bearer good', 'Bearer good'), auth)).to.throw(ApiError, INVALID_TOKEN_MESSAGE);
       // No token file configured: credentials are not checked, the call is anonymous.

@@ -12,7 +12,7 @@ import { toGrpcError } from '../../../lib/api/grpc-status';
 import { AUTHORIZATION_METADATA_KEY } from '../../../lib/client/grpc-api-client';
 import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS_USER, withRequestContext, type UserInfo } from '../authn/request-user';
-import type { BearerAuthenticator } from '../http/bearer-auth';
+import type { RequestAuthenticator } from '../authn/token-authenticator';
 
 /** The message of a refused token (the HTTPS door answers 401 "Unauthorized" for the same). */
 export const INVALID_TOKEN_MESSAGE = 'Unauthorized: the bearer token in the "authorization" call metadata is not valid';
@@ -23,11 +23,16 @@ export const INVALID_TOKEN_MESSAGE = 'Unauthorized: the bearer token in the "aut
  * (no token file configured) every call is anonymous, as Kubernetes ignores credentials no
  * authenticator handles.
  */
-export function authenticateCall(metadata: grpc.Metadata, authenticator: BearerAuthenticator | undefined): UserInfo {
+export function authenticateCall(metadata: grpc.Metadata, authenticator: RequestAuthenticator | undefined): UserInfo | Promise<UserInfo> {
   const values = metadata.get(AUTHORIZATION_METADATA_KEY);
   if (values.length === 0 || !authenticator) return ANONYMOUS_USER;
   const value = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
-  const user = authenticator.userOf(value);
+  const found = authenticator.userOf(value);
+  // A static token answers at once; a ServiceAccount token after its lookups.
+  return found instanceof Promise ? found.then(authenticatedOrRefused) : authenticatedOrRefused(found);
+}
+
+function authenticatedOrRefused(user: UserInfo | undefined): UserInfo {
   if (!user) throw new ApiError(401, 'Unauthorized', INVALID_TOKEN_MESSAGE);
   return user;
 }
@@ -42,7 +47,7 @@ type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritab
 export function authenticatedService(
   definition: grpc.ServiceDefinition,
   impl: grpc.UntypedServiceImplementation,
-  authenticator: BearerAuthenticator | undefined,
+  authenticator: RequestAuthenticator | undefined,
   logger?: Logger,
 ): grpc.UntypedServiceImplementation {
   const out: Record<string, Handler> = {};
@@ -52,17 +57,25 @@ export function authenticatedService(
       throw new Error(`authenticatedService: ${name} is not a unary, server-streaming or bidirectional method of the service`);
     }
     out[name] = (call, callback) => {
-      let user: UserInfo;
-      try {
-        user = authenticateCall(call.metadata, authenticator);
-      } catch (err) {
+      const refuse = (err: unknown): void => {
         logger?.debug({ method: method.path, peer: call.getPeer() }, 'refused a call with an invalid bearer token');
         if (method.responseStream) call.emit('error', toGrpcError(err));
         else callback!(toGrpcError(err));
+      };
+      const run = (user: UserInfo): void => {
+        const agent = call.metadata.get('user-agent')[0];
+        withRequestContext(() => handler(call, callback), user, { requestURI: method.path, sourceIP: peerAddress(call.getPeer()), userAgent: agent === undefined ? undefined : String(agent) });
+      };
+      let user: UserInfo | Promise<UserInfo>;
+      try {
+        user = authenticateCall(call.metadata, authenticator);
+      } catch (err) {
+        refuse(err);
         return;
       }
-      const agent = call.metadata.get('user-agent')[0];
-      withRequestContext(() => handler(call, callback), user, { requestURI: method.path, sourceIP: peerAddress(call.getPeer()), userAgent: agent === undefined ? undefined : String(agent) });
+      if (user instanceof Promise) {
+        user.then(run, refuse).catch((err: unknown) => logger?.error({ err, method: method.path }, 'a call failed after its authentication'));
+      } else run(user);
     };
   }
   return out as grpc.UntypedServiceImplementation;

@@ -13,7 +13,7 @@ import { resetServerCall } from '../../../lib/grpc/reset-server-call';
 import { EncodingMemo, WATCH_ENCODING_MEMO_BYTES, WATCH_ENCODING_MEMO_OBJECTS } from '../rest/encoding-memo';
 import { deleteRequestFrom } from '../rest/delete-options';
 import { parseFieldValidation } from '../rest/field-validation';
-import { isBindable, isEvictable, isFinalizable, isScalable, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
+import { isBindable, isEvictable, isFinalizable, isScalable, isTokenRequestable, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
 import { encodedBuffer, pumpWatch, type WatchSink } from '../rest/watch-pump';
 
 /** Longest watch a client may ask for with timeout_seconds (longer asks are cut to this). */
@@ -101,6 +101,14 @@ export function resourceServiceImpl(rest: ResourceRest): grpc.UntypedServiceImpl
       if (!req.eviction) throw new BadRequestError('eviction: Required value');
       await rest.evict(ns(req.namespace), req.name ?? '', objectOf(evictionKind, req.eviction, 'eviction'), { dryRun: !!req.dryRun });
       return toProto(statusKind, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    });
+  }
+  if (isTokenRequestable(rest)) {
+    const tokenKind = protoKindOf('authentication.k8s.io/v1', 'TokenRequest');
+    impl.createToken = unary(async (req) => {
+      if (!req.tokenRequest) throw new BadRequestError('token_request: Required value');
+      const answer = await rest.createToken(ns(req.namespace), req.name ?? '', objectOf(tokenKind, req.tokenRequest, 'token_request'), { dryRun: !!req.dryRun });
+      return toProto(tokenKind, answer);
     });
   }
   if (isScalable(rest)) {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { writeKubeconfig } from '../../../lib/client/kubeconfig';
 import { AUTHENTICATED_GROUP, type UserInfo } from '../authn/request-user';
+import { bearerToken } from '../authn/token-authenticator';
 
 /** Bytes of randomness in a generated token. */
 const TOKEN_BYTES = 32;
@@ -82,10 +83,9 @@ export class BearerAuthenticator {
    * undefined when it is absent, not a bearer token, or an unknown token.
    */
   userOf(authorization: string | undefined): UserInfo | undefined {
-    if (typeof authorization !== 'string') return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!m) return undefined;
-    const d = digest(m[1]!);
+    const token = bearerToken(authorization);
+    if (token === undefined) return undefined;
+    const d = digest(token);
     let found: UserInfo | undefined;
     // Every entry is compared, so the time taken does not tell which one matched.
     for (const e of this.entries) if (crypto.timingSafeEqual(d, e.digest) && !found) found = e.user;

@@ -128,6 +128,9 @@ function subresourcesOf(r: ResourceRest): ApiResource[] {
       case 'eviction':
         out.push(entry('eviction', 'Eviction', ['create'], { group: 'policy', version: 'v1' }));
         break;
+      case 'token':
+        out.push(entry('token', 'TokenRequest', ['create'], { group: 'authentication.k8s.io', version: 'v1' }));
+        break;
     }
   }
   if (i.group === '' && i.resource === 'pods') out.push(entry('log', 'Pod', ['get']));

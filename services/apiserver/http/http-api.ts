@@ -16,6 +16,7 @@ import type { ResourceSet } from '../rest/resource-set';
 import { setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
 import { type Authorizer, forbiddenMessage } from '../authz/authorizer';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
+import type { RequestAuthenticator } from '../authn/token-authenticator';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
 import { NodeStreamProxy } from './node-stream-proxy';
 import { refuseUpgradeWithStatus } from '../../../lib/streaming/refuse-upgrade';
@@ -37,7 +38,7 @@ export interface HttpApiOptions {
   /** Bearer tokens accepted (e.g. from readTokenFile / ensureTokenFile), unless `authenticator` is given. */
   readonly tokens: readonly (string | TokenEntry)[];
   /** The token authenticator to use (the one the gRPC door shares); default: one over `tokens`. */
-  readonly authenticator?: BearerAuthenticator;
+  readonly authenticator?: RequestAuthenticator;
   /** Hosts the serving certificate names besides 127.0.0.1, localhost and ::1. */
   readonly hosts?: readonly string[];
   readonly logger?: Logger;
@@ -65,7 +66,7 @@ export class HttpApi {
   /** The CA and serving certificate (caCert goes into kubeconfigs). */
   readonly tls: ClusterTls;
   private readonly server: https.Server;
-  private readonly auth: BearerAuthenticator;
+  private readonly auth: RequestAuthenticator;
   private readonly handler: ResourceHandler;
   /** Proxies pods' streaming subresources to node agents (the gRPC door uses it too). */
   readonly streams: NodeStreamProxy;
@@ -138,7 +139,7 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      const user = this.auth.userOf(req.headers.authorization);
+      const user = await this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       setRequestUser(user);
       const path = parseApiPath(pathname);
@@ -222,7 +223,7 @@ export class HttpApi {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     try {
-      const user = this.auth.userOf(req.headers.authorization);
+      const user = await this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       setRequestUser(user);
       const url = parseRequestTarget(req.url);

@@ -15,7 +15,7 @@ import { toTable, type IncludeObject } from '../../../lib/api/printers/table';
 import { warningsOf } from '../../../lib/api/warnings';
 import type { ResourceSet } from '../rest/resource-set';
 import { dryRunOf, deleteRequestFrom } from '../rest/delete-options';
-import { isBindable, isConnectable, type ConnectableRest, isEvictable, isFinalizable, isScalable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
+import { isBindable, isConnectable, type ConnectableRest, isEvictable, isFinalizable, isScalable, isTokenRequestable, type DeleteRequest, type ListRequest, type ResourceRest, type UpdateRequest } from '../rest/resource-rest';
 import { decodeErrorContext, duplicateFields, enforceFieldValidation, parseFieldValidation, unknownFields } from '../rest/field-validation';
 import { decodeBody, isJsonContentType, JSON_TYPE, mediaType, sendJson, sendObject, warningHeader } from './http-io';
 import { notAcceptable, type ResponseForm } from './media-negotiation';
@@ -141,6 +141,11 @@ export class ResourceHandler {
       const { value } = await this.body(r);
       await rest.evict(ns, name, value as KubeObject, { dryRun: dryRun(q) });
       return sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
+    if (sub === 'token' && isTokenRequestable(rest)) {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      const { value } = await this.body(r);
+      return sendObject(r.res, 201, await rest.createToken(ns, name, value as KubeObject, { dryRun: dryRun(q) }), withoutTable(r.form));
     }
     if (isConnectable(rest, sub)) return this.connect(r, rest, ns, name, sub);
     throw notFoundPath();

@@ -75,6 +75,16 @@ export function isEvictable(rest: ResourceRest): rest is ResourceRest & Evictabl
   return rest.subresources.includes('eviction') && typeof (rest as Partial<EvictableRest>).evict === 'function';
 }
 
+/** ServiceAccounts: the token subresource (an authentication.k8s.io/v1 TokenRequest answered with a signed token). */
+export interface TokenRequestRest {
+  createToken(namespace: string | undefined, name: string, tokenRequest: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+}
+
+/** True when `rest` serves the token subresource. */
+export function isTokenRequestable(rest: ResourceRest): rest is ResourceRest & TokenRequestRest {
+  return rest.subresources.includes('token') && typeof (rest as Partial<TokenRequestRest>).createToken === 'function';
+}
+
 /**
  * Pods: the subresources that stream from the pod's node (log, exec, attach, portforward).
  * Both doors ask here where to send the stream, then proxy it to that node's agent.

@@ -85,6 +85,8 @@ export interface ResourceSetOptions {
   readonly wrap?: (rest: ResourceRest) => ResourceRest;
   /** Which resources are encrypted at rest, and how (--encryption-provider-config). */
   readonly encryption?: EncryptionConfig;
+  /** ServiceAccount admission adds the projected token volume to pods (the apiserver can sign tokens). */
+  readonly serviceAccountTokenVolumes?: boolean;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -104,11 +106,12 @@ export class ResourceSet {
   readonly admission: Admission;
   private readonly cachesByGroupResource = new Map<string, WatchCache<KubeObject>>();
   private readonly unstored = new Set<ResourceRest>();
+  private readonly stores = new Map<string, GenericStore<KubeObject>>();
 
   constructor(options: ResourceSetOptions) {
     const { client, logger, clock } = options;
     const expiry: ObjectExpiry = { ttlSeconds: options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS, leases: new LeaseManager({ granter: client, now: clock && (() => clock().getTime()) }) };
-    const stores = new Map<string, GenericStore<KubeObject>>();
+    const stores = this.stores;
     const cachesByKey = new Map<string, WatchCache<KubeObject>>();
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
@@ -132,7 +135,7 @@ export class ResourceSet {
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
-      new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace))),
+      new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
       new DefaultStorageClass(async () => (await storageClassCache.list()).items),
@@ -222,6 +225,17 @@ export class ResourceSet {
   /** The watch cache of a stored resource (readers answering from memory, such as the authorizer). */
   cacheOf<T extends KubeObject = KubeObject>(group: string, resource: string): WatchCache<T> | undefined {
     return this.cachesByGroupResource.get(`${group}/${resource}`) as WatchCache<T> | undefined;
+  }
+
+  /**
+   * The object as the apiserver sees it now, for its own checks (token authentication): the
+   * cache first, then the store when the cache has not seen it yet; undefined when absent.
+   */
+  async readFresh<T extends KubeObject = KubeObject>(group: string, resource: string, namespace: string | undefined, name: string): Promise<T | undefined> {
+    const key = `${group}/${resource}`;
+    const store = this.stores.get(key);
+    if (!store) throw new Error(`readFresh: ${key} is not a stored resource`);
+    return ((this.cachesByGroupResource.get(key)?.getCached(namespace, name) as T | undefined) ?? (await readIfExists(store, name, namespace))) as T | undefined;
   }
 
   /** The resources at their stored version only (each has its own gRPC service). */

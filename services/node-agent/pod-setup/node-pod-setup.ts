@@ -33,6 +33,7 @@ import { expandCommandAndArgs, resolveEnv } from './env';
 import type { NodeAllocatable } from './field-ref';
 import { hostsFileContent, podHostnameAndDomain } from './hosts-file';
 import { apiObjectSource, type PodObjectSource } from './object-source';
+import { apiTokenIssuer, PodTokenManager } from './pod-tokens';
 import { ContainerConfigError, type ContainerRuntimeFacts, type PodSetup } from './pod-setup';
 import { MASTER_SERVICE, podServiceEnv } from './service-env';
 import { systemMounter, type Mounter } from './tmpfs';
@@ -71,6 +72,8 @@ export interface NodePodSetupOptions {
   nodeAllocatable?: () => NodeAllocatable;
   /** tmpfs mounting (default mount(8) when root). */
   mounter?: Mounter;
+  /** ServiceAccount tokens of projected volumes (default: TokenRequests through `client`; none without one). */
+  tokens?: PodTokenManager;
   logger: Logger;
 }
 
@@ -108,7 +111,12 @@ export class NodePodSetup implements PodSetup {
     this.clusterDomain = opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     this.nodeAllocatable = opts.nodeAllocatable ?? machineAllocatable;
     this.logger = opts.logger.child({ part: 'pod-setup', node: opts.nodeName });
-    this.volumes = new VolumeManager({ rootDir: opts.rootDir, objects: this.objects, node: this.nodeAllocatable, mounter: opts.mounter ?? systemMounter, logger: this.logger });
+    const tokens = opts.tokens ?? (opts.client ? new PodTokenManager(apiTokenIssuer(opts.client)) : undefined);
+    this.volumes = new VolumeManager({ rootDir: opts.rootDir, objects: this.objects, node: this.nodeAllocatable, mounter: opts.mounter ?? systemMounter, tokens, logger: this.logger });
+  }
+
+  volumeRefreshInMs(pod: Pod): number | undefined {
+    return this.volumes.refreshInMs(pod.metadata.uid ?? '');
   }
 
   setUpVolumes(pod: Pod): Promise<void> {

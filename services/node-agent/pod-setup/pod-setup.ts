@@ -48,6 +48,12 @@ export interface PodSetup {
    * Throws VolumeSetupError.
    */
   setUpVolumes(pod: Pod): Promise<void>;
+  /**
+   * Milliseconds until something setUpVolumes wrote is due for rewriting (a projected
+   * ServiceAccount token at 80 % of its lifetime): the worker syncs the pod again by then.
+   * Undefined (or absent): nothing expires.
+   */
+  volumeRefreshInMs?(pod: Pod): number | undefined;
   /** Removes what setUpVolumes made for the pod (emptyDirs, projected files); never touches hostPath/PV data. */
   tearDownVolumes(podUid: string): Promise<void>;
   /** The sandbox config for the pod's `attempt`-th sandbox. Throws ContainerConfigError for an unusable dnsConfig. */

@@ -9,6 +9,7 @@ import type { Pod } from '../../../lib/api/types';
 import type { Payload } from './atomic-writer';
 import { containerResourceValue, findContainer, podFieldValue, type NodeAllocatable, type ObjectFieldSelector, type ResourceFieldSelector } from './field-ref';
 import { configMapBytes, secretBytes, type PodObjectSource } from './object-source';
+import type { PodTokenSource } from './pod-tokens';
 
 /** The mode of projected files when the volume names none (0644). */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -43,6 +44,8 @@ export interface ProjectedSource {
 export interface ProjectionContext {
   objects: PodObjectSource;
   node: NodeAllocatable;
+  /** ServiceAccount tokens (none: a serviceAccountToken source cannot be fulfilled). */
+  tokens?: PodTokenSource;
 }
 
 /** Adds `values` by `items` (or all keys) to `out`; `what` words the missing-key error. */
@@ -105,7 +108,12 @@ export async function projectSources(pod: Pod, sources: ProjectedSource[], mode:
     if (s.configMap) await projectConfigMap(out, pod, s.configMap, mode, ctx);
     else if (s.secret) await projectSecret(out, pod, s.secret, mode, ctx);
     else if (s.downwardAPI) projectDownwardApi(out, pod, s.downwardAPI.items ?? [], mode, ctx);
-    else if (s.serviceAccountToken) throw new Error('serviceAccountToken projection is not supported yet: this cluster has no ServiceAccount token signer');
+    else if (s.serviceAccountToken) {
+      const src = s.serviceAccountToken;
+      if (!ctx.tokens) throw new Error('serviceAccountToken projection is not available: this node agent has no API client to request tokens with');
+      if (!src.path) throw new Error(`projected source ${i}: serviceAccountToken.path is required`);
+      out.set(src.path, { data: Buffer.from(await ctx.tokens.token(pod, { audience: src.audience, expirationSeconds: src.expirationSeconds }), 'utf8'), mode });
+    }
     else throw new Error(`projected source ${i}: unsupported source ${JSON.stringify(Object.keys(s))}`);
   }
   return out;

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { Pod } from '../../../lib/api/types';
 import { VolumeSetupError } from './pod-setup';
+import { FakeApiClient } from '../../../lib/client/testing/fake-api-client';
+import { MAX_TOKEN_AGE_MS, PodTokenManager, REFRESH_FRACTION } from './pod-tokens';
 import { makePod, makeSetup } from './test-fixtures';
 
 describe('pod setup: volumes', () => {
@@ -176,14 +178,98 @@ describe('pod setup: volumes', () => {
     expect(await setUpFails([{ name: 'info', downwardAPI: { items: [{ path: 'ip', fieldRef: { fieldPath: 'status.podIP' } }] } }])).to.contain('unsupported fieldPath: status.podIP');
   });
 
-  it('projected: configMap, secret and downwardAPI sources in one directory; serviceAccountToken is a clear FailedMount', async () => {
+  it('projected: configMap, secret and downwardAPI sources in one directory; a token of a missing ServiceAccount is a clear FailedMount', async () => {
     t.api.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { a: 'A' } });
     t.api.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { token: Buffer.from('t0k').toString('base64') } });
     await t.setup.setUpVolumes(podWith([{ name: 'all', projected: { defaultMode: 0o440, sources: [{ configMap: { name: 'c' } }, { secret: { name: 's', items: [{ key: 'token', path: 'creds/token' }] } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }]));
     const dir = volDir('projected', 'all');
     expect([read(path.join(dir, 'a')), read(path.join(dir, 'creds', 'token')), read(path.join(dir, 'ns'))]).to.deep.equal(['A', 't0k', 'ns']);
     expect(modeOf(path.join(dir, 'a'))).to.equal(0o440);
-    expect(await setUpFails([{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }])).to.equal('MountVolume.SetUp failed for volume "tok" : serviceAccountToken projection is not supported yet: this cluster has no ServiceAccount token signer');
+    expect(await setUpFails([{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }])).to.equal('MountVolume.SetUp failed for volume "tok" : failed to fetch token: serviceaccounts "sa" not found');
+  });
+
+  describe('projected serviceAccountToken', () => {
+    /** Kubernetes' kube-api-access volume, as ServiceAccount admission adds it. */
+    const apiAccess = (expirationSeconds = 3607) => ({
+      name: 'kube-api-access-x2b4c',
+      projected: {
+        defaultMode: 0o644,
+        sources: [
+          { serviceAccountToken: { expirationSeconds, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    });
+    const seedCa = (api: FakeApiClient) => api.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'ns' }, data: { 'ca.crt': 'CA' } });
+
+    it('asks the TokenRequest API for a token bound to the pod, and writes it with the CA and namespace', async () => {
+      seedCa(t.api);
+      t.api.seed({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'ns' } });
+      await t.setup.setUpVolumes(podWith([apiAccess()]));
+      const dir = volDir('projected', 'kube-api-access-x2b4c');
+      expect([read(path.join(dir, 'token')), read(path.join(dir, 'ca.crt')), read(path.join(dir, 'namespace'))]).to.deep.equal(['fake-token:ns/sa:1', 'CA', 'ns']);
+      expect(t.api.calls).to.include('createToken serviceaccounts/ns/sa');
+    });
+
+    it('replaces the token once 80 % of its lifetime has passed (or 24 h), and the pod is synced again by then', async () => {
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const asked: string[] = [];
+      const tokens = new PodTokenManager(async (pod, sa, spec) => {
+        asked.push(`${pod.metadata.name}/${pod.metadata.uid} as ${sa} for ${spec.expirationSeconds}s`);
+        return { token: `token-${asked.length}`, expiresAtMs: now + spec.expirationSeconds! * 1000 };
+      }, () => now);
+      const s = makeSetup({ tokens });
+      try {
+        seedCa(s.api);
+        const pod = podWith([apiAccess()]);
+        const file = path.join(s.root, 'pods', 'uid-1', 'volumes', 'kubernetes.io~projected', 'kube-api-access-x2b4c', 'token');
+        const start = now;
+        await s.setup.setUpVolumes(pod);
+        expect(read(file)).to.equal('token-1');
+        expect(asked).to.deep.equal(['web/uid-1 as sa for 3607s']);
+        const due = Math.round(3607 * 1000 * REFRESH_FRACTION);
+        expect(s.setup.volumeRefreshInMs(pod)).to.equal(due);
+        now = start + due - 1000;
+        await s.setup.setUpVolumes(pod);
+        expect(read(file)).to.equal('token-1');
+        expect(s.setup.volumeRefreshInMs(pod)).to.equal(1000);
+        now = start + due + 1000;
+        await s.setup.setUpVolumes(pod);
+        expect(read(file)).to.equal('token-2');
+        expect(s.setup.volumeRefreshInMs(pod)).to.equal(due);
+        // A token good for a week is still replaced after a day.
+        const week = podWith([apiAccess(7 * 24 * 3600)]);
+        await s.setup.tearDownVolumes('uid-1');
+        expect(s.setup.volumeRefreshInMs(week)).to.equal(undefined);
+        await s.setup.setUpVolumes(week);
+        expect(s.setup.volumeRefreshInMs(week)).to.equal(MAX_TOKEN_AGE_MS);
+      } finally {
+        s.cleanup();
+      }
+    });
+
+    it('keeps a still-valid token when its refresh fails, and fails the mount once it has expired', async () => {
+      let now = 0;
+      let up = true;
+      const tokens = new PodTokenManager(async () => {
+        if (!up) throw new Error('connection refused');
+        return { token: 'only', expiresAtMs: now + 600_000 };
+      }, () => now);
+      const s = makeSetup({ tokens });
+      try {
+        const pod = podWith([{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600 } }] } }]);
+        await s.setup.setUpVolumes(pod);
+        up = false;
+        now = 500_000;
+        await s.setup.setUpVolumes(pod);
+        now = 600_001;
+        const err = await s.setup.setUpVolumes(pod).catch((e: Error) => e);
+        expect((err as Error).message).to.equal('MountVolume.SetUp failed for volume "tok" : failed to fetch token: connection refused');
+      } finally {
+        s.cleanup();
+      }
+    });
   });
 
   describe('persistentVolumeClaim', () => {

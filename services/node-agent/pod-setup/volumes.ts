@@ -17,6 +17,7 @@ import { Quantity } from '../../../lib/api/quantity';
 import type { Pod, Volume } from '../../../lib/api/types';
 import { writeAtomically, type Payload } from './atomic-writer';
 import type { NodeAllocatable } from './field-ref';
+import type { PodTokenManager } from './pod-tokens';
 import { DEFAULT_FILE_MODE, projectConfigMap, projectDownwardApi, projectSecret, projectSources, type DownwardApiFile, type ObjectProjection, type ProjectedSource } from './projection';
 import type { PodObjectSource } from './object-source';
 import { ContainerConfigError, VolumeSetupError } from './pod-setup';
@@ -63,6 +64,8 @@ export interface EmptyDirOverLimit {
 export interface VolumeManagerOptions {
   rootDir: string;
   objects: PodObjectSource;
+  /** ServiceAccount tokens of projected volumes (none: such volumes fail to mount). */
+  tokens?: PodTokenManager;
   node: () => NodeAllocatable;
   mounter: Mounter;
   logger: Logger;
@@ -167,7 +170,7 @@ export class VolumeManager {
   private async setUpOne(pod: Pod, uid: string, volume: Volume): Promise<void> {
     const name = volume.name ?? '';
     const kind = volumeKindOf(volume);
-    const ctx = { objects: this.opts.objects, node: this.opts.node() };
+    const ctx = { objects: this.opts.objects, node: this.opts.node(), tokens: this.opts.tokens };
     switch (kind) {
       case undefined:
         throw new Error(`unsupported volume source (supported: ${VOLUME_KINDS.join(', ')})`);
@@ -304,5 +307,11 @@ export class VolumeManager {
     await fs.rm(dir, { recursive: true, force: true });
     for (const key of this.claimPaths.keys()) if (key.startsWith(`${uid}/`)) this.claimPaths.delete(key);
     for (const w of this.warnedMemory) if (w.startsWith(`${dir}/`)) this.warnedMemory.delete(w);
+    this.opts.tokens?.forget(uid);
+  }
+
+  /** Milliseconds until a token in the pod's projected volumes is due for refresh (a new setUp rewrites it); undefined: none held. */
+  refreshInMs(uid: string): number | undefined {
+    return this.opts.tokens?.refreshInMs(uid);
   }
 }

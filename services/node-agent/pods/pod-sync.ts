@@ -95,6 +95,13 @@ export class PodSyncer {
       this.deps.events.event(pod, EVENT_TYPE_WARNING, 'FailedMount', err.message);
       return CONTAINER_RETRY_MS;
     }
+    const refresh = this.deps.setup.volumeRefreshInMs?.(pod);
+    const requeue = await this.syncSandboxAndContainers(pod, rp, state);
+    return sooner(requeue, refresh);
+  }
+
+  /** syncRunning once the volumes are set up. */
+  private async syncSandboxAndContainers(pod: Pod, rp: RuntimePod, state: PodWorkState): Promise<number | undefined> {
     const sandboxed = await this.ensureSandbox(pod, rp, state);
     if (!sandboxed) return CONTAINER_RETRY_MS;
     const { sandbox, config } = sandboxed;
