@@ -18,7 +18,7 @@ import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
 import { metricsRests } from './metrics';
-import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
+import { ApiAuthorization, type AuthorizationModes } from './authz/api-authorization';
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -39,10 +39,10 @@ export interface ApiServerConfig {
    */
   readonly tokenFile?: string;
   /**
-   * Kubernetes' `--authorization-mode`: AlwaysAllow (the default while Bosun's components share
-   * credentials) or RBAC over the cluster's roles and bindings, on both doors.
+   * Kubernetes' `--authorization-mode`: AlwaysAllow (the default), or Node and RBAC in the
+   * order given (first allow wins), on both doors. Node also turns NodeRestriction admission on.
    */
-  readonly authorizationMode?: AuthorizationMode;
+  readonly authorizationMode?: AuthorizationModes;
   /** Kubernetes' `--encryption-provider-config`: the resources encrypted at rest and their keys (parsed). */
   readonly encryption?: EncryptionConfig;
   /** The audit log: which requests are logged at which level (`--audit-policy-file`), and where (`--audit-log-path`). */
@@ -91,7 +91,7 @@ export class ApiServer {
   ) {
     this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption });
+    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption, nodeRestriction: this.authorization.nodeAuthorizer });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews().map(this.audited));
     this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.wrapRest));

@@ -8,7 +8,7 @@ import { ApiServer, type ApiServerConfig } from './apiserver';
 import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
 import type { UserInfo } from './authn/request-user';
-import type { AuthorizationMode } from './authz/api-authorization';
+import { authorizationModeList, type AuthorizationModes } from './authz/api-authorization';
 import type { EncryptionConfig } from './encryption/encryption-config';
 import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
 import { httpsRequest, runKubectl, type HttpsAnswer, type KubectlRun } from './http/test-clients';
@@ -35,10 +35,10 @@ export class TwoDoorApiServer {
 
   /**
    * Starts one. `users` get tokens in the token file before the server reads it (their
-   * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
-   * bootstrap policy at start, as the apiserver process does.
+   * kubeconfigs: {@link userKubeconfig}); with RBAC among the authorization modes the
+   * bootstrap policy is reconciled at start, as the apiserver process does.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit'] } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationModes; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit'] } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
@@ -49,9 +49,9 @@ export class TwoDoorApiServer {
       createLogger('apiserver', 'warn'),
       {
         onStart: [
-          async (resources) => {
+          async (resources, srv) => {
             await ensureSystemObjects(resources);
-            if (opts.authorizationMode === 'RBAC') await reconcileBootstrapPolicy(resources);
+            if (authorizationModeList(opts.authorizationMode).includes('RBAC')) await reconcileBootstrapPolicy(resources, { nodeAuthorizer: srv.authorization.nodeAuthorizer });
           },
         ],
       },
