@@ -14,11 +14,11 @@ import { PortPlan } from '../lib/launcher/port-plan';
 import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
-import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
+import { ensureSampleImages, localNodeAgents, localNodeNames, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
 import type { LocalNodeAgent } from '../lib/launcher/node-agent-process';
 import { LOCAL_PROXY_PORTS, LocalProxy, localClusterRunsProxy } from '../lib/launcher/proxy-process';
 import { RUNTIME_KINDS, type RuntimeKind } from '../services/node-agent/runtime/index';
@@ -179,6 +179,7 @@ export function upCommand(): Command {
         grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
         server: apiservers[0]!.httpsUrl,
         caCert: tls.caCert,
+        nodeNames: localNodeNames(nodeCount),
       });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       for (const a of apiservers) {
@@ -233,7 +234,7 @@ export function upCommand(): Command {
         } catch (err) {
           say(`  sample images: not built (${err instanceof Error ? err.message.split('\n')[0] : err}); pods need images imported with "bosun image import"`);
         }
-        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, kubeconfigs.get(KUBELET.component)!, certDir);
+        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, (node) => kubeconfigs.get(nodeIdentity(node).component)!, certDir);
         for (const a of nodeAgents) {
           a.start();
           say(`  ${a.name}: node agent started (pid ${a.pid ?? '?'}, ${o.runtime} runtime, kubelet port ${a.options.kubeletPort}, status API gRPC ${a.grpcEndpoint}, log ${a.logFile})`);

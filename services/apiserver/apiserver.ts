@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { ResourceRest } from './rest/resource-rest';
 import type { AuditSink } from './audit/audit-log';
 import type { AuditPolicy } from './audit/audit-policy';
@@ -19,6 +20,9 @@ import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
 import { metricsRests } from './metrics';
 import { ApiAuthorization, type AuthorizationModes } from './authz/api-authorization';
+
+/** How often the token file is checked for changes (ms). */
+const TOKEN_FILE_POLL_MS = 1_000;
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -102,6 +106,7 @@ export class ApiServer {
     });
     const tokenFile = config.tokenFile ?? config.https?.tokenFile;
     this.authenticator = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
+    if (tokenFile && this.authenticator) this.followTokenFile(tokenFile, this.authenticator, logger);
     const authn = logger.child({ part: 'grpc-authn' });
     for (const rest of this.resources.stored()) {
       const definition = tolerantDefinition(serviceDefinition(rest.info));
@@ -184,6 +189,23 @@ export class ApiServer {
     await Promise.all([this.host.shutdown(1000), this.http?.close()]);
     this.client.close();
     this.config.audit?.sink.close();
+  }
+
+  /**
+   * Re-reads the token file when it changes, so an identity added to a running cluster (a node
+   * joining, with its own token) authenticates without a restart. A file that cannot be read
+   * keeps the tokens known.
+   */
+  private followTokenFile(file: string, authenticator: BearerAuthenticator, logger: Logger): void {
+    const reload = (): void => {
+      try {
+        authenticator.replace(readTokenEntries(file));
+      } catch (err) {
+        logger.warn({ file, err: (err as Error).message }, 'token file unreadable; keeping the tokens known');
+      }
+    };
+    fs.watchFile(file, { interval: TOKEN_FILE_POLL_MS, persistent: false }, reload);
+    this.stopHooks.push(() => fs.unwatchFile(file, reload));
   }
 
   /** A resource's REST as the doors call it: audited (outermost, so refusals are logged too), then authorized. */

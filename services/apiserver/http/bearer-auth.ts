@@ -62,10 +62,15 @@ export function formatTokenLine(entry: TokenEntry): string {
 
 /** Checks bearer tokens (an `Authorization: Bearer <token>` value) against a fixed set of tokens. */
 export class BearerAuthenticator {
-  private readonly entries: { digest: Buffer; user: UserInfo }[];
+  private entries: { digest: Buffer; user: UserInfo }[] = [];
 
   /** Bare strings are tokens of {@link UNNAMED_TOKEN_USER}. */
   constructor(tokens: readonly (string | TokenEntry)[]) {
+    this.replace(tokens);
+  }
+
+  /** Authenticates `tokens` from now on instead (the token file changed: a node joined). */
+  replace(tokens: readonly (string | TokenEntry)[]): void {
     this.entries = tokens
       .map((t) => (typeof t === 'string' ? { token: t, user: { name: UNNAMED_TOKEN_USER, groups: [] } } : t))
       .filter((e) => e.token !== '')
