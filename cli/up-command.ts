@@ -84,7 +84,7 @@ export function upCommand(): Command {
     .addOption(new Option('--nodes <n>', 'nodes, each a node agent').default('2'))
     .addOption(new Option('--start-timeout <seconds>', 'how long the store, and then each apiserver, may take to come up (default: 20 s and 30 s; raise it on a loaded machine)'))
     .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
-    .addOption(new Option('--authorization-mode <modes>', "the apiservers' authorization: Node,RBAC (each component and node has its own identity and only its own rights) or AlwaysAllow").default(DEFAULT_UP_AUTHORIZATION))
+    .addOption(new Option('--authorization-mode <modes>', "the apiservers' authorization: Node,RBAC (each component and node has its own identity and only its own rights) or AlwaysAllow").default(DEFAULT_UP_AUTHORIZATION).env('BOSUN_APISERVER_AUTHORIZATION_MODE'))
     .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string; authorizationMode: string }) => {
       const n = Number(o.members);
       const startTimeoutMs = o.startTimeout === undefined ? undefined : Number(o.startTimeout) * 1000;

@@ -4,7 +4,7 @@
  * without setting, changing or removing labels under `node-restriction.kubernetes.io/` or any
  * kubernetes.io / k8s.io label a kubelet does not own (and its `kubernetes.io/hostname` is its
  * own name), and without changing its taints; creates only mirror pods bound to itself that
- * refer to no other object; deletes only pods bound to it; writes only its own Lease. Other
+ * refer to no other object; deletes, and writes the status of, only pods bound to it; writes only its own Lease. Other
  * users pass. On with the Node authorization mode.
  */
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
@@ -88,6 +88,12 @@ export class NodeRestriction implements AdmissionPlugin {
       // A pod that is gone is the delete's own 404.
       if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
     }
+  }
+
+  async admitStatusUpdate(info: ResourceInfo, _namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {
+    const node = requestingNode();
+    if (node === undefined || !isResource(info, '', 'pods')) return;
+    if ((old as Pod).spec?.nodeName !== node) throw admissionForbidden(info, obj, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
   }
 
   private admitNode(info: ResourceInfo, node: string, obj: Node, old: Node | undefined): void {

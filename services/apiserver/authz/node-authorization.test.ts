@@ -125,6 +125,8 @@ describe('Node authorization and NodeRestriction (apiserver --authorization-mode
     const del = await asA('DELETE', `/api/v1/namespaces/${NS}/pods/web-b`);
     expect(del.status).to.equal(403);
     expect(JSON.parse(del.body).message).to.include('node "node-a" can only delete pods with spec.nodeName set to itself');
+    const gone = await asA('DELETE', `/api/v1/namespaces/${NS}/pods/no-such-pod`);
+    expect(gone.status, 'a pod already gone is a 404 (the agent stops retrying), not a 403').to.equal(404);
     const evict = await asA('POST', `/api/v1/namespaces/${NS}/pods/web-b/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-b', namespace: NS } });
     expect(evict.status).to.equal(403);
     const relabel = await asA('PATCH', `/api/v1/namespaces/${NS}/pods/web-a`, { metadata: { labels: { x: 'y' } } }, merge);

@@ -91,6 +91,10 @@ describe('Node authorizer and its graph', () => {
     expect(authz.authorize(req(A, 'delete', 'pods', 'on-b')).allowed).to.equal(false);
     expect(authz.authorize(req(A, 'delete', 'pods', 'on-a')).allowed).to.equal(true);
     expect(authz.authorize(req(A, 'create', 'pods', 'on-b', { subresource: 'eviction' })).allowed).to.equal(false);
+    expect(authz.authorize(req(A, 'update', 'pods', 'pending', { subresource: 'status' })).allowed, 'an unbound pod is no node\'s').to.equal(false);
+    // A pod this apiserver's cache does not hold: NodeRestriction checks the stored one.
+    expect(authz.authorize(req(A, 'delete', 'pods', 'unknown')).allowed).to.equal(true);
+    expect(authz.authorize(req(A, 'create', 'pods', 'unknown', { subresource: 'eviction' })).allowed).to.equal(false);
     expect(authz.authorize(req(A, 'update', 'pods', 'on-a')).allowed, 'a node never updates a pod itself').to.equal(false);
     const lease = (verb: string, name: string | undefined, namespace = 'kube-node-lease') => authz.authorize(req(A, verb, 'leases', name, { apiGroup: 'coordination.k8s.io', namespace })).allowed;
     expect([lease('update', 'a'), lease('get', 'a'), lease('create', undefined)]).to.deep.equal([true, true, true]);

@@ -74,10 +74,16 @@ export class NodeAuthorizer implements Authorizer {
     }
   }
 
-  /** Deleting a pod, writing its status or evicting it: only a pod bound to this node. */
+  /**
+   * Deleting a pod, writing its status or evicting it: only a pod bound to this node. A delete or
+   * status write of a pod the graph does not know (gone, or not yet in this apiserver's cache) is
+   * let through to NodeRestriction, which checks the stored pod (a gone pod is then the 404 the
+   * agent expects, not a 403 it would retry).
+   */
   private pod(node: string, attrs: Attributes): Decision | undefined {
     const { subresource, verb, name } = attrs;
-    const own = name !== undefined && this.graph.nodeOfPod(attrs.namespace ?? '', name) === node;
+    const bound = name === undefined ? undefined : this.graph.nodeOfPod(attrs.namespace ?? '', name);
+    const own = bound === node || (bound === undefined && name !== undefined && subresource !== 'eviction');
     if (subresource === 'status' && (verb === 'update' || verb === 'patch')) return own ? ALLOW : deny(`node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
     if (subresource === 'eviction' && verb === 'create') return own ? ALLOW : deny(`node ${node} can only evict pods with spec.nodeName set to itself`);
     if (!subresource && verb === 'delete') return own ? ALLOW : deny(`node "${node}" can only delete pods with spec.nodeName set to itself`);

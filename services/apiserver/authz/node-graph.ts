@@ -10,7 +10,7 @@ import { podReferences, type ReferencedResource } from './pod-references';
 
 const key = (namespace: string | undefined, name: string | undefined): string => `${namespace ?? ''}/${name ?? ''}`;
 
-/** A bound pod's node and the edge keys it contributes. */
+/** A pod's node ('' while unbound) and the edge keys it contributes (bound pods only). */
 interface PodVertex {
   readonly node: string;
   readonly edges: readonly string[];
@@ -50,7 +50,7 @@ export class NodeGraph {
     },
   };
 
-  /** The node the pod namespace/name is bound to, when the graph knows the pod and it is bound. */
+  /** The node the pod namespace/name is bound to ('' while unbound); undefined when the graph does not know the pod. */
   nodeOfPod(namespace: string, name: string): string | undefined {
     return this.podVertices.get(key(namespace, name))?.node;
   }
@@ -69,16 +69,16 @@ export class NodeGraph {
     return false;
   }
 
-  /** Number of bound pods in the graph (for tests and metrics). */
+  /** Number of pods in the graph (for tests and metrics). */
   get podCount(): number {
     return this.podVertices.size;
   }
 
   private addPod(pod: Pod): void {
-    const node = pod.spec?.nodeName;
-    if (!node) return;
+    const node = pod.spec?.nodeName ?? '';
     const namespace = pod.metadata.namespace;
-    const edges = podReferences(pod).map((r) => `${r.resource}/${key(namespace, r.name)}`);
+    // An unbound pod gives no node anything; it is kept so that "unknown" means "not in the cache".
+    const edges = node ? podReferences(pod).map((r) => `${r.resource}/${key(namespace, r.name)}`) : [];
     this.podVertices.set(key(namespace, pod.metadata.name), { node, edges });
     for (const e of edges) {
       let byNode = this.edges.get(e);
