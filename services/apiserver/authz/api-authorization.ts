@@ -12,7 +12,7 @@ import type { PolicyRule } from '../../../lib/api/types/rbac';
 import type { UserInfo } from '../authn/request-user';
 import { ALWAYS_ALLOW, type Attributes, type Authorizer, AuthorizerChain, type Decision, PRIVILEGED_GROUP } from './authorizer';
 import { authorizingRest } from './authorizing-rest';
-import { NodeAuthorizer } from './node-authorizer';
+import { NodeAuthorizer, nodeNameOf } from './node-authorizer';
 import { NodeGraph } from './node-graph';
 import { RbacAuthorizer, type RbacObjects } from './rbac-authorizer';
 import { escalationRefusal, guardsEscalation } from './rbac-escalation';
@@ -84,7 +84,7 @@ export class ApiAuthorization implements ReviewAuthorizer {
     if (this.modes.includes('AlwaysAllow') || user.groups.includes(PRIVILEGED_GROUP)) return { rules: EVERYTHING.map((r) => ({ ...r })), incomplete: false };
     // The Node authorizer's answers depend on the object (Kubernetes also reports them as incomplete).
     const rbac = this.modes.includes('RBAC') ? this.rbacAuthorizer().rulesFor(user, namespace) : [];
-    return { rules: rbac, incomplete: this.nodeAuthorizer };
+    return { rules: rbac, incomplete: this.nodeAuthorizer && nodeNameOf(user) !== undefined };
   }
 
   /** The review resources (can-i, whoami), answered by this authorization. */
