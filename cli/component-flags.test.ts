@@ -24,6 +24,7 @@ describe('component identity flags (--kubeconfig, --apiserver)', () => {
     const entries = readTokenEntries(tokenFile);
     expect(entries.map((e) => e.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress', 'system:node:node-1', 'system:node:node-2']);
     expect(entries[6]!.user.groups).to.include('system:nodes');
+    expect(entries[0]!.user.groups, 'the old admin token joins system:masters (RBAC)').to.deep.equal(['system:masters']);
     expect(new Set(entries.map((e) => e.token)).size, 'every identity has its own token').to.equal(entries.length);
     const node2 = readKubeconfig(componentKubeconfigPath(dir, 'kubelet-node-2'));
     expect(node2.users).to.deep.equal([{ name: 'system:node:node-2', user: { token: entries[7]!.token } }]);

@@ -10,7 +10,7 @@ import { grpcEndpointsOf, readKubeconfig, writeKubeconfig } from '../lib/client/
 import type { UserInfo } from '../services/apiserver/authn/request-user';
 import { NODES_GROUP } from '../services/apiserver/authz/bootstrap-policy';
 import { NODE_USER_PREFIX } from '../services/apiserver/authz/node-authorizer';
-import { ensureTokenFile, ensureUserToken } from '../services/apiserver/http/bearer-auth';
+import { ensureAdminIsMaster, ensureTokenFile, ensureUserToken } from '../services/apiserver/http/bearer-auth';
 
 /** One component's identity. */
 export interface ComponentIdentity {
@@ -76,12 +76,13 @@ export function componentKubeconfigPath(dir: string, component: string): string 
 
 /**
  * Makes sure every component (and every node of `spec.nodeNames`) has a token in the token file
- * (an existing cluster's file, with only the admin token, gains the missing ones; existing
- * tokens are kept) and writes one kubeconfig per identity. Returns the kubeconfig of each
+ * (an existing cluster's file, with only the admin token, gains the missing ones and its admin
+ * is put in system:masters; existing tokens are kept) and writes one kubeconfig per identity. Returns the kubeconfig of each
  * component by name (nodes' as `kubelet-<node>`).
  */
 export function writeComponentKubeconfigs(spec: ComponentKubeconfigSpec): Map<string, string> {
   ensureTokenFile(spec.tokenFile);
+  ensureAdminIsMaster(spec.tokenFile);
   const files = new Map<string, string>();
   for (const identity of [...COMPONENT_IDENTITIES, ...(spec.nodeNames ?? []).map(nodeIdentity)]) files.set(identity.component, writeIdentityKubeconfig(spec, identity));
   return files;

@@ -139,6 +139,20 @@ export function ensureTokenFile(file: string): string {
 }
 
 /**
+ * Puts the admin token of an older token file (its first line, user "admin" with no groups) in
+ * system:masters, as files made now are: under RBAC an admin outside it could do nothing.
+ * Other lines, and a file whose first user is someone else, stay as they are.
+ */
+export function ensureAdminIsMaster(file: string): void {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const entry = i < 0 ? undefined : parseTokenLine(lines[i]!.trim());
+  if (!entry || entry.user.name !== ADMIN_USER.name || entry.user.groups.length > 0) return;
+  lines[i] = formatTokenLine({ token: entry.token, user: ADMIN_USER });
+  fs.writeFileSync(file, lines.join('\n'), { mode: 0o600 });
+}
+
+/**
  * The token of user `user.name` in the token file at `file` (which must exist, see
  * ensureTokenFile), appending a new random token for `user` when the file has none for it —
  * so a cluster made before its components had identities gains them on its next start.
