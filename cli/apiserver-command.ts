@@ -3,7 +3,7 @@ import { readAuditPolicy, type AuditPolicy } from '../services/apiserver/audit/a
 import { readEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { METRICS_RESOLUTION_MS } from '../services/apiserver/metrics/metrics-collector';
 import { Command, Option } from 'commander';
-import { AUTHORIZATION_MODES, type AuthorizationMode } from '../services/apiserver/authz/api-authorization';
+import { parseAuthorizationModes } from '../services/apiserver/authz/api-authorization';
 import * as path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { exitOnSignals, keepAlive } from './graceful-exit';
@@ -94,8 +94,10 @@ export function apiserverCommand(): Command {
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
     .addOption(opt('metric-resolution', 'how often the metrics API (metrics.k8s.io) scrapes nodes at most, e.g. 15s (metrics-server\'s flag)', `${METRICS_RESOLUTION_MS / 1000}s`))
     .addOption(
-      new Option('--authorization-mode <mode>', 'AlwaysAllow, or RBAC: requests on both doors are checked against the cluster\'s roles and bindings (members of system:masters pass)')
-        .choices(AUTHORIZATION_MODES as unknown as string[])
+      new Option(
+        '--authorization-mode <modes>',
+        'AlwaysAllow, or a comma list of Node and RBAC tried in order (e.g. Node,RBAC): Node lets each node agent reach only its own Node, Lease, pods and what they use (and turns NodeRestriction admission on); RBAC checks the cluster\'s roles and bindings (members of system:masters pass)',
+      )
         .default('AlwaysAllow')
         .env(apiserverEnv('authorization-mode')),
     )
@@ -124,7 +126,7 @@ export function apiserverCommand(): Command {
           https: o.httpsListen ? httpsConfig(o) : undefined,
           tokenFile: grpcTokenFile,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
-          authorizationMode: o.authorizationMode as AuthorizationMode,
+          authorizationMode: parseAuthorizationModes(o.authorizationMode),
           encryption,
           audit,
           metricsResolutionMs: parseMetricResolutionMs(o.metricResolution),

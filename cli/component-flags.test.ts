@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { readKubeconfig, writeKubeconfig } from '../lib/client/kubeconfig';
 import { readTokenEntries } from '../services/apiserver/http/bearer-auth';
 import { ConfigError } from '../lib/config-error';
-import { componentKubeconfigPath, writeComponentKubeconfigs } from './component-identities';
+import { addNodeIdentity, componentKubeconfigPath, writeComponentKubeconfigs } from './component-identities';
+import { identityMismatch } from './node-agent-command';
 import { apiConnectionOf, DEFAULT_APISERVER_ENDPOINTS } from './component-flags';
 
 describe('component identity flags (--kubeconfig, --apiserver)', () => {
@@ -18,16 +19,29 @@ describe('component identity flags (--kubeconfig, --apiserver)', () => {
   it('writes one kubeconfig per component and adds the missing tokens to an earlier cluster\'s token file', () => {
     const tokenFile = path.join(dir, 'tokens.csv');
     fs.writeFileSync(tokenFile, 'admintoken,admin\n'); // a cluster from before component identities
-    const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: ['127.0.0.1:6444', '127.0.0.1:6454'], server: 'https://127.0.0.1:6443', caCert: 'PEM' });
-    expect([...files.keys()]).to.deep.equal(['kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy', 'coredns', 'bosun-ingress']);
+    const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: ['127.0.0.1:6444', '127.0.0.1:6454'], server: 'https://127.0.0.1:6443', caCert: 'PEM', nodeNames: ['node-1', 'node-2'] });
+    expect([...files.keys()]).to.deep.equal(['kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'coredns', 'bosun-ingress', 'kubelet-node-1', 'kubelet-node-2']);
     const entries = readTokenEntries(tokenFile);
-    expect(entries.map((e) => e.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
+    expect(entries.map((e) => e.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress', 'system:node:node-1', 'system:node:node-2']);
+    expect(entries[6]!.user.groups).to.include('system:nodes');
+    expect(entries[0]!.user.groups, 'the old admin token joins system:masters (RBAC)').to.deep.equal(['system:masters']);
+    expect(new Set(entries.map((e) => e.token)).size, 'every identity has its own token').to.equal(entries.length);
+    const node2 = readKubeconfig(componentKubeconfigPath(dir, 'kubelet-node-2'));
+    expect(node2.users).to.deep.equal([{ name: 'system:node:node-2', user: { token: entries[7]!.token } }]);
+    expect(identityMismatch(componentKubeconfigPath(dir, 'kubelet-node-2'), 'node-2')).to.equal(undefined);
+    expect(identityMismatch(componentKubeconfigPath(dir, 'kubelet-node-2'), 'node-1')).to.include('not this node\'s identity "system:node:node-1"');
+    // A node joining later gets its own identity beside the others'.
+    addNodeIdentity(dir, tokenFile, 'node-3');
+    const node3 = readKubeconfig(componentKubeconfigPath(dir, 'kubelet-node-3'));
+    expect(node3.clusters).to.deep.equal(node2.clusters);
+    expect(readTokenEntries(tokenFile).map((e) => e.user.name)).to.include('system:node:node-3');
     const scheduler = readKubeconfig(componentKubeconfigPath(dir, 'kube-scheduler'));
     expect(scheduler.users).to.deep.equal([{ name: 'system:kube-scheduler', user: { token: entries[1]!.token } }]);
     expect(scheduler.contexts[0]!.context.user).to.equal('system:kube-scheduler');
     // A second start keeps every token.
-    writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: ['127.0.0.1:6444'] });
-    expect(readTokenEntries(tokenFile)).to.deep.equal(entries);
+    const before = readTokenEntries(tokenFile);
+    writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: ['127.0.0.1:6444'], nodeNames: ['node-1'] });
+    expect(readTokenEntries(tokenFile)).to.deep.equal(before);
   });
 
   it('takes endpoints and token from the kubeconfig; an explicit --apiserver overrides only the endpoints', () => {

@@ -2,13 +2,15 @@
  * Every Bosun component is an API client with its own identity: a user in the apiserver's token
  * file (Kubernetes' user names) and a kubeconfig naming the apiservers and that user's token.
  * `bosun up` and `bosun kubeconfigs` (compose) write them; the components read them with
- * `--kubeconfig`. Adding a component (node agent, proxy, dns) is one more entry in
- * {@link COMPONENT_IDENTITIES}.
+ * `--kubeconfig`. Adding a component (proxy, dns) is one more entry in
+ * {@link COMPONENT_IDENTITIES}; every node agent has its own ({@link nodeIdentity}).
  */
 import * as path from 'node:path';
-import { writeKubeconfig } from '../lib/client/kubeconfig';
+import { grpcEndpointsOf, readKubeconfig, writeKubeconfig } from '../lib/client/kubeconfig';
 import type { UserInfo } from '../services/apiserver/authn/request-user';
-import { ensureTokenFile, ensureUserToken } from '../services/apiserver/http/bearer-auth';
+import { NODES_GROUP } from '../services/apiserver/authz/bootstrap-policy';
+import { NODE_USER_PREFIX } from '../services/apiserver/authz/node-authorizer';
+import { ensureAdminIsMaster, ensureTokenFile, ensureUserToken } from '../services/apiserver/http/bearer-auth';
 
 /** One component's identity. */
 export interface ComponentIdentity {
@@ -25,8 +27,15 @@ export const KUBE_CONTROLLER_MANAGER: ComponentIdentity = {
   user: { name: 'system:kube-controller-manager', uid: 'system:kube-controller-manager', groups: [] },
 };
 
-/** The node agents' user (Kubernetes' nodes authenticate as system:node:<name> in group system:nodes; local agents share one). */
-export const KUBELET: ComponentIdentity = { component: 'kubelet', user: { name: 'system:node:bosun-local', uid: 'system:node:bosun-local', groups: ['system:nodes'] } };
+/**
+ * The identity of the node agent of `nodeName` (Kubernetes': system:node:<name> in group
+ * system:nodes, what the Node authorizer and NodeRestriction key on); its kubeconfig is
+ * `kubelet-<node>.kubeconfig`. Every node has its own, so a node can reach only its own objects.
+ */
+export function nodeIdentity(nodeName: string): ComponentIdentity {
+  const name = `${NODE_USER_PREFIX}${nodeName}`;
+  return { component: `kubelet-${nodeName}`, user: { name, uid: name, groups: [NODES_GROUP] } };
+}
 
 /** kube-proxy's user (Kubernetes': system:kube-proxy, bound to system:node-proxier). */
 export const KUBE_PROXY: ComponentIdentity = { component: 'kube-proxy', user: { name: 'system:kube-proxy', uid: 'system:kube-proxy', groups: [] } };
@@ -38,7 +47,7 @@ export const COREDNS: ComponentIdentity = { component: 'coredns', user: { name: 
 export const BOSUN_INGRESS: ComponentIdentity = { component: 'bosun-ingress', user: { name: 'system:bosun-ingress', uid: 'system:bosun-ingress', groups: [] } };
 
 /** The components that get an identity. */
-export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBELET, KUBE_PROXY, COREDNS, BOSUN_INGRESS];
+export const COMPONENT_IDENTITIES: readonly ComponentIdentity[] = [KUBE_SCHEDULER, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, COREDNS, BOSUN_INGRESS];
 
 /** The folder (under the cluster's data directory) holding the components' kubeconfigs. */
 export const COMPONENT_KUBECONFIG_DIR = 'kubeconfigs';
@@ -56,6 +65,8 @@ export interface ComponentKubeconfigSpec {
   readonly caCert?: string;
   /** Cluster name in the kubeconfigs (default "bosun-local"). */
   readonly clusterName?: string;
+  /** The nodes whose agents get an identity each (see {@link nodeIdentity}); none by default. */
+  readonly nodeNames?: readonly string[];
 }
 
 /** The kubeconfig file of `component` under the data directory `dir`. */
@@ -64,26 +75,52 @@ export function componentKubeconfigPath(dir: string, component: string): string 
 }
 
 /**
- * Makes sure every component has a token in the token file (an existing cluster's file, with
- * only the admin token, gains the missing ones; existing tokens are kept) and writes one
- * kubeconfig per component. Returns the kubeconfig of each component by name.
+ * Makes sure every component (and every node of `spec.nodeNames`) has a token in the token file
+ * (an existing cluster's file, with only the admin token, gains the missing ones and its admin
+ * is put in system:masters; existing tokens are kept) and writes one kubeconfig per identity. Returns the kubeconfig of each
+ * component by name (nodes' as `kubelet-<node>`).
  */
 export function writeComponentKubeconfigs(spec: ComponentKubeconfigSpec): Map<string, string> {
   ensureTokenFile(spec.tokenFile);
+  ensureAdminIsMaster(spec.tokenFile);
   const files = new Map<string, string>();
-  for (const identity of COMPONENT_IDENTITIES) {
-    const token = ensureUserToken(spec.tokenFile, identity.user);
-    const file = componentKubeconfigPath(spec.dir, identity.component);
-    writeKubeconfig(file, {
-      clusterName: spec.clusterName ?? 'bosun-local',
-      userName: identity.user.name,
-      // Without the HTTP API, the server names the first gRPC endpoint (kubectl cannot use it; Bosun can).
-      server: spec.server ?? `grpc://${spec.grpcEndpoints[0]}`,
-      caData: spec.caCert ? Buffer.from(spec.caCert).toString('base64') : undefined,
-      token,
-      grpcEndpoints: [...spec.grpcEndpoints],
-    });
-    files.set(identity.component, file);
-  }
+  for (const identity of [...COMPONENT_IDENTITIES, ...(spec.nodeNames ?? []).map(nodeIdentity)]) files.set(identity.component, writeIdentityKubeconfig(spec, identity));
   return files;
+}
+
+/** Writes the kubeconfig of one identity (its token made when missing); returns its path. */
+export function writeIdentityKubeconfig(spec: ComponentKubeconfigSpec, identity: ComponentIdentity): string {
+  const token = ensureUserToken(spec.tokenFile, identity.user);
+  const file = componentKubeconfigPath(spec.dir, identity.component);
+  writeKubeconfig(file, {
+    clusterName: spec.clusterName ?? 'bosun-local',
+    userName: identity.user.name,
+    // Without the HTTP API, the server names the first gRPC endpoint (kubectl cannot use it; Bosun can).
+    server: spec.server ?? `grpc://${spec.grpcEndpoints[0]}`,
+    caData: spec.caCert ? Buffer.from(spec.caCert).toString('base64') : undefined,
+    token,
+    grpcEndpoints: [...spec.grpcEndpoints],
+  });
+  return file;
+}
+
+/**
+ * Gives node `nodeName` of a running cluster (data directory `dir`, token file `tokenFile`) its
+ * own identity and kubeconfig, naming the same apiservers as the kubeconfig of `like` (another
+ * component's). The apiservers pick the new token up from the token file (bearer-auth.ts).
+ */
+export function addNodeIdentity(dir: string, tokenFile: string, nodeName: string, like: string = KUBE_PROXY.component): string {
+  const template = readKubeconfig(componentKubeconfigPath(dir, like));
+  const cluster = template.clusters[0];
+  if (!cluster) throw new Error(`${componentKubeconfigPath(dir, like)}: no cluster to copy`);
+  const server = cluster.cluster.server;
+  const grpcEndpoints = grpcEndpointsOf(cluster.cluster);
+  return writeIdentityKubeconfig(
+    { dir, tokenFile, grpcEndpoints, server: server?.startsWith('https://') ? server : undefined, caCert: decodeCa(cluster.cluster['certificate-authority-data']), clusterName: cluster.name },
+    nodeIdentity(nodeName),
+  );
+}
+
+function decodeCa(data: string | undefined): string | undefined {
+  return data ? Buffer.from(data, 'base64').toString('utf8') : undefined;
 }

@@ -19,6 +19,7 @@ interface KubeconfigsOptions {
   adminServer: string;
   adminGrpc?: string;
   owner?: string;
+  nodes?: string;
 }
 
 /**
@@ -40,6 +41,7 @@ export function kubeconfigsCommand(): Command {
     .addOption(new Option('--admin-kubeconfig <file>', 'also write an admin kubeconfig (the token file\'s admin token) here, for kubectl'))
     .addOption(new Option('--admin-server <url>', 'the server the admin kubeconfig names').default('https://127.0.0.1:6443'))
     .addOption(new Option('--admin-grpc <value>', 'gRPC endpoints the admin kubeconfig names for the bosun CLI, host:port,… (default: --apiserver)'))
+    .addOption(new Option('--nodes <names>', 'node names, comma-separated: each node agent gets its own identity (system:node:<name>) and kubeconfigs/kubelet-<name>.kubeconfig'))
     .addOption(new Option('--owner <uid:gid>', 'owner of the admin kubeconfig (a host user reading a bind-mounted file)'))
     .action((o: KubeconfigsOptions) => {
       const dir = path.resolve(o.dir);
@@ -59,7 +61,8 @@ export function kubeconfigsCommand(): Command {
         }
       }
       const tokenFile = path.join(dir, 'tokens.csv');
-      const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert });
+      const nodeNames = o.nodes === undefined ? [] : parseNodeNames(o.nodes);
+      const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert, nodeNames });
       for (const [component, file] of files) process.stdout.write(`${component}: ${file}\n`);
       if (o.adminKubeconfig) {
         if (!caCert) throw new ConfigError('--admin-kubeconfig: needs --cert-dir or --ca-file (kubectl checks the server against the CA)');
@@ -84,4 +87,15 @@ function parseOwner(value: string): { uid: number; gid: number } {
   const m = /^(\d+):(\d+)$/.exec(value);
   if (!m) throw new ConfigError(`--owner: "${value}" is not uid:gid (numbers, e.g. 1000:1000)`);
   return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+/** `--nodes`: DNS-1123 subdomain names (Kubernetes' rule for Node names), comma-separated, each once. */
+function parseNodeNames(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n) || n.length > 253) throw new ConfigError(`--nodes: "${n}" is not a valid node name (lowercase letters, digits, '-' and '.')`);
+  }
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError(`--nodes: "${twice}" is given twice`);
+  return names;
 }

@@ -1,4 +1,6 @@
 import { hostAddress } from '../lib/network/host-address';
+import { readKubeconfig } from '../lib/client/kubeconfig';
+import { NODE_USER_PREFIX } from '../services/apiserver/authz/node-authorizer';
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -105,6 +107,8 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       if (certDir && !fs.existsSync(path.join(certDir, 'ca.key'))) throw new ConfigError(`--cert-dir: ${certDir} holds no cluster CA (ca.crt and ca.key)`);
       keepAlive();
       const api = apiConnectionOf(o);
+      const mismatch = o.kubeconfig ? identityMismatch(o.kubeconfig, nodes[0]!.nodeName) : undefined;
+      if (mismatch) logger.warn({ kubeconfig: o.kubeconfig, node: nodes[0]!.nodeName }, mismatch);
       const metrics = await startComponentMetrics(o, logger);
       const server = await NodeAgentServer.start(
         { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
@@ -137,4 +141,22 @@ async function startNodeStreaming(server: NodeAgentServer, node: NodeConfig, cer
   const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert }, logger, statsSummary });
   logger.info({ port: streaming.port }, 'serving logs, exec, attach and port-forward for the apiserver');
   return streaming;
+}
+
+/**
+ * Why the kubeconfig's user is not this node's identity (system:node:<node>), or undefined when
+ * it is: under the Node authorizer a node agent may touch only the Node its user names, so a
+ * mismatch leaves it unable to register or run pods.
+ */
+export function identityMismatch(kubeconfig: string, nodeName: string): string | undefined {
+  let user: string | undefined;
+  try {
+    const config = readKubeconfig(kubeconfig);
+    const current = config.contexts.find((c) => c.name === config['current-context']) ?? config.contexts[0];
+    user = current?.context.user;
+  } catch {
+    return undefined; // the connection reports an unreadable kubeconfig itself
+  }
+  const wanted = `${NODE_USER_PREFIX}${nodeName}`;
+  return user === wanted ? undefined : `the kubeconfig's user is "${user ?? ''}", not this node's identity "${wanted}": with the Node authorizer the apiserver will refuse this agent's writes to node "${nodeName}"`;
 }

@@ -15,17 +15,20 @@ import { PortPlan } from '../lib/launcher/port-plan';
 import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
-import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from './component-identities';
+import { parseAuthorizationModes } from '../services/apiserver/authz/api-authorization';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
-import { ensureSampleImages, localNodeAgents, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
+import { ensureSampleImages, localNodeAgents, localNodeNames, removeNodeContainers, waitNodesReady, type LocalNodePorts } from '../lib/launcher/local-nodes';
 import type { LocalNodeAgent } from '../lib/launcher/node-agent-process';
 import { LOCAL_PROXY_PORTS, LocalProxy, localClusterRunsProxy } from '../lib/launcher/proxy-process';
 import { RUNTIME_KINDS, type RuntimeKind } from '../services/node-agent/runtime/index';
 
 /** Most nodes `bosun up` runs. */
 const MAX_LOCAL_NODES = 8;
+/** The apiservers' authorization in a local cluster: Kubernetes' default, every component under its own rights. */
+const DEFAULT_UP_AUTHORIZATION = 'Node,RBAC';
 
 /** Client/peer ports of the local cluster's members, etcd's conventional local layout. */
 export const LOCAL_CLUSTER_PORTS: [number, number][] = [
@@ -82,10 +85,16 @@ export function upCommand(): Command {
     .addOption(new Option('--nodes <n>', 'nodes, each a node agent').default('2'))
     .addOption(new Option('--start-timeout <seconds>', 'how long the store, and then each apiserver, may take to come up (default: 20 s and 30 s; raise it on a loaded machine)'))
     .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
-    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string }) => {
+    .addOption(new Option('--authorization-mode <modes>', "the apiservers' authorization: Node,RBAC (each component and node has its own identity and only its own rights) or AlwaysAllow").default(DEFAULT_UP_AUTHORIZATION).env('BOSUN_APISERVER_AUTHORIZATION_MODE'))
+    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string; authorizationMode: string }) => {
       const n = Number(o.members);
       const startTimeoutMs = o.startTimeout === undefined ? undefined : Number(o.startTimeout) * 1000;
       if (startTimeoutMs !== undefined && !(Number.isFinite(startTimeoutMs) && startTimeoutMs > 0)) throw new ConfigError(`--start-timeout: "${o.startTimeout}" is not a positive number of seconds`);
+      try {
+        parseAuthorizationModes(o.authorizationMode); // a bad list is the flag's error, before anything starts
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
       const nodeCount = Number(o.nodes);
       if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > MAX_LOCAL_NODES) throw new ConfigError(`--nodes: "${o.nodes}" is not an integer from 0 to ${MAX_LOCAL_NODES}`);
       const dir = path.resolve(o.dir);
@@ -172,7 +181,7 @@ export function upCommand(): Command {
       const serviceAccountKey = ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));
       for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
         const https = { port: httpsPort, certDir, tokenFile };
-        const extra = ['--encryption-provider-config', encryptionConfig, '--service-account-signing-key-file', serviceAccountKey];
+        const extra = ['--encryption-provider-config', encryptionConfig, '--service-account-signing-key-file', serviceAccountKey, '--authorization-mode', o.authorizationMode];
         apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https, process.env, extra));
       }
       // Each component's own identity: its token joins the token file before the apiservers read it.
@@ -182,6 +191,7 @@ export function upCommand(): Command {
         grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
         server: apiservers[0]!.httpsUrl,
         caCert: tls.caCert,
+        nodeNames: localNodeNames(nodeCount),
       });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       for (const a of apiservers) {
@@ -236,7 +246,7 @@ export function upCommand(): Command {
         } catch (err) {
           say(`  sample images: not built (${err instanceof Error ? err.message.split('\n')[0] : err}); pods need images imported with "bosun image import"`);
         }
-        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, kubeconfigs.get(KUBELET.component)!, certDir);
+        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, (node) => kubeconfigs.get(nodeIdentity(node).component)!, certDir);
         for (const a of nodeAgents) {
           a.start();
           say(`  ${a.name}: node agent started (pid ${a.pid ?? '?'}, ${o.runtime} runtime, kubelet port ${a.options.kubeletPort}, status API gRPC ${a.grpcEndpoint}, log ${a.logFile})`);

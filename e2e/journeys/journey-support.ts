@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { componentKubeconfigPath, KUBELET } from '../../cli/component-identities';
+import { addNodeIdentity } from '../../cli/component-identities';
 import { NodeAgentStatusClient, type NodeAgentStatusResponse } from '../../gen/bosun/node_agent';
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
 import { PortPlan } from '../../lib/launcher/port-plan';
@@ -67,7 +67,8 @@ export async function requestLoop(host: string, port: number, urlPath: string, d
 
 /**
  * Adds node `nodeName` to a running `bosun up` cluster of `clusterDir`: one more `bosun
- * node-agent` on the process runtime, with the nodes' kubeconfig and the cluster's CA, its state
+ * node-agent` on the process runtime, with its own identity (system:node:<name>, its token added to
+ * the token file the apiservers follow) and the cluster's CA, its state
  * under `<clusterDir>/nodes/<nodeName>` and any free ports — what `bosun up` runs per node.
  */
 export async function addNode(clusterDir: string, nodeName: string): Promise<LocalNodeAgent> {
@@ -78,7 +79,7 @@ export async function addNode(clusterDir: string, nodeName: string): Promise<Loc
     await plan.port(0, what('status')),
     path.join(clusterDir, 'logs', `${nodeName}.log`),
     [],
-    { kubeconfig: componentKubeconfigPath(clusterDir, KUBELET.component), metricsPort: await plan.port(0, what('metrics')) },
+    { kubeconfig: addNodeIdentity(clusterDir, path.join(clusterDir, 'tokens.csv'), nodeName), metricsPort: await plan.port(0, what('metrics')) },
   );
   agent.start();
   return agent;

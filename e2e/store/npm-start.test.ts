@@ -50,10 +50,10 @@ describe('bosun up (what `npm start` runs)', function () {
 
       // Every component has its own identity: a token added to the earlier token file, a kubeconfig naming it.
       const users = readTokenEntries(path.join(dir, 'tokens.csv'));
-      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node:bosun-local', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress']);
+      expect(users.map((u) => u.user.name)).to.deep.equal(['admin', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', 'system:serviceaccount:kube-system:coredns', 'system:bosun-ingress', 'system:node:node-1', 'system:node:node-2']);
       expect(users[0]!.token).to.equal('admintoken');
       expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
-      for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!]] as const) {
+      for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!], ['kubelet-node-2', users[7]!]] as const) {
         const config = readKubeconfig(path.join(dir, 'kubeconfigs', `${component}.kubeconfig`));
         expect(config.users, component).to.deep.equal([{ name: user.user.name, user: { token: user.token } }]);
       }

@@ -15,7 +15,7 @@ import { LocalProxy } from '../../lib/launcher/proxy-process';
 import { LocalScheduler } from '../../lib/launcher/scheduler-process';
 import type { ProxyMode } from '../../services/proxy/data-path';
 import { freePort, LocalStoreCluster } from '../../lib/launcher/store-cluster';
-import { COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, KUBELET, writeComponentKubeconfigs } from '../../cli/component-identities';
+import { COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, writeComponentKubeconfigs } from '../../cli/component-identities';
 import { ensureTokenFile, writeHttpKubeconfig } from '../../services/apiserver/http/bearer-auth';
 import { ensureClusterTls } from '../../services/apiserver/http/cluster-tls';
 import { runKubectl, type KubectlRun } from '../../services/apiserver/http/test-clients';
@@ -121,7 +121,7 @@ export class ControlPlaneCluster {
     const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile });
     const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token });
     const cluster = new ControlPlaneCluster(dir, store, apiserver, client, path.join(dir, 'kubeconfig'), tokenFile);
-    const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert });
+    const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert, nodeNames: (opts.nodeAgents ?? []).map((a) => a.nodeName) });
     try {
       await store.waitReady();
       apiserver.start();
@@ -140,7 +140,8 @@ export class ControlPlaneCluster {
         cm.start();
       }
       for (const a of opts.nodeAgents ?? []) {
-        const identity = { kubeconfig: kubeconfigs.get(KUBELET.component)!, metricsPort: await freePort() };
+        // Each agent is its node (an agent simulating several nodes acts as the first of them).
+        const identity = { kubeconfig: kubeconfigs.get(nodeIdentity(a.nodeName).component)!, metricsPort: await freePort() };
         // The cluster CA's folder: the agent's serving certificate for logs/exec/port-forward comes from it.
         const options = { nodeName: a.nodeName, runtime: a.runtime ?? 'fake', nodes: a.nodes, rootDir: path.join(dir, 'node-agents', a.nodeName), kubeletPort: await freePort(), extraArgs: ['--cert-dir', certDir] };
         const agent = new LocalNodeAgent(options, await freePort(), path.join(dir, 'logs', `node-agent-${a.nodeName}.log`), [], identity);

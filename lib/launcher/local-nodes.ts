@@ -49,14 +49,22 @@ export function ensureSampleImages(runtime: RuntimeKind, say: (line: string) => 
   say(`  sample images: ${SAMPLE_IMAGE_TAGS.join(', ')} ready for the ${runtime} runtime`);
 }
 
+/** The names of a local cluster's `count` nodes: node-1, node-2, … */
+export function localNodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `node-${i + 1}`);
+}
+
 /**
- * One node agent per entry of `ports`, named node-1, node-2, …, state under `<dir>/nodes/<name>`,
- * each with the host's address as its InternalIP: where its NodePorts and the load balancers of
- * its Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1).
+ * One node agent per entry of `ports`, named as {@link localNodeNames}, state under
+ * `<dir>/nodes/<name>`, each with its own identity (`kubeconfigOf(name)`: system:node:<name>)
+ * and the host's address as its InternalIP: where its NodePorts and the load balancers of its
+ * Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1).
  */
-export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfig: string, certDir: string): LocalNodeAgent[] {
+export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfigOf: (nodeName: string) => string, certDir: string): LocalNodeAgent[] {
+  const names = localNodeNames(ports.length);
   return ports.map((p, i) => {
-    const nodeName = `node-${i + 1}`;
+    const nodeName = names[i]!;
+    const kubeconfig = kubeconfigOf(nodeName);
     return new LocalNodeAgent(
       { nodeName, runtime, rootDir: path.join(dir, 'nodes', nodeName), kubeletPort: p.kubelet, nodeIp: hostAddress(), extraArgs: ['--cert-dir', certDir] },
       p.grpc,

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { ResourceRest } from './rest/resource-rest';
 import type { AuditSink } from './audit/audit-log';
 import type { AuditPolicy } from './audit/audit-policy';
@@ -18,11 +19,14 @@ import { HttpApi } from './http/http-api';
 import { resourceServiceImpl, tolerantDefinition } from './grpc/resource-service';
 import { ResourceSet, type RestDecorator } from './rest/resource-set';
 import { metricsRests } from './metrics';
-import { ApiAuthorization, type AuthorizationMode } from './authz/api-authorization';
+import { ApiAuthorization, type AuthorizationModes } from './authz/api-authorization';
 import { TokenAuthenticatorChain, type RequestAuthenticator } from './authn/token-authenticator';
 import { ServiceAccountTokens, type ServiceAccountTokenConfig } from './serviceaccount/service-account-tokens';
 import { serviceAccountRestDecorator } from './serviceaccount/service-account-rest';
 import { serviceAccountTokenConfig } from './serviceaccount/token-keys';
+
+/** How often the token file is checked for changes (ms). */
+const TOKEN_FILE_POLL_MS = 1_000;
 
 /** Largest request or response message the gRPC API accepts (Kubernetes' limit on a request body is 3 MiB; lists can be large). */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -43,10 +47,10 @@ export interface ApiServerConfig {
    */
   readonly tokenFile?: string;
   /**
-   * Kubernetes' `--authorization-mode`: AlwaysAllow (the default while Bosun's components share
-   * credentials) or RBAC over the cluster's roles and bindings, on both doors.
+   * Kubernetes' `--authorization-mode`: AlwaysAllow (the default), or Node and RBAC in the
+   * order given (first allow wins), on both doors. Node also turns NodeRestriction admission on.
    */
-  readonly authorizationMode?: AuthorizationMode;
+  readonly authorizationMode?: AuthorizationModes;
   /** Kubernetes' `--encryption-provider-config`: the resources encrypted at rest and their keys (parsed). */
   readonly encryption?: EncryptionConfig;
   /** The audit log: which requests are logged at which level (`--audit-policy-file`), and where (`--audit-log-path`). */
@@ -105,7 +109,17 @@ export class ApiServer {
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
     this.serviceAccountTokens = new ServiceAccountTokens(config.serviceAccountTokens ?? serviceAccountTokenConfig({}), (resource, namespace, name) => this.resources.readFresh('', resource, namespace, name));
     decorators = { '/serviceaccounts': serviceAccountRestDecorator(this.serviceAccountTokens), ...decorators };
-    this.resources = new ResourceSet({ client: this.client, logger: logger.child({ part: 'watch-cache' }), decorators, eventTtlSeconds: config.eventTtlSeconds, onWatchEnded, wrap: this.wrapRest, encryption: config.encryption, serviceAccountTokenVolumes: this.serviceAccountTokens.canIssue });
+    this.resources = new ResourceSet({
+      client: this.client,
+      logger: logger.child({ part: 'watch-cache' }),
+      decorators,
+      eventTtlSeconds: config.eventTtlSeconds,
+      onWatchEnded,
+      wrap: this.wrapRest,
+      encryption: config.encryption,
+      serviceAccountTokenVolumes: this.serviceAccountTokens.canIssue,
+      nodeRestriction: this.authorization.nodeAuthorizer,
+    });
     this.authorization.attach(this.resources);
     this.resources.addUnstored(this.authorization.reviews().map(this.audited));
     this.resources.addUnstored(metricsRests(this.resources, () => this.http?.streams, { logger, resolutionMs: config.metricsResolutionMs }).map(this.wrapRest));
@@ -116,6 +130,7 @@ export class ApiServer {
     });
     const tokenFile = config.tokenFile ?? config.https?.tokenFile;
     const staticTokens = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
+    if (tokenFile && staticTokens) this.followTokenFile(tokenFile, staticTokens, logger);
     // Without a token file every call is anonymous (as before); ServiceAccount tokens join the token file's.
     this.authenticator = staticTokens ? new TokenAuthenticatorChain(staticTokens, this.serviceAccountTokens) : undefined;
     const authn = logger.child({ part: 'grpc-authn' });
@@ -200,6 +215,23 @@ export class ApiServer {
     await Promise.all([this.host.shutdown(1000), this.http?.close()]);
     this.client.close();
     this.config.audit?.sink.close();
+  }
+
+  /**
+   * Re-reads the token file when it changes, so an identity added to a running cluster (a node
+   * joining, with its own token) authenticates without a restart. A file that cannot be read
+   * keeps the tokens known.
+   */
+  private followTokenFile(file: string, authenticator: BearerAuthenticator, logger: Logger): void {
+    const reload = (): void => {
+      try {
+        authenticator.replace(readTokenEntries(file));
+      } catch (err) {
+        logger.warn({ file, err: (err as Error).message }, 'token file unreadable; keeping the tokens known');
+      }
+    };
+    fs.watchFile(file, { interval: TOKEN_FILE_POLL_MS, persistent: false }, reload);
+    this.stopHooks.push(() => fs.unwatchFile(file, reload));
   }
 
   /** A resource's REST as the doors call it: audited (outermost, so refusals are logged too), then authorized. */

@@ -40,7 +40,7 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
         if (report.released.length + report.recorded.length > 0) logger.info({ released: report.released.length, recorded: report.recorded.length }, 'repaired service allocations');
         const created = await ensureSystemObjects(resources);
         if (created.namespaces.length + created.priorityClasses.length + created.storageClasses.length > 0) logger.info(created, 'created the system namespaces, priority classes and default storage class');
-        const policy = await reconcileBootstrapPolicy(resources);
+        const policy = await reconcileBootstrapPolicy(resources, { nodeAuthorizer: srv.authorization.nodeAuthorizer });
         if (policy.created.length + policy.updated.length > 0) logger.info(policy, 'reconciled the bootstrap RBAC policy');
       },
     ],

@@ -8,7 +8,7 @@ import { ApiServer, type ApiServerConfig } from './apiserver';
 import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
 import type { UserInfo } from './authn/request-user';
-import type { AuthorizationMode } from './authz/api-authorization';
+import { authorizationModeList, type AuthorizationModes } from './authz/api-authorization';
 import type { EncryptionConfig } from './encryption/encryption-config';
 import { reconcileBootstrapPolicy } from './authz/bootstrap-policy-reconciler';
 import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE, serviceAccountTokenConfig } from './serviceaccount/token-keys';
@@ -36,11 +36,11 @@ export class TwoDoorApiServer {
 
   /**
    * Starts one. `users` get tokens in the token file before the server reads it (their
-   * kubeconfigs: {@link userKubeconfig}); `authorizationMode` RBAC also reconciles the
-   * bootstrap policy at start, as the apiserver process does; `serviceAccountTokens` gives it a
-   * ServiceAccount signing key.
+   * kubeconfigs: {@link userKubeconfig}); with RBAC among the authorization modes the
+   * bootstrap policy is reconciled at start, as the apiserver process does;
+   * `serviceAccountTokens` gives it a ServiceAccount signing key.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationMode; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationModes; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
@@ -60,9 +60,9 @@ export class TwoDoorApiServer {
       createLogger('apiserver', 'warn'),
       {
         onStart: [
-          async (resources) => {
+          async (resources, srv) => {
             await ensureSystemObjects(resources);
-            if (opts.authorizationMode === 'RBAC') await reconcileBootstrapPolicy(resources);
+            if (authorizationModeList(opts.authorizationMode).includes('RBAC')) await reconcileBootstrapPolicy(resources, { nodeAuthorizer: srv.authorization.nodeAuthorizer });
           },
         ],
       },

@@ -5,7 +5,8 @@ import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
  * The checks every write passes before it reaches the registry (Kubernetes' admission chain),
  * the same for both front doors. A check refuses a write by throwing an ApiError; a mutating
  * check completes the object in place (the priority of a pod). Subresource writes (status,
- * scale, binding, finalize) are not admitted, as in Kubernetes.
+ * scale, binding, finalize) are not admitted by the mutating plugins, as in Kubernetes; a
+ * status write is shown to the plugins that check who writes it (admitStatusUpdate).
  */
 export interface Admission {
   /**
@@ -20,6 +21,12 @@ export interface Admission {
   admitUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void>;
   /** Admits a delete of `name` of `info`. */
   admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void>;
+  /**
+   * Admits a write of the status subresource from the stored `old` to `obj` (inside the
+   * registry's compare-and-swap loop). Only validating plugins that must see who writes a
+   * status (NodeRestriction) look at it; optional, so other admissions need not.
+   */
+  admitStatusUpdate?(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void>;
 }
 
 /** One admission plugin: the checks it makes (an absent check lets every such write through). */
@@ -43,6 +50,10 @@ export class AdmissionChain implements Admission {
 
   async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
     for (const p of this.plugins) await p.admitDelete?.(info, namespace, name);
+  }
+
+  async admitStatusUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {
+    for (const p of this.plugins) await p.admitStatusUpdate?.(info, namespace, obj, old);
   }
 }
 

@@ -1,23 +1,49 @@
 /**
- * The apiserver's authorization as configured (`--authorization-mode`): AlwaysAllow, or RBAC
- * over the apiserver's own watch caches of roles and bindings. Wraps each resource's REST
- * (both doors go through it) and answers the HTTP door's non-resource paths.
+ * The apiserver's authorization as configured (`--authorization-mode`, a comma list evaluated in
+ * order, first allow wins): AlwaysAllow, Node (node-authorizer.ts, over a graph kept from the
+ * pods' and claims' watch caches), and RBAC over the watch caches of roles and bindings. Wraps
+ * each resource's REST (both doors go through it) and answers the HTTP door's non-resource paths.
  */
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/api/types/rbac';
+import type { PersistentVolumeClaim, Pod } from '../../../lib/api/types/core';
 import type { ResourceRest } from '../rest/resource-rest';
 import type { ResourceSet } from '../rest/resource-set';
 import type { PolicyRule } from '../../../lib/api/types/rbac';
 import type { UserInfo } from '../authn/request-user';
 import { ALWAYS_ALLOW, type Attributes, type Authorizer, AuthorizerChain, type Decision, PRIVILEGED_GROUP } from './authorizer';
 import { authorizingRest } from './authorizing-rest';
+import { NodeAuthorizer, nodeNameOf } from './node-authorizer';
+import { NodeGraph } from './node-graph';
 import { RbacAuthorizer, type RbacObjects } from './rbac-authorizer';
 import { escalationRefusal, guardsEscalation } from './rbac-escalation';
 import { RBAC_GROUP } from './rbac-rules';
 import { type ReviewAuthorizer, reviewRests } from './review-rest';
 
 /** The modes `--authorization-mode` takes (Kubernetes' names). */
-export const AUTHORIZATION_MODES = ['AlwaysAllow', 'RBAC'] as const;
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'Node', 'RBAC'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
+/** One mode, or several evaluated in order. */
+export type AuthorizationModes = AuthorizationMode | readonly AuthorizationMode[];
+
+/**
+ * Parses `--authorization-mode` ("Node,RBAC"): each a known mode, none twice, as Kubernetes
+ * checks. Throws an Error naming the flag otherwise.
+ */
+export function parseAuthorizationModes(text: string): AuthorizationMode[] {
+  const modes = text.split(',').map((m) => m.trim());
+  for (const m of modes) {
+    if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) throw new Error(`--authorization-mode: "${m}" is not one of ${AUTHORIZATION_MODES.join(', ')}`);
+  }
+  const twice = modes.find((m, i) => modes.indexOf(m) !== i);
+  if (twice) throw new Error(`--authorization-mode: "${twice}" is given twice`);
+  return modes as AuthorizationMode[];
+}
+
+/** The modes as a list. */
+export function authorizationModeList(modes: AuthorizationModes | undefined): readonly AuthorizationMode[] {
+  if (modes === undefined) return ['AlwaysAllow'];
+  return typeof modes === 'string' ? [modes] : modes;
+}
 
 /** Everything, as one rule (what AlwaysAllow and system:masters hold). */
 const EVERYTHING: readonly PolicyRule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
@@ -26,9 +52,27 @@ const EVERYTHING: readonly PolicyRule[] = [{ verbs: ['*'], apiGroups: ['*'], res
 export class ApiAuthorization implements ReviewAuthorizer {
   private rbac: RbacAuthorizer | undefined;
   private readonly chain: Authorizer;
+  /** The Node authorizer's graph (Node mode only; fed once the resources are attached). */
+  readonly nodeGraph: NodeGraph | undefined;
+  readonly modes: readonly AuthorizationMode[];
+  /** AlwaysAllow when it is the first mode (every request passes); else the chain of modes. */
+  readonly mode: 'AlwaysAllow' | 'chain';
 
-  constructor(readonly mode: AuthorizationMode) {
-    this.chain = mode === 'RBAC' ? new AuthorizerChain([{ authorize: (a) => this.rbacAuthorizer().authorize(a) }]) : ALWAYS_ALLOW;
+  constructor(modes: AuthorizationModes) {
+    this.modes = authorizationModeList(modes);
+    this.mode = this.modes[0] === 'AlwaysAllow' ? 'AlwaysAllow' : 'chain';
+    this.nodeGraph = this.modes.includes('Node') ? new NodeGraph() : undefined;
+    const members = this.modes.map((m): Authorizer => {
+      if (m === 'AlwaysAllow') return ALWAYS_ALLOW;
+      if (m === 'Node') return new NodeAuthorizer(this.nodeGraph!);
+      return { authorize: (a) => this.rbacAuthorizer().authorize(a) };
+    });
+    this.chain = this.mode === 'AlwaysAllow' ? ALWAYS_ALLOW : new AuthorizerChain(members);
+  }
+
+  /** True when the Node authorizer is among the modes (NodeRestriction admission goes with it). */
+  get nodeAuthorizer(): boolean {
+    return this.nodeGraph !== undefined;
   }
 
   authorize(attrs: Attributes): Decision {
@@ -37,8 +81,10 @@ export class ApiAuthorization implements ReviewAuthorizer {
 
   /** The rules `user` holds in `namespace` (SelfSubjectRulesReview). */
   rulesFor(user: UserInfo, namespace: string | undefined): { rules: PolicyRule[]; incomplete: boolean } {
-    if (this.mode === 'AlwaysAllow' || user.groups.includes(PRIVILEGED_GROUP)) return { rules: EVERYTHING.map((r) => ({ ...r })), incomplete: false };
-    return { rules: this.rbacAuthorizer().rulesFor(user, namespace), incomplete: false };
+    if (this.modes.includes('AlwaysAllow') || user.groups.includes(PRIVILEGED_GROUP)) return { rules: EVERYTHING.map((r) => ({ ...r })), incomplete: false };
+    // The Node authorizer's answers depend on the object (Kubernetes also reports them as incomplete).
+    const rbac = this.modes.includes('RBAC') ? this.rbacAuthorizer().rulesFor(user, namespace) : [];
+    return { rules: rbac, incomplete: this.nodeAuthorizer && nodeNameOf(user) !== undefined };
   }
 
   /** The review resources (can-i, whoami), answered by this authorization. */
@@ -54,9 +100,13 @@ export class ApiAuthorization implements ReviewAuthorizer {
     return authorizingRest(rest, this, check);
   };
 
-  /** Reads roles and bindings from `resources`' watch caches from now on. */
+  /** Reads roles and bindings (and, in Node mode, pods and claims) from `resources`' watch caches from now on. */
   attach(resources: ResourceSet): void {
     this.rbac = new RbacAuthorizer(cachedRbacObjects(resources));
+    if (this.nodeGraph) {
+      resources.cacheOf<Pod>('', 'pods')!.subscribe(this.nodeGraph.pods);
+      resources.cacheOf<PersistentVolumeClaim>('', 'persistentvolumeclaims')!.subscribe(this.nodeGraph.claims);
+    }
   }
 
   private rbacAuthorizer(): RbacAuthorizer {

@@ -10,7 +10,7 @@ import { isNotFound } from '../../../lib/api/status';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '../../../lib/api/types/rbac';
 import type { ResourceRest } from '../rest/resource-rest';
 import type { ResourceSet } from '../rest/resource-set';
-import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_LABEL, type BootstrapClusterRole, type BootstrapClusterRoleBinding } from './bootstrap-policy';
+import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, BOOTSTRAP_CLUSTER_ROLES, NODE_GROUP_BINDINGS, NODES_GROUP, BOOTSTRAP_LABEL, type BootstrapClusterRole, type BootstrapClusterRoleBinding } from './bootstrap-policy';
 import { RBAC_GROUP, rulesCover } from './rbac-rules';
 
 const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
@@ -21,13 +21,20 @@ export interface PolicyReconcileReport {
   readonly updated: string[];
 }
 
-/** Reconciles every bootstrap ClusterRole, then every bootstrap ClusterRoleBinding. */
-export async function reconcileBootstrapPolicy(resources: ResourceSet): Promise<PolicyReconcileReport> {
+/**
+ * Reconciles every bootstrap ClusterRole, then every bootstrap ClusterRoleBinding. With the Node
+ * authorizer (`nodeAuthorizer`), the bindings that gave the whole nodes group a role lose that
+ * group (a cluster first run without it), as the Node authorizer now decides for each node.
+ */
+export async function reconcileBootstrapPolicy(resources: ResourceSet, opts: { readonly nodeAuthorizer?: boolean } = {}): Promise<PolicyReconcileReport> {
   const report: PolicyReconcileReport = { created: [], updated: [] };
   const roles = resources.byResource(RBAC_GROUP, 'clusterroles') as ResourceRest<ClusterRole>;
   const bindings = resources.byResource(RBAC_GROUP, 'clusterrolebindings') as ResourceRest<ClusterRoleBinding>;
   for (const role of BOOTSTRAP_CLUSTER_ROLES) await reconcile(roles, roleObject(role), mergeRules, 'clusterrole', report);
-  for (const binding of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) await reconcile(bindings, bindingObject(binding), mergeSubjects, 'clusterrolebinding', report);
+  for (const binding of bootstrapClusterRoleBindings(opts.nodeAuthorizer ?? false)) {
+    const merge = opts.nodeAuthorizer && NODE_GROUP_BINDINGS.has(binding.name) ? withoutNodesGroup : mergeSubjects;
+    await reconcile(bindings, bindingObject(binding), merge, 'clusterrolebinding', report);
+  }
   return report;
 }
 
@@ -87,4 +94,11 @@ function mergeSubjects(stored: ClusterRoleBinding, wanted: ClusterRoleBinding): 
   const have = stored.subjects ?? [];
   const missing = (wanted.subjects ?? []).filter((s) => !have.some((h) => h.kind === s.kind && h.name === s.name));
   return missing.length === 0 ? undefined : { ...stored, subjects: [...have, ...missing] };
+}
+
+/** mergeSubjects, and the nodes group taken off (see reconcileBootstrapPolicy). */
+function withoutNodesGroup(stored: ClusterRoleBinding, wanted: ClusterRoleBinding): ClusterRoleBinding | undefined {
+  const merged = mergeSubjects(stored, wanted) ?? stored;
+  const subjects = (merged.subjects ?? []).filter((s) => !(s.kind === 'Group' && s.name === NODES_GROUP));
+  return merged === stored && subjects.length === (stored.subjects ?? []).length ? undefined : { ...merged, subjects };
 }

@@ -10,6 +10,9 @@ const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 const ALL_VERBS = [...READ, ...WRITE];
 
+/** The group of every node's user (Kubernetes' system:nodes). */
+export const NODES_GROUP = 'system:nodes';
+
 /** Label Kubernetes puts on its bootstrap roles and bindings. */
 export const BOOTSTRAP_LABEL = 'kubernetes.io/bootstrapping';
 /** Annotation that, set to "false", stops the apiserver from reconciling a bootstrap object. */
@@ -59,6 +62,32 @@ const PUBLIC_INFO_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/versio
 const EVENTS_WRITE = [rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events'])];
 const LEASES = [rule(ALL_VERBS, ['coordination.k8s.io'], ['leases'])];
 
+/**
+ * What a node agent does (Kubernetes' system:node role): its Node, Lease, pods and their
+ * status, Events, and reading what its pods refer to. Under the Node authorizer these rules
+ * are its static part (NodeRules) and the reads of Secrets, ConfigMaps, claims and volumes
+ * are narrowed to the node's own pods.
+ */
+export const NODE_RULES: readonly PolicyRule[] = [
+  ...EVENTS_WRITE,
+  ...LEASES,
+  rule(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'], [''], ['nodes', 'nodes/status']),
+  rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
+  rule(['patch', 'update'], [''], ['pods/status']),
+  rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
+  rule(['get', 'list', 'watch'], [''], ['services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces']),
+  rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['csidrivers', 'volumeattachments', 'storageclasses']),
+  rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+];
+
+/** What the local-path provisioner in every node agent does (it owns the node's disk). */
+export const LOCAL_PATH_PROVISIONER_RULES: readonly PolicyRule[] = [
+  ...EVENTS_WRITE,
+  rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
+  rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+  rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+];
+
 /** A bootstrap ClusterRole. */
 export interface BootstrapClusterRole {
   readonly name: string;
@@ -106,35 +135,14 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
   // Bosun's controllers run under the controller-manager's own identity (no per-controller
   // ServiceAccounts yet), and the garbage collector and namespace controller act on every kind.
   { name: 'system:kube-controller-manager', rules: [rule(ALL_VERBS, ['*'], ['*'])] },
-  {
-    name: 'system:node',
-    rules: [
-      ...EVENTS_WRITE,
-      ...LEASES,
-      rule(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'], [''], ['nodes', 'nodes/status']),
-      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
-      rule(['patch', 'update'], [''], ['pods/status']),
-      rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
-      rule(['get', 'list', 'watch'], [''], ['services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces']),
-      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['csidrivers', 'volumeattachments', 'storageclasses']),
-      rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
-    ],
-  },
+  { name: 'system:node', rules: NODE_RULES },
   {
     name: 'system:node-proxier',
     rules: [...EVENTS_WRITE, rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
   },
   // Kubernetes' role for external volume provisioners; Bosun's local-path provisioner runs in
   // every node agent (it owns the node's disk), so the nodes group holds it.
-  {
-    name: 'system:persistent-volume-provisioner',
-    rules: [
-      ...EVENTS_WRITE,
-      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
-      rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
-      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
-    ],
-  },
+  { name: 'system:persistent-volume-provisioner', rules: LOCAL_PATH_PROVISIONER_RULES },
   // bosun dns: reads what it answers from, and keeps the kube-dns Service and its Endpoints.
   {
     name: 'system:bosun-dns',
@@ -165,11 +173,24 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly BootstrapClusterRoleBindi
   { name: 'system:public-info-viewer', role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
   { name: 'system:kube-scheduler', role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },
   { name: 'system:kube-controller-manager', role: 'system:kube-controller-manager', users: ['system:kube-controller-manager'] },
-  // Kubernetes binds system:node to nothing and leaves nodes to the Node authorizer; until Bosun
-  // has one, the nodes group holds the node role (as Kubernetes did before 1.8).
-  { name: 'system:node', role: 'system:node', groups: ['system:nodes'] },
+  // Kubernetes binds system:node to nothing and leaves nodes to the Node authorizer; without it
+  // (--authorization-mode RBAC alone) the nodes group holds the node role, as before 1.8.
+  { name: 'system:node', role: 'system:node', groups: [NODES_GROUP] },
   { name: 'system:node-proxier', role: 'system:node-proxier', users: ['system:kube-proxy'] },
-  { name: 'system:bosun-local-path-provisioner', role: 'system:persistent-volume-provisioner', groups: ['system:nodes'] },
+  { name: 'system:bosun-local-path-provisioner', role: 'system:persistent-volume-provisioner', groups: [NODES_GROUP] },
   { name: 'system:bosun-dns', role: 'system:bosun-dns', users: ['system:serviceaccount:kube-system:coredns'] },
   { name: 'system:bosun-ingress', role: 'system:bosun-ingress', users: ['system:bosun-ingress'] },
 ];
+
+/**
+ * Bindings that give the whole nodes group a role, which the Node authorizer replaces with
+ * per-node rules: with Node among the modes they bind no one (and the reconciler takes the
+ * group off an existing cluster's copies), or one node could read what every node may.
+ */
+export const NODE_GROUP_BINDINGS: ReadonlySet<string> = new Set(['system:node', 'system:bosun-local-path-provisioner']);
+
+/** The bootstrap bindings for an apiserver with (`nodeAuthorizer`) or without the Node authorizer. */
+export function bootstrapClusterRoleBindings(nodeAuthorizer: boolean): readonly BootstrapClusterRoleBinding[] {
+  if (!nodeAuthorizer) return BOOTSTRAP_CLUSTER_ROLE_BINDINGS;
+  return BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) => (NODE_GROUP_BINDINGS.has(b.name) ? { ...b, groups: (b.groups ?? []).filter((g) => g !== NODES_GROUP) } : b));
+}

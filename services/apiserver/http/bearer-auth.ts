@@ -63,10 +63,15 @@ export function formatTokenLine(entry: TokenEntry): string {
 
 /** Checks bearer tokens (an `Authorization: Bearer <token>` value) against a fixed set of tokens. */
 export class BearerAuthenticator {
-  private readonly entries: { digest: Buffer; user: UserInfo }[];
+  private entries: { digest: Buffer; user: UserInfo }[] = [];
 
   /** Bare strings are tokens of {@link UNNAMED_TOKEN_USER}. */
   constructor(tokens: readonly (string | TokenEntry)[]) {
+    this.replace(tokens);
+  }
+
+  /** Authenticates `tokens` from now on instead (the token file changed: a node joined). */
+  replace(tokens: readonly (string | TokenEntry)[]): void {
     this.entries = tokens
       .map((t) => (typeof t === 'string' ? { token: t, user: { name: UNNAMED_TOKEN_USER, groups: [] } } : t))
       .filter((e) => e.token !== '')
@@ -131,6 +136,20 @@ export function ensureTokenFile(file: string): string {
   const token = newToken();
   fs.writeFileSync(file, `${formatTokenLine({ token, user: ADMIN_USER })}\n`, { mode: 0o600 });
   return token;
+}
+
+/**
+ * Puts the admin token of an older token file (its first line, user "admin" with no groups) in
+ * system:masters, as files made now are: under RBAC an admin outside it could do nothing.
+ * Other lines, and a file whose first user is someone else, stay as they are.
+ */
+export function ensureAdminIsMaster(file: string): void {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const entry = i < 0 ? undefined : parseTokenLine(lines[i]!.trim());
+  if (!entry || entry.user.name !== ADMIN_USER.name || entry.user.groups.length > 0) return;
+  lines[i] = formatTokenLine({ token: entry.token, user: ADMIN_USER });
+  fs.writeFileSync(file, lines.join('\n'), { mode: 0o600 });
 }
 
 /**

@@ -82,6 +82,17 @@ export interface CacheWatchOptions extends ObjectFilter {
  * queues bounded in events and bytes: one that falls behind is ended, never waited for. When
  * the cache has to re-list, every watcher is ended with 'cache-reset' so it re-watches.
  */
+/**
+ * Told of every change to a cache's objects as the cache applies it (an in-memory index kept
+ * beside the cache, such as the Node authorizer's graph). Called synchronously; must not throw.
+ */
+export interface CacheListener<T> {
+  /** The cache was (re)loaded: `objects` is everything it holds now. */
+  reset(objects: readonly T[]): void;
+  /** One object changed: `prev` undefined for an addition, `next` undefined for a removal. */
+  changed(prev: T | undefined, next: T | undefined): void;
+}
+
 export class WatchCache<T extends KubeObject> {
   private readonly client: StoreClient;
   private readonly strategy: Pick<Strategy<T>, 'info' | 'selectableFields'>;
@@ -99,6 +110,7 @@ export class WatchCache<T extends KubeObject> {
   private ring: EventRing<T>;
   private revision = 0;
   private readonly watchers = new Set<CacheWatcher<T>>();
+  private readonly listeners = new Set<CacheListener<T>>();
   private waiters: { revision: number; resolve: () => void }[] = [];
   private handle: WatchHandle | undefined;
   private stopped = false;
@@ -146,6 +158,13 @@ export class WatchCache<T extends KubeObject> {
     for (const w of [...this.watchers]) w.end('cache-stopped');
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
+  }
+
+  /** Tells `listener` of every change from now on, after a reset with what the cache holds now. Returns the unsubscribe. */
+  subscribe(listener: CacheListener<T>): () => void {
+    this.listeners.add(listener);
+    listener.reset([...this.objects.values()]);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -270,6 +289,7 @@ export class WatchCache<T extends KubeObject> {
     for (const w of [...this.watchers]) w.end('cache-reset');
     this.objects = objects;
     this.corrupt = corrupt;
+    for (const l of this.listeners) l.reset([...objects.values()]);
     this.ring = new EventRing<T>(this.capacity, revision);
     this.advance(revision);
   }
@@ -304,6 +324,7 @@ export class WatchCache<T extends KubeObject> {
     for (const ev of events) {
       const change = this.apply(ev);
       if (!change) continue;
+      for (const l of this.listeners) l.changed(change.prevObject, change.type === 'DELETED' ? undefined : change.object);
       this.ring.push(change);
       for (const w of admitted) {
         if (change.revision <= w.startRevision) continue;

@@ -166,7 +166,7 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
       async (current) => {
         if (expectedRv !== undefined && expectedRv !== current.metadata.resourceVersion) throw new ConflictError(this.info.resource, this.info.group, name);
         // The status subresource writes status only: its managers are not recorded (yet).
-        if (opts.subresource === 'status') return body;
+        if (opts.subresource === 'status') return this.admitStatusUpdate(ns, body, current);
         const next = this.recordWrite(current, body, opts.fieldManager);
         return this.admitUpdate(ns, next, current);
       },
@@ -238,10 +238,17 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
         if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
           throw new BadRequestError(`metadata.name: Invalid value: "${String(patched.metadata.name)}": field is immutable`);
         }
+        if (opts.subresource === 'status') return this.admitStatusUpdate(ns, patched, current);
         return opts.subresource === undefined ? this.admitUpdate(ns, patched, current) : patched;
       },
       { subresource: opts.subresource, dryRun: opts.dryRun },
     );
+  }
+
+  /** `next` (a status write from `current`) once the status-checking admission has passed it. */
+  private async admitStatusUpdate(ns: string | undefined, next: T, current: T): Promise<T> {
+    await this.admission.admitStatusUpdate?.(this.info, ns, next, current);
+    return next;
   }
 
   /** `next` (an update of the main resource from `current`) once admission has passed it (and completed it). */

@@ -10,6 +10,7 @@ import { DefaultTolerationSeconds } from '../admission/default-toleration-second
 import { DefaultIngressClass } from '../admission/default-ingress-class';
 import { DefaultStorageClass } from '../admission/default-storage-class';
 import { ServiceAccountAdmission } from '../admission/service-account';
+import { NodeRestriction } from '../admission/node-restriction';
 import { LimitRanger } from '../admission/limit-ranger';
 import { ResourceQuotaAdmission } from '../admission/resource-quota';
 import type { LimitRange, ResourceQuota } from '../../../lib/api/types/core';
@@ -87,6 +88,8 @@ export interface ResourceSetOptions {
   readonly encryption?: EncryptionConfig;
   /** ServiceAccount admission adds the projected token volume to pods (the apiserver can sign tokens). */
   readonly serviceAccountTokenVolumes?: boolean;
+  /** Runs NodeRestriction admission (with the Node authorization mode). */
+  readonly nodeRestriction?: boolean;
 }
 
 /** Kinds whose objects expire, by "group/resource" (Kubernetes gives Events a TTL). */
@@ -133,8 +136,11 @@ export class ResourceSet {
     const quotaStore = stores.get('/resourcequotas') as unknown as GenericStore<ResourceQuota>;
     const quotaCache = cachesByKey.get('/resourcequotas') as unknown as WatchCache<ResourceQuota>;
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
+    const podStore = stores.get('/pods') as unknown as GenericStore<Pod>;
+    const podCache = cachesByKey.get('/pods') as unknown as WatchCache<Pod>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+      ...(options.nodeRestriction ? [new NodeRestriction(async (namespace, name) => podCache.getCached(namespace, name) ?? (await readIfExists(podStore, name, namespace)))] : []),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
