@@ -50,31 +50,76 @@ export function isInline(type: string, field: string): boolean {
   return INLINE_FIELDS.has(field) || (type === 'k8s.io.api.core.v1.Probe' && field === 'handler');
 }
 
-type Field = readonly [string, FieldShape, string];
-/** JSON key → the field, and the inline field it lives under if any. */
-type JsonIndex = Map<string, { field: Field; via?: Field }>;
-const indexes = new Map<string, JsonIndex>();
+/** How a field's value converts: a scalar, one of the special types, or a nested message. */
+const enum Conv {
+  Scalar,
+  Time,
+  MicroTime,
+  IntOrString,
+  Quantity,
+  RawExtension,
+  Verbs,
+  FieldsV1,
+  Message,
+}
 
-function fieldsOf(type: string): ReadonlyArray<Field> {
+function convOf(type: string): Conv {
+  if (!type.includes('.')) return Conv.Scalar;
+  switch (type) {
+    case TIME: return Conv.Time;
+    case MICRO_TIME: return Conv.MicroTime;
+    case INT_OR_STRING: return Conv.IntOrString;
+    case QUANTITY: return Conv.Quantity;
+    case RAW_EXTENSION: return Conv.RawExtension;
+    case VERBS: return Conv.Verbs;
+    case FIELDS_V1: return Conv.FieldsV1;
+    default: return Conv.Message;
+  }
+}
+
+/** One field of a message, with what the walkers would otherwise work out on every value. */
+interface FieldPlan {
+  readonly name: string;
+  readonly shape: FieldShape;
+  /** The scalar type or the message name of the field (of its items, for lists and maps). */
+  readonly type: string;
+  readonly conv: Conv;
+  /** A Go-inlined struct: its members appear in the parent's JSON (see isInline). */
+  readonly inline: boolean;
+}
+
+/** A message's fields, and its JSON keys → the field and the inline field it lives under if any. */
+interface MessagePlan {
+  readonly fields: readonly FieldPlan[];
+  /** Map and list fields: a new message has them present (ts-proto's encode expects them). */
+  readonly collections: readonly FieldPlan[];
+  readonly json: ReadonlyMap<string, { readonly field: FieldPlan; readonly via?: FieldPlan }>;
+}
+const plans = new Map<string, MessagePlan>();
+
+function fieldsOf(type: string): ReadonlyArray<readonly [string, FieldShape, string]> {
   const fields = K8S_MESSAGE_FIELDS[type];
   if (!fields) throw new Error(`no field table for protobuf message ${type}`);
   return fields;
 }
 
-function jsonIndex(type: string): JsonIndex {
-  let index = indexes.get(type);
-  if (!index) {
-    index = new Map();
-    for (const field of fieldsOf(type)) {
-      if (isInline(type, field[0])) {
-        for (const inner of fieldsOf(field[2])) index.set(inner[0], { field: inner, via: field });
+/** The plan of a message type, made on first use from K8S_MESSAGE_FIELDS. */
+function planOf(type: string): MessagePlan {
+  let plan = plans.get(type);
+  if (!plan) {
+    const fields = fieldsOf(type).map(([name, shape, ftype]): FieldPlan => ({ name, shape, type: ftype, conv: convOf(ftype), inline: isInline(type, name) }));
+    const json = new Map<string, { field: FieldPlan; via?: FieldPlan }>();
+    for (const field of fields) {
+      if (field.inline) {
+        for (const inner of planOf(field.type).fields) json.set(inner.name, { field: inner, via: field });
       } else {
-        index.set(field[0], { field });
+        json.set(field.name, { field });
       }
     }
-    indexes.set(type, index);
+    plan = { fields, collections: fields.filter((f) => f.shape === 'M' || f.shape === 'l'), json };
+    plans.set(type, plan);
   }
-  return index;
+  return plan;
 }
 
 /** Messages of API kinds: their JSON carries apiVersion/kind (Go's inlined TypeMeta), not a field. */
@@ -95,10 +140,7 @@ function isObject(v: unknown): v is JsonObject {
 /** A new message with its maps and lists present (ts-proto's encode expects them). */
 function emptyMessage(type: string): ProtoMessage {
   const msg: ProtoMessage = {};
-  for (const [name, shape] of fieldsOf(type)) {
-    if (shape === 'M') msg[name] = {};
-    else if (shape === 'l') msg[name] = [];
-  }
+  for (const f of planOf(type).collections) msg[f.name] = f.shape === 'M' ? {} : [];
   return msg;
 }
 
@@ -134,19 +176,21 @@ function scalarFromJson(type: string, v: unknown, path: string): unknown {
   }
 }
 
-function valueFromJson(type: string, v: unknown, path: string, opts: ToProtoOptions): unknown {
-  if (!type.includes('.')) return scalarFromJson(type, v, path);
+function valueFromJson(field: FieldPlan, v: unknown, path: string, opts: ToProtoOptions): unknown {
+  const conv = field.conv;
+  if (conv === Conv.Scalar) return scalarFromJson(field.type, v, path);
+  if (conv === Conv.Message) return messageFromJson(field.type, v, path, opts);
   try {
-    switch (type) {
-      case TIME: return timeFromJson(v);
-      case MICRO_TIME: return microTimeFromJson(v);
-      case INT_OR_STRING: return intOrStringFromJson(v);
-      case QUANTITY: return quantityFromJson(v);
-      case RAW_EXTENSION: return { raw: Buffer.from(JSON.stringify(v)) };
-      case VERBS:
+    switch (conv) {
+      case Conv.Time: return timeFromJson(v);
+      case Conv.MicroTime: return microTimeFromJson(v);
+      case Conv.IntOrString: return intOrStringFromJson(v);
+      case Conv.Quantity: return quantityFromJson(v);
+      case Conv.RawExtension: return { raw: Buffer.from(JSON.stringify(v)) };
+      case Conv.Verbs:
         if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error('expected a list of strings');
         return { items: v };
-      case FIELDS_V1:
+      case Conv.FieldsV1:
         if (!isObject(v)) throw new Error('expected an object');
         return { Raw: Buffer.from(JSON.stringify(v)) };
     }
@@ -154,14 +198,14 @@ function valueFromJson(type: string, v: unknown, path: string, opts: ToProtoOpti
     if (e instanceof BadRequestError) throw e;
     throw bad(path, (e as Error).message);
   }
-  return messageFromJson(type, v, path, opts);
 }
 
 function messageFromJson(type: string, json: unknown, path: string, opts: ToProtoOptions): ProtoMessage {
   if (!isObject(json)) throw bad(path, `expected an object, got ${JSON.stringify(json)}`);
   const msg = emptyMessage(type);
-  const index = jsonIndex(type);
-  for (const [key, value] of Object.entries(json)) {
+  const index = planOf(type).json;
+  for (const key of Object.keys(json)) {
+    const value = json[key];
     const at = path ? `${path}.${key}` : key;
     const hit = index.get(key);
     if (!hit) {
@@ -175,26 +219,29 @@ function messageFromJson(type: string, json: unknown, path: string, opts: ToProt
     }
     let target = msg;
     if (hit.via) {
-      const viaName = hit.via[0];
-      if (!msg[viaName]) msg[viaName] = emptyMessage(hit.via[2]);
+      const viaName = hit.via.name;
+      if (!msg[viaName]) msg[viaName] = emptyMessage(hit.via.type);
       target = msg[viaName] as ProtoMessage;
     }
-    const [name, shape, ftype] = hit.field;
-    switch (shape) {
+    const field = hit.field;
+    switch (field.shape) {
       case 's':
       case 'p':
       case 'm':
-        target[name] = valueFromJson(ftype, value, at, opts);
+        target[field.name] = valueFromJson(field, value, at, opts);
         break;
-      case 'l':
+      case 'l': {
         if (!Array.isArray(value)) throw bad(at, `expected a list, got ${JSON.stringify(value)}`);
-        target[name] = value.map((item, i) => valueFromJson(ftype, item, `${at}[${i}]`, opts));
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = valueFromJson(field, value[i], `${at}[${i}]`, opts);
+        target[field.name] = out;
         break;
+      }
       case 'M': {
         if (!isObject(value)) throw bad(at, `expected a map, got ${JSON.stringify(value)}`);
         const out: { [key: string]: unknown } = {};
-        for (const [k, item] of Object.entries(value)) out[k] = valueFromJson(ftype, item, `${at}[${k}]`, opts);
-        target[name] = out;
+        for (const k of Object.keys(value)) out[k] = valueFromJson(field, value[k], `${at}[${k}]`, opts);
+        target[field.name] = out;
         break;
       }
     }
@@ -239,50 +286,63 @@ function rawToJson(raw: Uint8Array | undefined, path: string): unknown {
   }
 }
 
-function valueToJson(type: string, v: unknown, path: string): unknown {
-  if (!type.includes('.')) return scalarToJson(type, v);
-  switch (type) {
-    case TIME: return timeToJson(v as object);
-    case MICRO_TIME: return microTimeToJson(v as object);
-    case INT_OR_STRING: return intOrStringToJson(v as object);
-    case QUANTITY: return quantityToJson(v as object);
-    case RAW_EXTENSION: return rawToJson((v as { raw?: Uint8Array }).raw, path);
-    case FIELDS_V1: return rawToJson((v as { Raw?: Uint8Array }).Raw, path);
-    case VERBS: return (v as { items?: string[] }).items ?? [];
+function valueToJson(field: FieldPlan, v: unknown, path: string): unknown {
+  switch (field.conv) {
+    case Conv.Scalar: return scalarToJson(field.type, v);
+    case Conv.Message: return messageToJson(field.type, v as ProtoMessage, path);
+    case Conv.Time: return timeToJson(v as object);
+    case Conv.MicroTime: return microTimeToJson(v as object);
+    case Conv.IntOrString: return intOrStringToJson(v as object);
+    case Conv.Quantity: return quantityToJson(v as object);
+    case Conv.RawExtension: return rawToJson((v as { raw?: Uint8Array }).raw, path);
+    case Conv.FieldsV1: return rawToJson((v as { Raw?: Uint8Array }).Raw, path);
+    case Conv.Verbs: return (v as { items?: string[] }).items ?? [];
   }
-  return messageToJson(type, v as ProtoMessage, path);
 }
 
 function messageToJson(type: string, msg: ProtoMessage, path: string): JsonObject {
   const out: JsonObject = {};
-  for (const [name, shape, ftype] of fieldsOf(type)) {
+  for (const field of planOf(type).fields) {
+    const name = field.name;
     const v = msg[name];
     if (v === undefined || v === null) continue;
-    const at = path ? `${path}.${name}` : name;
-    if (isInline(type, name)) {
-      Object.assign(out, messageToJson(ftype, v as ProtoMessage, path));
+    if (field.inline) {
+      Object.assign(out, messageToJson(field.type, v as ProtoMessage, path));
       continue;
     }
-    switch (shape) {
+    switch (field.shape) {
       case 's':
-        if (!isZeroScalar(v)) out[name] = scalarToJson(ftype, v);
+        if (!isZeroScalar(v)) out[name] = scalarToJson(field.type, v);
         break;
       case 'p':
-        out[name] = scalarToJson(ftype, v);
+        out[name] = scalarToJson(field.type, v);
         break;
       case 'm': {
-        const j = valueToJson(ftype, v, at);
+        const j = valueToJson(field, v, path ? `${path}.${name}` : name);
         if (j !== undefined) out[name] = j;
         break;
       }
       case 'l': {
         const list = v as unknown[];
-        if (list.length > 0) out[name] = list.map((item, i) => valueToJson(ftype, item, `${at}[${i}]`) ?? null);
+        if (list.length === 0) break;
+        const at = path ? `${path}.${name}` : name;
+        const items = new Array<unknown>(list.length);
+        for (let i = 0; i < list.length; i++) items[i] = valueToJson(field, list[i], `${at}[${i}]`) ?? null;
+        out[name] = items;
         break;
       }
       case 'M': {
-        const entries = Object.entries(v as object);
-        if (entries.length > 0) out[name] = Object.fromEntries(entries.map(([k, item]) => [k, valueToJson(ftype, item, `${at}[${k}]`)]));
+        const keys = Object.keys(v as object);
+        if (keys.length === 0) break;
+        const at = path ? `${path}.${name}` : name;
+        const map: JsonObject = {};
+        for (const k of keys) {
+          const item = valueToJson(field, (v as JsonObject)[k], `${at}[${k}]`);
+          // A map key "__proto__" is data (an assignment would set the prototype).
+          if (k === '__proto__') Object.defineProperty(map, k, { value: item, enumerable: true, writable: true, configurable: true });
+          else map[k] = item;
+        }
+        out[name] = map;
         break;
       }
     }

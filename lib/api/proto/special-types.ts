@@ -21,14 +21,23 @@ export interface ProtoIntOrString {
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** Parses an RFC 3339 time into seconds and nanoseconds since the epoch. */
-function parseRfc3339(text: unknown): { seconds: number; nanos: number } {
+/** Times parseRfc3339 remembers: an object's times repeat across its writes and across objects made in the same second. */
+const PARSED_TIMES_MAX = 4096;
+const parsedTimes = new Map<string, Readonly<{ seconds: number; nanos: number }>>();
+
+/** Parses an RFC 3339 time into seconds and nanoseconds since the epoch (the result is shared: do not change it). */
+function parseRfc3339(text: unknown): Readonly<{ seconds: number; nanos: number }> {
+  const known = typeof text === 'string' ? parsedTimes.get(text) : undefined;
+  if (known) return known;
   const m = typeof text === 'string' ? RFC3339.exec(text) : null;
   if (!m) throw new Error(`expected an RFC 3339 time like "2006-01-02T15:04:05Z", got ${JSON.stringify(text)}`);
   const ms = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
   if (Number.isNaN(ms)) throw new Error(`invalid time ${JSON.stringify(text)}`);
   const nanos = m[2] ? Number(m[2].slice(1).padEnd(9, '0')) : 0;
-  return { seconds: Math.floor(ms / 1000), nanos };
+  const parsed = { seconds: Math.floor(ms / 1000), nanos };
+  if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+  parsedTimes.set(text as string, parsed);
+  return parsed;
 }
 
 /** First and last second RFC 3339 can write (0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z). */
@@ -57,7 +66,8 @@ export function timeFromJson(value: unknown): ProtoTimestamp {
 /** meta/v1 Time to JSON `2006-01-02T15:04:05Z`, or undefined for the zero time. */
 export function timeToJson(t: ProtoTimestamp | undefined): string | undefined {
   if (isZeroTime(t)) return undefined;
-  return new Date(rfc3339Seconds(t!) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Years 0001-9999 (rfc3339Seconds) print as YYYY-MM-DDTHH:mm:ss.sssZ: drop the milliseconds.
+  return new Date(rfc3339Seconds(t!) * 1000).toISOString().slice(0, 19) + 'Z';
 }
 
 /** meta/v1 MicroTime from JSON, keeping microseconds. */

@@ -99,7 +99,8 @@ export class BearerAuthenticator {
 }
 
 function digest(token: string): Buffer {
-  return crypto.createHash('sha256').update(token).digest();
+  // The one-shot hash: every request of every component is authenticated, and it costs half of a Hash object.
+  return crypto.hash('sha256', token, 'buffer');
 }
 
 /** The entries of a token file (see the module comment). */

@@ -266,6 +266,64 @@ for (const backend of BACKENDS) {
       expect(expired.message).to.equal(CONTINUE_EXPIRED_MESSAGE);
     });
 
+    describe('updates starting from a cached copy', () => {
+      let counting: StoreClient;
+      let reads = 0;
+      before(() => {
+        counting = new StoreClient({ endpoints: running.endpoints });
+        const get = counting.get.bind(counting);
+        counting.get = (...args: Parameters<StoreClient['get']>) => {
+          reads++;
+          return get(...args);
+        };
+      });
+      after(() => counting?.close());
+
+      /** A store whose cached copies are whatever `copies` holds (frozen, like the watch cache's), counting its store reads. */
+      function cachedStore(copies: Map<string, TestMap>): { store: GenericStore<TestMap>; reads: () => number } {
+        const start = reads;
+        const cached = (namespace: string | undefined, name: string) => copies.get(`${namespace}/${name}`);
+        return { store: new GenericStore({ client: counting, strategy: testMapStrategy, clock: fixedClock, cached }), reads: () => reads - start };
+      }
+      const frozen = (obj: TestMap): TestMap => JSON.parse(JSON.stringify(obj), (_k, v: unknown) => (v !== null && typeof v === 'object' ? Object.freeze(v) : v)) as TestMap;
+
+      it('a current copy spares the store read', async () => {
+        const v1 = await store.create(testMap('ns-cached', 'fresh', { spec: { data: { a: '1' } } }));
+        const { store: s, reads } = cachedStore(new Map([['ns-cached/fresh', frozen(v1)]]));
+        const out = await s.guaranteedUpdate('ns-cached', 'fresh', (obj) => ({ ...obj, spec: { ...obj.spec, data: { a: '2' } } }));
+        expect(out.spec?.data).to.deep.equal({ a: '2' });
+        expect(Number(out.metadata.resourceVersion)).to.be.greaterThan(Number(v1.metadata.resourceVersion));
+        expect(reads()).to.equal(0);
+      });
+
+      it('a copy behind the store: the write applies to the stored object (compare-and-swap), a resourceVersion precondition holds against the store', async () => {
+        const v1 = await store.create(testMap('ns-cached', 'stale', { spec: { data: { a: '1' } } }));
+        const v2 = await store.guaranteedUpdate('ns-cached', 'stale', (obj) => ({ ...obj, metadata: { ...obj.metadata, labels: { l: 'x' } } }));
+        const { store: s } = cachedStore(new Map([['ns-cached/stale', frozen(v1)]]));
+        const out = await s.guaranteedUpdate('ns-cached', 'stale', (obj) => ({ ...obj, spec: { ...obj.spec, data: { a: '2' } } }));
+        expect(out.metadata.labels).to.deep.equal({ l: 'x' });
+        expect(out.spec?.data).to.deep.equal({ a: '2' });
+        const v3 = await s.update({ ...out, spec: { data: { a: '3' } } });
+        expect(v3.spec?.data).to.deep.equal({ a: '3' });
+        expect(await thrown(() => s.update({ ...v2, spec: { data: { a: '4' } } }))).to.be.instanceOf(ConflictError);
+      });
+
+      it('a copy behind the store: a change that is a no-op on the copy, or invalid only against it, is decided on the stored object', async () => {
+        const v1 = await store.create(testMap('ns-cached', 'noop', { spec: { data: { a: '1' } } }));
+        await store.guaranteedUpdate('ns-cached', 'noop', (obj) => ({ ...obj, spec: { ...obj.spec, data: { a: '2' } } }));
+        const { store: s } = cachedStore(new Map([['ns-cached/noop', frozen(v1)]]));
+        const back = await s.guaranteedUpdate('ns-cached', 'noop', (obj) => ({ ...obj, spec: { ...obj.spec, data: { a: '1' } } }));
+        expect(back.spec?.data).to.deep.equal({ a: '1' });
+        expect((await store.get('ns-cached', 'noop')).spec?.data).to.deep.equal({ a: '1' });
+        const before = await store.create(testMap('ns-cached', 'immutable', { spec: { immutable: 'x' } }));
+        // The store has spec.immutable "y" (written by a client with no cache); the copy still says "x".
+        await client.put(objectKey(testMapStrategy.info, 'ns-cached', 'immutable'), JSON.stringify({ ...before, metadata: { ...before.metadata, resourceVersion: undefined }, spec: { ...before.spec, immutable: 'y' } }));
+        const { store: s2 } = cachedStore(new Map([['ns-cached/immutable', frozen(before)]]));
+        const kept = await s2.guaranteedUpdate('ns-cached', 'immutable', (obj) => ({ ...obj, metadata: { ...obj.metadata, labels: { ok: 'yes' } }, spec: { ...obj.spec, immutable: 'y' } }));
+        expect(kept.spec?.immutable).to.equal('y');
+      });
+    });
+
     it('turns an unreachable store into ServiceUnavailable, never a raw store error', async () => {
       const dead = new StoreClient({ endpoints: ['127.0.0.1:1'], dialTimeoutMs: 100, requestTimeoutMs: 400 });
       try {

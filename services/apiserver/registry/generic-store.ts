@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyValue } from '../../../gen/etcd/kv';
 import {
   AlreadyExistsError,
+  ApiError,
   BadRequestError,
   ConflictError,
   GoneError,
@@ -33,6 +34,8 @@ export const MAX_GENERATE_NAME_PREFIX_LENGTH = 58;
 export const MAX_GENERATE_NAME_ATTEMPTS = 8;
 /** Compare-and-swap attempts of an unconditional update, guaranteedUpdate or delete. */
 export const MAX_CAS_ATTEMPTS = 16;
+/** The first HTTP status code of a server-side failure. */
+const SERVER_ERROR_CODE = 500;
 /** Keys read per store range while filling a filtered page. */
 export const LIST_READ_CHUNK = 500;
 
@@ -57,7 +60,16 @@ export interface GenericStoreOptions<T extends KubeObject> {
   readonly expiry?: ObjectExpiry;
   /** How values are stored (encryption at rest); absent: plain JSON. */
   readonly transformer?: ValueTransformer;
+  /**
+   * The resource's watch cache copy of an object (frozen), if it holds one: updates start
+   * from it instead of reading the store (see guaranteedUpdate). Ignored with a transformer
+   * (a cached object does not say whether its stored value is stale).
+   */
+  readonly cached?: CachedObject<T>;
 }
+
+/** The watch cache's current copy of namespace/name, or undefined (see GenericStoreOptions.cached). */
+export type CachedObject<T> = (namespace: string | undefined, name: string) => T | undefined;
 
 /**
  * How the objects of a store expire: every write (create, update, a deletion mark) attaches the
@@ -123,10 +135,12 @@ interface Stored<T> {
   readonly modRevision: number;
   /** Written by another provider than the one writes use now: an update rewrites it even unchanged. */
   readonly stale?: boolean;
+  /** The watch cache's copy, which may be behind the store: only a successful write based on it counts. */
+  readonly cached?: boolean;
 }
 
 /** Outcome of one compare-and-swap attempt. */
-type Attempt<T> = { readonly done: true; readonly result: T } | { readonly done: false; readonly current: Stored<T> | undefined };
+type Attempt<T> = { readonly done: true; readonly result: T; readonly written: boolean } | { readonly done: false; readonly current: Stored<T> | undefined };
 
 /**
  * The one registry every kind is served by (Kubernetes' generic registry Store): names, uid,
@@ -145,9 +159,11 @@ export class GenericStore<T extends KubeObject> {
   private readonly schema: ProtoKind | undefined;
   private readonly transformer: ValueTransformer | undefined;
   private readonly expiry: ObjectExpiry | undefined;
+  private readonly cached: CachedObject<T> | undefined;
 
   constructor(options: GenericStoreOptions<T>) {
     this.client = options.client;
+    this.cached = options.transformer ? undefined : options.cached;
     this.expiry = options.expiry;
     this.strategy = options.strategy;
     this.schema = findProtoKind(apiVersionOf(options.strategy.info), options.strategy.info.kind);
@@ -293,11 +309,15 @@ export class GenericStore<T extends KubeObject> {
     const name = obj.metadata.name;
     if (!name) this.validate(obj, [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' }]);
     const expectedRv = obj.metadata.resourceVersion || undefined;
-    let current = await this.read(obj.metadata.namespace, name!);
+    const ns = obj.metadata.namespace;
+    let current = await this.readForWrite(ns, name!, opts.dryRun);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!current) throw this.notFound(name!);
-      if (expectedRv !== undefined && expectedRv !== String(current.modRevision)) throw this.conflict(name!);
-      const outcome = await this.tryUpdate(current, obj, opts);
+      const from = current;
+      const outcome = await this.fromStoreUnlessWritten(from, ns, name!, () => {
+        if (expectedRv !== undefined && expectedRv !== String(from.modRevision)) throw this.conflict(name!);
+        return this.tryUpdate(from, obj, opts);
+      });
       if (outcome.done) return outcome.result;
       current = outcome.current;
     }
@@ -315,15 +335,18 @@ export class GenericStore<T extends KubeObject> {
     mutate: (current: T) => T | Promise<T>,
     opts: Omit<UpdateOptions, 'namespace'> = {},
   ): Promise<T> {
-    let current = await this.read(namespace, name);
+    let current = await this.readForWrite(namespace, name, opts.dryRun);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (!current) throw this.notFound(name);
-      const mutated = await mutate(deepCopy(current.obj));
-      const obj = deepCopy(mutated);
-      obj.metadata = obj.metadata ?? {};
-      obj.metadata.namespace = current.obj.metadata.namespace;
-      obj.metadata.name = name;
-      const outcome = await this.tryUpdate(current, obj, opts);
+      const from = current;
+      const outcome = await this.fromStoreUnlessWritten(from, namespace, name, async () => {
+        const mutated = await mutate(deepCopy(from.obj));
+        const obj = deepCopy(mutated);
+        obj.metadata = obj.metadata ?? {};
+        obj.metadata.namespace = from.obj.metadata.namespace;
+        obj.metadata.name = name;
+        return this.tryUpdate(from, obj, opts);
+      });
       if (outcome.done) return outcome.result;
       current = outcome.current;
     }
@@ -473,16 +496,16 @@ export class GenericStore<T extends KubeObject> {
     const key = objectKey(this.info, old.metadata.namespace, name);
     if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !this.strategy.holdsDeletion?.(obj)) {
       // The last finalizer is gone: the deletion completes now.
-      if (opts.dryRun) return { done: true, result: obj };
+      if (opts.dryRun) return { done: true, result: obj, written: false };
       const res = await storeCall(() => this.client.deleteIfModRevision(key, current.modRevision));
-      return res.succeeded ? { done: true, result: obj } : { done: false, current: this.storedFromKv(res.current) };
+      return res.succeeded ? { done: true, result: obj, written: true } : { done: false, current: this.storedFromKv(res.current) };
     }
     // An unchanged object is not written again, unless its stored value is stale (re-encryption).
     const unchanged = sameStoredContent(obj, old) && !current.stale;
-    if (unchanged || opts.dryRun) return { done: true, result: unchanged ? old : obj };
+    if (unchanged || opts.dryRun) return { done: true, result: unchanged ? old : obj, written: false };
     const write = await this.writeOptions();
     const res = await storeCall(() => this.client.putIfModRevision(key, storedValue(obj, key, this.transformer), current.modRevision, write));
-    if (res.succeeded) return { done: true, result: this.withVersion(obj, res.revision) };
+    if (res.succeeded) return { done: true, result: this.withVersion(obj, res.revision), written: true };
     return { done: false, current: this.storedFromKv(res.current) };
   }
 
@@ -503,6 +526,38 @@ export class GenericStore<T extends KubeObject> {
     if (this.info.namespaced && !ns) throw new BadRequestError(`a namespace is required to address ${this.info.resource} "${name}"`);
     const res = await storeCall(() => this.client.get(objectKey(this.info, ns, name)));
     return this.storedFromKv(res.kvs[0]);
+  }
+
+  /**
+   * The object an update starts from: the watch cache's copy when it holds one (no store read;
+   * Kubernetes' GuaranteedUpdate does the same with its cached object), else the store's. A dry
+   * run always reads the store: it writes nothing that would catch a stale copy.
+   */
+  private async readForWrite(namespace: string | undefined, name: string, dryRun: boolean | undefined): Promise<Stored<T> | undefined> {
+    const obj = this.cached && !dryRun && (!this.info.namespaced || namespace) ? this.cached(this.info.namespaced ? namespace : undefined, name) : undefined;
+    // A copy: strategies may keep parts of the old object in the new one (status), which must not be the cache's frozen ones.
+    if (obj) return { obj: deepCopy(obj), modRevision: Number(obj.metadata.resourceVersion), cached: true };
+    return this.read(namespace, name);
+  }
+
+  /**
+   * One update attempt from `current`. From the watch cache's copy, only a write that the store
+   * took counts: an error (a conflict, a failed precondition or validation), or an update that
+   * would change nothing, may be an artifact of a copy that is behind, so the attempt is redone
+   * from the store's copy — the outcome is then exactly what it would have been without the cache.
+   * A server-side failure (5xx: the store unreachable) is not about the copy and is thrown.
+   */
+  private async fromStoreUnlessWritten(current: Stored<T>, namespace: string | undefined, name: string, attempt: () => Promise<Attempt<T>>): Promise<Attempt<T>> {
+    if (!current.cached) return attempt();
+    let outcome: Attempt<T>;
+    try {
+      outcome = await attempt();
+    } catch (err) {
+      if (err instanceof ApiError && err.code >= SERVER_ERROR_CODE) throw err;
+      return { done: false, current: await this.read(namespace, name) };
+    }
+    if (outcome.done && !outcome.written) return { done: false, current: await this.read(namespace, name) };
+    return outcome;
   }
 
   /** The object a key-value holds; a corrupt one is an InternalError saying how to delete it. */

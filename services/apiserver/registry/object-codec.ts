@@ -117,14 +117,112 @@ function sortKeys(value: unknown): unknown {
   return out;
 }
 
-/** True when two objects store the same (resourceVersion ignored, key order ignored). */
-export function sameStoredContent(a: KubeObject, b: KubeObject): boolean {
-  return canonicalJson({ ...a, metadata: { ...a.metadata, resourceVersion: undefined } }) === canonicalJson({ ...b, metadata: { ...b.metadata, resourceVersion: undefined } });
+/**
+ * True when canonicalJson(a) === canonicalJson(b) (same JSON content, key order ignored),
+ * computed by walking both values instead of sorting and printing them: the registry compares
+ * every update with the stored object, and strategies compare specs, on every write. Anything
+ * that is not plain JSON data (a Date, a Buffer, an object with toJSON) is compared through
+ * canonicalJson itself, so the answer is the same as comparing the two strings.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isPlainJson(a) || !isPlainJson(b)) return canonicalJson(a) === canonicalJson(b);
+  if (typeof a === 'number' || typeof b === 'number') return jsonScalar(a) === jsonScalar(b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(asArrayMember(a[i]), asArrayMember(b[i]))) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let members = 0;
+  // canonicalJson loses "__proto__" members (its copy's assignment sets a prototype): so does this.
+  for (const k of Object.keys(ra)) {
+    const v = ra[k];
+    if (omitted(v) || k === '__proto__') continue;
+    members++;
+    if (!Object.prototype.hasOwnProperty.call(rb, k) || omitted(rb[k]) || !jsonEqual(v, rb[k])) return false;
+  }
+  for (const k of Object.keys(rb)) if (!omitted(rb[k]) && k !== '__proto__') members--;
+  return members === 0;
 }
 
-/** A deep copy (JSON data only: a JSON round trip, which V8 does faster than structuredClone). */
+/** True for a value JSON prints as its own content: a string, boolean or number, null, an array or a plain object without toJSON. */
+function isPlainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return true;
+    case 'object': {
+      if (v === null || Array.isArray(v)) return true;
+      const proto = Object.getPrototypeOf(v);
+      return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+    }
+    default:
+      return false;
+  }
+}
+
+/** A scalar as JSON reads it back: non-finite numbers print as null, -0 as 0. */
+function jsonScalar(v: unknown): unknown {
+  if (typeof v !== 'number') return v;
+  return Number.isFinite(v) ? v + 0 : null;
+}
+
+/** True when JSON leaves an object member out (undefined, a function, a symbol). */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/** An array member as JSON prints it: what an object would leave out is null. */
+function asArrayMember(v: unknown): unknown {
+  return omitted(v) ? null : v;
+}
+
+/** True when two objects store the same (resourceVersion ignored, key order ignored). */
+export function sameStoredContent(a: KubeObject, b: KubeObject): boolean {
+  return jsonEqual({ ...a, metadata: { ...a.metadata, resourceVersion: undefined } }, { ...b, metadata: { ...b.metadata, resourceVersion: undefined } });
+}
+
+/**
+ * A deep copy equal to a JSON round trip (JSON.parse(JSON.stringify(value))): members JSON
+ * leaves out are left out, non-finite numbers become null, anything that is not plain data (a
+ * Date, a Buffer) goes through JSON. Plain data is copied by a walk, which V8 runs several
+ * times faster than the round trip; the registry copies every object it writes.
+ */
 export function deepCopy<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined) return value;
+  if (!isPlainJson(value)) return JSON.parse(JSON.stringify(value)) as T;
+  return copyPlain(value) as T;
+}
+
+/** Copy of a plain JSON value (see isPlainJson). */
+function copyPlain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return jsonScalar(v);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyMember(v[i]) ?? null;
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const m = copyMember((v as Record<string, unknown>)[k]);
+    if (m === undefined) continue;
+    // JSON.parse makes "__proto__" an own member; an assignment would set the prototype instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: m, enumerable: true, writable: true, configurable: true });
+    else out[k] = m;
+  }
+  return out;
+}
+
+/** Copy of a member: undefined when JSON leaves it out. */
+function copyMember(v: unknown): unknown {
+  if (omitted(v)) return undefined;
+  if (isPlainJson(v)) return copyPlain(v);
+  const json = JSON.stringify(v);
+  return json === undefined ? undefined : JSON.parse(json);
 }
 
 /** Freezes an object and everything in it, so shared cache objects cannot be changed by readers. */

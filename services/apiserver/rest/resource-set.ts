@@ -119,8 +119,9 @@ export class ResourceSet {
     for (const strategy of ALL_STRATEGIES) {
       const key = groupResource(strategy.info);
       const transformer = options.encryption?.transformerFor(strategy.info.group, strategy.info.resource);
-      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined, transformer }));
       const cache = new WatchCache({ client, strategy, logger, onWatcherEnded: options.onWatchEnded, transformer });
+      const cached = (namespace: string | undefined, name: string) => cache.getCached(namespace, name);
+      stores.set(key, new GenericStore({ client, strategy, clock, expiry: EXPIRING.has(key) ? expiry : undefined, transformer, cached }));
       cachesByKey.set(key, cache);
       this.cachesByGroupResource.set(key, cache);
       this.caches.push(cache);
@@ -168,7 +169,8 @@ export class ResourceSet {
       const restOptions: GenericRestOptions<KubeObject> = { store: stores.get(key)!, cache: cachesByKey.get(key)!, client, admission: this.admission };
       const build = (): ResourceRest => {
         if (key === '/pods') {
-          const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock });
+          const podCache = cachesByKey.get(key) as unknown as WatchCache<Pod>;
+          const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock, cached: (ns, name) => podCache.getCached(ns, name) });
           const budgets = storeDisruptionBudgets(stores.get('policy/poddisruptionbudgets') as unknown as GenericStore<PodDisruptionBudget>);
           const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
           const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;

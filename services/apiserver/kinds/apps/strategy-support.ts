@@ -2,7 +2,7 @@ import type { FieldError } from '../../../../lib/api/errors';
 import { selectorFromLabelSelector, validateLabelSelector, type LabelSelector } from '../../../../lib/api/label-selector';
 import type { KubeObject } from '../../../../lib/api/object';
 import { invalid, required, toPath, type PathLike } from '../../../../lib/api/validation';
-import { canonicalJson } from '../../registry/object-codec';
+import { jsonEqual } from '../../registry/object-codec';
 
 /**
  * Helpers shared by the non-core strategies (apps, batch, coordination, rbac, autoscaling,
@@ -12,7 +12,7 @@ import { canonicalJson } from '../../registry/object-codec';
 
 /** True when the JSON content of `a` and `b` differs (key order ignored). */
 export function differs(a: unknown, b: unknown): boolean {
-  return canonicalJson(a ?? null) !== canonicalJson(b ?? null);
+  return !jsonEqual(a ?? null, b ?? null);
 }
 
 /** The usual generation rule: the spec changed. */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { FieldError } from '../../../../lib/api/errors';
 import { invalid, notSupported, toPath, type PathLike } from '../../../../lib/api/validation';
 import type { KubeObject } from '../../../../lib/api/object';
-import { canonicalJson } from '../../registry/object-codec';
+import { jsonEqual } from '../../registry/object-codec';
 
 /**
  * Helpers shared by the core/v1 strategies: port numbers and names, protocols, IPs, deep
@@ -19,7 +19,7 @@ export const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 
 /** True when `a` and `b` have the same JSON content (key order ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return jsonEqual(a, b);
 }
 
 /** True when the spec of `obj` differs from the spec of `old` (the usual generation rule). */
