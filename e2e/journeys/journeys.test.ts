@@ -111,7 +111,11 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     const who = JSON.parse(await c.ok('--token', token, 'auth', 'whoami', '-o', 'json')).status.userInfo as { username: string; extra?: Record<string, string[]> };
     expect(who.username).to.equal(`system:serviceaccount:${NS}:default`);
     expect(who.extra?.['authentication.kubernetes.io/pod-name']).to.deep.equal(['client']);
-    expect(await c.ok('--token', token, '-n', NS, 'get', 'pod', 'client', '-o', 'name')).to.equal('pod/client\n');
+    // RBAC is on (bosun up runs Node,RBAC): the account may do nothing until it is bound to a role.
+    const refused = await c.kubectl(['--token', token, '-n', NS, 'get', 'pod', 'client', '-o', 'name']);
+    expect(refused.stderr).to.include(`User "system:serviceaccount:${NS}:default" cannot get resource "pods"`);
+    await k('create', 'rolebinding', 'default-view', '--clusterrole=view', `--serviceaccount=${NS}:default`);
+    await eventually('the bound account to read its pod', SETTLE_MS, async () => (await c.kubectl(['--token', token, '-n', NS, 'get', 'pod', 'client', '-o', 'name'])).stdout === 'pod/client\n');
   });
 
   it('scales up and down: the Service follows the ready pods', async () => {

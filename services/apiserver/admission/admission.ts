@@ -1,5 +1,6 @@
 import { ForbiddenError, qualifiedResource, type StatusDetails } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
+import type { DeleteRequest } from '../../../lib/api/requests';
 
 /**
  * The checks every write passes before it reaches the registry (Kubernetes' admission chain),
@@ -19,8 +20,12 @@ export interface Admission {
    * Runs inside the registry's compare-and-swap loop, so it sees each attempt's `old`.
    */
   admitUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void>;
-  /** Admits a delete of `name` of `info`. */
-  admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void>;
+  /**
+   * Admits a delete of `name` of `info`; `preconditions` are the request's (a plugin leaves a
+   * delete whose uid precondition names another object to the registry, which answers 409 first,
+   * as Kubernetes checks preconditions before deletion validation).
+   */
+  admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void>;
   /**
    * Admits a write of the status subresource from the stored `old` to `obj` (inside the
    * registry's compare-and-swap loop). Only validating plugins that must see who writes a
@@ -48,8 +53,8 @@ export class AdmissionChain implements Admission {
     for (const p of this.plugins) await p.admitUpdate?.(info, namespace, obj, old);
   }
 
-  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
-    for (const p of this.plugins) await p.admitDelete?.(info, namespace, name);
+  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void> {
+    for (const p of this.plugins) await p.admitDelete?.(info, namespace, name, preconditions);
   }
 
   async admitStatusUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {

@@ -6,7 +6,7 @@ import { withRequestContext } from '../authn/request-user';
 import { NodeRestriction, nodeMayNotChangeLabel } from './node-restriction';
 
 const asNode = <T>(node: string, fn: () => Promise<T>): Promise<T> => withRequestContext(fn, { name: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] });
-const pod = (name: string, node: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels: { app: 'x' } }, spec: { nodeName: node, containers: [] } }) as unknown as Pod;
+const pod = (name: string, node: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: `uid-${name}-${node}`, labels: { app: 'x' } }, spec: { nodeName: node, containers: [] } }) as unknown as Pod;
 const PODS = RESOURCES.pods as ResourceInfo;
 const NODES = RESOURCES.nodes as ResourceInfo;
 const refusal = (p: Promise<unknown>) => p.then(() => '', (e: Error) => e.message);
@@ -25,6 +25,9 @@ describe('NodeRestriction admission', () => {
     expect(await refusal(asNode('b', () => plugin.admitStatusUpdate(PODS, 'ns', pod('on-b', 'b'), pod('on-b', 'b'))))).to.equal('');
     expect(await refusal(asNode('a', () => plugin.admitDelete(PODS, 'ns', 'on-b')))).to.include('node "a" can only delete pods with spec.nodeName set to itself');
     expect(await refusal(asNode('a', () => plugin.admitDelete(PODS, 'ns', 'gone'))), 'a gone pod is left to the delete (404)').to.equal('');
+    // Node a finishing its old on-b (same name, re-created on b) with a uid precondition: the registry answers 409.
+    expect(await refusal(asNode('a', () => plugin.admitDelete(PODS, 'ns', 'on-b', { uid: 'uid-on-b-a' }))), 'a uid precondition naming another pod').to.equal('');
+    expect(await refusal(asNode('a', () => plugin.admitDelete(PODS, 'ns', 'on-b', { uid: 'uid-on-b-b' })))).to.include('can only delete pods with spec.nodeName set to itself');
     expect(await refusal(plugin.admitDelete(PODS, 'ns', 'on-b')), 'the server itself and other users pass').to.equal('');
   });
 

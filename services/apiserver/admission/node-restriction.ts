@@ -9,6 +9,7 @@
  */
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { Node, Pod } from '../../../lib/api/types/core';
+import type { DeleteRequest } from '../../../lib/api/requests';
 import { requestUser } from '../authn/request-user';
 import { NODE_LEASE_NAMESPACE, nodeNameOf } from '../authz/node-authorizer';
 import { podReferences } from '../authz/pod-references';
@@ -78,14 +79,16 @@ export class NodeRestriction implements AdmissionPlugin {
     else if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, obj.metadata?.name ?? '');
   }
 
-  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void> {
     const node = requestingNode();
     if (node === undefined) return;
     if (isResource(info, '', 'nodes') && name !== node) throw admissionForbidden(info, name, `node "${node}" is not allowed to modify node "${name}"`);
     if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, name);
     if (isResource(info, '', 'pods')) {
       const pod = await this.pods(namespace ?? '', name);
-      // A pod that is gone is the delete's own 404.
+      // A pod that is gone is the delete's own 404; one re-created under the name (a
+      // StatefulSet's) while the node finished the old one fails the uid precondition: 409.
+      if (pod && preconditions?.uid && pod.metadata?.uid !== preconditions.uid) return;
       if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
     }
   }
