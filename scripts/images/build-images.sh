@@ -34,6 +34,10 @@ done
 say() { echo "build-images: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 mkdir -p "$OUT"
+# One build at a time (parallel test workers and a starting cluster may all ask for the image
+# on a fresh clone): the others wait here, then find the tarball made and skip it.
+exec 9>"$OUT/.build.lock"
+flock 9
 
 # The applets linked into the busybox image's /bin (the rest stay reachable as `busybox APPLET`).
 APPLETS="sh ash cat cp date dd df echo env false grep head hostname httpd id ip kill ln ls mkdir
