@@ -1,3 +1,4 @@
+import { PodSecurityAdmission } from '../admission/pod-security/pod-security';
 import type { EncryptionConfig } from '../encryption/encryption-config';
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
@@ -153,6 +154,10 @@ export class ResourceSet {
       }),
       // What the caches hold now (never waiting: a ResourceSet whose caches are not started sees none).
       new LimitRanger(async (namespace) => limitRangeCache.cachedObjects(namespace)),
+      new PodSecurityAdmission({
+        namespace: async (name) => namespaceCache.getCached(undefined, name) ?? (await readIfExists(namespaces, name)),
+        pods: async (namespace) => podCache.cachedObjects(namespace),
+      }),
       new ResourceQuotaAdmission(
         {
           list: async (namespace) => quotaCache.cachedObjects(namespace),
