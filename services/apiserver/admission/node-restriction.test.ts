@@ -13,7 +13,8 @@ const refusal = (p: Promise<unknown>) => p.then(() => '', (e: Error) => e.messag
 
 describe('NodeRestriction admission', () => {
   const stored = new Map([['ns/on-b', pod('on-b', 'b')]]);
-  const plugin = new NodeRestriction(async (ns, name) => stored.get(`${ns}/${name}`));
+  const nodes = new Map([['a', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'a', uid: 'node-uid-a' } } as Node]]);
+  const plugin = new NodeRestriction(async (ns, name) => stored.get(`${ns}/${name}`), async (name) => nodes.get(name));
 
   it('knows the labels a node may not touch (Kubernetes\' rule)', () => {
     for (const key of ['node-restriction.kubernetes.io/x', 'team.node-restriction.kubernetes.io/y', 'node-role.kubernetes.io/control-plane', 'kubernetes.io/anything', 'example.k8s.io/z']) expect(nodeMayNotChangeLabel(key), key).to.equal(true);
@@ -38,5 +39,24 @@ describe('NodeRestriction admission', () => {
     expect(await refusal(asNode('a', () => plugin.admitUpdate(NODES, undefined, node('a', {}, [{ key: 'k', effect: 'NoSchedule' }]), node('a'))))).to.include('is not allowed to modify taints');
     expect(await refusal(asNode('a', () => plugin.admitUpdate(NODES, undefined, node('a'), node('a', { 'node-restriction.kubernetes.io/x': 'y' }))))).to.include('is not allowed to modify labels: node-restriction.kubernetes.io/x');
     expect(await refusal(asNode('a', () => plugin.admitUpdate(NODES, undefined, node('a', { 'kubernetes.io/hostname': 'a', 'example.com/disk': 'ssd' }), node('a'))))).to.equal('');
+  });
+
+  it('lets a node create only mirror pods bound to itself, owned by nothing but its own Node as controller', async () => {
+    const mirror = (owners?: unknown[]): Pod => {
+      const p = pod('static-web', 'a');
+      p.metadata.annotations = { 'kubernetes.io/config.mirror': 'hash' };
+      if (owners) p.metadata.ownerReferences = owners as never;
+      return p;
+    };
+    const self = { apiVersion: 'v1', kind: 'Node', name: 'a', uid: 'node-uid-a', controller: true };
+    const create = (p: Pod) => refusal(asNode('a', () => plugin.admitCreate(PODS, 'ns', p)));
+    expect(await create(mirror())).to.equal('');
+    expect(await create(mirror([self]))).to.equal('');
+    expect(await create(pod('plain', 'a'))).to.include('can only create mirror pods');
+    expect(await create(mirror([self, { ...self, name: 'b' }]))).to.include('node "a" can only create pods with a single owner reference set to itself');
+    expect(await create(mirror([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }]))).to.include('node "a" can only create pods with an owner reference set to itself');
+    expect(await create(mirror([{ ...self, controller: false }]))).to.include('node "a" can only create pods with a controller owner reference set to itself');
+    expect(await create(mirror([{ ...self, blockOwnerDeletion: true }]))).to.include('node "a" must not set blockOwnerDeletion on an owner reference');
+    expect(await create(mirror([{ ...self, uid: 'stale' }]))).to.include('node a UID mismatch');
   });
 });

@@ -140,9 +140,18 @@ export class ResourceSet {
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
     const podStore = stores.get('/pods') as unknown as GenericStore<Pod>;
     const podCache = cachesByKey.get('/pods') as unknown as WatchCache<Pod>;
+    const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
+    const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
-      ...(options.nodeRestriction ? [new NodeRestriction(async (namespace, name) => podCache.getCached(namespace, name) ?? (await readIfExists(podStore, name, namespace)))] : []),
+      ...(options.nodeRestriction
+        ? [
+            new NodeRestriction(
+              async (namespace, name) => podCache.getCached(namespace, name) ?? (await readIfExists(podStore, name, namespace)),
+              async (name) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name)),
+            ),
+          ]
+        : []),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
@@ -177,8 +186,6 @@ export class ResourceSet {
           const podCache = cachesByKey.get(key) as unknown as WatchCache<Pod>;
           const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock, cached: (ns, name) => podCache.getCached(ns, name) });
           const budgets = storeDisruptionBudgets(stores.get('policy/poddisruptionbudgets') as unknown as GenericStore<PodDisruptionBudget>);
-          const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
-          const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
           const nodes = async (name: string) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name));
           return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, budgets, clock, nodes }) as unknown as ResourceRest;
         }
