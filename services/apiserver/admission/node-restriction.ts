@@ -9,7 +9,6 @@
  */
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { Node, Pod } from '../../../lib/api/types/core';
-import type { DeleteRequest } from '../../../lib/api/requests';
 import { requestUser } from '../authn/request-user';
 import { NODE_LEASE_NAMESPACE, nodeNameOf } from '../authz/node-authorizer';
 import { podReferences } from '../authz/pod-references';
@@ -56,17 +55,12 @@ function changedLabels(after: Record<string, string> | undefined, before: Record
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
 }
 
-/** Looks up a pod as the apiserver knows it now (the watch cache, the store behind it). */
-export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
-/** Looks up a Node the same way. */
+/** Looks up a Node as the apiserver knows it now (the watch cache, the store behind it). */
 export type NodeLookup = (name: string) => Promise<Node | undefined>;
 
 /** See the file comment. */
 export class NodeRestriction implements AdmissionPlugin {
-  constructor(
-    private readonly pods: PodLookup,
-    private readonly nodes: NodeLookup,
-  ) {}
+  constructor(private readonly nodes: NodeLookup) {}
 
   async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
     const node = requestingNode();
@@ -111,19 +105,15 @@ export class NodeRestriction implements AdmissionPlugin {
     else if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, obj.metadata?.name ?? '');
   }
 
-  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void> {
+  async admitDelete(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
     const node = requestingNode();
     if (node === undefined) return;
+    const name = obj.metadata.name ?? '';
     if (isResource(info, '', 'nodes') && name !== node) throw admissionForbidden(info, name, `node "${node}" is not allowed to modify node "${name}"`);
     if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, name);
-    if (isResource(info, '', 'pods')) {
-      const pod = await this.pods(namespace ?? '', name);
-      // A pod that is gone is the delete's own 404; one re-created under the name (a
-      // StatefulSet's) while the node finished the old one fails the uid precondition: 409.
-      if (pod && preconditions?.uid && pod.metadata?.uid !== preconditions.uid) return;
-      if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
-    }
+    if (isResource(info, '', 'pods') && (obj as Pod).spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
   }
+
 
   async admitStatusUpdate(info: ResourceInfo, _namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {
     const node = requestingNode();

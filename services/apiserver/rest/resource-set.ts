@@ -138,20 +138,12 @@ export class ResourceSet {
     const quotaStore = stores.get('/resourcequotas') as unknown as GenericStore<ResourceQuota>;
     const quotaCache = cachesByKey.get('/resourcequotas') as unknown as WatchCache<ResourceQuota>;
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
-    const podStore = stores.get('/pods') as unknown as GenericStore<Pod>;
     const podCache = cachesByKey.get('/pods') as unknown as WatchCache<Pod>;
     const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
     const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
-      ...(options.nodeRestriction
-        ? [
-            new NodeRestriction(
-              async (namespace, name) => podCache.getCached(namespace, name) ?? (await readIfExists(podStore, name, namespace)),
-              async (name) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name)),
-            ),
-          ]
-        : []),
+      ...(options.nodeRestriction ? [new NodeRestriction(async (name) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name)))] : []),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
