@@ -14,7 +14,8 @@ import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
 import { setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
-import { type Authorizer, forbiddenMessage } from '../authz/authorizer';
+import { ALWAYS_ALLOW, type Authorizer, forbiddenMessage } from '../authz/authorizer';
+import { httpImpersonation, impersonate } from '../authn/impersonation';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import type { RequestAuthenticator } from '../authn/token-authenticator';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
@@ -139,8 +140,9 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      const user = await this.auth.userOf(req.headers.authorization);
-      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const authenticated = await this.auth.userOf(req.headers.authorization);
+      if (!authenticated) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = impersonate(authenticated, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW);
       setRequestUser(user);
       const path = parseApiPath(pathname);
       if (path?.type !== 'resource') this.authorizePath(user, method, pathname);
@@ -225,7 +227,7 @@ export class HttpApi {
     try {
       const user = await this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      setRequestUser(user);
+      setRequestUser(impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW));
       const url = parseRequestTarget(req.url);
       const path = parseApiPath(url.pathname);
       if (!path || path.type !== 'resource' || path.name === undefined || path.subresource === undefined || path.watch) {
