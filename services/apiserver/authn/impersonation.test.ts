@@ -25,16 +25,17 @@ function refusal(fn: () => unknown): ApiError {
 
 describe('impersonation', () => {
   it('reads the HTTP headers (repeated groups, percent-decoded extra keys) and the same names from gRPC metadata', () => {
-    const req = { headersDistinct: { 'impersonate-user': ['jane'], 'impersonate-group': ['devs', 'qa'], 'impersonate-uid': ['u-1'], 'impersonate-extra-acme.com%2fteam': ['blue', 'red'], accept: ['*/*'] } };
+    const headersDistinct = { 'impersonate-user': ['jane'], 'impersonate-group': ['devs', 'qa'], 'impersonate-uid': ['u-1'], 'impersonate-extra-acme.com%2fteam': ['blue', 'red'], accept: ['*/*'] };
+    const req = { headers: { 'impersonate-user': 'jane' }, headersDistinct };
     expect(httpImpersonation(req)).to.deep.equal({ user: 'jane', groups: ['devs', 'qa'], uid: 'u-1', extra: { 'acme.com/team': ['blue', 'red'] } });
-    expect(httpImpersonation({ headersDistinct: { accept: ['*/*'] } })).to.equal(undefined);
+    expect(httpImpersonation({ headers: { accept: '*/*' }, headersDistinct: { accept: ['*/*'] } })).to.equal(undefined);
     const md = new grpc.Metadata();
     md.add('impersonate-user', 'jane');
     md.add('impersonate-group', 'devs');
     md.add('impersonate-group', 'qa');
     expect(metadataImpersonation(md)).to.deep.equal({ user: 'jane', groups: ['devs', 'qa'], uid: undefined, extra: {} });
     expect(metadataImpersonation(new grpc.Metadata())).to.equal(undefined);
-    const twice = { headersDistinct: { 'impersonate-user': ['a', 'b'] } };
+    const twice = { headers: { 'impersonate-user': 'a, b' }, headersDistinct: { 'impersonate-user': ['a', 'b'] } };
     expect(() => httpImpersonation(twice)).to.throw(ApiError, 'Impersonate-User: only one value may be given');
   });
 

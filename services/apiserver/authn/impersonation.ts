@@ -25,6 +25,9 @@ export const IMPERSONATE_UID_HEADER = 'Impersonate-Uid';
 /** Prefix of `Impersonate-Extra-<key>`; the key is percent-decoded, as Kubernetes reads it. */
 export const IMPERSONATE_EXTRA_HEADER_PREFIX = 'Impersonate-Extra-';
 
+/** What every impersonation header name starts with (lower-case, as Node and gRPC give names). */
+const IMPERSONATE_PREFIX = 'impersonate-';
+
 /** The verb the requester needs on what it impersonates. */
 export const IMPERSONATE_VERB = 'impersonate';
 /** The API group of the `uids` and `userextras` impersonation resources. */
@@ -69,7 +72,9 @@ function extraKey(raw: string, header: string): string {
  * The impersonation an HTTP request asks for, undefined when it carries none of the headers.
  * Read from `headersDistinct`, so each repeated `Impersonate-Group` header is one group.
  */
-export function httpImpersonation(req: Pick<IncomingMessage, 'headersDistinct'>): ImpersonationRequest | undefined {
+export function httpImpersonation(req: Pick<IncomingMessage, 'headers' | 'headersDistinct'>): ImpersonationRequest | undefined {
+  // Every request passes here: most carry no impersonation, so look before building headersDistinct.
+  if (!Object.keys(req.headers).some((name) => name.startsWith(IMPERSONATE_PREFIX))) return undefined;
   return impersonationFrom((name) => req.headersDistinct[name] ?? [], Object.keys(req.headersDistinct));
 }
 

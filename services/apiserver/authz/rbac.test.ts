@@ -12,6 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
 import { RESOURCES } from '../../../lib/api/resources';
+import type { ClusterRole } from '../../../lib/api/types/rbac';
+import { BOOTSTRAP_LABEL } from './bootstrap-policy';
+import { reconcileBootstrapPolicy } from './bootstrap-policy-reconciler';
 import { TwoDoorApiServer } from '../test-api-server';
 import { runKubectl } from '../http/test-clients';
 import { eventually } from '../registry/test-support';
@@ -54,6 +57,31 @@ describe('RBAC authorization (apiserver --authorization-mode RBAC)', function ()
     const run = await api.kubectl(['get', 'clusterroles', 'cluster-admin', 'admin', 'edit', 'view', 'system:kube-scheduler', '-o', 'name']);
     expect(run.stderr).to.equal('');
     expect(run.stdout.trim().split('\n')).to.have.length(5);
+  });
+
+  it('fills the aggregated roles at start, and on a later start adds their selectors and labels but leaves their rules to the aggregation controller', async () => {
+    const admin = new GrpcApiClient({ endpoints: [api.server.grpcAddress], token: api.token });
+    try {
+      const roles = admin.resource<ClusterRole>(RESOURCES.clusterroles);
+      const view = await roles.get(undefined, 'view');
+      expect(view.rules?.length, 'view grants before any controller runs').to.be.above(5);
+      expect((await roles.get(undefined, 'admin')).rules).to.deep.include({ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['namespaces', 'namespaces/status'] });
+      // A cluster made before aggregation: view without its aggregationRule and label, and rules of its own.
+      const own = [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }];
+      const plain: ClusterRole = { ...view };
+      delete plain.aggregationRule;
+      await roles.update(undefined, { ...plain, metadata: { ...view.metadata, labels: { [BOOTSTRAP_LABEL]: 'rbac-defaults' } }, rules: own });
+      await eventually('the update to be cached', async () => ((await roles.get(undefined, 'view')).aggregationRule ? undefined : true));
+      const report = await reconcileBootstrapPolicy(api.server.resources);
+      expect(report.updated).to.include('clusterrole/view');
+      const after = await roles.get(undefined, 'view');
+      expect(after.aggregationRule?.clusterRoleSelectors).to.deep.equal([{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }]);
+      expect(after.metadata.labels).to.include({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' });
+      expect(after.rules, 'the rules are the aggregation controller’s').to.deep.equal(own);
+      await roles.update(undefined, { ...after, rules: view.rules });
+    } finally {
+      admin.close();
+    }
   });
 
   it('refuses a user with no binding, with Kubernetes’ message, but lets it discover the API', async () => {

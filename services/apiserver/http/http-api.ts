@@ -140,12 +140,12 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      const authenticated = await this.auth.userOf(req.headers.authorization);
-      if (!authenticated) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      const user = impersonate(authenticated, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW);
-      setRequestUser(user);
+      const user = await this.auth.userOf(req.headers.authorization);
+      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const acting = impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW);
+      setRequestUser(acting);
       const path = parseApiPath(pathname);
-      if (path?.type !== 'resource') this.authorizePath(user, method, pathname);
+      if (path?.type !== 'resource') this.authorizePath(acting, method, pathname);
       if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
         if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
         const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);
