@@ -29,6 +29,8 @@ export interface GrpcApiClientOptions {
    * `authorization: Bearer <token>` metadata on every call (unary, watch and discovery).
    */
   readonly token?: string;
+  /** Act as this user (and groups) on every call: the `impersonate-user` / `impersonate-group` metadata (the token's user needs `impersonate`). */
+  readonly impersonate?: { readonly user: string; readonly groups?: readonly string[] };
 }
 
 /** The call metadata key of the bearer token (the HTTP header's name, lower-case as gRPC requires). */
@@ -50,6 +52,18 @@ export function bearerTokenInterceptor(token: string): grpc.Interceptor {
     });
 }
 
+/** An interceptor that adds Kubernetes' impersonation metadata (kubectl's --as / --as-group) to every call. */
+export function impersonationInterceptor(as: NonNullable<GrpcApiClientOptions['impersonate']>): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('impersonate-user', as.user);
+        for (const group of as.groups ?? []) metadata.add('impersonate-group', group);
+        next(metadata, listener);
+      },
+    });
+}
+
 /**
  * The API client over the apiserver's gRPC API (one channel to all endpoints, failing over
  * between them): objects are converted to and from Kubernetes' protobuf messages here, errors
@@ -66,7 +80,7 @@ export class GrpcApiClient implements ApiClient {
 
   constructor(options: GrpcApiClientOptions) {
     if (options.endpoints.length === 0) throw new Error('GrpcApiClient: no endpoints');
-    const interceptors = options.token !== undefined ? [bearerTokenInterceptor(options.token)] : [];
+    const interceptors = [...(options.token !== undefined ? [bearerTokenInterceptor(options.token)] : []), ...(options.impersonate ? [impersonationInterceptor(options.impersonate)] : [])];
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.channel = new grpc.Channel(channelTarget(options.endpoints), grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

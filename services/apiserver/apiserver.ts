@@ -136,9 +136,9 @@ export class ApiServer {
     const authn = logger.child({ part: 'grpc-authn' });
     for (const rest of this.resources.stored()) {
       const definition = tolerantDefinition(serviceDefinition(rest.info));
-      this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn));
+      this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn, this.authorization));
     }
-    this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn));
+    this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn, this.authorization));
     const podStreams = podStreamsServiceImpl({
       pods: () => {
         const pods = this.resources.byResource('', 'pods');
@@ -146,7 +146,7 @@ export class ApiServer {
       },
       proxy: () => this.http?.streams,
     });
-    this.host.addService(PodStreamsService, authenticatedService(PodStreamsService, podStreams, this.authenticator, authn));
+    this.host.addService(PodStreamsService, authenticatedService(PodStreamsService, podStreams, this.authenticator, authn, this.authorization));
   }
 
   /**

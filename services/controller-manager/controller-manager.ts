@@ -38,6 +38,7 @@ import { serviceLbControllerDescriptor } from './servicelb/servicelb-controller'
 import { persistentVolumeControllerDescriptor } from './persistentvolume/persistent-volume-controller';
 import { horizontalPodAutoscalerControllerDescriptor, type HpaControllerOptions } from './horizontalpodautoscaler/hpa-controller';
 import { rootCaCertPublisherDescriptor } from './rootcacertpublisher/root-ca-cert-publisher';
+import { clusterRoleAggregationControllerDescriptor } from './clusterroleaggregation/clusterrole-aggregation-controller';
 
 export { NAMESPACE_CONTROLLER_COMPONENT };
 
@@ -81,6 +82,7 @@ export function defaultControllerRegistry(settings: ControllerSettings = {}): Co
     persistentVolumeControllerDescriptor,
     horizontalPodAutoscalerControllerDescriptor(settings.hpa ?? {}),
     rootCaCertPublisherDescriptor(settings.rootCa),
+    clusterRoleAggregationControllerDescriptor,
   ]);
 }
 

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
-import { requestAuditAnnotations, requestOrigin, requestUser } from '../authn/request-user';
+import { impersonatorOf } from '../authn/impersonation';
+import { requestAuditAnnotations, requestOrigin, requestUser, type UserInfo } from '../authn/request-user';
 import { describeCall } from '../authz/authorizing-rest';
 import type { ResourceRest } from '../rest/resource-rest';
 import type { AuditSink } from './audit-log';
@@ -22,6 +23,11 @@ const STREAMING = new Set(['watch', 'connect']);
 const CREDENTIAL_RESPONSES = new Set(['createToken']);
 
 const atLeast = (level: AuditLevel, min: AuditLevel) => AUDIT_LEVELS.indexOf(level) >= AUDIT_LEVELS.indexOf(min);
+
+/** An audit event's user info (authentication.k8s.io/v1 UserInfo). */
+function auditUser(user: UserInfo): Record<string, unknown> {
+  return { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups], ...(user.extra ? { extra: user.extra } : {}) };
+}
 
 /** Kubernetes' MicroTime: RFC 3339 with microseconds. */
 function microTime(d: Date): string {
@@ -55,7 +61,9 @@ export function auditingRest<T extends KubeObject>(rest: ResourceRest<T>, policy
         const user = requestUser();
         if (!user) return call();
         const d = describeCall(rest.info, property, args)!;
-        const decision = policy.decide({ user: user.name, groups: user.groups, verb: d.verb, apiGroup: group, resource, subresource: d.subresource, namespace: d.namespace, name: d.name });
+        const authenticated = impersonatorOf(user) ?? user;
+        // The policy sees the authenticated user, as Kubernetes' audit filter runs before impersonation.
+        const decision = policy.decide({ user: authenticated.name, groups: authenticated.groups, verb: d.verb, apiGroup: group, resource, subresource: d.subresource, namespace: d.namespace, name: d.name });
         if (decision.level === 'None') return call();
         const origin = requestOrigin();
         const received = clock();
@@ -66,7 +74,9 @@ export function auditingRest<T extends KubeObject>(rest: ResourceRest<T>, policy
           auditID: randomUUID(),
           requestURI: origin?.requestURI ?? '',
           verb: d.verb,
-          user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups] },
+          // The authenticated user; the one it acts as goes in impersonatedUser (Kubernetes' fields).
+          user: auditUser(authenticated),
+          ...(authenticated !== user ? { impersonatedUser: auditUser(user) } : {}),
           ...(origin?.sourceIP ? { sourceIPs: [origin.sourceIP] } : {}),
           ...(origin?.userAgent ? { userAgent: origin.userAgent } : {}),
           objectRef: { resource, ...(d.namespace ? { namespace: d.namespace } : {}), ...(d.name ? { name: d.name } : {}), ...(group ? { apiGroup: group } : {}), apiVersion: version, ...(d.subresource ? { subresource: d.subresource } : {}) },

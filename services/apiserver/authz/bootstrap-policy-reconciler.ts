@@ -2,9 +2,12 @@
  * Keeps the bootstrap policy in the cluster (Kubernetes' RBAC reconciliation at apiserver start):
  * a missing bootstrap ClusterRole or ClusterRoleBinding is created; an existing one gains the
  * rules or subjects it lacks (what a user added stays) unless annotated
- * `rbac.authorization.kubernetes.io/autoupdate: "false"`. Safe with several apiservers at once:
+ * `rbac.authorization.kubernetes.io/autoupdate: "false"`; an aggregated one (admin, edit, view)
+ * gains missing selectors and labels but never has its rules touched — those are the
+ * clusterrole-aggregation controller's. Safe with several apiservers at once:
  * a create that finds the object counts as done, a conflicting update is retried next start.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { AlreadyExistsError, ConflictError } from '../../../lib/api/errors';
 import { isNotFound } from '../../../lib/api/status';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '../../../lib/api/types/rbac';
@@ -12,6 +15,7 @@ import type { ResourceRest } from '../rest/resource-rest';
 import type { ResourceSet } from '../rest/resource-set';
 import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, BOOTSTRAP_CLUSTER_ROLES, NODE_GROUP_BINDINGS, NODES_GROUP, BOOTSTRAP_LABEL, type BootstrapClusterRole, type BootstrapClusterRoleBinding } from './bootstrap-policy';
 import { RBAC_GROUP, rulesCover } from './rbac-rules';
+import { settledAggregation } from '../../../lib/api/rbac-aggregation';
 
 const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
 
@@ -30,7 +34,14 @@ export async function reconcileBootstrapPolicy(resources: ResourceSet, opts: { r
   const report: PolicyReconcileReport = { created: [], updated: [] };
   const roles = resources.byResource(RBAC_GROUP, 'clusterroles') as ResourceRest<ClusterRole>;
   const bindings = resources.byResource(RBAC_GROUP, 'clusterrolebindings') as ResourceRest<ClusterRoleBinding>;
-  for (const role of BOOTSTRAP_CLUSTER_ROLES) await reconcile(roles, roleObject(role), mergeRules, 'clusterrole', report);
+  const wanted = BOOTSTRAP_CLUSTER_ROLES.map(roleObject);
+  // An aggregated role starts with the rules its bootstrap members give it, so it grants before
+  // the clusterrole-aggregation controller runs (which then finds nothing to change).
+  const aggregated = settledAggregation(wanted);
+  for (const role of wanted) {
+    const rules = aggregated.get(role.metadata.name ?? '');
+    await reconcile(roles, rules ? { ...role, rules } : role, rules ? mergeAggregation : mergeRules, 'clusterrole', report);
+  }
   for (const binding of bootstrapClusterRoleBindings(opts.nodeAuthorizer ?? false)) {
     const merge = opts.nodeAuthorizer && NODE_GROUP_BINDINGS.has(binding.name) ? withoutNodesGroup : mergeSubjects;
     await reconcile(bindings, bindingObject(binding), merge, 'clusterrolebinding', report);
@@ -71,7 +82,32 @@ function bootstrapMetadata(name: string) {
 
 function roleObject(role: BootstrapClusterRole): ClusterRole {
   const metadata = bootstrapMetadata(role.name);
-  return { apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: { ...metadata, labels: { ...metadata.labels, ...role.labels } }, rules: role.rules.map((r) => ({ ...r })) };
+  return {
+    apiVersion: RBAC_API_VERSION,
+    kind: 'ClusterRole',
+    metadata: { ...metadata, labels: { ...metadata.labels, ...role.labels } },
+    ...(role.aggregationRule ? { aggregationRule: { clusterRoleSelectors: role.aggregationRule.map((s) => structuredClone(s)) } } : {}),
+    rules: role.rules.map((r) => ({ ...r })),
+  };
+}
+
+/** The stored role with the bootstrap labels it lacks (an aggregation label added since it was made); undefined when none. */
+function withMissingLabels(stored: ClusterRole, wanted: ClusterRole): ClusterRole | undefined {
+  const have = stored.metadata.labels ?? {};
+  const missing = Object.entries(wanted.metadata.labels ?? {}).filter(([k]) => !(k in have));
+  return missing.length === 0 ? undefined : { ...stored, metadata: { ...stored.metadata, labels: { ...have, ...Object.fromEntries(missing) } } };
+}
+
+/**
+ * For an aggregated bootstrap role: the stored role with the selectors (and labels) it lacks.
+ * Its rules are left alone: they are the clusterrole-aggregation controller's to write.
+ */
+function mergeAggregation(stored: ClusterRole, wanted: ClusterRole): ClusterRole | undefined {
+  const role = withMissingLabels(stored, wanted) ?? stored;
+  const have = role.aggregationRule?.clusterRoleSelectors ?? [];
+  const missing = (wanted.aggregationRule?.clusterRoleSelectors ?? []).filter((w) => !have.some((h) => isDeepStrictEqual(h, w)));
+  if (missing.length === 0) return role === stored ? undefined : role;
+  return { ...role, aggregationRule: { ...role.aggregationRule, clusterRoleSelectors: [...have, ...missing] } };
 }
 
 function bindingObject(binding: BootstrapClusterRoleBinding): ClusterRoleBinding {
@@ -84,9 +120,11 @@ function bindingObject(binding: BootstrapClusterRoleBinding): ClusterRoleBinding
 
 /** The stored role plus the bootstrap rules it does not already grant. */
 function mergeRules(stored: ClusterRole, wanted: ClusterRole): ClusterRole | undefined {
-  const have = stored.rules ?? [];
+  const role = withMissingLabels(stored, wanted) ?? stored;
+  const have = role.rules ?? [];
   const missing = (wanted.rules ?? []).filter((r: PolicyRule) => !rulesCover(have, [r]));
-  return missing.length === 0 ? undefined : { ...stored, rules: [...have, ...missing] };
+  if (missing.length === 0) return role === stored ? undefined : role;
+  return { ...role, rules: [...have, ...missing] };
 }
 
 /** The stored binding plus the bootstrap subjects it lacks. */

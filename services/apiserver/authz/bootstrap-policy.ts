@@ -4,6 +4,7 @@
  * system roles for discovery and self-review; one role per Bosun component. The apiserver
  * reconciles them at start (bootstrap-policy-reconciler.ts).
  */
+import type { LabelSelector } from '../../../lib/api/label-selector';
 import type { PolicyRule } from '../../../lib/api/types/rbac';
 
 const READ = ['get', 'list', 'watch'];
@@ -41,21 +42,30 @@ function withVerbs(rules: readonly PolicyRule[], verbs: string[]): PolicyRule[] 
 /** Reading resource metrics (metrics-server's system:aggregated-metrics-reader, aggregated into view, edit and admin). */
 const METRICS_READ = rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes']);
 
-const VIEW_RULES: PolicyRule[] = [...withVerbs(WORKLOAD_RESOURCES, READ), rule(READ, [''], ['namespaces', 'namespaces/status']), METRICS_READ];
+/** What view grants (system:aggregate-to-view). */
+const VIEW_RULES: PolicyRule[] = [...withVerbs(WORKLOAD_RESOURCES, READ), rule(READ, [''], ['namespaces', 'namespaces/status'])];
+/** What edit adds to view (system:aggregate-to-edit). */
 const EDIT_RULES: PolicyRule[] = [
-  ...withVerbs(WORKLOAD_RESOURCES, ALL_VERBS),
-  METRICS_READ,
+  ...withVerbs(WORKLOAD_RESOURCES, WRITE),
   rule(ALL_VERBS, [''], ['secrets']),
   rule(['create', 'get'], [''], ['pods/exec', 'pods/attach', 'pods/portforward', 'pods/proxy', 'services/proxy']),
   rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
   rule(['impersonate'], [''], ['serviceaccounts']),
-  rule(READ, [''], ['namespaces', 'namespaces/status']),
 ];
+/** What admin adds to edit (system:aggregate-to-admin). */
 const ADMIN_RULES: PolicyRule[] = [
-  ...EDIT_RULES,
   rule(ALL_VERBS, ['rbac.authorization.k8s.io'], ['roles', 'rolebindings']),
   rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
 ];
+
+/** The labels that aggregate a ClusterRole into admin, edit and view (Kubernetes'). */
+export const AGGREGATE_TO_ADMIN = 'rbac.authorization.k8s.io/aggregate-to-admin';
+export const AGGREGATE_TO_EDIT = 'rbac.authorization.k8s.io/aggregate-to-edit';
+export const AGGREGATE_TO_VIEW = 'rbac.authorization.k8s.io/aggregate-to-view';
+
+function aggregating(label: string): LabelSelector[] {
+  return [{ matchLabels: { [label]: 'true' } }];
+}
 
 const DISCOVERY_PATHS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/', '/healthz', '/livez', '/readyz'];
 const PUBLIC_INFO_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
@@ -94,6 +104,8 @@ export interface BootstrapClusterRole {
   readonly rules: readonly PolicyRule[];
   /** Labels aggregating this role into admin/edit/view (Kubernetes' aggregation labels). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Selectors of the roles whose rules make up this one (its `rules` are then the controller's). */
+  readonly aggregationRule?: readonly LabelSelector[];
 }
 
 /** A bootstrap ClusterRoleBinding: `role` granted to groups and users. */
@@ -106,9 +118,15 @@ export interface BootstrapClusterRoleBinding {
 
 export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
   { name: 'cluster-admin', rules: [rule(['*'], ['*'], ['*']), { verbs: ['*'], nonResourceURLs: ['*'] }] },
-  { name: 'admin', rules: ADMIN_RULES },
-  { name: 'edit', rules: EDIT_RULES },
-  { name: 'view', rules: VIEW_RULES },
+  // As Kubernetes ships them: admin, edit and view are aggregated (view into edit into admin),
+  // their rules held by the system:aggregate-to-* roles and any role a user labels likewise.
+  { name: 'admin', rules: [], aggregationRule: aggregating(AGGREGATE_TO_ADMIN) },
+  { name: 'edit', rules: [], labels: { [AGGREGATE_TO_ADMIN]: 'true' }, aggregationRule: aggregating(AGGREGATE_TO_EDIT) },
+  { name: 'view', rules: [], labels: { [AGGREGATE_TO_EDIT]: 'true' }, aggregationRule: aggregating(AGGREGATE_TO_VIEW) },
+  { name: 'system:aggregate-to-admin', rules: ADMIN_RULES, labels: { [AGGREGATE_TO_ADMIN]: 'true' } },
+  { name: 'system:aggregate-to-edit', rules: EDIT_RULES, labels: { [AGGREGATE_TO_EDIT]: 'true' } },
+  { name: 'system:aggregate-to-view', rules: VIEW_RULES, labels: { [AGGREGATE_TO_VIEW]: 'true' } },
+  { name: 'system:aggregated-metrics-reader', rules: [METRICS_READ], labels: { [AGGREGATE_TO_ADMIN]: 'true', [AGGREGATE_TO_EDIT]: 'true', [AGGREGATE_TO_VIEW]: 'true' } },
   { name: 'system:discovery', rules: [{ verbs: ['get'], nonResourceURLs: DISCOVERY_PATHS }] },
   { name: 'system:public-info-viewer', rules: [{ verbs: ['get'], nonResourceURLs: PUBLIC_INFO_PATHS }] },
   {
@@ -134,7 +152,9 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly BootstrapClusterRole[] = [
   },
   // Bosun's controllers run under the controller-manager's own identity (no per-controller
   // ServiceAccounts yet), and the garbage collector and namespace controller act on every kind.
-  { name: 'system:kube-controller-manager', rules: [rule(ALL_VERBS, ['*'], ['*'])] },
+  // `escalate` on ClusterRoles: the clusterrole-aggregation controller writes aggregated rules
+  // (and aggregated roles) the manager need not hold itself, as Kubernetes' controller may.
+  { name: 'system:kube-controller-manager', rules: [rule(ALL_VERBS, ['*'], ['*']), rule(['escalate'], ['rbac.authorization.k8s.io'], ['clusterroles'])] },
   { name: 'system:node', rules: NODE_RULES },
   {
     name: 'system:node-proxier',

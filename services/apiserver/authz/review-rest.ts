@@ -19,6 +19,7 @@ type ReviewSpec = {
   user?: string;
   uid?: string;
   groups?: string[];
+  extra?: Record<string, string[]>;
   namespace?: string;
 };
 type Review = KubeObject & { spec?: ReviewSpec; status?: Record<string, unknown> };
@@ -74,7 +75,7 @@ export function reviewRests(authorizer: ReviewAuthorizer): ResourceRest[] {
     new ReviewRest(reviewInfo(authz, 'SubjectAccessReview', 'subjectaccessreviews'), (review) => {
       const spec = review.spec ?? {};
       if (!spec.user && !(spec.groups ?? []).length) throw new BadRequestError('spec.user: Required value: at least one of spec.user and spec.groups must be given');
-      const subject: UserInfo = { name: spec.user ?? '', ...(spec.uid ? { uid: spec.uid } : {}), groups: spec.groups ?? [] };
+      const subject: UserInfo = { name: spec.user ?? '', ...(spec.uid ? { uid: spec.uid } : {}), groups: spec.groups ?? [], ...(spec.extra ? { extra: spec.extra } : {}) };
       return accessStatus(authorizer, specAttributes(spec, subject));
     }),
     new ReviewRest(reviewInfo(authz, 'SelfSubjectRulesReview', 'selfsubjectrulesreviews'), (review, user) => {

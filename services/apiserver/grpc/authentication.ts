@@ -13,6 +13,8 @@ import { AUTHORIZATION_METADATA_KEY } from '../../../lib/client/grpc-api-client'
 import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS_USER, withRequestContext, type UserInfo } from '../authn/request-user';
 import type { RequestAuthenticator } from '../authn/token-authenticator';
+import { metadataImpersonation, impersonate } from '../authn/impersonation';
+import { ALWAYS_ALLOW, type Authorizer } from '../authz/authorizer';
 
 /** The message of a refused token (the HTTPS door answers 401 "Unauthorized" for the same). */
 export const INVALID_TOKEN_MESSAGE = 'Unauthorized: the bearer token in the "authorization" call metadata is not valid';
@@ -49,6 +51,7 @@ export function authenticatedService(
   impl: grpc.UntypedServiceImplementation,
   authenticator: RequestAuthenticator | undefined,
   logger?: Logger,
+  authorizer: Authorizer = ALWAYS_ALLOW,
 ): grpc.UntypedServiceImplementation {
   const out: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(impl) as [string, Handler][]) {
@@ -58,7 +61,7 @@ export function authenticatedService(
     }
     out[name] = (call, callback) => {
       const refuse = (err: unknown): void => {
-        logger?.debug({ method: method.path, peer: call.getPeer() }, 'refused a call with an invalid bearer token');
+        logger?.debug({ method: method.path, peer: call.getPeer() }, 'refused a call before its handler (credentials or impersonation)');
         if (method.responseStream) call.emit('error', toGrpcError(err));
         else callback!(toGrpcError(err));
       };
@@ -66,9 +69,12 @@ export function authenticatedService(
         const agent = call.metadata.get('user-agent')[0];
         withRequestContext(() => handler(call, callback), user, { requestURI: method.path, sourceIP: peerAddress(call.getPeer()), userAgent: agent === undefined ? undefined : String(agent) });
       };
+      // Impersonation (the call's impersonate-* metadata) is the step after authentication.
+      const acting = (u: UserInfo): UserInfo => impersonate(u, metadataImpersonation(call.metadata), authorizer);
       let user: UserInfo | Promise<UserInfo>;
       try {
-        user = authenticateCall(call.metadata, authenticator);
+        const authenticated = authenticateCall(call.metadata, authenticator);
+        user = authenticated instanceof Promise ? authenticated.then(acting) : acting(authenticated);
       } catch (err) {
         refuse(err);
         return;

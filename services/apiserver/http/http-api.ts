@@ -14,7 +14,8 @@ import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
 import { setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
-import { type Authorizer, forbiddenMessage } from '../authz/authorizer';
+import { ALWAYS_ALLOW, type Authorizer, forbiddenMessage } from '../authz/authorizer';
+import { httpImpersonation, impersonate } from '../authn/impersonation';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import type { RequestAuthenticator } from '../authn/token-authenticator';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
@@ -141,9 +142,10 @@ export class HttpApi {
       }
       const user = await this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      setRequestUser(user);
+      const acting = impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW);
+      setRequestUser(acting);
       const path = parseApiPath(pathname);
-      if (path?.type !== 'resource') this.authorizePath(user, method, pathname);
+      if (path?.type !== 'resource') this.authorizePath(acting, method, pathname);
       if (pathname.startsWith('/openapi/') || pathname === '/swagger.json') {
         if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not allowed on ${pathname}`);
         const answer = openApiResponse(this.openApi(), url.pathname, url.searchParams, req.headers.accept);
@@ -225,7 +227,7 @@ export class HttpApi {
     try {
       const user = await this.auth.userOf(req.headers.authorization);
       if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      setRequestUser(user);
+      setRequestUser(impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW));
       const url = parseRequestTarget(req.url);
       const path = parseApiPath(url.pathname);
       if (!path || path.type !== 'resource' || path.name === undefined || path.subresource === undefined || path.watch) {
