@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { BOSUN_BIN } from '../../lib/launcher/local-process';
-import { startUp, type RunningUp } from '../support/bosun-up';
+import { etcdctlEnvFromUp, startUp, type RunningUp } from '../support/bosun-up';
 
 const execFileAsync = promisify(execFile);
 const MANIFESTS = path.resolve(__dirname, '..', '..', '..', 'e2e', 'fixtures', 'manifests');
@@ -43,10 +43,9 @@ describe('the bosun CLI against `bosun up`', function () {
     up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', '0']);
     const out = await up.waitFor(/Press Ctrl-C/, 90_000);
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
-    const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];
     expect(kubeconfig, out).to.be.a('string');
     env = { ...process.env, KUBECONFIG: kubeconfig, BOSUN_KUBECONFIG: '' };
-    etcdEnv = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: endpoints };
+    etcdEnv = { ...process.env, ...etcdctlEnvFromUp(out) };
   });
 
   after(async () => {
