@@ -92,15 +92,15 @@ export function storeCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(storeEnv('log-level')));
   for (const tlsOption of storeTlsOptions(storeEnv)) command.addOption(tlsOption);
   return command.action(async (o: Record<string, string>) => {
-      const cfg = memberConfigFromFlags(o);
-      const logger = createLogger('store', o.logLevel as LogLevel);
-      const server = await StoreServer.start(cfg, logger);
-      const stop = exitOnSignals(logger, () => server.stop());
-      server.member.onRemoved = () => stop('removed');
-      // A member that failed has stopped itself; the process goes too, non-zero (like etcd).
-      server.member.onFailed = () => {
-        process.exitCode = 1;
-        void server.stop().finally(() => process.exit(1));
-      };
-    });
+    const cfg = memberConfigFromFlags(o);
+    const logger = createLogger('store', o.logLevel as LogLevel);
+    const server = await StoreServer.start(cfg, logger);
+    const stop = exitOnSignals(logger, () => server.stop());
+    server.member.onRemoved = () => stop('removed');
+    // A member that failed has stopped itself; the process goes too, non-zero (like etcd).
+    server.member.onFailed = () => {
+      process.exitCode = 1;
+      void server.stop().finally(() => process.exit(1));
+    };
+  });
 }

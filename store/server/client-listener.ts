@@ -106,7 +106,15 @@ export class ClientListener {
    * Binds `host`:`port` (0 = any free port) and serves every connection into `sink`; over TLS
    * when `tlsOptions` are given (plain text otherwise).
    */
-  static listen(host: string, port: number, sink: ConnectionSink, lookTimeoutMs = LOOK_TIMEOUT_MS, tlsOptions?: tls.TlsOptions): Promise<ClientListener> {
+  static listen(
+    host: string,
+    port: number,
+    sink: ConnectionSink,
+    lookTimeoutMs = LOOK_TIMEOUT_MS,
+    tlsOptions?: tls.TlsOptions,
+    /** Told of every TLS handshake that failed (a refused client certificate, say). */
+    onTlsRefused: (err: Error, remoteAddress: string | undefined) => void = () => undefined,
+  ): Promise<ClientListener> {
     const server = tlsOptions ? tls.createServer({ ...tlsOptions, noDelay: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }) : net.createServer({ noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
@@ -121,8 +129,11 @@ export class ClientListener {
           socket.once('close', () => listener.open.delete(socket));
           if (!tlsOptions) listener.look(socket);
         });
-        // A refused handshake concerns that client only; Node has already destroyed its socket.
-        if (tlsOptions) server.on('secureConnection', (socket: tls.TLSSocket) => listener.look(socket));
+        if (tlsOptions) {
+          server.on('secureConnection', (socket: tls.TLSSocket) => listener.look(socket));
+          // A refused handshake concerns that client only; Node destroys its socket.
+          server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => onTlsRefused(err, socket.remoteAddress));
+        }
         resolve(listener);
       });
     });

@@ -110,7 +110,8 @@ export class StoreServer {
     const listen = async (flag: string, url: string, host: ServiceHost, tls: MemberConfig['clientTls'], into: ClientListener[]): Promise<number> => {
       const hostPort = hostPortOf(flag, url);
       const colon = hostPort.lastIndexOf(':');
-      const listener = await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), host.connectionInjector(), LOOK_TIMEOUT_MS, tls && tlsServerOptions(tls));
+      const refused = (err: Error, remote: string | undefined) => log.warn({ port: flag === 'listen-peer-urls' ? 'peer' : 'client', remote, err: err.message }, 'rejected TLS connection');
+      const listener = await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), host.connectionInjector(), LOOK_TIMEOUT_MS, tls && tlsServerOptions(tls), refused);
       into.push(listener);
       return listener.port;
     };
