@@ -58,6 +58,13 @@ describe('bosun store TLS flags', () => {
     expect(cfg.peerTls).to.equal(undefined);
     expect(cfg.listenPeerUrls).to.deep.equal(['http://127.0.0.1:2380']);
     await expectConfigError(parseStore([]), '--cert-file: required for TLS (or run with --insecure for plain text)');
+    // compose.yaml sets it through the environment.
+    process.env.BOSUN_STORE_INSECURE = 'true';
+    try {
+      expect((await parseStore([])).listenClientUrls).to.deep.equal(['http://127.0.0.1:2379']);
+    } finally {
+      delete process.env.BOSUN_STORE_INSECURE;
+    }
     await expectConfigError(parseStore(['--insecure', '--peer-key-file', files.key]), '--insecure: cannot be combined with --peer-key-file');
   });
 
