@@ -142,6 +142,27 @@ describe('store: mutual TLS on the client and peer ports (real etcdctl)', functi
     }
   });
 
+  it('a new member joins over peer TLS (etcdctl member add --learner, then --initial-cluster-state existing)', async () => {
+    const m = await cluster.joiningMember('store-4');
+    const { revision } = await memberStatus(cluster.members[0]!.endpoint, 1000, cluster.clientTls).then((s) => s.header!);
+    const deadline = Date.now() + REJOIN_MS;
+    // The cluster may refuse a change while a member it just restarted is not yet connected long enough: retry.
+    for (let added = false; !added; ) {
+      const r = await etcdctl([...withCert, 'member', 'add', m.name, `--peer-urls=${m.peerUrl}`, '--learner']);
+      added = r.code === 0;
+      if (!added && Date.now() > deadline) throw new Error(`member add: ${r.stderr}`);
+      if (!added) await new Promise((res) => setTimeout(res, 5 * POLL_MS));
+    }
+    m.start();
+    // It learned its id from the others' peer ports and caught up from the leader, both over TLS.
+    for (;;) {
+      const s = await memberStatus(m.endpoint, 500, cluster.clientTls).catch(() => undefined);
+      if (s && s.leader !== 0 && s.header!.revision >= revision) break;
+      if (Date.now() > deadline) throw new Error(`${m.name} did not join:\n${m.tailLog(20)}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  });
+
   it('does not start with a missing certificate file, naming the flag and the path', () => {
     const missing = path.join(dir, 'missing.crt');
     const files = cluster.clientTlsFiles!;
