@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureApiserverKubeletClientCert } from '../lib/pki/component-certs';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
+import { ENCRYPTION_CONFIG_FILE, ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
+import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE } from '../services/apiserver/serviceaccount/token-keys';
 import { ensureTokenFile, writeHttpKubeconfig } from '../services/apiserver/http/bearer-auth';
 import { ConfigError } from '../lib/config-error';
 import { COMPONENT_KUBECONFIG_DIR, writeComponentKubeconfigs } from './component-identities';
@@ -52,6 +54,10 @@ export function kubeconfigsCommand(): Command {
         const certDir = path.resolve(o.certDir);
         caCert = ensureClusterTls(certDir).caCert;
         ensureApiserverKubeletClientCert(certDir);
+        // What every apiserver must share: the key that signs (and verifies) ServiceAccount
+        // tokens, so each accepts the others' tokens, and the keys Secrets are encrypted with.
+        ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));
+        ensureEncryptionConfig(path.join(certDir, ENCRYPTION_CONFIG_FILE));
         process.stdout.write(`cluster CA: ${path.join(certDir, 'ca.crt')}\n`);
       } else if (o.caFile) {
         try {

@@ -1,4 +1,4 @@
-import { ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
+import { ENCRYPTION_CONFIG_FILE, ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE } from '../services/apiserver/serviceaccount/token-keys';
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
@@ -175,7 +175,7 @@ export function upCommand(): Command {
       const tokenFile = path.join(dir, 'tokens.csv');
       const token = ensureTokenFile(tokenFile);
       // Secrets are encrypted at rest with a key made at first start (kept beside the CA).
-      const encryptionConfig = path.join(certDir, 'encryption-config.yaml');
+      const encryptionConfig = path.join(certDir, ENCRYPTION_CONFIG_FILE);
       ensureEncryptionConfig(encryptionConfig);
       // One ServiceAccount signing key for every apiserver, so each accepts the others' tokens.
       const serviceAccountKey = ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));

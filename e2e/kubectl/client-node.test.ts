@@ -25,13 +25,13 @@ describe('@kubernetes/client-node against bosun up', function () {
 
   before(async () => {
     k8s = (await importEsm('@kubernetes/client-node')) as typeof K8s;
-    c = await KubectlCluster.start('client-node');
+    c = await KubectlCluster.shared();
     kc = new k8s.KubeConfig();
     kc.loadFromFile(c.kubeconfig);
   });
 
   after(async () => {
-    if (c) await c.stop();
+    if (c) await c.release();
   });
 
   it('loads the kubeconfig bosun up writes (HTTPS, cluster CA, bearer token)', () => {

@@ -20,13 +20,13 @@ describe('kubectl against bosun up: change, describe, delete, explain, errors', 
   }
 
   before(async () => {
-    c = await KubectlCluster.start('kubectl-change');
+    c = await KubectlCluster.shared();
     const out = await c.ok('apply', '-f', MANIFESTS);
     expect(out).to.include('deployment.apps/web created');
   });
 
   after(async () => {
-    if (c) await c.stop();
+    if (c) await c.release();
   });
 
   describe('changing objects', () => {

@@ -15,13 +15,13 @@ describe('kubectl against bosun up: discovery, create, apply, get, watch', funct
   let manifests: string;
 
   before(async () => {
-    c = await KubectlCluster.start('kubectl-rw');
+    c = await KubectlCluster.shared();
     manifests = path.join(c.dir, 'manifests');
     fs.cpSync(MANIFESTS, manifests, { recursive: true });
   });
 
   after(async () => {
-    if (c) await c.stop();
+    if (c) await c.release();
   });
 
   it('kubectl version reports server minor 32', async () => {

@@ -55,8 +55,59 @@ export interface RunningKubectl {
   stop(): Promise<void>;
 }
 
+/** How long {@link KubectlCluster.release} may wait for the namespaces a file made to be gone. */
+const RELEASE_TIMEOUT_MS = 60_000;
+/** Kinds a release leaves alone: the components record events of their own all the time. */
+const UNTRACKED_RESOURCES: ReadonlySet<string> = new Set(['events', 'events.events.k8s.io']);
+
+/**
+ * How long a released shared cluster waits for the next file to take it before it stops, ms:
+ * the files sharing it run one after another, and an idle cluster left running would slow the
+ * files after them.
+ */
+const SHARED_IDLE_STOP_MS = 5_000;
+
+/** The `bosun up --nodes 0` cluster shared by the files that ask for it (see {@link KubectlCluster.shared}). */
+let sharedCluster: Promise<KubectlCluster> | undefined;
+/** The idle timer of a released shared cluster, and the stop it started. */
+let idleTimer: NodeJS.Timeout | undefined;
+let stopping: Promise<void> | undefined;
+
+function stopSharedCluster(): Promise<void> {
+  clearTimeout(idleTimer);
+  const cluster = sharedCluster;
+  sharedCluster = undefined;
+  stopping = (async () => {
+    await stopping;
+    await (await cluster?.catch(() => undefined))?.stop();
+  })();
+  return stopping;
+}
+
+// A shared cluster still running stops after the last test file: a root-level hook, registered
+// while mocha loads the first file that imports this module (outside mocha there is no `after`).
+if (typeof after === 'function') {
+  after(async function () {
+    this.timeout(STOP_TIMEOUT_MS + 10_000);
+    await stopSharedCluster();
+  });
+}
+
+/** One object of an inventory: its resource (as kubectl names it), namespace ('' cluster-wide) and name. */
+interface InventoryItem {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** A started cluster with its kubeconfig, etcd endpoints and a private HOME for kubectl's cache. */
 export class KubectlCluster {
+  /** What the cluster held when a file acquired it with {@link shared} (keys of inventory()). */
+  private baseline?: ReadonlySet<string>;
+  /** Resource names kubectl lists and deletes (resource.group), found once. */
+  private resources?: Promise<string[]>;
+  private plurals?: Promise<Map<string, string>>;
+
   private constructor(
     readonly dir: string,
     /** The running `bosun up`: its output names every component's pid and ports. */
@@ -85,6 +136,96 @@ export class KubectlCluster {
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
     expect(kubeconfig, out).to.be.a('string');
     return new KubectlCluster(dir, up, kubeconfig!, etcdctlEnvFromUp(out));
+  }
+
+  /**
+   * The API-only cluster (`bosun up --nodes 0`) shared by every test file that asks for it:
+   * started by the first, stopped after the last file of the run (a start costs more than most
+   * files' tests). A file takes it as it would a fresh cluster (namespaces `shop`, `gen`, … free)
+   * and gives it back with {@link release}, never {@link stop}.
+   */
+  static async shared(): Promise<KubectlCluster> {
+    clearTimeout(idleTimer);
+    if (!sharedCluster) {
+      await stopping; // a cluster still stopping frees its ports and processes first
+      sharedCluster = KubectlCluster.start('shared');
+      // A failed start is not kept: the next file tries again.
+      sharedCluster.catch(() => (sharedCluster = undefined));
+    }
+    const cluster = await sharedCluster;
+    cluster.baseline = new Set((await cluster.inventory()).map(inventoryKey));
+    return cluster;
+  }
+
+  /**
+   * Gives a {@link shared} cluster back as the next file expects it: every object made since it
+   * was taken is deleted — the namespaces (waited for until gone, so their names are free
+   * again) and the objects made elsewhere (cluster-scoped ones, or in `default`). A cluster
+   * no file takes within SHARED_IDLE_STOP_MS stops.
+   */
+  async release(): Promise<void> {
+    try {
+      await this.deleteAddedObjects();
+    } finally {
+      idleTimer = setTimeout(() => void stopSharedCluster(), SHARED_IDLE_STOP_MS);
+    }
+  }
+
+  private async deleteAddedObjects(): Promise<void> {
+    const baseline = this.baseline ?? new Set<string>();
+    this.baseline = undefined;
+    const added = (await this.inventory()).filter((o) => !baseline.has(inventoryKey(o)));
+    const namespaces = added.filter((o) => o.resource === 'namespaces').map((o) => o.name);
+    const byPlace = new Map<string, InventoryItem[]>();
+    for (const o of added) {
+      if (o.resource === 'namespaces' || namespaces.includes(o.namespace)) continue;
+      const place = `${o.resource} ${o.namespace}`;
+      byPlace.set(place, [...(byPlace.get(place) ?? []), o]);
+    }
+    for (const items of byPlace.values()) {
+      const { resource, namespace } = items[0]!;
+      await this.ok('delete', resource, ...items.map((o) => o.name), ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '--wait=false');
+    }
+    if (namespaces.length === 0) return;
+    await this.ok('delete', 'namespaces', ...namespaces, '--ignore-not-found', '--wait=false');
+    await eventually(`namespaces ${namespaces.join(', ')} to be gone`, RELEASE_TIMEOUT_MS, async () => {
+      const left = (await this.ok('get', 'namespaces', '-o', 'name')).split('\n');
+      return !namespaces.some((n) => left.includes(`namespace/${n}`));
+    });
+  }
+
+  /** Every object the cluster holds, but events. */
+  private async inventory(): Promise<InventoryItem[]> {
+    this.resources ??= this.ok('api-resources', '--verbs=list,delete', '-o', 'name').then((out) => out.split('\n').filter((r) => r && !UNTRACKED_RESOURCES.has(r)));
+    const resources = await this.resources;
+    // One kubectl run per resource would take seconds; one run lists them all, each line naming its resource.
+    const lines = await this.ok('get', resources.join(','), '-A', '-o', 'jsonpath={range .items[*]}{.apiVersion} {.kind} {.metadata.namespace} {.metadata.name}{"\\n"}{end}');
+    const plurals = await this.kindPlurals();
+    return lines.split('\n').filter(Boolean).map((line) => {
+      const [apiVersion, kind, namespace, name] = line.split(' ');
+      const group = apiVersion!.includes('/') ? apiVersion!.split('/')[0] : '';
+      const plural = plurals.get(`${kind}.${group}`) ?? kind!;
+      return { resource: group ? `${plural}.${group}` : plural, namespace: namespace ?? '', name: name ?? '' };
+    });
+  }
+
+  /** Kind.group → plural resource name, from the API's discovery (`kubectl api-resources`), found once. */
+  private kindPlurals(): Promise<Map<string, string>> {
+    this.plurals ??= this.readKindPlurals();
+    return this.plurals;
+  }
+
+  private async readKindPlurals(): Promise<Map<string, string>> {
+    const out = await this.ok('api-resources', '--no-headers');
+    const plurals = new Map<string, string>();
+    for (const line of out.split('\n').filter(Boolean)) {
+      // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND: SHORTNAMES may be empty, so read from the right.
+      const cols = line.trim().split(/\s+/);
+      const kind = cols[cols.length - 1]!;
+      const apiVersion = cols[cols.length - 3]!;
+      plurals.set(`${kind}.${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}`, cols[0]!);
+    }
+    return plurals;
   }
 
   /** The environment kubectl runs in: this cluster's kubeconfig and a private HOME (cache). */
@@ -149,6 +290,10 @@ export class KubectlCluster {
     this.up.killAll();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function inventoryKey(o: InventoryItem): string {
+  return `${o.resource}/${o.namespace}/${o.name}`;
 }
 
 /** Polls `check` every 200 ms until it returns true; fails after `ms` with `what`. */

@@ -1,6 +1,5 @@
 import { ForbiddenError, qualifiedResource, type StatusDetails } from '../../../lib/api/errors';
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
-import type { DeleteRequest } from '../../../lib/api/requests';
 
 /**
  * The checks every write passes before it reaches the registry (Kubernetes' admission chain),
@@ -21,11 +20,11 @@ export interface Admission {
    */
   admitUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void>;
   /**
-   * Admits a delete of `name` of `info`; `preconditions` are the request's (a plugin leaves a
-   * delete whose uid precondition names another object to the registry, which answers 409 first,
-   * as Kubernetes checks preconditions before deletion validation).
+   * Admits the delete of `obj` of `info` as stored. Runs inside the registry's delete, once the
+   * request's preconditions held (a uid precondition naming another object is the registry's 409
+   * first, as in Kubernetes), and again on each compare-and-swap attempt with that attempt's object.
    */
-  admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void>;
+  admitDelete(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void>;
   /**
    * Admits a write of the status subresource from the stored `old` to `obj` (inside the
    * registry's compare-and-swap loop). Only validating plugins that must see who writes a
@@ -53,8 +52,8 @@ export class AdmissionChain implements Admission {
     for (const p of this.plugins) await p.admitUpdate?.(info, namespace, obj, old);
   }
 
-  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void> {
-    for (const p of this.plugins) await p.admitDelete?.(info, namespace, name, preconditions);
+  async admitDelete(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
+    for (const p of this.plugins) await p.admitDelete?.(info, namespace, obj);
   }
 
   async admitStatusUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {

@@ -35,7 +35,8 @@ export class NamespaceLifecycle implements AdmissionPlugin {
     }
   }
 
-  async admitDelete(info: ResourceInfo, _namespace: string | undefined, name: string): Promise<void> {
+  async admitDelete(info: ResourceInfo, _namespace: string | undefined, obj: KubeObject): Promise<void> {
+    const name = obj.metadata.name ?? '';
     if (isResource(info, '', 'namespaces') && SYSTEM_NAMESPACES.includes(name)) throw admissionForbidden(info, name, 'this namespace may not be deleted');
   }
 }

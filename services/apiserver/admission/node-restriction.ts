@@ -4,12 +4,11 @@
  * without setting, changing or removing labels under `node-restriction.kubernetes.io/` or any
  * kubernetes.io / k8s.io label a kubelet does not own (and its `kubernetes.io/hostname` is its
  * own name), and without changing its taints; creates only mirror pods bound to itself that
- * refer to no other object; deletes, and writes the status of, only pods bound to it; writes only its own Lease. Other
+ * refer to no other object and are owned by nothing but its own Node; deletes, and writes the status of, only pods bound to it; writes only its own Lease. Other
  * users pass. On with the Node authorization mode.
  */
 import type { KubeObject, ResourceInfo } from '../../../lib/api/object';
 import type { Node, Pod } from '../../../lib/api/types/core';
-import type { DeleteRequest } from '../../../lib/api/requests';
 import { requestUser } from '../authn/request-user';
 import { NODE_LEASE_NAMESPACE, nodeNameOf } from '../authz/node-authorizer';
 import { podReferences } from '../authz/pod-references';
@@ -56,19 +55,46 @@ function changedLabels(after: Record<string, string> | undefined, before: Record
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
 }
 
-/** Looks up a pod as the apiserver knows it now (the watch cache, the store behind it). */
-export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
+/** Looks up a Node as the apiserver knows it now (the watch cache, the store behind it). */
+export type NodeLookup = (name: string) => Promise<Node | undefined>;
 
 /** See the file comment. */
 export class NodeRestriction implements AdmissionPlugin {
-  constructor(private readonly pods: PodLookup) {}
+  constructor(private readonly nodes: NodeLookup) {}
 
   async admitCreate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
     const node = requestingNode();
     if (node === undefined) return;
     if (isResource(info, '', 'nodes')) this.admitNode(info, node, obj as Node, undefined);
-    else if (isResource(info, '', 'pods')) admitMirrorPod(info, node, obj as Pod);
+    else if (isResource(info, '', 'pods')) await this.admitMirrorPod(info, node, obj as Pod);
     else if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, obj.metadata?.name ?? '');
+  }
+
+  /**
+   * A node creates only mirror pods, bound to itself, that refer to no other object, and whose
+   * only owner (if any) is its own Node as controller — so a node cannot make a pod that the
+   * garbage collector or a controller would treat as another's.
+   */
+  private async admitMirrorPod(info: ResourceInfo, node: string, pod: Pod): Promise<void> {
+    const refuse = (why: string) => admissionForbidden(info, pod, why);
+    if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] === undefined) throw refuse(`pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+    if (pod.spec?.nodeName !== node) throw refuse(`node "${node}" can only create pods with spec.nodeName set to itself`);
+    const owners = pod.metadata.ownerReferences ?? [];
+    if (owners.length > 1) throw refuse(`node "${node}" can only create pods with a single owner reference set to itself`);
+    const owner = owners[0];
+    if (owner) {
+      if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) throw refuse(`node "${node}" can only create pods with an owner reference set to itself`);
+      if (owner.controller !== true) throw refuse(`node "${node}" can only create pods with a controller owner reference set to itself`);
+      if (owner.blockOwnerDeletion === true) throw refuse(`node "${node}" must not set blockOwnerDeletion on an owner reference`);
+      const self = await this.nodes(node);
+      if (!self) throw refuse(`node "${node}" can only create pods with an owner reference set to itself`);
+      if (self.metadata.uid !== owner.uid) throw refuse(`node ${node} UID mismatch`);
+    }
+    const refs = podReferences(pod);
+    const kinds: [string, string][] = [['serviceaccounts', 'a service account'], ['secrets', 'secrets'], ['configmaps', 'configmaps'], ['persistentvolumeclaims', 'persistentvolumeclaims']];
+    for (const [resource, words] of kinds) {
+      if (refs.some((r) => r.resource === resource)) throw refuse(`node "${node}" can not create pods that reference ${words}`);
+    }
   }
 
   async admitUpdate(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {
@@ -79,19 +105,15 @@ export class NodeRestriction implements AdmissionPlugin {
     else if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, obj.metadata?.name ?? '');
   }
 
-  async admitDelete(info: ResourceInfo, namespace: string | undefined, name: string, preconditions?: DeleteRequest['preconditions']): Promise<void> {
+  async admitDelete(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
     const node = requestingNode();
     if (node === undefined) return;
+    const name = obj.metadata.name ?? '';
     if (isResource(info, '', 'nodes') && name !== node) throw admissionForbidden(info, name, `node "${node}" is not allowed to modify node "${name}"`);
     if (isResource(info, 'coordination.k8s.io', 'leases')) admitLease(info, node, namespace, name);
-    if (isResource(info, '', 'pods')) {
-      const pod = await this.pods(namespace ?? '', name);
-      // A pod that is gone is the delete's own 404; one re-created under the name (a
-      // StatefulSet's) while the node finished the old one fails the uid precondition: 409.
-      if (pod && preconditions?.uid && pod.metadata?.uid !== preconditions.uid) return;
-      if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
-    }
+    if (isResource(info, '', 'pods') && (obj as Pod).spec?.nodeName !== node) throw admissionForbidden(info, name, `node "${node}" can only delete pods with spec.nodeName set to itself`);
   }
+
 
   async admitStatusUpdate(info: ResourceInfo, _namespace: string | undefined, obj: KubeObject, old: KubeObject): Promise<void> {
     const node = requestingNode();
@@ -121,16 +143,6 @@ function requestingNode(): string | undefined {
   return user ? nodeNameOf(user) : undefined;
 }
 
-/** A node creates only mirror pods, bound to itself, that refer to no other object. */
-function admitMirrorPod(info: ResourceInfo, node: string, pod: Pod): void {
-  if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] === undefined) throw admissionForbidden(info, pod, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
-  if (pod.spec?.nodeName !== node) throw admissionForbidden(info, pod, `node "${node}" can only create pods with spec.nodeName set to itself`);
-  const refs = podReferences(pod);
-  const kinds: [string, string][] = [['serviceaccounts', 'a service account'], ['secrets', 'secrets'], ['configmaps', 'configmaps'], ['persistentvolumeclaims', 'persistentvolumeclaims']];
-  for (const [resource, words] of kinds) {
-    if (refs.some((r) => r.resource === resource)) throw admissionForbidden(info, pod, `node "${node}" can not create pods that reference ${words}`);
-  }
-}
 
 /** A node writes only its own Lease in kube-node-lease. */
 function admitLease(info: ResourceInfo, node: string, namespace: string | undefined, name: string): void {

@@ -155,9 +155,9 @@ describe('Priority admission', () => {
 
     it('refuses to delete a system class', async () => {
       const plugin = new PriorityAdmission(lookup(classes));
-      const err = await apiError(plugin.admitDelete(CLASSES, undefined, 'system-node-critical'));
+      const err = await apiError(plugin.admitDelete(CLASSES, undefined, { metadata: { name: 'system-node-critical' } }));
       expect(err.message).to.equal('priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted');
-      await plugin.admitDelete(CLASSES, undefined, 'high');
+      await plugin.admitDelete(CLASSES, undefined, { metadata: { name: 'high' } });
     });
   });
 

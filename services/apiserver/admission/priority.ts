@@ -55,7 +55,8 @@ export class PriorityAdmission implements AdmissionPlugin {
     else if (isResource(info, 'scheduling.k8s.io', 'priorityclasses')) await this.checkSingleDefault(info, obj as PriorityClass, true);
   }
 
-  async admitDelete(info: ResourceInfo, _namespace: string | undefined, name: string): Promise<void> {
+  async admitDelete(info: ResourceInfo, _namespace: string | undefined, obj: KubeObject): Promise<void> {
+    const name = obj.metadata.name ?? '';
     if (isResource(info, 'scheduling.k8s.io', 'priorityclasses') && SYSTEM_PRIORITY_CLASSES[name] !== undefined) {
       throw admissionForbidden(info, name, 'this is a system priority class and cannot be deleted');
     }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/object';
-import { requestOrigin, requestUser } from '../authn/request-user';
+import { requestAuditAnnotations, requestOrigin, requestUser } from '../authn/request-user';
 import { describeCall } from '../authz/authorizing-rest';
 import type { ResourceRest } from '../rest/resource-rest';
 import type { AuditSink } from './audit-log';
@@ -75,7 +75,10 @@ export function auditingRest<T extends KubeObject>(rest: ResourceRest<T>, policy
         const body = atLeast(decision.level, 'Request') ? requestBody(property, args) : undefined;
         if (body !== undefined) base.requestObject = body;
         const emit = (stage: 'RequestReceived' | 'ResponseStarted' | 'ResponseComplete', extra: Record<string, unknown>) => {
-          if (!decision.omitStages.has(stage)) sink.write({ ...base, stage, stageTimestamp: microTime(stage === 'RequestReceived' ? received : clock()), ...extra });
+          if (decision.omitStages.has(stage)) return;
+          // Admission's annotations (PodSecurity's audit violations) are known once the request has run.
+          const annotations = stage === 'RequestReceived' ? undefined : requestAuditAnnotations();
+          sink.write({ ...base, stage, stageTimestamp: microTime(stage === 'RequestReceived' ? received : clock()), ...extra, ...(annotations ? { annotations: { ...annotations } } : {}) });
         };
         emit('RequestReceived', {});
         const done = STREAMING.has(property) ? 'ResponseStarted' : 'ResponseComplete';

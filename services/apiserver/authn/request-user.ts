@@ -33,6 +33,10 @@ export interface RequestOrigin {
 interface RequestContext {
   user?: UserInfo;
   origin?: RequestOrigin;
+  /** Warnings for the client, added while the request is served (admission's, say). */
+  warnings?: string[];
+  /** Annotations for the request's audit event (Kubernetes' audit annotations). */
+  auditAnnotations?: Record<string, string>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -56,4 +60,26 @@ export function setRequestUser(user: UserInfo): void {
 /** The user of the request being served; undefined outside a request or before authentication. */
 export function requestUser(): UserInfo | undefined {
   return storage.getStore()?.user;
+}
+
+/** Adds a warning the door sends with the answer (HTTP `Warning` header, gRPC `warning` metadata); no-op outside a request. */
+export function addRequestWarning(text: string): void {
+  const ctx = storage.getStore();
+  if (ctx) (ctx.warnings ??= []).push(text);
+}
+
+/** The warnings added while serving the current request (empty outside one). */
+export function requestWarnings(): readonly string[] {
+  return storage.getStore()?.warnings ?? [];
+}
+
+/** Adds an annotation to the current request's audit event; no-op outside a request. */
+export function addRequestAuditAnnotation(key: string, value: string): void {
+  const ctx = storage.getStore();
+  if (ctx) (ctx.auditAnnotations ??= {})[key] = value;
+}
+
+/** The audit annotations of the current request, or undefined when none. */
+export function requestAuditAnnotations(): Readonly<Record<string, string>> | undefined {
+  return storage.getStore()?.auditAnnotations;
 }

@@ -106,6 +106,9 @@ export function parseEncryptionConfig(text: string, source = 'the encryption con
 /** Bytes of the AES key ensureEncryptionConfig makes (AES-256). */
 const GENERATED_KEY_BYTES = 32;
 
+/** Where `bosun up` and `bosun kubeconfigs --cert-dir` keep the encryption configuration, in the cert directory. */
+export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+
 /**
  * Makes `file` when missing: Secrets encrypted with AES-GCM under a new random key `key1`, plain
  * values still readable (identity second), readable by its owner only — what `bosun up` and

@@ -1,3 +1,4 @@
+import { requestWarnings } from '../authn/request-user';
 import type * as grpc from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
@@ -205,7 +206,7 @@ function unary(handle: (req: any) => Promise<unknown>): Unary {
       return;
     }
     pending.then(
-      (result) => callback(null, result, warningMetadata(warningsOf(result))),
+      (result) => callback(null, result, warningMetadata([...warningsOf(result), ...requestWarnings()])),
       (err) => callback(toGrpcError(err)),
     );
   };

@@ -6,6 +6,7 @@
  * HTTP (paths, query parameters, DeleteOptions bodies, media types, and the field validation of
  * create/update JSON bodies, which the gRPC door's typed messages cannot carry).
  */
+import { requestWarnings } from '../authn/request-user';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../../../lib/api/errors';
 import { escapeFieldValue } from '../../../lib/api/field-selector';
@@ -225,7 +226,7 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const obj = await this.objectBody(r, rest, warnings);
     const created = await rest.create(ns, obj, writeOptions(r.query));
-    return sendObject(r.res, 201, withIdentity(rest, created), withoutTable(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 201, withIdentity(rest, created), withoutTable(r.form), warningHeaders([...warnings, ...requestWarnings()]));
   }
 
   private async update(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -233,7 +234,7 @@ export class ResourceHandler {
     const obj = await this.objectBody(r, rest, warnings);
     const opts: UpdateRequest = { ...writeOptions(r.query), subresource };
     const updated = await rest.update(ns, name, obj, opts);
-    return sendObject(r.res, 200, withIdentity(rest, updated), withoutTable(r.form), warningHeaders(warnings));
+    return sendObject(r.res, 200, withIdentity(rest, updated), withoutTable(r.form), warningHeaders([...warnings, ...requestWarnings()]));
   }
 
   private async patch(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string, subresource: 'status' | undefined): Promise<void> {
@@ -241,7 +242,7 @@ export class ResourceHandler {
     const fieldValidation = parseFieldValidation(r.query.get('fieldValidation'));
     const body = await readBody(r.req);
     const patched = await rest.patch(ns, name, contentType, body, { ...writeOptions(r.query), subresource, fieldValidation });
-    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders(warningsOf(patched)));
+    return sendObject(r.res, 200, withIdentity(rest, patched), withoutTable(r.form), warningHeaders([...warningsOf(patched), ...requestWarnings()]));
   }
 
   private async delete(r: ResourceRequest, rest: ResourceRest, ns: string | undefined, name: string): Promise<void> {

@@ -209,6 +209,22 @@ for (const backend of BACKENDS) {
       expect((await store.delete('ns-del', 'orphan', { propagationPolicy: 'Orphan' })).object.metadata.finalizers).to.deep.equal(['orphan']);
     });
 
+    it('validates a deletion against the stored object, after the preconditions held', async () => {
+      const made = await store.create(testMap('ns-del', 'guarded', { metadata: { labels: { keep: 'yes' } } }));
+      const seen: string[] = [];
+      const validateDeletion = async (obj: { metadata: { labels?: Record<string, string>; uid?: string } }) => {
+        seen.push(obj.metadata.uid ?? '');
+        if (obj.metadata.labels?.keep === 'yes') throw new ConflictError('configmaps', '', 'guarded', 'kept by the validator');
+      };
+      const stale = await thrown(() => store.delete('ns-del', 'guarded', { preconditions: { uid: 'old-uid' }, validateDeletion }));
+      expect(stale.message, 'a failed precondition answers first').to.contain('Precondition failed: UID in precondition: old-uid');
+      expect(seen).to.deep.equal([]);
+      expect((await thrown(() => store.delete('ns-del', 'guarded', { validateDeletion }))).message).to.contain('kept by the validator');
+      expect(seen).to.deep.equal([made.metadata.uid]);
+      await store.guaranteedUpdate('ns-del', 'guarded', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: {} } }));
+      expect((await store.delete('ns-del', 'guarded', { validateDeletion })).deleted).to.equal(true);
+    });
+
     it('lists by namespace and across namespaces, filtering by labels and fields on the server', async () => {
       for (const [ns, name, app, mode] of [
         ['ns-l1', 'a', 'web', 'fast'],

@@ -119,6 +119,11 @@ export interface DeleteOptions {
   readonly dryRun?: boolean;
   /** A stored value that cannot be decoded is removed as it is (no finalizers, no grace period). */
   readonly ignoreStoreReadErrorWithClusterBreakingPotential?: boolean;
+  /**
+   * Checks the object as stored before it is deleted (or marked), once the preconditions held;
+   * throws to refuse. Called on every compare-and-swap attempt, with that attempt's object.
+   */
+  readonly validateDeletion?: (obj: KubeObject) => Promise<void>;
 }
 
 /** What delete did. */
@@ -377,6 +382,7 @@ export class GenericStore<T extends KubeObject> {
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(modRevision)) {
         throw this.conflict(name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${modRevision}`);
       }
+      await opts.validateDeletion?.(obj);
       const key = objectKey(this.info, obj.metadata.namespace, name);
       const grace = this.strategy.gracePeriodSeconds?.(obj, opts.gracePeriodSeconds) ?? 0;
       if (grace > 0) {

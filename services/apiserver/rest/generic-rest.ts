@@ -260,9 +260,9 @@ export class GenericRest<T extends KubeObject> implements ResourceRest<T> {
   async delete(namespace: string | undefined, name: string, req: DeleteRequest = {}): Promise<DeleteOutcome<T>> {
     const ns = this.requestNamespace(namespace);
     checkName(name);
-    await this.admission.admitDelete(this.info, ns, name, req.preconditions);
     const { policy, grace } = checkDeleteRequest(req);
     return this.store.delete(ns, name, {
+      validateDeletion: (obj) => this.admission.admitDelete(this.info, ns, obj),
       gracePeriodSeconds: grace,
       propagationPolicy: policy,
       preconditions: req.preconditions,

@@ -1,3 +1,4 @@
+import { PodSecurityAdmission } from '../admission/pod-security/pod-security';
 import type { EncryptionConfig } from '../encryption/encryption-config';
 import { apiVersionOf, type KubeObject, type ResourceInfo } from '../../../lib/api/object';
 import { isNotFound } from '../../../lib/api/status';
@@ -137,11 +138,12 @@ export class ResourceSet {
     const quotaStore = stores.get('/resourcequotas') as unknown as GenericStore<ResourceQuota>;
     const quotaCache = cachesByKey.get('/resourcequotas') as unknown as WatchCache<ResourceQuota>;
     const storageClassCache = cachesByKey.get('storage.k8s.io/storageclasses') as unknown as WatchCache<StorageClass>;
-    const podStore = stores.get('/pods') as unknown as GenericStore<Pod>;
     const podCache = cachesByKey.get('/pods') as unknown as WatchCache<Pod>;
+    const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
+    const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
     this.admission = new AdmissionChain([
       new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
-      ...(options.nodeRestriction ? [new NodeRestriction(async (namespace, name) => podCache.getCached(namespace, name) ?? (await readIfExists(podStore, name, namespace)))] : []),
+      ...(options.nodeRestriction ? [new NodeRestriction(async (name) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name)))] : []),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
       new DefaultIngressClass(async () => (await ingressClassCache.list()).items),
@@ -153,6 +155,10 @@ export class ResourceSet {
       }),
       // What the caches hold now (never waiting: a ResourceSet whose caches are not started sees none).
       new LimitRanger(async (namespace) => limitRangeCache.cachedObjects(namespace)),
+      new PodSecurityAdmission({
+        namespace: async (name) => namespaceCache.getCached(undefined, name) ?? (await readIfExists(namespaces, name)),
+        pods: async (namespace) => podCache.cachedObjects(namespace),
+      }),
       new ResourceQuotaAdmission(
         {
           list: async (namespace) => quotaCache.cachedObjects(namespace),
@@ -172,8 +178,6 @@ export class ResourceSet {
           const podCache = cachesByKey.get(key) as unknown as WatchCache<Pod>;
           const bindingStore = new GenericStore<Pod>({ client, strategy: podBindingStrategy, clock, cached: (ns, name) => podCache.getCached(ns, name) });
           const budgets = storeDisruptionBudgets(stores.get('policy/poddisruptionbudgets') as unknown as GenericStore<PodDisruptionBudget>);
-          const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
-          const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
           const nodes = async (name: string) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name));
           return new PodRest({ ...(restOptions as unknown as GenericRestOptions<Pod>), bindingStore, budgets, clock, nodes }) as unknown as ResourceRest;
         }

@@ -131,6 +131,22 @@ describe('ServiceAccount tokens', () => {
     expect(await refusal(tokens, token)).to.equal('bound pods uid does not match');
   });
 
+  it('checks a signature once per token, yet expiry and a deleted bound pod still refuse a token seen before', async () => {
+    const keys = [verificationKeyOf(es256)];
+    const cached = new ServiceAccountTokens({ issuer: DEFAULT_ISSUER, apiAudiences: [DEFAULT_ISSUER], signingKey: es256, verificationKeys: keys }, w.lookup, () => w.clock.ms);
+    const token = (await cached.createToken('ns', 'default', request({ boundObjectRef: { kind: 'Pod', name: 'web' }, expirationSeconds: 600 }))).status!.token!;
+    const fresh = (await cached.createToken('ns', 'default', request())).status!.token!;
+    expect((await cached.verify(token)).name).to.equal('system:serviceaccount:ns:default');
+    keys.length = 0; // no key verifies anything now: only a remembered signature passes
+    expect((await cached.verify(token)).name).to.equal('system:serviceaccount:ns:default');
+    expect(await refusal(cached, fresh)).to.equal('invalid signature');
+    w.remove('pods', 'ns', 'web');
+    expect(await refusal(cached, token)).to.equal('bound pods not found');
+    w.put('pods', 'ns', 'web', 'pod-uid-1', { serviceAccountName: 'default' });
+    w.clock.ms += (600 + CLOCK_LEEWAY_SECONDS + 1) * 1000;
+    expect(await refusal(cached, token)).to.equal('token expired');
+  });
+
   it('does not claim tokens that are not JWTs (they belong to the token file)', () => {
     expect(tokens.claims('abc')).to.equal(false);
     expect(tokens.claims('a.b.c')).to.equal(false);

@@ -10,7 +10,7 @@
 import type { KubeObject } from '../../../lib/api/object';
 import { ConflictError, InvalidError, BadRequestError, NotFoundError } from '../../../lib/api/errors';
 import { AUTHENTICATED_GROUP, type UserInfo } from '../authn/request-user';
-import { JwtError, parseJwt, signJwt, verifySignature, type JwtClaims, type SigningKey, type VerificationKey } from './jwt';
+import { JwtError, parseJwt, signJwt, verifySignature, type JwtClaims, type ParsedJwt, type SigningKey, type VerificationKey } from './jwt';
 import {
   readTokenRequest,
   serviceAccountUserName,
@@ -49,9 +49,18 @@ export interface ServiceAccountTokenConfig {
   readonly verificationKeys: readonly VerificationKey[];
 }
 
+/**
+ * Tokens whose signature was checked, kept (least recently used out first) so a client sending
+ * the same token on every request costs one signature check, not one per request. Only the
+ * signature is remembered: times, audiences and the bound objects are checked every time, so a
+ * deleted pod or ServiceAccount still voids its tokens at once.
+ */
+const VERIFIED_TOKENS_CACHED = 1024;
+
 /** Issues and authenticates ServiceAccount tokens (see the module comment). */
 export class ServiceAccountTokens {
   private readonly now: () => number;
+  private readonly verified = new Map<string, ParsedJwt>();
 
   constructor(
     readonly config: ServiceAccountTokenConfig,
@@ -125,11 +134,7 @@ export class ServiceAccountTokens {
 
   /** {@link authenticate}, with the reason of a refusal thrown as a JwtError (for tests and logs). */
   async verify(token: string): Promise<UserInfo> {
-    const jwt = parseJwt(token);
-    if (!jwt) throw new JwtError('not a JWT');
-    const c = jwt.claims;
-    if (c.iss !== this.config.issuer) throw new JwtError('issuer not accepted');
-    verifySignature(jwt, this.config.verificationKeys);
+    const c = this.signedClaims(token);
     this.checkTimes(c);
     const audiences = typeof c.aud === 'string' ? [c.aud] : Array.isArray(c.aud) ? c.aud : [];
     if (!audiences.some((a) => this.config.apiAudiences.includes(a))) throw new JwtError('token audiences are not API audiences');
@@ -153,6 +158,23 @@ export class ServiceAccountTokens {
       groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${k8s.namespace}`, AUTHENTICATED_GROUP],
       ...(Object.keys(extra).length > 0 ? { extra } : {}),
     };
+  }
+
+  /** The claims of a token signed by one of the verification keys, from the cache when its signature was checked before. */
+  private signedClaims(token: string): JwtClaims {
+    const cached = this.verified.get(token);
+    if (cached) {
+      this.verified.delete(token); // most recently used last
+      this.verified.set(token, cached);
+      return cached.claims;
+    }
+    const jwt = parseJwt(token);
+    if (!jwt) throw new JwtError('not a JWT');
+    if (jwt.claims.iss !== this.config.issuer) throw new JwtError('issuer not accepted');
+    verifySignature(jwt, this.config.verificationKeys);
+    if (this.verified.size >= VERIFIED_TOKENS_CACHED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, jwt);
+    return jwt.claims;
   }
 
   private checkTimes(c: JwtClaims): void {

@@ -84,7 +84,9 @@ function httpAction(get: NonNullable<HandlerAction['httpGet']>, target: ActionTa
   for (const h of get.httpHeaders ?? []) headers[h.name] = h.value;
   const url = `http://${host}:${port}${get.path ?? '/'}`;
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: get.path ?? '/', headers, timeout: timeoutMs }, (res) => {
+    // A new connection per probe (agent: false), as the kubelet's prober: a pooled keep-alive
+    // socket could outlive the pod it reached, whose address a later pod may hold.
+    const req = http.get({ host, port, path: get.path ?? '/', headers, timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       const success = code >= HTTP_SUCCESS_MIN && code < HTTP_SUCCESS_MAX_EXCLUSIVE;

@@ -10,7 +10,7 @@ describe('pod IPAM', () => {
     expect(() => parseCidr('10.42.300.0/24')).to.throw(IpamError, '"10.42.300.0" is not an IPv4 address');
   });
 
-  it('keeps .1 for the gateway and hands out the lowest free address', () => {
+  it('keeps .1 for the gateway and hands out addresses round-robin: a released one comes back only after the others', () => {
     expect(gatewayOf('10.42.3.0/24')).to.equal('10.42.3.1');
     let s = emptyIpam('10.42.3.0/24');
     const a = allocate(s, 'a');
@@ -19,7 +19,24 @@ describe('pod IPAM', () => {
     s = b.state;
     expect([a.ip, b.ip]).to.deep.equal(['10.42.3.2', '10.42.3.3']);
     s = release(s, 'a');
-    expect(allocate(s, 'c').ip).to.equal('10.42.3.2');
+    const c = allocate(s, 'c');
+    expect(c.ip, 'not the address a just released').to.equal('10.42.3.4');
+    expect(release(c.state, 'c').last).to.equal('10.42.3.4');
+  });
+
+  it('wraps around to the start of the range, skipping held addresses', () => {
+    let s = emptyIpam('10.42.3.0/29'); // pods .2 to .6
+    for (const id of ['a', 'b', 'c', 'd', 'e']) s = allocate(s, id).state;
+    s = release(release(s, 'b'), 'd');
+    const f = allocate(s, 'f');
+    expect(f.ip).to.equal('10.42.3.3');
+    expect(allocate(f.state, 'g').ip).to.equal('10.42.3.5');
+  });
+
+  it('starts from the beginning when the last address is outside the range or not an address', () => {
+    expect(allocate({ ...emptyIpam('10.42.3.0/24'), last: '10.42.9.9' }, 'a').ip).to.equal('10.42.3.2');
+    expect(allocate({ ...emptyIpam('10.42.3.0/24'), last: 'garbage' }, 'a').ip).to.equal('10.42.3.2');
+    expect(allocate({ ...emptyIpam('10.42.3.0/24'), last: '10.42.3.254' }, 'a').ip).to.equal('10.42.3.2');
   });
 
   it('gives a sandbox the address it already holds (a retried creation does not leak)', () => {

@@ -1,7 +1,13 @@
 /**
  * Pod address management for one node: addresses of the node's podCIDR (an IPv4 range) handed
  * to sandboxes, the first usable one kept for the bridge's gateway. The allocation table is a
- * plain value (`IpamState`), so the rules are pure and tested alone; ipam-file.ts persists it.
+ * plain value (`IpamState`), so the rules are pure and tested alone; node-network.ts persists it.
+ *
+ * Addresses are handed out round-robin (the next free one after the last given, as CNI's
+ * host-local IPAM does), not lowest-first: an address given again at once to a new pod would
+ * still be bound to the old pod's MAC in the neighbour caches of the host and of the other pods,
+ * and connections to the new pod (its first readiness probes, Service traffic) would vanish until
+ * those entries expire, tens of seconds later.
  */
 
 export interface IpamState {
@@ -9,6 +15,8 @@ export interface IpamState {
   cidr: string;
   /** Address → sandbox id. */
   allocated: Record<string, string>;
+  /** The address handed out last; the next allocation starts after it (absent: from the start). */
+  last?: string;
 }
 
 export class IpamError extends Error {
@@ -60,24 +68,40 @@ export function emptyIpam(cidr: string): IpamState {
   return { cidr, allocated: {} };
 }
 
+/** Offset of the first pod address in a range: after the network address and the gateway. */
+const FIRST_POD_OFFSET = 2;
+
 /**
- * Allocates the lowest free address for `sandboxId` (the same one again when it already holds
- * one, so a retried sandbox creation does not leak). Returns the new state and the address;
- * throws IpamError when the range is full.
+ * Allocates the next free address after the last one handed out, wrapping around the range, for
+ * `sandboxId` (the same one again when it already holds one, so a retried sandbox creation does
+ * not leak). Returns the new state and the address; throws IpamError when the range is full.
  */
 export function allocate(state: IpamState, sandboxId: string): { state: IpamState; ip: string } {
   const held = Object.entries(state.allocated).find(([, owner]) => owner === sandboxId);
   if (held) return { state, ip: held[0] };
   const { network, prefix } = parseCidr(state.cidr);
-  const size = 2 ** (32 - prefix);
-  // Skip the network address, the gateway (network+1) and the broadcast address.
-  for (let offset = 2; offset < size - 1; offset++) {
-    const ip = formatIpv4(network + offset);
+  // Pod addresses: every one but the network address, the gateway and the broadcast address.
+  const count = 2 ** (32 - prefix) - FIRST_POD_OFFSET - 1;
+  const start = nextOffsetAfter(state.last, network, count);
+  for (let i = 0; i < count; i++) {
+    const ip = formatIpv4(network + FIRST_POD_OFFSET + ((start + i) % count));
     if (!(ip in state.allocated)) {
-      return { state: { ...state, allocated: { ...state.allocated, [ip]: sandboxId } }, ip };
+      return { state: { ...state, allocated: { ...state.allocated, [ip]: sandboxId }, last: ip }, ip };
     }
   }
-  throw new IpamError(`podCIDR ${state.cidr} has no free address (${size - 3} pods hold them all)`);
+  throw new IpamError(`podCIDR ${state.cidr} has no free address (${count} pods hold them all)`);
+}
+
+/** Index (0-based among the pod addresses) to try first: the one after `last`, or 0. */
+function nextOffsetAfter(last: string | undefined, network: number, count: number): number {
+  if (last === undefined) return 0;
+  let index: number;
+  try {
+    index = parseIpv4(last) - network - FIRST_POD_OFFSET;
+  } catch {
+    return 0; // a hand-edited state file: start from the beginning
+  }
+  return index >= 0 && index < count ? (index + 1) % count : 0;
 }
 
 /** Releases every address `sandboxId` holds (none: unchanged). */

@@ -134,6 +134,8 @@ export async function setUpSandboxNetwork(n: SandboxNetwork): Promise<string> {
         `link set ${names.hostVeth} master ${n.bridge} up`,
         // A pod reaching itself through its Service leaves by its own bridge port (the proxy masquerades it).
         `link set dev ${names.hostVeth} type bridge_slave hairpin on`,
+        // A neighbour entry left by an earlier pod with this address names that pod's MAC.
+        `neigh flush to ${n.ip} dev ${n.bridge}`,
       ].join('\n'),
     });
     await runCommand('ip', ['-n', names.netns, '-batch', '-'], {

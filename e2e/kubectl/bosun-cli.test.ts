@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { BOSUN_BIN } from '../../lib/launcher/local-process';
-import { etcdctlEnvFromUp, startUp, type RunningUp } from '../support/bosun-up';
+import { KubectlCluster } from './support/kubectl-cluster';
 
 const execFileAsync = promisify(execFile);
 const MANIFESTS = path.resolve(__dirname, '..', '..', '..', 'e2e', 'fixtures', 'manifests');
@@ -24,7 +24,7 @@ interface CliResult {
 describe('the bosun CLI against `bosun up`', function () {
   this.timeout(120_000);
   let dir: string;
-  let up: RunningUp;
+  let c: KubectlCluster;
   let env: NodeJS.ProcessEnv;
   let etcdEnv: NodeJS.ProcessEnv;
 
@@ -40,20 +40,14 @@ describe('the bosun CLI against `bosun up`', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-cli-e2e-'));
-    up = startUp(['--dir', path.join(dir, 'cluster'), '--ports', 'free', '--nodes', '0']);
-    const out = await up.waitFor(/Press Ctrl-C/, 90_000);
-    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
-    expect(kubeconfig, out).to.be.a('string');
-    env = { ...process.env, KUBECONFIG: kubeconfig, BOSUN_KUBECONFIG: '' };
-    etcdEnv = { ...process.env, ...etcdctlEnvFromUp(out) };
+    c = await KubectlCluster.shared();
+    env = { ...process.env, KUBECONFIG: c.kubeconfig, BOSUN_KUBECONFIG: '' };
+    // The store serves mutual TLS: etcdctl presents the client certificate bosun up printed.
+    etcdEnv = { ...process.env, ...c.etcdEnv };
   });
 
   after(async () => {
-    if (up) {
-      up.child.kill('SIGINT');
-      await Promise.race([up.exited, new Promise((r) => setTimeout(r, 20_000))]);
-      up.killAll();
-    }
+    if (c) await c.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
