@@ -16,6 +16,7 @@ import { parseDurationMs } from './command-support';
 import { ConfigError } from '../lib/config-error';
 import { serviceAccountTokenConfig } from '../services/apiserver/serviceaccount/token-keys';
 import { DEFAULT_ISSUER } from '../services/apiserver/serviceaccount/token-request';
+import { clientTlsFromFlags } from '../store/client/client-tls-files';
 
 /** A repeatable flag's values. */
 function collect(value: string, previous: string[]): string[] {
@@ -87,6 +88,9 @@ export function apiserverCommand(): Command {
   return new Command('apiserver')
     .description('run an apiserver: the Kubernetes-style API over the store (gRPC, and the Kubernetes HTTP API)')
     .addOption(opt('store-endpoints', 'store (or etcd v3) client endpoints, host:port,…', '127.0.0.1:2379'))
+    .addOption(opt('etcd-cafile', 'PEM CA that signed the store\'s serving certificates: TLS towards the store (Kubernetes\' flag)'))
+    .addOption(opt('etcd-certfile', 'PEM client certificate presented to the store (needs --etcd-keyfile)'))
+    .addOption(opt('etcd-keyfile', 'PEM private key of --etcd-certfile'))
     .addOption(opt('grpc-listen', 'host:port to serve the gRPC API on', '127.0.0.1:6444'))
     .addOption(opt('https-listen', 'host:port to serve the Kubernetes HTTP API (kubectl) on; "" turns it off', '127.0.0.1:6443'))
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
@@ -114,6 +118,11 @@ export function apiserverCommand(): Command {
     .action(async (o: Record<string, string>, cmd: Command) => {
       const logger = createLogger('apiserver', o.logLevel as LogLevel);
       const audit = auditConfig(o);
+      const storeTls = clientTlsFromFlags({
+        ca: { flag: 'etcd-cafile', file: o.etcdCafile },
+        cert: { flag: 'etcd-certfile', file: o.etcdCertfile },
+        key: { flag: 'etcd-keyfile', file: o.etcdKeyfile },
+      });
       const encryption = o.encryptionProviderConfig ? readEncryptionConfig(path.resolve(o.encryptionProviderConfig)) : undefined;
       // Without the HTTPS door, a token file named explicitly (flag or env) still authenticates gRPC calls.
       const grpcTokenFile = !o.httpsListen && cmd.getOptionValueSource('tokenFile') !== 'default' ? path.resolve(o.tokenFile) : undefined;
@@ -122,6 +131,7 @@ export function apiserverCommand(): Command {
       const server = await startApiServer(
         {
           storeEndpoints: parseEndpoints('store-endpoints', o.storeEndpoints),
+          storeTls,
           grpcListen: parseHostPort('grpc-listen', o.grpcListen),
           https: o.httpsListen ? httpsConfig(o) : undefined,
           tokenFile: grpcTokenFile,

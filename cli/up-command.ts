@@ -168,8 +168,8 @@ export function upCommand(): Command {
       }
       const leader = await cluster.leader();
       say(`  leader elected: ${leader?.name ?? leaderId.toString(16)} (member id ${leaderId.toString(16)})`);
-      const endpoints = cluster.endpoints.join(',');
-      // One CA and one token for the whole cluster, made before the apiservers share them.
+      // One CA and one token for the whole cluster, made before the apiservers share them (the
+      // store cluster made the CA in this folder already, for its certificates; the apiservers reuse it).
       const certDir = path.join(dir, 'pki');
       const tls = ensureClusterTls(certDir);
       const tokenFile = path.join(dir, 'tokens.csv');
@@ -181,7 +181,7 @@ export function upCommand(): Command {
       const serviceAccountKey = ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));
       for (const [i, [httpsPort, grpcPort]] of apiPorts.entries()) {
         const https = { port: httpsPort, certDir, tokenFile };
-        const extra = ['--encryption-provider-config', encryptionConfig, '--service-account-signing-key-file', serviceAccountKey, '--authorization-mode', o.authorizationMode];
+        const extra = ['--encryption-provider-config', encryptionConfig, '--service-account-signing-key-file', serviceAccountKey, '--authorization-mode', o.authorizationMode, ...cluster.apiserverTlsArgs()];
         apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https, process.env, extra));
       }
       // Each component's own identity: its token joins the token file before the apiservers read it.
@@ -291,7 +291,8 @@ export function upCommand(): Command {
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
       say('');
       say('The store speaks the etcd v3 API:');
-      say(`  export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints}`);
+      // Mutual TLS: etcdctl presents the apiservers' client certificate (the store accepts no other CA's).
+      say(`  export ${Object.entries(cluster.etcdctlEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       say('  etcdctl get --prefix /registry --keys-only');
       say('  etcdctl member list -w table && etcdctl endpoint status -w table');
       say('');

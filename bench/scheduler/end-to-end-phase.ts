@@ -82,7 +82,7 @@ async function waitUntil(done: () => boolean, capMs: number, what: string): Prom
  */
 export async function runEndToEnd(nodes: number, plan: SchedulerBenchPlan['endToEnd'], log: (msg: string) => void): Promise<EndToEndFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-scheduler-'));
-  const store = await LocalStoreCluster.create({ members: MEMBERS, dir: path.join(dir, 'store') });
+  const store = await LocalStoreCluster.create({ members: MEMBERS, dir: path.join(dir, 'store'), insecure: true });
   const apiserver = new LocalApiServer('apiserver', await freePort(), path.join(dir, 'apiserver.log'), store.endpoints);
   const scheduler = new LocalScheduler('scheduler', await freePort(), path.join(dir, 'scheduler.log'), [apiserver.grpcEndpoint], ['--log-level', 'warn']);
   const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint] });

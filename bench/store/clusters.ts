@@ -93,7 +93,7 @@ export async function startBosun(members: number, memberEnv: NodeJS.ProcessEnv =
       else process.env[k] = v;
     }
   };
-  const cluster = await LocalStoreCluster.create({ members, dir });
+  const cluster = await LocalStoreCluster.create({ members, dir, insecure: true });
   let stopped = false;
   const stop = async (keepData = false): Promise<void> => {
     if (stopped) return;

@@ -12,8 +12,9 @@ import type { ApiClient } from '../../lib/client/api-client';
 import { grpcClientFor, serviceConnection } from '../../lib/client/kubeconfig-client';
 import { callStatus } from '../../lib/launcher/status-call';
 import { memberStatus } from '../../lib/launcher/store-cluster';
+import type { StoreClientTls } from '../../store/client/endpoint';
 import { NodeAgentStatusClient, type NodeInfo } from '../../gen/bosun/node_agent';
-import { startUp, type RunningUp } from '../support/bosun-up';
+import { etcdctlEnvFromUp, startUp, type RunningUp } from '../support/bosun-up';
 
 /** How long `bosun up` may take to be up (the busybox image is built once and cached). */
 export const UP_TIMEOUT_MS = 300_000;
@@ -48,6 +49,8 @@ export class UpCluster {
     /** Apiserver name → its gRPC endpoint. */
     readonly apiservers: ReadonlyMap<string, string>,
     readonly client: ApiClient,
+    /** The store's mutual TLS, as bosun up printed it for etcdctl. */
+    private readonly storeTls: StoreClientTls | undefined,
   ) {}
 
   /**
@@ -70,12 +73,16 @@ export class UpCluster {
     const up = startUp(['--dir', dir, '--ports', 'free', '--nodes', String(nodes), '--start-timeout', String(START_TIMEOUT_S)], { ...process.env, ...env });
     try {
       const out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
-      const members = new Map([...out.matchAll(/(store-\d+): starting \(client http:\/\/([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
+      const members = new Map([...out.matchAll(/(store-\d+): starting \(client https?:\/\/([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
       const agents = new Map([...out.matchAll(/(node-\d+): node agent started \(.*?status API gRPC ([\d.]+:\d+)/g)].map((m) => [m[1]!, m[2]!]));
       const apiservers = new Map([...out.matchAll(/(apiserver-\d+): serving the API on \S+ and ([\d.]+:\d+) \(gRPC\)/g)].map((m) => [m[1]!, m[2]!]));
       if (members.size === 0 || agents.size !== nodes || apiservers.size === 0) throw new Error(`bosun up printed ${members.size} store members and ${agents.size} node agents:\n${out}`);
       const client = grpcClientFor(serviceConnection(path.join(dir, 'kubeconfig')), CHAOS_CALL_TIMEOUT_MS);
-      return new UpCluster(dir, up, members, agents, apiservers, client);
+      const etcd = etcdctlEnvFromUp(out);
+      const storeTls = etcd.ETCDCTL_CACERT
+        ? { ca: fs.readFileSync(etcd.ETCDCTL_CACERT), cert: fs.readFileSync(etcd.ETCDCTL_CERT!), key: fs.readFileSync(etcd.ETCDCTL_KEY!) }
+        : undefined;
+      return new UpCluster(dir, up, members, agents, apiservers, client, storeTls);
     } catch (err) {
       up.killAll();
       await up.exited;
@@ -122,7 +129,7 @@ export class UpCluster {
    */
   async serving(name: string): Promise<boolean> {
     const member = this.storeMembers.get(name);
-    if (member) return memberStatus(member, MEMBER_STATUS_TIMEOUT_MS).then(() => true, () => false);
+    if (member) return memberStatus(member, MEMBER_STATUS_TIMEOUT_MS, this.storeTls).then(() => true, () => false);
     const api = this.apiservers.get(name);
     if (!api) return true;
     const [host, port] = api.split(':');
@@ -142,10 +149,10 @@ export class UpCluster {
   /** The store member the reachable members name as leader (undefined while none does). */
   async storeLeader(): Promise<string | undefined> {
     for (const [name, endpoint] of this.storeMembers) {
-      const s = await memberStatus(endpoint, MEMBER_STATUS_TIMEOUT_MS).catch(() => undefined);
+      const s = await memberStatus(endpoint, MEMBER_STATUS_TIMEOUT_MS, this.storeTls).catch(() => undefined);
       if (!s || !s.leader) continue;
       for (const [other, otherEndpoint] of this.storeMembers) {
-        const o = other === name ? s : await memberStatus(otherEndpoint, MEMBER_STATUS_TIMEOUT_MS).catch(() => undefined);
+        const o = other === name ? s : await memberStatus(otherEndpoint, MEMBER_STATUS_TIMEOUT_MS, this.storeTls).catch(() => undefined);
         if (o?.header?.memberId === s.leader) return other;
       }
     }

@@ -58,7 +58,7 @@ describe('apiserver: complete Node and Pod objects through the gRPC and HTTP doo
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-full-objects-'));
-    cluster = await LocalStoreCluster.create({ members: 1, dir });
+    cluster = await LocalStoreCluster.create({ members: 1, dir, insecure: true });
     cluster.startAll();
     await cluster.waitReady();
     const certDir = path.join(dir, 'pki');

@@ -20,7 +20,7 @@ describe('apiserver gRPC surface: reflection (what grpcurl list/describe use)', 
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-api-reflect-'));
-    cluster = await LocalStoreCluster.create({ members: 1, dir });
+    cluster = await LocalStoreCluster.create({ members: 1, dir, insecure: true });
     cluster.startAll();
     await cluster.waitReady();
     apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'apiserver.log'), cluster.endpoints);

@@ -94,7 +94,7 @@ describe('apiserver memory with 500 watches that are never read', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-watch-memory-'));
-    cluster = await LocalStoreCluster.create({ members: 3, dir, logLevel: 'warn' });
+    cluster = await LocalStoreCluster.create({ members: 3, dir, logLevel: 'warn', insecure: true });
     cluster.startAll();
     await cluster.waitReady();
     const certDir = path.join(dir, 'pki');

@@ -42,7 +42,8 @@ describe('the bosun CLI against `bosun up`', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-cli-e2e-'));
     c = await KubectlCluster.shared();
     env = { ...process.env, KUBECONFIG: c.kubeconfig, BOSUN_KUBECONFIG: '' };
-    etcdEnv = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: c.etcdEndpoints };
+    // The store serves mutual TLS: etcdctl presents the client certificate bosun up printed.
+    etcdEnv = { ...process.env, ...c.etcdEnv };
   });
 
   after(async () => {

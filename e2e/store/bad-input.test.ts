@@ -62,7 +62,7 @@ for (const backend of ['etcd 3.4', 'bosun'] as const) {
     before(async () => {
       if (backend === 'bosun') {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bad-'));
-        const cluster = await LocalStoreCluster.create({ members: 3, dir });
+        const cluster = await LocalStoreCluster.create({ members: 3, dir, insecure: true });
         cluster.startAll();
         await cluster.waitReady();
         endpoint = cluster.endpoints[1];

@@ -50,7 +50,7 @@ describe('store chaos: 3 real members, kill -9 and restart under load', function
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-chaos-'));
     // A small snapshot count so restarts also exercise snapshots and log compaction.
-    cluster = await LocalStoreCluster.create({ members: 3, dir, extraArgs: ['--snapshot-count', '300'] });
+    cluster = await LocalStoreCluster.create({ members: 3, dir, insecure: true, extraArgs: ['--snapshot-count', '300'] });
     cluster.startAll();
     await cluster.waitReady();
   });

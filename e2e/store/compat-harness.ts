@@ -81,7 +81,7 @@ async function startBosunCluster(): Promise<CompatCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-etcdctl-compat-'));
   const flat = await pickPorts(2 * CLUSTER_SIZE);
   const ports = Array.from({ length: CLUSTER_SIZE }, (_, i): [number, number] => [flat[2 * i], flat[2 * i + 1]]);
-  const cluster = await LocalStoreCluster.create({ members: CLUSTER_SIZE, dir, ports, token: `compat-${path.basename(dir)}` });
+  const cluster = await LocalStoreCluster.create({ members: CLUSTER_SIZE, dir, ports, token: `compat-${path.basename(dir)}`, insecure: true });
   const stop = async () => {
     await cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });

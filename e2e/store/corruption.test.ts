@@ -27,7 +27,7 @@ describe('store member with corrupt data: detected and reported, never silently 
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-corrupt-'));
-    cluster = await LocalStoreCluster.create({ members: 3, dir });
+    cluster = await LocalStoreCluster.create({ members: 3, dir, insecure: true });
     cluster.startAll();
     await cluster.waitReady();
     const env = { ...process.env, ETCDCTL_API: '3' };

@@ -78,7 +78,7 @@ describe('store: a follower killed (or paused, then killed) under writes rejoins
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-follower-restart-'));
-    cluster = await LocalStoreCluster.create({ members: 3, dir, extraArgs: ['--snapshot-count', '500'] });
+    cluster = await LocalStoreCluster.create({ members: 3, dir, insecure: true, extraArgs: ['--snapshot-count', '500'] });
     cluster.startAll();
     await cluster.waitReady(undefined, CLUSTER_START_MS);
   });

@@ -42,7 +42,7 @@ describe('store membership through etcdctl: add, join, promote, remove', functio
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-members-'));
-    cluster = await LocalStoreCluster.create({ members: 3, dir, extraArgs: ['--snapshot-count', '100'] });
+    cluster = await LocalStoreCluster.create({ members: 3, dir, insecure: true, extraArgs: ['--snapshot-count', '100'] });
     cluster.startAll();
     await cluster.waitReady();
     // Enough entries for a snapshot (--snapshot-count 100), so joining members get one; written

@@ -8,7 +8,7 @@ import { readKubeconfig } from '../../lib/client/kubeconfig';
 import { BOSUN_BIN } from '../../lib/launcher/local-process';
 import { sampleValue } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
-import { startUp } from '../support/bosun-up';
+import { etcdctlEnvFromUp, startUp } from '../support/bosun-up';
 
 const run = promisify(execFile);
 
@@ -36,15 +36,14 @@ describe('bosun up (what `npm start` runs)', function () {
     const up = startUp(['--dir', dir, '--ports', 'free']);
     try {
       const out = await up.waitFor(/Press Ctrl-C/, UP_TIMEOUT_MS);
-      expect(out).to.match(/store-1: starting \(client http:\/\/127\.0\.0\.1:\d+/);
+      expect(out).to.match(/store-1: starting \(client https:\/\/127\.0\.0\.1:\d+/);
       expect(out).to.match(/store-3 is up on/);
       expect(out).to.match(/leader elected: store-\d/);
       expect(out).to.match(/apiserver-1: serving the API on https:\/\/127\.0\.0\.1:\d+ and 127\.0\.0\.1:\d+ \(gRPC\)/);
       expect(out).to.match(/apiserver-2: serving the API on https:\/\/127\.0\.0\.1:\d+/);
       expect(out).to.match(/export KUBECONFIG=\S+kubeconfig/);
-      const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];
-      expect(endpoints, out).to.be.a('string');
-      const env = { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: endpoints! };
+      // The store serves mutual TLS: etcdctl presents the client certificate bosun up printed.
+      const env = { ...process.env, ...etcdctlEnvFromUp(out) };
       expect((await run('etcdctl', ['put', 'greeting', 'hello'], { env })).stdout.trim()).to.equal('OK');
       expect((await run('etcdctl', ['get', 'greeting', '--print-value-only'], { env })).stdout.trim()).to.equal('hello');
 

@@ -12,7 +12,7 @@ describe('store member gRPC surface: server reflection and health (what grpcurl 
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-reflect-'));
-    cluster = await LocalStoreCluster.create({ members: 1, dir });
+    cluster = await LocalStoreCluster.create({ members: 1, dir, insecure: true });
     cluster.startAll();
     await cluster.waitReady();
   });

@@ -70,7 +70,7 @@ describe('store backup: etcdctl snapshot save from a live cluster under writes, 
   before(async function () {
     if (!etcdctlAvailable()) this.skip();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-backup-'));
-    source = await LocalStoreCluster.create({ members: 3, dir: path.join(dir, 'source') });
+    source = await LocalStoreCluster.create({ members: 3, dir: path.join(dir, 'source'), insecure: true });
     source.startAll();
     await source.waitReady(undefined, CLUSTER_START_MS);
   });
@@ -103,7 +103,7 @@ describe('store backup: etcdctl snapshot save from a live cluster under writes, 
     expect(fs.existsSync(`${file}.part`)).to.equal(false);
 
     // A fresh cluster: new ports, new token, data directories made by `bosun store restore`.
-    restored = await LocalStoreCluster.create({ members: 3, dir: path.join(dir, 'restored'), token: 'bosun-restored' });
+    restored = await LocalStoreCluster.create({ members: 3, dir: path.join(dir, 'restored'), token: 'bosun-restored', insecure: true });
     const initialCluster = restored.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     for (const m of restored.members) {
       const { stdout } = await run(process.execPath, [

@@ -37,3 +37,16 @@ export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): R
   };
   return { child, output: () => out, waitFor, exited, killAll };
 }
+
+/**
+ * etcdctl's environment for the store of a `bosun up` whose output is `out`: the variables of
+ * its printed `export ETCDCTL_…` line (endpoints, and the CA, client certificate and key of the
+ * store's mutual TLS). Throws when the output has no endpoints.
+ */
+export function etcdctlEnvFromUp(out: string): Record<string, string> {
+  const line = /export (ETCDCTL_\S+=\S+(?: ETCDCTL_\S+=\S+)*)/.exec(out)?.[1];
+  if (!line) throw new Error(`bosun up printed no ETCDCTL_ENDPOINTS:\n${out}`);
+  const env = Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  if (!env.ETCDCTL_ENDPOINTS) throw new Error(`bosun up printed no ETCDCTL_ENDPOINTS:\n${out}`);
+  return env;
+}

@@ -111,14 +111,15 @@ export class ControlPlaneCluster {
 
   static async start(prefix: string, opts: ControlPlaneOptions = {}): Promise<ControlPlaneCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bosun-${prefix}-`));
-    const store = await LocalStoreCluster.create({ members: opts.members ?? 1, dir: path.join(dir, 'store') });
-    store.startAll();
     const certDir = path.join(dir, 'pki');
+    // Mutual TLS between the apiserver and the store, under the one cluster CA in certDir.
+    const store = await LocalStoreCluster.create({ members: opts.members ?? 1, dir: path.join(dir, 'store'), pkiDir: certDir });
+    store.startAll();
     const tls = ensureClusterTls(certDir);
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
     const httpsPort = await freePort();
-    const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile });
+    const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile }, process.env, store.apiserverTlsArgs());
     const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token });
     const cluster = new ControlPlaneCluster(dir, store, apiserver, client, path.join(dir, 'kubeconfig'), tokenFile);
     const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert, nodeNames: (opts.nodeAgents ?? []).map((a) => a.nodeName) });

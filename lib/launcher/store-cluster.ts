@@ -2,6 +2,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
+import { storeChannelCredentials, type StoreClientTls } from '../../store/client/endpoint';
+import { ensureClusterCa } from '../pki/cluster-ca';
+import { APISERVER_ETCD_CLIENT_CERT, ensureApiserverEtcdClientCert, ensureStoreMemberCert, storeMemberCertName } from '../pki/component-certs';
 
 import { LocalProcess } from './local-process';
 
@@ -22,12 +25,14 @@ export class LocalStoreMember extends LocalProcess {
     logFile: string,
     args: string[],
     env: NodeJS.ProcessEnv,
+    /** 'https' when the member serves TLS on both ports, 'http' with --insecure. */
+    readonly scheme: 'https' | 'http' = 'http',
   ) {
     super(name, logFile, ['store', ...args], env);
   }
 
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.scheme}://127.0.0.1:${this.clientPort}`;
   }
 
   get endpoint(): string {
@@ -35,7 +40,7 @@ export class LocalStoreMember extends LocalProcess {
   }
 
   get peerUrl(): string {
-    return `http://127.0.0.1:${this.peerPort}`;
+    return `${this.scheme}://127.0.0.1:${this.peerPort}`;
   }
 }
 
@@ -51,6 +56,20 @@ export interface LocalStoreClusterOptions {
   logLevel?: string;
   /** Extra flags for every member (e.g. ['--snapshot-count', '100']). */
   extraArgs?: string[];
+  /**
+   * Plain text on both ports (`bosun store --insecure`). Without it the members serve mutual
+   * TLS with certificates from the cluster CA in `pkiDir` (made when missing).
+   */
+  insecure?: boolean;
+  /** Where the cluster CA and the store's certificates live (default: `<dir>/pki`, where `bosun up` keeps them). */
+  pkiDir?: string;
+}
+
+/** The PEM files of a store client's TLS: etcdctl's --cacert, --cert, --key. */
+export interface StoreClientTlsFiles {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** Ports this process already handed out: the OS may offer a just-closed port again. */
@@ -93,22 +112,23 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Calls Maintenance.Status on one endpoint with a short deadline. */
-export function memberStatus(endpoint: string, timeoutMs = 1000): Promise<StatusResponse> {
-  return maintenanceCall(endpoint, timeoutMs, (c, md, o, cb) => c.status({}, md, o, cb));
+/** Calls Maintenance.Status on one endpoint with a short deadline (over TLS when `tls` is given). */
+export function memberStatus(endpoint: string, timeoutMs = 1000, tls?: StoreClientTls): Promise<StatusResponse> {
+  return maintenanceCall(endpoint, timeoutMs, tls, (c, md, o, cb) => c.status({}, md, o, cb));
 }
 
 /** Calls Maintenance.HashKV (a hash of the keys at `revision`) on one endpoint. */
-export function memberHashKv(endpoint: string, revision: number, timeoutMs = 2000): Promise<HashKVResponse> {
-  return maintenanceCall(endpoint, timeoutMs, (c, md, o, cb) => c.hashKv({ revision }, md, o, cb));
+export function memberHashKv(endpoint: string, revision: number, timeoutMs = 2000, tls?: StoreClientTls): Promise<HashKVResponse> {
+  return maintenanceCall(endpoint, timeoutMs, tls, (c, md, o, cb) => c.hashKv({ revision }, md, o, cb));
 }
 
 function maintenanceCall<Res>(
   endpoint: string,
   timeoutMs: number,
+  tls: StoreClientTls | undefined,
   call: (c: MaintenanceClient, md: grpc.Metadata, o: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => void,
 ): Promise<Res> {
-  const client = new MaintenanceClient(endpoint, grpc.credentials.createInsecure());
+  const client = new MaintenanceClient(endpoint, storeChannelCredentials(tls));
   return new Promise<Res>((resolve, reject) => {
     call(client, new grpc.Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
       client.close();
@@ -127,34 +147,77 @@ export class LocalStoreCluster {
     const ports: [number, number][] = opts.ports ?? [];
     while (ports.length < opts.members) ports.push([await freePort(), await freePort()]);
     const names = Array.from({ length: opts.members }, (_, i) => `store-${i + 1}`);
-    const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i][1]}`).join(',');
     const cluster = new LocalStoreCluster([], opts);
+    const initialCluster = names.map((n, i) => `${n}=${cluster.scheme}://127.0.0.1:${ports[i][1]}`).join(',');
     for (const [i, name] of names.entries()) cluster.members.push(cluster.memberProcess(name, ports[i], initialCluster, 'new'));
     return cluster;
   }
 
+  /** The files a client of this cluster presents (the apiservers' certificate); undefined with `insecure`. */
+  readonly clientTlsFiles: StoreClientTlsFiles | undefined;
+  /** Their contents, for in-process clients (StoreClient's `tls`, memberStatus). */
+  readonly clientTls: StoreClientTls | undefined;
+  private readonly pkiDir: string;
+
   private constructor(
     readonly members: LocalStoreMember[],
     private readonly opts: LocalStoreClusterOptions,
-  ) {}
+  ) {
+    this.pkiDir = opts.pkiDir ?? path.join(opts.dir, 'pki');
+    if (opts.insecure) return;
+    const ca = ensureClusterCa(this.pkiDir);
+    const client = ensureApiserverEtcdClientCert(this.pkiDir);
+    this.clientTlsFiles = { ca, cert: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.crt`), key: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.key`) };
+    this.clientTls = { ca: Buffer.from(client.caCert), cert: Buffer.from(client.cert), key: Buffer.from(client.key) };
+  }
+
+  /** The scheme of the members' URLs: https unless `insecure`. */
+  get scheme(): 'https' | 'http' {
+    return this.opts.insecure ? 'http' : 'https';
+  }
+
+  /** The apiserver's flags for reaching this cluster (Kubernetes' --etcd-cafile/--etcd-certfile/--etcd-keyfile); none with `insecure`. */
+  apiserverTlsArgs(): string[] {
+    const f = this.clientTlsFiles;
+    return f ? ['--etcd-cafile', f.ca, '--etcd-certfile', f.cert, '--etcd-keyfile', f.key] : [];
+  }
+
+  /** etcdctl's environment for this cluster: its endpoints and, with TLS, ETCDCTL_CACERT/CERT/KEY. */
+  etcdctlEnv(): Record<string, string> {
+    const f = this.clientTlsFiles;
+    const endpoints = { ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: this.members.map((m) => m.clientUrl).join(',') };
+    return f ? { ...endpoints, ETCDCTL_CACERT: f.ca, ETCDCTL_CERT: f.cert, ETCDCTL_KEY: f.key } : endpoints;
+  }
+
+  /** The flags of a member's TLS: its certificate (made when missing) on both ports, the cluster CA trusted; or --insecure. */
+  private tlsArgs(name: string): string[] {
+    if (this.opts.insecure) return ['--insecure'];
+    ensureStoreMemberCert(this.pkiDir, name, []);
+    const crt = path.join(this.pkiDir, `${storeMemberCertName(name)}.crt`);
+    const key = path.join(this.pkiDir, `${storeMemberCertName(name)}.key`);
+    const ca = path.join(this.pkiDir, 'ca.crt');
+    return ['--cert-file', crt, '--key-file', key, '--trusted-ca-file', ca, '--peer-cert-file', crt, '--peer-key-file', key, '--peer-trusted-ca-file', ca];
+  }
 
   /** A member process definition (not started) with the cluster's shared flags. */
   private memberProcess(name: string, [clientPort, peerPort]: [number, number], initialCluster: string, state: 'new' | 'existing'): LocalStoreMember {
     const dataDir = path.join(this.opts.dir, name);
+    const scheme = this.scheme;
     const args = [
       '--name', name,
       '--data-dir', dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--listen-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls', `${scheme}://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls', `${scheme}://127.0.0.1:${peerPort}`,
       '--initial-cluster', initialCluster,
       '--initial-cluster-state', state,
       '--initial-cluster-token', this.opts.token ?? 'bosun-local',
       '--log-level', this.opts.logLevel ?? 'info',
+      ...this.tlsArgs(name),
       ...(this.opts.extraArgs ?? []),
     ];
-    return new LocalStoreMember(name, clientPort, peerPort, dataDir, path.join(this.opts.dir, 'logs', `${name}.log`), args, process.env);
+    return new LocalStoreMember(name, clientPort, peerPort, dataDir, path.join(this.opts.dir, 'logs', `${name}.log`), args, process.env, scheme);
   }
 
   /**
@@ -164,7 +227,7 @@ export class LocalStoreCluster {
    */
   async joiningMember(name: string): Promise<LocalStoreMember> {
     const ports: [number, number] = [await freePort(), await freePort()];
-    const initialCluster = [...this.members, { name, peerPort: ports[1] }].map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    const initialCluster = [...this.members, { name, peerPort: ports[1] }].map((m) => `${m.name}=${this.scheme}://127.0.0.1:${m.peerPort}`).join(',');
     const m = this.memberProcess(name, ports, initialCluster, 'existing');
     this.members.push(m);
     return m;
@@ -197,7 +260,7 @@ export class LocalStoreCluster {
       }
       const statuses = await Promise.all(
         running.map((m) =>
-          memberStatus(m.endpoint, 500).then(
+          memberStatus(m.endpoint, 500, this.clientTls).then(
             (s) => ({ m, s }),
             () => undefined,
           ),
@@ -231,7 +294,7 @@ export class LocalStoreCluster {
   async leader(): Promise<LocalStoreMember | undefined> {
     for (const m of this.members.filter((x) => x.isRunning())) {
       try {
-        const s = await memberStatus(m.endpoint, 500);
+        const s = await memberStatus(m.endpoint, 500, this.clientTls);
         if (s.leader !== 0 && s.leader === s.header?.memberId) return m;
       } catch {
         // try the next one

@@ -3,7 +3,10 @@
  * services/apiserver/http/cluster-tls.ts) issues to components for mutual TLS:
  * - the apiserver's client certificate for node agents (Kubernetes' apiserver-kubelet-client):
  *   the streaming server of every agent serves only callers presenting it;
- * - a node agent's serving certificate for its streaming server (the kubelet's port 10250).
+ * - a node agent's serving certificate for its streaming server (the kubelet's port 10250);
+ * - a store member's certificate, serving its client and peer ports and dialling its peers
+ *   (etcd's server and peer certificates in one), and the apiserver's client certificate
+ *   towards the store (Kubernetes' apiserver-etcd-client).
  *
  * Each is kept as `<name>.crt` / `<name>.key` beside the CA and reused until it nears expiry or
  * (for serving certificates) names other hosts. Made in process by ./x509 (ECDSA P-256).
@@ -40,7 +43,7 @@ export interface CertRequest {
   readonly name: string;
   readonly commonName: string;
   readonly organization?: string;
-  readonly usage: 'client' | 'server';
+  readonly usage: 'client' | 'server' | 'peer';
   /** Server certificates: the DNS names and IPs it names. */
   readonly hosts?: readonly string[];
 }
@@ -103,4 +106,33 @@ function usable(crt: string, key: string, caCrt: string, hosts: readonly string[
   } catch {
     return false;
   }
+}
+
+/** The common name of the apiserver's client certificate towards the store. */
+export const APISERVER_ETCD_CLIENT_CN = 'bosun-apiserver-etcd-client';
+/** File stem (in the CA directory) of that certificate. */
+export const APISERVER_ETCD_CLIENT_CERT = 'apiserver-etcd-client';
+
+/** The apiserver's client certificate for the store's client port (client-cert-auth). */
+export function ensureApiserverEtcdClientCert(caDir: string): IssuedCert {
+  return ensureComponentCert(caDir, { name: APISERVER_ETCD_CLIENT_CERT, commonName: APISERVER_ETCD_CLIENT_CN, usage: 'client' });
+}
+
+/** File stem (in the CA directory) of store member `memberName`'s certificate. */
+export function storeMemberCertName(memberName: string): string {
+  return `store-${memberName.toLowerCase()}`;
+}
+
+/**
+ * Store member `memberName`'s certificate: serves its client and peer ports and is presented
+ * when it dials the other members. Names 127.0.0.1, localhost, the member's name and `hosts`
+ * (the hosts of its advertised URLs).
+ */
+export function ensureStoreMemberCert(caDir: string, memberName: string, hosts: readonly string[]): IssuedCert {
+  return ensureComponentCert(caDir, {
+    name: storeMemberCertName(memberName),
+    commonName: memberName,
+    usage: 'peer',
+    hosts: ['127.0.0.1', 'localhost', memberName.toLowerCase(), ...hosts],
+  });
 }

@@ -46,8 +46,11 @@ export interface KeyPair {
 export interface CertificateSpec {
   readonly subject: Subject;
   readonly validityDays: number;
-  /** 'ca' makes a CA (keyCertSign); 'server' / 'client' make leaves with that extended usage. */
-  readonly usage: 'ca' | 'server' | 'client';
+  /**
+   * 'ca' makes a CA (keyCertSign); 'server' / 'client' make leaves with that extended usage;
+   * 'peer' a leaf with both (a store member serves its peer port and dials the other members with it).
+   */
+  readonly usage: 'ca' | 'server' | 'client' | 'peer';
   /** DNS names and IP addresses for subjectAltName (leaves only). */
   readonly hosts?: readonly string[];
   /** The CA that signs it; absent: self-signed. */
@@ -105,7 +108,10 @@ function extensionsFor(spec: CertificateSpec, subjectKeyId: Buffer, issuerKeyId:
     ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(subjectKeyId))),
   ];
   if (spec.issuer) out.push(ext(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(issuerKeyId)) })));
-  if (!isCa) out.push(ext(id_ce_extKeyUsage, false, new ExtendedKeyUsage([spec.usage === 'server' ? id_kp_serverAuth : id_kp_clientAuth])));
+  if (!isCa) {
+    const usages = spec.usage === 'peer' ? [id_kp_serverAuth, id_kp_clientAuth] : [spec.usage === 'server' ? id_kp_serverAuth : id_kp_clientAuth];
+    out.push(ext(id_ce_extKeyUsage, false, new ExtendedKeyUsage(usages)));
+  }
   const hosts = [...new Set(spec.hosts ?? [])];
   if (hosts.length > 0) {
     out.push(ext(id_ce_subjectAltName, false, new SubjectAlternativeName(

@@ -71,7 +71,8 @@ if [ "$STAND_IN" = etcd ]; then
   ETCD="$(command -v etcd || true)"
   [ -n "$ETCD" ] || die "--stand-in etcd needs Debian's etcd-server on the host"
   # Same environment as `bosun store` gets; a node shim maps BOSUN_STORE_X to ETCD_X (etcd's
-  # own environment flags), runs etcd and passes SIGTERM on.
+  # own environment flags; not --insecure, which etcd lacks: it serves http:// URLs as plain text),
+  # runs etcd and passes SIGTERM on.
   cat >"$WORK/stand-in.yaml" <<YAML
 x-etcd: &etcd
   volumes: ["$ETCD:/usr/local/bin/etcd:ro"]
@@ -81,7 +82,7 @@ x-etcd: &etcd
     - |
       const env = { PATH: process.env.PATH };
       for (const [k, v] of Object.entries(process.env))
-        if (k.startsWith("BOSUN_STORE_")) env["ETCD_" + k.slice(12)] = v;
+        if (k.startsWith("BOSUN_STORE_") && k !== "BOSUN_STORE_INSECURE") env["ETCD_" + k.slice(12)] = v;
       const c = require("child_process").spawn("/usr/local/bin/etcd", [], { env, stdio: "inherit" });
       for (const s of ["SIGTERM", "SIGINT"]) process.on(s, () => c.kill(s));
       c.on("exit", (code, sig) => process.exit(code === null ? 1 : code));

@@ -11,7 +11,7 @@ import { DiscoveryService } from '../../gen/bosun/api/requests';
 import { PodStreamsService } from '../../gen/bosun/api/streams/v1/streams';
 import { podStreamsServiceImpl } from './grpc/pod-streams-service';
 import { isConnectable } from './rest/resource-rest';
-import { StoreClient } from '../../store/client';
+import { StoreClient, type StoreClientTls } from '../../store/client';
 import { discoveryServiceImpl } from './grpc/discovery-service';
 import { authenticatedService } from './grpc/authentication';
 import { BearerAuthenticator, readTokenEntries } from './http/bearer-auth';
@@ -35,6 +35,8 @@ export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
 export interface ApiServerConfig {
   /** Store client endpoints, host:port (a Bosun store or any etcd v3 server). */
   readonly storeEndpoints: readonly string[];
+  /** TLS towards the store (Kubernetes' --etcd-cafile/--etcd-certfile/--etcd-keyfile); plain text when absent. */
+  readonly storeTls?: StoreClientTls;
   /** host:port to serve the gRPC API on (port 0: any free port). */
   readonly grpcListen: string;
   /** The Kubernetes HTTP API (for kubectl and Kubernetes clients), when given. */
@@ -105,7 +107,7 @@ export class ApiServer {
     client: StoreClient | undefined,
     onWatchEnded: (() => void) | undefined,
   ) {
-    this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints] });
+    this.client = client ?? new StoreClient({ endpoints: [...config.storeEndpoints], tls: config.storeTls });
     this.authorization = new ApiAuthorization(config.authorizationMode ?? 'AlwaysAllow');
     this.serviceAccountTokens = new ServiceAccountTokens(config.serviceAccountTokens ?? serviceAccountTokenConfig({}), (resource, namespace, name) => this.resources.readFresh('', resource, namespace, name));
     decorators = { '/serviceaccounts': serviceAccountRestDecorator(this.serviceAccountTokens), ...decorators };

@@ -24,7 +24,7 @@ export interface ApiServerProcessConfig extends ApiServerConfig {
  * of watch streams torn down, say). Tests that need the bare registry use ApiServer.start directly.
  */
 export async function startApiServer(config: ApiServerProcessConfig, logger: Logger): Promise<ApiServer> {
-  const client = new StoreClient({ endpoints: [...config.storeEndpoints] });
+  const client = new StoreClient({ endpoints: [...config.storeEndpoints], tls: config.storeTls });
   const allocators = new ServiceAllocators(client, config.allocators);
   let repairLoop: AllocationRepairLoop | undefined;
   const reclaimer = new MemoryReclaimer({

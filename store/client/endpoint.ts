@@ -25,14 +25,29 @@ export class ConnectFailedError extends Error {
 }
 
 /**
- * Turns "127.0.0.1:2379", "http://127.0.0.1:2379" or "http://127.0.0.1:2379/" into the
- * "host:port" form gRPC dials. Only plaintext is supported; https endpoints are rejected.
+ * TLS towards the store, as etcdctl's --cacert / --cert / --key: the CA the members' serving
+ * certificates are checked against, and the client certificate and key a member with
+ * client-cert-auth asks for (PEM contents, not file names).
+ */
+export interface StoreClientTls {
+  readonly ca: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+/** Channel credentials for `tls`: TLS with the client certificate, or plain text without `tls`. */
+export function storeChannelCredentials(tls: StoreClientTls | undefined): grpc.ChannelCredentials {
+  return tls ? grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+}
+
+/**
+ * Turns "127.0.0.1:2379", "http://127.0.0.1:2379", "https://127.0.0.1:2379/" and the like into
+ * the "host:port" form gRPC dials. Whether the channel uses TLS is the client's setting, not the
+ * scheme's (as etcd's client with a TLS config); members list their URLs with either.
  */
 export function normalizeEndpoint(endpoint: string): string {
-  const trimmed = endpoint.trim();
-  if (trimmed.startsWith('https://')) throw new Error(`TLS endpoints are not supported: ${endpoint}`);
-  const hostPort = trimmed.replace(/^http:\/\//, '').replace(/\/+$/, '');
-  if (!/^[^/\s]+:\d+$/.test(hostPort)) throw new Error(`bad store endpoint "${endpoint}": want host:port or http://host:port`);
+  const hostPort = endpoint.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (!/^[^/\s]+:\d+$/.test(hostPort)) throw new Error(`bad store endpoint "${endpoint}": want host:port or http(s)://host:port`);
   return hostPort;
 }
 
@@ -43,8 +58,12 @@ export function normalizeEndpoint(endpoint: string): string {
 export class Endpoint {
   private readonly client: grpc.Client;
 
-  constructor(readonly address: string) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+  /** `credentials`: see storeChannelCredentials (plain text by default). */
+  constructor(
+    readonly address: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
+    this.client = new grpc.Client(address, credentials, {
       'grpc.initial_reconnect_backoff_ms': RECONNECT_INITIAL_BACKOFF_MS,
       'grpc.max_reconnect_backoff_ms': RECONNECT_MAX_BACKOFF_MS,
       'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,

@@ -4,6 +4,7 @@ import { LeaseKeeper, type KeepAliveHandle } from './lease-keeper';
 import { SILENT_LOGGER, type ClientLogger } from './logger';
 import * as rpc from './rpc-methods';
 import { Transport, type RpcKind } from './transport';
+import type { StoreClientTls } from './endpoint';
 import {
   casResult,
   createIfAbsentTxn,
@@ -40,6 +41,8 @@ export interface StoreClientOptions {
   readonly logger?: ClientLogger;
   /** Random source in [0, 1) for backoff jitter and lease IDs (default Math.random). */
   readonly random?: () => number;
+  /** TLS towards the members (etcdctl's --cacert/--cert/--key); plain text when absent. */
+  readonly tls?: StoreClientTls;
 }
 
 /** Result of get(). */
@@ -107,6 +110,7 @@ export class StoreClient {
       preferLeader: options.preferLeader ?? false,
       logger,
       random: this.random,
+      tls: options.tls,
     });
     this.watches = new WatchStream(this.transport, logger, this.random);
     this.leases = new LeaseKeeper(this.transport, logger, this.random);

@@ -1,7 +1,8 @@
 import type { StoreError } from '../errors';
 import { backoffDelayMs, delay } from './backoff';
 import { ClientClosedError, decideOnFailure, EndpointsUnavailableError, IndeterminateError, type FailureDecision } from './client-errors';
-import { Endpoint, normalizeEndpoint, type RpcMethod } from './endpoint';
+import * as grpc from '@grpc/grpc-js';
+import { Endpoint, normalizeEndpoint, storeChannelCredentials, type RpcMethod, type StoreClientTls } from './endpoint';
 import type { ClientLogger } from './logger';
 import { MEMBER_LIST, STATUS } from './rpc-methods';
 import { ErrLeaderChanged, ErrNoLeader, ErrNotLeader } from '../errors';
@@ -25,6 +26,8 @@ export interface TransportOptions {
   readonly preferLeader: boolean;
   readonly logger: ClientLogger;
   readonly random: () => number;
+  /** TLS towards every endpoint; plain text when absent. */
+  readonly tls?: StoreClientTls;
 }
 
 /** Per-call overrides of a unary request. */
@@ -51,11 +54,15 @@ export class Transport {
   private leaderStale = true;
   private leaderProbe: Promise<void> | undefined;
   private lastLeaderProbeMs = 0;
+  private readonly credentials: grpc.ChannelCredentials;
 
   constructor(private readonly options: TransportOptions) {
     if (options.endpoints.length === 0) throw new Error('store client needs at least one endpoint');
+    const https = options.endpoints.find((e) => e.trim().startsWith('https://'));
+    if (https !== undefined && !options.tls) throw new Error(`store endpoint "${https}" is https:// but the client has no TLS settings (a CA, e.g. --etcd-cafile)`);
+    this.credentials = storeChannelCredentials(options.tls);
     const addresses = [...new Set(options.endpoints.map(normalizeEndpoint))];
-    this.endpoints = addresses.map((address) => new Endpoint(address));
+    this.endpoints = addresses.map((address) => new Endpoint(address, this.credentials));
   }
 
   /** The address ("host:port") requests are currently sent to. */
@@ -197,7 +204,7 @@ export class Transport {
 
   private endpointFor(address: string): Endpoint {
     const normalized = normalizeEndpoint(address);
-    return this.endpoints.find((e) => e.address === normalized) ?? new Endpoint(normalized);
+    return this.endpoints.find((e) => e.address === normalized) ?? new Endpoint(normalized, this.credentials);
   }
 
   private assertOpen(): void {

@@ -3,6 +3,8 @@ import * as http2 from 'node:http2';
 import { huffmanDecode, HuffmanError } from './hpack-huffman';
 import { rewriteAuthority } from './authority-rewriter';
 import { ClientListener } from './client-listener';
+import { makeCertificate } from '../../lib/pki/x509';
+import { tlsServerOptions } from './member-tls';
 
 describe('HPACK Huffman decoding', () => {
   it('decodes RFC 7541 Appendix C.4 examples and what etcdctl 3.4 sends as :authority', () => {
@@ -98,5 +100,60 @@ describe('ClientListener: real HTTP/2 connections into a Node HTTP/2 server', fu
     seen.length = 0;
     expect(await requests('localhost:2379', 3)).to.deep.equal(['ok', 'ok', 'ok']);
     expect(seen).to.deep.equal(['localhost:2379', 'localhost:2379', 'localhost:2379']);
+  });
+});
+
+describe('ClientListener over mutual TLS: the handshake decides who reaches the HTTP/2 server', function () {
+  this.timeout(20_000);
+  const ca = makeCertificate({ subject: { commonName: 'test-ca' }, usage: 'ca', validityDays: 1 });
+  const serving = makeCertificate({ subject: { commonName: 'member' }, usage: 'peer', hosts: ['127.0.0.1', 'localhost'], validityDays: 1, issuer: ca });
+  const client = makeCertificate({ subject: { commonName: 'client' }, usage: 'client', validityDays: 1, issuer: ca });
+  const otherCa = makeCertificate({ subject: { commonName: 'other-ca' }, usage: 'ca', validityDays: 1 });
+  const foreign = makeCertificate({ subject: { commonName: 'client' }, usage: 'client', validityDays: 1, issuer: otherCa });
+  let server: http2.Http2Server;
+  let listener: ClientListener;
+  const refusals: string[] = [];
+
+  before(async () => {
+    server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    const material = { cert: Buffer.from(serving.cert), key: Buffer.from(serving.key), ca: Buffer.from(ca.cert), clientCertAuth: true };
+    listener = await ClientListener.listen('127.0.0.1', 0, { injectConnection: (c) => server.emit('connection', c) }, 100, tlsServerOptions(material), (err) => refusals.push(err.message));
+  });
+  after(async () => {
+    await listener.close(500);
+  });
+
+  /** One request over TLS presenting `pair` (or no certificate); resolves with the body or the error's message. */
+  function request(pair?: { cert: string; key: string }): Promise<string> {
+    return new Promise((resolve) => {
+      const session = http2.connect(`https://localhost:${listener.port}`, { ca: ca.cert, ...(pair ?? {}) });
+      const done = (outcome: string) => {
+        session.destroy();
+        resolve(outcome);
+      };
+      session.on('error', (err) => done(`error: ${err.message}`));
+      session.on('close', () => done('closed'));
+      const req = session.request({ ':method': 'POST', ':path': '/x' });
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => done(body));
+      req.on('error', (err) => done(`error: ${err.message}`));
+      req.end();
+    });
+  }
+
+  it('serves a client with a certificate the CA signed', async () => {
+    expect(await request(client)).to.equal('ok');
+  });
+
+  it('refuses a client without a certificate, or with one another CA signed, and reports it', async () => {
+    expect(await request()).to.not.equal('ok');
+    expect(await request(foreign)).to.not.equal('ok');
+    expect(refusals.length).to.be.at.least(2);
+    expect(refusals.join('\n')).to.match(/certificate/i);
   });
 });

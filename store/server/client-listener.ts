@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { AuthorityRewriter, EMPTY_SETTINGS_FRAME } from './authority-rewriter';
 
 /**
@@ -16,10 +17,17 @@ import { AuthorityRewriter, EMPTY_SETTINGS_FRAME } from './authority-rewriter';
  * ahead of its first call) is handed over plainly too, once it has acknowledged the SETTINGS
  * frame; clients that send a URL as `:authority` (Go's, as etcdctl uses) send their request at
  * once, so only the first request of a connection is looked at.
+ *
+ * With TLS options the port serves TLS: the look phase and the gRPC server see the decrypted
+ * stream, and a client the options refuse (no certificate, or one from another CA, under
+ * client-cert-auth) fails at the handshake, before any of its bytes reach gRPC.
  */
 
 /** How long a connection may stay in the look phase before it is handed over anyway. */
 export const LOOK_TIMEOUT_MS = 2000;
+
+/** Longest a TLS handshake may take before the connection is dropped. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Where connections go: grpc-js's connection injector. */
 export interface ConnectionSink {
@@ -94,9 +102,20 @@ export class ClientListener {
     private readonly lookTimeoutMs: number,
   ) {}
 
-  /** Binds `host`:`port` (0 = any free port) and serves every connection into `sink`. */
-  static listen(host: string, port: number, sink: ConnectionSink, lookTimeoutMs = LOOK_TIMEOUT_MS): Promise<ClientListener> {
-    const server = net.createServer({ noDelay: true });
+  /**
+   * Binds `host`:`port` (0 = any free port) and serves every connection into `sink`; over TLS
+   * when `tlsOptions` are given (plain text otherwise).
+   */
+  static listen(
+    host: string,
+    port: number,
+    sink: ConnectionSink,
+    lookTimeoutMs = LOOK_TIMEOUT_MS,
+    tlsOptions?: tls.TlsOptions,
+    /** Told of every TLS handshake that failed (a refused client certificate, say). */
+    onTlsRefused: (err: Error, remoteAddress: string | undefined) => void = () => undefined,
+  ): Promise<ClientListener> {
+    const server = tlsOptions ? tls.createServer({ ...tlsOptions, noDelay: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }) : net.createServer({ noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
       server.listen({ host, port }, () => {
@@ -104,11 +123,17 @@ export class ClientListener {
         const listener = new ClientListener(server, sink, bound, lookTimeoutMs);
         // A failed accept (e.g. EMFILE) concerns one connection, never the member.
         server.on('error', () => undefined);
-        server.on('connection', (socket) => {
+        // Every accepted socket is tracked (a TLS one from before its handshake), so close() can end it.
+        server.on('connection', (socket: net.Socket) => {
           listener.open.add(socket);
           socket.once('close', () => listener.open.delete(socket));
-          listener.look(socket);
+          if (!tlsOptions) listener.look(socket);
         });
+        if (tlsOptions) {
+          server.on('secureConnection', (socket: tls.TLSSocket) => listener.look(socket));
+          // A refused handshake concerns that client only; Node destroys its socket.
+          server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => onTlsRefused(err, socket.remoteAddress));
+        }
         resolve(listener);
       });
     });

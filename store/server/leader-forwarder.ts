@@ -10,6 +10,7 @@ import {
 import { StoreInternalClient } from '../../gen/bosun/store';
 import { ErrNoLeader, ErrTimeout, StoreError } from '../errors';
 import { hostPortOf } from './member-config';
+import { peerChannelCredentials, type TlsMaterial } from './member-tls';
 import { PEER_CHANNEL_OPTIONS } from './peer-transport';
 
 /** Deadline of one forwarded call. */
@@ -30,7 +31,15 @@ export class LeaderForwarder {
   private client: StoreInternalClient | undefined;
   private target = '';
 
-  constructor(private readonly leaderPeerUrls: () => string[] | undefined) {}
+  private readonly credentials: grpc.ChannelCredentials;
+
+  /** `peerTls`: the member's peer certificate, for mutual TLS with the leader's peer port (plain text without). */
+  constructor(
+    private readonly leaderPeerUrls: () => string[] | undefined,
+    peerTls?: TlsMaterial,
+  ) {
+    this.credentials = peerChannelCredentials(peerTls);
+  }
 
   private connect(): StoreInternalClient {
     const urls = this.leaderPeerUrls();
@@ -38,7 +47,7 @@ export class LeaderForwarder {
     const target = hostPortOf('peer-urls', urls[0]);
     if (!this.client || this.target !== target) {
       this.client?.close();
-      this.client = new StoreInternalClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+      this.client = new StoreInternalClient(target, this.credentials, PEER_CHANNEL_OPTIONS);
       this.target = target;
     }
     return this.client;

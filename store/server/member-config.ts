@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../lib/config-error';
+import type { TlsMaterial } from './member-tls';
 
 /** How often the member loop ticks raft. etcd's default heartbeat interval. */
 export const TICK_INTERVAL_MS = 100;
@@ -38,6 +39,10 @@ export interface MemberConfig {
   snapshotCount: number;
   tickIntervalMs: number;
   electionTicks: number;
+  /** TLS of the client port; undefined: plain text (only with --insecure). */
+  clientTls?: TlsMaterial;
+  /** TLS of the peer port, and the certificate this member dials its peers with; undefined: plain text. */
+  peerTls?: TlsMaterial;
 }
 
 /** A flag value that could not be used (defined in lib, shared by every component's flags). */
@@ -54,16 +59,16 @@ export function parseUrlList(flag: string, value: string): string[] {
   return urls;
 }
 
-/** "http://host:port" → "host:port" (gRPC target / listen address); validates the URL. */
+/** "http://host:port" or "https://host:port" → "host:port" (gRPC target / listen address); validates the URL. */
 export function hostPortOf(flag: string, url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`--${flag}: "${url}" is not a URL (expected e.g. http://127.0.0.1:2379)`);
+    throw new ConfigError(`--${flag}: "${url}" is not a URL (expected e.g. https://127.0.0.1:2379)`);
   }
-  if (parsed.protocol !== 'http:') {
-    throw new ConfigError(`--${flag}: "${url}" must use http:// (TLS is not supported by the store yet)`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`--${flag}: "${url}" must use https:// (or http:// with --insecure)`);
   }
   if (!parsed.port) throw new ConfigError(`--${flag}: "${url}" has no port`);
   return `${parsed.hostname.replace(/^\[|\]$/g, '')}:${parsed.port}`;
@@ -108,8 +113,30 @@ export function validateMemberConfig(cfg: MemberConfig): void {
       `--initial-cluster: lists ${self.peerUrls.join(',')} for "${cfg.name}" but --initial-advertise-peer-urls is ${cfg.initialAdvertisePeerUrls.join(',')}`,
     );
   }
+  checkSchemes('listen-client-urls', cfg.listenClientUrls, cfg.clientTls);
+  checkSchemes('advertise-client-urls', cfg.advertiseClientUrls, cfg.clientTls);
+  checkSchemes('listen-peer-urls', cfg.listenPeerUrls, cfg.peerTls);
+  checkSchemes('initial-advertise-peer-urls', cfg.initialAdvertisePeerUrls, cfg.peerTls);
+  checkSchemes('initial-cluster', cfg.initialCluster.flatMap((m) => m.peerUrls), cfg.peerTls);
   if (!Number.isInteger(cfg.snapshotCount) || cfg.snapshotCount < 1) {
     throw new ConfigError(`--snapshot-count: must be a positive integer, got ${cfg.snapshotCount}`);
+  }
+}
+
+/** The URL scheme of a port: https:// when it serves TLS, http:// when plain text (like etcd's member URLs). */
+export function urlScheme(tls: TlsMaterial | undefined): 'https' | 'http' {
+  return tls ? 'https' : 'http';
+}
+
+/** Every URL of a port must name the scheme the port serves, so members and clients dial it right. */
+function checkSchemes(flag: string, urls: readonly string[], tls: TlsMaterial | undefined): void {
+  const want = urlScheme(tls);
+  for (const u of urls) {
+    if (!u.startsWith(`${want}://`)) {
+      throw new ConfigError(
+        tls ? `--${flag}: "${u}" must use https:// (the port serves TLS)` : `--${flag}: "${u}" must use http:// (plain text, --insecure)`,
+      );
+    }
   }
 }
 

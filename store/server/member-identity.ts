@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { MembersResponse, StoreInternalClient } from '../../gen/bosun/store';
 import { DurableLog, PersistedState } from '../storage/durable-log';
 import { clusterIdFor, ConfigError, hostPortOf, MemberConfig, memberIdFor } from './member-config';
+import { peerChannelCredentials } from './member-tls';
 import { PEER_CHANNEL_OPTIONS } from './peer-transport';
 
 /** Meta record holding this member's id, written once at first start. */
@@ -11,8 +12,8 @@ const MEMBER_ID_META = 'member-id';
 const JOIN_TIMEOUT_MS = 30_000;
 const JOIN_RETRY_MS = 500;
 
-function askMembers(target: string): Promise<MembersResponse> {
-  const client = new StoreInternalClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+function askMembers(target: string, credentials: grpc.ChannelCredentials): Promise<MembersResponse> {
+  const client = new StoreInternalClient(target, credentials, PEER_CHANNEL_OPTIONS);
   return new Promise<MembersResponse>((resolve, reject) => {
     client.members({}, new grpc.Metadata(), { deadline: new Date(Date.now() + 2000) }, (err, res) => {
       client.close();
@@ -33,10 +34,12 @@ async function idFromExistingCluster(config: MemberConfig, log: Logger): Promise
   if (peers.length === 0) throw new ConfigError('--initial-cluster: lists no other member to join (--initial-cluster-state existing)');
   const deadline = Date.now() + JOIN_TIMEOUT_MS;
   let lastError = '';
+  // The other members' peer ports: mutual TLS with this member's peer certificate when it has one.
+  const credentials = peerChannelCredentials(config.peerTls);
   while (Date.now() < deadline) {
     for (const peer of peers) {
       try {
-        const res = await askMembers(hostPortOf('initial-cluster', peer.peerUrls[0]));
+        const res = await askMembers(hostPortOf('initial-cluster', peer.peerUrls[0]), credentials);
         if (res.clusterId !== clusterIdFor(config.initialClusterToken)) {
           throw new ConfigError(`--initial-cluster-token: member ${peer.name} belongs to another cluster (different token)`);
         }

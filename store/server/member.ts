@@ -36,7 +36,7 @@ import { DiskUsage } from './disk-usage';
 import { LeaseExpiry } from './lease-expiry';
 import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
-import { PeerTransport } from './peer-transport';
+import { PeerTransport, peerDialer } from './peer-transport';
 import { ReadIndexBatcher } from './read-index';
 import { checkCanAdd, checkCanRemove } from './reconfig-checks';
 import { ApplyResult, NO_RESULT } from '../mvcc/applier';
@@ -168,6 +168,7 @@ export class StoreMember {
         },
       },
       this.log.child({ sub: 'transport' }),
+      peerDialer(config.peerTls),
     );
     this.reads = new ReadIndexBatcher(
       {

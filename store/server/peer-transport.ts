@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { MessageBatch, RaftPeerClient, RaftPeerServer, StreamSummary } from '../../gen/bosun/raft';
 import { Message, MessageType } from '../raft/types';
 import { hostPortOf } from './member-config';
+import { peerChannelCredentials, type TlsMaterial } from './member-tls';
 import { messageFromWire, messageToWire } from './raft-codec';
 
 /** Bytes queued on one peer stream beyond which further messages are dropped (raft resends). */
@@ -48,8 +49,17 @@ const REDIAL_BACKOFF_MS = 500;
  */
 export type PeerDialer = (target: string) => RaftPeerClient;
 
-/** The production dialer: an insecure gRPC channel with {@link PEER_CHANNEL_OPTIONS}. */
-export const dialPeer: PeerDialer = (target) => new RaftPeerClient(target, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+/**
+ * The production dialer: a gRPC channel with {@link PEER_CHANNEL_OPTIONS}, mutual TLS with the
+ * member's peer certificate when `tls` is given, plain text otherwise.
+ */
+export function peerDialer(tls: TlsMaterial | undefined): PeerDialer {
+  const credentials = peerChannelCredentials(tls);
+  return (target) => new RaftPeerClient(target, credentials, PEER_CHANNEL_OPTIONS);
+}
+
+/** The plain-text dialer (members started with --insecure). */
+export const dialPeer: PeerDialer = peerDialer(undefined);
 
 /** What the transport reports back to the member loop. */
 export interface TransportHandlers {

@@ -11,11 +11,12 @@ import { LeaseAuthority, leaseService } from './etcd-lease-service';
 import { storeInternalService } from './store-internal-service';
 import { maintenanceService } from './etcd-maintenance-service';
 import { watchService } from './etcd-watch-service';
-import { ClientListener } from './client-listener';
+import { ClientListener, LOOK_TIMEOUT_MS } from './client-listener';
 import { unary } from './grpc-edge';
 import { LeaderForwarder } from './leader-forwarder';
 import { hostPortOf, MAX_CLIENT_GRPC_RECV_BYTES, MemberConfig } from './member-config';
 import { StoreMember } from './member';
+import { tlsServerOptions } from './member-tls';
 import { MAX_PEER_MESSAGE_BYTES } from './peer-transport';
 import { ResponseHeaders } from './response-headers';
 
@@ -26,6 +27,10 @@ export const PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
 const CLIENT_SHUTDOWN_GRACE_MS = 1000;
 /** After this, stop() drops client connections the gRPC server has not ended itself. */
 const CLIENT_CLOSE_GRACE_MS = 2 * CLIENT_SHUTDOWN_GRACE_MS;
+/** How long stop() lets peer streams end once the member has stopped. */
+const PEER_SHUTDOWN_GRACE_MS = 500;
+/** After this, stop() drops peer connections (TLS peer port) the gRPC server has not ended itself. */
+const PEER_CLOSE_GRACE_MS = 2 * PEER_SHUTDOWN_GRACE_MS;
 
 /** Bosun's own status API of a member, beside the etcd services. */
 function storeDebugService(member: StoreMember, log: Logger): StoreDebugServer {
@@ -63,6 +68,8 @@ export class StoreServer {
     private readonly forwarder: LeaderForwarder,
     private readonly progressTimer: NodeJS.Timeout,
     private readonly clientListeners: ClientListener[],
+    /** The peer port's own listeners, when it serves TLS (grpc-js binds it otherwise). */
+    private readonly peerListeners: ClientListener[],
     /** Ports actually bound (useful when a URL asked for port 0). */
     readonly clientPorts: number[],
     readonly peerPorts: number[],
@@ -77,7 +84,7 @@ export class StoreServer {
       term: () => member.term(),
       currentRevision: () => member.sm.currentRevision(),
     });
-    const forwarder = new LeaderForwarder(() => member.leaderPeerUrls());
+    const forwarder = new LeaderForwarder(() => member.leaderPeerUrls(), config.peerTls);
     const authority = new LeaseAuthority(member, forwarder);
 
     const peer = new ServiceHost(['bosun/raft.proto', 'bosun/store.proto'], {
@@ -99,23 +106,30 @@ export class StoreServer {
     client.addService(StoreDebugService, storeDebugService(member, log));
 
     const clientListeners: ClientListener[] = [];
+    const peerListeners: ClientListener[] = [];
+    const listen = async (flag: string, url: string, host: ServiceHost, tls: MemberConfig['clientTls'], into: ClientListener[]): Promise<number> => {
+      const hostPort = hostPortOf(flag, url);
+      const colon = hostPort.lastIndexOf(':');
+      const refused = (err: Error, remote: string | undefined) => log.warn({ port: flag === 'listen-peer-urls' ? 'peer' : 'client', remote, err: err.message }, 'rejected TLS connection');
+      const listener = await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), host.connectionInjector(), LOOK_TIMEOUT_MS, tls && tlsServerOptions(tls), refused);
+      into.push(listener);
+      return listener.port;
+    };
     try {
-      const peerPorts = await Promise.all(config.listenPeerUrls.map((u) => peer.listen(hostPortOf('listen-peer-urls', u))));
+      // A TLS peer port is ours too (grpc-js's own TLS would need ServiceHost to take credentials).
+      const peerPorts = await Promise.all(
+        config.listenPeerUrls.map((u) => (config.peerTls ? listen('listen-peer-urls', u, peer, config.peerTls, peerListeners) : peer.listen(hostPortOf('listen-peer-urls', u)))),
+      );
       // Like etcd, serve clients only once this member is part of a working cluster.
       await member.ready;
       // Our own listener, not grpc-js's: it lets requests whose :authority is a URL through (see client-listener.ts).
-      const injector = client.connectionInjector();
-      for (const u of config.listenClientUrls) {
-        const hostPort = hostPortOf('listen-client-urls', u);
-        const colon = hostPort.lastIndexOf(':');
-        clientListeners.push(await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), injector));
-      }
+      const clientPorts: number[] = [];
+      for (const u of config.listenClientUrls) clientPorts.push(await listen('listen-client-urls', u, client, config.clientTls, clientListeners));
       const progressTimer = setInterval(() => member.sm.progressNotify(), PROGRESS_NOTIFY_INTERVAL_MS);
       log.info({ client: config.listenClientUrls, peer: config.listenPeerUrls }, 'serving');
-      const clientPorts = clientListeners.map((l) => l.port);
-      return new StoreServer(member, client, peer, forwarder, progressTimer, clientListeners, clientPorts, peerPorts);
+      return new StoreServer(member, client, peer, forwarder, progressTimer, clientListeners, peerListeners, clientPorts, peerPorts);
     } catch (err) {
-      await Promise.all([...clientListeners.map((l) => l.close(0)), client.shutdown(0), peer.shutdown(0)]);
+      await Promise.all([...clientListeners, ...peerListeners].map((l) => l.close(0)).concat([client.shutdown(0), peer.shutdown(0)]));
       await member.stop();
       throw err;
     }
@@ -129,6 +143,8 @@ export class StoreServer {
     await this.client.shutdown(CLIENT_SHUTDOWN_GRACE_MS);
     await listenersClosed;
     await this.member.stop();
-    await this.peer.shutdown(500);
+    const peerListenersClosed = Promise.all(this.peerListeners.map((l) => l.close(PEER_CLOSE_GRACE_MS)));
+    await this.peer.shutdown(PEER_SHUTDOWN_GRACE_MS);
+    await peerListenersClosed;
   }
 }

@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startUp, type RunningUp } from '../../support/bosun-up';
+import { etcdctlEnvFromUp, startUp, type RunningUp } from '../../support/bosun-up';
 
 /**
  * One `bosun up` cluster (3 store members, two apiservers: what `npm start` runs) for one test
@@ -113,7 +113,8 @@ export class KubectlCluster {
     /** The running `bosun up`: its output names every component's pid and ports. */
     readonly up: RunningUp,
     readonly kubeconfig: string,
-    readonly etcdEndpoints: string,
+    /** etcdctl's environment: the store's endpoints and its mutual-TLS files. */
+    readonly etcdEnv: Record<string, string>,
   ) {}
 
   /**
@@ -133,10 +134,8 @@ export class KubectlCluster {
       throw err;
     }
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1];
-    const endpoints = /ETCDCTL_ENDPOINTS=(\S+)/.exec(out)?.[1];
     expect(kubeconfig, out).to.be.a('string');
-    expect(endpoints, out).to.be.a('string');
-    return new KubectlCluster(dir, up, kubeconfig!, endpoints!);
+    return new KubectlCluster(dir, up, kubeconfig!, etcdctlEnvFromUp(out));
   }
 
   /**
@@ -279,9 +278,9 @@ export class KubectlCluster {
     return { child, output: () => out, waitFor, stop };
   }
 
-  /** Runs `etcdctl ARGS` against the cluster's store (ETCDCTL_API=3, the printed endpoints). */
+  /** Runs `etcdctl ARGS` against the cluster's store (ETCDCTL_API=3, the printed endpoints and TLS files). */
   etcdctl(args: string[]): Promise<CommandResult> {
-    return run('etcdctl', args, { ...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: this.etcdEndpoints });
+    return run('etcdctl', args, { ...process.env, ...this.etcdEnv });
   }
 
   /** Stops the cluster (SIGINT, then SIGKILL after STOP_TIMEOUT_MS) and removes its folder. */

@@ -32,7 +32,7 @@ export const BACKENDS: readonly Backend[] = [
     name: 'a 3-member Bosun store cluster',
     async start() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-registry-'));
-      const cluster = await LocalStoreCluster.create({ members: 3, dir, logLevel: 'warn' });
+      const cluster = await LocalStoreCluster.create({ members: 3, dir, logLevel: 'warn', insecure: true });
       cluster.startAll();
       try {
         await cluster.waitReady();

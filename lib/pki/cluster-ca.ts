@@ -1,0 +1,28 @@
+/**
+ * The cluster CA (ca.crt / ca.key), made once in a pki directory and reused. The apiserver
+ * makes it at its first start (services/apiserver/http/cluster-tls.ts), but `bosun up` starts
+ * the store first, whose certificates it signs: the launcher makes it here beforehand, with the
+ * same files and subject, and the apiserver then finds and reuses it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomically } from './write-file-atomically';
+import { makeCertificate } from './x509';
+
+/** The CA's subject common name (the apiserver's, see cluster-tls.ts). */
+export const CLUSTER_CA_COMMON_NAME = 'bosun-cluster-ca';
+/** Validity of the cluster CA (the apiserver's CA_VALIDITY_DAYS). */
+const CLUSTER_CA_VALIDITY_DAYS = 3650;
+
+/** Makes ca.crt / ca.key in `dir` when either is missing; returns the path of ca.crt. */
+export function ensureClusterCa(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const crt = path.join(dir, 'ca.crt');
+  const key = path.join(dir, 'ca.key');
+  if (!fs.existsSync(crt) || !fs.existsSync(key)) {
+    const ca = makeCertificate({ subject: { commonName: CLUSTER_CA_COMMON_NAME }, usage: 'ca', validityDays: CLUSTER_CA_VALIDITY_DAYS });
+    writeFileAtomically(key, ca.key, 0o600);
+    writeFileAtomically(crt, ca.cert, 0o644);
+  }
+  return crt;
+}
