@@ -5,6 +5,8 @@
  * (`--kubeconfig`, `--apiserver`) and where it serves its metrics (`--metrics-address`).
  */
 import { Option } from 'commander';
+import type { GrpcClientTls } from '../lib/grpc/tls';
+import { connectionTls } from '../lib/client/kubeconfig-client';
 import { KubeconfigError } from '../lib/client/kubeconfig';
 import { serviceConnection } from '../lib/client/kubeconfig-client';
 import type { Logger } from '../lib/logger';
@@ -74,10 +76,11 @@ export function apiClientOptions(component: string): Option[] {
   ];
 }
 
-/** How a component reaches the API: endpoints, and the token of its identity when it has one. */
+/** How a component reaches the API: endpoints, the token of its identity when it has one, and TLS (the kubeconfig's CA and client certificate). */
 export interface ApiConnectionFlags {
   readonly endpoints: string[];
   readonly token?: string;
+  readonly tls?: GrpcClientTls;
 }
 
 /**
@@ -89,7 +92,8 @@ export function apiConnectionOf(o: Record<string, string | undefined>): ApiConne
   if (!o.kubeconfig) return { endpoints: explicit ?? parseEndpoints('apiserver', DEFAULT_APISERVER_ENDPOINTS) };
   try {
     const conn = serviceConnection(o.kubeconfig, explicit);
-    return conn.token ? { endpoints: conn.endpoints, token: conn.token } : { endpoints: conn.endpoints };
+    const tls = connectionTls(conn);
+    return { endpoints: conn.endpoints, ...(conn.token ? { token: conn.token } : {}), ...(tls ? { tls } : {}) };
   } catch (err) {
     if (err instanceof KubeconfigError) throw new ConfigError(`--kubeconfig: ${err.message.replace(/^error: /, '')}`);
     throw err;

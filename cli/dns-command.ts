@@ -85,7 +85,7 @@ export function dnsCommand(): Command {
       const metrics = await startComponentMetrics(o, logger);
       let server: DnsServer;
       try {
-        server = await DnsServer.start({ apiservers: api.endpoints, token: api.token, metrics: metrics.registry, ...flags }, logger);
+        server = await DnsServer.start({ apiservers: api.endpoints, token: api.token, tls: api.tls, metrics: metrics.registry, ...flags }, logger);
       } catch (err) {
         await metrics.close();
         const e = err as NodeJS.ErrnoException;

@@ -51,7 +51,7 @@ export function ingressCommand(): Command {
       const api = apiConnectionOf(o);
       const config = {
         apiservers: api.endpoints,
-        token: api.token,
+        token: api.token, tls: api.tls,
         httpListen: listenFlag('http-listen', o.httpListen ?? ''),
         httpsListen: listenFlag('https-listen', o.httpsListen ?? ''),
         grpcListen: listenFlag('grpc-listen', o.grpcListen ?? ''),

@@ -111,7 +111,7 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       if (mismatch) logger.warn({ kubeconfig: o.kubeconfig, node: nodes[0]!.nodeName }, mismatch);
       const metrics = await startComponentMetrics(o, logger);
       const server = await NodeAgentServer.start(
-        { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
         logger,
       );
       // The kubelet's port: logs, exec, attach and port-forward for the apiserver (one real node per process).

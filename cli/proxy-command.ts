@@ -104,7 +104,7 @@ export function proxyCommand(): Command {
       await cleanupOtherModes(mode, options, logger);
       const dataPath = createDataPath(mode, options);
       const server = await ProxyServer.start(
-        { apiservers: api.endpoints, token: api.token, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen },
         logger,
       );
       exitOnSignals(logger, async () => {

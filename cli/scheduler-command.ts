@@ -44,7 +44,7 @@ export function schedulerCommand(): Command {
       const server = await SchedulerServer.start(
         {
           apiservers: api.endpoints,
-          token: api.token,
+          token: api.token, tls: api.tls,
           metrics: metrics.registry,
           identity: o.identity || undefined,
           schedulerName: o.schedulerName,

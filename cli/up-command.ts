@@ -192,6 +192,7 @@ export function upCommand(): Command {
         server: apiservers[0]!.httpsUrl,
         caCert: tls.caCert,
         nodeNames: localNodeNames(nodeCount),
+        certDir, // every component authenticates with a client certificate of the cluster CA
       });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       for (const a of apiservers) {
@@ -259,7 +260,7 @@ export function upCommand(): Command {
         } else if (nodeCount > 0) {
           say(`  proxy: not started (Services' ClusterIPs and NodePorts need pods with their own network and root; runtime ${o.runtime}, uid ${process.getuid?.() ?? '?'})`);
         }
-        const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token });
+        const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token, tls: { caCert: tls.caCert } });
         try {
           await waitNodesReady(admin, nodeAgents.map((a) => a.options.nodeName), NODES_READY_TIMEOUT_MS, say);
         } catch (err) {
@@ -286,7 +287,7 @@ export function upCommand(): Command {
       say(`  kubectl create ingress web --rule='web.local/*=web:80' && curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
       say(`  dig @${dns.host} -p ${dnsPorts.dns} +short web.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10: kubectl exec deploy/web -- nslookup web)`);
       if (proxy) say(`  grpcurl -plaintext ${proxy.grpcEndpoint} bosun.proxy.v1.ProxyStatus/GetStatus   # the proxy's routing table`);
-      say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
+      say(`  grpcurl -cacert ${path.join(certDir, 'ca.crt')} -H "authorization: Bearer $(cut -d, -f1 ${tokenFile} | head -1)" ${apiservers[0]!.grpcEndpoint} list   # the apiserver's gRPC door is TLS`);
       say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
       say('');

@@ -34,12 +34,16 @@ export interface GrpcClientTls {
   readonly key?: string;
 }
 
-/** A certificate provider that always offers the same material (grpc-js' providers read files). */
+/**
+ * A certificate provider that always offers the same material (grpc-js' own providers read
+ * files). Listeners hear it on the next microtask: grpc-js registers the server as a watcher of
+ * the credentials only after adding its listeners, so an answer given at once would be lost.
+ */
 function fixedProvider(update: { ca?: Buffer; cert?: Buffer; key?: Buffer }): CertificateProvider {
   return {
-    addCaCertificateListener: (listener) => listener(update.ca ? { caCertificate: update.ca } : null),
+    addCaCertificateListener: (listener) => queueMicrotask(() => listener(update.ca ? { caCertificate: update.ca } : null)),
     removeCaCertificateListener: () => undefined,
-    addIdentityCertificateListener: (listener) => listener(update.cert && update.key ? { certificate: update.cert, privateKey: update.key } : null),
+    addIdentityCertificateListener: (listener) => queueMicrotask(() => listener(update.cert && update.key ? { certificate: update.cert, privateKey: update.key } : null)),
     removeIdentityCertificateListener: () => undefined,
   };
 }

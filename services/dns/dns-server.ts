@@ -9,6 +9,7 @@
  * launcher waits for it.
  */
 import type { Logger } from 'pino';
+import type { GrpcClientTls } from '../../lib/grpc/tls';
 import { DnsStatusService, type DnsStatusResponse, type DnsStatusServer } from '../../gen/bosun/dns';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Endpoints, Service } from '../../lib/api/types/core';
@@ -37,6 +38,8 @@ export interface DnsServerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the DNS's identity. */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** host:port answered on, UDP and TCP (port 0: any free port). */
   readonly listen: string;
   /** The zone served (default cluster.local). */
@@ -86,7 +89,7 @@ export class DnsServer {
     private readonly logger: Logger,
   ) {
     this.zone = (config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     this.informers = new SharedInformerFactory({ client: this.client, logger: logger.child({ part: 'informers' }) });
     this.index = feedDnsIndex(this.informers);
     this.counter = new ResponseCounter(config.metrics ? new DnsMetrics(config.metrics, `dns://${config.listen}`) : undefined);

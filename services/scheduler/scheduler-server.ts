@@ -6,6 +6,7 @@
  * It serves gRPC with reflection, health and the SchedulerStatus API.
  */
 import * as os from 'node:os';
+import type { GrpcClientTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { SchedulerStatusService, type SchedulerStatusResponse, type SchedulerStatusServer } from '../../gen/bosun/scheduler';
 import { leaseClientFor } from '../../lib/client/api-adapters';
@@ -36,6 +37,8 @@ export interface SchedulerServerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the scheduler's identity (from its kubeconfig), sent on every API call. */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** The component's metrics registry: kube-scheduler's metrics and the leader gauge go here (none when absent). */
   readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
@@ -77,7 +80,7 @@ export class SchedulerServer {
     private readonly clock: Clock,
     private readonly random: RandomSource,
   ) {
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     this.identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.schedulerName = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.elector = new LeaderElector({
