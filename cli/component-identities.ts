@@ -121,16 +121,17 @@ export function writeIdentityKubeconfig(spec: ComponentKubeconfigSpec, identity:
 /**
  * Gives node `nodeName` of a running cluster (data directory `dir`, token file `tokenFile`) its
  * own identity and kubeconfig, naming the same apiservers as the kubeconfig of `like` (another
- * component's). The apiservers pick the new token up from the token file (bearer-auth.ts).
+ * component's). The apiservers pick the new token up from the token file (bearer-auth.ts); with
+ * `certDir` (the cluster CA's) the kubeconfig also carries a client certificate.
  */
-export function addNodeIdentity(dir: string, tokenFile: string, nodeName: string, like: string = KUBE_PROXY.component): string {
+export function addNodeIdentity(dir: string, tokenFile: string, nodeName: string, like: string = KUBE_PROXY.component, certDir?: string): string {
   const template = readKubeconfig(componentKubeconfigPath(dir, like));
   const cluster = template.clusters[0];
   if (!cluster) throw new Error(`${componentKubeconfigPath(dir, like)}: no cluster to copy`);
   const server = cluster.cluster.server;
   const grpcEndpoints = grpcEndpointsOf(cluster.cluster);
   return writeIdentityKubeconfig(
-    { dir, tokenFile, grpcEndpoints, server: server?.startsWith('https://') ? server : undefined, caCert: decodeCa(cluster.cluster['certificate-authority-data']), clusterName: cluster.name },
+    { dir, tokenFile, grpcEndpoints, server: server?.startsWith('https://') ? server : undefined, caCert: decodeCa(cluster.cluster['certificate-authority-data']), clusterName: cluster.name, certDir },
     nodeIdentity(nodeName),
   );
 }

@@ -9,7 +9,7 @@
  * launcher waits for it.
  */
 import type { Logger } from 'pino';
-import type { GrpcClientTls } from '../../lib/grpc/tls';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { DnsStatusService, type DnsStatusResponse, type DnsStatusServer } from '../../gen/bosun/dns';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Endpoints, Service } from '../../lib/api/types/core';
@@ -53,6 +53,8 @@ export interface DnsServerConfig {
   readonly ttlSeconds?: number;
   /** host:port of the gRPC status API ("" for none). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   readonly metrics?: Registry;
 }
 
@@ -108,7 +110,7 @@ export class DnsServer {
     s.port = await s.wire.start(config.listen);
     try {
       if (config.grpcListen) {
-        const host = new ServiceHost(['bosun/dns.proto'], {}, { '': 'NOT_SERVING' });
+        const host = new ServiceHost(['bosun/dns.proto'], {}, { '': 'NOT_SERVING' }, config.grpcServingTls);
         host.addService(DnsStatusService, s.statusService());
         s.grpcPort = await host.listen(config.grpcListen);
         s.host = host;

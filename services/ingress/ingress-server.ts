@@ -7,7 +7,7 @@
  * with one publish address agree.
  */
 import * as os from 'node:os';
-import type { GrpcClientTls } from '../../lib/grpc/tls';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { IngressStatusService, type IngressStatusResponse, type IngressStatusServer } from '../../gen/bosun/ingress';
 import { usableEndpoints } from '../../lib/network/service-table';
@@ -36,6 +36,8 @@ export interface IngressServerConfig {
   readonly httpsListen: string;
   /** host:port of the gRPC status API ('' for none). */
   readonly grpcListen: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   /** The address written into the Ingresses' status.loadBalancer.ingress ('' leaves status alone). */
   readonly publishAddress: string;
   /** The IngressClass to ensure and serve (default `bosun`). */
@@ -95,7 +97,7 @@ export class IngressServer {
       });
       const s = new IngressServer(client, informers, events, controller, proxy, listeners);
       if (config.grpcListen) {
-        s.host = new ServiceHost(['bosun/ingress.proto']);
+        s.host = new ServiceHost(['bosun/ingress.proto'], {}, undefined, config.grpcServingTls);
         s.host.addService(IngressStatusService, s.statusService());
         s.grpcPort = await s.host.listen(config.grpcListen);
       }

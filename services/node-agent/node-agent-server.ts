@@ -7,7 +7,7 @@
  * process/docker runtimes and the real env/volume/DNS rules without touching this file.
  */
 import * as path from 'node:path';
-import type { GrpcClientTls } from '../../lib/grpc/tls';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { NodeAgentStatusService, type NodeAgentStatusResponse, type NodeAgentStatusServer } from '../../gen/bosun/node_agent';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Node, Pod } from '../../lib/api/types';
@@ -52,6 +52,8 @@ export interface NodeAgentServerConfig {
   readonly metrics?: Registry;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   /** An API client to use instead of dialing `apiservers` (tests). */
   readonly client?: ApiClient;
 }
@@ -114,7 +116,7 @@ export class NodeAgentServer {
     }
     const s = new NodeAgentServer(config, logger, clock, runtimes);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/node_agent.proto']);
+      const host = new ServiceHost(['bosun/node_agent.proto'], {}, undefined, config.grpcServingTls);
       host.addService(NodeAgentStatusService, s.statusService());
       s.grpcPort = await host.listen(config.grpcListen);
       s.host = host;

@@ -4,7 +4,7 @@
  * reflection, health and the ProxyStatus API (`bosun.proxy.v1.ProxyStatus/GetStatus`).
  */
 import type { Logger } from 'pino';
-import type { GrpcClientTls } from '../../lib/grpc/tls';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { type GetStatusResponse, ProxyStatusService, type ProxyStatusServer } from '../../gen/bosun/proxy';
 import type { ApiClient } from '../../lib/client/api-client';
 import { type Clock, realClock } from '../../lib/client/clock';
@@ -35,6 +35,8 @@ export interface ProxyServerConfig {
   readonly metrics?: Registry;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
 }
 
 /** A running proxy. */
@@ -64,7 +66,7 @@ export class ProxyServer {
     });
     const server = new ProxyServer(config, proxy, client, !config.client);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/proxy.proto']);
+      const host = new ServiceHost(['bosun/proxy.proto'], {}, undefined, config.grpcServingTls);
       host.addService(ProxyStatusService, server.statusService());
       server.grpcPort = await host.listen(config.grpcListen);
       server.host = host;

@@ -6,7 +6,7 @@
  * It serves gRPC with reflection, health and the SchedulerStatus API.
  */
 import * as os from 'node:os';
-import type { GrpcClientTls } from '../../lib/grpc/tls';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { SchedulerStatusService, type SchedulerStatusResponse, type SchedulerStatusServer } from '../../gen/bosun/scheduler';
 import { leaseClientFor } from '../../lib/client/api-adapters';
@@ -52,6 +52,8 @@ export interface SchedulerServerConfig {
   readonly retryPeriodMs?: number;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
 }
 
 /** What a term runs. */
@@ -109,7 +111,7 @@ export class SchedulerServer {
   static async start(config: SchedulerServerConfig, logger: Logger, clock: Clock = realClock, random: RandomSource = mathRandom): Promise<SchedulerServer> {
     const s = new SchedulerServer(config, logger, clock, random);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/scheduler.proto']);
+      const host = new ServiceHost(['bosun/scheduler.proto'], {}, undefined, config.grpcServingTls);
       host.addService(SchedulerStatusService, s.statusService());
       s.grpcPort = await host.listen(config.grpcListen);
       s.host = host;
