@@ -8,7 +8,8 @@ import { writeKubeconfig } from '../../../lib/client/kubeconfig';
 import { checkHealth } from '../../../lib/grpc/health-check';
 import { ensureComponentCert } from '../../../lib/pki/component-certs';
 import { makeCertificate } from '../../../lib/pki/x509';
-import { NO_CREDENTIALS_MESSAGE } from '../grpc/authentication';
+import { ANONYMOUS_FORBIDDEN_MESSAGE, NO_CREDENTIALS_MESSAGE } from '../grpc/authentication';
+import { httpsRequest } from '../http/test-clients';
 import { runKubectl } from '../http/test-clients';
 import { TwoDoorApiServer } from '../test-api-server';
 
@@ -104,5 +105,26 @@ describe('client certificates and TLS on the apiserver doors', function () {
     const other = makeCertificate({ subject: { commonName: 'another-ca' }, usage: 'ca', validityDays: 1 });
     const err = await failure(checkHealth(t.server.grpcAddress, { caCert: other.cert }, HEALTH_TIMEOUT_MS));
     expect((err as grpc.ServiceError | undefined)?.code).to.equal(grpc.status.UNAVAILABLE);
+  });
+
+  it('with --anonymous-auth=true, a request without credentials is system:anonymous: public paths and health only', async () => {
+    const open = await TwoDoorApiServer.start('bosun-anonymous-', { authorizationMode: ['RBAC'], grpcTls: true, anonymousAuth: true });
+    const ca = open.server.http!.tls.caCert;
+    const anonymous = new GrpcApiClient({ endpoints: [open.server.grpcAddress], tls: { caCert: ca } });
+    try {
+      const http = (urlPath: string) => httpsRequest({ port: open.server.http!.port, caCert: ca, token: null }, 'GET', urlPath);
+      expect((await http('/version')).status).to.equal(200);
+      expect((await http('/readyz')).status).to.equal(200);
+      const refused = await http('/api/v1/namespaces');
+      expect(refused.status, refused.body).to.equal(403);
+      expect(refused.body).to.include('system:anonymous');
+      const err = await failure(anonymous.resource(RESOURCES.namespaces).list(''));
+      expect((err as Error & { code?: number }).code).to.equal(403);
+      expect(err?.message).to.equal(ANONYMOUS_FORBIDDEN_MESSAGE);
+      expect(await checkHealth(open.server.grpcAddress, { caCert: ca }, HEALTH_TIMEOUT_MS)).to.equal('SERVING');
+    } finally {
+      anonymous.close();
+      await open.stop();
+    }
   });
 });
