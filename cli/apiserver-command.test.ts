@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError } from '../lib/config-error';
-import { apiserverEnv, parseEventTtlSeconds } from './apiserver-command';
+import { apiserverCommand, apiserverEnv, parseBoolFlag, parseEventTtlSeconds } from './apiserver-command';
 import { parseDurationMs } from './command-support';
 
 describe('bosun apiserver flags', () => {
@@ -22,5 +22,13 @@ describe('bosun apiserver flags', () => {
     expect(parseDurationMs('1h30m')).to.equal(5_400_000);
     expect(parseDurationMs('2m3s500ms')).to.equal(123_500);
     expect(() => parseDurationMs('1d')).to.throw('expected a duration such as 30s, 500ms or 2m, got "1d"');
+  });
+
+  it('--anonymous-auth is off by default and takes true or false (Kubernetes\' form --anonymous-auth=false too)', () => {
+    const parse = parseBoolFlag('anonymous-auth');
+    expect([parse('true'), parse('false'), parse(true)]).to.deep.equal([true, false, true]);
+    expect(() => parse('yes')).to.throw(ConfigError, '--anonymous-auth: "yes" is not true or false');
+    const option = apiserverCommand().options.find((o) => o.long === '--anonymous-auth');
+    expect(option?.defaultValue).to.equal(false);
   });
 });

@@ -10,6 +10,9 @@ import { exitOnSignals, keepAlive } from './graceful-exit';
 import { parseEndpoints, parseHostPort } from './component-flags';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
+import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
+import type { GrpcServerTls } from '../lib/grpc/tls';
+import * as fs from 'node:fs';
 import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
 import { startApiServer } from '../services/apiserver/main';
 import { parseDurationMs } from './command-support';
@@ -68,6 +71,41 @@ function httpsConfig(o: Record<string, string>): HttpsConfig {
   return { listen: parseHostPort('https-listen', o.httpsListen), certDir: path.resolve(o.certDir), tokenFile };
 }
 
+/** A boolean flag's value (`--anonymous-auth`, `--anonymous-auth=false`). */
+export function parseBoolFlag(flag: string): (value: string | boolean) => boolean {
+  return (value) => {
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new ConfigError(`--${flag}: "${value}" is not true or false`);
+  };
+}
+
+/**
+ * The client CA (PEM) of both doors: --client-ca-file, default the cluster CA in --cert-dir
+ * (made at first start). A ConfigError naming the flag when the file cannot be read.
+ */
+function clientCa(o: Record<string, string>, certDir: string): string {
+  const file = o.clientCaFile ? path.resolve(o.clientCaFile) : path.join(certDir, 'ca.crt');
+  try {
+    const pem = fs.readFileSync(file, 'utf8');
+    if (!pem.includes('BEGIN CERTIFICATE')) throw new Error('no PEM certificate in it');
+    return pem;
+  } catch (err) {
+    throw new ConfigError(`--client-ca-file: cannot use "${file}": ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The gRPC door's TLS: the serving certificate of --cert-dir (the HTTPS door's) and the client
+ * CA; undefined with --insecure (plain text, for tests that need it).
+ */
+function grpcTlsConfig(o: Record<string, string | boolean>): GrpcServerTls | undefined {
+  if (o.insecure === true) return undefined;
+  const certDir = path.resolve(String(o.certDir));
+  const tls = ensureClusterTls(certDir);
+  return { cert: tls.cert, key: tls.key, clientCa: clientCa(o as Record<string, string>, certDir) };
+}
+
 /** --audit-* flags: the policy and the log, or undefined without a policy; a ConfigError naming the flag otherwise. */
 function auditConfig(o: Record<string, string>): { policy: AuditPolicy; sink: AuditSink } | undefined {
   if (!o.auditPolicyFile) {
@@ -95,6 +133,14 @@ export function apiserverCommand(): Command {
     .addOption(opt('https-listen', 'host:port to serve the Kubernetes HTTP API (kubectl) on; "" turns it off', '127.0.0.1:6443'))
     .addOption(opt('cert-dir', 'directory of the cluster CA and serving certificate (made at first start)', '.bosun/pki'))
     .addOption(opt('token-file', 'bearer tokens both doors accept, "token,user,uid,\"group,…\"" per line (made with one token when missing; used without the HTTP API only when given)', '.bosun/tokens.csv'))
+    .addOption(new Option('--insecure', 'serve the gRPC API in plain text (for tests that need it); by default it is TLS with the serving certificate of --cert-dir').env(apiserverEnv('insecure')))
+    .addOption(opt('client-ca-file', 'PEM CA whose client certificates authenticate callers on both doors (CN = user, O = groups); default: ca.crt of --cert-dir'))
+    .addOption(
+      new Option('--anonymous-auth [enabled]', 'treat requests without credentials as system:anonymous, which reaches only /healthz, /livez, /readyz, /version and gRPC health/reflection (off: they are refused with 401 / UNAUTHENTICATED)')
+        .argParser(parseBoolFlag('anonymous-auth'))
+        .default(false)
+        .env(apiserverEnv('anonymous-auth')),
+    )
     .addOption(opt('event-ttl', `how long an Event is kept after its last write, e.g. 1h, 30m (default ${DEFAULT_EVENT_TTL_SECONDS}s)`))
     .addOption(opt('metric-resolution', 'how often the metrics API (metrics.k8s.io) scrapes nodes at most, e.g. 15s (metrics-server\'s flag)', `${METRICS_RESOLUTION_MS / 1000}s`))
     .addOption(
@@ -127,6 +173,8 @@ export function apiserverCommand(): Command {
       // Without the HTTPS door, a token file named explicitly (flag or env) still authenticates gRPC calls.
       const grpcTokenFile = !o.httpsListen && cmd.getOptionValueSource('tokenFile') !== 'default' ? path.resolve(o.tokenFile) : undefined;
       if (grpcTokenFile) ensureTokenFile(grpcTokenFile);
+      const grpcTls = grpcTlsConfig(o);
+      if (o.httpsListen) ensureClusterTls(path.resolve(o.certDir)); // the CA exists before the client CA defaults to it
       keepAlive(); // while the store is not reachable yet, nothing else holds the process
       const server = await startApiServer(
         {
@@ -135,6 +183,9 @@ export function apiserverCommand(): Command {
           grpcListen: parseHostPort('grpc-listen', o.grpcListen),
           https: o.httpsListen ? httpsConfig(o) : undefined,
           tokenFile: grpcTokenFile,
+          grpcTls,
+          clientCaCert: o.httpsListen ? clientCa(o, path.resolve(o.certDir)) : undefined,
+          anonymousAuth: (o as Record<string, unknown>).anonymousAuth === true,
           eventTtlSeconds: o.eventTtl ? parseEventTtlSeconds(o.eventTtl) : undefined,
           authorizationMode: parseAuthorizationModes(o.authorizationMode),
           encryption,

@@ -5,8 +5,10 @@
  * (`--kubeconfig`, `--apiserver`) and where it serves its metrics (`--metrics-address`).
  */
 import { Option } from 'commander';
+import * as fs from 'node:fs';
+import type { GrpcClientTls, GrpcServerTls } from '../lib/grpc/tls';
 import { KubeconfigError } from '../lib/client/kubeconfig';
-import { serviceConnection } from '../lib/client/kubeconfig-client';
+import { connectionTls, serviceConnection } from '../lib/client/kubeconfig-client';
 import type { Logger } from '../lib/logger';
 import { MetricsServer, newMetricsRegistry, type Registry } from '../lib/metrics';
 import { ConfigError } from '../lib/config-error';
@@ -59,6 +61,35 @@ export function leaderElectionDurations(o: Record<string, string>): { leaseDurat
   };
 }
 
+/**
+ * The serving-TLS flags of `component`'s gRPC status API (Kubernetes' names): `--tls-cert-file`
+ * and `--tls-private-key-file`, PEM, e.g. issued by the cluster CA (`bosun up` does). Without
+ * them the status API is plain text.
+ */
+export function servingTlsOptions(component: string): Option[] {
+  return [
+    new Option('--tls-cert-file <file>', 'PEM serving certificate of the gRPC status API, e.g. from the cluster CA (clients: grpcurl -cacert ca.crt); without it the API is plain text').env(componentEnv(component, 'tls-cert-file')),
+    new Option('--tls-private-key-file <file>', 'PEM private key of --tls-cert-file').env(componentEnv(component, 'tls-private-key-file')),
+  ];
+}
+
+/** The serving TLS from the flags of {@link servingTlsOptions}; a ConfigError naming the flag when one is given without the other or cannot be read. */
+export function servingTlsOf(o: Readonly<Record<string, unknown>>): GrpcServerTls | undefined {
+  const certFile = typeof o.tlsCertFile === 'string' ? o.tlsCertFile : '';
+  const keyFile = typeof o.tlsPrivateKeyFile === 'string' ? o.tlsPrivateKeyFile : '';
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile) throw new ConfigError('--tls-private-key-file: needs --tls-cert-file');
+  if (!keyFile) throw new ConfigError('--tls-cert-file: needs --tls-private-key-file');
+  const read = (flag: string, file: string): string => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--${flag}: cannot read "${file}": ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('tls-cert-file', certFile), key: read('tls-private-key-file', keyFile) };
+}
+
 /** The apiserver endpoints a component dials without --kubeconfig or --apiserver. */
 export const DEFAULT_APISERVER_ENDPOINTS = '127.0.0.1:6444';
 
@@ -74,10 +105,11 @@ export function apiClientOptions(component: string): Option[] {
   ];
 }
 
-/** How a component reaches the API: endpoints, and the token of its identity when it has one. */
+/** How a component reaches the API: endpoints, the token of its identity when it has one, and TLS (the kubeconfig's CA and client certificate). */
 export interface ApiConnectionFlags {
   readonly endpoints: string[];
   readonly token?: string;
+  readonly tls?: GrpcClientTls;
 }
 
 /**
@@ -89,7 +121,8 @@ export function apiConnectionOf(o: Record<string, string | undefined>): ApiConne
   if (!o.kubeconfig) return { endpoints: explicit ?? parseEndpoints('apiserver', DEFAULT_APISERVER_ENDPOINTS) };
   try {
     const conn = serviceConnection(o.kubeconfig, explicit);
-    return conn.token ? { endpoints: conn.endpoints, token: conn.token } : { endpoints: conn.endpoints };
+    const tls = connectionTls(conn);
+    return { endpoints: conn.endpoints, ...(conn.token ? { token: conn.token } : {}), ...(tls ? { tls } : {}) };
   } catch (err) {
     if (err instanceof KubeconfigError) throw new ConfigError(`--kubeconfig: ${err.message.replace(/^error: /, '')}`);
     throw err;

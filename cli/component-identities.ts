@@ -11,6 +11,7 @@ import type { UserInfo } from '../services/apiserver/authn/request-user';
 import { NODES_GROUP } from '../services/apiserver/authz/bootstrap-policy';
 import { NODE_USER_PREFIX } from '../services/apiserver/authz/node-authorizer';
 import { ensureAdminIsMaster, ensureTokenFile, ensureUserToken } from '../services/apiserver/http/bearer-auth';
+import { ensureComponentCert, type IssuedCert } from '../lib/pki/component-certs';
 
 /** One component's identity. */
 export interface ComponentIdentity {
@@ -67,6 +68,17 @@ export interface ComponentKubeconfigSpec {
   readonly clusterName?: string;
   /** The nodes whose agents get an identity each (see {@link nodeIdentity}); none by default. */
   readonly nodeNames?: readonly string[];
+  /**
+   * The cluster CA's directory: when given, each kubeconfig also carries a client certificate
+   * the CA issues to the identity (CN = user, O = its first group), which the apiservers
+   * authenticate before the token (Kubernetes' order); the token stays as a fallback.
+   */
+  readonly certDir?: string;
+}
+
+/** The client certificate of `identity`, issued by the CA in `certDir` (kept beside it as client-<component>.crt/.key). */
+export function ensureIdentityClientCert(certDir: string, identity: ComponentIdentity): IssuedCert {
+  return ensureComponentCert(certDir, { name: `client-${identity.component.toLowerCase()}`, commonName: identity.user.name, organization: identity.user.groups[0], usage: 'client' });
 }
 
 /** The kubeconfig file of `component` under the data directory `dir`. */
@@ -92,6 +104,7 @@ export function writeComponentKubeconfigs(spec: ComponentKubeconfigSpec): Map<st
 export function writeIdentityKubeconfig(spec: ComponentKubeconfigSpec, identity: ComponentIdentity): string {
   const token = ensureUserToken(spec.tokenFile, identity.user);
   const file = componentKubeconfigPath(spec.dir, identity.component);
+  const clientCert = spec.certDir ? ensureIdentityClientCert(spec.certDir, identity) : undefined;
   writeKubeconfig(file, {
     clusterName: spec.clusterName ?? 'bosun-local',
     userName: identity.user.name,
@@ -99,6 +112,7 @@ export function writeIdentityKubeconfig(spec: ComponentKubeconfigSpec, identity:
     server: spec.server ?? `grpc://${spec.grpcEndpoints[0]}`,
     caData: spec.caCert ? Buffer.from(spec.caCert).toString('base64') : undefined,
     token,
+    ...(clientCert ? { clientCert: clientCert.cert, clientKey: clientCert.key } : {}),
     grpcEndpoints: [...spec.grpcEndpoints],
   });
   return file;
@@ -107,16 +121,17 @@ export function writeIdentityKubeconfig(spec: ComponentKubeconfigSpec, identity:
 /**
  * Gives node `nodeName` of a running cluster (data directory `dir`, token file `tokenFile`) its
  * own identity and kubeconfig, naming the same apiservers as the kubeconfig of `like` (another
- * component's). The apiservers pick the new token up from the token file (bearer-auth.ts).
+ * component's). The apiservers pick the new token up from the token file (bearer-auth.ts); with
+ * `certDir` (the cluster CA's) the kubeconfig also carries a client certificate.
  */
-export function addNodeIdentity(dir: string, tokenFile: string, nodeName: string, like: string = KUBE_PROXY.component): string {
+export function addNodeIdentity(dir: string, tokenFile: string, nodeName: string, like: string = KUBE_PROXY.component, certDir?: string): string {
   const template = readKubeconfig(componentKubeconfigPath(dir, like));
   const cluster = template.clusters[0];
   if (!cluster) throw new Error(`${componentKubeconfigPath(dir, like)}: no cluster to copy`);
   const server = cluster.cluster.server;
   const grpcEndpoints = grpcEndpointsOf(cluster.cluster);
   return writeIdentityKubeconfig(
-    { dir, tokenFile, grpcEndpoints, server: server?.startsWith('https://') ? server : undefined, caCert: decodeCa(cluster.cluster['certificate-authority-data']), clusterName: cluster.name },
+    { dir, tokenFile, grpcEndpoints, server: server?.startsWith('https://') ? server : undefined, caCert: decodeCa(cluster.cluster['certificate-authority-data']), clusterName: cluster.name, certDir },
     nodeIdentity(nodeName),
   );
 }

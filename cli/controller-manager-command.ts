@@ -53,7 +53,7 @@ export function controllerManagerCommand(): Command {
       const nodeIpam = { clusterCidr: o.clusterCidr, nodeCidrMaskSize: maskSizeFlag(o.nodeCidrMaskSize ?? '') };
       const metrics = await startComponentMetrics(o, logger);
       const cm = ControllerManager.start(
-        { apiservers: api.endpoints, token: api.token, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, metrics: metrics.registry, identity: o.identity || undefined, controllers: o.controllers, ...leaderElectionDurations(o) },
         logger,
         defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam, hpa: hpaOptionsOf(o), rootCa: o.rootCaFile ? readRootCa(o.rootCaFile) : undefined }),
       );

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
+import type { GrpcServerTls } from '../lib/grpc/tls';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { ConfigError } from '../lib/config-error';
-import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseEndpoints, parseHostPort, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseEndpoints, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DnsServer } from '../services/dns/dns-server';
 import { DEFAULT_CLUSTER_DNS_IP, DEFAULT_CLUSTER_DOMAIN, DEFAULT_DNS_TTL_SECONDS, isIpv4 } from '../services/dns/resolver';
@@ -33,10 +34,13 @@ export interface DnsFlags {
   readonly upstreams: string[];
   readonly ttlSeconds: number;
   readonly grpcListen: string;
+  /** TLS of the status API (--tls-cert-file, --tls-private-key-file), when given. */
+  readonly grpcServingTls?: GrpcServerTls;
 }
 
 /** Validates the DNS flags; ConfigError naming the flag for a bad one. */
 export function parseDnsFlags(o: Record<string, string | undefined>): DnsFlags {
+  const tls = servingTlsOf(o);
   const listen = parseHostPort('listen', o.listen ?? DEFAULT_DNS_LISTEN);
   const clusterDomain = (o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(clusterDomain)) {
@@ -59,6 +63,7 @@ export function parseDnsFlags(o: Record<string, string | undefined>): DnsFlags {
     upstreams,
     ttlSeconds: ttl,
     grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '',
+    ...(tls ? { grpcServingTls: tls } : {}),
   };
 }
 
@@ -67,6 +72,7 @@ export function dnsCommand(): Command {
   const opt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <value>`, description).env(dnsEnv(flag)).default(defaultValue);
   const command = new Command('dns').description('run the cluster DNS: answers <svc>.<ns>.svc.cluster.local and friends from the API, and keeps the kube-system/kube-dns Service pointing here');
   for (const o of apiClientOptions('dns')) command.addOption(o);
+  for (const o of servingTlsOptions('dns')) command.addOption(o);
   return command
     .addOption(opt('listen', 'host:port answered on, UDP and TCP (port 0: any free port)', DEFAULT_DNS_LISTEN))
     .addOption(opt('cluster-domain', 'the zone served authoritatively', DEFAULT_CLUSTER_DOMAIN))
@@ -85,7 +91,7 @@ export function dnsCommand(): Command {
       const metrics = await startComponentMetrics(o, logger);
       let server: DnsServer;
       try {
-        server = await DnsServer.start({ apiservers: api.endpoints, token: api.token, metrics: metrics.registry, ...flags }, logger);
+        server = await DnsServer.start({ apiservers: api.endpoints, token: api.token, tls: api.tls, metrics: metrics.registry, ...flags }, logger);
       } catch (err) {
         await metrics.close();
         const e = err as NodeJS.ErrnoException;

@@ -4,7 +4,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { ConfigError } from '../lib/config-error';
 import { DEFAULT_INGRESS_CLASS_NAME } from '../services/ingress/ingress-controller';
 import { IngressServer } from '../services/ingress/ingress-server';
-import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 
 /** Where the ingress serves plain HTTP by default (unprivileged; compose maps port 80 to it). */
@@ -37,6 +37,7 @@ export function ingressCommand(): Command {
   const opt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <value>`, description).env(ingressEnv(flag)).default(defaultValue);
   const command = new Command('ingress').description('run the ingress controller: serves the Ingresses of the IngressClass "bosun" (bosun.dev/ingress-controller) over HTTP, HTTPS and HTTP/2');
   for (const o of apiClientOptions('ingress')) command.addOption(o);
+  for (const o of servingTlsOptions('ingress')) command.addOption(o);
   return command
     .addOption(opt('http-listen', 'host:port of plain HTTP; "" turns it off', DEFAULT_INGRESS_HTTP_LISTEN))
     .addOption(opt('https-listen', 'host:port of HTTPS (TLS by SNI from the Ingresses\' Secrets; HTTP/2 and HTTP/1.1); "" turns it off', DEFAULT_INGRESS_HTTPS_LISTEN))
@@ -51,10 +52,11 @@ export function ingressCommand(): Command {
       const api = apiConnectionOf(o);
       const config = {
         apiservers: api.endpoints,
-        token: api.token,
+        token: api.token, tls: api.tls,
         httpListen: listenFlag('http-listen', o.httpListen ?? ''),
         httpsListen: listenFlag('https-listen', o.httpsListen ?? ''),
         grpcListen: listenFlag('grpc-listen', o.grpcListen ?? ''),
+        grpcServingTls: servingTlsOf(o),
         publishAddress: publishAddress(o.publishAddress ?? ''),
         ingressClass: o.ingressClass || DEFAULT_INGRESS_CLASS_NAME,
       };

@@ -52,7 +52,8 @@ export function kubeconfigsCommand(): Command {
       let caCert: string | undefined;
       if (o.certDir) {
         const certDir = path.resolve(o.certDir);
-        caCert = ensureClusterTls(certDir).caCert;
+        // The apiservers' gRPC door serves this certificate too: it names the hosts components dial.
+        caCert = ensureClusterTls(certDir, grpcEndpoints.map((e) => e.slice(0, e.lastIndexOf(':')).replace(/^\[|\]$/g, ''))).caCert;
         ensureApiserverKubeletClientCert(certDir);
         // What every apiserver must share: the key that signs (and verifies) ServiceAccount
         // tokens, so each accepts the others' tokens, and the keys Secrets are encrypted with.
@@ -68,7 +69,7 @@ export function kubeconfigsCommand(): Command {
       }
       const tokenFile = path.join(dir, 'tokens.csv');
       const nodeNames = o.nodes === undefined ? [] : parseNodeNames(o.nodes);
-      const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert, nodeNames });
+      const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert, nodeNames, certDir: o.certDir ? path.resolve(o.certDir) : undefined });
       for (const [component, file] of files) process.stdout.write(`${component}: ${file}\n`);
       if (o.adminKubeconfig) {
         if (!caCert) throw new ConfigError('--admin-kubeconfig: needs --cert-dir or --ca-file (kubectl checks the server against the CA)');

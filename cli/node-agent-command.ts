@@ -17,7 +17,7 @@ import { NodeAgentServer, type PodSetupFactory, type RuntimeFactory } from '../s
 import { checkReserved, DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_KUBELET_PORT, DEFAULT_MAX_PODS, hostCapacity, parseKeyValueList, type NodeConfig, type NodeResource } from '../services/node-agent/node/node-config';
 import { createRuntime, parseRuntimeKind } from '../services/node-agent/runtime/index';
 import { startPeerPodRoutes } from '../services/node-agent/node/peer-pod-routes';
-import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 
 /** Where the agent serves its gRPC status API by default (the kubelet's healthz port). */
@@ -76,6 +76,7 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
   };
   const command = new Command('node-agent').description("run a node's agent (Bosun's kubelet): registers the Node, renews its Lease, runs the pods bound to it");
   for (const o of apiClientOptions('node-agent')) command.addOption(o);
+  for (const o of servingTlsOptions('node-agent')) command.addOption(o);
   command
     .addOption(opt('node-name', 'name of the Node (default: the hostname)'))
     .addOption(opt('runtime', 'container runtime: process, docker or fake', 'process'))
@@ -111,7 +112,7 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       if (mismatch) logger.warn({ kubeconfig: o.kubeconfig, node: nodes[0]!.nodeName }, mismatch);
       const metrics = await startComponentMetrics(o, logger);
       const server = await NodeAgentServer.start(
-        { apiservers: api.endpoints, token: api.token, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '' },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '', grpcServingTls: servingTlsOf(o) },
         logger,
       );
       // The kubelet's port: logs, exec, attach and port-forward for the apiserver (one real node per process).

@@ -8,7 +8,7 @@ import type { DataPathOptions, ProxyMode } from '../services/proxy/data-path';
 import { createDataPath, defaultMode, PROXY_MODES, parseProxyMode } from '../services/proxy/data-paths';
 import { DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from '../services/proxy/proxy';
 import { ProxyServer } from '../services/proxy/proxy-server';
-import { apiClientOptions, apiConnectionOf, componentEnv, metricsOption, parseHostPort, secondsFlag, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, secondsFlag, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 
 /** Where the proxy serves its gRPC status API by default. */
@@ -73,6 +73,7 @@ export function proxyCommand(): Command {
   };
   const command = new Command('proxy').description("run the service proxy (Bosun's kube-proxy): ClusterIPs, NodePorts, external and load-balancer IPs → ready endpoints");
   for (const o of apiClientOptions('proxy')) command.addOption(o);
+  for (const o of servingTlsOptions('proxy')) command.addOption(o);
   command
     .addOption(opt('node-names', 'the nodes whose pods share this network namespace, comma-separated (default: the hostname)'))
     .addOption(opt('mode', `data path: ${PROXY_MODES.join(' or ')} (default: nftables when root with nft, else userspace)`))
@@ -104,7 +105,7 @@ export function proxyCommand(): Command {
       await cleanupOtherModes(mode, options, logger);
       const dataPath = createDataPath(mode, options);
       const server = await ProxyServer.start(
-        { apiservers: api.endpoints, token: api.token, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen, grpcServingTls: servingTlsOf(o) },
         logger,
       );
       exitOnSignals(logger, async () => {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../lib/logger';
 import { ConfigError } from '../lib/config-error';
-import { apiClientOptions, apiConnectionOf, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
+import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, leaderElectionDurations, leaderElectionOptions, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DEFAULT_SCHEDULER_NAME } from '../services/scheduler/scheduler';
 import { SchedulerServer } from '../services/scheduler/scheduler-server';
@@ -27,6 +27,7 @@ export function schedulerCommand(): Command {
   const opt = (flag: string, description: string, defaultValue: string) => new Option(`--${flag} <value>`, description).env(schedulerEnv(flag)).default(defaultValue);
   const command = new Command('scheduler').description('run the scheduler: binds pending pods to nodes that fit them, leading through the kube-system/kube-scheduler Lease');
   for (const o of apiClientOptions('scheduler')) command.addOption(o);
+  for (const o of servingTlsOptions('scheduler')) command.addOption(o);
   command
     .addOption(new Option('--identity <value>', 'identity in the leader lease (default hostname_pid)').env(schedulerEnv('identity')))
     .addOption(opt('scheduler-name', 'schedule the pods whose spec.schedulerName is this', DEFAULT_SCHEDULER_NAME))
@@ -44,12 +45,13 @@ export function schedulerCommand(): Command {
       const server = await SchedulerServer.start(
         {
           apiservers: api.endpoints,
-          token: api.token,
+          token: api.token, tls: api.tls,
           metrics: metrics.registry,
           identity: o.identity || undefined,
           schedulerName: o.schedulerName,
           percentageOfNodesToScore: percentage(o.percentageOfNodesToScore!),
           grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '',
+          grpcServingTls: servingTlsOf(o),
           ...leaderElectionDurations(o),
         },
         logger,

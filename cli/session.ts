@@ -5,9 +5,11 @@
  * exit status 1.
  */
 import { Command, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ApiError } from '../lib/api/errors';
 import type { ApiClient } from '../lib/client/api-client';
-import { resolveConnection, type Connection } from '../lib/client/kubeconfig';
+import { KubeconfigError, resolveConnection, type Connection } from '../lib/client/kubeconfig';
 import { formatError, println, type CliEnv } from './cli-env';
 import { ResourceResolver } from './resource-resolver';
 
@@ -17,6 +19,7 @@ export interface ConnectionFlags {
   server?: string;
   context?: string;
   namespace?: string;
+  certificateAuthority?: string;
 }
 
 /** Adds --kubeconfig, --server, --context and -n/--namespace to `cmd`. */
@@ -24,9 +27,19 @@ export function withConnectionFlags(cmd: Command, namespaceFlag = true): Command
   cmd
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $BOSUN_KUBECONFIG, $KUBECONFIG, ./.data/local/kubeconfig, ~/.kube/config)'))
     .addOption(new Option('--server <endpoints>', 'apiserver gRPC endpoints host:port[,host:port], overriding the kubeconfig'))
-    .addOption(new Option('--context <name>', 'the kubeconfig context to use'));
+    .addOption(new Option('--context <name>', 'the kubeconfig context to use'))
+    .addOption(new Option('--certificate-authority <file>', "PEM CA the apiservers' gRPC certificate is checked against (default: the kubeconfig's certificate-authority-data; with neither, plain text)"));
   if (namespaceFlag) cmd.addOption(new Option('-n, --namespace <namespace>', 'the namespace of the request'));
   return cmd;
+}
+
+/** --certificate-authority's file as base64 PEM (kubeconfig's certificate-authority-data form). */
+function readCertificateAuthority(file: string): string {
+  try {
+    return fs.readFileSync(file).toString('base64');
+  } catch (err) {
+    throw new KubeconfigError(`error: --certificate-authority: cannot read "${file}": ${(err as Error).message}`);
+  }
 }
 
 /** A command's connection (see the file comment). */
@@ -51,6 +64,7 @@ export class Session {
       env: this.env.env,
       cwd: this.env.cwd,
     });
+    if (this.flags.certificateAuthority) this.conn.caData = readCertificateAuthority(path.resolve(this.env.cwd, this.flags.certificateAuthority));
     return this.conn;
   }
 

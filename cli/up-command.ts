@@ -12,6 +12,7 @@ import { TcpBalancer } from '../lib/launcher/tcp-balancer';
 import { LocalScheduler } from '../lib/launcher/scheduler-process';
 import { LocalIngress } from '../lib/launcher/ingress-process';
 import { PortPlan } from '../lib/launcher/port-plan';
+import { componentServingTls } from '../lib/launcher/component-args';
 import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
@@ -192,6 +193,7 @@ export function upCommand(): Command {
         server: apiservers[0]!.httpsUrl,
         caCert: tls.caCert,
         nodeNames: localNodeNames(nodeCount),
+        certDir, // every component authenticates with a client certificate of the cluster CA
       });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       for (const a of apiservers) {
@@ -218,16 +220,16 @@ export function upCommand(): Command {
         say(`  ${cm.name}: started (pid ${cm.pid ?? '?'}, kubeconfig ${cmKubeconfig}, metrics http://127.0.0.1:${metricsPort}/metrics, log ${cm.logFile})`);
       }
       for (const [i, port] of schedulerPorts.entries()) {
-        const client = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: schedulerMetricsPorts[i]! };
+        const client = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: schedulerMetricsPorts[i]!, servingTls: componentServingTls(certDir, `scheduler-${i + 1}`) };
         const sc = new LocalScheduler(`scheduler-${i + 1}`, port, path.join(dir, 'logs', `scheduler-${i + 1}.log`), [], [], process.env, client);
         schedulers.push(sc);
         sc.start();
         say(`  ${sc.name}: started (pid ${sc.pid ?? '?'}, status API gRPC ${sc.grpcEndpoint}, metrics ${sc.metricsUrl}, log ${sc.logFile})`);
       }
-      dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics }, [], process.env, hostAddress());
+      dns = new LocalDns('dns', dnsPorts, path.join(dir, 'logs', 'dns.log'), { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: dnsPorts.metrics, servingTls: componentServingTls(certDir, 'dns') }, [], process.env, hostAddress());
       dns.start();
       say(`  ${dns.name}: started (pid ${dns.pid ?? '?'}, DNS ${dns.dnsEndpoint} UDP+TCP behind the kube-dns Service 10.43.0.10:53, status API gRPC ${dns.grpcEndpoint}, log ${dns.logFile})`);
-      const ingressClient = { kubeconfig: kubeconfigs.get(BOSUN_INGRESS.component)!, metricsPort: ingressPorts.metrics };
+      const ingressClient = { kubeconfig: kubeconfigs.get(BOSUN_INGRESS.component)!, metricsPort: ingressPorts.metrics, servingTls: componentServingTls(certDir, 'ingress') };
       ingress = new LocalIngress('ingress', ingressPorts, path.join(dir, 'logs', 'ingress.log'), [], '127.0.0.1', [], process.env, ingressClient);
       ingress.start();
       say(`  ${ingress.name}: started (pid ${ingress.pid ?? '?'}, HTTP 127.0.0.1:${ingressPorts.http}, HTTPS/HTTP2 127.0.0.1:${ingressPorts.https}, status API gRPC ${ingress.grpcEndpoint}, log ${ingress.logFile})`);
@@ -246,20 +248,20 @@ export function upCommand(): Command {
         } catch (err) {
           say(`  sample images: not built (${err instanceof Error ? err.message.split('\n')[0] : err}); pods need images imported with "bosun image import"`);
         }
-        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, (node) => kubeconfigs.get(nodeIdentity(node).component)!, certDir);
+        nodeAgents = localNodeAgents(dir, o.runtime, nodePorts, (node) => kubeconfigs.get(nodeIdentity(node).component)!, certDir, true);
         for (const a of nodeAgents) {
           a.start();
           say(`  ${a.name}: node agent started (pid ${a.pid ?? '?'}, ${o.runtime} runtime, kubelet port ${a.options.kubeletPort}, status API gRPC ${a.grpcEndpoint}, log ${a.logFile})`);
         }
         if (proxyPorts) {
-          const client = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: proxyPorts.metrics };
+          const client = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: proxyPorts.metrics, servingTls: componentServingTls(certDir, 'proxy') };
           proxy = new LocalProxy({ nodeNames: nodeAgents.map((a) => a.options.nodeName), healthzPort: proxyPorts.healthz }, proxyPorts.grpc, path.join(dir, 'logs', 'proxy.log'), [], client);
           proxy.start();
           say(`  proxy: started for ${nodeAgents.length} node(s) (pid ${proxy.pid ?? '?'}, status API gRPC ${proxy.grpcEndpoint}, metrics ${proxy.metricsUrl}, log ${proxy.logFile})`);
         } else if (nodeCount > 0) {
           say(`  proxy: not started (Services' ClusterIPs and NodePorts need pods with their own network and root; runtime ${o.runtime}, uid ${process.getuid?.() ?? '?'})`);
         }
-        const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token });
+        const admin = new GrpcApiClient({ endpoints: apiservers.map((a) => a.grpcEndpoint), token, tls: { caCert: tls.caCert } });
         try {
           await waitNodesReady(admin, nodeAgents.map((a) => a.options.nodeName), NODES_READY_TIMEOUT_MS, say);
         } catch (err) {
@@ -285,9 +287,10 @@ export function upCommand(): Command {
       if (proxy) say(`  curl http://${hostAddress()}:$(kubectl get svc web -o jsonpath='{.spec.ports[0].nodePort}')/hostname   # the NodePort on the nodes' address`);
       say(`  kubectl create ingress web --rule='web.local/*=web:80' && curl -H 'Host: web.local' http://127.0.0.1:${ingressPorts.http}/hostname   # the ingress (HTTPS/HTTP2 on ${ingressPorts.https})`);
       say(`  dig @${dns.host} -p ${dnsPorts.dns} +short web.default.svc.cluster.local   # the cluster DNS (pods ask 10.43.0.10: kubectl exec deploy/web -- nslookup web)`);
-      if (proxy) say(`  grpcurl -plaintext ${proxy.grpcEndpoint} bosun.proxy.v1.ProxyStatus/GetStatus   # the proxy's routing table`);
-      say(`  grpcurl -plaintext ${apiservers[0]!.grpcEndpoint} list`);
-      say(`  grpcurl -plaintext ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
+      const cacert = `-cacert ${path.join(certDir, 'ca.crt')}`; // every gRPC server of the cluster is TLS with a certificate of its CA
+      if (proxy) say(`  grpcurl ${cacert} ${proxy.grpcEndpoint} bosun.proxy.v1.ProxyStatus/GetStatus   # the proxy's routing table`);
+      say(`  grpcurl ${cacert} -H "authorization: Bearer $(head -1 ${tokenFile} | cut -d, -f1)" ${apiservers[0]!.grpcEndpoint} list`);
+      say(`  grpcurl ${cacert} ${schedulers[0]!.grpcEndpoint} bosun.scheduler.v1.SchedulerStatus/Status   # leader, queues, recent decisions`);
       say(`  curl -s ${schedulers[0]!.metricsUrl} | grep ^scheduler_   # Prometheus metrics (controller-managers: ports ${cmMetricsPorts.join(', ')})`);
       say('');
       say('The store speaks the etcd v3 API:');

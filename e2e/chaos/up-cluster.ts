@@ -169,7 +169,8 @@ export class UpCluster {
   async nodeStatus(node: string): Promise<NodeInfo> {
     const endpoint = this.nodeAgents.get(node);
     if (!endpoint) throw new Error(`chaos: no node agent ${node}`);
-    const res = await callStatus(NodeAgentStatusClient, endpoint, { node: '' });
+    // `bosun up` serves every status API over TLS with a certificate of the cluster CA.
+    const res = await callStatus(NodeAgentStatusClient, endpoint, { node: '' }, { caCert: fs.readFileSync(path.join(this.dir, 'pki', 'ca.crt'), 'utf8') });
     const info = res.nodes.find((n) => n.node === node);
     if (!info) throw new Error(`chaos: ${node}'s agent does not report ${node}`);
     return info;

@@ -69,7 +69,7 @@ describe('apiserver: complete Node and Pod objects through the gRPC and HTTP doo
     apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'apiserver.log'), cluster.endpoints, { port: httpsPort, certDir, tokenFile });
     apiserver.start();
     await apiserver.waitReady();
-    grpc = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint] });
+    grpc = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token, tls: { caCert } });
     kubeconfig = path.join(dir, 'kubeconfig');
     writeHttpKubeconfig(kubeconfig, { server: apiserver.httpsUrl!, caCert, token, namespace: 'default' });
     // The class the full pod names: Priority admission resolves it into the pod's priority (1000).

@@ -148,8 +148,8 @@ describe('the scheduler through real processes and kubectl', function () {
     expect(sample(await scrape(standby.metricsUrl), 'leader_election_master_status{name="kube-scheduler"}')).to.equal(0);
     // The scheduler's token (in its kubeconfig) is a known identity of the apiserver; an unknown token is refused.
     const token = readTokenEntries(cluster.tokenFile).find((e) => e.user.name === 'system:kube-scheduler')!.token;
-    const asScheduler = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token });
-    const impostor = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token: 'forged-token' });
+    const asScheduler = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token, tls: cluster.apiserver.grpcTls });
+    const impostor = new GrpcApiClient({ endpoints: [cluster.apiserver.grpcEndpoint], token: 'forged-token', tls: cluster.apiserver.grpcTls });
     try {
       expect((await asScheduler.resource(PODS).list('default')).items.length).to.be.at.least(3);
       const err = await impostor.resource(PODS).list('default').then(() => undefined, (e: unknown) => e);

@@ -104,7 +104,7 @@ describe('apiserver memory with 500 watches that are never read', function () {
     apiserver = new LocalApiServer('apiserver', await freePort(), path.join(dir, 'apiserver.log'), cluster.endpoints, { port: await freePort(), certDir, tokenFile });
     apiserver.start();
     await apiserver.waitReady();
-    client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint] });
+    client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token, tls: { caCert: ca } });
     await client.resource(NAMESPACES).create(undefined, { metadata: { name: NAMESPACE } });
     for (let i = 0; i < OBJECTS; i++) await client.resource(CONFIGMAPS).create(NAMESPACE, configMap(i, 0));
   });
@@ -137,10 +137,10 @@ describe('apiserver memory with 500 watches that are never read', function () {
       }
     })();
 
-    const sessions = Array.from({ length: GRPC_WATCHES / GRPC_WATCHES_PER_CONNECTION }, () => grpcSession(apiserver.grpcEndpoint));
+    const sessions = Array.from({ length: GRPC_WATCHES / GRPC_WATCHES_PER_CONNECTION }, () => grpcSession(apiserver.grpcEndpoint, ca));
     const watchPath = `/api/v1/namespaces/${NAMESPACE}/configmaps?watch=true`;
     const httpWatches = await Promise.all(Array.from({ length: HTTP_WATCHES }, () => stalledHttpWatch({ port: apiserver.https!.port, ca, token, path: watchPath })));
-    const grpcWatches = await Promise.all(Array.from({ length: GRPC_WATCHES }, (_, i) => stalledGrpcWatch(sessions[i % sessions.length]!, CONFIGMAPS, { namespace: NAMESPACE })));
+    const grpcWatches = await Promise.all(Array.from({ length: GRPC_WATCHES }, (_, i) => stalledGrpcWatch(sessions[i % sessions.length]!, CONFIGMAPS, { namespace: NAMESPACE }, token)));
     const watches: StalledWatch[] = [...httpWatches, ...grpcWatches];
     const opened = rssMb(pid);
 

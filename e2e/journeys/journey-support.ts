@@ -3,13 +3,14 @@
  * counts failures, a node added to a running `bosun up` cluster, and the node agents' own view
  * of what runs on them (their status API).
  */
-import * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { addNodeIdentity } from '../../cli/component-identities';
 import { NodeAgentStatusClient, type NodeAgentStatusResponse } from '../../gen/bosun/node_agent';
 import { LocalNodeAgent } from '../../lib/launcher/node-agent-process';
+import { componentServingTls } from '../../lib/launcher/component-args';
+import { callStatus } from '../../lib/launcher/status-call';
 import { PortPlan } from '../../lib/launcher/port-plan';
 import { hostAddress } from '../../lib/network/host-address';
 import { findUp } from '../kubectl/support/kubectl-cluster';
@@ -18,7 +19,6 @@ import { findUp } from '../kubectl/support/kubectl-cluster';
 const REQUEST_TIMEOUT_MS = 3_000;
 /** Pause between two requests of the loop, ms (the loop is bounded by count and time too). */
 const REQUEST_GAP_MS = 20;
-const STATUS_CALL_TIMEOUT_MS = 5_000;
 
 /** The journeys' manifests folder (e2e/fixtures/journeys), found above this build. */
 export const JOURNEY_FIXTURES = findUp(path.join('e2e', 'fixtures', 'journeys'));
@@ -79,7 +79,11 @@ export async function addNode(clusterDir: string, nodeName: string): Promise<Loc
     await plan.port(0, what('status')),
     path.join(clusterDir, 'logs', `${nodeName}.log`),
     [],
-    { kubeconfig: addNodeIdentity(clusterDir, path.join(clusterDir, 'tokens.csv'), nodeName), metricsPort: await plan.port(0, what('metrics')) },
+    {
+      kubeconfig: addNodeIdentity(clusterDir, path.join(clusterDir, 'tokens.csv'), nodeName, undefined, path.join(clusterDir, 'pki')),
+      metricsPort: await plan.port(0, what('metrics')),
+      servingTls: componentServingTls(path.join(clusterDir, 'pki'), nodeName),
+    },
   );
   agent.start();
   return agent;
@@ -90,12 +94,9 @@ export function nodeStatusEndpoints(upOutput: string): string[] {
   return [...upOutput.matchAll(/node-\d+: node agent started \(.*status API gRPC (127\.0\.0\.1:\d+)/g)].map((m) => m[1]!);
 }
 
-/** A node agent's status (its nodes, their pods and containers) from its gRPC status API. */
-export function nodeAgentStatus(endpoint: string): Promise<NodeAgentStatusResponse> {
-  const client = new NodeAgentStatusClient(endpoint, grpc.credentials.createInsecure());
-  return new Promise<NodeAgentStatusResponse>((resolve, reject) =>
-    client.status({ node: '' }, new grpc.Metadata(), { deadline: new Date(Date.now() + STATUS_CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
-  ).finally(() => client.close());
+/** A node agent's status (its nodes, their pods and containers) from its gRPC status API, TLS under the CA of `clusterDir` (as `bosun up` and addNode serve it). */
+export function nodeAgentStatus(clusterDir: string, endpoint: string): Promise<NodeAgentStatusResponse> {
+  return callStatus<NodeAgentStatusResponse>(NodeAgentStatusClient, endpoint, { node: '' }, { caCert: fs.readFileSync(path.join(clusterDir, 'pki', 'ca.crt'), 'utf8') });
 }
 
 /** Pids of processes whose command line mentions `needle` (e.g. a sandbox id). */

@@ -279,7 +279,7 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
   it('deleting the namespace removes every object and every pod from the nodes (no processes, no netns)', async () => {
     const endpoints = [...nodeStatusEndpoints(c.up.output()), node3!.grpcEndpoint];
     expect(endpoints).to.have.length(3);
-    const sandboxesOf = async () => (await Promise.all(endpoints.map(nodeAgentStatus))).flatMap((s) => s.nodes.flatMap((n) => n.pods)).filter((p) => p.pod.startsWith(`${NS}/`));
+    const sandboxesOf = async () => (await Promise.all(endpoints.map((e) => nodeAgentStatus(clusterDir(), e)))).flatMap((s) => s.nodes.flatMap((n) => n.pods)).filter((p) => p.pod.startsWith(`${NS}/`));
     // Finished pods (the Jobs') gave their network back already; the running ones have a netns.
     const sandboxes = (await sandboxesOf()).filter((p) => p.phase === 'Running' && p.sandboxId).map((p) => p.sandboxId);
     expect(sandboxes.length, 'running journey pods on the nodes').to.be.at.least(3);

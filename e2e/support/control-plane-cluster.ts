@@ -120,7 +120,7 @@ export class ControlPlaneCluster {
     const token = ensureTokenFile(tokenFile);
     const httpsPort = await freePort();
     const apiserver = new LocalApiServer('apiserver-1', await freePort(), path.join(dir, 'logs', 'apiserver-1.log'), store.endpoints, { port: httpsPort, certDir, tokenFile }, process.env, store.apiserverTlsArgs());
-    const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token });
+    const client = new GrpcApiClient({ endpoints: [apiserver.grpcEndpoint], token, tls: { caCert: tls.caCert } });
     const cluster = new ControlPlaneCluster(dir, store, apiserver, client, path.join(dir, 'kubeconfig'), tokenFile);
     const kubeconfigs = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints: [apiserver.grpcEndpoint], server: apiserver.httpsUrl, caCert: tls.caCert, nodeNames: (opts.nodeAgents ?? []).map((a) => a.nodeName) });
     try {

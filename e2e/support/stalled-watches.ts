@@ -79,12 +79,12 @@ export function stalledHttpWatch(opts: { readonly port: number; readonly ca: str
  * A gRPC Watch of `info` on `session` (node:http2) whose response stream is paused as soon as
  * the server sent its headers.
  */
-export function stalledGrpcWatch(session: http2.ClientHttp2Session, info: ResourceInfo, request: Partial<WatchRequest>): Promise<StalledWatch> {
+export function stalledGrpcWatch(session: http2.ClientHttp2Session, info: ResourceInfo, request: Partial<WatchRequest>, token?: string): Promise<StalledWatch> {
   return new Promise((resolve, reject) => {
     let cut = false;
     let markCut!: () => void;
     const cutOff = new Promise<void>((r) => (markCut = r));
-    const stream = session.request({ ':method': 'POST', ':path': `/${fullServiceName(info)}/Watch`, 'content-type': 'application/grpc', te: 'trailers' });
+    const stream = session.request({ ':method': 'POST', ':path': `/${fullServiceName(info)}/Watch`, 'content-type': 'application/grpc', te: 'trailers', ...(token ? { authorization: `Bearer ${token}` } : {}) });
     stream.pause();
     stream.on('error', () => undefined);
     const body = Buffer.from(WatchRequest.encode(WatchRequest.fromPartial(request)).finish());
@@ -113,9 +113,12 @@ export function stalledGrpcWatch(session: http2.ClientHttp2Session, info: Resour
   });
 }
 
-/** A node:http2 session to a gRPC endpoint host:port whose errors are ignored (its streams report them). */
-export function grpcSession(endpoint: string): http2.ClientHttp2Session {
-  const session = http2.connect(`http://${endpoint}`);
+/**
+ * A node:http2 session to a gRPC endpoint host:port whose errors are ignored (its streams
+ * report them): TLS checked against `caCert` when given (the apiserver's default), else plain text.
+ */
+export function grpcSession(endpoint: string, caCert?: string): http2.ClientHttp2Session {
+  const session = caCert ? http2.connect(`https://${endpoint}`, { ca: caCert }) : http2.connect(`http://${endpoint}`);
   session.on('error', () => undefined);
   return session;
 }

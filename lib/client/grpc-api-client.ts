@@ -9,6 +9,7 @@ import { findProtoKind, type ProtoKind } from '../api/proto/kinds';
 import type { ApiWatchEvent, DeleteOutcome, DeleteRequest, ListRequest, Scale, Subresource, UpdateRequest, WatchRequest, WriteOptions } from '../api/requests';
 import { errorFromStatus, type StatusObject } from '../api/status';
 import type { ApiClient, ClientWatch, ResourceClient, ServedResource } from './api-client';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 
 /** Deadline of one unary call, retries included. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -31,6 +32,12 @@ export interface GrpcApiClientOptions {
   readonly token?: string;
   /** Act as this user (and groups) on every call: the `impersonate-user` / `impersonate-group` metadata (the token's user needs `impersonate`). */
   readonly impersonate?: { readonly user: string; readonly groups?: readonly string[] };
+  /**
+   * TLS towards the apiservers: the CA their serving certificate must chain to, and a client
+   * certificate when this client authenticates with one; undefined dials in plain text (an
+   * apiserver run with --insecure).
+   */
+  readonly tls?: GrpcClientTls;
 }
 
 /** The call metadata key of the bearer token (the HTTP header's name, lower-case as gRPC requires). */
@@ -82,7 +89,7 @@ export class GrpcApiClient implements ApiClient {
     if (options.endpoints.length === 0) throw new Error('GrpcApiClient: no endpoints');
     const interceptors = [...(options.token !== undefined ? [bearerTokenInterceptor(options.token)] : []), ...(options.impersonate ? [impersonationInterceptor(options.impersonate)] : [])];
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.channel = new grpc.Channel(channelTarget(options.endpoints), grpc.credentials.createInsecure(), {
+    this.channel = new grpc.Channel(channelTarget(options.endpoints), grpcChannelCredentials(options.tls), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': 30_000,

@@ -5,11 +5,22 @@
  * token from the user.
  */
 import { GrpcApiClient, type GrpcApiClientOptions } from './grpc-api-client';
+import type { GrpcClientTls } from '../grpc/tls';
 import { resolveConnection, type Connection } from './kubeconfig';
 
-/** The GrpcApiClient options of a resolved connection: its endpoints and its user's token. */
+/**
+ * The TLS of a connection: the cluster's certificate-authority-data (the apiservers' gRPC door
+ * serves the HTTPS door's certificate) and the user's client certificate; undefined (plain
+ * text) when the cluster names no CA, as a kubeconfig for --insecure apiservers does.
+ */
+export function connectionTls(conn: Pick<Connection, 'caData' | 'clientCert' | 'clientKey'>): GrpcClientTls | undefined {
+  if (!conn.caData) return undefined;
+  return { caCert: Buffer.from(conn.caData, 'base64').toString('utf8'), cert: conn.clientCert, key: conn.clientKey };
+}
+
+/** The GrpcApiClient options of a resolved connection: its endpoints, TLS and its user's credentials. */
 export function grpcClientOptions(conn: Connection, callTimeoutMs?: number): GrpcApiClientOptions {
-  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs };
+  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs, tls: connectionTls(conn) };
 }
 
 /** A GrpcApiClient for a resolved connection (endpoints and token). */

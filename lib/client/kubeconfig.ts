@@ -50,10 +50,10 @@ export interface KubeconfigCluster {
   };
 }
 
-/** One user entry (Bosun reads only the bearer token). */
+/** One user entry (Bosun reads the bearer token and the client certificate). */
 export interface KubeconfigUser {
   name: string;
-  user: { token?: string };
+  user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string };
 }
 
 /** One context entry. */
@@ -132,6 +132,9 @@ export interface KubeconfigSpec {
   caData?: string;
   /** Bearer token of the user. */
   token?: string;
+  /** PEM of the user's client certificate and key (written base64, as client-certificate-data / client-key-data). */
+  clientCert?: string;
+  clientKey?: string;
   /** `host:port` of each apiserver's gRPC endpoint. */
   grpcEndpoints: string[];
   /** Default namespace of the context. */
@@ -151,11 +154,22 @@ export function buildKubeconfig(spec: KubeconfigSpec): Kubeconfig {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: spec.clusterName, cluster }],
-    users: [{ name: userName, user: spec.token ? { token: spec.token } : {} }],
+    users: [{ name: userName, user: userEntry(spec) }],
     contexts: [{ name: spec.clusterName, context }],
     'current-context': spec.clusterName,
     preferences: {},
   };
+}
+
+/** A user's credentials as a kubeconfig writes them: the token and/or the client certificate (base64 PEM). */
+function userEntry(spec: KubeconfigSpec): KubeconfigUser['user'] {
+  const user: KubeconfigUser['user'] = {};
+  if (spec.clientCert && spec.clientKey) {
+    user['client-certificate-data'] = Buffer.from(spec.clientCert).toString('base64');
+    user['client-key-data'] = Buffer.from(spec.clientKey).toString('base64');
+  }
+  if (spec.token) user.token = spec.token;
+  return user;
 }
 
 /** Serializes a kubeconfig as YAML (sequences unindented, as kubectl writes them). */
@@ -250,6 +264,9 @@ export interface Connection {
   server?: string;
   caData?: string;
   token?: string;
+  /** PEM of the user's client certificate and key, when the kubeconfig gives them. */
+  clientCert?: string;
+  clientKey?: string;
   /** The kubeconfig file read, when one was. */
   file?: string;
 }
@@ -305,5 +322,11 @@ export function resolveConnection(inputs: ResolveInputs): Connection {
   if (cluster?.cluster.server) conn.server = cluster.cluster.server;
   if (cluster?.cluster['certificate-authority-data']) conn.caData = cluster.cluster['certificate-authority-data'];
   if (user?.user.token) conn.token = user.user.token;
+  const certData = user?.user['client-certificate-data'];
+  const keyData = user?.user['client-key-data'];
+  if (typeof certData === 'string' && typeof keyData === 'string') {
+    conn.clientCert = Buffer.from(certData, 'base64').toString('utf8');
+    conn.clientKey = Buffer.from(keyData, 'base64').toString('utf8');
+  }
   return conn;
 }

@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, ServingStatusMap } from 'grpc-health-check';
 import * as path from 'node:path';
+import { grpcServerCredentials, type GrpcServerTls } from './tls';
 
 /** Where the .proto sources live at run time (for server reflection). */
 export const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
@@ -13,6 +14,8 @@ const HEALTH_SERVICE = 'grpc.health.v1.Health';
 /**
  * A gRPC server the way every Bosun component serves: the component's services, server
  * reflection (so `grpcurl list/describe` needs no proto files) and grpc.health.v1.Health.
+ * With `tls` it serves over TLS (see ./tls.ts; `grpcurl -cacert ca.crt`), else in plain text
+ * (`--insecure`, for tests that need it).
  */
 export class ServiceHost {
   readonly server: grpc.Server;
@@ -20,13 +23,16 @@ export class ServiceHost {
   /** Fully-qualified names of the services added, which reflection lists. */
   private readonly served: string[] = [HEALTH_SERVICE];
   private reflecting = false;
+  private readonly credentials: grpc.ServerCredentials;
 
-  /** `protoFiles` are paths under proto/ defining the services this host will serve. */
+  /** `protoFiles` are paths under proto/ defining the services this host will serve; `tls` undefined serves plain text. */
   constructor(
     private readonly protoFiles: string[],
     options: grpc.ServerOptions = {},
     healthStatus: ServingStatusMap = { '': 'SERVING' },
+    tls?: GrpcServerTls,
   ) {
+    this.credentials = grpcServerCredentials(tls);
     this.server = new grpc.Server(options);
     this.health = new HealthImplementation(healthStatus);
     this.health.addToServer(this.server);
@@ -57,7 +63,7 @@ export class ServiceHost {
   listen(hostPort: string): Promise<number> {
     this.addReflection();
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(hostPort, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      this.server.bindAsync(hostPort, this.credentials, (err, port) => {
         if (err) reject(new Error(`cannot listen on ${hostPort}: ${err.message}`));
         else resolve(port);
       });
@@ -71,7 +77,7 @@ export class ServiceHost {
    */
   connectionInjector(): grpc.ConnectionInjector {
     this.addReflection();
-    return this.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    return this.server.createConnectionInjector(this.credentials);
   }
 
   /** Stops accepting calls; ends the open ones after `graceMs`. */

@@ -1,6 +1,11 @@
-import { GrpcApiClient } from '../client/grpc-api-client';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkHealth } from '../grpc/health-check';
+import type { GrpcClientTls } from '../grpc/tls';
 import { LocalProcess } from './local-process';
 
+/** How long one readiness probe may take. */
+const PROBE_TIMEOUT_MS = 2_000;
 /** How long an apiserver may take to load its caches and serve. */
 export const APISERVER_START_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 200;
@@ -12,7 +17,11 @@ export interface LocalHttps {
   readonly tokenFile: string;
 }
 
-/** One `bosun apiserver` process of a local cluster. */
+/**
+ * One `bosun apiserver` process of a local cluster. With `https` its gRPC door is TLS with the
+ * cert dir's serving certificate (clients: {@link grpcTls}); without, it runs `--insecure`
+ * (plain-text gRPC, no HTTPS door: tests and benchmarks of the gRPC API alone).
+ */
 export class LocalApiServer extends LocalProcess {
   constructor(
     name: string,
@@ -25,7 +34,7 @@ export class LocalApiServer extends LocalProcess {
   ) {
     const httpsArgs = https
       ? ['--https-listen', `127.0.0.1:${https.port}`, '--cert-dir', https.certDir, '--token-file', https.tokenFile]
-      : ['--https-listen', ''];
+      : ['--https-listen', '', '--insecure'];
     super(name, logFile, ['apiserver', '--store-endpoints', storeEndpoints.join(','), '--grpc-listen', `127.0.0.1:${grpcPort}`, ...httpsArgs, ...extraArgs], env);
   }
 
@@ -38,13 +47,16 @@ export class LocalApiServer extends LocalProcess {
     return `127.0.0.1:${this.grpcPort}`;
   }
 
-  /** Resolves once the gRPC API answers discovery; rejects (with the log's tail) if the process exits or the time runs out. */
+  /** TLS towards the gRPC door (the cluster CA of the cert dir), undefined when it is plain text. */
+  get grpcTls(): GrpcClientTls | undefined {
+    return this.https ? { caCert: fs.readFileSync(path.join(this.https.certDir, 'ca.crt'), 'utf8') } : undefined;
+  }
+
+  /**
+   * Resolves once the gRPC door answers a health check (it listens only once its caches are
+   * loaded); rejects (with the log's tail) if the process exits or the time runs out.
+   */
   async waitReady(timeoutMs = APISERVER_START_TIMEOUT_MS): Promise<void> {
-    const client = new GrpcApiClient({ endpoints: [this.grpcEndpoint], callTimeoutMs: 2_000 });
-    try {
-      await this.pollUntilReady(() => client.discover(), this.grpcEndpoint, timeoutMs, POLL_INTERVAL_MS);
-    } finally {
-      client.close();
-    }
+    await this.pollUntilReady(() => checkHealth(this.grpcEndpoint, this.grpcTls, PROBE_TIMEOUT_MS), this.grpcEndpoint, timeoutMs, POLL_INTERVAL_MS);
   }
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { DnsStatusClient, type DnsStatusResponse } from '../../gen/bosun/dns';
-import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long the DNS may take to serve its status API with synced caches. */
@@ -27,6 +28,9 @@ export class LocalDns extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
   readonly metricsUrl: string | undefined;
 
+  /** TLS towards its status API (undefined: plain text). */
+  readonly statusTls: GrpcClientTls | undefined;
+
   constructor(
     name: string,
     readonly ports: LocalDnsPorts,
@@ -38,6 +42,7 @@ export class LocalDns extends LocalProcess {
   ) {
     super(name, logFile, ['dns', ...componentClientFlags(client), '--listen', `${host}:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
+    this.statusTls = statusTlsOf(client.servingTls);
   }
 
   /** host:port of the DNS (UDP and TCP). */
@@ -51,7 +56,7 @@ export class LocalDns extends LocalProcess {
 
   /** The DNS's status (listen address, cache sync, answers by rcode). */
   status(): Promise<DnsStatusResponse> {
-    const client = new DnsStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    const client = new DnsStatusClient(this.grpcEndpoint, grpcChannelCredentials(this.statusTls));
     return new Promise<DnsStatusResponse>((resolve, reject) =>
       client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
     ).finally(() => client.close());

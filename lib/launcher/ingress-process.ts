@@ -1,5 +1,6 @@
 import { IngressStatusClient, type IngressStatusResponse } from '../../gen/bosun/ingress';
-import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import type { GrpcClientTls } from '../grpc/tls';
+import { statusTlsOf, componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
 import { callStatus } from './status-call';
 
@@ -24,6 +25,9 @@ export interface IngressPorts {
  */
 export class LocalIngress extends LocalProcess {
   readonly metricsUrl: string | undefined;
+
+  /** TLS towards its status API (undefined: plain text). */
+  readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
     name: string,
@@ -50,6 +54,7 @@ export class LocalIngress extends LocalProcess {
       env,
     );
     this.metricsUrl = metricsUrlOf(client);
+    this.statusTls = statusTlsOf(client.servingTls);
   }
 
   get grpcEndpoint(): string {
@@ -58,7 +63,7 @@ export class LocalIngress extends LocalProcess {
 
   /** The controller's routes, TLS hosts and problems. */
   status(): Promise<IngressStatusResponse> {
-    return callStatus<IngressStatusResponse>(IngressStatusClient, this.grpcEndpoint);
+    return callStatus<IngressStatusResponse>(IngressStatusClient, this.grpcEndpoint, {}, this.statusTls);
   }
 
   /** Resolves once the status API answers; rejects (with the log's tail) if the process exits or the time runs out. */

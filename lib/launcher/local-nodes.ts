@@ -5,6 +5,7 @@
  * containers removed (their pods stay in the API and come back at the next start).
  */
 import { execFileSync } from 'node:child_process';
+import { componentServingTls } from './component-args';
 import * as path from 'node:path';
 import pino from 'pino';
 import { podCondition } from '../api/pod-status';
@@ -58,9 +59,10 @@ export function localNodeNames(count: number): string[] {
  * One node agent per entry of `ports`, named as {@link localNodeNames}, state under
  * `<dir>/nodes/<name>`, each with its own identity (`kubeconfigOf(name)`: system:node:<name>)
  * and the host's address as its InternalIP: where its NodePorts and the load balancers of its
- * Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1).
+ * Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1). With
+ * `servingTls` each agent's status API is TLS with a certificate of the CA in `certDir`.
  */
-export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfigOf: (nodeName: string) => string, certDir: string): LocalNodeAgent[] {
+export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfigOf: (nodeName: string) => string, certDir: string, servingTls = false): LocalNodeAgent[] {
   const names = localNodeNames(ports.length);
   return ports.map((p, i) => {
     const nodeName = names[i]!;
@@ -70,7 +72,7 @@ export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readon
       p.grpc,
       path.join(dir, 'logs', `${nodeName}.log`),
       [],
-      { kubeconfig, metricsPort: p.metrics },
+      { kubeconfig, metricsPort: p.metrics, ...(servingTls ? { servingTls: componentServingTls(certDir, nodeName) } : {}) },
     );
   });
 }

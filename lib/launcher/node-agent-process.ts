@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { NodeAgentStatusClient, type NodeAgentStatusResponse } from '../../gen/bosun/node_agent';
-import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a node agent may take to serve its status API. */
@@ -30,6 +31,9 @@ export interface LocalNodeAgentOptions {
  */
 export class LocalNodeAgent extends LocalProcess {
   readonly metricsUrl: string | undefined;
+
+  /** TLS towards its status API (undefined: plain text). */
+  readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
     readonly options: LocalNodeAgentOptions,
@@ -64,6 +68,7 @@ export class LocalNodeAgent extends LocalProcess {
       env,
     );
     this.metricsUrl = metricsUrlOf(client);
+    this.statusTls = statusTlsOf(client.servingTls);
   }
 
   get grpcEndpoint(): string {
@@ -72,7 +77,7 @@ export class LocalNodeAgent extends LocalProcess {
 
   /** The agent's status: its nodes, their pods and containers, the runtime's state. */
   status(node = ''): Promise<NodeAgentStatusResponse> {
-    const client = new NodeAgentStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    const client = new NodeAgentStatusClient(this.grpcEndpoint, grpcChannelCredentials(this.statusTls));
     return new Promise<NodeAgentStatusResponse>((resolve, reject) =>
       client.status({ node }, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
     ).finally(() => client.close());

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { execFile } from 'node:child_process';
 import { type GetStatusResponse, ProxyStatusClient } from '../../gen/bosun/proxy';
-import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
 import { BOSUN_BIN, LocalProcess } from './local-process';
 
 /** The ports of `bosun up`'s proxy: status API, /metrics (kube-proxy's 10249) and /healthz (kube-proxy's 10256). */
@@ -37,6 +38,9 @@ export interface LocalProxyOptions {
 export class LocalProxy extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
+  /** TLS towards its status API (undefined: plain text). */
+  readonly statusTls: GrpcClientTls | undefined;
+
   constructor(
     readonly options: LocalProxyOptions,
     readonly grpcPort: number,
@@ -63,6 +67,7 @@ export class LocalProxy extends LocalProcess {
       env,
     );
     this.metricsUrl = metricsUrlOf(client);
+    this.statusTls = statusTlsOf(client.servingTls);
   }
 
   get grpcEndpoint(): string {
@@ -71,7 +76,7 @@ export class LocalProxy extends LocalProcess {
 
   /** The proxy's status: mode, nodes, sync figures and the routing table. */
   status(): Promise<GetStatusResponse> {
-    const client = new ProxyStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    const client = new ProxyStatusClient(this.grpcEndpoint, grpcChannelCredentials(this.statusTls));
     return new Promise<GetStatusResponse>((resolve, reject) =>
       client.getStatus({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
     ).finally(() => client.close());

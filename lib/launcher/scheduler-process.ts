@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { SchedulerStatusClient, type SchedulerStatusResponse } from '../../gen/bosun/scheduler';
-import { componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a scheduler may take to serve its status API. */
@@ -17,6 +18,9 @@ export class LocalScheduler extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
   readonly metricsUrl: string | undefined;
 
+  /** TLS towards its status API (undefined: plain text). */
+  readonly statusTls: GrpcClientTls | undefined;
+
   constructor(
     name: string,
     readonly grpcPort: number,
@@ -29,6 +33,7 @@ export class LocalScheduler extends LocalProcess {
     const flags = componentClientFlags({ ...client, apiservers });
     super(name, logFile, ['scheduler', ...flags, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
+    this.statusTls = statusTlsOf(client.servingTls);
   }
 
   get grpcEndpoint(): string {
@@ -37,7 +42,7 @@ export class LocalScheduler extends LocalProcess {
 
   /** The replica's status (leader, queue lengths, recent decisions). */
   status(): Promise<SchedulerStatusResponse> {
-    const client = new SchedulerStatusClient(this.grpcEndpoint, grpc.credentials.createInsecure());
+    const client = new SchedulerStatusClient(this.grpcEndpoint, grpcChannelCredentials(this.statusTls));
     return new Promise<SchedulerStatusResponse>((resolve, reject) =>
       client.status({}, new grpc.Metadata(), { deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
     ).finally(() => client.close());

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 
 /** How long one status call to a launched component may take. */
 export const STATUS_CALL_TIMEOUT_MS = 2_000;
@@ -9,12 +10,12 @@ interface StatusClient<Res> extends grpc.Client {
 }
 
 /**
- * Calls `Status` once on `endpoint` with a fresh insecure client of `Client`, closing it
- * afterwards. `request` must name every field of the request message: the generated encoders
+ * Calls `Status` once on `endpoint` with a fresh client of `Client` (TLS checked against
+ * `tls.caCert` when given, else plain text), closing it afterwards. `request` must name every field of the request message: the generated encoders
  * write an absent string field as the text "undefined".
  */
-export function callStatus<Res>(Client: new (address: string, credentials: grpc.ChannelCredentials) => StatusClient<Res>, endpoint: string, request: object = {}): Promise<Res> {
-  const client = new Client(endpoint, grpc.credentials.createInsecure());
+export function callStatus<Res>(Client: new (address: string, credentials: grpc.ChannelCredentials) => StatusClient<Res>, endpoint: string, request: object = {}, tls?: GrpcClientTls): Promise<Res> {
+  const client = new Client(endpoint, grpcChannelCredentials(tls));
   return new Promise<Res>((resolve, reject) =>
     client.status(request, new grpc.Metadata(), { deadline: new Date(Date.now() + STATUS_CALL_TIMEOUT_MS) }, (err, res) => (err ? reject(err) : resolve(res))),
   ).finally(() => client.close());

@@ -7,6 +7,7 @@ import type { EncryptionConfig } from './encryption/encryption-config';
 import type { Logger } from '../../lib/logger';
 import { serviceDefinition, serviceProtoFile } from '../../lib/api/grpc-services';
 import { ServiceHost } from '../../lib/grpc/service-host';
+import type { GrpcServerTls } from '../../lib/grpc/tls';
 import { DiscoveryService } from '../../gen/bosun/api/requests';
 import { PodStreamsService } from '../../gen/bosun/api/streams/v1/streams';
 import { podStreamsServiceImpl } from './grpc/pod-streams-service';
@@ -45,9 +46,23 @@ export interface ApiServerConfig {
   readonly eventTtlSeconds?: number;
   /**
    * Bearer tokens both doors authenticate, `token,user,uid,"groups"` per line (default: the
-   * HTTPS door's token file). Without one, gRPC calls are anonymous whatever they carry.
+   * HTTPS door's token file). Without one and without `grpcTls.clientCa`, gRPC calls are
+   * anonymous whatever they carry (an in-process test server; the process always has a CA).
    */
   readonly tokenFile?: string;
+  /**
+   * TLS of the gRPC door: the serving certificate and the client CA whose certificates
+   * authenticate callers (asked for, not required); undefined serves plain text (`--insecure`).
+   */
+  readonly grpcTls?: GrpcServerTls;
+  /** PEM of the CA the HTTPS door verifies client certificates against (`--client-ca-file`); default: the cluster CA. */
+  readonly clientCaCert?: string;
+  /**
+   * Kubernetes' --anonymous-auth, on both doors (default false): a request without credentials
+   * is system:anonymous, which reaches only /healthz, /livez, /readyz, /version and gRPC health
+   * and reflection; off, it is refused as unauthenticated (401 / UNAUTHENTICATED).
+   */
+  readonly anonymousAuth?: boolean;
   /**
    * Kubernetes' `--authorization-mode`: AlwaysAllow (the default), or Node and RBAC in the
    * order given (first allow wins), on both doors. Node also turns NodeRestriction admission on.
@@ -129,18 +144,19 @@ export class ApiServer {
     this.host = new ServiceHost(['bosun/api/requests.proto', 'bosun/api/streams/v1/streams.proto', ...protoFiles], {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
-    });
+    }, undefined, config.grpcTls);
     const tokenFile = config.tokenFile ?? config.https?.tokenFile;
     const staticTokens = tokenFile ? new BearerAuthenticator(readTokenEntries(tokenFile)) : undefined;
     if (tokenFile && staticTokens) this.followTokenFile(tokenFile, staticTokens, logger);
-    // Without a token file every call is anonymous (as before); ServiceAccount tokens join the token file's.
-    this.authenticator = staticTokens ? new TokenAuthenticatorChain(staticTokens, this.serviceAccountTokens) : undefined;
+    // Without a token file or a client CA every call is anonymous (as before); ServiceAccount tokens join the token file's.
+    this.authenticator = staticTokens || config.grpcTls?.clientCa ? new TokenAuthenticatorChain(staticTokens, this.serviceAccountTokens) : undefined;
+    const anonymousAuth = config.anonymousAuth ?? false;
     const authn = logger.child({ part: 'grpc-authn' });
     for (const rest of this.resources.stored()) {
       const definition = tolerantDefinition(serviceDefinition(rest.info));
-      this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn, this.authorization));
+      this.host.addService(definition, authenticatedService(definition, resourceServiceImpl(rest), this.authenticator, authn, { authorizer: this.authorization, anonymousAuth }));
     }
-    this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn, this.authorization));
+    this.host.addService(DiscoveryService, authenticatedService(DiscoveryService, discoveryServiceImpl(() => this.resources.stored()), this.authenticator, authn, { authorizer: this.authorization, anonymousAuth }));
     const podStreams = podStreamsServiceImpl({
       pods: () => {
         const pods = this.resources.byResource('', 'pods');
@@ -148,7 +164,7 @@ export class ApiServer {
       },
       proxy: () => this.http?.streams,
     });
-    this.host.addService(PodStreamsService, authenticatedService(PodStreamsService, podStreams, this.authenticator, authn, this.authorization));
+    this.host.addService(PodStreamsService, authenticatedService(PodStreamsService, podStreams, this.authenticator, authn, { authorizer: this.authorization, anonymousAuth }));
   }
 
   /**
@@ -176,7 +192,7 @@ export class ApiServer {
     for (const hook of options.onStart ?? []) await hook(server.resources, server);
     server.port = await server.host.listen(config.grpcListen);
     if (config.https) {
-      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: [], authenticator: server.authenticator, authorizer: server.authorization, logger });
+      server.http = new HttpApi({ resources: server.resources, certDir: config.https.certDir, tokens: [], authenticator: server.authenticator, authorizer: server.authorization, logger, clientCaCert: config.clientCaCert, anonymousAuth: config.anonymousAuth });
       await server.http.listen(config.https.listen);
     }
     logger.info({ grpc: server.grpcAddress, https: server.http?.url }, 'serving the API');

@@ -7,6 +7,7 @@ import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
 import { ensureSystemObjects } from './bootstrap';
 import { ensureTokenFile, ensureUserToken, readTokenEntries, writeHttpKubeconfig } from './http/bearer-auth';
+import { ensureClusterTls } from './http/cluster-tls';
 import type { UserInfo } from './authn/request-user';
 import { authorizationModeList, type AuthorizationModes } from './authz/api-authorization';
 import type { EncryptionConfig } from './encryption/encryption-config';
@@ -38,14 +39,17 @@ export class TwoDoorApiServer {
    * Starts one. `users` get tokens in the token file before the server reads it (their
    * kubeconfigs: {@link userKubeconfig}); with RBAC among the authorization modes the
    * bootstrap policy is reconciled at start, as the apiserver process does;
-   * `serviceAccountTokens` gives it a ServiceAccount signing key.
+   * `serviceAccountTokens` gives it a ServiceAccount signing key; `grpcTls` serves the gRPC door
+   * over TLS (client certificates of the cluster CA authenticate); `anonymousAuth` is --anonymous-auth.
    */
-  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationModes; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean } = {}): Promise<TwoDoorApiServer> {
+  static async start(prefix: string, opts: { readonly authorizationMode?: AuthorizationModes; readonly users?: readonly UserInfo[]; readonly encryption?: EncryptionConfig; readonly audit?: ApiServerConfig['audit']; readonly serviceAccountTokens?: boolean; readonly grpcTls?: boolean; readonly anonymousAuth?: boolean } = {}): Promise<TwoDoorApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const backend = await BACKENDS[0]!.start();
     const tokenFile = path.join(dir, 'tokens.csv');
     const token = ensureTokenFile(tokenFile);
     for (const user of opts.users ?? []) ensureUserToken(tokenFile, user);
+    // With grpcTls the gRPC door serves the HTTPS door's certificate and takes client certificates of its CA, as the process does.
+    const tls = opts.grpcTls ? ensureClusterTls(path.join(dir, 'pki')) : undefined;
     const server = await ApiServer.start(
       {
         storeEndpoints: backend.endpoints,
@@ -54,6 +58,8 @@ export class TwoDoorApiServer {
         authorizationMode: opts.authorizationMode,
         encryption: opts.encryption,
         audit: opts.audit,
+        anonymousAuth: opts.anonymousAuth,
+        ...(tls ? { grpcTls: { cert: tls.cert, key: tls.key, clientCa: tls.caCert } } : {}),
         // With a signing key, ServiceAccount tokens are issued and accepted (and pods get token volumes), as under `bosun up`.
         ...(opts.serviceAccountTokens ? { serviceAccountTokens: serviceAccountTokenConfig({ signingKeyFile: ensureServiceAccountKey(path.join(dir, 'pki', SERVICE_ACCOUNT_KEY_FILE)) }) } : {}),
       },
@@ -67,7 +73,7 @@ export class TwoDoorApiServer {
         ],
       },
     );
-    const grpc = new GrpcApiClient({ endpoints: [server.grpcAddress] });
+    const grpc = new GrpcApiClient({ endpoints: [server.grpcAddress], token, ...(tls ? { tls: { caCert: tls.caCert } } : {}) });
     const store = new StoreClient({ endpoints: backend.endpoints });
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeHttpKubeconfig(kubeconfig, { server: server.http!.url, caCert: server.http!.tls.caCert, token, namespace: 'default' });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { runCli } from '../../cli/apiserver-commands';
 import { Buffered } from '../../cli/testing/cli-harness';
 import type { ApiClient, ResourceClient } from '../../lib/client/api-client';
-import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { bearerTokenInterceptor, GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { ApiError } from '../../lib/api/errors';
 import { clientConstructor } from '../../lib/api/grpc-services';
@@ -74,7 +74,7 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
     let stub = stubs.get(info.resource);
     if (!stub) {
       const Ctor = clientConstructor(info);
-      stub = new Ctor(t.server.grpcAddress, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+      stub = new Ctor(t.server.grpcAddress, grpc.credentials.createInsecure(), { interceptors: [bearerTokenInterceptor(t.token)] }) as unknown as grpc.Client & Record<string, Function>;
       stubs.set(info.resource, stub);
     }
     return new Promise((resolve, reject) =>
@@ -162,7 +162,7 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
       const run = async (argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
         const stdout = new Buffered();
         const stderr = new Buffered();
-        const code = await runCli(argv, { stdout, stderr, env: { BOSUN_KUBECONFIG: kubeconfig, HOME: t.dir }, cwd: t.dir, clientFactory: (conn) => recording(new GrpcApiClient({ endpoints: conn.endpoints }), calls) });
+        const code = await runCli(argv, { stdout, stderr, env: { BOSUN_KUBECONFIG: kubeconfig, HOME: t.dir }, cwd: t.dir, clientFactory: (conn) => recording(new GrpcApiClient({ endpoints: conn.endpoints, token: t.token }), calls) });
         return { code, stdout: stdout.text, stderr: stderr.text };
       };
       const bosun = await run(['delete', 'configmaps', '-l', 'cli=bosun']);
@@ -207,7 +207,7 @@ describe('one rule, both doors (a real apiserver: gRPC and HTTPS)', function () 
   describe('field validation of patches', () => {
     /** A raw gRPC patch of a ConfigMap: the answer and its `warning` trailers. */
     function grpcPatch(name: string, patch: unknown, fieldValidation: string): Promise<{ error?: ApiError; warnings: string[] }> {
-      const stub = new (clientConstructor(configMapStrategy.info))(t.server.grpcAddress, grpc.credentials.createInsecure()) as unknown as Record<string, Function> & grpc.Client;
+      const stub = new (clientConstructor(configMapStrategy.info))(t.server.grpcAddress, grpc.credentials.createInsecure(), { interceptors: [bearerTokenInterceptor(t.token)] }) as unknown as Record<string, Function> & grpc.Client;
       return new Promise((resolve) => {
         let error: ApiError | undefined;
         const call = stub.patch!.call(stub, { namespace: NS, name, patchType: MERGE_PATCH_TYPE, patch: Buffer.from(JSON.stringify(patch)), fieldValidation }, (err: grpc.ServiceError | null) => {

@@ -143,7 +143,7 @@ describe('typed bodies and corrupt stored objects (a real apiserver, both doors)
 
     it('a refused 70 KB value answers 422 at once (the Status is cut to fit gRPC trailers, not left hanging)', async () => {
       // A call whose answer never arrives ends at its deadline as 504: the answer must be the 422.
-      const client = new GrpcApiClient({ endpoints: [t.server.grpcAddress], callTimeoutMs: 5_000 });
+      const client = new GrpcApiClient({ endpoints: [t.server.grpcAddress], token: t.token, callTimeoutMs: 5_000 });
       try {
         const err = await apiError(client.resource(configMapStrategy.info).create('typed', { metadata: { name: 'long', labels: { app: 'x'.repeat(70_000) } } }));
         expect(err.code, err.message.slice(0, 200)).to.equal(422);

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import type { GrpcClientTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { RESOURCES } from '../../lib/api/resources';
 import { leaseClientFor } from '../../lib/client/api-adapters';
@@ -92,6 +93,8 @@ export interface ControllerManagerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the controller-manager's identity (from its kubeconfig), sent on every API call. */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** The component's metrics registry (the leader gauge, every controller's work queue); none when absent. */
   readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
@@ -132,7 +135,7 @@ export class ControllerManager {
     this.registry = registry;
     this.metrics = config.metrics;
     this.enabled = registry.select(config.controllers ?? ALL_DEFAULT_CONTROLLERS);
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     this.events = new EventBroadcaster({ sink: apiEventSink(this.client), logger: logger.child({ part: 'events' }) });
     const identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.elector = new LeaderElector({

@@ -9,6 +9,7 @@
  * launcher waits for it.
  */
 import type { Logger } from 'pino';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { DnsStatusService, type DnsStatusResponse, type DnsStatusServer } from '../../gen/bosun/dns';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Endpoints, Service } from '../../lib/api/types/core';
@@ -37,6 +38,8 @@ export interface DnsServerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the DNS's identity. */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** host:port answered on, UDP and TCP (port 0: any free port). */
   readonly listen: string;
   /** The zone served (default cluster.local). */
@@ -50,6 +53,8 @@ export interface DnsServerConfig {
   readonly ttlSeconds?: number;
   /** host:port of the gRPC status API ("" for none). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   readonly metrics?: Registry;
 }
 
@@ -86,7 +91,7 @@ export class DnsServer {
     private readonly logger: Logger,
   ) {
     this.zone = (config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     this.informers = new SharedInformerFactory({ client: this.client, logger: logger.child({ part: 'informers' }) });
     this.index = feedDnsIndex(this.informers);
     this.counter = new ResponseCounter(config.metrics ? new DnsMetrics(config.metrics, `dns://${config.listen}`) : undefined);
@@ -105,7 +110,7 @@ export class DnsServer {
     s.port = await s.wire.start(config.listen);
     try {
       if (config.grpcListen) {
-        const host = new ServiceHost(['bosun/dns.proto'], {}, { '': 'NOT_SERVING' });
+        const host = new ServiceHost(['bosun/dns.proto'], {}, { '': 'NOT_SERVING' }, config.grpcServingTls);
         host.addService(DnsStatusService, s.statusService());
         s.grpcPort = await host.listen(config.grpcListen);
         s.host = host;

@@ -7,6 +7,7 @@
  * with one publish address agree.
  */
 import * as os from 'node:os';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { IngressStatusService, type IngressStatusResponse, type IngressStatusServer } from '../../gen/bosun/ingress';
 import { usableEndpoints } from '../../lib/network/service-table';
@@ -27,12 +28,16 @@ export interface IngressServerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the component's identity (from its kubeconfig). */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** host:port of plain HTTP ('' for none). */
   readonly httpListen: string;
   /** host:port of HTTPS with HTTP/2 ('' for none). */
   readonly httpsListen: string;
   /** host:port of the gRPC status API ('' for none). */
   readonly grpcListen: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   /** The address written into the Ingresses' status.loadBalancer.ingress ('' leaves status alone). */
   readonly publishAddress: string;
   /** The IngressClass to ensure and serve (default `bosun`). */
@@ -67,7 +72,7 @@ export class IngressServer {
 
   /** Binds the listeners and the status API, then starts watching (traffic gets 404 until the caches synced). */
   static async start(config: IngressServerConfig, logger: Logger): Promise<IngressServer> {
-    const client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    const client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     const informers = new SharedInformerFactory({ client, logger: logger.child({ part: 'informers' }) });
     const events = new EventBroadcaster({ sink: apiEventSink(client), logger: logger.child({ part: 'events' }) });
     const metrics = config.metrics ? ingressMetrics(config.metrics) : NO_INGRESS_METRICS;
@@ -92,7 +97,7 @@ export class IngressServer {
       });
       const s = new IngressServer(client, informers, events, controller, proxy, listeners);
       if (config.grpcListen) {
-        s.host = new ServiceHost(['bosun/ingress.proto']);
+        s.host = new ServiceHost(['bosun/ingress.proto'], {}, undefined, config.grpcServingTls);
         s.host.addService(IngressStatusService, s.statusService());
         s.grpcPort = await s.host.listen(config.grpcListen);
       }

@@ -7,6 +7,7 @@
  * process/docker runtimes and the real env/volume/DNS rules without touching this file.
  */
 import * as path from 'node:path';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { NodeAgentStatusService, type NodeAgentStatusResponse, type NodeAgentStatusServer } from '../../gen/bosun/node_agent';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Node, Pod } from '../../lib/api/types';
@@ -40,6 +41,8 @@ export const basicPodSetupFactory: PodSetupFactory = (_node, rootDir) => new Bas
 export interface NodeAgentServerConfig {
   readonly apiservers: readonly string[];
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** The nodes this process runs (one, or many simulated ones). */
   readonly nodes: readonly NodeConfig[];
   /** Each node's state folder: the root itself for one node, `<root>/<node>` for several. */
@@ -49,6 +52,8 @@ export interface NodeAgentServerConfig {
   readonly metrics?: Registry;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
   /** An API client to use instead of dialing `apiservers` (tests). */
   readonly client?: ApiClient;
 }
@@ -66,7 +71,7 @@ export class NodeAgentServer {
   grpcPort = 0;
 
   private constructor(config: NodeAgentServerConfig, logger: Logger, clock: Clock, runtimes: ReadonlyMap<string, Runtime>) {
-    this.client = config.client ?? new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = config.client ?? new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     const single = config.nodes.length === 1 ? config.nodes[0]!.nodeName : undefined;
     // One node watches only its pods and its Node; many simulated nodes share one watch of all bound pods and all nodes.
     this.pods = new SharedInformer<Pod>(listerWatcherFor(this.client.resource<Pod>(RESOURCES.pods), { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=' }), { clock, logger });
@@ -111,7 +116,7 @@ export class NodeAgentServer {
     }
     const s = new NodeAgentServer(config, logger, clock, runtimes);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/node_agent.proto']);
+      const host = new ServiceHost(['bosun/node_agent.proto'], {}, undefined, config.grpcServingTls);
       host.addService(NodeAgentStatusService, s.statusService());
       s.grpcPort = await host.listen(config.grpcListen);
       s.host = host;

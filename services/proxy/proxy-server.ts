@@ -4,6 +4,7 @@
  * reflection, health and the ProxyStatus API (`bosun.proxy.v1.ProxyStatus/GetStatus`).
  */
 import type { Logger } from 'pino';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import { type GetStatusResponse, ProxyStatusService, type ProxyStatusServer } from '../../gen/bosun/proxy';
 import type { ApiClient } from '../../lib/client/api-client';
 import { type Clock, realClock } from '../../lib/client/clock';
@@ -20,6 +21,8 @@ export interface ProxyServerConfig {
   /** Apiserver gRPC endpoints, host:port (ignored when `client` is given). */
   readonly apiservers: readonly string[];
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** An API client to use instead of dialling `apiservers` (tests). */
   readonly client?: ApiClient;
   readonly dataPath: DataPath;
@@ -32,6 +35,8 @@ export interface ProxyServerConfig {
   readonly metrics?: Registry;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
 }
 
 /** A running proxy. */
@@ -49,7 +54,7 @@ export class ProxyServer {
 
   /** Serves the status API, then starts the control loop (resolves after the first sync). */
   static async start(config: ProxyServerConfig, logger: Logger, clock: Clock = realClock): Promise<ProxyServer> {
-    const client = config.client ?? new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    const client = config.client ?? new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     const proxy = new ServiceProxy({
       client,
       dataPath: config.dataPath,
@@ -61,7 +66,7 @@ export class ProxyServer {
     });
     const server = new ProxyServer(config, proxy, client, !config.client);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/proxy.proto']);
+      const host = new ServiceHost(['bosun/proxy.proto'], {}, undefined, config.grpcServingTls);
       host.addService(ProxyStatusService, server.statusService());
       server.grpcPort = await host.listen(config.grpcListen);
       server.host = host;

@@ -53,7 +53,7 @@ describe('scheduler against a real apiserver', function () {
     await nodes().create(undefined, nodeManifest('small', { cpu: '1', memory: '2Gi', labels: { disk: 'ssd' } }));
     await nodes().create(undefined, nodeManifest('large', { cpu: '4', memory: '8Gi', labels: { disk: 'hdd' } }));
     server = await SchedulerServer.start(
-      { apiservers: [api.server.grpcAddress], identity: 'test-scheduler', leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500, grpcListen: '127.0.0.1:0' },
+      { apiservers: [api.server.grpcAddress], token: api.token, identity: 'test-scheduler', leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500, grpcListen: '127.0.0.1:0' },
       pino({ level: 'silent' }),
     );
   });

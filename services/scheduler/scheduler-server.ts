@@ -6,6 +6,7 @@
  * It serves gRPC with reflection, health and the SchedulerStatus API.
  */
 import * as os from 'node:os';
+import type { GrpcClientTls, GrpcServerTls } from '../../lib/grpc/tls';
 import type { Logger } from 'pino';
 import { SchedulerStatusService, type SchedulerStatusResponse, type SchedulerStatusServer } from '../../gen/bosun/scheduler';
 import { leaseClientFor } from '../../lib/client/api-adapters';
@@ -36,6 +37,8 @@ export interface SchedulerServerConfig {
   readonly apiservers: readonly string[];
   /** Bearer token of the scheduler's identity (from its kubeconfig), sent on every API call. */
   readonly token?: string;
+  /** TLS towards the apiservers (the cluster CA, and a client certificate when the identity has one); undefined: plain text. */
+  readonly tls?: GrpcClientTls;
   /** The component's metrics registry: kube-scheduler's metrics and the leader gauge go here (none when absent). */
   readonly metrics?: Registry;
   /** This replica's identity in the lease (default hostname_pid). */
@@ -49,6 +52,8 @@ export interface SchedulerServerConfig {
   readonly retryPeriodMs?: number;
   /** host:port of the gRPC status API ("" for none; port 0 for any free port). */
   readonly grpcListen?: string;
+  /** TLS of the gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); undefined: plain text. */
+  readonly grpcServingTls?: GrpcServerTls;
 }
 
 /** What a term runs. */
@@ -77,7 +82,7 @@ export class SchedulerServer {
     private readonly clock: Clock,
     private readonly random: RandomSource,
   ) {
-    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token });
+    this.client = new GrpcApiClient({ endpoints: [...config.apiservers], token: config.token, tls: config.tls });
     this.identity = config.identity ?? `${os.hostname()}_${process.pid}`;
     this.schedulerName = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.elector = new LeaderElector({
@@ -106,7 +111,7 @@ export class SchedulerServer {
   static async start(config: SchedulerServerConfig, logger: Logger, clock: Clock = realClock, random: RandomSource = mathRandom): Promise<SchedulerServer> {
     const s = new SchedulerServer(config, logger, clock, random);
     if (config.grpcListen) {
-      const host = new ServiceHost(['bosun/scheduler.proto']);
+      const host = new ServiceHost(['bosun/scheduler.proto'], {}, undefined, config.grpcServingTls);
       host.addService(SchedulerStatusService, s.statusService());
       s.grpcPort = await host.listen(config.grpcListen);
       s.host = host;

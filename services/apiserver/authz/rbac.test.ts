@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { NO_CREDENTIALS_MESSAGE } from '../grpc/authentication';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
 import { RESOURCES } from '../../../lib/api/resources';
 import type { ClusterRole } from '../../../lib/api/types/rbac';
@@ -115,7 +116,7 @@ describe('RBAC authorization (apiserver --authorization-mode RBAC)', function ()
       const denied = await grpc.resource(RESOURCES.configmaps).create('rbac-a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'grpc-made', namespace: 'rbac-a' } }).then(() => undefined, (e: unknown) => e);
       expect(String((denied as Error)?.message)).to.include('configmaps is forbidden: User "alice" cannot create resource "configmaps"');
       const anon = await anonymous.resource(RESOURCES.configmaps).list('rbac-a').then(() => undefined, (e: unknown) => e);
-      expect(String((anon as Error)?.message)).to.include('User "system:anonymous" cannot list');
+      expect(String((anon as Error)?.message), 'anonymous requests are off (--anonymous-auth=false)').to.equal(NO_CREDENTIALS_MESSAGE);
     } finally {
       grpc.close();
       anonymous.close();

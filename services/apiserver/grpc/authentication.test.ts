@@ -12,7 +12,9 @@ import { ANONYMOUS_USER, AUTHENTICATED_GROUP, requestUser, type UserInfo } from 
 import { BearerAuthenticator, ensureTokenFile, ensureUserToken, readTokenEntries } from '../http/bearer-auth';
 import { httpsRequest } from '../http/test-clients';
 import { TwoDoorApiServer } from '../test-api-server';
-import { authenticatedService, authenticateCall, INVALID_TOKEN_MESSAGE } from './authentication';
+import type { PeerCertificate } from 'node:tls';
+import { TokenAuthenticatorChain } from '../authn/token-authenticator';
+import { ANONYMOUS_FORBIDDEN_MESSAGE, authenticatedService, authenticateCall, INVALID_TOKEN_MESSAGE, NO_CREDENTIALS_MESSAGE } from './authentication';
 
 const CONFIGMAPS = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], categories: [] };
 
@@ -49,15 +51,21 @@ describe('gRPC door authentication', () => {
       expect(auth.userOf('Basic tok3')).to.equal(undefined);
     });
 
-    it('authenticates call metadata: anonymous without it, the user for a known token, 401 otherwise', () => {
+    it('authenticates call metadata: the user for a known token or a verified certificate, 401 otherwise; anonymous (when on) reaches no API method', () => {
       const auth = new BearerAuthenticator([{ token: 'good', user: { name: 'bob', groups: [] } }]);
       const md = (...values: string[]) => {
         const m = new grpc.Metadata();
         for (const v of values) m.add('authorization', v);
         return m;
       };
-      expect(authenticateCall(md(), auth)).to.equal(ANONYMOUS_USER);
+      expect(() => authenticateCall(md(), auth)).to.throw(ApiError, NO_CREDENTIALS_MESSAGE);
+      expect(() => authenticateCall(md(), auth, { anonymousAuth: true })).to.throw(ApiError, ANONYMOUS_FORBIDDEN_MESSAGE);
       expect((authenticateCall(md('Bearer good'), auth) as UserInfo).name).to.equal('bob');
+      const chain = new TokenAuthenticatorChain(auth, undefined);
+      const cert = { subject: { CN: 'carol', O: ['devs', 'ops'] }, ext_key_usage: ['1.3.6.1.5.5.7.3.2'] } as unknown as PeerCertificate;
+      expect(authenticateCall(md(), chain, { peerCertificate: cert })).to.deep.equal({ name: 'carol', groups: ['devs', 'ops', AUTHENTICATED_GROUP] });
+      const serving = { subject: { CN: 'bosun-apiserver' }, ext_key_usage: ['1.3.6.1.5.5.7.3.1'] } as unknown as PeerCertificate;
+      expect(() => authenticateCall(md(), chain, { peerCertificate: serving }), 'a serving certificate is no client identity').to.throw(ApiError, NO_CREDENTIALS_MESSAGE);
       expect(() => authenticateCall(md('Bearer bad'), auth)).to.throw(ApiError, INVALID_TOKEN_MESSAGE);
       expect(() => authenticateCall(md('Bearer good', 'Bearer good'), auth)).to.throw(ApiError, INVALID_TOKEN_MESSAGE);
       // No token file configured: credentials are not checked, the call is anonymous.
@@ -86,8 +94,8 @@ describe('gRPC door authentication', () => {
         expect(err.code).to.equal(401);
         expect(err.reason).to.equal('Unauthorized');
         expect(err.message).to.equal(INVALID_TOKEN_MESSAGE);
-        await clients[2]!.discover();
-        expect(users).to.deep.equal([{ name: 'bob', groups: ['team', AUTHENTICATED_GROUP] }, ANONYMOUS_USER]);
+        expect((await failure(clients[2]!.discover())).message, 'no credentials, anonymous off').to.equal(NO_CREDENTIALS_MESSAGE);
+        expect(users).to.deep.equal([{ name: 'bob', groups: ['team', AUTHENTICATED_GROUP] }]);
       } finally {
         for (const c of clients) c.close();
         server.forceShutdown();
@@ -159,12 +167,16 @@ describe('gRPC door authentication', () => {
         client.close();
         rest.get = original;
       }
-      expect(seen).to.deep.equal(['admin', 'admin', ANONYMOUS_USER.name]);
+      expect(seen).to.deep.equal(['admin', 'admin', 'admin']);
     });
 
-    it('still serves anonymous calls (no token)', async () => {
-      const anonymous = api.grpc; // the harness's client sends no token
-      expect((await anonymous.resource(CONFIGMAPS).list('default')).kind).to.equal('ConfigMapList');
+    it('refuses calls without credentials (anonymous off, the default)', async () => {
+      const anonymous = new GrpcApiClient({ endpoints: [api.server.grpcAddress] });
+      try {
+        expect((await failure(anonymous.resource(CONFIGMAPS).list('default'))).message).to.equal(NO_CREDENTIALS_MESSAGE);
+      } finally {
+        anonymous.close();
+      }
     });
   });
 });

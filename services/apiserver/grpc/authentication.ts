@@ -1,12 +1,15 @@
 /**
- * Authentication of the gRPC door: a call's `authorization: Bearer <token>` metadata is checked
- * against the token authenticator the HTTPS door uses. A known token runs the call as its user
- * (see request-user.ts); an unknown or malformed one is refused with UNAUTHENTICATED (the
- * HTTPS door's 401); a call without the metadata runs as the anonymous user (anonymous access
- * is still allowed; authorization comes later). Reflection and health stay open, as /healthz
- * and /version are on HTTPS.
+ * Authentication of the gRPC door, with the authenticator chain the HTTPS door uses: the
+ * verified client certificate of the call's connection (CN = user, O = groups), else the
+ * call's `authorization: Bearer <token>` metadata. A known credential runs the call as its user
+ * (see request-user.ts); an unknown or malformed token is refused with UNAUTHENTICATED (the
+ * HTTPS door's 401). A call with no credential is refused with UNAUTHENTICATED too, unless
+ * anonymous requests are on (`--anonymous-auth`, as on HTTPS): then it is system:anonymous,
+ * which may reach only health and reflection — both unwrapped, so always open, as /healthz and
+ * /version are on HTTPS — and is refused with PERMISSION_DENIED here.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import { ApiError } from '../../../lib/api/errors';
 import { toGrpcError } from '../../../lib/api/grpc-status';
 import { AUTHORIZATION_METADATA_KEY } from '../../../lib/client/grpc-api-client';
@@ -18,32 +21,52 @@ import { ALWAYS_ALLOW, type Authorizer } from '../authz/authorizer';
 
 /** The message of a refused token (the HTTPS door answers 401 "Unauthorized" for the same). */
 export const INVALID_TOKEN_MESSAGE = 'Unauthorized: the bearer token in the "authorization" call metadata is not valid';
+/** The message of a call without credentials while anonymous requests are off. */
+export const NO_CREDENTIALS_MESSAGE = 'Unauthorized: the call carries no credentials (a bearer token in the "authorization" call metadata, or a client certificate signed by the cluster CA)';
+/** The message of an anonymous call while anonymous requests are on. */
+export const ANONYMOUS_FORBIDDEN_MESSAGE = 'Forbidden: system:anonymous may call only grpc.health.v1.Health and server reflection';
 
-/**
- * The user a call's metadata authenticates as: anonymous without an `authorization` entry, the
- * token's user for a known bearer token; a 401 ApiError otherwise. Without an authenticator
- * (no token file configured) every call is anonymous, as Kubernetes ignores credentials no
- * authenticator handles.
- */
-export function authenticateCall(metadata: grpc.Metadata, authenticator: RequestAuthenticator | undefined): UserInfo | Promise<UserInfo> {
-  const values = metadata.get(AUTHORIZATION_METADATA_KEY);
-  if (values.length === 0 || !authenticator) return ANONYMOUS_USER;
-  const value = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
-  const found = authenticator.userOf(value);
-  // A static token answers at once; a ServiceAccount token after its lookups.
-  return found instanceof Promise ? found.then(authenticatedOrRefused) : authenticatedOrRefused(found);
+/** How the door treats a call's credentials. */
+export interface CallAuthOptions {
+  /** The client certificate the connection's TLS handshake verified (grpc-js: call.getAuthContext()). */
+  readonly peerCertificate?: PeerCertificate;
+  /** Kubernetes' --anonymous-auth: a call without credentials is system:anonymous (refused here) rather than unauthenticated. */
+  readonly anonymousAuth?: boolean;
 }
 
-function authenticatedOrRefused(user: UserInfo | undefined): UserInfo {
-  if (!user) throw new ApiError(401, 'Unauthorized', INVALID_TOKEN_MESSAGE);
-  return user;
+/**
+ * The user a call authenticates as: the verified client certificate's or the bearer token's
+ * user; a 401 ApiError for an unknown token or (anonymous off) no credentials; a 403 for an
+ * anonymous call (anonymous on). Without an authenticator (an in-process server configured with
+ * no token file and no client CA) every call is anonymous, as Kubernetes ignores credentials no
+ * authenticator handles.
+ */
+export function authenticateCall(metadata: grpc.Metadata, authenticator: RequestAuthenticator | undefined, options: CallAuthOptions = {}): UserInfo | Promise<UserInfo> {
+  if (!authenticator) return ANONYMOUS_USER;
+  const values = metadata.get(AUTHORIZATION_METADATA_KEY);
+  if (values.length === 0 && !options.peerCertificate) return anonymous(options.anonymousAuth);
+  const value = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
+  const found = authenticator.userOf(values.length === 0 ? undefined : (value ?? ''), options.peerCertificate);
+  const settle = (user: UserInfo | undefined): UserInfo => {
+    if (user) return user;
+    if (values.length > 0) throw new ApiError(401, 'Unauthorized', INVALID_TOKEN_MESSAGE);
+    return anonymous(options.anonymousAuth);
+  };
+  // A certificate or static token answers at once; a ServiceAccount token after its lookups.
+  return found instanceof Promise ? found.then(settle) : settle(found);
+}
+
+/** A call without usable credentials: never reaches an API method. */
+function anonymous(anonymousAuth: boolean | undefined): never {
+  if (anonymousAuth) throw new ApiError(403, 'Forbidden', ANONYMOUS_FORBIDDEN_MESSAGE);
+  throw new ApiError(401, 'Unauthorized', NO_CREDENTIALS_MESSAGE);
 }
 
 type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
 
 /**
- * `impl` with every method authenticated first: the handler runs inside the request context of
- * the call's user; a refused call never reaches it (a unary call's callback or a stream's
+ * `impl` with every method authenticated first (see {@link authenticateCall}; `anonymousAuth` is
+ * --anonymous-auth), then impersonation checked with `authorizer`: the handler runs inside the request context of the call's user; a refused call never reaches it (a unary call's callback or a stream's
  * error carries the 401 status). Unary, server-streaming and bidirectional methods.
  */
 export function authenticatedService(
@@ -51,7 +74,7 @@ export function authenticatedService(
   impl: grpc.UntypedServiceImplementation,
   authenticator: RequestAuthenticator | undefined,
   logger?: Logger,
-  authorizer: Authorizer = ALWAYS_ALLOW,
+  access: { readonly authorizer?: Authorizer; readonly anonymousAuth?: boolean } = {},
 ): grpc.UntypedServiceImplementation {
   const out: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(impl) as [string, Handler][]) {
@@ -70,10 +93,10 @@ export function authenticatedService(
         withRequestContext(() => handler(call, callback), user, { requestURI: method.path, sourceIP: peerAddress(call.getPeer()), userAgent: agent === undefined ? undefined : String(agent) });
       };
       // Impersonation (the call's impersonate-* metadata) is the step after authentication.
-      const acting = (u: UserInfo): UserInfo => impersonate(u, metadataImpersonation(call.metadata), authorizer);
+      const acting = (u: UserInfo): UserInfo => impersonate(u, metadataImpersonation(call.metadata), access.authorizer ?? ALWAYS_ALLOW);
       let user: UserInfo | Promise<UserInfo>;
       try {
-        const authenticated = authenticateCall(call.metadata, authenticator);
+        const authenticated = authenticateCall(call.metadata, authenticator, { peerCertificate: call.getAuthContext()?.sslPeerCertificate, anonymousAuth: access.anonymousAuth });
         user = authenticated instanceof Promise ? authenticated.then(acting) : acting(authenticated);
       } catch (err) {
         refuse(err);

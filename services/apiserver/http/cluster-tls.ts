@@ -35,7 +35,7 @@ export interface ClusterTls {
 
 /**
  * Loads the CA and serving certificate from `dir`, making whichever is missing (or, for the
- * serving certificate, stale: other hosts or near expiry). `extraHosts` are added to the
+ * serving certificate, stale: missing one of the hosts, or near expiry). `extraHosts` are added to the
  * default 127.0.0.1, localhost and ::1. Throws when the directory cannot be written.
  */
 export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []): ClusterTls {
@@ -67,11 +67,13 @@ export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []
   };
 }
 
-/** True when dir holds a serving certificate for exactly `hosts` that is not near expiry. */
+/** True when dir holds a serving certificate naming (at least) `hosts` that is not near expiry. */
 function servingCertUsable(dir: string, hosts: readonly string[]): boolean {
   try {
     const recorded = JSON.parse(fs.readFileSync(path.join(dir, 'serving-hosts.json'), 'utf8')) as unknown;
-    if (!Array.isArray(recorded) || recorded.length !== hosts.length || !hosts.every((h) => recorded.includes(h))) return false;
+    // A certificate naming more hosts serves too: `bosun kubeconfigs` adds the apiservers' names
+    // (compose), and an apiserver starting later must not replace it with a narrower one.
+    if (!Array.isArray(recorded) || !hosts.every((h) => recorded.includes(h))) return false;
     if (!fs.existsSync(path.join(dir, 'serving.key'))) return false;
     const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'serving.crt')));
     const ca = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'ca.crt')));

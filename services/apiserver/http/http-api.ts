@@ -3,9 +3,12 @@
  * client: /version and health endpoints, legacy discovery, OpenAPI,
  * and every resource of a ResourceSet — the same ResourceRest the gRPC front door calls, so no
  * API rule is duplicated here. OpenAPI documents come from lib/api/openapi. TLS material comes from a cluster CA kept in `certDir`;
- * requests other than /version and the health checks need `Authorization: Bearer <token>`.
+ * requests other than /version and the health checks need `Authorization: Bearer <token>` or a
+ * client certificate signed by the client CA (asked for, not required, as kube-apiserver does:
+ * a certificate from another CA completes the handshake and is answered 401).
  */
 import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../lib/logger';
@@ -13,11 +16,11 @@ import { ApiError, MethodNotAllowedError, BadRequestError, InternalError } from 
 import { openApiDocuments, openApiResponse, type OpenApiDocuments } from '../../../lib/api/openapi';
 import { statusFromError } from '../../../lib/api/status';
 import type { ResourceSet } from '../rest/resource-set';
-import { setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
+import { ANONYMOUS_USER, setRequestUser, withRequestContext, type RequestOrigin, type UserInfo } from '../authn/request-user';
 import { ALWAYS_ALLOW, type Authorizer, forbiddenMessage } from '../authz/authorizer';
 import { httpImpersonation, impersonate } from '../authn/impersonation';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
-import type { RequestAuthenticator } from '../authn/token-authenticator';
+import { TokenAuthenticatorChain, type RequestAuthenticator } from '../authn/token-authenticator';
 import { ensureClusterTls, type ClusterTls } from './cluster-tls';
 import { NodeStreamProxy } from './node-stream-proxy';
 import { refuseUpgradeWithStatus } from '../../../lib/streaming/refuse-upgrade';
@@ -38,7 +41,7 @@ export interface HttpApiOptions {
   readonly certDir: string;
   /** Bearer tokens accepted (e.g. from readTokenFile / ensureTokenFile), unless `authenticator` is given. */
   readonly tokens: readonly (string | TokenEntry)[];
-  /** The token authenticator to use (the one the gRPC door shares); default: one over `tokens`. */
+  /** The authenticator to use (the one the gRPC door shares); default: client certificates, then `tokens`. */
   readonly authenticator?: RequestAuthenticator;
   /** Hosts the serving certificate names besides 127.0.0.1, localhost and ::1. */
   readonly hosts?: readonly string[];
@@ -49,7 +52,18 @@ export interface HttpApiOptions {
   readonly ready?: () => boolean;
   /** Authorizes the non-resource paths (discovery, OpenAPI); resources are authorized by their REST. Default: all allowed. */
   readonly authorizer?: Authorizer;
+  /** PEM of the CA client certificates are verified against (`--client-ca-file`); default: the cluster CA. */
+  readonly clientCaCert?: string;
+  /**
+   * Kubernetes' --anonymous-auth: a request without credentials is system:anonymous, which may
+   * reach only /healthz, /livez, /readyz and /version (403 elsewhere); off (the default), it is
+   * answered 401. Those four paths are served to anyone either way (launchers probe them).
+   */
+  readonly anonymousAuth?: boolean;
 }
+
+/** The message of an anonymous request to a path other than the public ones (anonymous on). */
+export const ANONYMOUS_FORBIDDEN_PATH_MESSAGE = 'forbidden: User "system:anonymous" may reach only /healthz, /livez, /readyz and /version';
 
 /** The message of a 500 caused by a server bug (the details go to the log, not to the client). */
 export const UNEXPECTED_ERROR_MESSAGE = 'Internal error occurred: the server failed unexpectedly; its log has the details';
@@ -78,11 +92,13 @@ export class HttpApi {
 
   constructor(private readonly opts: HttpApiOptions) {
     this.tls = ensureClusterTls(opts.certDir, opts.hosts ?? []);
-    this.auth = opts.authenticator ?? new BearerAuthenticator(opts.tokens);
+    this.auth = opts.authenticator ?? new TokenAuthenticatorChain(new BearerAuthenticator(opts.tokens), undefined);
     this.logger = opts.logger?.child({ part: 'http-api' });
     this.streams = new NodeStreamProxy(ensureApiserverKubeletClientCert(opts.certDir));
     this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()), this.streams);
-    this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => void withRequestContext(() => this.serve(req, res), undefined, originOf(req)));
+    // Client certificates are asked for but not required: a request may authenticate with a token instead.
+    const tlsOptions = { cert: this.tls.cert, key: this.tls.key, ca: opts.clientCaCert ?? this.tls.caCert, requestCert: true, rejectUnauthorized: false };
+    this.server = https.createServer(tlsOptions, (req, res) => void withRequestContext(() => this.serve(req, res), undefined, originOf(req)));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void withRequestContext(() => this.upgrade(req, socket, head), undefined, originOf(req)));
   }
 
@@ -140,8 +156,7 @@ export class HttpApi {
         res.end(ok ? 'ok' : 'not ready');
         return;
       }
-      const user = await this.auth.userOf(req.headers.authorization);
-      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = await this.authenticate(req);
       const acting = impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW);
       setRequestUser(acting);
       const path = parseApiPath(pathname);
@@ -189,6 +204,24 @@ export class HttpApi {
   }
 
   /** Refuses a non-resource request the authorizer denies (Kubernetes' verb: the method, lower-cased). */
+  /**
+   * The user of a request to a non-public path: its verified client certificate's or bearer
+   * token's; 401 without either (anonymous off) or with one that is not valid; 403 for
+   * system:anonymous (anonymous on), which reaches only the public paths.
+   */
+  private async authenticate(req: IncomingMessage): Promise<UserInfo> {
+    const socket = req.socket as TLSSocket;
+    const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
+    const peerCertificate = cert && cert.raw ? cert : undefined;
+    const user = await this.auth.userOf(req.headers.authorization, peerCertificate);
+    if (user) return user;
+    if (req.headers.authorization === undefined && this.opts.anonymousAuth) {
+      setRequestUser(ANONYMOUS_USER);
+      throw new ApiError(403, 'Forbidden', ANONYMOUS_FORBIDDEN_PATH_MESSAGE);
+    }
+    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+
   private authorizePath(user: UserInfo, method: string, pathname: string): void {
     if (!this.opts.authorizer) return;
     const attrs = { user, verb: method === 'HEAD' ? 'get' : method.toLowerCase(), resourceRequest: false, path: pathname };
@@ -225,8 +258,7 @@ export class HttpApi {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     try {
-      const user = await this.auth.userOf(req.headers.authorization);
-      if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = await this.authenticate(req);
       setRequestUser(impersonate(user, httpImpersonation(req), this.opts.authorizer ?? ALWAYS_ALLOW));
       const url = parseRequestTarget(req.url);
       const path = parseApiPath(url.pathname);

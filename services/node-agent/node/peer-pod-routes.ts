@@ -8,6 +8,7 @@
  * ranges of known nodes leave the host, and only towards those nodes.
  */
 import { RESOURCES } from '../../../lib/api/resources';
+import type { GrpcClientTls } from '../../../lib/grpc/tls';
 import type { Node } from '../../../lib/api/types';
 import { listerWatcherFor } from '../../../lib/client/api-adapters';
 import { GrpcApiClient } from '../../../lib/client/grpc-api-client';
@@ -107,8 +108,8 @@ export class PeerPodRoutes {
  * Watches every Node through its own API connection and keeps this host's peer routes with
  * the `ip` tool (root). Resolves with the stop function (which removes the routes).
  */
-export function startPeerPodRoutes(api: { readonly endpoints: readonly string[]; readonly token?: string }, self: { readonly name: string; readonly address: string }, logger: Logger): () => Promise<void> {
-  const client = new GrpcApiClient({ endpoints: [...api.endpoints], token: api.token });
+export function startPeerPodRoutes(api: { readonly endpoints: readonly string[]; readonly token?: string; readonly tls?: GrpcClientTls }, self: { readonly name: string; readonly address: string }, logger: Logger): () => Promise<void> {
+  const client = new GrpcApiClient({ endpoints: [...api.endpoints], token: api.token, tls: api.tls });
   const informer = new SharedInformer<Node>(listerWatcherFor(client.resource<Node>(RESOURCES.nodes), {}), { logger });
   const routes = new PeerPodRoutes(informer, self, (args) => runCommand('ip', args), logger.child({ part: 'peer-pod-routes' }));
   routes.start();

@@ -87,7 +87,7 @@ describe('node agent streaming server through the apiserver and kubectl', functi
   }
 
   before(async () => {
-    t = await TwoDoorApiServer.start('bosun-streaming-');
+    t = await TwoDoorApiServer.start('bosun-streaming-', { grpcTls: true }); // the CLI dials the kubeconfig's CA, as against the apiserver process
     runtime = new HostProcessRuntime();
     const tls = ensureNodeServingCert(path.join(t.dir, 'pki'), NODE, []);
     server = await startStreamingServer({ runtime, port: 0, host: '127.0.0.1', tls });
