@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeObject } from '../../lib/api/object';
-import { GrpcApiClient } from '../../lib/client/grpc-api-client';
+import { grpcClientFor, serviceConnection } from '../../lib/client/kubeconfig-client';
 import { freePort, memberStatus } from '../../lib/launcher/store-cluster';
 import { sampleValue } from '../../lib/metrics';
 import { configMapStrategy, serviceStrategy } from '../../services/apiserver/kinds/core';
@@ -111,7 +111,8 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
   });
 
   it('serves the API from both apiserver containers: a write through one is read through the other', async () => {
-    const [a, b] = project.apiserverEndpoints.map((e) => new GrpcApiClient({ endpoints: [e] }));
+    // One client per apiserver, as the admin (its kubeconfig's token and CA; anonymous calls are refused).
+    const [a, b] = project.apiserverEndpoints.map((e) => grpcClientFor(serviceConnection(project.kubeconfig, [e])));
     try {
       const deadline = Date.now() + 60_000;
       for (;;) {
