@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { BOSUN_BIN, LocalStoreCluster, memberStatus } from '../../lib/launcher/store-cluster';
+import { ensureClusterCa } from '../../lib/pki/cluster-ca';
+import { ensureComponentCert } from '../../lib/pki/component-certs';
 import { makeCertificate } from '../../lib/pki/x509';
 import { StoreClient } from '../../store/client';
 import { runEtcdctl, type EtcdctlResult } from './etcdctl-runner';
@@ -71,11 +73,19 @@ describe('store: mutual TLS on the client and peer ports (real etcdctl)', functi
     expect(members.stdout.match(/https:\/\/127\.0\.0\.1:\d+/g)?.length, members.stdout).to.equal(6);
   });
 
-  it('refuses etcdctl without a client certificate, with one from another CA, and in plain text', async () => {
+  it('refuses etcdctl without a client certificate, with one from another CA (the cluster CA too), and in plain text', async () => {
+    // A node's or a component's certificate comes from the cluster CA: the store trusts only its own.
+    const clusterCaDir = path.join(dir, 'pki');
+    ensureClusterCa(clusterCaDir);
+    const node = ensureComponentCert(clusterCaDir, { name: 'client-node-x', commonName: 'system:node:x', organization: 'system:nodes', usage: 'client' });
+    fs.writeFileSync(path.join(dir, 'node.crt'), node.cert);
+    fs.writeFileSync(path.join(dir, 'node.key'), node.key);
+    expect(cluster.clientTlsFiles!.ca).to.equal(path.join(clusterCaDir, 'store', 'ca.crt'));
     // In parallel: each refused etcdctl waits out its dial timeout.
     const attempts = await Promise.all([
       etcdctl([`--cacert=${cluster.clientTlsFiles!.ca}`, 'put', 'intruder', 'no-cert']),
       etcdctl([`--cacert=${cluster.clientTlsFiles!.ca}`, `--cert=${foreign.cert}`, `--key=${foreign.key}`, 'put', 'intruder', 'other-ca']),
+      etcdctl([`--cacert=${cluster.clientTlsFiles!.ca}`, `--cert=${path.join(dir, 'node.crt')}`, `--key=${path.join(dir, 'node.key')}`, 'put', 'intruder', 'cluster-ca']),
       runEtcdctl(urls().map((u) => u.replace('https://', 'http://')), ['put', 'intruder', 'plain']),
     ]);
     for (const r of attempts) refused(r);
@@ -131,7 +141,7 @@ describe('store: mutual TLS on the client and peer ports (real etcdctl)', functi
       const deadline = Date.now() + REJOIN_MS;
       for (;;) {
         const s = await memberStatus(victim.endpoint, 500, cluster.clientTls).catch(() => undefined);
-        if (s && s.leader !== 0 && s.header!.revision >= revision) break;
+        if (s && s.leader !== 0 && Number(s.header!.revision) >= revision) break;
         if (Date.now() > deadline) throw new Error(`${victim.name} did not rejoin:\n${victim.tailLog(20)}`);
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
@@ -144,8 +154,15 @@ describe('store: mutual TLS on the client and peer ports (real etcdctl)', functi
 
   it('a new member joins over peer TLS (etcdctl member add --learner, then --initial-cluster-state existing)', async () => {
     const m = await cluster.joiningMember('store-4');
-    const { revision } = await memberStatus(cluster.members[0]!.endpoint, 1000, cluster.clientTls).then((s) => s.header!);
     const deadline = Date.now() + REJOIN_MS;
+    // Any member answers (the one restarted just before may still be catching up, on a busy machine).
+    let revision: number | undefined;
+    while (revision === undefined) {
+      for (const member of cluster.members) {
+        revision ??= await memberStatus(member.endpoint, 1000, cluster.clientTls).then((s) => Number(s.header!.revision), () => undefined);
+      }
+      if (revision === undefined && Date.now() > deadline) throw new Error('no member answered its status');
+    }
     // The cluster may refuse a change while a member it just restarted is not yet connected long enough: retry.
     for (let added = false; !added; ) {
       const r = await etcdctl([...withCert, 'member', 'add', m.name, `--peer-urls=${m.peerUrl}`, '--learner']);
@@ -157,7 +174,7 @@ describe('store: mutual TLS on the client and peer ports (real etcdctl)', functi
     // It learned its id from the others' peer ports and caught up from the leader, both over TLS.
     for (;;) {
       const s = await memberStatus(m.endpoint, 500, cluster.clientTls).catch(() => undefined);
-      if (s && s.leader !== 0 && s.header!.revision >= revision) break;
+      if (s && s.leader !== 0 && Number(s.header!.revision) >= revision) break;
       if (Date.now() > deadline) throw new Error(`${m.name} did not join:\n${m.tailLog(20)}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

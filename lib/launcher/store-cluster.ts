@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
 import { storeChannelCredentials, type StoreClientTls } from '../../store/client/endpoint';
-import { ensureClusterCa } from '../pki/cluster-ca';
+import { ensureClusterCa, STORE_CA_COMMON_NAME, STORE_PKI_SUBDIR } from '../pki/cluster-ca';
 import { APISERVER_ETCD_CLIENT_CERT, ensureApiserverEtcdClientCert, ensureStoreMemberCert, storeMemberCertName } from '../pki/component-certs';
 
 import { LocalProcess } from './local-process';
@@ -58,10 +58,10 @@ export interface LocalStoreClusterOptions {
   extraArgs?: string[];
   /**
    * Plain text on both ports (`bosun store --insecure`). Without it the members serve mutual
-   * TLS with certificates from the cluster CA in `pkiDir` (made when missing).
+   * TLS with certificates from the store's own CA in `<pkiDir>/store` (made when missing).
    */
   insecure?: boolean;
-  /** Where the cluster CA and the store's certificates live (default: `<dir>/pki`, where `bosun up` keeps them). */
+  /** The cluster's pki directory; the store's CA and certificates go in its `store` folder (default: `<dir>/pki`, where `bosun up` keeps them). */
   pkiDir?: string;
 }
 
@@ -163,9 +163,10 @@ export class LocalStoreCluster {
     readonly members: LocalStoreMember[],
     private readonly opts: LocalStoreClusterOptions,
   ) {
-    this.pkiDir = opts.pkiDir ?? path.join(opts.dir, 'pki');
+    // The store's own CA, in a folder of its own under the cluster's pki (see STORE_CA_COMMON_NAME).
+    this.pkiDir = path.join(opts.pkiDir ?? path.join(opts.dir, 'pki'), STORE_PKI_SUBDIR);
     if (opts.insecure) return;
-    const ca = ensureClusterCa(this.pkiDir);
+    const ca = ensureClusterCa(this.pkiDir, STORE_CA_COMMON_NAME);
     const client = ensureApiserverEtcdClientCert(this.pkiDir);
     this.clientTlsFiles = { ca, cert: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.crt`), key: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.key`) };
     this.clientTls = { ca: Buffer.from(client.caCert), cert: Buffer.from(client.cert), key: Buffer.from(client.key) };
@@ -189,7 +190,7 @@ export class LocalStoreCluster {
     return f ? { ...endpoints, ETCDCTL_CACERT: f.ca, ETCDCTL_CERT: f.cert, ETCDCTL_KEY: f.key } : endpoints;
   }
 
-  /** The flags of a member's TLS: its certificate (made when missing) on both ports, the cluster CA trusted; or --insecure. */
+  /** The flags of a member's TLS: its certificate (made when missing) on both ports, only the store's CA trusted; or --insecure. */
   private tlsArgs(name: string): string[] {
     if (this.opts.insecure) return ['--insecure'];
     ensureStoreMemberCert(this.pkiDir, name, []);

@@ -14,13 +14,22 @@ export const CLUSTER_CA_COMMON_NAME = 'bosun-cluster-ca';
 /** Validity of the cluster CA (the apiserver's CA_VALIDITY_DAYS). */
 const CLUSTER_CA_VALIDITY_DAYS = 3650;
 
+/**
+ * The store's own CA (kubeadm keeps etcd's apart the same way): it signs only the store members'
+ * certificates and the apiservers' client certificate towards the store, so no other holder of
+ * a cluster certificate (a node, a component, a user) can reach the store.
+ */
+export const STORE_CA_COMMON_NAME = 'bosun-store-ca';
+/** Where the store's CA and certificates live, under the cluster's pki directory. */
+export const STORE_PKI_SUBDIR = 'store';
+
 /** Makes ca.crt / ca.key in `dir` when either is missing; returns the path of ca.crt. */
-export function ensureClusterCa(dir: string): string {
+export function ensureClusterCa(dir: string, commonName = CLUSTER_CA_COMMON_NAME): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const crt = path.join(dir, 'ca.crt');
   const key = path.join(dir, 'ca.key');
   if (!fs.existsSync(crt) || !fs.existsSync(key)) {
-    const ca = makeCertificate({ subject: { commonName: CLUSTER_CA_COMMON_NAME }, usage: 'ca', validityDays: CLUSTER_CA_VALIDITY_DAYS });
+    const ca = makeCertificate({ subject: { commonName }, usage: 'ca', validityDays: CLUSTER_CA_VALIDITY_DAYS });
     writeFileAtomically(key, ca.key, 0o600);
     writeFileAtomically(crt, ca.cert, 0o644);
   }
