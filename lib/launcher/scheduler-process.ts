@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { SchedulerStatusClient, type SchedulerStatusResponse } from '../../gen/bosun/scheduler';
-import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a scheduler may take to serve its status API. */
@@ -30,7 +30,7 @@ export class LocalScheduler extends LocalProcess {
     env: NodeJS.ProcessEnv = process.env,
     client: Omit<ComponentClientArgs, 'apiservers'> = {},
   ) {
-    const flags = componentClientFlags({ ...client, apiservers });
+    const flags = [...componentClientFlags({ ...client, apiservers }), ...statusServingFlags(client.servingTls)];
     super(name, logFile, ['scheduler', ...flags, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
     this.statusTls = statusTlsOf(client.servingTls);

@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from '../lib/config-error';
+import { statusServingFlags } from '../lib/launcher/component-args';
+import { componentEnv, servingTlsOf, servingTlsOptions } from './component-flags';
+import { dnsCommand } from './dns-command';
+import { ingressCommand } from './ingress-command';
+import { nodeAgentCommand } from './node-agent-command';
+import { proxyCommand } from './proxy-command';
+import { schedulerCommand } from './scheduler-command';
+
+/** Every component command with a gRPC status API, by its name in componentEnv. */
+const COMPONENTS_WITH_STATUS_API: readonly [string, () => Command][] = [
+  ['scheduler', schedulerCommand],
+  ['node-agent', () => nodeAgentCommand()],
+  ['proxy', proxyCommand],
+  ['dns', dnsCommand],
+  ['ingress', ingressCommand],
+];
+
+const LISTEN = '127.0.0.1:10259';
+const REQUIRED = /^--tls-cert-file, --tls-private-key-file: required .*--insecure/;
+
+describe('status API TLS flags: plain text only behind an explicit --insecure', () => {
+  let dir: string;
+  let cert: string;
+  let key: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-serving-tls-'));
+    cert = path.join(dir, 'serving.crt');
+    key = path.join(dir, 'serving.key');
+    fs.writeFileSync(cert, 'CERT PEM');
+    fs.writeFileSync(key, 'KEY PEM');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The parsed options of a command with only the serving-TLS flags of `component`. */
+  function parse(argv: string[], env: NodeJS.ProcessEnv = {}, component = 'scheduler'): Record<string, unknown> {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const command = new Command('x').exitOverride();
+      for (const o of servingTlsOptions(component)) command.addOption(o);
+      return command.parse(argv, { from: 'user' }).opts();
+    } finally {
+      for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  it('serves TLS with both files, plain text with --insecure (bare or "true"), nothing without a gRPC listener', () => {
+    expect(servingTlsOf(parse(['--tls-cert-file', cert, '--tls-private-key-file', key]), LISTEN)).to.deep.equal({ cert: 'CERT PEM', key: 'KEY PEM' });
+    expect(servingTlsOf(parse(['--insecure']), LISTEN)).to.equal(undefined);
+    expect(servingTlsOf(parse(['--insecure', 'true']), LISTEN)).to.equal(undefined);
+    expect(servingTlsOf(parse([]), ''), '--grpc-listen "" needs neither').to.equal(undefined);
+  });
+
+  it('refuses to start without certificates or --insecure, and refuses both together, naming the flags', () => {
+    const bad: [string[], RegExp][] = [
+      [[], REQUIRED],
+      [['--insecure', 'false'], REQUIRED],
+      [['--insecure', '--tls-cert-file', cert, '--tls-private-key-file', key], /^--insecure: cannot be combined with --tls-cert-file/],
+      [['--insecure', '--tls-private-key-file', key], /^--insecure: cannot be combined with --tls-private-key-file/],
+      [['--insecure', 'yes'], /^--insecure: "yes" must be "true" or "false"/],
+      [['--tls-cert-file', cert], /^--tls-cert-file: needs --tls-private-key-file/],
+      [['--tls-private-key-file', key], /^--tls-private-key-file: needs --tls-cert-file/],
+      [['--tls-cert-file', path.join(dir, 'missing.crt'), '--tls-private-key-file', key], /^--tls-cert-file: cannot read/],
+    ];
+    for (const [argv, message] of bad) {
+      expect(() => servingTlsOf(parse(argv), LISTEN), argv.join(' ')).to.throw(ConfigError, message);
+    }
+  });
+
+  it('takes the flags from the environment too (BOSUN_<COMPONENT>_INSECURE, _TLS_CERT_FILE, _TLS_PRIVATE_KEY_FILE)', () => {
+    expect(componentEnv('node-agent', 'insecure')).to.equal('BOSUN_NODE_AGENT_INSECURE');
+    expect(servingTlsOf(parse([], { BOSUN_NODE_AGENT_INSECURE: 'true' }, 'node-agent'), LISTEN)).to.equal(undefined);
+    const fromEnv = parse([], { BOSUN_PROXY_TLS_CERT_FILE: cert, BOSUN_PROXY_TLS_PRIVATE_KEY_FILE: key }, 'proxy');
+    expect(servingTlsOf(fromEnv, LISTEN)).to.deep.equal({ cert: 'CERT PEM', key: 'KEY PEM' });
+    expect(() => servingTlsOf(parse([], { BOSUN_DNS_INSECURE: 'true', BOSUN_DNS_TLS_CERT_FILE: cert }, 'dns'), LISTEN)).to.throw(ConfigError, /^--insecure: cannot be combined/);
+  });
+
+  it('launchers pass the certificate, else an explicit --insecure', () => {
+    expect(statusServingFlags({ certFile: cert, keyFile: key, caCert: 'CA' })).to.deep.equal(['--tls-cert-file', cert, '--tls-private-key-file', key]);
+    expect(statusServingFlags(undefined)).to.deep.equal(['--insecure']);
+  });
+
+  for (const [name, make] of COMPONENTS_WITH_STATUS_API) {
+    it(`bosun ${name}: has the flags, and without certificates or --insecure fails with a ConfigError before starting anything`, async () => {
+      const command = make().exitOverride();
+      const flags = command.options.map((o) => [o.long, o.envVar]);
+      for (const flag of ['tls-cert-file', 'tls-private-key-file', 'insecure']) expect(flags, flag).to.deep.include([`--${flag}`, componentEnv(name, flag)]);
+      const argv = ['--grpc-listen', '127.0.0.1:0', '--metrics-address', '', '--log-level', 'error', ...(name === 'proxy' ? ['--mode', 'userspace', '--healthz-bind-address', ''] : [])];
+      const err = await command.parseAsync(argv, { from: 'user' }).then(() => undefined, (e: unknown) => e);
+      expect(err, name).to.be.instanceOf(ConfigError);
+      expect((err as Error).message).to.match(REQUIRED);
+    });
+  }
+});
