@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../lib/config-error';
 import { statusServingFlags } from '../lib/launcher/component-args';
 import { componentEnv, servingTlsOf, servingTlsOptions } from './component-flags';
+import { COMPONENT_COMMANDS } from './main';
 import { dnsCommand } from './dns-command';
 import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
@@ -20,6 +21,9 @@ const COMPONENTS_WITH_STATUS_API: readonly [string, () => Command][] = [
   ['dns', dnsCommand],
   ['ingress', ingressCommand],
 ];
+
+/** Components with a gRPC server and TLS rules of their own (store: etcd's flags; apiserver: --cert-dir). */
+const OWN_TLS_RULES: ReadonlySet<string> = new Set(['store', 'apiserver']);
 
 const LISTEN = '127.0.0.1:10259';
 const REQUIRED = /^--tls-cert-file, --tls-private-key-file: required .*--insecure/;
@@ -85,6 +89,14 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
   it('launchers pass the certificate, else an explicit --insecure', () => {
     expect(statusServingFlags({ certFile: cert, keyFile: key, caCert: 'CA' })).to.deep.equal(['--tls-cert-file', cert, '--tls-private-key-file', key]);
     expect(statusServingFlags(undefined)).to.deep.equal(['--insecure']);
+  });
+
+  it('covers every component command with a gRPC server (--grpc-listen)', async () => {
+    const withGrpc: string[] = [];
+    for (const [name, load] of COMPONENT_COMMANDS) {
+      if ((await load()).options.some((o) => o.long === '--grpc-listen') && !OWN_TLS_RULES.has(name)) withGrpc.push(name);
+    }
+    expect(withGrpc.sort()).to.deep.equal(COMPONENTS_WITH_STATUS_API.map(([name]) => name).sort());
   });
 
   for (const [name, make] of COMPONENTS_WITH_STATUS_API) {
