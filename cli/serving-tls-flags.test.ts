@@ -7,6 +7,8 @@ import { ConfigError } from '../lib/config-error';
 import { statusServingFlags } from '../lib/launcher/component-args';
 import { componentEnv, servingTlsOf, servingTlsOptions } from './component-flags';
 import { COMPONENT_COMMANDS } from './main';
+import { kubeconfigsCommand } from './kubeconfigs-command';
+import { commonNameOf } from '../lib/pki/component-certs';
 import { dnsCommand } from './dns-command';
 import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
@@ -89,6 +91,23 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
   it('launchers pass the certificate, else an explicit --insecure', () => {
     expect(statusServingFlags({ certFile: cert, keyFile: key, caCert: 'CA' })).to.deep.equal(['--tls-cert-file', cert, '--tls-private-key-file', key]);
     expect(statusServingFlags(undefined)).to.deep.equal(['--insecure']);
+  });
+
+  it('bosun kubeconfigs --serving-certs issues each named component a certificate of the cluster CA (needs --cert-dir)', async () => {
+    const kubeconfigs = (args: string[]) => kubeconfigsCommand().exitOverride().parseAsync(['--dir', path.join(dir, 'identity'), '--apiserver', '127.0.0.1:6444', ...args], { from: 'user' });
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write; // its listing of the files
+    try {
+      const pki = path.join(dir, 'identity', 'pki');
+      await kubeconfigs(['--cert-dir', pki, '--serving-certs', 'scheduler-1,dns']);
+      const files = { tlsCertFile: path.join(pki, 'serving-scheduler-1.crt'), tlsPrivateKeyFile: path.join(pki, 'serving-scheduler-1.key') };
+      expect(commonNameOf(servingTlsOf(files, LISTEN)!.cert)).to.equal('scheduler-1');
+      expect(fs.existsSync(path.join(pki, 'serving-dns.key'))).to.equal(true);
+      const err = await kubeconfigs(['--serving-certs', 'dns']).then(() => undefined, (e: unknown) => e);
+      expect((err as Error).message).to.match(/^--serving-certs: needs --cert-dir/);
+    } finally {
+      process.stdout.write = write;
+    }
   });
 
   it('covers every component command with a gRPC server (--grpc-listen)', async () => {
