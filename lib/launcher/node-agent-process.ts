@@ -32,7 +32,7 @@ export interface LocalNodeAgentOptions {
 export class LocalNodeAgent extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(

@@ -38,7 +38,7 @@ export interface LocalProxyOptions {
 export class LocalProxy extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(

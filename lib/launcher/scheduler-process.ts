@@ -18,7 +18,7 @@ export class LocalScheduler extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
