@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../lib/config-error';
 import { statusServingFlags } from '../lib/launcher/component-args';
+import { BOSUN_BIN } from '../lib/launcher/local-process';
 import { componentEnv, servingTlsOf, servingTlsOptions } from './component-flags';
 import { COMPONENT_COMMANDS } from './main';
 import { kubeconfigsCommand } from './kubeconfigs-command';
@@ -108,6 +110,16 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
     } finally {
       process.stdout.write = write;
     }
+  });
+
+  it('a real `bosun scheduler` with neither exits 2 naming the flags; BOSUN_SCHEDULER_INSECURE with a certificate too', () => {
+    const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [BOSUN_BIN, 'scheduler', '--metrics-address', ''], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+    const bare = run({});
+    expect(bare.status, bare.stderr).to.equal(2);
+    expect(bare.stderr).to.include('--tls-cert-file, --tls-private-key-file: required');
+    const both = run({ BOSUN_SCHEDULER_INSECURE: 'true', BOSUN_SCHEDULER_TLS_CERT_FILE: cert });
+    expect(both.status, both.stderr).to.equal(2);
+    expect(both.stderr).to.include('--insecure: cannot be combined with --tls-cert-file');
   });
 
   it('covers every component command with a gRPC server (--grpc-listen)', async () => {
