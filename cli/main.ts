@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config-error';
 import { hoistConnectionFlags } from './leading-flags';
+import { silenceIpServernameWarning } from '../lib/grpc/ip-servername-warning';
 
 /**
  * The component commands, each loaded only when needed: a component process (`bosun proxy …`)
@@ -48,6 +49,7 @@ async function commandsFor(args: readonly string[]): Promise<{ commands: Command
 
 /** The `bosun` program: one subcommand per component, plus `up` for a local cluster. */
 export async function main(argv: string[]): Promise<void> {
+  silenceIpServernameWarning();
   const program = new Command('bosun')
     .description('Bosun: a small Kubernetes-style orchestrator with its own raft key-value store')
     .exitOverride()

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readKubeconfig } from '../../lib/client/kubeconfig';
 import { BOSUN_BIN } from '../../lib/launcher/local-process';
+import { commonNameOf } from '../../lib/pki/component-certs';
 import { sampleValue } from '../../lib/metrics/exposition';
 import { readTokenEntries } from '../../services/apiserver/http/bearer-auth';
 import { etcdctlEnvFromUp, startUp } from '../support/bosun-up';
@@ -54,7 +55,10 @@ describe('bosun up (what `npm start` runs)', function () {
       expect(readKubeconfig(path.join(dir, 'kubeconfig')).users[0]!.user.token).to.equal('admintoken');
       for (const [component, user] of [['kube-scheduler', users[1]!], ['kube-controller-manager', users[2]!], ['kubelet-node-2', users[7]!]] as const) {
         const config = readKubeconfig(path.join(dir, 'kubeconfigs', `${component}.kubeconfig`));
-        expect(config.users, component).to.deep.equal([{ name: user.user.name, user: { token: user.token } }]);
+        expect(config.users.map((u) => [u.name, u.user.token]), component).to.deep.equal([[user.user.name, user.token]]);
+        // Its client certificate (what authenticates first) names the same user.
+        const cert = Buffer.from(config.users[0]!.user['client-certificate-data'] ?? '', 'base64').toString();
+        expect(commonNameOf(cert), component).to.equal(user.user.name);
       }
       // The schedulers and the controller-managers run with them: each set elects one leader through the API.
       const schedulerMetrics = [...out.matchAll(/scheduler-\d: started \(.*metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((m) => m[1]!);
