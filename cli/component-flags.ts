@@ -63,21 +63,39 @@ export function leaderElectionDurations(o: Record<string, string>): { leaseDurat
 
 /**
  * The serving-TLS flags of `component`'s gRPC status API (Kubernetes' names): `--tls-cert-file`
- * and `--tls-private-key-file`, PEM, e.g. issued by the cluster CA (`bosun up` does). Without
- * them the status API is plain text.
+ * and `--tls-private-key-file`, PEM, e.g. issued by the cluster CA (`bosun up` does), and
+ * `--insecure`, the only way to serve it in plain text (for tests that need it).
  */
 export function servingTlsOptions(component: string): Option[] {
   return [
-    new Option('--tls-cert-file <file>', 'PEM serving certificate of the gRPC status API, e.g. from the cluster CA (clients: grpcurl -cacert ca.crt); without it the API is plain text').env(componentEnv(component, 'tls-cert-file')),
+    new Option('--tls-cert-file <file>', 'PEM serving certificate of the gRPC status API, e.g. from the cluster CA (clients: grpcurl -cacert ca.crt); required unless --insecure').env(componentEnv(component, 'tls-cert-file')),
     new Option('--tls-private-key-file <file>', 'PEM private key of --tls-cert-file').env(componentEnv(component, 'tls-private-key-file')),
+    new Option('--insecure [bool]', 'serve the gRPC status API in plain text, with no TLS: for tests only').default('false').env(componentEnv(component, 'insecure')),
   ];
 }
 
-/** The serving TLS from the flags of {@link servingTlsOptions}; a ConfigError naming the flag when one is given without the other or cannot be read. */
-export function servingTlsOf(o: Readonly<Record<string, unknown>>): GrpcServerTls | undefined {
+/** `--insecure` of {@link servingTlsOptions}: given bare (true), or "true" / "false"; a ConfigError otherwise. */
+function insecureFlag(value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false' || value === undefined) return false;
+  throw new ConfigError(`--insecure: "${String(value)}" must be "true" or "false"`);
+}
+
+/**
+ * The serving TLS of a status API listening on `grpcListen`, from the flags of
+ * {@link servingTlsOptions}. Undefined (plain text) only with an explicit `--insecure`, or when
+ * there is no gRPC server (`grpcListen` ""). A ConfigError naming the flag when neither
+ * certificate flags nor `--insecure` are given, when `--insecure` comes with a certificate
+ * flag, when one file is given without the other, or when a file cannot be read. Call it
+ * before starting anything, so a bad configuration starts nothing.
+ */
+export function servingTlsOf(o: Readonly<Record<string, unknown>>, grpcListen: string): GrpcServerTls | undefined {
   const certFile = typeof o.tlsCertFile === 'string' ? o.tlsCertFile : '';
   const keyFile = typeof o.tlsPrivateKeyFile === 'string' ? o.tlsPrivateKeyFile : '';
-  if (!certFile && !keyFile) return undefined;
+  const insecure = insecureFlag(o.insecure);
+  if (insecure && (certFile || keyFile)) throw new ConfigError(`--insecure: cannot be combined with --${certFile ? 'tls-cert-file' : 'tls-private-key-file'} (plain text has no certificates)`);
+  if (insecure || grpcListen === '') return undefined;
+  if (!certFile && !keyFile) throw new ConfigError('--tls-cert-file, --tls-private-key-file: required for the TLS gRPC status API (or --insecure for plain text, --grpc-listen "" for none)');
   if (!certFile) throw new ConfigError('--tls-private-key-file: needs --tls-cert-file');
   if (!keyFile) throw new ConfigError('--tls-cert-file: needs --tls-private-key-file');
   const read = (flag: string, file: string): string => {

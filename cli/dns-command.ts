@@ -40,7 +40,6 @@ export interface DnsFlags {
 
 /** Validates the DNS flags; ConfigError naming the flag for a bad one. */
 export function parseDnsFlags(o: Record<string, string | undefined>): DnsFlags {
-  const tls = servingTlsOf(o);
   const listen = parseHostPort('listen', o.listen ?? DEFAULT_DNS_LISTEN);
   const clusterDomain = (o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(clusterDomain)) {
@@ -54,6 +53,8 @@ export function parseDnsFlags(o: Record<string, string | undefined>): DnsFlags {
   if (advertise !== '' && !isIpv4(advertise)) throw new ConfigError(`--advertise-address: "${advertise}" is not an IPv4 address`);
   const upstreams = o.upstream ? parseEndpoints('upstream', o.upstream) : [];
   const ttl = Number(o.ttl ?? DEFAULT_DNS_TTL_SECONDS);
+  const grpcListen = o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '';
+  const tls = servingTlsOf(o, grpcListen);
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL_SECONDS) throw new ConfigError(`--ttl: "${o.ttl}" is not an integer number of seconds from 0 to ${MAX_TTL_SECONDS}`);
   return {
     listen,
@@ -62,7 +63,7 @@ export function parseDnsFlags(o: Record<string, string | undefined>): DnsFlags {
     advertiseAddress: advertise === '' ? undefined : advertise,
     upstreams,
     ttlSeconds: ttl,
-    grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '',
+    grpcListen,
     ...(tls ? { grpcServingTls: tls } : {}),
   };
 }

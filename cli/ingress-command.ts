@@ -48,6 +48,8 @@ export function ingressCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(ingressEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('ingress', o.logLevel as LogLevel);
+      const grpcListen = listenFlag('grpc-listen', o.grpcListen ?? '');
+      const grpcServingTls = servingTlsOf(o, grpcListen);
       keepAlive();
       const api = apiConnectionOf(o);
       const config = {
@@ -55,8 +57,8 @@ export function ingressCommand(): Command {
         token: api.token, tls: api.tls,
         httpListen: listenFlag('http-listen', o.httpListen ?? ''),
         httpsListen: listenFlag('https-listen', o.httpsListen ?? ''),
-        grpcListen: listenFlag('grpc-listen', o.grpcListen ?? ''),
-        grpcServingTls: servingTlsOf(o),
+        grpcListen,
+        grpcServingTls,
         publishAddress: publishAddress(o.publishAddress ?? ''),
         ingressClass: o.ingressClass || DEFAULT_INGRESS_CLASS_NAME,
       };

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureApiserverKubeletClientCert } from '../lib/pki/component-certs';
+import { componentServingTls } from '../lib/launcher/component-args';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { ENCRYPTION_CONFIG_FILE, ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE } from '../services/apiserver/serviceaccount/token-keys';
@@ -22,6 +23,7 @@ interface KubeconfigsOptions {
   adminGrpc?: string;
   owner?: string;
   nodes?: string;
+  servingCerts?: string;
 }
 
 /**
@@ -29,7 +31,8 @@ interface KubeconfigsOptions {
  * way (compose): the apiservers' token file with one token per component identity (kept when
  * present), and one kubeconfig per component naming the apiservers and that token. With
  * `--cert-dir`, also the cluster CA, the apiservers' serving certificate and their client
- * certificate towards node agents (so apiservers sharing that directory find them made); with
+ * certificate towards node agents (so apiservers sharing that directory find them made), and
+ * with `--serving-certs` the serving certificates of components' gRPC status APIs; with
  * `--admin-kubeconfig`, an admin kubeconfig for kubectl on the host.
  */
 export function kubeconfigsCommand(): Command {
@@ -44,6 +47,7 @@ export function kubeconfigsCommand(): Command {
     .addOption(new Option('--admin-server <url>', 'the server the admin kubeconfig names').default('https://127.0.0.1:6443'))
     .addOption(new Option('--admin-grpc <value>', 'gRPC endpoints the admin kubeconfig names for the bosun CLI, host:port,… (default: --apiserver)'))
     .addOption(new Option('--nodes <names>', 'node names, comma-separated: each node agent gets its own identity (system:node:<name>) and kubeconfigs/kubelet-<name>.kubeconfig'))
+    .addOption(new Option('--serving-certs <names>', 'with --cert-dir: issue <cert-dir>/serving-<name>.crt/.key for these components\' status APIs (--tls-cert-file), naming 127.0.0.1, localhost and <name>; comma-separated'))
     .addOption(new Option('--owner <uid:gid>', 'owner of the admin kubeconfig (a host user reading a bind-mounted file)'))
     .action((o: KubeconfigsOptions) => {
       const dir = path.resolve(o.dir);
@@ -59,7 +63,11 @@ export function kubeconfigsCommand(): Command {
         // tokens, so each accepts the others' tokens, and the keys Secrets are encrypted with.
         ensureServiceAccountKey(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE));
         ensureEncryptionConfig(path.join(certDir, ENCRYPTION_CONFIG_FILE));
+        // Status APIs are TLS unless --insecure: each component's certificate names its host (compose: its service name).
+        for (const name of o.servingCerts === undefined ? [] : parseNames('serving-certs', o.servingCerts)) process.stdout.write(`serving ${name}: ${componentServingTls(certDir, name).certFile}\n`);
         process.stdout.write(`cluster CA: ${path.join(certDir, 'ca.crt')}\n`);
+      } else if (o.servingCerts !== undefined) {
+        throw new ConfigError('--serving-certs: needs --cert-dir (the certificates come from the cluster CA)');
       } else if (o.caFile) {
         try {
           caCert = fs.readFileSync(o.caFile, 'utf8');
@@ -68,7 +76,7 @@ export function kubeconfigsCommand(): Command {
         }
       }
       const tokenFile = path.join(dir, 'tokens.csv');
-      const nodeNames = o.nodes === undefined ? [] : parseNodeNames(o.nodes);
+      const nodeNames = o.nodes === undefined ? [] : parseNames('nodes', o.nodes);
       const files = writeComponentKubeconfigs({ dir, tokenFile, grpcEndpoints, server: o.server, caCert, nodeNames, certDir: o.certDir ? path.resolve(o.certDir) : undefined });
       for (const [component, file] of files) process.stdout.write(`${component}: ${file}\n`);
       if (o.adminKubeconfig) {
@@ -96,13 +104,13 @@ function parseOwner(value: string): { uid: number; gid: number } {
   return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
-/** `--nodes`: DNS-1123 subdomain names (Kubernetes' rule for Node names), comma-separated, each once. */
-function parseNodeNames(text: string): string[] {
+/** `--nodes` or `--serving-certs`: DNS-1123 subdomain names (Kubernetes' rule for Node names), comma-separated, each once. */
+function parseNames(flag: string, text: string): string[] {
   const names = text.split(',').map((n) => n.trim());
   for (const n of names) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n) || n.length > 253) throw new ConfigError(`--nodes: "${n}" is not a valid node name (lowercase letters, digits, '-' and '.')`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n) || n.length > 253) throw new ConfigError(`--${flag}: "${n}" is not a valid name (lowercase letters, digits, '-' and '.')`);
   }
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new ConfigError(`--nodes: "${twice}" is given twice`);
+  if (twice) throw new ConfigError(`--${flag}: "${twice}" is given twice`);
   return names;
 }

@@ -100,6 +100,8 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(nodeAgentEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('node-agent', o.logLevel as LogLevel);
+      const grpcListen = o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '';
+      const grpcServingTls = servingTlsOf(o, grpcListen);
       const kind = parseRuntimeKind(o.runtime!);
       const { nodes, rootDir } = nodeConfigsOf(o);
       if (nodes.length > 1 && kind !== 'fake') throw new ConfigError(`--nodes: only the fake runtime can simulate several nodes (got --runtime ${kind})`);
@@ -112,7 +114,7 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       if (mismatch) logger.warn({ kubeconfig: o.kubeconfig, node: nodes[0]!.nodeName }, mismatch);
       const metrics = await startComponentMetrics(o, logger);
       const server = await NodeAgentServer.start(
-        { apiservers: api.endpoints, token: api.token, tls: api.tls, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '', grpcServingTls: servingTlsOf(o) },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, nodes, rootDir, runtime, setup: setup ?? nodePodSetupFactory(logger), metrics: metrics.registry, grpcListen, grpcServingTls },
         logger,
       );
       // The kubelet's port: logs, exec, attach and port-forward for the apiserver (one real node per process).

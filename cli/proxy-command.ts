@@ -97,6 +97,7 @@ export function proxyCommand(): Command {
       const minSyncPeriodMs = secondsFlag('min-sync-period', o.minSyncPeriod!);
       const syncPeriodMs = secondsFlag('sync-period', o.syncPeriod!);
       const grpcListen = o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '';
+      const grpcServingTls = servingTlsOf(o, grpcListen);
       const healthzAddress = o.healthzBindAddress ? parseHostPort('healthz-bind-address', o.healthzBindAddress) : '';
       keepAlive();
       const api = apiConnectionOf(o);
@@ -105,7 +106,7 @@ export function proxyCommand(): Command {
       await cleanupOtherModes(mode, options, logger);
       const dataPath = createDataPath(mode, options);
       const server = await ProxyServer.start(
-        { apiservers: api.endpoints, token: api.token, tls: api.tls, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen, grpcServingTls: servingTlsOf(o) },
+        { apiservers: api.endpoints, token: api.token, tls: api.tls, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen, grpcServingTls },
         logger,
       );
       exitOnSignals(logger, async () => {

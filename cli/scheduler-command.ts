@@ -39,6 +39,8 @@ export function schedulerCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]).default('info').env(schedulerEnv('log-level')))
     .action(async (o: Record<string, string>) => {
       const logger = createLogger('scheduler', o.logLevel as LogLevel);
+      const grpcListen = o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '';
+      const grpcServingTls = servingTlsOf(o, grpcListen);
       keepAlive();
       const api = apiConnectionOf(o);
       const metrics = await startComponentMetrics(o, logger);
@@ -50,8 +52,8 @@ export function schedulerCommand(): Command {
           identity: o.identity || undefined,
           schedulerName: o.schedulerName,
           percentageOfNodesToScore: percentage(o.percentageOfNodesToScore!),
-          grpcListen: o.grpcListen ? parseHostPort('grpc-listen', o.grpcListen) : '',
-          grpcServingTls: servingTlsOf(o),
+          grpcListen,
+          grpcServingTls,
           ...leaderElectionDurations(o),
         },
         logger,

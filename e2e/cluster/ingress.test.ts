@@ -8,6 +8,7 @@ import * as tls from 'node:tls';
 import { RESOURCES } from '../../lib/api/resources';
 import type { Event } from '../../lib/api/types/core';
 import { LocalIngress } from '../../lib/launcher/ingress-process';
+import { componentServingTls } from '../../lib/launcher/component-args';
 import { freePort } from '../../lib/launcher/store-cluster';
 import { BOSUN_INGRESS, componentKubeconfigPath } from '../../cli/component-identities';
 import { selfSignedCertificate } from '../../services/ingress/tls-certificates';
@@ -60,7 +61,7 @@ describe('ingress and LoadBalancer Services through real processes and kubectl',
     cluster = await ControlPlaneCluster.start('ingress', { nodes: NODE_IPS.map((ip, i) => ({ name: `sim-${i + 1}`, internalIP: ip })) });
     const kubeconfig = componentKubeconfigPath(cluster.dir, BOSUN_INGRESS.component);
     const ports = { http: await freePort(), https: await freePort(), grpc: await freePort() };
-    ingress = new LocalIngress('ingress', ports, path.join(cluster.dir, 'logs', 'ingress.log'), [], '127.0.0.1', [], process.env, { kubeconfig, metricsPort: await freePort() });
+    ingress = new LocalIngress('ingress', ports, path.join(cluster.dir, 'logs', 'ingress.log'), [], '127.0.0.1', [], process.env, { kubeconfig, metricsPort: await freePort(), servingTls: componentServingTls(path.join(cluster.dir, 'pki'), 'ingress') });
     ingress.start();
     await ingress.waitReady();
   });

@@ -58,7 +58,7 @@ describe('bosun node-agent (fake runtime) through real processes and kubectl', f
 
   it('serves its status API with reflection and health', async () => {
     const agent = cluster.nodeAgents[0]!;
-    const services = await reflect(reflectionClient('v1', agent.grpcEndpoint), { list_services: '' });
+    const services = await reflect(reflectionClient('v1', agent.grpcEndpoint, agent.statusTls), { list_services: '' });
     expect(JSON.stringify(services)).to.include('bosun.nodeagent.v1.NodeAgentStatus');
     const status = await agent.status();
     expect(status.nodes[0]).to.include({ node: NODE, runtime: 'fake', registered: true, ready: true });

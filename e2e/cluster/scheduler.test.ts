@@ -93,7 +93,7 @@ describe('the scheduler through real processes and kubectl', function () {
   it('serves reflection, health and the status API on both replicas; one leads', async () => {
     const leader = await cluster.leader();
     for (const s of cluster.schedulers) {
-      const client = reflectionClient('v1', s.grpcEndpoint);
+      const client = reflectionClient('v1', s.grpcEndpoint, s.statusTls);
       try {
         const list = await reflect(client, { list_services: '' });
         const names: string[] = list.list_services_response.service.map((x: { name: string }) => x.name);
@@ -101,7 +101,7 @@ describe('the scheduler through real processes and kubectl', function () {
       } finally {
         client.close();
       }
-      const health = clientFor('health/v1/health.proto', path.join(NODE_MODULES, 'grpc-health-check', 'proto'), 'grpc.health.v1.Health', s.grpcEndpoint);
+      const health = clientFor('health/v1/health.proto', path.join(NODE_MODULES, 'grpc-health-check', 'proto'), 'grpc.health.v1.Health', s.grpcEndpoint, s.statusTls);
       try {
         const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: '' }, (err: Error | null, r: { status: string }) => (err ? reject(err) : resolve(r))));
         expect(res.status).to.equal('SERVING');

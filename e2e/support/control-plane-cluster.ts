@@ -7,6 +7,7 @@ import { RESOURCES } from '../../lib/api/resources';
 import { GrpcApiClient } from '../../lib/client/grpc-api-client';
 import { SimulatedKubelet, type SimulatedNodeSpec } from '../../lib/client/testing/simulated-kubelet';
 import { LocalApiServer } from '../../lib/launcher/apiserver-process';
+import { componentServingTls } from '../../lib/launcher/component-args';
 import { LocalControllerManager } from '../../lib/launcher/controller-manager-process';
 import { LocalDns } from '../../lib/launcher/dns-process';
 import { removeNodeContainers } from '../../lib/launcher/local-nodes';
@@ -82,7 +83,7 @@ export const DEFAULT_SIMULATED_NODES: readonly SimulatedNodeSpec[] = [{ name: 's
  * A control plane of real processes for end-to-end tests, started through the launcher: a
  * store, one apiserver (gRPC and the Kubernetes HTTPS API, one token file), scheduler and
  * controller-manager replicas running as their own identities (kubeconfigs as `bosun up` writes
- * them, /metrics on known ports), and simulated nodes (SimulatedKubelet in the test process,
+ * them, /metrics on known ports, status APIs on TLS from the cluster CA), and simulated nodes (SimulatedKubelet in the test process,
  * through the API) on which bound pods run. The real kubectl talks to the apiserver. Everything
  * lives in a temporary folder and on free ports.
  */
@@ -129,7 +130,7 @@ export class ControlPlaneCluster {
       await apiserver.waitReady();
       writeHttpKubeconfig(cluster.kubeconfig, { server: apiserver.httpsUrl!, caCert: tls.caCert, token, namespace: 'default' });
       for (let i = 1; i <= (opts.schedulers ?? 1); i++) {
-        const identity = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: await freePort() };
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_SCHEDULER.component)!, metricsPort: await freePort(), servingTls: componentServingTls(certDir, `scheduler-${i}`) };
         const s = new LocalScheduler(`scheduler-${i}`, await freePort(), path.join(dir, 'logs', `scheduler-${i}.log`), [], opts.schedulerArgs ?? [], process.env, identity);
         cluster.schedulers.push(s);
         s.start();
@@ -142,7 +143,7 @@ export class ControlPlaneCluster {
       }
       for (const a of opts.nodeAgents ?? []) {
         // Each agent is its node (an agent simulating several nodes acts as the first of them).
-        const identity = { kubeconfig: kubeconfigs.get(nodeIdentity(a.nodeName).component)!, metricsPort: await freePort() };
+        const identity = { kubeconfig: kubeconfigs.get(nodeIdentity(a.nodeName).component)!, metricsPort: await freePort(), servingTls: componentServingTls(certDir, a.nodeName) };
         // The cluster CA's folder: the agent's serving certificate for logs/exec/port-forward comes from it.
         const options = { nodeName: a.nodeName, runtime: a.runtime ?? 'fake', nodes: a.nodes, rootDir: path.join(dir, 'node-agents', a.nodeName), kubeletPort: await freePort(), extraArgs: ['--cert-dir', certDir] };
         const agent = new LocalNodeAgent(options, await freePort(), path.join(dir, 'logs', `node-agent-${a.nodeName}.log`), [], identity);
@@ -150,12 +151,12 @@ export class ControlPlaneCluster {
         agent.start();
       }
       if (opts.dns) {
-        const identity = { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: await freePort() };
+        const identity = { kubeconfig: kubeconfigs.get(COREDNS.component)!, metricsPort: await freePort(), servingTls: componentServingTls(certDir, 'dns') };
         cluster.dns = new LocalDns('dns', { dns: await freePort(), grpc: await freePort() }, path.join(dir, 'logs', 'dns.log'), identity, opts.dnsArgs ?? []);
         cluster.dns.start();
       }
       if (opts.proxy) {
-        const identity = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: await freePort() };
+        const identity = { kubeconfig: kubeconfigs.get(KUBE_PROXY.component)!, metricsPort: await freePort(), servingTls: componentServingTls(certDir, 'proxy') };
         const options = { nodeNames: (opts.nodeAgents ?? []).map((a) => a.nodeName), mode: opts.proxy.mode, extraArgs: opts.proxy.extraArgs };
         cluster.proxy = new LocalProxy(options, await freePort(), path.join(dir, 'logs', 'proxy.log'), [], identity);
         cluster.proxy.start();

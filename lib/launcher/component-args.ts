@@ -38,7 +38,7 @@ export interface ComponentClientArgs {
   readonly kubeconfig?: string;
   /** Port of its plain-HTTP /metrics on 127.0.0.1; default any free port, so replicas on one host never collide. */
   readonly metricsPort?: number;
-  /** TLS of its gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); plain text without. */
+  /** TLS of its gRPC status API (`--tls-cert-file`, `--tls-private-key-file`); without, a component with a status API runs `--insecure` (see {@link statusServingFlags}). */
   readonly servingTls?: ComponentServingTls;
 }
 
@@ -49,8 +49,16 @@ export function componentClientFlags(args: ComponentClientArgs): string[] {
     ...(args.kubeconfig ? ['--kubeconfig', args.kubeconfig] : []),
     '--metrics-address',
     `127.0.0.1:${args.metricsPort ?? 0}`,
-    ...(args.servingTls ? ['--tls-cert-file', args.servingTls.certFile, '--tls-private-key-file', args.servingTls.keyFile] : []),
   ];
+}
+
+/**
+ * The flags of a launched component's gRPC status API: its serving certificate when `tls` is
+ * given, else an explicit `--insecure` (plain text), since a status API needs one or the other.
+ * Only for components with a status API (not the controller-manager).
+ */
+export function statusServingFlags(tls: ComponentServingTls | undefined): string[] {
+  return tls ? ['--tls-cert-file', tls.certFile, '--tls-private-key-file', tls.keyFile] : ['--insecure'];
 }
 
 /** `http://127.0.0.1:PORT/metrics` of a component given a fixed metrics port (undefined otherwise). */

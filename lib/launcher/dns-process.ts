@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { DnsStatusClient, type DnsStatusResponse } from '../../gen/bosun/dns';
-import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long the DNS may take to serve its status API with synced caches. */
@@ -28,7 +28,7 @@ export class LocalDns extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
@@ -40,7 +40,7 @@ export class LocalDns extends LocalProcess {
     env: NodeJS.ProcessEnv = process.env,
     readonly host = '127.0.0.1',
   ) {
-    super(name, logFile, ['dns', ...componentClientFlags(client), '--listen', `${host}:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
+    super(name, logFile, ['dns', ...componentClientFlags(client), ...statusServingFlags(client.servingTls), '--listen', `${host}:${ports.dns}`, '--grpc-listen', `127.0.0.1:${ports.grpc}`, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
     this.statusTls = statusTlsOf(client.servingTls);
   }

@@ -1,6 +1,6 @@
 import { IngressStatusClient, type IngressStatusResponse } from '../../gen/bosun/ingress';
 import type { GrpcClientTls } from '../grpc/tls';
-import { statusTlsOf, componentClientFlags, metricsUrlOf, type ComponentClientArgs } from './component-args';
+import { statusTlsOf, componentClientFlags, metricsUrlOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { LocalProcess } from './local-process';
 import { callStatus } from './status-call';
 
@@ -26,7 +26,7 @@ export interface IngressPorts {
 export class LocalIngress extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
@@ -39,7 +39,7 @@ export class LocalIngress extends LocalProcess {
     env: NodeJS.ProcessEnv = process.env,
     client: Omit<ComponentClientArgs, 'apiservers'> = {},
   ) {
-    const flags = componentClientFlags({ ...client, apiservers });
+    const flags = [...componentClientFlags({ ...client, apiservers }), ...statusServingFlags(client.servingTls)];
     super(
       name,
       logFile,

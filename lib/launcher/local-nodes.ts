@@ -60,7 +60,8 @@ export function localNodeNames(count: number): string[] {
  * `<dir>/nodes/<name>`, each with its own identity (`kubeconfigOf(name)`: system:node:<name>)
  * and the host's address as its InternalIP: where its NodePorts and the load balancers of its
  * Services answer (the kernel data path, like kube-proxy's, serves none on 127.0.0.1). With
- * `servingTls` each agent's status API is TLS with a certificate of the CA in `certDir`.
+ * `servingTls` each agent's status API is TLS with a certificate of the CA in `certDir`, else
+ * plain text behind an explicit `--insecure`.
  */
 export function localNodeAgents(dir: string, runtime: RuntimeKind, ports: readonly LocalNodePorts[], kubeconfigOf: (nodeName: string) => string, certDir: string, servingTls = false): LocalNodeAgent[] {
   const names = localNodeNames(ports.length);

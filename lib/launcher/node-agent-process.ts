@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { NodeAgentStatusClient, type NodeAgentStatusResponse } from '../../gen/bosun/node_agent';
-import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a node agent may take to serve its status API. */
@@ -32,7 +32,7 @@ export interface LocalNodeAgentOptions {
 export class LocalNodeAgent extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
@@ -43,7 +43,7 @@ export class LocalNodeAgent extends LocalProcess {
     client: Omit<ComponentClientArgs, 'apiservers'> = {},
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    const flags = componentClientFlags({ ...client, apiservers });
+    const flags = [...componentClientFlags({ ...client, apiservers }), ...statusServingFlags(client.servingTls)];
     super(
       options.nodeName,
       logFile,

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { execFile } from 'node:child_process';
 import { type GetStatusResponse, ProxyStatusClient } from '../../gen/bosun/proxy';
-import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { BOSUN_BIN, LocalProcess } from './local-process';
 
 /** The ports of `bosun up`'s proxy: status API, /metrics (kube-proxy's 10249) and /healthz (kube-proxy's 10256). */
@@ -38,7 +38,7 @@ export interface LocalProxyOptions {
 export class LocalProxy extends LocalProcess {
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
@@ -55,6 +55,7 @@ export class LocalProxy extends LocalProcess {
       [
         'proxy',
         ...componentClientFlags({ ...client, apiservers }),
+        ...statusServingFlags(client.servingTls),
         '--grpc-listen',
         `127.0.0.1:${grpcPort}`,
         '--healthz-bind-address',

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcChannelCredentials, type GrpcClientTls } from '../grpc/tls';
 import { SchedulerStatusClient, type SchedulerStatusResponse } from '../../gen/bosun/scheduler';
-import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs } from './component-args';
+import { componentClientFlags, metricsUrlOf, statusTlsOf, type ComponentClientArgs, statusServingFlags } from './component-args';
 import { LocalProcess } from './local-process';
 
 /** How long a scheduler may take to serve its status API. */
@@ -18,7 +18,7 @@ export class LocalScheduler extends LocalProcess {
   /** `http://127.0.0.1:PORT/metrics`, when started with a fixed metrics port. */
   readonly metricsUrl: string | undefined;
 
-  /** TLS towards its status API (undefined: plain text). */
+  /** TLS towards its status API (undefined: plain text, the component runs `--insecure`). */
   readonly statusTls: GrpcClientTls | undefined;
 
   constructor(
@@ -30,7 +30,7 @@ export class LocalScheduler extends LocalProcess {
     env: NodeJS.ProcessEnv = process.env,
     client: Omit<ComponentClientArgs, 'apiservers'> = {},
   ) {
-    const flags = componentClientFlags({ ...client, apiservers });
+    const flags = [...componentClientFlags({ ...client, apiservers }), ...statusServingFlags(client.servingTls)];
     super(name, logFile, ['scheduler', ...flags, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--identity', name, ...extraArgs], env);
     this.metricsUrl = metricsUrlOf(client);
     this.statusTls = statusTlsOf(client.servingTls);
