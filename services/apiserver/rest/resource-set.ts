@@ -141,8 +141,10 @@ export class ResourceSet {
     const podCache = cachesByKey.get('/pods') as unknown as WatchCache<Pod>;
     const nodeStore = stores.get('/nodes') as unknown as GenericStore<Node>;
     const nodeCache = cachesByKey.get('/nodes') as unknown as WatchCache<Node>;
+    // One way to find a namespace for every admission plugin: the cache, then the store.
+    const namespaceLookup = { cached: (name: string) => namespaceCache.getCached(undefined, name), read: (name: string) => readIfExists(namespaces, name) };
     this.admission = new AdmissionChain([
-      new NamespaceLifecycle({ cached: (name) => namespaceCache.getCached(undefined, name), read: (name) => readIfExists(namespaces, name) }),
+      new NamespaceLifecycle(namespaceLookup),
       ...(options.nodeRestriction ? [new NodeRestriction(async (name) => nodeCache.getCached(undefined, name) ?? (await readIfExists(nodeStore, name)))] : []),
       new ServiceAccountAdmission(async (namespace, name) => serviceAccountCache.getCached(namespace, name) ?? (await readIfExists(serviceAccounts, name, namespace)), options.serviceAccountTokenVolumes),
       new DefaultTolerationSeconds(),
@@ -156,7 +158,7 @@ export class ResourceSet {
       // What the caches hold now (never waiting: a ResourceSet whose caches are not started sees none).
       new LimitRanger(async (namespace) => limitRangeCache.cachedObjects(namespace)),
       new PodSecurityAdmission({
-        namespace: async (name) => namespaceCache.getCached(undefined, name) ?? (await readIfExists(namespaces, name)),
+        namespace: async (name) => namespaceLookup.cached(name) ?? (await namespaceLookup.read(name)),
         pods: async (namespace) => podCache.cachedObjects(namespace),
       }),
       new ResourceQuotaAdmission(

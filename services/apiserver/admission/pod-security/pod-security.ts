@@ -17,7 +17,7 @@ import type { KubeObject, ObjectMeta, ResourceInfo } from '../../../../lib/api/o
 import type { Namespace, Pod, PodSpec } from '../../../../lib/api/types/core';
 import { addRequestAuditAnnotation, addRequestWarning } from '../../authn/request-user';
 import { admissionForbidden, isResource, type AdmissionPlugin } from '../admission';
-import { namespacePolicy, policyName, type LevelVersion } from './namespace-policy';
+import { namespacePolicy, policyName, type LevelVersion, type NamespacePolicy } from './namespace-policy';
 import { describeViolations, podSecurityViolations, POD_SECURITY_LEVELS } from './pod-security-checks';
 
 /** The audit annotation of a request whose pod would fail the audit level. */
@@ -125,7 +125,7 @@ export class PodSecurityAdmission implements AdmissionPlugin {
     if (policy) this.warnAndAuditWith(policy, pod);
   }
 
-  private warnAndAuditWith(policy: ReturnType<typeof namespacePolicy>['policy'], pod: PodParts): void {
+  private warnAndAuditWith(policy: NamespacePolicy, pod: PodParts): void {
     const warn = podSecurityViolations(policy.warn.level, pod.meta, pod.spec);
     if (warn.length > 0) addRequestWarning(`would violate PodSecurity ${JSON.stringify(policyName(policy.warn))}: ${describeViolations(warn)}`);
     const audit = podSecurityViolations(policy.audit.level, pod.meta, pod.spec);
@@ -133,7 +133,7 @@ export class PodSecurityAdmission implements AdmissionPlugin {
   }
 
   /** The namespace's policy; undefined when every mode is privileged (nothing to check) or the namespace is unknown. */
-  private async policyOf(namespace: string): Promise<ReturnType<typeof namespacePolicy>['policy'] | undefined> {
+  private async policyOf(namespace: string): Promise<NamespacePolicy | undefined> {
     const ns = await this.lookups.namespace(namespace);
     if (!ns) return undefined;
     const { policy } = namespacePolicy(ns.metadata.labels);
