@@ -213,7 +213,11 @@ describe('journeys on `bosun up` (npm start), through kubectl', function () {
     for (const pod of ['db-0', 'db-1', 'db-2']) await eventually(`${pod} by its stable DNS name`, SETTLE_MS, byName(pod));
     const uid = await jsonpath('pod db-0', '{.metadata.uid}');
     await k('delete', 'pod', 'db-0', '--wait=false');
-    await eventually('a new db-0 Running', SETTLE_MS, async () => (await jsonpath('pod db-0', '{.metadata.uid} {.status.phase}').catch(() => '')).endsWith(' Running') && !(await jsonpath('pod db-0', '{.metadata.uid}')).startsWith(uid));
+    // One read per poll: between two reads the old pod may be gone and the new one not made yet.
+    await eventually('a new db-0 Running', SETTLE_MS, async () => {
+      const [podUid, phase] = (await jsonpath('pod db-0', '{.metadata.uid} {.status.phase}').catch(() => '')).split(' ');
+      return phase === 'Running' && podUid !== uid;
+    });
     await eventually('the new db-0 by the same DNS name', SETTLE_MS, byName('db-0'));
   });
 
