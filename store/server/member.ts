@@ -33,6 +33,7 @@ import {
 import { AttributePublisher } from './attribute-publisher';
 import { writeBootstrapState } from './bootstrap-state';
 import { DiskUsage } from './disk-usage';
+import { advanceElectionTicks } from './election-tick-advance';
 import { LeaseExpiry } from './lease-expiry';
 import { resolveMemberId } from './member-identity';
 import { Membership } from './membership';
@@ -249,6 +250,21 @@ export class StoreMember {
     this.log.info({ applied: this.appliedIndex, peers: this.membership.list().length }, 'store member started');
     this.scheduleReady();
     this.publisher.start();
+    void advanceElectionTicks(
+      {
+        selfId: this.id,
+        voters: () => this.membership.voters(),
+        isActive: (peerId) => this.transport.isActive(peerId),
+        tick: () => this.raft.tick(),
+        stopped: () => this.stopped,
+      },
+      { electionTicks: this.config.electionTicks ?? ELECTION_TICKS },
+    ).then((ticks) => {
+      if (ticks > 0) {
+        this.log.debug({ ticks }, 'advanced the election clock at start');
+        this.scheduleReady();
+      }
+    });
   }
 
   /** Stops the loop, the transport and the durable log; pending requests fail with ErrStopped. */
