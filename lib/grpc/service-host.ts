@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, ServingStatusMap } from 'grpc-health-check';
 import * as path from 'node:path';
+import { addLazyReflection } from './lazy-reflection';
 import { grpcServerCredentials, type GrpcServerTls } from './tls';
 
 /** Where the .proto sources live at run time (for server reflection). */
@@ -44,19 +44,23 @@ export class ServiceHost {
     if (anyMethod) this.served.push(anyMethod.path.split('/')[1]);
   }
 
-  /** Adds server reflection for exactly the services served (once, before the first bind). */
+  /**
+   * Adds server reflection for exactly the services served (once, before the first bind). The
+   * .proto files are read and indexed on the first reflection call (see lazy-reflection.ts).
+   */
   private addReflection(): void {
     if (this.reflecting) return;
     this.reflecting = true;
-    const definition = protoLoader.loadSync([...this.protoFiles, 'health/v1/health.proto'], {
-      includeDirs: [PROTO_DIR, HEALTH_PROTO_DIR],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    new ReflectionService(definition, { services: this.served }).addToServer(this.server);
+    const load = () =>
+      protoLoader.loadSync([...this.protoFiles, 'health/v1/health.proto'], {
+        includeDirs: [PROTO_DIR, HEALTH_PROTO_DIR],
+        keepCase: true,
+        longs: String,
+        enums: String,
+        defaults: true,
+        oneofs: true,
+      });
+    addLazyReflection(this.server, load, this.served);
   }
 
   /** Binds host:port (port 0 = any free port) and resolves with the bound port. */
