@@ -16,6 +16,7 @@ import type { ApiClient, ResourceClient } from '../../../lib/client/api-client';
 import type { Clock, Timer } from '../../../lib/client/clock';
 import type { Logger } from '../../../lib/logger';
 import type { Runtime, RuntimeStatus } from '../runtime/runtime';
+import { writeStatus } from '../../../lib/controller/status-writer';
 import { rfc3339 } from '../time-format';
 import type { NodeConfig } from './node-config';
 import { conditionsChanged, newNode, nodeConditions, nodeLabels, nodeStatusFacts, withTimes, type NodeCondition } from './node-status';
@@ -112,7 +113,8 @@ export class NodeRegistrar {
     const status = { ...nodeStatusFacts(this.config, this.runtimeVersion), conditions };
     try {
       const created = await this.nodes.create(undefined, newNode(this.config, status));
-      await this.nodes.updateStatus(undefined, { ...created, status });
+      // The node IPAM controller may give the new Node its podCIDR first: re-read and write again.
+      await writeStatus(this.nodes, created, status);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       const existing = await this.nodes.get(undefined, this.config.nodeName);
