@@ -244,7 +244,7 @@ export function upCommand(): Command {
       });
       if (nodeCount > 0) {
         try {
-          ensureSampleImages(o.runtime, say);
+          await ensureSampleImages(o.runtime, say);
         } catch (err) {
           say(`  sample images: not built (${err instanceof Error ? err.message.split('\n')[0] : err}); pods need images imported with "bosun image import"`);
         }

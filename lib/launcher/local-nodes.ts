@@ -18,7 +18,7 @@ import { DEFAULT_CLUSTER_CIDR } from '../../services/node-agent/runtime/docker/d
 import { podNetworkName, removePodNetwork } from '../../services/node-agent/runtime/docker/pod-network';
 import { createRuntime, type RuntimeKind } from '../../services/node-agent/runtime/index';
 import { ProcessRuntime } from '../../services/node-agent/runtime/process/process-runtime';
-import { BOSUN_BIN } from './local-process';
+import { defaultImageStoreDir, ImageStore } from '../../services/node-agent/runtime/process/image-store';
 import { hostAddress } from '../network/host-address';
 import { LocalNodeAgent } from './node-agent-process';
 
@@ -39,12 +39,15 @@ export interface LocalNodePorts {
  * .data/images) and makes it present for `runtime`: imported into the machine's node image store
  * (process) or into the Docker engine (docker). The fake runtime needs none.
  */
-export function ensureSampleImages(runtime: RuntimeKind, say: (line: string) => void): void {
+export async function ensureSampleImages(runtime: RuntimeKind, say: (line: string) => void): Promise<void> {
   if (runtime === 'fake') return;
   say('  sample images: building busybox from Debian\'s busybox-static (first start only, cached in .data/images)…');
   const tarball = execFileSync('bash', [path.join(REPO, 'scripts', 'images', 'build-images.sh'), 'busybox'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
+  // In this process rather than through `bosun image import`: a node process start per tag cost
+  // more than the import itself.
+  const store = runtime === 'process' ? new ImageStore(defaultImageStoreDir()) : undefined;
   for (const tag of SAMPLE_IMAGE_TAGS) {
-    if (runtime === 'process') execFileSync(process.execPath, [BOSUN_BIN, 'image', 'import', tag, tarball], { stdio: 'ignore' });
+    if (store) await store.import(tag, tarball);
     else execFileSync('docker', ['import', tarball, tag], { stdio: 'ignore' });
   }
   say(`  sample images: ${SAMPLE_IMAGE_TAGS.join(', ')} ready for the ${runtime} runtime`);

@@ -103,6 +103,12 @@ export class NodeRegistrar {
       this.logger.info({ podCIDR: cidr }, 'pod CIDR given to the runtime');
     } catch (err) {
       this.logger.error({ err: (err as Error).message, podCIDR: cidr }, 'runtime refused the pod CIDR');
+      return;
+    }
+    // The pod network is what a new node waited for to be Ready: say so now, not at the next
+    // heartbeat (the kubelet likewise reports a changed runtime status at once).
+    if (this.state.registered && !this.stopped) {
+      await this.reportStatus().catch((err: Error) => this.logger.warn({ err: err.message }, 'node status write failed; the next heartbeat tries again'));
     }
   }
 
