@@ -34,12 +34,10 @@ function minLeaseTtlSeconds(config: Pick<MemberConfig, 'electionTicks' | 'tickIn
   return Math.ceil((1.5 * config.electionTicks * config.tickIntervalMs) / 1000);
 }
 
-export type { ApplyResult } from '../mvcc/applier';
-
 /**
  * A member's replicated state machine as the server sees it: the MVCC store, its watches and
- * its leases behind one object, applied in raft order by the member loop, which is also the
- * one place that knows the raft index applied last.
+ * its leases behind one object, applied in raft order by the member's apply side. Its applier
+ * is the one place that knows the raft index applied last.
  */
 export class StateMachine {
   private readonly kv: MvccStore;
