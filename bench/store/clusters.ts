@@ -33,8 +33,29 @@ export interface BenchCluster {
   restart(i: number): Promise<void>;
   /** Where the member logs are, for error messages. */
   readonly logDir: string;
+  /** Snapshots taken so far, as the members' logs say (the most any member logged). */
+  snapshotsTaken(): number;
   /** Stops every member by pid and removes the data (kept when keepData). */
   stop(keepData?: boolean): Promise<void>;
+}
+
+/** The log line each system writes when it takes a snapshot of its state. */
+const BOSUN_SNAPSHOT_LINE = /"msg":"snapshot saved"/;
+const ETCD_SNAPSHOT_LINE = /"msg":"triggering snapshot"/;
+
+/** The most lines matching `line` in any `.log` file directly under `dir` (0 when none can be read). */
+function maxLogLines(dir: string, line: RegExp): number {
+  let most = 0;
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!name.endsWith('.log')) continue;
+    try {
+      const count = fs.readFileSync(path.join(dir, name), 'utf8').split('\n').filter((l) => line.test(l)).length;
+      most = Math.max(most, count);
+    } catch {
+      // a log being rotated or removed counts as none
+    }
+  }
+  return most;
 }
 
 /** Which systems the benchmark knows. */
@@ -113,6 +134,7 @@ export async function startBosun(members: number, memberEnv: NodeJS.ProcessEnv =
     system: 'Bosun',
     endpoints: cluster.endpoints,
     logDir: path.join(dir, 'logs'),
+    snapshotsTaken: () => maxLogLines(path.join(dir, 'logs'), BOSUN_SNAPSHOT_LINE),
     pids: () => cluster.members.map((m) => (m.isRunning() ? m.pid : undefined)),
     leader: () => waitLeader(cluster.endpoints, LEADER_WAIT_MS),
     kill: (i) => cluster.members[i].kill('SIGKILL'),
@@ -131,6 +153,7 @@ export async function startEtcd(members: number): Promise<BenchCluster> {
     system: 'etcd 3.4',
     endpoints: cluster.endpoints,
     logDir: cluster.dir,
+    snapshotsTaken: () => maxLogLines(cluster.dir, ETCD_SNAPSHOT_LINE),
     pids: () => cluster.members.map((m) => m.pid),
     leader: () => waitLeader(cluster.endpoints, LEADER_WAIT_MS),
     kill: (i) => cluster.members[i].kill('SIGKILL'),

@@ -16,6 +16,12 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[rank];
 }
 
+/** p99.9 and maximum of latency samples in ms (the array is sorted in place); NaN when empty. */
+export function tailSummary(samples: Float64Array): { p999: number; max: number } {
+  samples.sort();
+  return { p999: percentile(samples, 99.9), max: samples.length ? samples[samples.length - 1] : NaN };
+}
+
 /** p50 and p99 of latency samples in ms (the array is sorted in place). */
 export function latencySummary(samples: Float64Array): { p50: number; p99: number } {
   samples.sort();

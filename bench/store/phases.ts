@@ -3,7 +3,7 @@ import type { BenchCluster } from './clusters';
 import { decodePut, decodeRange, decodeWatch, framedPut, framedRange, framedWatchCreate, KV_PUT, KV_RANGE, WATCH_WATCH } from './etcd-api';
 import { GrpcLiteChannel } from './grpc-lite';
 import { closeChannels, LoadResult, openChannels, runLoad } from './load-loop';
-import { CpuMeter, latencySummary, procRssBytes, sleep } from './measure';
+import { CpuMeter, latencySummary, procRssBytes, sleep, tailSummary } from './measure';
 import { BenchPlan, LoadShape, PUT_KEYSPACE, VALUE_BYTES } from './plan';
 
 /**
@@ -83,16 +83,29 @@ export interface MemoryFigures {
   readonly leaderRss: number;
   /** Max VmRSS over members after loading, bytes. */
   readonly maxRss: number;
+  /** p99.9 and max latency of the load's last puts (see the phase), ms. */
+  readonly tailP999Ms: number;
+  readonly tailMaxMs: number;
+  /** How many of the load's last puts those figures cover. */
+  readonly tailPuts: number;
+  /** Snapshots the members logged during the load (max over members). */
+  readonly snapshots: number;
 }
 
+/** Puts at the end of the memory load whose latency tail is reported (they span the snapshot). */
+const SNAPSHOT_WINDOW_PUTS = 20_000;
+
 /**
- * Loads `plan.memoryKeys.total` distinct keys of 256-byte values through the leader, waits
- * for the cluster to settle, and reads VmRSS of every member.
+ * Loads `plan.memoryKeys.total` distinct keys of 256-byte values through the leader, then
+ * `plan.snapshotTail` overwrites of them (the load crosses the first snapshot; see the plan),
+ * waits for the cluster to settle, and reads VmRSS of every member. The p99.9 and maximum
+ * latency of the last SNAPSHOT_WINDOW_PUTS puts show what the snapshot costs the writers.
  */
 export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter: CpuMeter): Promise<PhaseRun<MemoryFigures>> {
-  const shape = plan.memoryKeys;
+  const shape = { ...plan.memoryKeys, total: plan.memoryKeys.total + plan.snapshotTail };
   const baseline = cluster.pids().map(procRssBytes);
-  const bodies = Array.from({ length: shape.total }, (_, i) => framedPut(memKey(i), VALUE));
+  const snapshotsBefore = cluster.snapshotsTaken();
+  const bodies = Array.from({ length: shape.total }, (_, i) => framedPut(memKey(i % plan.memoryKeys.total), VALUE));
   const leader = await cluster.leader();
   const channels = await openChannels([cluster.endpoints[leader]], shape.conns);
   let r: LoadResult;
@@ -102,20 +115,27 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
     closeChannels(channels);
   }
   requireSuccess(r, 'memory load');
+  const window = r.latenciesMs.slice(Math.max(0, r.latenciesMs.length - SNAPSHOT_WINDOW_PUTS));
+  const tail = tailSummary(window);
+  const snapshots = cluster.snapshotsTaken() - snapshotsBefore;
   await sleep(plan.memorySettleMs);
   const after = cluster.pids().map(procRssBytes);
   const leaderNow = await cluster.leader().catch(() => leader);
   const known = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
   return {
     value: {
-      keysLoaded: r.ok,
-      keysWanted: shape.total,
+      keysLoaded: Math.min(r.ok, plan.memoryKeys.total),
+      keysWanted: plan.memoryKeys.total,
       loadThroughput: r.throughput,
       loadErrors: r.errors,
       loadFirstError: r.firstError,
       baselineMaxRss: Math.max(...known(baseline)),
       leaderRss: after[leaderNow] ?? NaN,
       maxRss: Math.max(...known(after)),
+      tailP999Ms: tail.p999,
+      tailMaxMs: tail.max,
+      tailPuts: window.length,
+      snapshots,
     },
     ops: r.ok + r.errors,
   };

@@ -86,6 +86,10 @@ function loadRows(label: string, get: (r: SystemResults) => Outcome<LoadFigures>
 const AT_LEAST_ETCD: Target = { text: '≥ etcd', pass: (b, e) => b >= e };
 const AT_MOST_ETCD: Target = { text: '≤ etcd', pass: (b, e) => b <= e };
 const AT_MOST_TWICE_ETCD: Target = { text: '≤ 2× etcd', pass: (b, e) => b <= 2 * e };
+/** "No latency cliff when a snapshot is taken": the worst put across it within twice etcd's. */
+const AT_MOST_TWICE_ETCD_LATENCY: Target = { text: 'no cliff (≤ 2× etcd)', pass: (b, e) => b <= 2 * e };
+
+const snapshotNote = (n: number): string => (n === 0 ? 'no snapshot taken' : n === 1 ? '1 snapshot' : `${n} snapshots`);
 
 function rowDefs(plan: BenchPlan): RowDef[] {
   const rows: RowDef[] = [];
@@ -127,8 +131,17 @@ function rowDefs(plan: BenchPlan): RowDef[] {
   const keysNote = (f: MemoryFigures): string => (f.keysLoaded < f.keysWanted ? ` (only ${fmtInt(f.keysLoaded)} keys)` : '');
   rows.push(
     {
-      metric: `load ${fmtInt(m.total)} keys × 256 B (${m.conns}, ${m.clients})`,
+      metric: `load ${fmtInt(m.total)} keys × 256 B${plan.snapshotTail ? ` + ${fmtInt(plan.snapshotTail)} overwrites` : ''} (${m.conns}, ${m.clients})`,
       cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.loadThroughput, text: `${fmtInt(f.loadThroughput)} /s${f.loadErrors ? ` (${fmtInt(f.loadErrors)} err)` : ''}` })),
+    },
+    {
+      metric: `puts across the first snapshot: p99.9 (last puts of the load)`,
+      cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.tailP999Ms, text: `${fmtMs(f.tailP999Ms)} (${fmtInt(f.tailPuts)} puts, ${snapshotNote(f.snapshots)})` })),
+    },
+    {
+      metric: 'puts across the first snapshot: max',
+      cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.tailMaxMs, text: fmtMs(f.tailMaxMs) })),
+      target: AT_MOST_TWICE_ETCD_LATENCY,
     },
     { metric: 'RSS fresh cluster (max member)', cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.baselineMaxRss, text: fmtMiB(f.baselineMaxRss) })) },
     { metric: 'RSS after load, leader', cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.leaderRss, text: fmtMiB(f.leaderRss) + keysNote(f) })) },

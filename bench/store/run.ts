@@ -141,7 +141,7 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
     const m = plan.memoryKeys;
     results.memory = note(
       await phase(cluster, `load ${m.total} keys`, m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, (meter) => memoryPhase(cluster, plan, meter), (v) =>
-        `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s${v.loadErrors ? ` (${v.loadErrors} errors, first: ${v.loadFirstError})` : ''}; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB`,
+        `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s${v.loadErrors ? ` (${v.loadErrors} errors, first: ${v.loadFirstError})` : ''}; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB; last ${v.tailPuts} puts p99.9 ${f1(v.tailP999Ms)} ms max ${f1(v.tailMaxMs)} ms, ${v.snapshots} snapshot(s)`,
       ),
     );
     for (const s of plan.puts) {
