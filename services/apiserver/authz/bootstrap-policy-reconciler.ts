@@ -38,14 +38,22 @@ export async function reconcileBootstrapPolicy(resources: ResourceSet, opts: { r
   // An aggregated role starts with the rules its bootstrap members give it, so it grants before
   // the clusterrole-aggregation controller runs (which then finds nothing to change).
   const aggregated = settledAggregation(wanted);
-  for (const role of wanted) {
-    const rules = aggregated.get(role.metadata.name ?? '');
-    await reconcile(roles, rules ? { ...role, rules } : role, rules ? mergeAggregation : mergeRules, 'clusterrole', report);
-  }
-  for (const binding of bootstrapClusterRoleBindings(opts.nodeAuthorizer ?? false)) {
-    const merge = opts.nodeAuthorizer && NODE_GROUP_BINDINGS.has(binding.name) ? withoutNodesGroup : mergeSubjects;
-    await reconcile(bindings, bindingObject(binding), merge, 'clusterrolebinding', report);
-  }
+  // Each object is reconciled on its own, so all of them at once: on a fresh cluster that is
+  // one store round for the lot instead of one per object (about 80 of them).
+  await Promise.all(
+    wanted.map((role) => {
+      const rules = aggregated.get(role.metadata.name ?? '');
+      return reconcile(roles, rules ? { ...role, rules } : role, rules ? mergeAggregation : mergeRules, 'clusterrole', report);
+    }),
+  );
+  await Promise.all(
+    bootstrapClusterRoleBindings(opts.nodeAuthorizer ?? false).map((binding) => {
+      const merge = opts.nodeAuthorizer && NODE_GROUP_BINDINGS.has(binding.name) ? withoutNodesGroup : mergeSubjects;
+      return reconcile(bindings, bindingObject(binding), merge, 'clusterrolebinding', report);
+    }),
+  );
+  report.created.sort();
+  report.updated.sort();
   return report;
 }
 

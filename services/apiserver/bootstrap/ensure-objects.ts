@@ -10,14 +10,17 @@ import type { ResourceRest } from '../rest/resource-rest';
  * thrown.
  */
 export async function ensureObjects(rest: ResourceRest, objects: readonly KubeObject[]): Promise<string[]> {
-  const created: string[] = [];
-  for (const obj of objects) {
-    try {
-      await rest.create(obj.metadata.namespace, obj);
-      created.push(obj.metadata.name ?? '');
-    } catch (err) {
-      if (!(err instanceof AlreadyExistsError)) throw err;
-    }
-  }
-  return created;
+  // The creates are independent: all at once is one store round instead of one per object.
+  const made = await Promise.all(
+    objects.map(async (obj) => {
+      try {
+        await rest.create(obj.metadata.namespace, obj);
+        return obj.metadata.name ?? '';
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        return undefined;
+      }
+    }),
+  );
+  return made.filter((name): name is string => name !== undefined);
 }
