@@ -108,6 +108,24 @@ describe('lib/pki/reloading-identity: certificates followed from their files', (
     await waitFor(async () => (await servedSerial(port, ca)) === renewed, 'the renewed certificate to be served');
   });
 
+  it('a connection ends when the client certificate of its handshake expires', async () => {
+    const identity = ReloadingIdentity.fromFiles(crt(), key());
+    const options = { ...identity.current(), ca, requestCert: true, rejectUnauthorized: true };
+    const server = tls.createServer(options, () => undefined);
+    serveReloadingIdentity(server, identity, options);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    // A client certificate that expires 2 s from now (notBefore is backdated, so it is valid at once).
+    const client = makeCertificate({ subject: { commonName: 'brief' }, usage: 'client', validityDays: 2 / 86400, issuer: { cert: ca, key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8') } });
+    const socket = tls.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ca, servername: 'localhost', cert: client.cert, key: client.key });
+    cleanups.push(() => void socket.destroy());
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    await waitFor(() => closed, 'the server to end the connection once the client certificate expired');
+    expect(Date.now()).to.be.at.least(Date.parse(new crypto.X509Certificate(client.cert).validTo));
+  });
+
   it('a gRPC server serves, and a gRPC client presents, the renewed certificate on new connections', async () => {
     // The server: a ServiceHost with the followed identity, requiring client certificates of the CA.
     const serving = ReloadingIdentity.fromFiles(crt(), key());

@@ -125,12 +125,43 @@ export class ReloadingIdentity implements IdentitySource {
   }
 }
 
+/** Longest a timer can wait (setTimeout's limit, about 24.8 days); a later expiry is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Ends `socket` when the first of the certificates its handshake used (the server's and, when
+ * one was presented, the client's) expires: both sides check certificates only at the handshake,
+ * so without this a connection could outlive them forever. Its client reconnects, and the new
+ * handshake uses the renewed certificates.
+ */
+export function endAtCertificateExpiry(socket: tls.TLSSocket, nowMs: () => number = Date.now): void {
+  const notAfters = [socket.getCertificate(), socket.getPeerCertificate()]
+    .map((c) => Date.parse((c as { valid_to?: string } | null)?.valid_to ?? ''))
+    .filter((t) => Number.isFinite(t));
+  if (notAfters.length === 0) return;
+  const expiry = Math.min(...notAfters);
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const wait = expiry - nowMs();
+    if (wait <= 0) {
+      socket.destroy();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /**
  * Keeps `server` serving `source`'s identity: each new one replaces the server's secure context
- * (`options` plus the new certificate and key), for the connections that come after. Stops when
- * the server closes.
+ * (`options` plus the new certificate and key), for the connections that come after; and ends
+ * each connection when a certificate of its handshake expires ({@link endAtCertificateExpiry}).
+ * Stops following when the server closes.
  */
 export function serveReloadingIdentity(server: tls.Server, source: IdentitySource, options: tls.SecureContextOptions): void {
   const unsubscribe = source.subscribe((identity) => server.setSecureContext({ ...options, cert: identity.cert, key: identity.key }));
+  server.on('secureConnection', (socket: tls.TLSSocket) => endAtCertificateExpiry(socket));
   server.once('close', unsubscribe);
 }
