@@ -34,9 +34,9 @@ function kubeconfigIdentity(file: string, contextName: string | undefined): Relo
   }, [file]);
 }
 
-/** The GrpcApiClient options of a resolved connection: its endpoints, TLS and its user's credentials. */
+/** The GrpcApiClient options of a resolved connection: its endpoints, TLS, its user's credentials and whom it acts as. */
 export function grpcClientOptions(conn: Connection, callTimeoutMs?: number): GrpcApiClientOptions {
-  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs, tls: connectionTls(conn) };
+  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs, tls: connectionTls(conn), ...(conn.impersonate ? { impersonate: conn.impersonate } : {}) };
 }
 
 /** A GrpcApiClient for a resolved connection (endpoints and token). */
