@@ -12,7 +12,7 @@ import { connectionTls, serviceConnection } from '../lib/client/kubeconfig-clien
 import type { Logger } from '../lib/logger';
 import { MetricsServer, newMetricsRegistry, type Registry } from '../lib/metrics';
 import { ConfigError } from '../lib/config-error';
-import { ReloadingIdentity } from '../lib/pki/reloading-identity';
+import { followedIdentityOfFlags } from '../lib/pki/pem-file';
 
 /** Environment variable of a component's flag: ('scheduler', 'apiserver') → BOSUN_SCHEDULER_APISERVER. */
 export function componentEnv(component: string, flag: string): string {
@@ -108,13 +108,8 @@ export function servingTlsOf(o: Readonly<Record<string, unknown>>, grpcListen: s
   };
   const cert = read('tls-cert-file', certFile);
   const key = read('tls-private-key-file', keyFile);
-  let identity: ReloadingIdentity;
-  try {
-    // The files are followed while the component runs: a renewed certificate serves new connections.
-    identity = ReloadingIdentity.fromFiles(certFile, keyFile);
-  } catch (err) {
-    throw new ConfigError(`--tls-private-key-file: "${keyFile}" does not fit --tls-cert-file "${certFile}": ${(err as Error).message}`);
-  }
+  // The files are followed while the component runs: a renewed certificate serves new connections.
+  const identity = followedIdentityOfFlags({ flag: 'tls-cert-file', file: certFile }, { flag: 'tls-private-key-file', file: keyFile });
   return { cert, key, identity };
 }
 

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { ConfigError } from '../../lib/config-error';
-import { readPemFlag } from '../../lib/pki/pem-file';
-import { ReloadingIdentity } from '../../lib/pki/reloading-identity';
+import { followedIdentityOfFlags, readPemFlag } from '../../lib/pki/pem-file';
 import type { StoreClientTls } from './endpoint';
 
 /** The files of a store client's TLS, as flags give them (undefined: not given), with the flags' names. */
@@ -30,10 +29,6 @@ export function clientTlsFromFlags(flags: ClientTlsFileFlags): StoreClientTls | 
   const certFile = path.resolve(cert.file);
   const keyFile = path.resolve(key.file);
   const material = { ...tls, cert: readPemFlag(cert.flag, certFile, 'CERTIFICATE'), key: readPemFlag(key.flag, keyFile, 'PRIVATE KEY') };
-  try {
-    // Followed while the client runs: a renewed certificate is presented on new connections.
-    return { ...material, identity: ReloadingIdentity.fromFiles(certFile, keyFile) };
-  } catch (err) {
-    throw new ConfigError(`--${key.flag}: "${key.file}" does not fit --${cert.flag} "${cert.file}": ${(err as Error).message}`);
-  }
+  // Followed while the client runs: a renewed certificate is presented on new connections.
+  return { ...material, identity: followedIdentityOfFlags({ flag: cert.flag, file: certFile }, { flag: key.flag, file: keyFile }) };
 }

@@ -13,8 +13,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as tls from 'node:tls';
 import { ConfigError } from '../../lib/config-error';
 import { grpcChannelCredentials } from '../../lib/grpc/tls';
-import { readPemFlag, type PemLabel } from '../../lib/pki/pem-file';
-import { ReloadingIdentity, type IdentitySource } from '../../lib/pki/reloading-identity';
+import { followedIdentityOfFlags, readPemFlag, type PemLabel } from '../../lib/pki/pem-file';
+import type { IdentitySource } from '../../lib/pki/reloading-identity';
 
 /** The PEM material of one port's TLS, read from the files the flags name. */
 export interface TlsMaterial {
@@ -54,12 +54,7 @@ export function readTlsMaterial(files: TlsFileFlags): TlsMaterial {
   const cert = readPem(files.certFile.flag, files.certFile.path, 'CERTIFICATE');
   const key = readPem(files.keyFile.flag, files.keyFile.path, 'PRIVATE KEY');
   const ca = readPem(files.trustedCaFile.flag, files.trustedCaFile.path, 'CERTIFICATE');
-  try {
-    tls.createSecureContext({ cert, key, ca });
-  } catch (err) {
-    throw new ConfigError(`--${files.keyFile.flag}: "${files.keyFile.path}" does not fit --${files.certFile.flag} "${files.certFile.path}": ${(err as Error).message}`);
-  }
-  const identity = ReloadingIdentity.fromFiles(files.certFile.path!, files.keyFile.path!);
+  const identity = followedIdentityOfFlags({ flag: files.certFile.flag, file: files.certFile.path! }, { flag: files.keyFile.flag, file: files.keyFile.path! });
   return { cert, key, ca, clientCertAuth: files.clientCertAuth, identity };
 }
 
