@@ -20,7 +20,7 @@ import { CertRenewer } from '../lib/launcher/cert-renewer';
 import { CERT_VALIDITY_ENV, certValiditySeconds, MIN_CERT_VALIDITY_SECONDS } from '../lib/pki/cert-renewal';
 import { STORE_PKI_SUBDIR } from '../lib/pki/cluster-ca';
 import { parseAuthorizationModes } from '../services/apiserver/authz/api-authorization';
-import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, refreshKubeconfigClientCerts, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
@@ -203,7 +203,7 @@ export function upCommand(): Command {
         apiservers.push(new LocalApiServer(`apiserver-${i + 1}`, grpcPort, path.join(dir, 'logs', `apiserver-${i + 1}.log`), cluster.endpoints, https, process.env, extra));
       }
       // Each component's own identity: its token joins the token file before the apiservers read it.
-      const kubeconfigSpec = {
+      const kubeconfigs = writeComponentKubeconfigs({
         dir,
         tokenFile,
         grpcEndpoints: apiservers.map((a) => a.grpcEndpoint),
@@ -211,15 +211,14 @@ export function upCommand(): Command {
         caCert: tls.caCert,
         nodeNames: localNodeNames(nodeCount),
         certDir, // every component authenticates with a client certificate of the cluster CA
-      };
-      const kubeconfigs = writeComponentKubeconfigs(kubeconfigSpec);
+      });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
       // Certificates are renewed before they expire while the cluster runs; every component follows its files.
       renewer = new CertRenewer({
         dirs: [certDir, path.join(certDir, STORE_PKI_SUBDIR)],
         onChecked: (reports) => {
-          // The component kubeconfigs embed their client certificates: written again with the renewed ones.
-          if (reports.some((r) => r.dir === certDir && r.renewed.length > 0)) writeComponentKubeconfigs(kubeconfigSpec);
+          // The component kubeconfigs embed their client certificates: given the renewed ones.
+          if (reports.some((r) => r.dir === certDir && r.renewed.length > 0)) refreshKubeconfigClientCerts(dir, certDir);
           for (const r of reports) {
             const where = path.relative(dir, r.dir);
             if (r.renewed.length > 0) say(`  certificates renewed in ${where}: ${r.renewed.join(', ')}`);
