@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { promisify } from 'node:util';
+import { readKubeconfig } from '../../lib/client/kubeconfig';
 import { etcdctlEnvFromUp, startUp } from '../support/bosun-up';
 
 const run = promisify(execFile);
@@ -107,6 +108,9 @@ describe('certificate rotation under a running cluster (bosun up --cert-validity
       expect(laterStore.serial, 'store-1 serves a renewed certificate').to.not.equal(firstStore.serial);
       expect(laterStore.notAfterMs).to.be.greaterThan(firstStore.notAfterMs);
       expect(Date.parse(new crypto.X509Certificate(storeClient().cert).validTo), 'the printed ETCDCTL_CERT is renewed in place').to.be.greaterThan(Date.now());
+      // The component kubeconfigs embed their client certificates: they carry the renewed ones.
+      const scheduler = readKubeconfig(path.join(dir, 'kubeconfigs', 'kube-scheduler.kubeconfig')).users[0]!.user['client-certificate-data']!;
+      expect(Date.parse(new crypto.X509Certificate(Buffer.from(scheduler, 'base64')).validTo), 'kube-scheduler.kubeconfig').to.be.greaterThan(Date.now());
 
       // New connections: kubectl (through the balancer) and etcdctl with the files bosun up printed.
       expect((await kubectl('get', 'namespace', 'default', '-o', 'name')).stdout.trim()).to.equal('namespace/default');
