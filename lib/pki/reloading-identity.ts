@@ -31,11 +31,6 @@ export interface IdentitySource {
   subscribe(listener: (identity: IdentityPem) => void): () => void;
 }
 
-/** An identity that never changes (material given inline, e.g. a test's). */
-export function fixedIdentity(identity: IdentityPem): IdentitySource {
-  return { current: () => identity, subscribe: () => () => undefined };
-}
-
 /** Throws unless `identity`'s key belongs to its certificate (and both parse). */
 function checkPair(identity: IdentityPem): void {
   tls.createSecureContext({ cert: identity.cert, key: identity.key });
