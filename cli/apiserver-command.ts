@@ -10,7 +10,8 @@ import { exitOnSignals, keepAlive } from './graceful-exit';
 import { parseEndpoints, parseHostPort } from './component-flags';
 import type { HttpsConfig } from '../services/apiserver/apiserver';
 import { ensureTokenFile } from '../services/apiserver/http/bearer-auth';
-import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
+import { ensureClusterTls, SERVING_CERT_FILE, SERVING_KEY_FILE } from '../services/apiserver/http/cluster-tls';
+import { ReloadingIdentity } from '../lib/pki/reloading-identity';
 import type { GrpcServerTls } from '../lib/grpc/tls';
 import * as fs from 'node:fs';
 import { DEFAULT_EVENT_TTL_SECONDS } from '../services/apiserver/kinds/core';
@@ -103,7 +104,9 @@ function grpcTlsConfig(o: Record<string, string | boolean>): GrpcServerTls | und
   if (o.insecure === true) return undefined;
   const certDir = path.resolve(String(o.certDir));
   const tls = ensureClusterTls(certDir);
-  return { cert: tls.cert, key: tls.key, clientCa: clientCa(o as Record<string, string>, certDir) };
+  // The serving certificate is followed while the apiserver runs (bosun up renews it before it expires).
+  const identity = ReloadingIdentity.fromFiles(path.join(certDir, SERVING_CERT_FILE), path.join(certDir, SERVING_KEY_FILE));
+  return { cert: tls.cert, key: tls.key, clientCa: clientCa(o as Record<string, string>, certDir), identity };
 }
 
 /** --audit-* flags: the policy and the log, or undefined without a policy; a ConfigError naming the flag otherwise. */

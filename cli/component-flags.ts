@@ -12,6 +12,7 @@ import { connectionTls, serviceConnection } from '../lib/client/kubeconfig-clien
 import type { Logger } from '../lib/logger';
 import { MetricsServer, newMetricsRegistry, type Registry } from '../lib/metrics';
 import { ConfigError } from '../lib/config-error';
+import { followedIdentityOfFlags } from '../lib/pki/pem-file';
 
 /** Environment variable of a component's flag: ('scheduler', 'apiserver') → BOSUN_SCHEDULER_APISERVER. */
 export function componentEnv(component: string, flag: string): string {
@@ -105,7 +106,11 @@ export function servingTlsOf(o: Readonly<Record<string, unknown>>, grpcListen: s
       throw new ConfigError(`--${flag}: cannot read "${file}": ${(err as Error).message}`);
     }
   };
-  return { cert: read('tls-cert-file', certFile), key: read('tls-private-key-file', keyFile) };
+  const cert = read('tls-cert-file', certFile);
+  const key = read('tls-private-key-file', keyFile);
+  // The files are followed while the component runs: a renewed certificate serves new connections.
+  const identity = followedIdentityOfFlags({ flag: 'tls-cert-file', file: certFile }, { flag: 'tls-private-key-file', file: keyFile });
+  return { cert, key, identity };
 }
 
 /** The apiserver endpoints a component dials without --kubeconfig or --apiserver. */

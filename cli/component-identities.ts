@@ -5,8 +5,10 @@
  * `--kubeconfig`. Adding a component (proxy, dns) is one more entry in
  * {@link COMPONENT_IDENTITIES}; every node agent has its own ({@link nodeIdentity}).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { grpcEndpointsOf, readKubeconfig, writeKubeconfig } from '../lib/client/kubeconfig';
+import { grpcEndpointsOf, readKubeconfig, stringifyKubeconfig, writeKubeconfig } from '../lib/client/kubeconfig';
+import { writeFileAtomically } from '../lib/pki/write-file-atomically';
 import type { UserInfo } from '../services/apiserver/authn/request-user';
 import { NODES_GROUP } from '../services/apiserver/authz/bootstrap-policy';
 import { NODE_USER_PREFIX } from '../services/apiserver/authz/node-authorizer';
@@ -76,14 +78,54 @@ export interface ComponentKubeconfigSpec {
   readonly certDir?: string;
 }
 
+/** File stem (in the CA directory) of the client certificate of `component`. */
+function clientCertName(component: string): string {
+  return `client-${component.toLowerCase()}`;
+}
+
 /** The client certificate of `identity`, issued by the CA in `certDir` (kept beside it as client-<component>.crt/.key). */
 export function ensureIdentityClientCert(certDir: string, identity: ComponentIdentity): IssuedCert {
-  return ensureComponentCert(certDir, { name: `client-${identity.component.toLowerCase()}`, commonName: identity.user.name, organization: identity.user.groups[0], usage: 'client' });
+  return ensureComponentCert(certDir, { name: clientCertName(identity.component), commonName: identity.user.name, organization: identity.user.groups[0], usage: 'client' });
 }
+
+/**
+ * Puts the client certificates now in `certDir` into the component kubeconfigs under `dir` that
+ * embed an older one (each `<component>.kubeconfig` carries `client-<component>.crt/.key`),
+ * changing nothing else in them; each file is replaced atomically. Called after the certificates
+ * were renewed; the components follow their kubeconfig (lib/client/kubeconfig-client.ts).
+ * Returns the kubeconfigs rewritten.
+ */
+export function refreshKubeconfigClientCerts(dir: string, certDir: string): string[] {
+  const kubeconfigDir = path.join(dir, COMPONENT_KUBECONFIG_DIR);
+  const rewritten: string[] = [];
+  const files = fs.existsSync(kubeconfigDir) ? fs.readdirSync(kubeconfigDir).filter((f) => f.endsWith(KUBECONFIG_SUFFIX)).sort() : [];
+  for (const name of files) {
+    const stem = path.join(certDir, clientCertName(name.slice(0, -KUBECONFIG_SUFFIX.length)));
+    if (!fs.existsSync(`${stem}.crt`) || !fs.existsSync(`${stem}.key`)) continue;
+    const file = path.join(kubeconfigDir, name);
+    const config = readKubeconfig(file);
+    const certData = fs.readFileSync(`${stem}.crt`).toString('base64');
+    const keyData = fs.readFileSync(`${stem}.key`).toString('base64');
+    let changed = false;
+    for (const u of config.users) {
+      if (u.user['client-certificate-data'] === undefined || u.user['client-certificate-data'] === certData) continue;
+      u.user['client-certificate-data'] = certData;
+      u.user['client-key-data'] = keyData;
+      changed = true;
+    }
+    if (!changed) continue;
+    writeFileAtomically(file, stringifyKubeconfig(config), 0o600);
+    rewritten.push(file);
+  }
+  return rewritten;
+}
+
+/** The suffix of a component kubeconfig's file name. */
+const KUBECONFIG_SUFFIX = '.kubeconfig';
 
 /** The kubeconfig file of `component` under the data directory `dir`. */
 export function componentKubeconfigPath(dir: string, component: string): string {
-  return path.join(dir, COMPONENT_KUBECONFIG_DIR, `${component}.kubeconfig`);
+  return path.join(dir, COMPONENT_KUBECONFIG_DIR, `${component}${KUBECONFIG_SUFFIX}`);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 /** The connection flags every apiserver command takes (cli/session.ts), with a value each. */
-const CONNECTION_FLAGS = new Set(['--server', '--kubeconfig', '--context', '--namespace', '-n', '--certificate-authority']);
+const CONNECTION_FLAGS = new Set(['--server', '--kubeconfig', '--context', '--namespace', '-n', '--certificate-authority', '--as', '--as-group']);
 
 /** The flag name of `arg` (`--server=x` → `--server`), or undefined when it is not a flag. */
 function flagName(arg: string): string | undefined {

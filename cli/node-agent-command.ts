@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { Quantity } from '../lib/api/quantity';
 import { ConfigError } from '../lib/config-error';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger';
-import { ensureNodeServingCert } from '../lib/pki/component-certs';
+import { ensureNodeServingCert, nodeServingCertName } from '../lib/pki/component-certs';
+import { ReloadingIdentity } from '../lib/pki/reloading-identity';
 import { NodePodSetup } from '../services/node-agent/pod-setup/node-pod-setup';
 import { readHostUsage } from '../services/node-agent/stats/host-usage';
 import { statsSummary as nodeStatsSummary } from '../services/node-agent/stats/stats-summary';
@@ -141,7 +142,10 @@ async function startNodeStreaming(server: NodeAgentServer, node: NodeConfig, cer
   const { runtime } = server.agents.get(node.nodeName)!;
   const cert = ensureNodeServingCert(certDir, node.nodeName, [node.address, '127.0.0.1', 'localhost', node.nodeName]);
   const statsSummary = () => nodeStatsSummary(node.nodeName, runtime, readHostUsage(), Date.now());
-  const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert }, logger, statsSummary });
+  // The certificate files are followed: bosun up renews them while the agent runs.
+  const certName = nodeServingCertName(node.nodeName);
+  const identity = ReloadingIdentity.fromFiles(path.join(certDir, `${certName}.crt`), path.join(certDir, `${certName}.key`));
+  const streaming = await startStreamingServer({ runtime, port: node.kubeletPort, tls: { cert: cert.cert, key: cert.key, caCert: cert.caCert, identity }, logger, statsSummary });
   logger.info({ port: streaming.port }, 'serving logs, exec, attach and port-forward for the apiserver');
   return streaming;
 }

@@ -11,6 +11,7 @@ import { componentEnv, servingTlsOf, servingTlsOptions } from './component-flags
 import { COMPONENT_COMMANDS } from './main';
 import { kubeconfigsCommand } from './kubeconfigs-command';
 import { commonNameOf } from '../lib/pki/component-certs';
+import { makeCertificate, type KeyPair } from '../lib/pki/x509';
 import { dnsCommand } from './dns-command';
 import { ingressCommand } from './ingress-command';
 import { nodeAgentCommand } from './node-agent-command';
@@ -36,12 +37,14 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
   let dir: string;
   let cert: string;
   let key: string;
+  let pair: KeyPair;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-serving-tls-'));
     cert = path.join(dir, 'serving.crt');
     key = path.join(dir, 'serving.key');
-    fs.writeFileSync(cert, 'CERT PEM');
-    fs.writeFileSync(key, 'KEY PEM');
+    pair = makeCertificate({ subject: { commonName: 'scheduler' }, usage: 'server', validityDays: 1 });
+    fs.writeFileSync(cert, pair.cert);
+    fs.writeFileSync(key, pair.key);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -60,7 +63,9 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
   }
 
   it('serves TLS with both files, plain text with --insecure (bare or "true"), nothing without a gRPC listener', () => {
-    expect(servingTlsOf(parse(['--tls-cert-file', cert, '--tls-private-key-file', key]), LISTEN)).to.deep.equal({ cert: 'CERT PEM', key: 'KEY PEM' });
+    const tls = servingTlsOf(parse(['--tls-cert-file', cert, '--tls-private-key-file', key]), LISTEN);
+    expect({ cert: tls?.cert, key: tls?.key }).to.deep.equal(pair);
+    expect(tls?.identity?.current(), 'the files are followed for renewals').to.deep.equal(pair);
     expect(servingTlsOf(parse(['--insecure']), LISTEN)).to.equal(undefined);
     expect(servingTlsOf(parse(['--insecure', 'true']), LISTEN)).to.equal(undefined);
     expect(servingTlsOf(parse([]), ''), '--grpc-listen "" needs neither').to.equal(undefined);
@@ -76,6 +81,7 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
       [['--tls-cert-file', cert], /^--tls-cert-file: needs --tls-private-key-file/],
       [['--tls-private-key-file', key], /^--tls-private-key-file: needs --tls-cert-file/],
       [['--tls-cert-file', path.join(dir, 'missing.crt'), '--tls-private-key-file', key], /^--tls-cert-file: cannot read/],
+      [['--tls-cert-file', key, '--tls-private-key-file', key], /^--tls-private-key-file: ".*serving\.key" does not fit --tls-cert-file/],
     ];
     for (const [argv, message] of bad) {
       expect(() => servingTlsOf(parse(argv), LISTEN), argv.join(' ')).to.throw(ConfigError, message);
@@ -86,7 +92,7 @@ describe('status API TLS flags: plain text only behind an explicit --insecure', 
     expect(componentEnv('node-agent', 'insecure')).to.equal('BOSUN_NODE_AGENT_INSECURE');
     expect(servingTlsOf(parse([], { BOSUN_NODE_AGENT_INSECURE: 'true' }, 'node-agent'), LISTEN)).to.equal(undefined);
     const fromEnv = parse([], { BOSUN_PROXY_TLS_CERT_FILE: cert, BOSUN_PROXY_TLS_PRIVATE_KEY_FILE: key }, 'proxy');
-    expect(servingTlsOf(fromEnv, LISTEN)).to.deep.equal({ cert: 'CERT PEM', key: 'KEY PEM' });
+    expect(servingTlsOf(fromEnv, LISTEN)?.cert).to.equal(pair.cert);
     expect(() => servingTlsOf(parse([], { BOSUN_DNS_INSECURE: 'true', BOSUN_DNS_TLS_CERT_FILE: cert }, 'dns'), LISTEN)).to.throw(ConfigError, /^--insecure: cannot be combined/);
   });
 

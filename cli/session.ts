@@ -20,15 +20,26 @@ export interface ConnectionFlags {
   context?: string;
   namespace?: string;
   certificateAuthority?: string;
+  /** kubectl's --as: the user to act as (the caller needs the impersonate verb). */
+  as?: string;
+  /** kubectl's --as-group (repeatable): the groups to act in; needs --as. */
+  asGroup?: string[];
 }
 
-/** Adds --kubeconfig, --server, --context and -n/--namespace to `cmd`. */
+/** Collects a repeatable flag's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Adds --kubeconfig, --server, --context, --certificate-authority, --as, --as-group and -n/--namespace to `cmd`. */
 export function withConnectionFlags(cmd: Command, namespaceFlag = true): Command {
   cmd
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $BOSUN_KUBECONFIG, $KUBECONFIG, ./.data/local/kubeconfig, ~/.kube/config)'))
     .addOption(new Option('--server <endpoints>', 'apiserver gRPC endpoints host:port[,host:port], overriding the kubeconfig'))
     .addOption(new Option('--context <name>', 'the kubeconfig context to use'))
-    .addOption(new Option('--certificate-authority <file>', "PEM CA the apiservers' gRPC certificate is checked against (default: the kubeconfig's certificate-authority-data; with neither, plain text)"));
+    .addOption(new Option('--certificate-authority <file>', "PEM CA the apiservers' gRPC certificate is checked against (default: the kubeconfig's certificate-authority-data; with neither, plain text)"))
+    .addOption(new Option('--as <user>', 'user to impersonate for the request (the impersonate-user metadata; your user needs the impersonate verb)'))
+    .addOption(new Option('--as-group <group>', 'group to impersonate for the request, repeatable (needs --as)').argParser(collect));
   if (namespaceFlag) cmd.addOption(new Option('-n, --namespace <namespace>', 'the namespace of the request'));
   return cmd;
 }
@@ -53,6 +64,8 @@ export class Session {
     readonly flags: ConnectionFlags,
   ) {
     if (flags.namespace !== undefined && flags.namespace === '') throw new Error('-n/--namespace must not be empty');
+    if (flags.as === '') throw new Error('--as must not be empty');
+    if ((flags.asGroup?.length ?? 0) > 0 && flags.as === undefined) throw new Error(`--as-group: "${flags.asGroup![0]}" needs --as (the user to impersonate)`);
   }
 
   /** The resolved connection (kubeconfig + flags). */
@@ -65,6 +78,7 @@ export class Session {
       cwd: this.env.cwd,
     });
     if (this.flags.certificateAuthority) this.conn.caData = readCertificateAuthority(path.resolve(this.env.cwd, this.flags.certificateAuthority));
+    if (this.flags.as !== undefined) this.conn.impersonate = { user: this.flags.as, groups: this.flags.asGroup ?? [] };
     return this.conn;
   }
 

@@ -16,8 +16,11 @@ import { componentServingTls } from '../lib/launcher/component-args';
 import { hostAddress } from '../lib/network/host-address';
 import { claimUp, releaseUp } from '../lib/launcher/up-lock';
 import { LocalStoreCluster } from '../lib/launcher/store-cluster';
+import { CertRenewer } from '../lib/launcher/cert-renewer';
+import { CERT_VALIDITY_ENV, certValiditySeconds, MIN_CERT_VALIDITY_SECONDS } from '../lib/pki/cert-renewal';
+import { STORE_PKI_SUBDIR } from '../lib/pki/cluster-ca';
 import { parseAuthorizationModes } from '../services/apiserver/authz/api-authorization';
-import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, writeComponentKubeconfigs } from './component-identities';
+import { BOSUN_INGRESS, COMPONENT_KUBECONFIG_DIR, COREDNS, KUBE_CONTROLLER_MANAGER, KUBE_PROXY, KUBE_SCHEDULER, nodeIdentity, refreshKubeconfigClientCerts, writeComponentKubeconfigs } from './component-identities';
 import { DEFAULT_DNS_GRPC_LISTEN, DEFAULT_DNS_LISTEN, DEFAULT_DNS_METRICS_ADDRESS } from './dns-command';
 import { ConfigError } from '../lib/config-error';
 import { GrpcApiClient } from '../lib/client/grpc-api-client';
@@ -87,7 +90,19 @@ export function upCommand(): Command {
     .addOption(new Option('--start-timeout <seconds>', 'how long the store, and then each apiserver, may take to come up (default: 20 s and 30 s; raise it on a loaded machine)'))
     .addOption(new Option('--runtime <kind>', 'how the nodes run pods: process (local processes in their own namespaces, as root), docker, or fake (no processes)').choices([...RUNTIME_KINDS]).default('process'))
     .addOption(new Option('--authorization-mode <modes>', "the apiservers' authorization: Node,RBAC (each component and node has its own identity and only its own rights) or AlwaysAllow").default(DEFAULT_UP_AUTHORIZATION).env('BOSUN_APISERVER_AUTHORIZATION_MODE'))
-    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string; authorizationMode: string }) => {
+    .addOption(
+      new Option('--cert-validity <seconds>', `validity of the certificates it issues (each renewed while the cluster runs, once a third of it is left); default one year, at least ${MIN_CERT_VALIDITY_SECONDS} s`).env(CERT_VALIDITY_ENV),
+    )
+    .action(async (o: { dir: string; members: string; ports: string; nodes: string; runtime: RuntimeKind; startTimeout?: string; authorizationMode: string; certValidity?: string }) => {
+      if (o.certValidity !== undefined) {
+        try {
+          certValiditySeconds({ [CERT_VALIDITY_ENV]: o.certValidity });
+        } catch {
+          throw new ConfigError(`--cert-validity: "${o.certValidity}" is not a whole number of seconds of at least ${MIN_CERT_VALIDITY_SECONDS}`);
+        }
+        // Every process it starts issues (at its start) with the same validity: they inherit it.
+        process.env[CERT_VALIDITY_ENV] = o.certValidity;
+      }
       const n = Number(o.members);
       const startTimeoutMs = o.startTimeout === undefined ? undefined : Number(o.startTimeout) * 1000;
       if (startTimeoutMs !== undefined && !(Number.isFinite(startTimeoutMs) && startTimeoutMs > 0)) throw new ConfigError(`--start-timeout: "${o.startTimeout}" is not a positive number of seconds`);
@@ -135,10 +150,12 @@ export function upCommand(): Command {
       let stopping = false;
       const supervisor = new Supervisor(say, undefined, path.join(dir, UP_PID_DIR));
       let balancer: TcpBalancer | undefined;
+      let renewer: CertRenewer | undefined;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
         supervisor.stop();
+        renewer?.stop();
         say('\nStopping the cluster…');
         await balancer?.close();
         await Promise.all(nodeAgents.map((a) => a.kill('SIGTERM')));
@@ -196,6 +213,21 @@ export function upCommand(): Command {
         certDir, // every component authenticates with a client certificate of the cluster CA
       });
       say(`  component kubeconfigs (${[...kubeconfigs.keys()].join(', ')}) in ${path.join(dir, COMPONENT_KUBECONFIG_DIR)}`);
+      // Certificates are renewed before they expire while the cluster runs; every component follows its files.
+      renewer = new CertRenewer({
+        dirs: [certDir, path.join(certDir, STORE_PKI_SUBDIR)],
+        onChecked: (reports) => {
+          // The component kubeconfigs embed their client certificates: given the renewed ones.
+          if (reports.some((r) => r.dir === certDir && r.renewed.length > 0)) refreshKubeconfigClientCerts(dir, certDir);
+          for (const r of reports) {
+            const where = path.relative(dir, r.dir);
+            if (r.renewed.length > 0) say(`  certificates renewed in ${where}: ${r.renewed.join(', ')}`);
+            for (const f of r.failed) say(`  certificate ${where}/${f.name} not renewed: ${f.error}`);
+          }
+        },
+        onError: (err) => say(`  certificate renewal failed: ${err.message}`),
+      });
+      renewer.start();
       for (const a of apiservers) {
         a.start();
         say(`  ${a.name}: starting (pid ${a.pid ?? '?'}, ${a.httpsUrl}, gRPC ${a.grpcEndpoint}, log ${a.logFile})`);

@@ -2,10 +2,11 @@
  * A GrpcApiClient from a kubeconfig: the one way the CLI and every Bosun service turn a
  * kubeconfig (its current context's cluster and user) into an API client with an identity —
  * endpoints from the cluster's bosun.dev/grpc extension (or a grpc:// server), the bearer
- * token from the user.
+ * token from the user, the client certificate (followed, when read from a file) from the user.
  */
 import { GrpcApiClient, type GrpcApiClientOptions } from './grpc-api-client';
 import type { GrpcClientTls } from '../grpc/tls';
+import { ReloadingIdentity } from '../pki/reloading-identity';
 import { resolveConnection, type Connection } from './kubeconfig';
 
 /**
@@ -13,14 +14,29 @@ import { resolveConnection, type Connection } from './kubeconfig';
  * serves the HTTPS door's certificate) and the user's client certificate; undefined (plain
  * text) when the cluster names no CA, as a kubeconfig for --insecure apiservers does.
  */
-export function connectionTls(conn: Pick<Connection, 'caData' | 'clientCert' | 'clientKey'>): GrpcClientTls | undefined {
+export function connectionTls(conn: Pick<Connection, 'caData' | 'clientCert' | 'clientKey' | 'file'> & { readonly contextName?: string }): GrpcClientTls | undefined {
   if (!conn.caData) return undefined;
-  return { caCert: Buffer.from(conn.caData, 'base64').toString('utf8'), cert: conn.clientCert, key: conn.clientKey };
+  const tls = { caCert: Buffer.from(conn.caData, 'base64').toString('utf8'), cert: conn.clientCert, key: conn.clientKey };
+  if (!conn.file || !conn.clientCert || !conn.clientKey) return tls;
+  return { ...tls, identity: kubeconfigIdentity(conn.file, conn.contextName) };
 }
 
-/** The GrpcApiClient options of a resolved connection: its endpoints, TLS and its user's credentials. */
+/**
+ * The client certificate of `file`'s context `contextName` (its current one when ''), followed
+ * while the process runs: `bosun up` rewrites component kubeconfigs when it renews their
+ * certificates, and new connections then present the new one.
+ */
+function kubeconfigIdentity(file: string, contextName: string | undefined): ReloadingIdentity {
+  return new ReloadingIdentity(() => {
+    const conn = resolveConnection({ kubeconfig: file, context: contextName || undefined, env: {} });
+    if (!conn.clientCert || !conn.clientKey) throw new Error(`${file}: no client certificate`);
+    return { cert: conn.clientCert, key: conn.clientKey };
+  }, [file]);
+}
+
+/** The GrpcApiClient options of a resolved connection: its endpoints, TLS, its user's credentials and whom it acts as. */
 export function grpcClientOptions(conn: Connection, callTimeoutMs?: number): GrpcApiClientOptions {
-  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs, tls: connectionTls(conn) };
+  return { endpoints: conn.endpoints, token: conn.token, callTimeoutMs, tls: connectionTls(conn), ...(conn.impersonate ? { impersonate: conn.impersonate } : {}) };
 }
 
 /** A GrpcApiClient for a resolved connection (endpoints and token). */

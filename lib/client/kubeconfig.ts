@@ -269,6 +269,8 @@ export interface Connection {
   clientKey?: string;
   /** The kubeconfig file read, when one was. */
   file?: string;
+  /** Act as this user and these groups (kubectl's --as / --as-group). */
+  impersonate?: { user: string; groups: string[] };
 }
 
 /** Splits and checks `--server host:port[,host:port]`. */

@@ -11,7 +11,8 @@
  * require client certificates.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CertificateProvider } from '@grpc/grpc-js/build/src/certificate-provider';
+import type { CertificateProvider, IdentityCertificateUpdateListener } from '@grpc/grpc-js/build/src/certificate-provider';
+import type { IdentityPem, IdentitySource } from '../pki/reloading-identity';
 
 /** What a TLS gRPC server needs (PEM strings). */
 export interface GrpcServerTls {
@@ -23,6 +24,8 @@ export interface GrpcServerTls {
   readonly clientCa?: string;
   /** Refuse, at the handshake, a caller without a client certificate signed by `clientCa`. */
   readonly requireClientCert?: boolean;
+  /** Where a renewed serving certificate comes from; when given, it replaces `cert` / `key` for new connections. */
+  readonly identity?: IdentitySource;
 }
 
 /** What a TLS gRPC client needs (PEM strings). */
@@ -32,6 +35,8 @@ export interface GrpcClientTls {
   /** A client certificate and key, when the client authenticates with one. */
   readonly cert?: string;
   readonly key?: string;
+  /** Where a renewed client certificate comes from; when given, it is presented instead of `cert` / `key` on new connections. */
+  readonly identity?: IdentitySource;
 }
 
 /**
@@ -48,9 +53,35 @@ function fixedProvider(update: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Ce
   };
 }
 
+/**
+ * A certificate provider offering `source`'s identity, now and whenever it changes (grpc-js
+ * builds each new connection's secure context from the latest one it heard).
+ */
+function identityProvider(source: IdentitySource): CertificateProvider {
+  const stops = new Map<IdentityCertificateUpdateListener, () => void>();
+  const update = (identity: IdentityPem) => ({ certificate: Buffer.from(identity.cert), privateKey: Buffer.from(identity.key) });
+  return {
+    addCaCertificateListener: (listener) => queueMicrotask(() => listener(null)),
+    removeCaCertificateListener: () => undefined,
+    addIdentityCertificateListener: (listener) => {
+      queueMicrotask(() => listener(update(source.current())));
+      stops.set(listener, source.subscribe((identity) => listener(update(identity))));
+    },
+    removeIdentityCertificateListener: (listener) => {
+      stops.get(listener)?.();
+      stops.delete(listener);
+    },
+  };
+}
+
 /** Server credentials for `tls` (plain text when undefined). Throws when a PEM is empty. */
 export function grpcServerCredentials(tls: GrpcServerTls | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
+  if (tls.identity) {
+    // grpc-js 1.14: first argument the identity, second the CA (see below).
+    const ca = tls.clientCa ? fixedProvider({ ca: Buffer.from(tls.clientCa) }) : null;
+    return grpc.experimental.createCertificateProviderServerCredentials(identityProvider(tls.identity), ca, !!tls.clientCa && !!tls.requireClientCert);
+  }
   if (!tls.cert.trim() || !tls.key.trim()) throw new Error('gRPC TLS: the serving certificate and key must not be empty');
   const identity = { cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) };
   if (!tls.clientCa) return grpc.ServerCredentials.createSsl(null, [{ cert_chain: identity.cert, private_key: identity.key }], false);
@@ -64,6 +95,7 @@ export function grpcServerCredentials(tls: GrpcServerTls | undefined): grpc.Serv
 /** Channel credentials for `tls` (plain text when undefined). */
 export function grpcChannelCredentials(tls: GrpcClientTls | undefined): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
+  if (tls.identity) return grpc.experimental.createCertificateProviderChannelCredentials(fixedProvider({ ca: Buffer.from(tls.caCert) }), identityProvider(tls.identity));
   const withCert = tls.cert !== undefined && tls.key !== undefined;
   return grpc.credentials.createSsl(Buffer.from(tls.caCert), withCert ? Buffer.from(tls.key!) : null, withCert ? Buffer.from(tls.cert!) : null);
 }

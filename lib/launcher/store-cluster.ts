@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ReloadingIdentity } from '../pki/reloading-identity';
 import * as grpc from '@grpc/grpc-js';
 import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
 import { storeChannelCredentials, type StoreClientTls } from '../../store/client/endpoint';
@@ -169,7 +170,8 @@ export class LocalStoreCluster {
     const ca = ensureClusterCa(this.pkiDir, STORE_CA_COMMON_NAME);
     const client = ensureApiserverEtcdClientCert(this.pkiDir);
     this.clientTlsFiles = { ca, cert: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.crt`), key: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.key`) };
-    this.clientTls = { ca: Buffer.from(client.caCert), cert: Buffer.from(client.cert), key: Buffer.from(client.key) };
+    // Followed: the launcher renews the certificate while the cluster runs.
+    this.clientTls = { ca: Buffer.from(client.caCert), cert: Buffer.from(client.cert), key: Buffer.from(client.key), identity: ReloadingIdentity.fromFiles(this.clientTlsFiles.cert, this.clientTlsFiles.key) };
   }
 
   /** The scheme of the members' URLs: https unless `insecure`. */

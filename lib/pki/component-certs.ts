@@ -8,21 +8,17 @@
  *   (etcd's server and peer certificates in one), and the apiserver's client certificate
  *   towards the store (Kubernetes' apiserver-etcd-client).
  *
- * Each is kept as `<name>.crt` / `<name>.key` beside the CA and reused until it nears expiry or
- * (for serving certificates) names other hosts. Made in process by ./x509 (ECDSA P-256).
+ * Each is kept as `<name>.crt` / `<name>.key` beside the CA and reused until it is due for renewal
+ * (./cert-renewal.ts, which also sets the validity) or (for serving certificates) names other
+ * hosts. Made in process by ./x509 (ECDSA P-256).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { certValidityDays, needsRenewal } from './cert-renewal';
 import { writeFileAtomically } from './write-file-atomically';
 import { makeCertificate } from './x509';
-
-/** Validity of a component certificate. */
-export const COMPONENT_CERT_VALIDITY_DAYS = 365;
-/** A certificate expiring within this many days is issued again. */
-const RENEW_BEFORE_DAYS = 30;
-const MS_PER_DAY = 24 * 3600 * 1000;
 
 /** The common name of the apiserver's client certificate towards node agents. */
 export const APISERVER_KUBELET_CLIENT_CN = 'bosun-apiserver-kubelet-client';
@@ -65,7 +61,7 @@ export function ensureComponentCert(caDir: string, request: CertRequest): Issued
     const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
     const made = makeCertificate({
       subject: { commonName: request.commonName, organization: request.organization },
-      usage: request.usage, hosts, validityDays: COMPONENT_CERT_VALIDITY_DAYS, issuer,
+      usage: request.usage, hosts, validityDays: certValidityDays(), issuer,
     });
     writeFileAtomically(key, made.key, 0o600);
     writeFileAtomically(crt, made.cert, 0o644);
@@ -73,15 +69,23 @@ export function ensureComponentCert(caDir: string, request: CertRequest): Issued
   return { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8'), caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
 }
 
+/** File stem (in the CA directory) of the apiserver's client certificate for calling node agents. */
+export const APISERVER_KUBELET_CLIENT_CERT = 'apiserver-kubelet-client';
+
 /** The apiserver's client certificate for calling node agents. */
 export function ensureApiserverKubeletClientCert(caDir: string): IssuedCert {
-  return ensureComponentCert(caDir, { name: 'apiserver-kubelet-client', commonName: APISERVER_KUBELET_CLIENT_CN, organization: APISERVER_KUBELET_CLIENT_ORG, usage: 'client' });
+  return ensureComponentCert(caDir, { name: APISERVER_KUBELET_CLIENT_CERT, commonName: APISERVER_KUBELET_CLIENT_CN, organization: APISERVER_KUBELET_CLIENT_ORG, usage: 'client' });
+}
+
+/** File stem (in the CA directory) of node `nodeName`'s serving certificate. */
+export function nodeServingCertName(nodeName: string): string {
+  return `node-${nodeName.toLowerCase()}-serving`;
 }
 
 /** A node agent's serving certificate, naming `hosts` (its addresses) besides 127.0.0.1 and localhost. */
 export function ensureNodeServingCert(caDir: string, nodeName: string, hosts: readonly string[]): IssuedCert {
   return ensureComponentCert(caDir, {
-    name: `node-${nodeName.toLowerCase()}-serving`,
+    name: nodeServingCertName(nodeName),
     commonName: `system:node:${nodeName}`,
     organization: 'system:nodes',
     usage: 'server',
@@ -102,7 +106,7 @@ function usable(crt: string, key: string, caCrt: string, hosts: readonly string[
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
     const named = cert.subjectAltName ?? '';
     if (!hosts.every((h) => named.includes(net.isIP(h) ? `IP Address:${h}` : `DNS:${h}`))) return false;
-    return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_DAYS * MS_PER_DAY;
+    return !needsRenewal(cert);
   } catch {
     return false;
   }

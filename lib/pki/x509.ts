@@ -27,7 +27,7 @@ const OID_ORGANIZATION = '2.5.4.10';
 /** Bytes of a random serial number (positive and minimally encoded: top bit cleared, next set). */
 const SERIAL_BYTES = 16;
 /** Backdating of notBefore, so a peer whose clock is slightly behind accepts a fresh certificate. */
-const NOT_BEFORE_SKEW_MS = 5 * 60 * 1000;
+export const NOT_BEFORE_SKEW_MS = 5 * 60 * 1000;
 const MS_PER_DAY = 24 * 3600 * 1000;
 
 /** A distinguished name: its CN and, optionally, its O. */

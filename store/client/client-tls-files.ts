@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ConfigError } from '../../lib/config-error';
-import { readPemFlag } from '../../lib/pki/pem-file';
+import { followedIdentityOfFlags, readPemFlag } from '../../lib/pki/pem-file';
 import type { StoreClientTls } from './endpoint';
 
 /** The files of a store client's TLS, as flags give them (undefined: not given), with the flags' names. */
@@ -26,5 +26,9 @@ export function clientTlsFromFlags(flags: ClientTlsFileFlags): StoreClientTls | 
   if (!ca.file) throw new ConfigError(`--${ca.flag}: required with --${cert.flag} (the CA that signed the store's certificates)`);
   const tls: StoreClientTls = { ca: readPemFlag(ca.flag, path.resolve(ca.file), 'CERTIFICATE') };
   if (!cert.file || !key.file) return tls;
-  return { ...tls, cert: readPemFlag(cert.flag, path.resolve(cert.file), 'CERTIFICATE'), key: readPemFlag(key.flag, path.resolve(key.file), 'PRIVATE KEY') };
+  const certFile = path.resolve(cert.file);
+  const keyFile = path.resolve(key.file);
+  const material = { ...tls, cert: readPemFlag(cert.flag, certFile, 'CERTIFICATE'), key: readPemFlag(key.flag, keyFile, 'PRIVATE KEY') };
+  // Followed while the client runs: a renewed certificate is presented on new connections.
+  return { ...material, identity: followedIdentityOfFlags({ flag: cert.flag, file: certFile }, { flag: key.flag, file: keyFile }) };
 }

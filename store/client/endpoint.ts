@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials } from '../../lib/grpc/tls';
+import type { IdentitySource } from '../../lib/pki/reloading-identity';
 import { decodeMessage, encodeMessage, type MessageCodec } from './int64-codec';
 
 /** First reconnect delay after a connection attempt fails (grpc-js default is 1 s). */
@@ -33,10 +35,13 @@ export interface StoreClientTls {
   readonly ca: Buffer;
   readonly cert?: Buffer;
   readonly key?: Buffer;
+  /** Where a renewed client certificate comes from (its files, followed); presented instead of `cert` / `key` on new connections. */
+  readonly identity?: IdentitySource;
 }
 
 /** Channel credentials for `tls`: TLS with the client certificate, or plain text without `tls`. */
 export function storeChannelCredentials(tls: StoreClientTls | undefined): grpc.ChannelCredentials {
+  if (tls?.identity) return grpcChannelCredentials({ caCert: tls.ca.toString('utf8'), identity: tls.identity });
   return tls ? grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
 }
 

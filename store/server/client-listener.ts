@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { serveReloadingIdentity, type IdentitySource } from '../../lib/pki/reloading-identity';
 import { AuthorityRewriter, EMPTY_SETTINGS_FRAME } from './authority-rewriter';
 
 /**
@@ -114,8 +115,11 @@ export class ClientListener {
     tlsOptions?: tls.TlsOptions,
     /** Told of every TLS handshake that failed (a refused client certificate, say). */
     onTlsRefused: (err: Error, remoteAddress: string | undefined) => void = () => undefined,
+    /** With TLS: where a renewed serving certificate comes from (it replaces tlsOptions' for new connections). */
+    identity?: IdentitySource,
   ): Promise<ClientListener> {
     const server = tlsOptions ? tls.createServer({ ...tlsOptions, noDelay: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }) : net.createServer({ noDelay: true });
+    if (tlsOptions && identity) serveReloadingIdentity(server as tls.Server, identity, tlsOptions);
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
       server.listen({ host, port }, () => {

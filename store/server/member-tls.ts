@@ -4,13 +4,17 @@
  * --peer-* equivalents. With client-cert-auth on (Bosun's default), a connection whose client
  * presents no certificate, or one the trusted CA did not sign, fails at the TLS handshake.
  * Peers dial each other with the peer certificate, so the peer port is mutual TLS too.
+ * Like etcd, the member follows its certificate files: a renewed certificate serves, and is
+ * presented by, the connections made after it was written.
  *
  * A member without TLS (plain text on both ports) is only started with an explicit --insecure.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as tls from 'node:tls';
 import { ConfigError } from '../../lib/config-error';
-import { readPemFlag, type PemLabel } from '../../lib/pki/pem-file';
+import { grpcChannelCredentials } from '../../lib/grpc/tls';
+import { followedIdentityOfFlags, readPemFlag, type PemLabel } from '../../lib/pki/pem-file';
+import type { IdentitySource } from '../../lib/pki/reloading-identity';
 
 /** The PEM material of one port's TLS, read from the files the flags name. */
 export interface TlsMaterial {
@@ -21,6 +25,8 @@ export interface TlsMaterial {
   readonly ca: Buffer;
   /** Refuse connections without a certificate signed by `ca`. */
   readonly clientCertAuth: boolean;
+  /** The certificate and key files, followed: a renewed certificate serves (and dials) new connections. */
+  readonly identity?: IdentitySource;
 }
 
 /** The files of one port's TLS, each with the flag that named it (for errors). */
@@ -48,12 +54,8 @@ export function readTlsMaterial(files: TlsFileFlags): TlsMaterial {
   const cert = readPem(files.certFile.flag, files.certFile.path, 'CERTIFICATE');
   const key = readPem(files.keyFile.flag, files.keyFile.path, 'PRIVATE KEY');
   const ca = readPem(files.trustedCaFile.flag, files.trustedCaFile.path, 'CERTIFICATE');
-  try {
-    tls.createSecureContext({ cert, key, ca });
-  } catch (err) {
-    throw new ConfigError(`--${files.keyFile.flag}: "${files.keyFile.path}" does not fit --${files.certFile.flag} "${files.certFile.path}": ${(err as Error).message}`);
-  }
-  return { cert, key, ca, clientCertAuth: files.clientCertAuth };
+  const identity = followedIdentityOfFlags({ flag: files.certFile.flag, file: files.certFile.path! }, { flag: files.keyFile.flag, file: files.keyFile.path! });
+  return { cert, key, ca, clientCertAuth: files.clientCertAuth, identity };
 }
 
 /** Options of a Node TLS server for a port with `material`. */
@@ -70,5 +72,6 @@ export function tlsServerOptions(material: TlsMaterial): tls.TlsOptions {
 
 /** Credentials for dialling another member's peer port: TLS with this member's peer certificate, or plain text. */
 export function peerChannelCredentials(material: TlsMaterial | undefined): grpc.ChannelCredentials {
+  if (material?.identity) return grpcChannelCredentials({ caCert: material.ca.toString('utf8'), identity: material.identity });
   return material ? grpc.credentials.createSsl(material.ca, material.key, material.cert) : grpc.credentials.createInsecure();
 }

@@ -111,7 +111,7 @@ export class StoreServer {
       const hostPort = hostPortOf(flag, url);
       const colon = hostPort.lastIndexOf(':');
       const refused = (err: Error, remote: string | undefined) => log.warn({ port: flag === 'listen-peer-urls' ? 'peer' : 'client', remote, err: err.message }, 'rejected TLS connection');
-      const listener = await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), host.connectionInjector(), LOOK_TIMEOUT_MS, tls && tlsServerOptions(tls), refused);
+      const listener = await ClientListener.listen(hostPort.slice(0, colon), Number(hostPort.slice(colon + 1)), host.connectionInjector(), LOOK_TIMEOUT_MS, tls && tlsServerOptions(tls), refused, tls?.identity);
       into.push(listener);
       return listener.port;
     };

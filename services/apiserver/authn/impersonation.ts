@@ -78,10 +78,19 @@ export function httpImpersonation(req: Pick<IncomingMessage, 'headers' | 'header
   return impersonationFrom((name) => req.headersDistinct[name] ?? [], Object.keys(req.headersDistinct));
 }
 
-/** The impersonation a gRPC call's metadata asks for (same names, lower-case), undefined when none. */
+/**
+ * The impersonation a gRPC call's metadata asks for (same names, lower-case), undefined when none.
+ * A key given several values (impersonate-group twice) reaches a Node server as one value joined
+ * with ", " (Node's HTTP/2 joins repeated header fields; grpc-js does not split them again), so
+ * the values of the keys that may repeat — groups and extras — are split back on commas.
+ */
 export function metadataImpersonation(metadata: grpc.Metadata): ImpersonationRequest | undefined {
   const map = metadata.getMap();
-  return impersonationFrom((name) => metadata.get(name).map((v) => (typeof v === 'string' ? v : v.toString('utf8'))), Object.keys(map));
+  const single = new Set([IMPERSONATE_USER_HEADER.toLowerCase(), IMPERSONATE_UID_HEADER.toLowerCase()]);
+  return impersonationFrom((name) => {
+    const values = metadata.get(name).map((v) => (typeof v === 'string' ? v : v.toString('utf8')));
+    return single.has(name) ? values : values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  }, Object.keys(map));
 }
 
 function impersonationFrom(values: (lowerName: string) => string[], names: readonly string[]): ImpersonationRequest | undefined {

@@ -19,11 +19,14 @@ function values(v: string | string[] | undefined): string[] {
 
 /**
  * The user of a verified client certificate: CN as the name, O as the groups (plus
- * system:authenticated); undefined for a certificate without a CN or whose extended key usage
- * leaves out client authentication (a serving certificate presented as a client's).
+ * system:authenticated); undefined for a certificate without a CN, whose extended key usage
+ * leaves out client authentication (a serving certificate presented as a client's), or that has
+ * expired by `nowMs`: TLS verified it at the handshake, but the connection may outlive it (as
+ * Kubernetes' x509 authenticator, which verifies per request at the current time).
  */
-export function userOfCertificate(cert: PeerCertificate | undefined): UserInfo | undefined {
+export function userOfCertificate(cert: PeerCertificate | undefined, nowMs: number = Date.now()): UserInfo | undefined {
   if (!cert || !cert.subject) return undefined;
+  if (cert.valid_to && !(nowMs <= Date.parse(cert.valid_to))) return undefined;
   if (cert.ext_key_usage && cert.ext_key_usage.length > 0 && !cert.ext_key_usage.includes(CLIENT_AUTH_OID)) return undefined;
   const name = values(cert.subject.CN)[0];
   if (!name) return undefined;

@@ -17,6 +17,10 @@ import type { ClusterRole } from '../../../lib/api/types/rbac';
 import { BOOTSTRAP_LABEL } from './bootstrap-policy';
 import { reconcileBootstrapPolicy } from './bootstrap-policy-reconciler';
 import { TwoDoorApiServer } from '../test-api-server';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeKubeconfig } from '../../../lib/client/kubeconfig';
+import { BOSUN_BIN } from '../../../lib/launcher/local-process';
 import { runKubectl } from '../http/test-clients';
 import { eventually } from '../registry/test-support';
 import { RotatingAuditLog } from '../audit/audit-log';
@@ -26,6 +30,7 @@ const ALICE = { name: 'alice', uid: 'alice', groups: [] };
 const BOB = { name: 'bob', uid: 'bob', groups: ['team-leads'] };
 /** The namespace of the impersonation tests, and the audit policy they read back. */
 const IMP_NS = 'imp-a';
+const run = promisify(execFile);
 const AUDIT_POLICY = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: "", resources: [configmaps]}]\n';
 
 describe('RBAC authorization (apiserver --authorization-mode RBAC)', function () {
@@ -208,6 +213,30 @@ describe('RBAC authorization (apiserver --authorization-mode RBAC)', function ()
         asJane.close();
         bobAsAdmin.close();
       }
+    });
+
+    it('the bosun CLI acts as --as / --as-group through the gRPC door (leading or trailing flags)', async () => {
+      // A kubeconfig naming the gRPC door (plain text here) with the admin token.
+      const kubeconfig = path.join(api.dir, 'grpc-admin.kubeconfig');
+      writeKubeconfig(kubeconfig, { clusterName: 'rbac', grpcEndpoints: [api.server.grpcAddress], token: api.token });
+      const bosun = (...args: string[]) => run(process.execPath, [BOSUN_BIN, ...args, '--kubeconfig', kubeconfig], { timeout: 30_000 }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+      );
+      const read = await bosun('get', 'configmaps', 'app', '-n', IMP_NS, '--as', 'jane', '--as-group', 'devs', '-o', 'name');
+      expect(read.stdout.trim(), read.stderr).to.equal('configmap/app');
+      const leading = await bosun('--as', 'jane', '--as-group', 'devs', 'get', 'configmaps', 'app', '-n', IMP_NS, '-o', 'name');
+      expect(leading.stdout.trim(), leading.stderr).to.equal('configmap/app');
+      const write = await bosun('create', 'namespace', 'jane-made', '--as', 'jane', '--as-group', 'devs');
+      expect(write.code).to.equal(1);
+      expect(write.stderr).to.include('User "jane" cannot create resource "namespaces"');
+      const alone = await bosun('get', 'configmaps', '-n', IMP_NS, '--as=jane');
+      expect(alone.stderr, 'without the group jane holds nothing').to.include('User "jane" cannot list resource "configmaps"');
+      const twoGroups = await bosun('get', 'configmaps', 'app', '-n', IMP_NS, '--as=jane', '--as-group=nobody', '--as-group=devs', '-o', 'name');
+      expect(twoGroups.stdout.trim(), twoGroups.stderr).to.equal('configmap/app');
+      const groupOnly = await bosun('get', 'configmaps', '-n', IMP_NS, '--as-group=devs');
+      expect(groupOnly.code).to.equal(1);
+      expect(groupOnly.stderr).to.include('--as-group: "devs" needs --as');
     });
 
     it('lets only who holds everything (or escalate) set an aggregationRule', async () => {

@@ -2,22 +2,23 @@
  * The cluster's TLS material for the HTTP API: a self-signed cluster CA made at first start and
  * a serving certificate it signs, kept in one directory and reused on restart (the serving
  * certificate is made again, under the same CA, when the hosts it must name change or it is
- * about to expire). Made in process by lib/pki/x509.ts (ECDSA P-256), so no openssl CLI is needed.
+ * due for renewal; `bosun up` also renews it while the cluster runs, see lib/pki/cert-renewal.ts).
+ * Made in process by lib/pki/x509.ts (ECDSA P-256), so no openssl CLI is needed.
  *
  * Files in the directory: ca.crt, ca.key, serving.crt, serving.key, serving-hosts.json.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { certValidityDays, needsRenewal } from '../../../lib/pki/cert-renewal';
 import { writeFileAtomically } from '../../../lib/pki/write-file-atomically';
 import { makeCertificate } from '../../../lib/pki/x509';
 
 /** Validity of the cluster CA. */
 export const CA_VALIDITY_DAYS = 3650;
-/** Validity of a serving certificate. */
-export const SERVING_VALIDITY_DAYS = 365;
-/** A serving certificate that expires within this many days is replaced at start. */
-const RENEW_BEFORE_DAYS = 30;
+/** File names (in the directory) of the serving certificate and its key. */
+export const SERVING_CERT_FILE = 'serving.crt';
+export const SERVING_KEY_FILE = 'serving.key';
 /** Hosts every serving certificate names. */
 export const DEFAULT_SERVING_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
 
@@ -48,37 +49,37 @@ export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []
     fs.writeFileSync(file('ca.key'), ca.key, { mode: 0o600 });
     fs.writeFileSync(file('ca.crt'), ca.cert);
     // A new CA invalidates any serving certificate signed by an old one.
-    fs.rmSync(file('serving.crt'), { force: true });
+    fs.rmSync(file(SERVING_CERT_FILE), { force: true });
   }
 
   if (!servingCertUsable(dir, hosts)) {
     const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
-    const serving = makeCertificate({ subject: { commonName: 'bosun-apiserver' }, usage: 'server', hosts, validityDays: SERVING_VALIDITY_DAYS, issuer });
-    writeFileAtomically(file('serving.key'), serving.key, 0o600);
-    writeFileAtomically(file('serving.crt'), serving.cert, 0o644);
+    const serving = makeCertificate({ subject: { commonName: 'bosun-apiserver' }, usage: 'server', hosts, validityDays: certValidityDays(), issuer });
+    writeFileAtomically(file(SERVING_KEY_FILE), serving.key, 0o600);
+    writeFileAtomically(file(SERVING_CERT_FILE), serving.cert, 0o644);
     fs.writeFileSync(file('serving-hosts.json'), JSON.stringify(hosts) + '\n');
   }
 
   return {
     caCert: fs.readFileSync(file('ca.crt'), 'utf8'),
-    cert: fs.readFileSync(file('serving.crt'), 'utf8'),
-    key: fs.readFileSync(file('serving.key'), 'utf8'),
+    cert: fs.readFileSync(file(SERVING_CERT_FILE), 'utf8'),
+    key: fs.readFileSync(file(SERVING_KEY_FILE), 'utf8'),
     hosts,
   };
 }
 
-/** True when dir holds a serving certificate naming (at least) `hosts` that is not near expiry. */
+/** True when dir holds a serving certificate naming (at least) `hosts` that is not due for renewal (lib/pki/cert-renewal.ts). */
 function servingCertUsable(dir: string, hosts: readonly string[]): boolean {
   try {
     const recorded = JSON.parse(fs.readFileSync(path.join(dir, 'serving-hosts.json'), 'utf8')) as unknown;
     // A certificate naming more hosts serves too: `bosun kubeconfigs` adds the apiservers' names
     // (compose), and an apiserver starting later must not replace it with a narrower one.
     if (!Array.isArray(recorded) || !hosts.every((h) => recorded.includes(h))) return false;
-    if (!fs.existsSync(path.join(dir, 'serving.key'))) return false;
-    const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'serving.crt')));
+    if (!fs.existsSync(path.join(dir, SERVING_KEY_FILE))) return false;
+    const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, SERVING_CERT_FILE)));
     const ca = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'ca.crt')));
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
-    return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_DAYS * 24 * 3600 * 1000;
+    return !needsRenewal(cert);
   } catch {
     return false;
   }

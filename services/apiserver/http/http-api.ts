@@ -8,6 +8,7 @@
  * a certificate from another CA completes the handshake and is answered 401).
  */
 import * as https from 'node:https';
+import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,11 +22,12 @@ import { ALWAYS_ALLOW, type Authorizer, forbiddenMessage } from '../authz/author
 import { httpImpersonation, impersonate } from '../authn/impersonation';
 import { BearerAuthenticator, type TokenEntry } from './bearer-auth';
 import { TokenAuthenticatorChain, type RequestAuthenticator } from '../authn/token-authenticator';
-import { ensureClusterTls, type ClusterTls } from './cluster-tls';
+import { ensureClusterTls, SERVING_CERT_FILE, SERVING_KEY_FILE, type ClusterTls } from './cluster-tls';
+import { ReloadingIdentity, serveReloadingIdentity } from '../../../lib/pki/reloading-identity';
 import { NodeStreamProxy } from './node-stream-proxy';
 import { refuseUpgradeWithStatus } from '../../../lib/streaming/refuse-upgrade';
 import { isConnectable } from '../rest/resource-rest';
-import { ensureApiserverKubeletClientCert } from '../../../lib/pki/component-certs';
+import { APISERVER_KUBELET_CLIENT_CERT, ensureApiserverKubeletClientCert } from '../../../lib/pki/component-certs';
 import { isCustomResourceDefinitionList, noCustomResourceDefinitions } from './custom-resource-definitions';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery';
 import { sendError, sendJson, sendObject, writeErrorHeld } from './http-io';
@@ -94,11 +96,14 @@ export class HttpApi {
     this.tls = ensureClusterTls(opts.certDir, opts.hosts ?? []);
     this.auth = opts.authenticator ?? new TokenAuthenticatorChain(new BearerAuthenticator(opts.tokens), undefined);
     this.logger = opts.logger?.child({ part: 'http-api' });
-    this.streams = new NodeStreamProxy(ensureApiserverKubeletClientCert(opts.certDir));
+    const kubeletClient = ensureApiserverKubeletClientCert(opts.certDir);
+    this.streams = new NodeStreamProxy(kubeletClient, ReloadingIdentity.fromFiles(path.join(opts.certDir, `${APISERVER_KUBELET_CLIENT_CERT}.crt`), path.join(opts.certDir, `${APISERVER_KUBELET_CLIENT_CERT}.key`)));
     this.handler = new ResourceHandler(opts.resources, opts.clock ?? (() => new Date()), this.streams);
     // Client certificates are asked for but not required: a request may authenticate with a token instead.
     const tlsOptions = { cert: this.tls.cert, key: this.tls.key, ca: opts.clientCaCert ?? this.tls.caCert, requestCert: true, rejectUnauthorized: false };
     this.server = https.createServer(tlsOptions, (req, res) => void withRequestContext(() => this.serve(req, res), undefined, originOf(req)));
+    // New connections get the serving certificate on disk now: bosun up renews it before it expires.
+    serveReloadingIdentity(this.server, ReloadingIdentity.fromFiles(path.join(opts.certDir, SERVING_CERT_FILE), path.join(opts.certDir, SERVING_KEY_FILE)), tlsOptions);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void withRequestContext(() => this.upgrade(req, socket, head), undefined, originOf(req)));
   }
 

@@ -21,6 +21,7 @@ import { InternalError } from '../../../lib/api/errors';
 import { errorFromStatus, type StatusObject } from '../../../lib/api/status';
 import { CHANNEL_PROTOCOLS } from '../../../lib/streaming/channel-protocol';
 import type { IssuedCert } from '../../../lib/pki/component-certs';
+import type { IdentitySource } from '../../../lib/pki/reloading-identity';
 import type { NodeStreamLocation } from '../rest/pod-stream-location';
 import { sendError } from './http-io';
 
@@ -32,7 +33,8 @@ const DROPPED_HEADERS = new Set(['authorization', 'host', 'content-length', 'tra
 
 /** Sends streaming requests on to node agents. */
 export class NodeStreamProxy {
-  constructor(private readonly client: IssuedCert) {}
+  /** `client`: the apiserver's client certificate; with `identity`, the certificate files followed (renewed while it runs). */
+  constructor(private readonly client: IssuedCert, private readonly identity?: IdentitySource) {}
 
   /**
    * Asks the agent at `location` for a log; resolves with its answer (any status) once its
@@ -166,11 +168,12 @@ export class NodeStreamProxy {
   }
 
   private tlsOptions(location: NodeStreamLocation): tls.ConnectionOptions & { host: string; port: number } {
+    const identity = this.identity?.current() ?? this.client;
     return {
       host: location.host,
       port: location.port,
-      cert: this.client.cert,
-      key: this.client.key,
+      cert: identity.cert,
+      key: identity.key,
       ca: this.client.caCert,
       // Agents' serving certificates chain to the cluster CA; the address they are reached at
       // is whatever their Node reports, which their certificate may not name.

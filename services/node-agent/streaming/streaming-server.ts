@@ -18,6 +18,7 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { serveReloadingIdentity, type IdentitySource } from '../../../lib/pki/reloading-identity';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { ApiError, BadRequestError, InternalError } from '../../../lib/api/errors';
 import { statusFromError } from '../../../lib/api/status';
@@ -45,7 +46,7 @@ export interface StreamingServerOptions {
   /** Address to listen on (default 0.0.0.0). */
   readonly host?: string;
   /** The serving certificate and key, and the cluster CA client certificates must chain to. */
-  readonly tls: { readonly cert: string; readonly key: string; readonly caCert: string };
+  readonly tls: { readonly cert: string; readonly key: string; readonly caCert: string; readonly identity?: IdentitySource };
   /** Common names of the client certificates served (default: the apiserver's kubelet client). */
   readonly allowedClientNames?: readonly string[];
   readonly logger?: Logger;
@@ -72,6 +73,8 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
   const sockets = new Set<Duplex>();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => pickProtocol(offered) });
   const server = https.createServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.caCert, requestCert: true, rejectUnauthorized: false });
+  // A serving certificate renewed under the agent serves the connections that follow.
+  if (options.tls.identity) serveReloadingIdentity(server, options.tls.identity, { ca: options.tls.caCert });
 
   const authorize = (req: IncomingMessage): void => {
     const socket = req.socket as TLSSocket;
