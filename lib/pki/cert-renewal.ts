@@ -17,7 +17,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../config-error';
-import { writeFileAtomically } from './write-file-atomically';
+import { writeKeyPairAtomically } from './write-file-atomically';
 import { makeCertificate, NOT_BEFORE_SKEW_MS, type CertificateSpec } from './x509';
 
 /** The environment variable that sets the validity of newly issued leaf certificates, in seconds. */
@@ -129,8 +129,7 @@ export function renewCertificateFile(dir: string, name: string): void {
     validityDays: certValidityDays(),
     issuer,
   });
-  writeFileAtomically(file(`${name}.key`), made.key, 0o600);
-  writeFileAtomically(file(`${name}.crt`), made.cert, 0o644);
+  writeKeyPairAtomically(file(`${name}.key`), file(`${name}.crt`), made);
 }
 
 /**

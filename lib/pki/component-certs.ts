@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { certValidityDays, needsRenewal } from './cert-renewal';
-import { writeFileAtomically } from './write-file-atomically';
+import { writeKeyPairAtomically } from './write-file-atomically';
 import { makeCertificate } from './x509';
 
 /** The common name of the apiserver's client certificate towards node agents. */
@@ -63,8 +63,7 @@ export function ensureComponentCert(caDir: string, request: CertRequest): Issued
       subject: { commonName: request.commonName, organization: request.organization },
       usage: request.usage, hosts, validityDays: certValidityDays(), issuer,
     });
-    writeFileAtomically(key, made.key, 0o600);
-    writeFileAtomically(crt, made.cert, 0o644);
+    writeKeyPairAtomically(key, crt, made);
   }
   return { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8'), caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
 }

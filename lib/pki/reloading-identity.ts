@@ -36,6 +36,31 @@ function checkPair(identity: IdentityPem): void {
   tls.createSecureContext({ cert: identity.cert, key: identity.key });
 }
 
+/** How long a first read waits for a pair that does not fit yet (another process between its two writes). */
+export const FIT_WAIT_MS = 3000;
+const FIT_RETRY_MS = 50;
+
+/**
+ * Reads an identity with `load` until its key fits its certificate, for at most FIT_WAIT_MS: a
+ * process starting while another renews the same files (two apiservers sharing a certificate
+ * directory) may read the new key beside the old certificate. Throws the last mismatch after
+ * that, or at once when a file cannot be read. Blocks the thread while it waits: it is for
+ * start-up reads, not for serving.
+ */
+export function readFittingPair(load: () => IdentityPem, waitMs = FIT_WAIT_MS): IdentityPem {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const identity = load();
+    try {
+      checkPair(identity);
+      return identity;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FIT_RETRY_MS);
+    }
+  }
+}
+
 /** See the file header. */
 export class ReloadingIdentity implements IdentitySource {
   private identity: IdentityPem;
@@ -54,8 +79,7 @@ export class ReloadingIdentity implements IdentitySource {
     private readonly intervalMs: number = RELOAD_CHECK_INTERVAL_MS,
   ) {
     this.signature = this.stat();
-    this.identity = load();
-    checkPair(this.identity);
+    this.identity = readFittingPair(load);
   }
 
   /** The identity of a certificate file and a key file. */

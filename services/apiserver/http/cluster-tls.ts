@@ -11,7 +11,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { certValidityDays, needsRenewal } from '../../../lib/pki/cert-renewal';
-import { writeFileAtomically } from '../../../lib/pki/write-file-atomically';
+import { readFittingPair } from '../../../lib/pki/reloading-identity';
+import { writeKeyPairAtomically } from '../../../lib/pki/write-file-atomically';
 import { makeCertificate } from '../../../lib/pki/x509';
 
 /** Validity of the cluster CA. */
@@ -55,17 +56,13 @@ export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []
   if (!servingCertUsable(dir, hosts)) {
     const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
     const serving = makeCertificate({ subject: { commonName: 'bosun-apiserver' }, usage: 'server', hosts, validityDays: certValidityDays(), issuer });
-    writeFileAtomically(file(SERVING_KEY_FILE), serving.key, 0o600);
-    writeFileAtomically(file(SERVING_CERT_FILE), serving.cert, 0o644);
+    writeKeyPairAtomically(file(SERVING_KEY_FILE), file(SERVING_CERT_FILE), serving);
     fs.writeFileSync(file('serving-hosts.json'), JSON.stringify(hosts) + '\n');
   }
 
-  return {
-    caCert: fs.readFileSync(file('ca.crt'), 'utf8'),
-    cert: fs.readFileSync(file(SERVING_CERT_FILE), 'utf8'),
-    key: fs.readFileSync(file(SERVING_KEY_FILE), 'utf8'),
-    hosts,
-  };
+  // Another apiserver sharing this directory may be between writing the key and the certificate.
+  const serving = readFittingPair(() => ({ cert: fs.readFileSync(file(SERVING_CERT_FILE), 'utf8'), key: fs.readFileSync(file(SERVING_KEY_FILE), 'utf8') }));
+  return { caCert: fs.readFileSync(file('ca.crt'), 'utf8'), cert: serving.cert, key: serving.key, hosts };
 }
 
 /** True when dir holds a serving certificate naming (at least) `hosts` that is not due for renewal (lib/pki/cert-renewal.ts). */
