@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureApiserverKubeletClientCert } from '../lib/pki/component-certs';
 import { componentServingTls } from '../lib/launcher/component-args';
+import { ensureStoreClientPki, ensureStoreMemberFiles, storePkiDir } from '../lib/pki/store-pki';
 import { ensureClusterTls } from '../services/apiserver/http/cluster-tls';
 import { ENCRYPTION_CONFIG_FILE, ensureEncryptionConfig } from '../services/apiserver/encryption/encryption-config';
 import { ensureServiceAccountKey, SERVICE_ACCOUNT_KEY_FILE } from '../services/apiserver/serviceaccount/token-keys';
@@ -24,6 +25,8 @@ interface KubeconfigsOptions {
   owner?: string;
   nodes?: string;
   servingCerts?: string;
+  storeMembers?: string;
+  storeClientDir?: string;
 }
 
 /**
@@ -32,8 +35,11 @@ interface KubeconfigsOptions {
  * present), and one kubeconfig per component naming the apiservers and that token. With
  * `--cert-dir`, also the cluster CA, the apiservers' serving certificate and their client
  * certificate towards node agents (so apiservers sharing that directory find them made), and
- * with `--serving-certs` the serving certificates of components' gRPC status APIs; with
- * `--admin-kubeconfig`, an admin kubeconfig for kubectl on the host.
+ * with `--serving-certs` the serving certificates of components' gRPC status APIs, with
+ * `--store-members` the store's own CA and certificates (its members' and the apiservers' client
+ * certificate, in `<cert-dir>/store`, as `bosun up` makes them); with `--admin-kubeconfig`, an
+ * admin kubeconfig for kubectl on the host, and with `--store-client-dir` a copy of the store
+ * client's files for etcdctl on the host.
  */
 export function kubeconfigsCommand(): Command {
   return new Command('kubeconfigs')
@@ -48,7 +54,9 @@ export function kubeconfigsCommand(): Command {
     .addOption(new Option('--admin-grpc <value>', 'gRPC endpoints the admin kubeconfig names for the bosun CLI, host:port,… (default: --apiserver)'))
     .addOption(new Option('--nodes <names>', 'node names, comma-separated: each node agent gets its own identity (system:node:<name>) and kubeconfigs/kubelet-<name>.kubeconfig'))
     .addOption(new Option('--serving-certs <names>', 'with --cert-dir: issue <cert-dir>/serving-<name>.crt/.key for these components\' status APIs (--tls-cert-file), naming 127.0.0.1, localhost and <name>; comma-separated'))
-    .addOption(new Option('--owner <uid:gid>', 'owner of the admin kubeconfig (a host user reading a bind-mounted file)'))
+    .addOption(new Option('--store-members <names>', 'with --cert-dir: the store\'s own CA in <cert-dir>/store, a certificate per member (naming the member, its host) and the apiservers\' client certificate towards the store; comma-separated'))
+    .addOption(new Option('--store-client-dir <path>', 'with --store-members: copy the store\'s ca.crt and the client certificate and key here (etcdctl\'s --cacert, --cert, --key on the host)'))
+    .addOption(new Option('--owner <uid:gid>', 'owner of the admin kubeconfig and the store client files (a host user reading a bind-mounted file)'))
     .action((o: KubeconfigsOptions) => {
       const dir = path.resolve(o.dir);
       const grpcEndpoints = parseEndpoints('apiserver', o.apiserver);
@@ -66,8 +74,11 @@ export function kubeconfigsCommand(): Command {
         // Status APIs are TLS unless --insecure: each component's certificate names its host (compose: its service name).
         for (const name of o.servingCerts === undefined ? [] : parseNames('serving-certs', o.servingCerts)) process.stdout.write(`serving ${name}: ${componentServingTls(certDir, name).certFile}\n`);
         process.stdout.write(`cluster CA: ${path.join(certDir, 'ca.crt')}\n`);
-      } else if (o.servingCerts !== undefined) {
-        throw new ConfigError('--serving-certs: needs --cert-dir (the certificates come from the cluster CA)');
+        if (o.storeMembers !== undefined) writeStorePki(certDir, parseNames('store-members', o.storeMembers), o.storeClientDir, owner);
+        else if (o.storeClientDir !== undefined) throw new ConfigError('--store-client-dir: needs --store-members (the files come from the store\'s CA)');
+      } else if (o.servingCerts !== undefined || o.storeMembers !== undefined || o.storeClientDir !== undefined) {
+        const flag = o.servingCerts !== undefined ? 'serving-certs' : o.storeMembers !== undefined ? 'store-members' : 'store-client-dir';
+        throw new ConfigError(`--${flag}: needs --cert-dir (the certificates come from the cluster's pki directory)`);
       } else if (o.caFile) {
         try {
           caCert = fs.readFileSync(o.caFile, 'utf8');
@@ -95,6 +106,28 @@ export function kubeconfigsCommand(): Command {
         process.stdout.write(`admin: ${file}\n`);
       }
     });
+}
+
+/**
+ * The store's own PKI in `<certDir>/store` for members `members` (each certificate names the
+ * member, which is its host under compose), and with `clientDir` a copy of the store client's
+ * files there (owned by `owner`), for etcdctl on the host.
+ */
+function writeStorePki(certDir: string, members: readonly string[], clientDir: string | undefined, owner: { uid: number; gid: number } | undefined): void {
+  const storeDir = storePkiDir(certDir);
+  const client = ensureStoreClientPki(storeDir).files;
+  for (const name of members) process.stdout.write(`store ${name}: ${ensureStoreMemberFiles(storeDir, name, []).cert}\n`);
+  process.stdout.write(`store client: ${client.cert}\n`);
+  if (clientDir === undefined) return;
+  const dir = path.resolve(clientDir);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const file of [client.ca, client.cert, client.key]) {
+    const copy = path.join(dir, path.basename(file));
+    fs.copyFileSync(file, copy);
+    if (owner) fs.chownSync(copy, owner.uid, owner.gid);
+  }
+  if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+  process.stdout.write(`store client files: ${dir}\n`);
 }
 
 /** "uid:gid" (numbers) → ids; a clear error naming --owner otherwise. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +7,7 @@ import { ConfigError } from '../lib/config-error';
 import { makeCertificate } from '../lib/pki/x509';
 import type { MemberConfig } from '../store/server/member-config';
 import { clientTlsFromFlags } from '../store/client/client-tls-files';
+import { kubeconfigsCommand } from './kubeconfigs-command';
 import { memberConfigFromFlags, storeCommand } from './store-command';
 
 /** Parses `bosun store ARGS` into a MemberConfig, as the command does before it starts anything. */
@@ -91,6 +93,33 @@ describe('bosun store TLS flags', () => {
     expect(() => clientTlsFromFlags(flags(files.ca, files.crt))).to.throw(ConfigError, '--etcd-keyfile: required with --etcd-certfile');
     expect(() => clientTlsFromFlags(flags(undefined, files.crt, files.key))).to.throw(ConfigError, '--etcd-cafile: required with --etcd-certfile');
     expect(() => clientTlsFromFlags(flags(path.join(dir, 'x.crt')))).to.throw(ConfigError, `--etcd-cafile: cannot read "${path.join(dir, 'x.crt')}"`);
+  });
+
+  it('bosun kubeconfigs --store-members makes the store\'s own CA, a certificate per member naming its host and the apiservers\' client certificate, which `bosun store` and --etcd-* take', async () => {
+    const pki = path.join(dir, 'identity', 'pki');
+    const hostCopy = path.join(dir, 'host-store');
+    const kubeconfigs = (args: string[]) => kubeconfigsCommand().exitOverride().parseAsync(['--dir', path.join(dir, 'identity'), '--apiserver', 'apiserver:6444', ...args], { from: 'user' });
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write; // its listing of the files
+    try {
+      await kubeconfigs(['--cert-dir', pki, '--store-members', 'store-1,store-2', '--store-client-dir', hostCopy]);
+      await expectConfigError(kubeconfigs(['--store-members', 'store-1']), '--store-members: needs --cert-dir');
+      await expectConfigError(kubeconfigs(['--cert-dir', pki, '--store-client-dir', hostCopy]), '--store-client-dir: needs --store-members');
+      await expectConfigError(kubeconfigs(['--cert-dir', pki, '--store-members', 'store-1,Store_2']), '--store-members: "Store_2" is not a valid name');
+    } finally {
+      process.stdout.write = write;
+    }
+    const store = path.join(pki, 'store');
+    const member = new crypto.X509Certificate(fs.readFileSync(path.join(store, 'store-store-2.crt')));
+    expect(member.subjectAltName).to.contain('DNS:store-2');
+    expect(member.checkIssued(new crypto.X509Certificate(fs.readFileSync(path.join(store, 'ca.crt'))))).to.equal(true);
+    // The store's CA is its own, not the cluster's.
+    expect(fs.readFileSync(path.join(store, 'ca.crt'), 'utf8')).to.not.equal(fs.readFileSync(path.join(pki, 'ca.crt'), 'utf8'));
+    const f = (name: string) => path.join(store, name);
+    const cfg = await parseStore(['--name', 'store-2', '--cert-file', f('store-store-2.crt'), '--key-file', f('store-store-2.key'), '--trusted-ca-file', f('ca.crt'), '--peer-cert-file', f('store-store-2.crt'), '--peer-key-file', f('store-store-2.key'), '--peer-trusted-ca-file', f('ca.crt')]);
+    expect(cfg.clientTls?.clientCertAuth).to.equal(true);
+    const client = { ca: { flag: 'etcd-cafile', file: path.join(hostCopy, 'ca.crt') }, cert: { flag: 'etcd-certfile', file: path.join(hostCopy, 'apiserver-etcd-client.crt') }, key: { flag: 'etcd-keyfile', file: path.join(hostCopy, 'apiserver-etcd-client.key') } };
+    expect(clientTlsFromFlags(client)!.cert!.equals(fs.readFileSync(f('apiserver-etcd-client.crt')))).to.equal(true);
   });
 });
 

@@ -9,6 +9,9 @@ import { grpcClientFor, serviceConnection } from '../../lib/client/kubeconfig-cl
 import { freePort, memberStatus } from '../../lib/launcher/store-cluster';
 import { sampleValue } from '../../lib/metrics';
 import { configMapStrategy, serviceStrategy } from '../../services/apiserver/kinds/core';
+import type { StoreClientTls } from '../../store/client/endpoint';
+import { apiUnconverged, pollConverged } from '../chaos/convergence';
+import { getOnce, JOURNEY_FIXTURES, requestLoop } from '../journeys/journey-support';
 import { ClusterControl, KILL_LEADER_THEN_FOLLOWER, runChaosWorkload } from '../support/chaos-workload';
 
 const run = promisify(execFile);
@@ -24,6 +27,24 @@ const PORT_VARIABLES = [
 ] as const;
 /** The NodePort the sample app's Service asks for (compose publishes it from node-1). */
 const SAMPLE_NODE_PORT = 30080;
+/** The journey's namespace and its Ingress host (e2e/fixtures/journeys/web.yaml). */
+const JOURNEY_NS = 'journey';
+const JOURNEY_HOST = 'web.journey.local';
+/** How long a journey step may wait for pods, endpoints or the ingress to settle, ms. */
+const SETTLE_MS = 60_000;
+/** Bounds of the request loop during the rolling update: requests and ms. */
+const LOOP_MAX_REQUESTS = 3_000;
+const LOOP_MAX_MS = 120_000;
+/**
+ * How long the paused node-2 may take to be marked Unknown and its pods to run Ready on node-1,
+ * ms: a new controller-manager leader first waits out the killed one's 15 s Lease, then compose's
+ * 20 s node grace period (BOSUN_NODE_MONITOR_GRACE_PERIOD), then eviction, scheduling and start.
+ */
+const RESCHEDULE_MS = 90_000;
+/** How long after the last heal every Deployment and Service may take to converge, ms. */
+const CONVERGE_MS = 60_000;
+/** The namespaces whose Deployments and Services the convergence check covers. */
+const CHECKED_NAMESPACES = ['default', JOURNEY_NS];
 
 /** docker-compose with this run's own project name and ports, so runs never collide. */
 class ComposeProject {
@@ -38,6 +59,12 @@ class ComposeProject {
 
   get kubeconfig(): string {
     return path.join(this.hostDir, 'kubeconfig');
+  }
+
+  /** TLS towards the store members: the store's CA and client certificate `identities` copied to the host (etcdctl's --cacert, --cert, --key). */
+  get storeTls(): StoreClientTls {
+    const file = (name: string) => fs.readFileSync(path.join(this.hostDir, 'store', name));
+    return { ca: file('ca.crt'), cert: file('apiserver-etcd-client.crt'), key: file('apiserver-etcd-client.key') };
   }
 
   /** Real kubectl with the host's admin kubeconfig (server: the balancer on 127.0.0.1). */
@@ -76,7 +103,7 @@ class ComposeProject {
     let last = '';
     while (Date.now() < deadline) {
       try {
-        const s = await Promise.all(this.endpoints.map((e) => memberStatus(e, 1000)));
+        const s = await Promise.all(this.endpoints.map((e) => memberStatus(e, 1000, this.storeTls)));
         const leaders = new Set(s.map((x) => x.leader));
         if (leaders.size === 1 && !leaders.has(0)) return;
         last = `leaders: ${[...leaders].join(',')}`;
@@ -89,10 +116,12 @@ class ComposeProject {
   }
 }
 
-describe('store chaos under Docker Compose: docker kill / docker start of store containers', function () {
+describe('the cluster under Docker Compose: the main journey, and chaos by docker kill / pause of store, apiserver, leader and node containers', function () {
   this.timeout(600_000);
   let project: ComposeProject;
   let up = false;
+  /** Containers the chaos step paused: unpaused before `down`, which cannot stop them otherwise. */
+  const paused = new Set<string>();
 
   before(async () => {
     await run('bash', [path.join(ROOT, 'scripts', 'docker', 'build-image.sh'), '--no-build'], { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
@@ -106,6 +135,7 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
   });
 
   after(async () => {
+    for (const service of paused) await project.compose('unpause', service).catch((err) => console.error(String(err)));
     if (up) await project.compose('down', '-v', '--timeout', '10').catch((err) => console.error(String(err)));
     if (project) fs.rmSync(project.hostDir, { recursive: true, force: true });
   });
@@ -179,15 +209,125 @@ describe('store chaos under Docker Compose: docker kill / docker start of store 
     expect(lookup).to.contain(service.spec.clusterIP);
   });
 
+  it('the main journey through kubectl: Deployment + Service + Ingress from the host, scale up and down, a rolling update with zero failed requests, rollout undo', async () => {
+    const k = (...args: string[]) => project.kubectl('-n', JOURNEY_NS, ...args);
+    const ingressPort = project.port('BOSUN_INGRESS_HTTP_PORT');
+    const throughIngress = () => getOnce('127.0.0.1', ingressPort, '/hostname', { Host: JOURNEY_HOST });
+    await project.kubectl('create', 'namespace', JOURNEY_NS);
+    await k('apply', '-f', path.join(JOURNEY_FIXTURES, 'web.yaml'));
+    await k('rollout', 'status', 'deployment/web', '--timeout=120s');
+    const webPods = async () => (JSON.parse(await k('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: PodJson[] }).items;
+    const names = new Set((await webPods()).map((p) => p.metadata.name));
+    expect(names.size).to.equal(2);
+    // The Ingress (the ingress controller in node-1's network namespace, its HTTP port published on 127.0.0.1).
+    const seen = new Set<string>();
+    await waitFor(SETTLE_MS, `both web pods through the ingress on 127.0.0.1:${ingressPort}`, async () => {
+      const r = await throughIngress();
+      if (r.status === 200) seen.add(r.body.trim());
+      return [...names].every((n) => seen.has(n)) ? true : `seen: ${[...seen].join(',') || 'none'}; last: ${r.status ?? r.error} ${r.body.slice(0, 100)}`;
+    }, () => project.compose('logs', '--no-color', '--tail', '20', 'ingress'));
+    expect(JSON.parse(await k('get', 'ingress', 'web', '-o', 'json')).status.loadBalancer.ingress).to.deep.equal([{ ip: '127.0.0.1' }]);
+    // Scale up and down: the Service's EndpointSlices follow the ready pods.
+    const sliceAddresses = async () =>
+      (JSON.parse(await k('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json')) as { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }).items
+        .flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses));
+    await k('scale', 'deployment/web', '--replicas=4');
+    await k('rollout', 'status', 'deployment/web', '--timeout=60s');
+    await waitFor(SETTLE_MS, '4 ready addresses in the EndpointSlices', async () => ((await sliceAddresses()).length === 4 ? true : `${(await sliceAddresses()).length}`));
+    await k('scale', 'deployment/web', '--replicas=2');
+    await waitFor(SETTLE_MS, '2 web pods and 2 ready addresses', async () => {
+      const [pods, addresses] = [await webPods(), await sliceAddresses()];
+      return pods.length === 2 && addresses.length === 2 ? true : `${pods.length} pods, ${addresses.length} addresses`;
+    });
+    // A rolling update (image change) while requests flow through the ingress: the readiness
+    // probe keeps new pods out until they answer, preStop lets the old ones leave first.
+    const before = new Set((await webPods()).map((p) => p.metadata.name));
+    let rolledOut = false;
+    const loop = requestLoop('127.0.0.1', ingressPort, '/hostname', () => rolledOut, LOOP_MAX_REQUESTS, LOOP_MAX_MS, { Host: JOURNEY_HOST });
+    try {
+      await k('set', 'image', 'deployment/web', 'web=busybox:1.36');
+      await k('rollout', 'status', 'deployment/web', '--timeout=90s');
+    } finally {
+      rolledOut = true;
+    }
+    const result = await loop;
+    expect(result.failures, `${result.failures.length} of ${result.requests} requests failed`).to.deep.equal([]);
+    expect(result.requests).to.be.greaterThan(10);
+    const image = () => k('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+    expect(await image()).to.equal('busybox:1.36');
+    await waitFor(SETTLE_MS, 'every web pod replaced', async () => {
+      const left = (await webPods()).filter((p) => before.has(p.metadata.name)).map((p) => p.metadata.name);
+      return left.length === 0 ? true : `old pods: ${left.join(',')}`;
+    });
+    await k('rollout', 'undo', 'deployment/web');
+    await k('rollout', 'status', 'deployment/web', '--timeout=90s');
+    expect(await image()).to.equal('busybox:latest');
+    const r = await throughIngress();
+    expect(r.status, `through the ingress after the undo: ${r.error ?? r.body}`).to.equal(200);
+  });
+
+  it('chaos across components: an apiserver, the scheduler and controller-manager leaders killed, a node paused past its grace period; kubectl keeps answering, pods move, everything converges after the heal', async () => {
+    await applyManifest(project, steadyApp());
+    await project.kubectl('rollout', 'status', 'deployment/steady', '--timeout=120s');
+    const steadyPods = async () => (JSON.parse(await project.kubectl('get', 'pods', '-l', 'app=steady', '-o', 'json')) as { items: PodJson[] }).items;
+    expect((await steadyPods()).map((p) => p.spec.nodeName).sort(), 'steady spread over both nodes').to.deep.equal(['node-1', 'node-2']);
+    const holder = async (lease: string) => (await project.kubectl('-n', 'kube-system', 'get', 'lease', lease, '-o', 'jsonpath={.spec.holderIdentity}')).trim();
+    const [scheduler, controllerManager] = [await holder('kube-scheduler'), await holder('kube-controller-manager')];
+    expect(scheduler).to.match(/^scheduler-\d$/);
+    expect(controllerManager).to.match(/^controller-manager-\d$/);
+    const killed = ['apiserver-1', scheduler, controllerManager];
+    const started = Date.now();
+    const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const timeline: string[] = [];
+    try {
+      await project.compose('kill', ...killed);
+      await project.compose('pause', 'node-2');
+      paused.add('node-2');
+      timeline.push(`killed ${killed.join(', ')}, paused node-2`);
+      // kubectl on the host, through the balancer, keeps answering with apiserver-1 gone.
+      for (let i = 0; i < 5; i++) expect(await project.kubectl('get', 'nodes', '-o', 'name')).to.contain('node/node-1');
+      timeline.push(`kubectl answered 5 times through the balancer at ${since()}`);
+      await waitFor(RESCHEDULE_MS, 'node-2 Unknown and steady with 2 Ready pods on node-1, under new scheduler and controller-manager leaders', async () => {
+        const nodeReady = await project.kubectl('get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
+        const running = (await steadyPods()).filter((p) => !p.metadata.deletionTimestamp && p.spec.nodeName === 'node-1' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const leaders = [await holder('kube-scheduler'), await holder('kube-controller-manager')];
+        const moved = nodeReady === 'Unknown' && running.length === 2 && leaders.every((l, i) => l !== '' && l !== [scheduler, controllerManager][i]);
+        return moved ? true : `node-2 Ready ${nodeReady}; steady Ready on node-1: ${running.length}; leaders ${leaders.join(', ')}`;
+      }, () => project.compose('logs', '--no-color', '--tail', '15', 'controller-manager-1', 'controller-manager-2', 'scheduler-1', 'scheduler-2'));
+      timeline.push(`node-2 Unknown and steady's pods Ready on node-1 at ${since()}`);
+    } finally {
+      await project.compose('start', ...killed);
+      if (paused.delete('node-2')) await project.compose('unpause', 'node-2');
+    }
+    const healed = Date.now();
+    timeline.push(`healed at ${since()}`);
+    // Within a bounded wait after the last heal: node-2 Ready again, every Deployment's replicas
+    // Ready and up to date, every Service's Endpoints and EndpointSlices exactly its ready pods.
+    const client = grpcClientFor(serviceConnection(project.kubeconfig, project.apiserverEndpoints));
+    try {
+      const left = await pollConverged(async () => {
+        const nodeReady = await project.kubectl('get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
+        const problems = (await Promise.all(CHECKED_NAMESPACES.map((ns) => apiUnconverged(client, ns)))).flat();
+        return nodeReady === 'True' ? problems : [`node-2 Ready ${nodeReady}`, ...problems];
+      }, healed + CONVERGE_MS, 1000);
+      timeline.push(`converged ${((Date.now() - healed) / 1000).toFixed(1)} s after the heal`);
+      console.log(`      ${timeline.join('; ')}`);
+      expect(left, `not converged ${CONVERGE_MS / 1000} s after the heal`).to.deep.equal([]);
+    } finally {
+      client.close();
+    }
+  });
+
   it('loses no acknowledged write and stays linearizable while containers are killed and started', async () => {
     const control: ClusterControl = {
       endpoints: project.endpoints,
+      tls: project.storeTls,
       kill: async (i) => void (await project.compose('kill', SERVICES[i])),
       start: async (i) => void (await project.compose('start', SERVICES[i])),
       leaderIndex: async () => {
         for (const [i, e] of project.endpoints.entries()) {
           try {
-            const s = await memberStatus(e, 1000);
+            const s = await memberStatus(e, 1000, control.tls);
             if (s.leader !== 0 && s.leader === s.header?.memberId) return i;
           } catch {
             // member down
@@ -224,9 +364,9 @@ interface NodeJson {
 }
 
 interface PodJson {
-  metadata: { name: string };
+  metadata: { name: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
-  status: { podIP?: string };
+  status: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
 /** Polls `check` (true, or why not yet) every half second until it holds; fails with the last reason and `logs`. */
@@ -272,6 +412,43 @@ spec:
   type: NodePort
   selector: { app: web }
   ports: [{ port: 80, targetPort: 8080, nodePort: ${SAMPLE_NODE_PORT} }]
+`;
+}
+
+/**
+ * The chaos step's app: two busybox httpd pods spread over the nodes, with a readiness probe and
+ * a ClusterIP Service; its pods leave an unreachable node at once (tolerationSeconds 0 instead of
+ * the 300 s every pod gets by default), so a paused node's pod moves within the step.
+ */
+function steadyApp(): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: steady }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: steady } }
+  template:
+    metadata: { labels: { app: steady } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      topologySpreadConstraints:
+      - { maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: { matchLabels: { app: steady } } }
+      tolerations:
+      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 0 }
+      - { key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 0 }
+      containers:
+      - name: httpd
+        image: busybox:latest
+        command: ["sh", "-c", "echo $HOSTNAME > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+        ports: [{ containerPort: 8080 }]
+        readinessProbe: { httpGet: { path: /, port: 8080 }, periodSeconds: 1, timeoutSeconds: 3 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: steady }
+spec:
+  selector: { app: steady }
+  ports: [{ port: 80, targetPort: 8080 }]
 `;
 }
 

@@ -47,17 +47,18 @@ export interface LoopResult {
 }
 
 /**
- * GETs http://host:port/path one request at a time until `done()` is true, `maxRequests` were
- * sent or `maxMs` passed; every answer other than a 200 is a failure.
+ * GETs http://host:port/path (with `headers`, e.g. an Ingress rule's Host) one request at a time
+ * until `done()` is true, `maxRequests` were sent or `maxMs` passed; every answer other than a
+ * 200 is a failure.
  */
-export async function requestLoop(host: string, port: number, urlPath: string, done: () => boolean, maxRequests: number, maxMs: number): Promise<LoopResult> {
+export async function requestLoop(host: string, port: number, urlPath: string, done: () => boolean, maxRequests: number, maxMs: number, headers: Record<string, string> = {}): Promise<LoopResult> {
   const failures: string[] = [];
   const answers = new Set<string>();
   const deadline = Date.now() + maxMs;
   let requests = 0;
   while (!done() && requests < maxRequests && Date.now() < deadline) {
     requests++;
-    const r = await getOnce(host, port, urlPath);
+    const r = await getOnce(host, port, urlPath, headers);
     if (r.status === 200) answers.add(r.body.trim());
     else failures.push(`request ${requests}: ${r.error ?? `HTTP ${r.status}: ${r.body.slice(0, 200)}`}`);
     await new Promise((res) => setTimeout(res, REQUEST_GAP_MS));

@@ -1,5 +1,6 @@
 import { Compare_CompareResult, Compare_CompareTarget } from '../../gen/etcd/rpc';
 import { IndeterminateError } from '../../store/client/client-errors';
+import type { StoreClientTls } from '../../store/client/endpoint';
 import { StoreClient } from '../../store/client/store-client';
 import { History, kvOp } from './history';
 import { checkLinearizable, CheckResult } from './linearizability';
@@ -8,6 +9,8 @@ import { checkLinearizable, CheckResult } from './linearizability';
 export interface ClusterControl {
   /** Client endpoints ("host:port"), one per member, in member order. */
   readonly endpoints: readonly string[];
+  /** TLS towards the members (their CA, a client certificate); plain text when absent. */
+  readonly tls?: StoreClientTls;
   /** Crashes member i (SIGKILL / docker kill) and waits until it is gone. */
   kill(i: number): Promise<void>;
   /** Starts member i again from its data. */
@@ -115,7 +118,7 @@ export async function runChaosWorkload(cluster: ClusterControl, opts: WorkloadOp
   });
 
   const client = async (c: number): Promise<void> => {
-    const store = new StoreClient({ endpoints: [...cluster.endpoints], requestTimeoutMs: opts.requestTimeoutMs, dialTimeoutMs: 500 });
+    const store = new StoreClient({ endpoints: [...cluster.endpoints], requestTimeoutMs: opts.requestTimeoutMs, dialTimeoutMs: 500, tls: cluster.tls });
     let seq = 0;
     try {
       // Keep going while faults run (so they hit a busy cluster), up to the op and time bounds.
@@ -175,7 +178,7 @@ export async function runChaosWorkload(cluster: ClusterControl, opts: WorkloadOp
   const faultsRun = await faults;
 
   // Every acknowledged unique write must be readable (through a linearizable read) now.
-  const reader = new StoreClient({ endpoints: [...cluster.endpoints], requestTimeoutMs: 15_000 });
+  const reader = new StoreClient({ endpoints: [...cluster.endpoints], requestTimeoutMs: 15_000, tls: cluster.tls });
   let present = new Set<string>();
   try {
     const res = await reader.get(`${opts.prefix}uniq/`, { prefix: true, keysOnly: true });

@@ -4,8 +4,7 @@ import { ReloadingIdentity } from '../pki/reloading-identity';
 import * as grpc from '@grpc/grpc-js';
 import { HashKVResponse, MaintenanceClient, StatusResponse } from '../../gen/etcd/rpc';
 import { storeChannelCredentials, type StoreClientTls } from '../../store/client/endpoint';
-import { ensureClusterCa, STORE_CA_COMMON_NAME, STORE_PKI_SUBDIR } from '../pki/cluster-ca';
-import { APISERVER_ETCD_CLIENT_CERT, ensureApiserverEtcdClientCert, ensureStoreMemberCert, storeMemberCertName } from '../pki/component-certs';
+import { ensureStoreClientPki, ensureStoreMemberFiles, storePkiDir, type StoreTlsFiles } from '../pki/store-pki';
 
 import { LocalProcess } from './local-process';
 
@@ -67,11 +66,7 @@ export interface LocalStoreClusterOptions {
 }
 
 /** The PEM files of a store client's TLS: etcdctl's --cacert, --cert, --key. */
-export interface StoreClientTlsFiles {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
+export type StoreClientTlsFiles = StoreTlsFiles;
 
 /** Ports this process already handed out: the OS may offer a just-closed port again. */
 const handedOut = new Set<number>();
@@ -165,13 +160,12 @@ export class LocalStoreCluster {
     private readonly opts: LocalStoreClusterOptions,
   ) {
     // The store's own CA, in a folder of its own under the cluster's pki (see STORE_CA_COMMON_NAME).
-    this.pkiDir = path.join(opts.pkiDir ?? path.join(opts.dir, 'pki'), STORE_PKI_SUBDIR);
+    this.pkiDir = storePkiDir(opts.pkiDir ?? path.join(opts.dir, 'pki'));
     if (opts.insecure) return;
-    const ca = ensureClusterCa(this.pkiDir, STORE_CA_COMMON_NAME);
-    const client = ensureApiserverEtcdClientCert(this.pkiDir);
-    this.clientTlsFiles = { ca, cert: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.crt`), key: path.join(this.pkiDir, `${APISERVER_ETCD_CLIENT_CERT}.key`) };
+    const { files, issued } = ensureStoreClientPki(this.pkiDir);
+    this.clientTlsFiles = files;
     // Followed: the launcher renews the certificate while the cluster runs.
-    this.clientTls = { ca: Buffer.from(client.caCert), cert: Buffer.from(client.cert), key: Buffer.from(client.key), identity: ReloadingIdentity.fromFiles(this.clientTlsFiles.cert, this.clientTlsFiles.key) };
+    this.clientTls = { ca: Buffer.from(issued.caCert), cert: Buffer.from(issued.cert), key: Buffer.from(issued.key), identity: ReloadingIdentity.fromFiles(files.cert, files.key) };
   }
 
   /** The scheme of the members' URLs: https unless `insecure`. */
@@ -195,11 +189,8 @@ export class LocalStoreCluster {
   /** The flags of a member's TLS: its certificate (made when missing) on both ports, only the store's CA trusted; or --insecure. */
   private tlsArgs(name: string): string[] {
     if (this.opts.insecure) return ['--insecure'];
-    ensureStoreMemberCert(this.pkiDir, name, []);
-    const crt = path.join(this.pkiDir, `${storeMemberCertName(name)}.crt`);
-    const key = path.join(this.pkiDir, `${storeMemberCertName(name)}.key`);
-    const ca = path.join(this.pkiDir, 'ca.crt');
-    return ['--cert-file', crt, '--key-file', key, '--trusted-ca-file', ca, '--peer-cert-file', crt, '--peer-key-file', key, '--peer-trusted-ca-file', ca];
+    const { ca, cert, key } = ensureStoreMemberFiles(this.pkiDir, name, []);
+    return ['--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', ca];
   }
 
   /** A member process definition (not started) with the cluster's shared flags. */

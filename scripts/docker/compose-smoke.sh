@@ -104,7 +104,11 @@ read -r P1 P2 P3 < <(node -e '
   })();')
 export BOSUN_STORE_PORT_1=$P1 BOSUN_STORE_PORT_2=$P2 BOSUN_STORE_PORT_3=$P3
 EP1=127.0.0.1:$P1 EP2=127.0.0.1:$P2 EP3=127.0.0.1:$P3
-ctl() { local ep="$1"; shift; ETCDCTL_API=3 timeout 15 etcdctl --endpoints "$ep" --command-timeout=5s "$@"; }
+# The store serves mutual TLS: `identities` copies its CA and the client certificate here.
+export BOSUN_COMPOSE_DIR="$WORK/host"
+mkdir -p "$BOSUN_COMPOSE_DIR"
+STORE_TLS=(--cacert "$BOSUN_COMPOSE_DIR/store/ca.crt" --cert "$BOSUN_COMPOSE_DIR/store/apiserver-etcd-client.crt" --key "$BOSUN_COMPOSE_DIR/store/apiserver-etcd-client.key")
+ctl() { local ep="$1"; shift; ETCDCTL_API=3 timeout 15 etcdctl --endpoints "$ep" --command-timeout=5s "${STORE_TLS[@]}" "$@"; }
 
 # Run etcdctl until it succeeds, at most 30 s: a request in flight while a leader dies times
 # out rather than fails over ("request timed out, possibly due to previous leader failure").

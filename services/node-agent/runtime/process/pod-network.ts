@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { gatewayOf, parseCidr } from './ipam';
 import { CommandError, runCommand } from '../../../../lib/run-command';
 
@@ -31,6 +32,20 @@ export function sandboxNetNames(sandboxId: string): { netns: string; hostVeth: s
 
 export function netnsPath(netns: string): string {
   return `${NETNS_DIR}/${netns}`;
+}
+
+/**
+ * Whether `file` (an `ip netns` name's file) still holds a network namespace: a bind mount of one,
+ * on another device than its folder. When the namespace that held the bridge went away (a node
+ * container killed and started again), the file is gone or lingers as a plain empty file that
+ * nothing can join.
+ */
+export function holdsNetns(file: string): boolean {
+  try {
+    return fs.statSync(file).dev !== fs.statSync(path.dirname(file)).dev;
+  } catch {
+    return false;
+  }
 }
 
 async function ip(args: string[]): Promise<string> {

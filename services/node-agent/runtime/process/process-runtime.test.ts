@@ -293,6 +293,23 @@ function ipOut(args: string[]): string {
     await runtime.removePodSandbox(sandboxId); // idempotent
   });
 
+  it('a sandbox whose network namespace is gone (a restarted node container) is NotReady, takes no new container and is removed cleanly', async () => {
+    const sc = sandboxConfig('netns-gone', path.join(logs, 'netns-gone'));
+    const sandboxId = await runtime.runPodSandbox(sc);
+    expect((await runtime.podSandboxStatus(sandboxId)).state).to.equal('ready');
+    // What a node container's restart leaves: the name's file without the namespace mounted on it.
+    const file = `/run/netns/bosun-${sandboxId.slice(0, 12)}`;
+    execFileSync('umount', [file]);
+    expect(fs.existsSync(file)).to.equal(true);
+    expect((await runtime.podSandboxStatus(sandboxId)).state).to.equal('notready');
+    expect((await runtime.listPodSandboxes({ state: 'ready' })).map((s) => s.id)).not.to.include(sandboxId);
+    expect((await runtime.listPodSandboxes({ state: 'notready' })).map((s) => s.id)).to.include(sandboxId);
+    const err = await rejection(runtime.createContainer(sandboxId, containerConfig('main', ['true']), sc));
+    expect(err).to.have.property('code', 'InvalidConfig');
+    await runtime.removePodSandbox(sandboxId);
+    expect(fs.existsSync(file)).to.equal(false);
+  });
+
   it('pullImage of an absent image fails naming it and the import command', async () => {
     try {
       await runtime.pullImage('nginx:1.25');

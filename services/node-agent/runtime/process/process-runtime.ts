@@ -51,7 +51,7 @@ import { ImageNotFoundError, ImageStore, ImportOptions } from './image-store';
 import { hostPathEnv, MonitorPlan, monitorRunArgs, overlayDirs, withSandboxFiles } from './monitor-args';
 import { ensureMonitorBinary } from './monitor-binary';
 import { NodeNetwork } from './node-network';
-import { bridgeNameFor, IFNAME_MAX_CHARS } from './pod-network';
+import { bridgeNameFor, holdsNetns, IFNAME_MAX_CHARS } from './pod-network';
 import {
   CONTAINER_FILE,
   ContainerRecord,
@@ -202,6 +202,16 @@ export class ProcessRuntime implements Runtime {
     return rec;
   }
 
+  /**
+   * A sandbox's state as it is now: a ready one whose network namespace is gone (the node's
+   * namespace went with a restarted node container) is NotReady, as a CRI runtime reports a
+   * sandbox whose network died, so the agent makes the pod a new one instead of failing to
+   * start containers in it.
+   */
+  private stateOf(rec: SandboxRecord): SandboxRecord['state'] {
+    return rec.state === 'ready' && rec.netnsPath && !holdsNetns(rec.netnsPath) ? 'notready' : rec.state;
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = newId();
     const dir = this.sandboxDir(id);
@@ -258,7 +268,7 @@ export class ProcessRuntime implements Runtime {
     return {
       id: rec.id,
       metadata: rec.config.metadata,
-      state: rec.state,
+      state: this.stateOf(rec),
       createdAt: rec.createdAt,
       network: { ip: rec.ip, additionalIps: [] },
       labels: rec.config.labels,
@@ -272,7 +282,7 @@ export class ProcessRuntime implements Runtime {
     for (const id of listDirs(this.sandboxesDir)) {
       const rec = readJsonIfExists<SandboxRecord>(path.join(this.sandboxDir(id), SANDBOX_FILE));
       if (!rec) continue;
-      if (filter?.state && rec.state !== filter.state) continue;
+      if (filter?.state && this.stateOf(rec) !== filter.state) continue;
       if (!matchesLabels(rec.config.labels, filter?.labelSelector)) continue;
       out.push(this.sandboxStatusOf(rec));
     }
@@ -299,7 +309,7 @@ export class ProcessRuntime implements Runtime {
 
   async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
     const sandbox = this.readSandbox(podSandboxId);
-    if (sandbox.state !== 'ready') throw new RuntimeError('InvalidConfig', `pod sandbox "${podSandboxId}" is not ready`);
+    if (this.stateOf(sandbox) !== 'ready') throw new RuntimeError('InvalidConfig', `pod sandbox "${podSandboxId}" is not ready`);
     const image = this.images.resolve(config.image);
     if (!image) throw new RuntimeError('ImagePull', new ImageNotFoundError(config.image).message);
     const id = newId();
