@@ -13,6 +13,7 @@ import type { StoreClientTls } from '../../store/client/endpoint';
 import { apiUnconverged, pollConverged } from '../chaos/convergence';
 import { getOnce, JOURNEY_FIXTURES, requestLoop } from '../journeys/journey-support';
 import { ClusterControl, KILL_LEADER_THEN_FOLLOWER, runChaosWorkload } from '../support/chaos-workload';
+import { COMPOSE_CLUSTER_RANGES, guardClusterRanges } from '../support/host-safety-routes';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -123,7 +124,11 @@ describe('the cluster under Docker Compose: the main journey, and chaos by docke
   /** Containers the chaos step paused: unpaused before `down`, which cannot stop them otherwise. */
   const paused = new Set<string>();
 
+  /** Removes the host's safety routes this file added. */
+  let unguard: () => Promise<void> = async () => undefined;
+
   before(async () => {
+    unguard = await guardClusterRanges(COMPOSE_CLUSTER_RANGES);
     await run('bash', [path.join(ROOT, 'scripts', 'docker', 'build-image.sh'), '--no-build'], { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
     await run('bash', [path.join(ROOT, 'scripts', 'docker', 'make-node-image.sh')], { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
     const ports: number[] = [];
@@ -138,6 +143,7 @@ describe('the cluster under Docker Compose: the main journey, and chaos by docke
     for (const service of paused) await project.compose('unpause', service).catch((err) => console.error(String(err)));
     if (up) await project.compose('down', '-v', '--timeout', '10').catch((err) => console.error(String(err)));
     if (project) fs.rmSync(project.hostDir, { recursive: true, force: true });
+    await unguard();
   });
 
   it('serves the API from both apiserver containers: a write through one is read through the other', async () => {

@@ -1,0 +1,24 @@
+/**
+ * `unreachable` routes on the test machine itself over the cluster's pod and service ranges, for
+ * clusters whose pod networks live inside containers (compose): the node containers hold their
+ * own, but a packet any other container sends to those ranges is forwarded by the host, and
+ * without a route of the host's own it would leave by the default route. With these, the host
+ * refuses it. Only routes this call added are removed again.
+ */
+import { runCommand } from '../../lib/run-command';
+
+/** The compose cluster's pod and service ranges (compose.yaml). */
+export const COMPOSE_CLUSTER_RANGES: readonly string[] = ['10.42.0.0/16', '10.43.0.0/16'];
+
+/** Adds each missing `unreachable RANGE` route; resolves with the call that removes those it added. */
+export async function guardClusterRanges(ranges: readonly string[]): Promise<() => Promise<void>> {
+  const added: string[] = [];
+  for (const range of ranges) {
+    if ((await runCommand('ip', ['route', 'show', 'exact', range])).trim() !== '') continue;
+    await runCommand('ip', ['route', 'add', 'unreachable', range]);
+    added.push(range);
+  }
+  return async () => {
+    for (const range of added) await runCommand('ip', ['route', 'del', 'unreachable', range]).catch(() => undefined);
+  };
+}
