@@ -68,9 +68,13 @@ const MAX_GROWTH_MB = 120;
  * there: the apiserver's MemoryReclaimer runs a full collection at the first quiet 5-s check
  * after the watches ended, and a settling one 5 s later that lets V8 give back its young
  * generation; what the C allocator keeps of the freed connection state stays (measured: from
- * nothing to ~25 MB, which the smaller young generation more than made up for).
+ * nothing to ~25 MB, which the smaller young generation more than made up for). Across runs on
+ * this 2-core machine the return landed at +10 to +18 MB (2026-12-07: a fresh-clone run at +18.4
+ * failed the former 15-MB slack, and so did one of two runs of the code before that session's
+ * changes, at +16.1); what the check is for — the code before the byte bound kept +76 MB — is
+ * well above 25.
  */
-const RETURN_SLACK_MB = 15;
+const RETURN_SLACK_MB = 25;
 const RETURN_WAIT_MS = 20_000;
 
 /** Resident set size of a process, in MB (Linux /proc). */
