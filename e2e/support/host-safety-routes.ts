@@ -5,20 +5,16 @@
  * without a route of the host's own it would leave by the default route. With these, the host
  * refuses it. Only routes this call added are removed again.
  */
-import { runCommand } from '../../lib/run-command';
+import { CLUSTER_POD_RANGE, ensureUnreachableRoute, removeUnreachableRoute, SERVICE_RANGE } from '../../services/node-agent/runtime/process/pod-network';
 
-/** The compose cluster's pod and service ranges (compose.yaml). */
-export const COMPOSE_CLUSTER_RANGES: readonly string[] = ['10.42.0.0/16', '10.43.0.0/16'];
+/** The cluster's pod and service ranges (compose.yaml runs with the defaults). */
+export const COMPOSE_CLUSTER_RANGES: readonly string[] = [CLUSTER_POD_RANGE, SERVICE_RANGE];
 
 /** Adds each missing `unreachable RANGE` route; resolves with the call that removes those it added. */
 export async function guardClusterRanges(ranges: readonly string[]): Promise<() => Promise<void>> {
   const added: string[] = [];
-  for (const range of ranges) {
-    if ((await runCommand('ip', ['route', 'show', 'exact', range])).trim() !== '') continue;
-    await runCommand('ip', ['route', 'add', 'unreachable', range]);
-    added.push(range);
-  }
+  for (const range of ranges) if (await ensureUnreachableRoute(range)) added.push(range);
   return async () => {
-    for (const range of added) await runCommand('ip', ['route', 'del', 'unreachable', range]).catch(() => undefined);
+    for (const range of added) await removeUnreachableRoute(range);
   };
 }

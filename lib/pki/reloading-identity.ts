@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
+import { sleepSync } from '../sleep-sync';
 
 /** How often the files are looked at for a change while someone listens. */
 export const RELOAD_CHECK_INTERVAL_MS = 1000;
@@ -56,7 +57,7 @@ export function readFittingPair(load: () => IdentityPem, waitMs = FIT_WAIT_MS): 
       return identity;
     } catch (err) {
       if (Date.now() >= deadline) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FIT_RETRY_MS);
+      sleepSync(FIT_RETRY_MS);
     }
   }
 }

@@ -1,6 +1,7 @@
 /** Writing key material so that a reader (another component starting) never sees half a file. */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { sleepSync } from '../sleep-sync';
 
 /** Bytes of randomness in the temporary file's name (several writers may race on one volume). */
 const TMP_SUFFIX_BYTES = 4;
@@ -40,7 +41,7 @@ export function writeKeyPairAtomically(keyFile: string, certFile: string, pair: 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > PAIR_LOCK_STALE_MS || Date.now() > deadline) fs.rmSync(lock, { force: true });
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PAIR_LOCK_RETRY_MS);
+      else sleepSync(PAIR_LOCK_RETRY_MS);
     }
   }
   try {

@@ -61,14 +61,21 @@ async function linkExists(name: string): Promise<boolean> {
   }
 }
 
-/** Adds `unreachable RANGE` unless some route for exactly that range exists. */
-export async function ensureUnreachableRoute(range: string): Promise<void> {
-  if ((await ip(['route', 'show', 'exact', range])).trim() !== '') return;
+/** Adds `unreachable RANGE` unless some route for exactly that range exists; true when this call added it. */
+export async function ensureUnreachableRoute(range: string): Promise<boolean> {
+  if ((await ip(['route', 'show', 'exact', range])).trim() !== '') return false;
   try {
     await ip(['route', 'add', 'unreachable', range]);
+    return true;
   } catch (err) {
     if (!(err instanceof CommandError && /File exists/.test(err.stderr))) throw err;
+    return false;
   }
+}
+
+/** Removes the `unreachable RANGE` route (one ensureUnreachableRoute added); absent is fine. */
+export async function removeUnreachableRoute(range: string): Promise<void> {
+  await ip(['route', 'del', 'unreachable', range]).catch(() => undefined);
 }
 
 /** The bridge `name` with the gateway of `podCIDR`, up; the safety routes; forwarding on. Idempotent. */
