@@ -72,6 +72,11 @@ export function renewalTimeMs(cert: crypto.X509Certificate): number {
   return notAfter - Math.min(RENEW_BEFORE_MS, lifetime * RENEW_AT_REMAINING_FRACTION);
 }
 
+/** True when `cert` is a leaf that `ca` signed (its issuer name and signature both check). */
+export function signedBy(cert: crypto.X509Certificate, ca: crypto.X509Certificate): boolean {
+  return !cert.ca && cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}
+
 /** True when `cert` is due for renewal at `nowMs` (see {@link renewalTimeMs}). */
 export function needsRenewal(cert: crypto.X509Certificate, nowMs: number = Date.now()): boolean {
   return nowMs >= renewalTimeMs(cert);
@@ -97,7 +102,7 @@ function hostsOf(cert: crypto.X509Certificate): string[] {
 }
 
 /** The value of attribute `type` (CN, O) of a subject as X509Certificate prints it. */
-function attributeOf(subject: string, type: string): string | undefined {
+export function subjectAttribute(subject: string, type: string): string | undefined {
   return new RegExp(`(?:^|\\n)${type}=([^\\n]*)`).exec(subject)?.[1];
 }
 
@@ -118,9 +123,9 @@ export interface RenewalOutcome {
 export function renewCertificateFile(dir: string, name: string): void {
   const file = (f: string) => path.join(dir, f);
   const old = new crypto.X509Certificate(fs.readFileSync(file(`${name}.crt`)));
-  const commonName = attributeOf(old.subject, 'CN');
+  const commonName = subjectAttribute(old.subject, 'CN');
   if (commonName === undefined) throw new Error(`${file(`${name}.crt`)} has no common name`);
-  const organization = attributeOf(old.subject, 'O');
+  const organization = subjectAttribute(old.subject, 'O');
   const issuer = { cert: fs.readFileSync(file('ca.crt'), 'utf8'), key: fs.readFileSync(file('ca.key'), 'utf8') };
   const made = makeCertificate({
     subject: { commonName, ...(organization !== undefined ? { organization } : {}) },
@@ -152,7 +157,7 @@ export function renewDueCertificates(dir: string, nowMs: number = Date.now()): R
     if (name === undefined || name === 'ca' || !entries.includes(`${name}.key`)) continue;
     try {
       const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, entry)));
-      if (cert.ca || !cert.checkIssued(ca) || !cert.verify(ca.publicKey) || !needsRenewal(cert, nowMs)) continue;
+      if (!signedBy(cert, ca) || !needsRenewal(cert, nowMs)) continue;
       renewCertificateFile(dir, name);
       outcome.renewed.push(name);
     } catch (err) {

@@ -16,7 +16,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { certValidityDays, needsRenewal } from './cert-renewal';
+import { certValidityDays, needsRenewal, signedBy, subjectAttribute } from './cert-renewal';
+import { readFittingPair } from './reloading-identity';
 import { writeKeyPairAtomically } from './write-file-atomically';
 import { makeCertificate } from './x509';
 
@@ -65,7 +66,9 @@ export function ensureComponentCert(caDir: string, request: CertRequest): Issued
     });
     writeKeyPairAtomically(key, crt, made);
   }
-  return { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8'), caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
+  // Another process issuing the same pair may be between its key and its certificate.
+  const pair = readFittingPair(() => ({ cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8') }));
+  return { ...pair, caCert: fs.readFileSync(file('ca.crt'), 'utf8') };
 }
 
 /** File stem (in the CA directory) of the apiserver's client certificate for calling node agents. */
@@ -94,7 +97,7 @@ export function ensureNodeServingCert(caDir: string, nodeName: string, hosts: re
 
 /** The common name of a PEM certificate's subject ('' when it has none). */
 export function commonNameOf(pem: string): string {
-  return /(?:^|\n)CN=([^\n]*)/.exec(new crypto.X509Certificate(pem).subject)?.[1] ?? '';
+  return subjectAttribute(new crypto.X509Certificate(pem).subject, 'CN') ?? '';
 }
 
 function usable(crt: string, key: string, caCrt: string, hosts: readonly string[]): boolean {
@@ -102,7 +105,7 @@ function usable(crt: string, key: string, caCrt: string, hosts: readonly string[
     if (!fs.existsSync(key)) return false;
     const cert = new crypto.X509Certificate(fs.readFileSync(crt));
     const ca = new crypto.X509Certificate(fs.readFileSync(caCrt));
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    if (!signedBy(cert, ca)) return false;
     const named = cert.subjectAltName ?? '';
     if (!hosts.every((h) => named.includes(net.isIP(h) ? `IP Address:${h}` : `DNS:${h}`))) return false;
     return !needsRenewal(cert);

@@ -10,7 +10,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { certValidityDays, needsRenewal } from '../../../lib/pki/cert-renewal';
+import { certValidityDays, needsRenewal, signedBy } from '../../../lib/pki/cert-renewal';
 import { readFittingPair } from '../../../lib/pki/reloading-identity';
 import { writeKeyPairAtomically } from '../../../lib/pki/write-file-atomically';
 import { makeCertificate } from '../../../lib/pki/x509';
@@ -75,7 +75,7 @@ function servingCertUsable(dir: string, hosts: readonly string[]): boolean {
     if (!fs.existsSync(path.join(dir, SERVING_KEY_FILE))) return false;
     const cert = new crypto.X509Certificate(fs.readFileSync(path.join(dir, SERVING_CERT_FILE)));
     const ca = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'ca.crt')));
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    if (!signedBy(cert, ca)) return false;
     return !needsRenewal(cert);
   } catch {
     return false;
