@@ -6,12 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomically } from './write-file-atomically';
+import { writeKeyPairAtomically } from './write-file-atomically';
 import { makeCertificate } from './x509';
 
 /** The CA's subject common name (the apiserver's, see cluster-tls.ts). */
 export const CLUSTER_CA_COMMON_NAME = 'bosun-cluster-ca';
-/** Validity of the cluster CA (the apiserver's CA_VALIDITY_DAYS). */
+/** Validity of a CA made here, in days (ten years, as kubeadm's). */
 const CLUSTER_CA_VALIDITY_DAYS = 3650;
 
 /**
@@ -30,8 +30,7 @@ export function ensureClusterCa(dir: string, commonName = CLUSTER_CA_COMMON_NAME
   const key = path.join(dir, 'ca.key');
   if (!fs.existsSync(crt) || !fs.existsSync(key)) {
     const ca = makeCertificate({ subject: { commonName }, usage: 'ca', validityDays: CLUSTER_CA_VALIDITY_DAYS });
-    writeFileAtomically(key, ca.key, 0o600);
-    writeFileAtomically(crt, ca.cert, 0o644);
+    writeKeyPairAtomically(key, crt, ca);
   }
   return crt;
 }

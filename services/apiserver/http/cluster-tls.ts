@@ -11,12 +11,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { certValidityDays, needsRenewal, signedBy } from '../../../lib/pki/cert-renewal';
+import { ensureClusterCa } from '../../../lib/pki/cluster-ca';
 import { readFittingPair } from '../../../lib/pki/reloading-identity';
 import { writeKeyPairAtomically } from '../../../lib/pki/write-file-atomically';
 import { makeCertificate } from '../../../lib/pki/x509';
 
-/** Validity of the cluster CA. */
-export const CA_VALIDITY_DAYS = 3650;
 /** File names (in the directory) of the serving certificate and its key. */
 export const SERVING_CERT_FILE = 'serving.crt';
 export const SERVING_KEY_FILE = 'serving.key';
@@ -46,9 +45,7 @@ export function ensureClusterTls(dir: string, extraHosts: readonly string[] = []
   const hosts = [...new Set([...DEFAULT_SERVING_HOSTS, ...extraHosts.filter((h) => h !== '')])];
 
   if (!fs.existsSync(file('ca.crt')) || !fs.existsSync(file('ca.key'))) {
-    const ca = makeCertificate({ subject: { commonName: 'bosun-cluster-ca' }, usage: 'ca', validityDays: CA_VALIDITY_DAYS });
-    fs.writeFileSync(file('ca.key'), ca.key, { mode: 0o600 });
-    fs.writeFileSync(file('ca.crt'), ca.cert);
+    ensureClusterCa(dir);
     // A new CA invalidates any serving certificate signed by an old one.
     fs.rmSync(file(SERVING_CERT_FILE), { force: true });
   }
