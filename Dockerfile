@@ -12,6 +12,8 @@ ARG BASE_IMAGE=node:20-bookworm-slim
 FROM ${BASE_IMAGE}
 
 ENV NODE_ENV=production
+# glibc malloc tunables that keep freed buffers returnable (lib/lean-memory.ts, LEAN_MALLOC_ENV).
+ENV MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=1048576 MALLOC_ARENA_MAX=2
 WORKDIR /app
 
 # Least often changed first, for the layer cache.

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
+import { limitHeapGrowth } from '../lib/lean-memory';
 import { createLogger, LOG_LEVELS, LogLevel } from '../lib/logger';
+import { MemoryReclaimer } from '../lib/memory-reclaimer';
 import { exitOnSignals } from './graceful-exit';
 import {
   ConfigError,
@@ -93,9 +95,19 @@ export function storeCommand(): Command {
   for (const tlsOption of storeTlsOptions(storeEnv)) command.addOption(tlsOption);
   return command.action(async (o: Record<string, string>) => {
     const cfg = memberConfigFromFlags(o);
+    // The member holds its key index and values in the JS heap: keep the heap near what is live.
+    limitHeapGrowth();
     const logger = createLogger('store', o.logLevel as LogLevel);
     const server = await StoreServer.start(cfg, logger);
-    const stop = exitOnSignals(logger, () => server.stop());
+    // After a burst of writes, give back what the burst's requests left behind once quiet.
+    const reclaimer = new MemoryReclaimer({
+      onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
+    });
+    reclaimer.start();
+    const stop = exitOnSignals(logger, () => {
+      reclaimer.stop();
+      return server.stop();
+    });
     server.member.onRemoved = () => stop('removed');
     // A member that failed has stopped itself; the process goes too, non-zero (like etcd).
     server.member.onFailed = () => {

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withLeanMalloc } from '../lean-memory';
 
 /** The `bosun` entry point the launcher runs components with. */
 export const BOSUN_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'bosun.js');
@@ -31,7 +32,7 @@ export class LocalProcess {
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
     const out = fs.openSync(this.logFile, 'a');
     this.exitInfo = undefined;
-    const child = spawn(process.execPath, [BOSUN_BIN, ...this.args], { stdio: ['ignore', out, out], env: this.env });
+    const child = spawn(process.execPath, [BOSUN_BIN, ...this.args], { stdio: ['ignore', out, out], env: withLeanMalloc(this.env) });
     fs.closeSync(out);
     child.on('exit', (code, signal) => {
       if (this.process === child) this.exitInfo = { code, signal };

@@ -37,14 +37,22 @@ export function compareRevision(m1: number, s1: number, m2: number, s2: number):
   return m1 !== m2 ? m1 - m2 : s1 - s2;
 }
 
+/** The shared empty history of a new key (never mutated: the first append copies). */
+const NO_RECORDS: KeyRecord[] = [];
+/** Histories shorter than this grow by an exact-size copy rather than by push. */
+const EXACT_SIZE_RECORDS = 8;
+
 /**
  * The revision history of one key: its records in ascending revision order. Generations (as in
  * etcd's keyIndex) are implicit: a generation ends at each tombstone, and a put after a
  * tombstone starts a new one (version 1, new createRevision).
  */
 export class KeyHistory {
-  /** Ascending by (main, sub). */
-  readonly records: KeyRecord[] = [];
+  /**
+   * Ascending by (main, sub). Changed only by {@link append} and {@link prune}, which may
+   * replace the array: hold on to it only as long as no write can happen.
+   */
+  records: KeyRecord[] = NO_RECORDS;
 
   constructor(
     readonly key: string,
@@ -101,7 +109,10 @@ export class KeyHistory {
     if (last !== undefined && compareRevision(last.main, last.sub, rec.main, rec.sub) >= 0) {
       throw new Error(`key-index: non-increasing revision ${rec.main}.${rec.sub} after ${last.main}.${last.sub}`);
     }
-    this.records.push(rec);
+    // Most keys keep one or two records, and an array grown by push reserves room for 17
+    // (about 130 bytes more per key). Short histories are copied at their exact size instead.
+    if (this.records.length < EXACT_SIZE_RECORDS) this.records = this.records.concat(rec);
+    else this.records.push(rec);
   }
 
   /**
@@ -120,7 +131,7 @@ export class KeyHistory {
   /** Drops what a compaction at `compactRev` makes unreachable. Returns true if nothing is left. */
   prune(compactRev: number): boolean {
     const from = this.retainedFrom(compactRev);
-    if (from > 0) this.records.splice(0, from);
+    if (from > 0) this.records = this.records.slice(from);
     return this.records.length === 0;
   }
 }
