@@ -99,8 +99,9 @@ export function storeCommand(): Command {
     limitHeapGrowth();
     const logger = createLogger('store', o.logLevel as LogLevel);
     const server = await StoreServer.start(cfg, logger);
-    // After a burst of writes, give back what the burst's requests left behind once quiet.
+    // Once quiet after start-up or after a burst of writes, give back what that work left behind.
     const reclaimer = new MemoryReclaimer({
+      settleAfterStart: true,
       onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
     });
     reclaimer.start();

@@ -93,6 +93,23 @@ describe('MemoryReclaimer', () => {
     r.stop();
   });
 
+  it('settles once after start when asked to, then waits for growth again', async () => {
+    const clock = new FakeClock();
+    const proc = new FakeProcess(clock);
+    const r = new MemoryReclaimer({ clock, sample: proc.sample, collect: proc.collect, checkIntervalMs: 5_000, quietUtilization: 0.05, growthBytes: 16 * MB, settleAfterStart: true });
+    const started = clock.now();
+    proc.utilization = 0.5; // still starting up
+    r.start();
+    await clock.advance(5_000);
+    expect(proc.collections, 'busy').to.deep.equal([]);
+    proc.utilization = 0;
+    await clock.advance(10_000);
+    expect(proc.collections.map((t) => t - started), 'the start-up collection and its settling one').to.deep.equal([10_000, 15_000]);
+    await clock.advance(60_000);
+    expect(proc.collections).to.have.length(2);
+    r.stop();
+  });
+
   it('does nothing once stopped', async () => {
     const clock = new FakeClock();
     const proc = new FakeProcess(clock);

@@ -48,6 +48,11 @@ export interface MemoryReclaimerOptions {
   readonly quietUtilization?: number;
   readonly growthBytes?: number;
   readonly releaseThreshold?: number;
+  /**
+   * Also collect once the process first goes quiet after start(), even though nothing grew:
+   * start-up leaves a grown young generation (16 MB) that only a collection can give back.
+   */
+  readonly settleAfterStart?: boolean;
   /** Called after each collection with the heap bytes before and after and what it took. */
   readonly onCollected?: (info: { readonly beforeBytes: number; readonly afterBytes: number; readonly ms: number }) => void;
 }
@@ -64,6 +69,8 @@ export class MemoryReclaimer {
   /** Heap bytes right after the last collection (or at start, or V8's own lowest since). */
   private settledBytes = 0;
   private releases = 0;
+  /** The start-up collection (settleAfterStart) has not run yet. */
+  private startPending = false;
   /** A collection ran at the last check: the next quiet check runs the settling one. */
   private settling = false;
   private timer: Timer | undefined;
@@ -84,6 +91,7 @@ export class MemoryReclaimer {
     if (this.running || !this.collect) return;
     this.running = true;
     this.settledBytes = this.sample().heapBytes;
+    this.startPending = this.options.settleAfterStart === true;
     this.schedule();
   }
 
@@ -107,13 +115,14 @@ export class MemoryReclaimer {
     if (!this.running) return;
     const { utilization, heapBytes } = this.sample();
     const quiet = utilization < this.quietUtilization;
-    const worth = this.settling || heapBytes - this.settledBytes >= this.growthBytes || this.releases >= this.releaseThreshold;
+    const worth = this.startPending || this.settling || heapBytes - this.settledBytes >= this.growthBytes || this.releases >= this.releaseThreshold;
     const wasSettling = this.settling;
     this.settling = false;
     if (quiet && worth) {
       const started = this.clock.now();
       this.collect!();
       this.releases = 0;
+      this.startPending = false;
       this.settling = !wasSettling;
       this.settledBytes = this.sample().heapBytes;
       this.options.onCollected?.({ beforeBytes: heapBytes, afterBytes: this.settledBytes, ms: this.clock.now() - started });
