@@ -6,6 +6,7 @@ import { ApplyResult, NO_RESULT } from '../mvcc/applier';
 import { decodeConfChange } from '../raft/conf-change';
 import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, Snapshot } from '../raft/types';
 import { Membership } from './membership';
+import { decodeProposal } from './proposal-bytes';
 import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data';
 import type { StateMachine } from './state-machine';
 import { IndexWaiters } from './waiters';
@@ -107,7 +108,7 @@ export class EntryApplier {
   private applyNormalEntry(e: Entry): void {
     let req: InternalRequest;
     try {
-      req = InternalRequest.decode(e.data);
+      req = decodeProposal(e.data);
     } catch (err) {
       // Every member decodes the same bytes, so every member skips the entry alike.
       this.log.error({ index: e.index, err: String(err) }, 'undecodable log entry skipped');

@@ -4,6 +4,7 @@ import type { ApplyResult } from '../mvcc/applier';
 import type { ConfChangeType } from '../raft/types';
 import { MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS } from './member-config';
 import type { RaftLoop } from './raft-loop';
+import { encodeProposal } from './proposal-bytes';
 import { Waiters } from './waiters';
 
 /**
@@ -31,8 +32,7 @@ export class Proposer {
    */
   async propose(req: Omit<InternalRequest, 'id' | 'proposer'>): Promise<ApplyResult> {
     const id = this.nextRequestId++;
-    const full: InternalRequest = { ...req, id, proposer: this.memberId } as InternalRequest;
-    const data = InternalRequest.encode(full).finish();
+    const data = encodeProposal(req, id, this.memberId);
     if (data.length > MAX_REQUEST_BYTES) throw new ErrRequestTooLarge();
     const result = this.loop.raft.propose(data);
     if (result === 'not-leader') throw new ErrNoLeader();

@@ -18,6 +18,7 @@ import { hostPortOf, MAX_CLIENT_GRPC_RECV_BYTES, MemberConfig } from './member-c
 import { StoreMember } from './member';
 import { tlsServerOptions } from './member-tls';
 import { MAX_PEER_MESSAGE_BYTES } from './peer-transport';
+import { rememberingRequestBytes } from './proposal-bytes';
 import { ResponseHeaders } from './response-headers';
 
 /** How often watchers that asked for progress notifications get one when idle (etcd: 10 min). */
@@ -98,7 +99,7 @@ export class StoreServer {
       'grpc.max_receive_message_length': MAX_CLIENT_GRPC_RECV_BYTES,
       'grpc.max_send_message_length': 2 ** 31 - 1,
     });
-    client.addService(withSaturatingRequests(KVService), kvService(member, headers, log));
+    client.addService(rememberingRequestBytes(withSaturatingRequests(KVService), ['put', 'deleteRange', 'txn']), kvService(member, headers, log));
     client.addService(withSaturatingRequests(WatchService), watchService(member, headers, log));
     client.addService(withSaturatingRequests(LeaseService), leaseService(member, authority, headers, log));
     client.addService(withSaturatingRequests(ClusterService), clusterService(member, forwarder, headers, log));
