@@ -103,6 +103,7 @@ const SNAPSHOT_WINDOW_PUTS = 20_000;
  */
 export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter: CpuMeter): Promise<PhaseRun<MemoryFigures>> {
   const shape = { ...plan.memoryKeys, total: plan.memoryKeys.total + plan.snapshotTail };
+  await sleep(plan.idleSettleMs);
   const baseline = cluster.pids().map(procRssBytes);
   const snapshotsBefore = cluster.snapshotsTaken();
   const bodies = Array.from({ length: shape.total }, (_, i) => framedPut(memKey(i % plan.memoryKeys.total), VALUE));

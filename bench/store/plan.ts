@@ -24,6 +24,11 @@ export interface BenchPlan {
   readonly snapshotTail: number;
   /** Pause after loading so followers catch up and allocation settles, ms. */
   readonly memorySettleMs: number;
+  /**
+   * Idle time on the fresh cluster before its members' resident memory is read: a Bosun member
+   * gives back what start-up grew only once it has been quiet for 5–10 s (lib/memory-reclaimer).
+   */
+  readonly idleSettleMs: number;
   /** Calls run (not measured) before each put shape. */
   readonly warmupCalls: number;
   readonly puts: readonly LoadShape[];
@@ -74,6 +79,7 @@ const FULL: BenchPlan = {
   memoryKeys: { conns: 100, clients: 1000, total: 100_000, capMs: 120_000 },
   snapshotTail: 10_000,
   memorySettleMs: 3_000,
+  idleSettleMs: 12_000,
   warmupCalls: 500,
   puts: [
     { conns: 1, clients: 1, total: 2_000, capMs: 15_000 },
@@ -98,6 +104,7 @@ const QUICK: BenchPlan = {
   memoryKeys: { conns: 100, clients: 1000, total: 25_000, capMs: 40_000 },
   snapshotTail: 0,
   memorySettleMs: 2_000,
+  idleSettleMs: 12_000,
   warmupCalls: 200,
   puts: [
     { conns: 1, clients: 1, total: 500, capMs: 6_000 },
