@@ -3,10 +3,10 @@
  * server is up without credentials (health is open on every Bosun server, as /healthz is).
  */
 import * as grpc from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import { HEALTH_SERVICE, HEALTH_SERVICE_NAME } from './health-service';
 import { grpcChannelCredentials, type GrpcClientTls } from './tls';
 
-const HealthClient = grpc.makeClientConstructor(healthService, 'grpc.health.v1.Health');
+const HealthClient = grpc.makeClientConstructor(HEALTH_SERVICE, HEALTH_SERVICE_NAME);
 
 /** Resolves with the serving status of `service` ('' = the whole server) at `endpoint`; rejects on any call error. */
 export function checkHealth(endpoint: string, tls: GrpcClientTls | undefined, timeoutMs: number, service = ''): Promise<string> {

@@ -1,15 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { HealthImplementation, ServingStatusMap } from 'grpc-health-check';
+import type * as ProtoLoader from '@grpc/proto-loader';
 import * as path from 'node:path';
+import { HEALTH_SERVICE_NAME, HealthService, ServingStatusMap } from './health-service';
 import { addLazyReflection } from './lazy-reflection';
 import { grpcServerCredentials, type GrpcServerTls } from './tls';
 
 /** Where the .proto sources live at run time (for server reflection). */
 export const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
-/** The health service's .proto, shipped by grpc-health-check (exposed through reflection too). */
+/** The health service's .proto, shipped by grpc-health-check, for reflection to describe. */
 const HEALTH_PROTO_DIR = path.join(path.dirname(require.resolve('grpc-health-check/package.json')), 'proto');
-const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /**
  * A gRPC server the way every Bosun component serves: the component's services, server
@@ -19,9 +18,9 @@ const HEALTH_SERVICE = 'grpc.health.v1.Health';
  */
 export class ServiceHost {
   readonly server: grpc.Server;
-  readonly health: HealthImplementation;
+  readonly health: HealthService;
   /** Fully-qualified names of the services added, which reflection lists. */
-  private readonly served: string[] = [HEALTH_SERVICE];
+  private readonly served: string[] = [HEALTH_SERVICE_NAME];
   private reflecting = false;
   private readonly credentials: grpc.ServerCredentials;
 
@@ -34,7 +33,7 @@ export class ServiceHost {
   ) {
     this.credentials = grpcServerCredentials(tls);
     this.server = new grpc.Server(options);
-    this.health = new HealthImplementation(healthStatus);
+    this.health = new HealthService(healthStatus);
     this.health.addToServer(this.server);
   }
 
@@ -51,8 +50,10 @@ export class ServiceHost {
   private addReflection(): void {
     if (this.reflecting) return;
     this.reflecting = true;
+    // proto-loader (and protobufjs under it) only when reflection is first called.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = () =>
-      protoLoader.loadSync([...this.protoFiles, 'health/v1/health.proto'], {
+      (require('@grpc/proto-loader') as typeof ProtoLoader).loadSync([...this.protoFiles, 'health/v1/health.proto'], {
         includeDirs: [PROTO_DIR, HEALTH_PROTO_DIR],
         keepCase: true,
         longs: String,

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Container } from '../../../lib/api/types';
+import { decodeCheckResponse, encodeCheckRequest } from '../../../lib/grpc/health-service';
 import type { RuntimeService } from '../runtime/runtime';
 
 /** An action as a probe or a lifecycle handler spells it. */
@@ -38,8 +39,6 @@ export interface ActionTarget {
 /** HTTP status codes a probe accepts (the kubelet's: 200 <= code < 400). */
 const HTTP_SUCCESS_MIN = 200;
 const HTTP_SUCCESS_MAX_EXCLUSIVE = 400;
-/** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING. */
-const GRPC_SERVING = 1;
 
 /** Runs `action` with `timeoutMs`; never throws. */
 export async function runAction(action: HandlerAction, target: ActionTarget, timeoutMs: number): Promise<ActionResult> {
@@ -115,32 +114,20 @@ function tcpAction(tcp: NonNullable<HandlerAction['tcpSocket']>, target: ActionT
   });
 }
 
-/** grpc.health.v1.HealthCheckRequest { string service = 1; } by hand (one field). */
-function encodeHealthRequest(service: string): Buffer {
-  if (!service) return Buffer.alloc(0);
-  const bytes = Buffer.from(service);
-  return Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
-}
-
-/** HealthCheckResponse.status (field 1, varint), 0 (UNKNOWN) when absent. */
-function decodeHealthStatus(buf: Buffer): number {
-  return buf.length >= 2 && buf[0] === 0x08 ? buf[1]! : 0;
-}
-
 function grpcAction(g: NonNullable<HandlerAction['grpc']>, target: ActionTarget, timeoutMs: number): Promise<ActionResult> {
   const address = `${hostOf(undefined, target)}:${g.port ?? 0}`;
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   return new Promise<ActionResult>((resolve) => {
     client.makeUnaryRequest(
       '/grpc.health.v1.Health/Check',
-      (service: string) => encodeHealthRequest(service),
-      decodeHealthStatus,
+      (service: string) => encodeCheckRequest({ service }),
+      (bytes: Buffer) => decodeCheckResponse(bytes).status,
       g.service ?? '',
       new grpc.Metadata(),
       { deadline: new Date(Date.now() + timeoutMs) },
       (err, status) => {
         if (err) resolve({ success: false, message: `timeout: failed to connect service "${address}" within ${timeoutMs / 1000}s: ${err.details}` });
-        else if (status !== GRPC_SERVING) resolve({ success: false, message: `service unhealthy (responded with "${status === 2 ? 'NOT_SERVING' : 'UNKNOWN'}")` });
+        else if (status !== 'SERVING') resolve({ success: false, message: `service unhealthy (responded with "${status}")` });
         else resolve({ success: true, message: '' });
       },
     );
