@@ -11,6 +11,7 @@ import { DEFAULT_HPA_SYNC_PERIOD_MS, type HpaControllerOptions } from '../servic
 import { RestPodMetricsSource } from '../services/controller-manager/horizontalpodautoscaler/metrics-source';
 import { serviceConnection } from '../lib/client/kubeconfig-client';
 import { DEFAULT_NODE_LIFECYCLE_OPTIONS, type NodeLifecycleOptions } from '../services/controller-manager/nodelifecycle/node-lifecycle-controller';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /** Environment variable for a controller-manager flag: --apiserver → BOSUN_CONTROLLER_MANAGER_APISERVER. */
 export function controllerManagerEnv(flag: string): string {
@@ -57,6 +58,7 @@ export function controllerManagerCommand(): Command {
         logger,
         defaultControllerRegistry({ nodeLifecycle: nodeLifecycleOptionsOf(o), nodeIpam, hpa: hpaOptionsOf(o), rootCa: o.rootCaFile ? readRootCa(o.rootCaFile) : undefined }),
       );
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await cm.stop();
         await metrics.close();

@@ -6,6 +6,7 @@ import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, com
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DnsServer } from '../services/dns/dns-server';
 import { DEFAULT_CLUSTER_DNS_IP, DEFAULT_CLUSTER_DOMAIN, DEFAULT_DNS_TTL_SECONDS, isIpv4 } from '../services/dns/resolver';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /**
  * Where the DNS answers by default: an unprivileged loopback port (53 needs root and is often
@@ -100,6 +101,7 @@ export function dnsCommand(): Command {
         if (/No address added/.test(e.message)) throw new ConfigError(`--grpc-listen: cannot bind ${flags.grpcListen} (${e.message})`);
         throw err;
       }
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await server.stop();
         await metrics.close();

@@ -6,6 +6,7 @@ import { DEFAULT_INGRESS_CLASS_NAME } from '../services/ingress/ingress-controll
 import { IngressServer } from '../services/ingress/ingress-server';
 import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /** Where the ingress serves plain HTTP by default (unprivileged; compose maps port 80 to it). */
 export const DEFAULT_INGRESS_HTTP_LISTEN = '0.0.0.0:8080';
@@ -64,6 +65,7 @@ export function ingressCommand(): Command {
       };
       const metrics = await startComponentMetrics(o, logger);
       const server = await IngressServer.start({ ...config, metrics: metrics.registry }, logger);
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await server.stop();
         await metrics.close();

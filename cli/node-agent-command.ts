@@ -20,6 +20,7 @@ import { createRuntime, parseRuntimeKind } from '../services/node-agent/runtime/
 import { startPeerPodRoutes } from '../services/node-agent/node/peer-pod-routes';
 import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /** Where the agent serves its gRPC status API by default (the kubelet's healthz port). */
 export const DEFAULT_NODE_AGENT_GRPC_LISTEN = '127.0.0.1:10248';
@@ -122,6 +123,7 @@ export function nodeAgentCommand(setup?: PodSetupFactory): Command {
       const streaming = certDir && nodes.length === 1 ? await startNodeStreaming(server, nodes[0]!, certDir, logger) : undefined;
       if (!streaming) logger.warn('no --cert-dir: kubectl logs, exec, attach and port-forward cannot reach this node');
       const stopPeerRoutes = o.peerPodRoutes && nodes.length === 1 ? startPeerPodRoutes(api, { name: nodes[0]!.nodeName, address: nodes[0]!.address }, logger) : undefined;
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await stopPeerRoutes?.();
         await streaming?.close();

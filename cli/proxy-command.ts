@@ -10,6 +10,7 @@ import { DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from '../services/
 import { ProxyServer } from '../services/proxy/proxy-server';
 import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, componentEnv, metricsOption, parseHostPort, secondsFlag, startComponentMetrics } from './component-flags';
 import { exitOnSignals, keepAlive } from './graceful-exit';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /** Where the proxy serves its gRPC status API by default. */
 export const DEFAULT_PROXY_GRPC_LISTEN = '127.0.0.1:10247';
@@ -109,6 +110,7 @@ export function proxyCommand(): Command {
         { apiservers: api.endpoints, token: api.token, tls: api.tls, dataPath, nodeNames: options.localNodes, serviceCidr: options.serviceCidr, clusterCidr: options.clusterCidr, minSyncPeriodMs, syncPeriodMs, metrics: metrics.registry, grpcListen, grpcServingTls },
         logger,
       );
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await server.stop();
         await healthz?.close();

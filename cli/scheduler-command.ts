@@ -5,6 +5,7 @@ import { apiClientOptions, apiConnectionOf, servingTlsOf, servingTlsOptions, com
 import { exitOnSignals, keepAlive } from './graceful-exit';
 import { DEFAULT_SCHEDULER_NAME } from '../services/scheduler/scheduler';
 import { SchedulerServer } from '../services/scheduler/scheduler-server';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 
 /** Where the scheduler serves its gRPC status API by default (kube-scheduler's port). */
 export const DEFAULT_SCHEDULER_GRPC_LISTEN = '127.0.0.1:10259';
@@ -58,6 +59,7 @@ export function schedulerCommand(): Command {
         },
         logger,
       );
+      startProcessReclaimer(logger);
       exitOnSignals(logger, async () => {
         await server.stop();
         await metrics.close();

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { limitHeapGrowth } from '../lib/lean-memory';
 import { createLogger, LOG_LEVELS, LogLevel } from '../lib/logger';
-import { MemoryReclaimer } from '../lib/memory-reclaimer';
+import { startProcessReclaimer } from '../lib/memory-reclaimer';
 import { exitOnSignals } from './graceful-exit';
 import {
   ConfigError,
@@ -100,11 +100,7 @@ export function storeCommand(): Command {
     const logger = createLogger('store', o.logLevel as LogLevel);
     const server = await StoreServer.start(cfg, logger);
     // Once quiet after start-up or after a burst of writes, give back what that work left behind.
-    const reclaimer = new MemoryReclaimer({
-      settleAfterStart: true,
-      onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
-    });
-    reclaimer.start();
+    const reclaimer = startProcessReclaimer(logger);
     const stop = exitOnSignals(logger, () => {
       reclaimer.stop();
       return server.stop();

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { realClock, type Clock, type Timer } from './client/clock';
+import type { Logger } from './logger';
 
 /**
  * Gives memory back once a burst of work is over. V8 collects garbage only when JavaScript
@@ -161,4 +162,19 @@ export function fullGarbageCollector(): (() => void) | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The reclaimer a long-running component runs: settles once after start-up and after each
+ * burst, logging each collection at debug level. Started; a component that stops by exiting
+ * (exitOnSignals) need not stop it.
+ */
+export function startProcessReclaimer(logger: Logger, options: Omit<MemoryReclaimerOptions, 'onCollected' | 'settleAfterStart'> = {}): MemoryReclaimer {
+  const reclaimer = new MemoryReclaimer({
+    ...options,
+    settleAfterStart: true,
+    onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
+  });
+  reclaimer.start();
+  return reclaimer;
 }

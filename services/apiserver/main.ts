@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger';
-import { MemoryReclaimer } from '../../lib/memory-reclaimer';
+import { MemoryReclaimer, startProcessReclaimer } from '../../lib/memory-reclaimer';
 import { AllocationRepairLoop, repairFromStore, ServiceAllocators, serviceRestDecorator, type ServiceAllocatorConfig } from './allocators';
 import { StoreClient } from '../../store/client';
 import { ApiServer, type ApiServerConfig } from './apiserver';
@@ -27,13 +27,11 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
   const client = new StoreClient({ endpoints: [...config.storeEndpoints], tls: config.storeTls });
   const allocators = new ServiceAllocators(client, config.allocators);
   let repairLoop: AllocationRepairLoop | undefined;
-  const reclaimer = new MemoryReclaimer({
-    onCollected: ({ beforeBytes, afterBytes, ms }) => logger.debug({ beforeBytes, afterBytes, ms, rssBytes: process.memoryUsage.rss() }, 'collected garbage once quiet'),
-  });
+  let reclaimer: MemoryReclaimer | undefined;
   const server = await ApiServer.start(config, logger, {
     client,
     decorators: { '/services': serviceRestDecorator(allocators) },
-    onWatchEnded: () => reclaimer.released(),
+    onWatchEnded: () => reclaimer?.released(),
     onStart: [
       async (resources, srv) => {
         const report = await repairFromStore(allocators, srv.storeClient);
@@ -65,7 +63,7 @@ export async function startApiServer(config: ApiServerProcessConfig, logger: Log
       },
     ],
   });
-  reclaimer.start();
-  server.onStop(() => reclaimer.stop());
+  const started = (reclaimer = startProcessReclaimer(logger));
+  server.onStop(() => started.stop());
   return server;
 }
