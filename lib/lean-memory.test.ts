@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalStoreCluster } from './launcher/store-cluster';
 import { LEAN_MALLOC_ENV, limitHeapGrowth, withLeanMalloc } from './lean-memory';
 
 describe('lean memory settings', () => {
@@ -22,28 +20,5 @@ describe('lean memory settings', () => {
   it('refuses a heap growing percent that is not a positive integer', () => {
     expect(() => limitHeapGrowth(0)).to.throw(/positive integer, got 0/);
     expect(() => limitHeapGrowth(2.5)).to.throw(/got 2.5/);
-  });
-
-  describe('a store member started by the launcher', function () {
-    this.timeout(60_000);
-    let dir: string;
-    let cluster: LocalStoreCluster;
-
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-lean-'));
-      cluster = await LocalStoreCluster.create({ members: 1, dir, insecure: true });
-      cluster.startAll();
-      await cluster.waitReady();
-    });
-
-    after(async () => {
-      await cluster?.stop();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-
-    it('runs with the malloc tunables in its environment', () => {
-      const environ = fs.readFileSync(`/proc/${cluster.members[0]!.pid}/environ`, 'latin1').split('\0');
-      for (const [name, value] of Object.entries(LEAN_MALLOC_ENV)) expect(environ).to.include(`${name}=${value}`);
-    });
   });
 });

@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LEAN_MALLOC_ENV } from '../../lib/lean-memory';
 import { LocalStoreCluster } from '../../lib/launcher/store-cluster';
 import { clientFor, NODE_MODULES, reflect, reflectionClient } from '../support/grpc-reflection';
 
-describe('store member gRPC surface: server reflection and health (what grpcurl uses)', function () {
+describe('store member started by the launcher: gRPC surface (reflection and health, what grpcurl uses) and runtime settings', function () {
   this.timeout(60_000);
   let dir: string;
   let cluster: LocalStoreCluster;
@@ -55,5 +56,10 @@ describe('store member gRPC surface: server reflection and health (what grpcurl 
     } finally {
       client.close();
     }
+  });
+
+  it('runs with the malloc tunables of lib/lean-memory in its environment', () => {
+    const environ = fs.readFileSync(`/proc/${cluster.members[0]!.pid}/environ`, 'latin1').split('\0');
+    for (const [name, value] of Object.entries(LEAN_MALLOC_ENV)) expect(environ).to.include(`${name}=${value}`);
   });
 });
