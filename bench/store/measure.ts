@@ -42,15 +42,29 @@ export function procCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** VmRSS of one process in bytes, from /proc/<pid>/status; undefined if gone. */
-export function procRssBytes(pid: number | undefined): number | undefined {
+/** A memory line (in kB) of /proc/<pid>/status, in bytes; undefined if the process is gone. */
+function procStatusBytes(pid: number | undefined, field: 'VmRSS' | 'RssAnon'): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** VmRSS of one process in bytes; undefined if gone. */
+export function procRssBytes(pid: number | undefined): number | undefined {
+  return procStatusBytes(pid, 'VmRSS');
+}
+
+/**
+ * The anonymous (private) part of a process's resident memory in bytes; undefined if gone. The
+ * rest of VmRSS is mapped files, mostly the program's binary, which every process running the
+ * same binary shares (the embedded cluster runs fifteen Node.js processes).
+ */
+export function procRssAnonBytes(pid: number | undefined): number | undefined {
+  return procStatusBytes(pid, 'RssAnon');
 }
 
 /** Busy CPU time of the whole machine (all CPUs) in ms, from the first line of /proc/stat. */

@@ -3,7 +3,7 @@ import type { BenchCluster } from './clusters';
 import { decodePut, decodeRange, decodeWatch, framedPut, framedRange, framedWatchCreate, KV_PUT, KV_RANGE, WATCH_WATCH } from './etcd-api';
 import { GrpcLiteChannel } from './grpc-lite';
 import { closeChannels, LoadResult, openChannels, runLoad } from './load-loop';
-import { CpuMeter, latencySummary, procRssBytes, sleep, tailSummary } from './measure';
+import { CpuMeter, latencySummary, procRssAnonBytes, procRssBytes, sleep, tailSummary } from './measure';
 import { BenchPlan, LoadShape, PUT_KEYSPACE, VALUE_BYTES } from './plan';
 
 /**
@@ -79,6 +79,8 @@ export interface MemoryFigures {
   readonly loadFirstError: string | undefined;
   /** Max VmRSS over members on the fresh cluster, bytes. */
   readonly baselineMaxRss: number;
+  /** Max anonymous (private) resident memory over members on the fresh cluster, bytes. */
+  readonly baselineMaxAnon: number;
   /** VmRSS of the leader after loading, bytes. */
   readonly leaderRss: number;
   /** Max VmRSS over members after loading, bytes. */
@@ -105,6 +107,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
   const shape = { ...plan.memoryKeys, total: plan.memoryKeys.total + plan.snapshotTail };
   await sleep(plan.idleSettleMs);
   const baseline = cluster.pids().map(procRssBytes);
+  const baselineAnon = cluster.pids().map(procRssAnonBytes);
   const snapshotsBefore = cluster.snapshotsTaken();
   const bodies = Array.from({ length: shape.total }, (_, i) => framedPut(memKey(i % plan.memoryKeys.total), VALUE));
   const leader = await cluster.leader();
@@ -131,6 +134,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
       loadErrors: r.errors,
       loadFirstError: r.firstError,
       baselineMaxRss: Math.max(...known(baseline)),
+      baselineMaxAnon: Math.max(...known(baselineAnon)),
       leaderRss: after[leaderNow] ?? NaN,
       maxRss: Math.max(...known(after)),
       tailP999Ms: tail.p999,

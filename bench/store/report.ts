@@ -150,6 +150,10 @@ function rowDefs(plan: BenchPlan): RowDef[] {
       cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.baselineMaxRss, text: fmtMiB(f.baselineMaxRss) })),
       target: IDLE_MEMBER_RSS,
     },
+    {
+      metric: 'RSS idle, private part (anonymous; the rest is the shared binary)',
+      cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.baselineMaxAnon, text: fmtMiB(f.baselineMaxAnon) })),
+    },
     { metric: 'RSS after load, leader', cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.leaderRss, text: fmtMiB(f.leaderRss) + keysNote(f) })) },
     {
       metric: 'RSS after load, max member',
