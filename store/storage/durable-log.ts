@@ -81,8 +81,9 @@ const EMPTY_HARD_STATE: HardState = { term: 0, vote: 0, commit: 0 };
  * The member loop writes each Ready with save() — one atomic batch, fsynced when raft says
  * mustSync — before it updates the in-memory raft storage or sends messages, and calls load()
  * once at restart. Its own snapshots go through saveSnapshotInSteps(), which writes the data
- * a chunk at a time so log appends are not stuck behind it. Writes (save, setMeta, compact steps) are serialized internally in call
- * order, so the caller may fire them without awaiting the previous one.
+ * a chunk at a time so log appends are not stuck behind it. Writes (save, setMeta, snapshot
+ * and compact steps) are serialized internally in call order, so the caller may fire them
+ * without awaiting the previous one.
  *
  * The visible log is always [snapshotIndex + 1, lastIndex], contiguous. Entry keys at or below
  * the snapshot index are dead (load() never reads them) until compact() removes them.
