@@ -30,7 +30,9 @@ import {
   decodeMeta,
   decodeSnapshotMeta,
   decodeVersion,
+  chunkRecordBytes,
   encodeChunk,
+  encodeChunkInto,
   encodeEntry,
   encodeHardState,
   encodeMeta,
@@ -286,6 +288,9 @@ export class DurableLog {
   async saveSnapshotInSteps(snapshot: Snapshot, signal?: AbortSignal): Promise<boolean> {
     const { index } = snapshot.metadata;
     const chunks = chunkCount(snapshot.data);
+    // One record buffer for every chunk: LevelDB has copied a batch once its write resolved,
+    // and 1 MiB Buffers per chunk are garbage that pushes V8 into full collections.
+    const record = Buffer.allocUnsafe(chunkRecordBytes(Math.min(SNAPSHOT_CHUNK_BYTES, snapshot.data.length)));
     let written = 0;
     const superseded = (): boolean => signal?.aborted === true || index <= this.snapIndex;
     /** Deletes the chunks written so far, unless a snapshot at the same index owns those keys now. */
@@ -300,7 +305,7 @@ export class DurableLog {
     while (written < chunks) {
       const ok = await this.exclusive(async () => {
         if (superseded()) return abandon();
-        await this.db.batch([this.chunkPut(snapshot, written)], { sync: false });
+        await this.db.batch([this.chunkPut(snapshot, written, record)], { sync: false });
         written++;
         return true;
       });
@@ -392,11 +397,12 @@ export class DurableLog {
     return last;
   }
 
-  /** The put of data chunk `c` of `snapshot`. */
-  private chunkPut(snapshot: Snapshot, c: number): BatchOp {
+  /** The put of data chunk `c` of `snapshot`, encoded into `into` if given (see encodeChunkInto). */
+  private chunkPut(snapshot: Snapshot, c: number, into?: Buffer): BatchOp {
     const { metadata, data } = snapshot;
     const part = data.subarray(c * SNAPSHOT_CHUNK_BYTES, (c + 1) * SNAPSHOT_CHUNK_BYTES);
-    return { type: 'put', key: chunkKey(metadata.index, c), value: encodeChunk(metadata.index, c, part) };
+    const value = into ? encodeChunkInto(into, metadata.index, c, part) : encodeChunk(metadata.index, c, part);
+    return { type: 'put', key: chunkKey(metadata.index, c), value };
   }
 
   /** Appends deletes for entry keys [from, to] (nothing if from > to). */
