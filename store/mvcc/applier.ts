@@ -10,7 +10,7 @@ import { InternalRequest } from '../../gen/bosun/store';
 import { StoreError } from '../errors';
 import { Lessor } from './lessor';
 import { header, MvccStore } from './mvcc-store';
-import { restoreSnapshot, serializeSnapshot } from './snapshot';
+import { captureSnapshot, restoreSnapshot, serializeSnapshot, SnapshotCapture } from './snapshot';
 
 /** The etcd response an applied command produces for its proposer. */
 export type ApplyResponse =
@@ -78,6 +78,11 @@ export class Applier {
   /** Serializes the state as of appliedIndex. */
   snapshot(): Buffer {
     return serializeSnapshot({ store: this.store, lessor: this.lessor, appliedIndex: this.applied });
+  }
+
+  /** Captures the state as of appliedIndex, to serialize later (see serializeCaptured). */
+  capture(): SnapshotCapture {
+    return captureSnapshot({ store: this.store, lessor: this.lessor, appliedIndex: this.applied });
   }
 
   /** Replaces the state with a snapshot's; appliedIndex becomes the snapshot's. Throws ErrSnapshotCorrupt. */

@@ -6,7 +6,7 @@ import { Applier, ApplyResult } from './applier';
 import { crc32, tableCrc32 } from './crc32';
 import { Lessor } from './lessor';
 import { MvccStore } from './mvcc-store';
-import { decodeSnapshot, ErrSnapshotCorrupt, restoreSnapshot, serializeSnapshot, withAppliedIndex } from './snapshot';
+import { captureSnapshot, decodeSnapshot, ErrSnapshotCorrupt, restoreSnapshot, serializeCaptured, serializeSnapshot, withAppliedIndex } from './snapshot';
 import { cmp, delReq, ManualScheduler, opDel, opPut, opRange, putReq, rangeReq, rng, show, txnReq } from './test-util';
 import { WatchableStore, WatchBatch } from './watchable-store';
 
@@ -88,6 +88,40 @@ describe('snapshot', () => {
     // the restored lease still owns its key
     b.lessor.revoke(5);
     expect(b.store.get('a')).to.equal(undefined);
+  });
+
+  it('a capture serialized in slices later is the snapshot of the moment it was taken', async function () {
+    const seed = Number(process.env.MVCC_SEED ?? Date.now() % 100000);
+    this.test!.title += ` (seed ${seed})`;
+    const next = rng(seed);
+    const a = member();
+    for (let i = 1; i <= 300; i++) a.applier.apply(i, randomRequest(next, i, a.store, a.lessor));
+    const expected = a.applier.snapshot();
+    const capture = captureSnapshot({ store: a.store, lessor: a.lessor, appliedIndex: a.applier.appliedIndex });
+    // The state moves on between the slices: writes, deletes, lease changes, compactions.
+    let i = 301;
+    const serializing = serializeCaptured(capture, { sliceKeys: 2, prefix: (n) => Buffer.from(`len=${n};`) });
+    for (let until = i + 200; i < until; i++) {
+      a.applier.apply(i, randomRequest(next, i, a.store, a.lessor));
+      a.sched.run();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const bytes = await serializing;
+    const prefix = Buffer.from(`len=${expected.length};`);
+    expect(bytes.subarray(0, prefix.length).toString()).to.equal(prefix.toString());
+    expect(Buffer.compare(bytes.subarray(prefix.length), expected)).to.equal(0);
+    expect(Buffer.compare(a.applier.snapshot(), expected)).to.not.equal(0);
+  });
+
+  it('stops serializing a capture when aborted', async () => {
+    const a = member();
+    for (let i = 0; i < 10; i++) a.store.put(putReq(`k${i}`, 'v'));
+    const stop = new AbortController();
+    const serializing = serializeCaptured(captureSnapshot({ store: a.store, lessor: a.lessor, appliedIndex: 1 }), { sliceKeys: 1, signal: stop.signal });
+    stop.abort(new Error('stopped'));
+    let err: Error | undefined;
+    await serializing.catch((e: Error) => (err = e));
+    expect(err?.message).to.equal('stopped');
   });
 
   it('rejects corrupt snapshots and leaves the state untouched', () => {

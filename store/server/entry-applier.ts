@@ -7,7 +7,7 @@ import { decodeConfChange } from '../raft/conf-change';
 import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, Snapshot } from '../raft/types';
 import { Membership } from './membership';
 import { decodeProposal } from './proposal-bytes';
-import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data';
+import { decodeSnapshotData, serializeSnapshotData } from './snapshot-data';
 import type { StateMachine } from './state-machine';
 import { IndexWaiters } from './waiters';
 
@@ -25,11 +25,15 @@ export interface ApplyHost {
   removedFromCluster(): void;
 }
 
-/** The replicated state a local snapshot captures (see EntryApplier.snapshotState). */
-export interface AppliedState {
+/**
+ * The replicated state a local snapshot captures (see EntryApplier.captureSnapshot): its index
+ * and configuration, and its data, serialized on demand without blocking the event loop.
+ */
+export interface CapturedState {
   readonly index: number;
   readonly confState: ConfState;
-  readonly data: Uint8Array;
+  /** The snapshot data as of `index` (throws signal.reason if aborted on the way). */
+  serialize(signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /**
@@ -93,9 +97,18 @@ export class EntryApplier {
     this.log.info({ index: snap.metadata.index }, 'applied snapshot from leader');
   }
 
-  /** The applied state (state machine and membership) and its configuration, for a local snapshot. */
-  snapshotState(): AppliedState {
-    return { index: this.appliedIndex, confState: this.conf, data: encodeSnapshotData(this.members, this.sm.serialize()) };
+  /**
+   * The applied state (state machine and membership) and its configuration, for a local
+   * snapshot: captured now in O(keys) references, serialized later in slices.
+   */
+  captureSnapshot(): CapturedState {
+    const capture = this.sm.capture();
+    const members = Membership.restore(this.members.list(), this.members.removedIds());
+    return {
+      index: this.appliedIndex,
+      confState: this.conf,
+      serialize: (signal) => serializeSnapshotData(members, capture, signal),
+    };
   }
 
   private applyEntry(e: Entry): void {

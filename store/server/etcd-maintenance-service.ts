@@ -14,6 +14,7 @@ import {
 } from '../../gen/etcd/rpc';
 import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, StoreError } from '../errors';
 import { StateRole } from '../raft/types';
+import { serializeCaptured } from '../mvcc/snapshot';
 import { encodeBackup } from './backup-file';
 import { unary } from './grpc-edge';
 import { StoreMember } from './member';
@@ -28,8 +29,9 @@ const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
 /**
  * Streams this member's state as a backup file (see backup-file.ts): consistent, because the
- * state machine is serialized in one synchronous step at its applied index. Honours the
- * client's flow control and stops when the client goes away.
+ * state machine is captured in one synchronous step at its applied index (then serialized in
+ * slices, so puts keep flowing meanwhile). Honours the client's flow control and stops when
+ * the client goes away.
  */
 async function streamSnapshot(
   call: grpc.ServerWritableStream<SnapshotRequest, SnapshotResponse>,
@@ -37,8 +39,9 @@ async function streamSnapshot(
   headers: ResponseHeaders,
   log: Logger,
 ): Promise<void> {
-  const revision = member.sm.currentRevision();
-  const file = encodeBackup(member.sm.serialize());
+  const capture = member.sm.capture();
+  const revision = capture.currentRevision;
+  const file = encodeBackup(await serializeCaptured(capture));
   let cancelled = false;
   call.on('cancelled', () => {
     cancelled = true;

@@ -97,6 +97,50 @@ describe('StoreMember (one member, real LevelDB)', function () {
     for (let i = 0; i < writes; i++) expect(get(member, `k${i}`)).to.equal(`v${i}`);
   });
 
+  it('keeps every answered write when snapshots are taken under concurrent writes and it stops mid-way', async () => {
+    member = await StoreMember.start(singleMemberConfig(dir), silent);
+    await member.ready;
+    const m = member;
+    const value = (i: number): string => `v${i}-`.padEnd(256, 'x');
+    const answered: number[] = [];
+    const snapshots = new Set<number>();
+    // Waves of concurrent puts: many Readies, each crossing snapshot points while earlier
+    // snapshots are still being serialized and written in steps.
+    let next = 0;
+    for (let wave = 0; wave < 12; wave++) {
+      const puts = Array.from({ length: 40 }, () => {
+        const i = next++;
+        return put(m, `load/${i}`, value(i)).then(() => answered.push(i));
+      });
+      await Promise.all(puts);
+      snapshots.add(m.status().snapshotIndex);
+    }
+    // The last wave is still being answered when stop() comes: a snapshot may be under way.
+    const last = Array.from({ length: 40 }, () => {
+      const i = next++;
+      return put(m, `load/${i}`, value(i)).then(
+        () => answered.push(i),
+        (err: unknown) => {
+          if (!(err instanceof ErrStopped)) throw err;
+        },
+      );
+    });
+    await until('some of the last wave answered', () => answered.length > 12 * 40);
+    await member.stop();
+    await Promise.all(last);
+    expect(snapshots.size, 'snapshots taken during the load').to.be.at.least(3);
+
+    member = await StoreMember.start(singleMemberConfig(dir), silent);
+    await member.ready;
+    await member.linearizableRead();
+    for (const i of answered) expect(get(member, `load/${i}`), `load/${i}`).to.equal(value(i));
+    // It goes on taking snapshots after the restart.
+    const restartedAt = member.status().snapshotIndex;
+    for (let i = 0; i < 2 * SNAPSHOT_COUNT; i++) await put(member, `after/${i}`, 'x');
+    const m2 = member;
+    await until('a snapshot after the restart', () => m2.status().snapshotIndex > restartedAt);
+  });
+
   it('stop() fails waiting proposals with ErrStopped, waits for the loop, and refuses new ones', async () => {
     member = await StoreMember.start(singleMemberConfig(dir), silent);
     await member.ready;

@@ -3,7 +3,7 @@ import type { MemoryStorage } from '../raft/memory-storage';
 import { RaftNode } from '../raft/raft-node';
 import { Message, ReadState, Ready, StateRole } from '../raft/types';
 import type { DurableLog } from '../storage/durable-log';
-import type { EntryApplier } from './entry-applier';
+import type { CapturedState, EntryApplier } from './entry-applier';
 import { HEARTBEAT_TICKS, SNAPSHOT_CATCHUP_ENTRIES } from './member-config';
 
 /** Bytes of entries per raft append message (batching). */
@@ -56,6 +56,10 @@ export class RaftLoop {
   private processing = false;
   private stopped = false;
   private snapshotting = false;
+  /** The local snapshot being taken (see maybeSnapshot); stop() waits for it. */
+  private snapshotTask: Promise<void> = Promise.resolve();
+  /** Aborted by stop(): a local snapshot under way gives up at its next step. */
+  private readonly stopping = new AbortController();
   private role: StateRole = StateRole.Follower;
   private leader = 0;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -132,8 +136,9 @@ export class RaftLoop {
    */
   stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new Error('raft loop stopped'));
     clearInterval(this.tickTimer);
-    return this.run;
+    return Promise.all([this.run, this.snapshotTask]).then(() => undefined);
   }
 
   private async processReady(): Promise<void> {
@@ -189,25 +194,55 @@ export class RaftLoop {
     else if (wasLeader) this.parts.leadershipChanged(false);
   }
 
-  /** Every snapshotCount applied entries, snapshot the applied state and compact the log. */
+  /**
+   * Every snapshotCount applied entries, snapshots the applied state and compacts the log.
+   * Only the capture is synchronous (O(keys) references); serializing and writing run in
+   * steps that yield, so applies, answers and log appends go on meanwhile.
+   */
   private maybeSnapshot(): void {
-    const { applier, storage, durable } = this.parts;
+    const { applier, storage } = this.parts;
     // The raft view's snapshot is the newest one: taken here or received from the leader.
     const snapshotIndex = storage.snapshot().metadata.index;
     if (this.snapshotting || applier.appliedIndex - snapshotIndex < this.options.snapshotCount) return;
     this.snapshotting = true;
-    const { index, confState, data } = applier.snapshotState();
-    const snap = storage.createSnapshot(index, confState, data);
-    durable
-      .save({ entries: [], snapshot: snap }, true)
-      .then(async () => {
-        const compactTo = index - SNAPSHOT_CATCHUP_ENTRIES;
-        if (compactTo > storage.firstIndex()) storage.compact(compactTo);
-        this.log.info({ index, bytes: data.length }, 'snapshot saved');
+    const started = performance.now();
+    const captured = applier.captureSnapshot();
+    const captureMs = performance.now() - started;
+    this.snapshotTask = this.takeSnapshot(captured, captureMs)
+      .catch((err) => {
+        if (!this.stopping.signal.aborted) this.parts.failed(err);
       })
-      .catch((err) => this.parts.failed(err))
       .finally(() => {
         this.snapshotting = false;
       });
+  }
+
+  /** Serializes a captured state, stores it as the snapshot (raft view, then disk) and compacts. */
+  private async takeSnapshot(captured: CapturedState, captureMs: number): Promise<void> {
+    const { storage, durable } = this.parts;
+    const { signal } = this.stopping;
+    const { index } = captured;
+    let at = performance.now();
+    const lap = (): number => {
+      const now = performance.now();
+      const ms = now - at;
+      at = now;
+      return Math.round(ms);
+    };
+    const data = await captured.serialize(signal);
+    const serializeMs = lap();
+    // A snapshot from the leader may have replaced the state meanwhile: ours is then stale.
+    if (signal.aborted || storage.snapshot().metadata.index >= index) return;
+    const snap = storage.createSnapshot(index, captured.confState, data);
+    if (!(await durable.saveSnapshotInSteps(snap, signal))) return;
+    const writeMs = lap();
+    const compactTo = index - SNAPSHOT_CATCHUP_ENTRIES;
+    if (compactTo > storage.firstIndex()) storage.compact(compactTo);
+    this.log.info(
+      { index, bytes: data.length, captureMs: Math.round(captureMs), serializeMs, writeMs },
+      'snapshot saved',
+    );
+    // Entry keys at or below the snapshot are dead on disk: reclaim them in small batches.
+    await durable.compact(compactTo, signal);
   }
 }

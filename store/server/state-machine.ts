@@ -6,6 +6,7 @@ import { ErrCompacted, ErrFutureRev } from '../errors';
 import { Applier, ApplyResult } from '../mvcc/applier';
 import { Lessor, LeaseTimeToLive } from '../mvcc/lessor';
 import { MvccStore } from '../mvcc/mvcc-store';
+import type { SnapshotCapture } from '../mvcc/snapshot';
 import { WatchableStore, Watcher } from '../mvcc/watchable-store';
 import { MemberConfig } from './member-config';
 
@@ -153,6 +154,11 @@ export class StateMachine {
 
   serialize(): Uint8Array {
     return this.applier.snapshot();
+  }
+
+  /** A consistent view of the state as of appliedIndex, serialized later without blocking (see serializeCaptured). */
+  capture(): SnapshotCapture {
+    return this.applier.capture();
   }
 
   /** Every live key-value at `revision`, in key order. */

@@ -1,7 +1,7 @@
 /**
  * Child process for the crash test (durable-log-crash.test.ts); not used in production.
  *
- *   node crash-writer.js <dir> <generation>
+ *   node crash-writer.js <dir> <generation> [batch|steps]
  *
  * Opens the log in <dir>, loads it, prints "ready", then saves synced batches forever: mostly
  * appends, sometimes an overwrite of the last entries at a higher term (a new leader), and
@@ -9,14 +9,22 @@
  * intent ("intent e <first> <last> <term>" or "intent s <index> <term>"), and "ack" once the
  * save() promise resolved, so the parent knows exactly which writes were acknowledged when it
  * SIGKILLs this process. Entry data is entryData(generation, index, term), see below.
+ *
+ * In "steps" mode snapshots are larger and written with saveSnapshotInSteps() while the
+ * appends go on: the writer prints "snapshot <index>" when it starts one and "snapshot-ack
+ * <index>" when it is stored, and appends never wait for it.
  */
 import { Entry, EntryType } from '../raft/types';
 import { DurableLog } from './durable-log';
 
 /** Bytes of entry data written per entry. */
 export const CRASH_ENTRY_BYTES = 256;
-/** Bytes of snapshot data (spans two 1 MiB chunks). */
-export const CRASH_SNAPSHOT_BYTES = 1536 * 1024;
+/** How the writer saves snapshots: in the Ready's batch, or in steps alongside the appends. */
+export type SnapshotMode = 'batch' | 'steps';
+/** Bytes of snapshot data: two 1 MiB chunks in a batch, eight in steps (so kills land mid-write). */
+export function crashSnapshotBytes(mode: SnapshotMode): number {
+  return mode === 'batch' ? 1536 * 1024 : 7680 * 1024;
+}
 /** Every this many batches, save a snapshot. */
 const SNAPSHOT_EVERY_BATCHES = 25;
 /** Every this many batches, overwrite the log's tail at a higher term. */
@@ -40,11 +48,11 @@ export function entryTag(data: Uint8Array): string {
 }
 
 /** The snapshot data for a snapshot at `index`. */
-export function snapshotData(index: number): Uint8Array {
-  return new Uint8Array(CRASH_SNAPSHOT_BYTES).fill(index % 251);
+export function snapshotData(index: number, mode: SnapshotMode): Uint8Array {
+  return new Uint8Array(crashSnapshotBytes(mode)).fill(index % 251);
 }
 
-async function main(dir: string, generation: number): Promise<void> {
+async function main(dir: string, generation: number, mode: SnapshotMode): Promise<void> {
   const log = await DurableLog.open(dir);
   const state = await log.load();
   const terms = new Map<number, number>(state.entries.map((e) => [e.index, e.term]));
@@ -52,17 +60,33 @@ async function main(dir: string, generation: number): Promise<void> {
   let commit = state.hardState.commit;
   let snap = log.snapshotIndex;
   const println = (line: string) => process.stdout.write(`${line}\n`);
+  let snapshotting = false;
   println('ready');
   for (let n = 1; ; n++) {
     const last = log.lastIndex;
-    if (n % SNAPSHOT_EVERY_BATCHES === 0 && last - UNCOMMITTED_TAIL_ENTRIES > snap) {
+    if (mode === 'steps' && !snapshotting && n % SNAPSHOT_EVERY_BATCHES === 0 && last - UNCOMMITTED_TAIL_ENTRIES > snap) {
+      // The index is committed: appends never overwrite at or below it from here on.
+      const index = last - UNCOMMITTED_TAIL_ENTRIES;
+      const snapTerm = terms.get(index) ?? term;
+      commit = Math.max(commit, index);
+      snap = index;
+      snapshotting = true;
+      println(`snapshot ${index}`);
+      const metadata = { index, term: snapTerm, confState: { voters: [1, 2, 3], learners: [] } };
+      void log.saveSnapshotInSteps({ metadata, data: snapshotData(index, mode) }).then((stored) => {
+        if (!stored) throw new Error(`snapshot ${index} was not stored`);
+        println(`snapshot-ack ${index}`);
+        snapshotting = false;
+        return log.compact(index);
+      });
+    } else if (mode === 'batch' && n % SNAPSHOT_EVERY_BATCHES === 0 && last - UNCOMMITTED_TAIL_ENTRIES > snap) {
       const index = last - UNCOMMITTED_TAIL_ENTRIES;
       const snapTerm = terms.get(index) ?? term;
       commit = Math.max(commit, index);
       println(`intent s ${index} ${snapTerm}`);
       await log.save(
         {
-          snapshot: { metadata: { index, term: snapTerm, confState: { voters: [1, 2, 3], learners: [] } }, data: snapshotData(index) },
+          snapshot: { metadata: { index, term: snapTerm, confState: { voters: [1, 2, 3], learners: [] } }, data: snapshotData(index, mode) },
           entries: [],
           hardState: { term, vote: 1, commit },
         },
@@ -92,7 +116,7 @@ async function main(dir: string, generation: number): Promise<void> {
 }
 
 if (require.main === module) {
-  main(process.argv[2], Number(process.argv[3])).catch((err: unknown) => {
+  main(process.argv[2], Number(process.argv[3]), process.argv[4] === 'steps' ? 'steps' : 'batch').catch((err: unknown) => {
     process.stderr.write(`crash-writer failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   });

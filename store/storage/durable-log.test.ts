@@ -6,8 +6,8 @@ import { join } from 'path';
 import { Entry, EntryType, HardState, Snapshot } from '../raft/types';
 import { CorruptStorageError } from './corrupt-storage-error';
 import { COMPACT_BATCH_KEYS, DurableLog, SNAPSHOT_CHUNK_BYTES } from './durable-log';
-import { CHUNK_RANGE, ENTRY_RANGE, HARD_STATE_KEY, chunkKey, entryIndexOfKey, entryKey, metaKey } from './keys';
-import { encodeHardState } from './records';
+import { CHUNK_RANGE, ENTRY_RANGE, HARD_STATE_KEY, LEGACY_CHUNK_RANGE, SNAPSHOT_META_KEY, chunkKey, entryIndexOfKey, entryKey, legacyChunkKey, metaKey } from './keys';
+import { encodeChunk, encodeHardState, encodeSnapshotMeta } from './records';
 
 function entries(first: number, last: number, term: number): Entry[] {
   const out: Entry[] = [];
@@ -209,6 +209,102 @@ describe('DurableLog', () => {
     expect((await l.load()).snapshot).to.deep.equal(snapshot(9, 1, new Uint8Array([9, 9])));
   });
 
+  /** Snapshot data of `bytes` bytes whose every chunk differs. */
+  function patterned(bytes: number, seed: number): Uint8Array {
+    const data = new Uint8Array(bytes);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 13) + seed) & 0xff;
+    return data;
+  }
+
+  async function chunkKeys(): Promise<Buffer[]> {
+    let keys: Buffer[] = [];
+    await raw(async (db) => {
+      keys = [...(await db.keys(CHUNK_RANGE).all()), ...(await db.keys(LEGACY_CHUNK_RANGE).all())];
+    });
+    return keys;
+  }
+
+  describe('saveSnapshotInSteps', () => {
+    it('writes a chunk per step, lets saves in between, and switches to the snapshot at the end', async () => {
+      let l = await reopen();
+      await l.save({ snapshot: snapshot(3, 1, patterned(2 * SNAPSHOT_CHUNK_BYTES, 1)), entries: entries(4, 20, 1) }, true);
+      const data = patterned(4 * SNAPSHOT_CHUNK_BYTES + 7, 2);
+      const order: string[] = [];
+      const stepped = l.saveSnapshotInSteps(snapshot(15, 1, data)).then((stored) => {
+        order.push(`snapshot ${stored}`);
+      });
+      // Issued after the snapshot started: it must not wait for all of its chunks.
+      await l.save({ entries: entries(21, 22, 1) }, false).then(() => order.push('append'));
+      expect(l.snapshotIndex, 'switched before the append').to.equal(3);
+      await stepped;
+      expect(order).to.deep.equal(['append', 'snapshot true']);
+      expect(l.snapshotIndex).to.equal(15);
+      l = await reopen();
+      const state = await l.load();
+      expect(state.snapshot).to.deep.equal(snapshot(15, 1, data));
+      expect(state.entries.map((e) => e.index)).to.deep.equal([16, 17, 18, 19, 20, 21, 22]);
+      expect(await chunkKeys(), 'only the new snapshot\'s chunks').to.have.length(5);
+    });
+
+    it('gives up when a snapshot from the leader was saved meanwhile, leaving no chunks of its own', async () => {
+      let l = await reopen();
+      await l.save({ entries: entries(1, 30, 1), hardState: { term: 1, vote: 1, commit: 30 } }, true);
+      const stepped = l.saveSnapshotInSteps(snapshot(10, 1, patterned(3 * SNAPSHOT_CHUNK_BYTES, 3)));
+      const leaders = snapshot(25, 1, patterned(10, 4));
+      await l.save({ snapshot: leaders, entries: [] }, true);
+      expect(await stepped).to.equal(false);
+      l = await reopen();
+      expect((await l.load()).snapshot).to.deep.equal(leaders);
+      expect(await chunkKeys()).to.have.length(1);
+    });
+
+    it('gives up when aborted, keeping the previous snapshot', async () => {
+      let l = await reopen();
+      const before = snapshot(2, 1, patterned(100, 5));
+      await l.save({ snapshot: before, entries: entries(3, 9, 1) }, true);
+      const stop = new AbortController();
+      const stepped = l.saveSnapshotInSteps(snapshot(8, 1, patterned(3 * SNAPSHOT_CHUNK_BYTES, 6)), stop.signal);
+      stop.abort();
+      expect(await stepped).to.equal(false);
+      l = await reopen();
+      expect((await l.load()).snapshot).to.deep.equal(before);
+    });
+
+    it('ignores the chunks of a snapshot a crash interrupted, and open() deletes them', async () => {
+      let l = await reopen();
+      const stored = snapshot(2, 1, patterned(SNAPSHOT_CHUNK_BYTES + 1, 7));
+      await l.save({ snapshot: stored, entries: entries(3, 9, 1) }, true);
+      await raw(async (db) => {
+        // What a crash after two chunk steps of a snapshot at 8 leaves.
+        for (const c of [0, 1]) await db.put(chunkKey(8, c), encodeChunk(8, c, new Uint8Array(SNAPSHOT_CHUNK_BYTES)));
+      });
+      l = await reopen();
+      expect((await l.load()).snapshot).to.deep.equal(stored);
+      expect(await chunkKeys()).to.have.length(2);
+    });
+
+    it('reads a data directory with chunk keys of the older layout and replaces them', async () => {
+      const old = patterned(SNAPSHOT_CHUNK_BYTES + 99, 8);
+      const meta = { index: 4, term: 2, confState: { voters: [1, 2, 3], learners: [4] } };
+      let l = await reopen();
+      await l.save({ entries: entries(1, 12, 2) }, true);
+      await raw(async (db) => {
+        await db.put(legacyChunkKey(0), encodeChunk(4, 0, old.subarray(0, SNAPSHOT_CHUNK_BYTES)));
+        await db.put(legacyChunkKey(1), encodeChunk(4, 1, old.subarray(SNAPSHOT_CHUNK_BYTES)));
+        await db.put(SNAPSHOT_META_KEY, encodeSnapshotMeta({ metadata: meta, dataBytes: old.length, chunks: 2 }));
+      });
+      l = await reopen();
+      expect((await l.load()).snapshot).to.deep.equal({ metadata: meta, data: old });
+      const next = snapshot(10, 2, patterned(50, 9));
+      expect(await l.saveSnapshotInSteps(next)).to.equal(true);
+      l = await reopen();
+      expect((await l.load()).snapshot).to.deep.equal(next);
+      const keys = await chunkKeys();
+      expect(keys).to.have.length(1);
+      expect(keys[0].equals(chunkKey(10, 0))).to.equal(true);
+    });
+  });
+
   describe('corruption', () => {
     beforeEach(async () => {
       const l = await reopen();
@@ -254,12 +350,12 @@ describe('DurableLog', () => {
 
     it('detects a corrupt or missing snapshot chunk', async () => {
       await raw(async (db) => {
-        const value = (await db.get(chunkKey(1)))!;
+        const value = (await db.get(chunkKey(2, 1)))!;
         value[20] ^= 0xff;
-        await db.put(chunkKey(1), value);
+        await db.put(chunkKey(2, 1), value);
       });
       expect((await loadError()).message).to.contain('snapshot chunk 1').and.to.contain('checksum mismatch');
-      await raw((db) => db.del(chunkKey(1)));
+      await raw((db) => db.del(chunkKey(2, 1)));
       expect((await loadError()).message).to.contain('snapshot data').and.to.contain('1 of 2 chunks');
     });
 

@@ -6,12 +6,16 @@ import { CorruptStorageError } from './corrupt-storage-error';
 import {
   CHUNK_RANGE,
   ENTRY_RANGE,
+  LEGACY_CHUNK_RANGE,
   HARD_STATE_KEY,
   META_RANGE,
   SNAPSHOT_META_KEY,
   VERSION_KEY,
   chunkKey,
   chunkOfKey,
+  chunkRange,
+  legacyChunkKey,
+  legacyChunkOfKey,
   entryIndexOfKey,
   entryKey,
   metaKey,
@@ -26,7 +30,9 @@ import {
   decodeMeta,
   decodeSnapshotMeta,
   decodeVersion,
+  chunkRecordBytes,
   encodeChunk,
+  encodeChunkInto,
   encodeEntry,
   encodeHardState,
   encodeMeta,
@@ -36,7 +42,10 @@ import {
 
 /** Snapshot data is split into records of at most this many bytes (1 MiB). */
 export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
-/** compact() deletes at most this many entry keys per LevelDB batch, yielding in between. */
+/**
+ * compact() clears at most this many entry indexes per step, yielding in between: about a
+ * millisecond of LevelDB work, so a log append never waits long behind a step.
+ */
 export const COMPACT_BATCH_KEYS = 1000;
 
 /** Everything the member needs at restart, as last durably saved. */
@@ -76,8 +85,10 @@ const EMPTY_HARD_STATE: HardState = { term: 0, vote: 0, commit: 0 };
  *
  * The member loop writes each Ready with save() — one atomic batch, fsynced when raft says
  * mustSync — before it updates the in-memory raft storage or sends messages, and calls load()
- * once at restart. Writes (save, setMeta, compact steps) are serialized internally in call
- * order, so the caller may fire them without awaiting the previous one.
+ * once at restart. Its own snapshots go through saveSnapshotInSteps(), which writes the data
+ * a chunk at a time so log appends are not stuck behind it. Writes (save, setMeta, snapshot
+ * and compact steps) are serialized internally in call order, so the caller may fire them
+ * without awaiting the previous one.
  *
  * The visible log is always [snapshotIndex + 1, lastIndex], contiguous. Entry keys at or below
  * the snapshot index are dead (load() never reads them) until compact() removes them.
@@ -96,6 +107,8 @@ export class DurableLog {
     private snapTerm: number,
     /** Number of data chunk records of the latest snapshot. */
     private snapChunks: number,
+    /** The latest snapshot's chunks are under legacy keys (a data directory of older code). */
+    private snapLegacy: boolean,
     /** No entry key (visible or dead) is below this index; undefined if there are none. */
     private storedFirst: number | undefined,
     /** Index of the last visible entry, or snapIndex if the visible log is empty. */
@@ -123,6 +136,9 @@ export class DurableLog {
       const snapRec = await db.get(SNAPSHOT_META_KEY);
       const snap = snapRec && decodeRecord(dir, 'snapshot metadata', () => decodeSnapshotMeta(snapRec));
       const snapIndex = snap?.metadata.index ?? 0;
+      const snapChunks = snap?.chunks ?? 0;
+      const snapLegacy = snapChunks > 0 && (await db.keys({ ...chunkRange(snapIndex, snapChunks), limit: 1 }).all()).length === 0;
+      await deleteUnusedChunks(db, snap === undefined ? undefined : { index: snapIndex, chunks: snapLegacy ? 0 : snapChunks });
       const [firstKey] = await db.keys({ ...ENTRY_RANGE, limit: 1 }).all();
       const [lastKey] = await db.keys({ ...ENTRY_RANGE, limit: 1, reverse: true }).all();
       const storedFirst = firstKey && entryIndexOfKey(firstKey);
@@ -133,7 +149,8 @@ export class DurableLog {
         opts.logger?.child({ component: 'durable-log', dir }),
         snapIndex,
         snap?.metadata.term ?? 0,
-        snap?.chunks ?? 0,
+        snapChunks,
+        snapLegacy,
         storedFirst,
         Math.max(snapIndex, storedLast ?? 0),
       );
@@ -217,31 +234,18 @@ export class DurableLog {
   async save(batch: SaveBatch, sync: boolean): Promise<void> {
     return this.exclusive(async () => {
       const ops: BatchOp[] = [];
-      let { snapIndex, snapTerm, snapChunks, storedFirst, last } = this;
+      let { snapIndex, snapTerm, snapChunks, snapLegacy, storedFirst, last } = this;
       if (batch.snapshot) {
         const { metadata, data } = batch.snapshot;
         if (metadata.index < snapIndex) {
           throw new RangeError(`raft storage: snapshot ${metadata.index} is older than the stored snapshot ${snapIndex}`);
         }
-        const consistent =
-          metadata.index <= last && (await this.termAt(metadata.index, snapIndex, snapTerm)) === metadata.term;
-        if (!consistent) {
-          this.pushDeletes(ops, metadata.index + 1, last);
-          last = metadata.index;
-        }
-        const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
-        for (let c = 0; c < chunks; c++) {
-          const part = data.subarray(c * SNAPSHOT_CHUNK_BYTES, (c + 1) * SNAPSHOT_CHUNK_BYTES);
-          ops.push({ type: 'put', key: chunkKey(c), value: encodeChunk(metadata.index, c, part) });
-        }
-        for (let c = chunks; c < snapChunks; c++) ops.push({ type: 'del', key: chunkKey(c) });
-        ops.push({
-          type: 'put',
-          key: SNAPSHOT_META_KEY,
-          value: encodeSnapshotMeta({ metadata, dataBytes: data.length, chunks }),
-        });
+        last = await this.pushSnapshotSwitch(ops, batch.snapshot, last);
+        const chunks = chunkCount(data);
+        for (let c = 0; c < chunks; c++) ops.push(this.chunkPut(batch.snapshot, c));
         ({ index: snapIndex, term: snapTerm } = metadata);
         snapChunks = chunks;
+        snapLegacy = false;
       }
 
       const entries = batch.entries.filter((e) => e.index > snapIndex);
@@ -264,7 +268,56 @@ export class DurableLog {
       if (batch.hardState) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(batch.hardState) });
       if (ops.length === 0) return;
       await this.db.batch(ops, { sync });
-      Object.assign(this, { snapIndex, snapTerm, snapChunks, storedFirst, last });
+      Object.assign(this, { snapIndex, snapTerm, snapChunks, snapLegacy, storedFirst, last });
+    });
+  }
+
+  /**
+   * Durably replaces the stored snapshot with `snapshot`, one of the member's own (its index is
+   * committed and applied here), without holding up other writes: each data chunk goes in its
+   * own unsynced batch, with whatever save() calls came meanwhile in between, then one small
+   * synced batch switches the metadata record to the new snapshot and deletes the previous
+   * one's chunks (a synced LevelDB write makes every earlier write durable too). Until that
+   * batch, load() finds the previous snapshot, complete: a crash in between leaves unused
+   * chunks, which open() deletes.
+   *
+   * Resolves true once the snapshot is the stored one; false, having written nothing that
+   * matters, if a snapshot at or past its index was saved meanwhile (one from the leader) or
+   * `signal` was aborted (the member stops).
+   */
+  async saveSnapshotInSteps(snapshot: Snapshot, signal?: AbortSignal): Promise<boolean> {
+    const { index } = snapshot.metadata;
+    const chunks = chunkCount(snapshot.data);
+    // One record buffer for every chunk: LevelDB has copied a batch once its write resolved,
+    // and 1 MiB Buffers per chunk are garbage that pushes V8 into full collections.
+    const record = Buffer.allocUnsafe(chunkRecordBytes(Math.min(SNAPSHOT_CHUNK_BYTES, snapshot.data.length)));
+    let written = 0;
+    const superseded = (): boolean => signal?.aborted === true || index <= this.snapIndex;
+    /** Deletes the chunks written so far, unless a snapshot at the same index owns those keys now. */
+    const abandon = async (): Promise<boolean> => {
+      if (index !== this.snapIndex && written > 0) {
+        const ops: BatchOp[] = [];
+        for (let c = 0; c < written; c++) ops.push({ type: 'del', key: chunkKey(index, c) });
+        await this.db.batch(ops, { sync: false });
+      }
+      return false;
+    };
+    while (written < chunks) {
+      const ok = await this.exclusive(async () => {
+        if (superseded()) return abandon();
+        await this.db.batch([this.chunkPut(snapshot, written, record)], { sync: false });
+        written++;
+        return true;
+      });
+      if (!ok) return false;
+    }
+    return this.exclusive(async () => {
+      if (superseded()) return abandon();
+      const ops: BatchOp[] = [];
+      const last = await this.pushSnapshotSwitch(ops, snapshot, this.last);
+      await this.db.batch(ops, { sync: true });
+      Object.assign(this, { snapIndex: index, snapTerm: snapshot.metadata.term, snapChunks: chunks, snapLegacy: false, last });
+      return true;
     });
   }
 
@@ -278,32 +331,32 @@ export class DurableLog {
 
   /**
    * Deletes the stored entries ≤ min(index, snapshotIndex) — never an entry the visible log
-   * still needs — in batches of COMPACT_BATCH_KEYS keys, yielding to the event loop between
-   * batches so saves interleave. Not fsynced: a crash only leaves dead keys for next time.
+   * still needs — a range of at most COMPACT_BATCH_KEYS indexes per step, yielding to the event
+   * loop between steps so saves interleave. Each step is a LevelDB range clear starting at the
+   * first stored key (no keys pass through JS: listing and deleting 95k keys one by one cost a
+   * second of CPU right after every snapshot). Not fsynced: a crash only leaves dead keys.
    */
-  async compact(index: number): Promise<void> {
-    let deleted = 0;
+  async compact(index: number, signal?: AbortSignal): Promise<void> {
+    let cleared: { from: number; to: number } | undefined;
     for (;;) {
       const done = await this.exclusive(async () => {
+        if (signal?.aborted) return true;
         const target = Math.min(index, this.snapIndex);
-        const from = this.storedFirst;
-        if (from === undefined || from > target) return true;
-        const keys = await this.db
-          .keys({ gte: entryKey(from), lte: entryKey(target), limit: COMPACT_BATCH_KEYS })
-          .all();
-        if (keys.length > 0) {
-          await this.db.batch(keys.map((key): BatchOp => ({ type: 'del', key })), { sync: false });
+        if (this.storedFirst === undefined || this.storedFirst > target) return true;
+        const [firstKey] = await this.db.keys({ gte: entryKey(this.storedFirst), lte: entryKey(target), limit: 1 }).all();
+        const from = firstKey && entryIndexOfKey(firstKey);
+        const to = from === undefined ? target : Math.min(target, from + COMPACT_BATCH_KEYS - 1);
+        if (from !== undefined) {
+          await this.db.clear({ gte: entryKey(from), lte: entryKey(to) });
+          cleared = { from: cleared?.from ?? from, to };
         }
-        deleted += keys.length;
-        const finished = keys.length < COMPACT_BATCH_KEYS;
-        const next = finished ? target + 1 : (entryIndexOfKey(keys[keys.length - 1]) ?? target) + 1;
-        this.storedFirst = next <= this.last ? next : undefined;
-        return finished;
+        this.storedFirst = to + 1 <= this.last ? to + 1 : undefined;
+        return to === target;
       });
       if (done) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (deleted > 0) this.logger?.info({ compactIndex: index, deleted }, 'compacted raft log');
+    if (cleared) this.logger?.info({ compactIndex: index, ...cleared }, 'compacted raft log');
   }
 
   /** Waits for pending writes and closes the database. */
@@ -317,6 +370,39 @@ export class DurableLog {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Appends what makes `snapshot` the stored one, except its data chunks: deletes of the current
+   * snapshot's chunks (first, so chunks of a snapshot at the same index put after them stay),
+   * of the entries after it unless the stored entry at its index has its term, and its metadata
+   * record. Returns the last index after the batch.
+   */
+  private async pushSnapshotSwitch(ops: BatchOp[], snapshot: Snapshot, last: number): Promise<number> {
+    const { metadata, data } = snapshot;
+    for (let c = 0; c < this.snapChunks; c++) {
+      ops.push({ type: 'del', key: this.snapLegacy ? legacyChunkKey(c) : chunkKey(this.snapIndex, c) });
+    }
+    const consistent =
+      metadata.index <= last && (await this.termAt(metadata.index, this.snapIndex, this.snapTerm)) === metadata.term;
+    if (!consistent) {
+      this.pushDeletes(ops, metadata.index + 1, last);
+      last = metadata.index;
+    }
+    ops.push({
+      type: 'put',
+      key: SNAPSHOT_META_KEY,
+      value: encodeSnapshotMeta({ metadata, dataBytes: data.length, chunks: chunkCount(data) }),
+    });
+    return last;
+  }
+
+  /** The put of data chunk `c` of `snapshot`, encoded into `into` if given (see encodeChunkInto). */
+  private chunkPut(snapshot: Snapshot, c: number, into?: Buffer): BatchOp {
+    const { metadata, data } = snapshot;
+    const part = data.subarray(c * SNAPSHOT_CHUNK_BYTES, (c + 1) * SNAPSHOT_CHUNK_BYTES);
+    const value = into ? encodeChunkInto(into, metadata.index, c, part) : encodeChunk(metadata.index, c, part);
+    return { type: 'put', key: chunkKey(metadata.index, c), value };
   }
 
   /** Appends deletes for entry keys [from, to] (nothing if from > to). */
@@ -337,16 +423,18 @@ export class DurableLog {
   private async loadSnapshot(): Promise<Snapshot | undefined> {
     const metaRec = await this.db.get(SNAPSHOT_META_KEY);
     if (metaRec === undefined) {
-      const [stray] = await this.db.keys({ ...CHUNK_RANGE, limit: 1 }).all();
-      if (stray) throw this.corrupt(`snapshot chunk ${chunkOfKey(stray)}`, 'chunk without snapshot metadata');
+      const [stray] = await this.db.keys({ ...LEGACY_CHUNK_RANGE, limit: 1 }).all();
+      if (stray) throw this.corrupt(`snapshot chunk ${legacyChunkOfKey(stray)}`, 'chunk without snapshot metadata');
       return undefined;
     }
     const { metadata, dataBytes, chunks } = this.decode('snapshot metadata', () => decodeSnapshotMeta(metaRec));
     const data = new Uint8Array(dataBytes);
     let offset = 0;
     let expected = 0;
-    for await (const [key, value] of this.db.iterator(CHUNK_RANGE)) {
-      const chunk = chunkOfKey(key);
+    // Only this snapshot's chunks: those of an unfinished newer one are not part of it.
+    const range = this.snapLegacy ? LEGACY_CHUNK_RANGE : chunkRange(metadata.index, chunks);
+    for await (const [key, value] of this.db.iterator(range)) {
+      const chunk = this.snapLegacy ? legacyChunkOfKey(key) : chunkOfKey(key)?.chunk;
       const record = `snapshot chunk ${chunk ?? key.toString('hex')}`;
       if (chunk !== expected) throw this.corrupt(record, `expected chunk ${expected} of ${chunks}`);
       const rec = this.decode(record, () => decodeChunk(value));
@@ -371,6 +459,25 @@ export class DurableLog {
   private corrupt(record: string, problem: string): CorruptStorageError {
     return new CorruptStorageError(this.dir, record, problem);
   }
+}
+
+/** Number of SNAPSHOT_CHUNK_BYTES records `data` takes. */
+function chunkCount(data: Uint8Array): number {
+  return Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
+}
+
+/**
+ * Deletes every chunk key except chunks [0, keep.chunks) of the snapshot at keep.index: those
+ * of snapshots whose writing a crash interrupted (never switched to). Not fsynced: they are
+ * never read, so a crash only leaves them for the next open.
+ */
+async function deleteUnusedChunks(db: Db, keep: { index: number; chunks: number } | undefined): Promise<void> {
+  const ops: BatchOp[] = [];
+  for await (const key of db.keys(CHUNK_RANGE)) {
+    const at = chunkOfKey(key);
+    if (keep === undefined || at === undefined || at.index !== keep.index || at.chunk >= keep.chunks) ops.push({ type: 'del', key });
+  }
+  if (ops.length > 0) await db.batch(ops, { sync: false });
 }
 
 /** Runs a record decoder, turning a RecordDecodeError into a CorruptStorageError. */

@@ -186,7 +186,20 @@ export function decodeSnapshotMeta(buf: Buffer): SnapshotMetaRecord {
 
 /** Encodes snapshot data chunk `chunk` of the snapshot at `snapshotIndex`. */
 export function encodeChunk(snapshotIndex: number, chunk: number, data: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + data.length);
+  return encodeChunkInto(Buffer.allocUnsafe(chunkRecordBytes(data.length)), snapshotIndex, chunk, data);
+}
+
+/** Bytes of the record of a chunk of `dataBytes` bytes. */
+export function chunkRecordBytes(dataBytes: number): number {
+  return CHUNK_HEADER_BYTES + dataBytes;
+}
+
+/**
+ * encodeChunk into the start of `into` (at least chunkRecordBytes(data.length) long), so a
+ * writer of many chunks can reuse one buffer; returns the record, a view of `into`.
+ */
+export function encodeChunkInto(into: Buffer, snapshotIndex: number, chunk: number, data: Uint8Array): Buffer {
+  const b = into.subarray(0, chunkRecordBytes(data.length));
   const off = writeU64(b, CRC_BYTES, snapshotIndex, 'snapshot index');
   b.writeUInt32BE(chunk, off);
   b.set(data, CHUNK_HEADER_BYTES);
