@@ -79,6 +79,8 @@ export interface MemoryFigures {
   readonly loadFirstError: string | undefined;
   /** Max VmRSS over members on the fresh cluster, bytes. */
   readonly baselineMaxRss: number;
+  /** Max VmRSS over members once the cluster has been quiet for quietSettleMs more, bytes. */
+  readonly quietMaxRss: number;
   /** Max anonymous (private) resident memory over members on the fresh cluster, bytes. */
   readonly baselineMaxAnon: number;
   /** VmRSS of the leader after loading, bytes. */
@@ -124,6 +126,8 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
   const snapshots = cluster.snapshotsTaken() - snapshotsBefore;
   await sleep(plan.memorySettleMs);
   const after = cluster.pids().map(procRssBytes);
+  await sleep(plan.quietSettleMs);
+  const quiet = cluster.pids().map(procRssBytes);
   const leaderNow = await cluster.leader().catch(() => leader);
   const known = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
   return {
@@ -137,6 +141,7 @@ export async function memoryPhase(cluster: BenchCluster, plan: BenchPlan, meter:
       baselineMaxAnon: Math.max(...known(baselineAnon)),
       leaderRss: after[leaderNow] ?? NaN,
       maxRss: Math.max(...known(after)),
+      quietMaxRss: Math.max(...known(quiet)),
       tailP999Ms: tail.p999,
       tailMaxMs: tail.max,
       tailPuts: window.length,

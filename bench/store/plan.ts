@@ -29,6 +29,8 @@ export interface BenchPlan {
    * gives back what start-up grew only once it has been quiet for 5–10 s (lib/memory-reclaimer).
    */
   readonly idleSettleMs: number;
+  /** Further quiet time after the after-load reading before the settled one, ms. */
+  readonly quietSettleMs: number;
   /** Calls run (not measured) before each put shape. */
   readonly warmupCalls: number;
   readonly puts: readonly LoadShape[];
@@ -80,6 +82,7 @@ const FULL: BenchPlan = {
   snapshotTail: 10_000,
   memorySettleMs: 3_000,
   idleSettleMs: 12_000,
+  quietSettleMs: 12_000,
   warmupCalls: 500,
   puts: [
     { conns: 1, clients: 1, total: 2_000, capMs: 15_000 },
@@ -105,6 +108,7 @@ const QUICK: BenchPlan = {
   snapshotTail: 0,
   memorySettleMs: 2_000,
   idleSettleMs: 12_000,
+  quietSettleMs: 12_000,
   warmupCalls: 200,
   puts: [
     { conns: 1, clients: 1, total: 500, capMs: 6_000 },

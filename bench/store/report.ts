@@ -160,6 +160,10 @@ function rowDefs(plan: BenchPlan): RowDef[] {
       cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.maxRss, text: fmtMiB(f.maxRss) + keysNote(f) })),
       target: AT_MOST_TWICE_ETCD,
     },
+    {
+      metric: `RSS after load and ${plan.quietSettleMs / 1000} s more quiet, max member`,
+      cell: (r) => cellOf(r, r.memory, (f) => ({ value: f.quietMaxRss, text: fmtMiB(f.quietMaxRss) + keysNote(f) })),
+    },
   );
   return rows;
 }

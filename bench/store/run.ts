@@ -140,7 +140,7 @@ async function measureSystem(name: SystemName, plan: BenchPlan, args: Args, stam
   try {
     const m = plan.memoryKeys;
     results.memory = note(
-      await phase(cluster, `load ${m.total} keys`, plan.idleSettleMs + m.capMs + plan.memorySettleMs + PHASE_SLACK_MS, (meter) => memoryPhase(cluster, plan, meter), (v) =>
+      await phase(cluster, `load ${m.total} keys`, plan.idleSettleMs + m.capMs + plan.memorySettleMs + plan.quietSettleMs + PHASE_SLACK_MS, (meter) => memoryPhase(cluster, plan, meter), (v) =>
         `${v.keysLoaded} keys at ${Math.round(v.loadThroughput)}/s${v.loadErrors ? ` (${v.loadErrors} errors, first: ${v.loadFirstError})` : ''}; RSS leader ${(v.leaderRss / 2 ** 20).toFixed(1)} MiB, max ${(v.maxRss / 2 ** 20).toFixed(1)} MiB; last ${v.tailPuts} puts p99.9 ${f1(v.tailP999Ms)} ms max ${f1(v.tailMaxMs)} ms, ${v.snapshots} snapshot(s)`,
       ),
     );
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     '',
     `Bosun and etcd 3.4 (its anchor), 3 members each on 127.0.0.1, defaults (fsync on), measured one after the other in the same run with the same client. ${setup} ` +
       `Failover: median over ${plan.failover.trials} kills of the leader, clients time out a put after ${plan.failover.callTimeoutMs} ms and retry on the next member. ` +
-      `Memory: VmRSS after loading ${plan.memoryKeys.total.toLocaleString('en-US')} keys, read ${plan.memorySettleMs / 1000} s after the load; idle RSS read ${plan.idleSettleMs / 1000} s after the cluster started.`,
+      `Memory: VmRSS after loading ${plan.memoryKeys.total.toLocaleString('en-US')} keys, read ${plan.memorySettleMs / 1000} s after the load and again ${plan.quietSettleMs / 1000} s later; idle RSS read ${plan.idleSettleMs / 1000} s after the cluster started.`,
     '',
     `Contention: ${contention}; the CPU table gives the share other processes took during each phase.${profiled}`,
     '',
