@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { RaftInvariantError, SnapshotOutOfDateError } from './errors';
 import { MemoryStorage } from './memory-storage';
-import { CompactedError, UnavailableError } from './storage';
+import { CompactedError, SnapshotTemporarilyUnavailableError, UnavailableError } from './storage';
 import { Entry, EntryType } from './types';
 import { entrySizeBytes } from './entry-size';
 
@@ -126,5 +126,43 @@ describe('MemoryStorage', () => {
     expect(() => s.setHardState({ term: 5, vote: 2, commit: 4 })).to.throw(/vote changed/);
     s.setHardState({ term: 6, vote: 2, commit: 5 });
     expect(s.getHardState()).to.deep.equal({ term: 6, vote: 2, commit: 5 });
+  });
+
+  it('releaseSnapshotData(): metadata stays, the data is read back on demand while the snapshot is current', async () => {
+    const s = withLog();
+    s.createSnapshot(3, CS, new Uint8Array([1, 2]));
+    const reads: number[] = [];
+    let finish!: (data: Uint8Array) => void;
+    s.releaseSnapshotData((index) => {
+      reads.push(index);
+      return new Promise((resolve) => (finish = resolve));
+    });
+    expect(s.snapshotMetadata()).to.deep.include({ index: 3 });
+    expect(() => s.snapshot()).to.throw(SnapshotTemporarilyUnavailableError);
+    expect(() => s.snapshot(), 'one read at a time').to.throw(SnapshotTemporarilyUnavailableError);
+    expect(reads).to.deep.equal([3]);
+    finish(new Uint8Array([1, 2]));
+    await new Promise((r) => setImmediate(r));
+    expect(s.snapshot()).to.deep.equal({ metadata: s.snapshotMetadata(), data: new Uint8Array([1, 2]) });
+    // A newer snapshot is held in memory again; a read of the old one that ends late is dropped.
+    s.releaseSnapshotData(() => new Promise((resolve) => (finish = resolve)));
+    expect(() => s.snapshot()).to.throw(SnapshotTemporarilyUnavailableError);
+    s.createSnapshot(4, CS, new Uint8Array([9]));
+    finish(new Uint8Array([1, 2]));
+    await new Promise((r) => setImmediate(r));
+    expect(s.snapshot().data).to.deep.equal(new Uint8Array([9]));
+  });
+
+  it('releaseSnapshotData(): a failed read is tried again at the next call', async () => {
+    const s = withLog();
+    s.createSnapshot(4, CS, new Uint8Array([7]));
+    let calls = 0;
+    s.releaseSnapshotData(() => (++calls === 1 ? Promise.reject(new Error('disk')) : Promise.resolve(new Uint8Array([7]))));
+    expect(() => s.snapshot()).to.throw(SnapshotTemporarilyUnavailableError);
+    await new Promise((r) => setImmediate(r));
+    expect(() => s.snapshot()).to.throw(SnapshotTemporarilyUnavailableError);
+    await new Promise((r) => setImmediate(r));
+    expect(s.snapshot().data).to.deep.equal(new Uint8Array([7]));
+    expect(calls).to.equal(2);
   });
 });

@@ -1,7 +1,7 @@
 import { limitSize } from './entry-size';
 import { RaftInvariantError, SnapshotOutOfDateError } from './errors';
-import { CompactedError, RaftStorage, UnavailableError } from './storage';
-import { ConfState, Entry, EntryType, HardState, Snapshot } from './types';
+import { CompactedError, RaftStorage, SnapshotTemporarilyUnavailableError, UnavailableError } from './storage';
+import { ConfState, Entry, EntryType, HardState, Snapshot, SnapshotMetadata } from './types';
 
 /** Persisted raft state from which {@link MemoryStorage.restore} rebuilds a storage. */
 export interface PersistedRaftState {
@@ -47,6 +47,11 @@ function copyConfState(cs: ConfState): ConfState {
 export class MemoryStorage implements RaftStorage {
   private hardState: HardState = emptyHardState();
   private snap: Snapshot = emptySnapshot();
+  /**
+   * Set once the snapshot's data was released (it is on disk): reads it back for snapshot(),
+   * which answers SnapshotTemporarilyUnavailable until the read is done.
+   */
+  private dataOnDisk: DataOnDisk | undefined;
   private confState: ConfState = { voters: [], learners: [] };
   private ents: Entry[] = [{ term: 0, index: 0, type: EntryType.Normal, data: new Uint8Array(0) }];
 
@@ -92,9 +97,45 @@ export class MemoryStorage implements RaftStorage {
     return this.ents[0].index + this.ents.length - 1;
   }
 
-  /** See {@link RaftStorage.snapshot}. */
+  /**
+   * See {@link RaftStorage.snapshot}. After {@link releaseSnapshotData}, the first call starts
+   * reading the data back and throws SnapshotTemporarilyUnavailableError (raft retries at its
+   * next chance to send); once read, the data is kept until the snapshot is replaced.
+   */
   snapshot(): Snapshot {
-    return this.snap;
+    const disk = this.dataOnDisk;
+    if (disk === undefined) return this.snap;
+    if (disk.data !== undefined) return { metadata: this.snap.metadata, data: disk.data };
+    if (disk.reading === undefined) {
+      const index = this.snap.metadata.index;
+      disk.reading = disk.read(index).then(
+        (data) => {
+          // Kept only if the snapshot was not replaced meanwhile.
+          if (this.dataOnDisk === disk && this.snap.metadata.index === index) disk.data = data;
+          disk.reading = undefined;
+        },
+        () => {
+          disk.reading = undefined; // the next call tries again
+        },
+      );
+    }
+    throw new SnapshotTemporarilyUnavailableError();
+  }
+
+  /** The latest snapshot's metadata (index, term, membership); never waits for its data. */
+  snapshotMetadata(): SnapshotMetadata {
+    return this.snap.metadata;
+  }
+
+  /**
+   * Drops the latest snapshot's data from memory: `read(index)` gives it back from disk when a
+   * follower needs it. A snapshot taken or installed later replaces it in memory again until it
+   * is released in turn.
+   */
+  releaseSnapshotData(read: (index: number) => Promise<Uint8Array>): void {
+    if (this.snap.metadata.index === 0) return;
+    this.dataOnDisk = { read };
+    this.snap = { metadata: this.snap.metadata, data: new Uint8Array(0) };
   }
 
   /** The last hard state written (for tests and status). */
@@ -167,6 +208,7 @@ export class MemoryStorage implements RaftStorage {
     const { index, term, confState } = snap.metadata;
     if (index <= this.snap.metadata.index) throw new SnapshotOutOfDateError(index, this.snap.metadata.index);
     this.snap = snap;
+    this.dataOnDisk = undefined;
     this.confState = copyConfState(confState);
     this.ents = [{ term, index, type: EntryType.Normal, data: new Uint8Array(0) }];
   }
@@ -190,6 +232,7 @@ export class MemoryStorage implements RaftStorage {
     }
     const term = this.ents[index - this.ents[0].index].term;
     this.snap = { metadata: { index, term, confState: copyConfState(confState) }, data };
+    this.dataOnDisk = undefined;
     this.confState = copyConfState(confState);
     return this.snap;
   }
@@ -215,4 +258,11 @@ export class MemoryStorage implements RaftStorage {
     const head: Entry = { term: dummy.term, index: dummy.index, type: EntryType.Normal, data: new Uint8Array(0) };
     this.ents = [head, ...this.ents.slice(index - offset + 1)];
   }
+}
+
+/** A released snapshot's data: how to read it back, and the read in progress or its result. */
+interface DataOnDisk {
+  readonly read: (index: number) => Promise<Uint8Array>;
+  reading?: Promise<void>;
+  data?: Uint8Array;
 }

@@ -4,7 +4,7 @@ import { ConfChangeContext, InternalRequest } from '../../gen/bosun/store';
 import { StoreError } from '../errors';
 import { ApplyResult, NO_RESULT } from '../mvcc/applier';
 import { decodeConfChange } from '../raft/conf-change';
-import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, Snapshot } from '../raft/types';
+import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, Snapshot, SnapshotMetadata } from '../raft/types';
 import { Membership } from './membership';
 import { decodeProposal } from './proposal-bytes';
 import { decodeSnapshotData, serializeSnapshotData } from './snapshot-data';
@@ -55,13 +55,13 @@ export class EntryApplier {
   constructor(
     private readonly sm: StateMachine,
     membership: Membership,
-    snapshot: Snapshot,
+    snapshot: SnapshotMetadata,
     private readonly host: ApplyHost,
     private readonly log: Logger,
   ) {
     this.members = membership;
-    this.conf = snapshot.metadata.confState;
-    sm.markApplied(snapshot.metadata.index);
+    this.conf = snapshot.confState;
+    sm.markApplied(snapshot.index);
     this.appliedWaiters = new IndexWaiters(this.appliedIndex);
   }
 

@@ -42,7 +42,10 @@ export async function loadMemberState(config: MemberConfig, logger: Logger): Pro
     const storage = MemoryStorage.restore({ hardState: state.hardState, snapshot: state.snapshot, entries: state.entries });
     if (state.snapshot) {
       const decoded = decodeSnapshotData(state.snapshot.data);
-      return { id, durable, storage, membership: decoded.membership, sm: StateMachine.restore(config, decoded.mvcc) };
+      const sm = StateMachine.restore(config, decoded.mvcc);
+      // The state machine holds what the data says; a follower that needs it gets it from disk.
+      storage.releaseSnapshotData((index) => durable.readSnapshotData(index));
+      return { id, durable, storage, membership: decoded.membership, sm };
     }
     // Joining an existing cluster: dial the members named on the command line until the
     // leader's snapshot tells us the real membership.

@@ -92,7 +92,7 @@ export class StoreMember {
     this.applier = new EntryApplier(
       sm,
       membership,
-      storage.snapshot(),
+      storage.snapshotMetadata(),
       {
         id,
         answerProposal: (requestId, result) => this.proposer.answer(requestId, result),
@@ -306,7 +306,7 @@ export class StoreMember {
       commit: st.hardState.commit,
       applied: this.applier.appliedIndex,
       role: st.softState.role,
-      snapshotIndex: this.storage.snapshot().metadata.index,
+      snapshotIndex: this.storage.snapshotMetadata().index,
       firstLogIndex: this.storage.firstIndex(),
       lastLogIndex: this.storage.lastIndex(),
       isLearner: this.membership.get(this.id)?.isLearner ?? false,

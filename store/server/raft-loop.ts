@@ -179,9 +179,22 @@ export class RaftLoop {
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       await durable.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
     }
-    if (rd.snapshot) storage.applySnapshot(rd.snapshot);
+    if (rd.snapshot) {
+      storage.applySnapshot(rd.snapshot);
+      this.releaseSnapshotData();
+    }
     if (rd.entries.length > 0) storage.append(rd.entries);
     if (rd.hardState) storage.setHardState(rd.hardState);
+  }
+
+  /**
+   * The snapshot just saved is on disk and the state machine holds what it says: the raft
+   * storage lets go of its copy (a whole state's worth of memory) and reads it back for a
+   * follower that needs it.
+   */
+  private releaseSnapshotData(): void {
+    const { durable, storage } = this.parts;
+    storage.releaseSnapshotData((index) => durable.readSnapshotData(index));
   }
 
   private onSoftState(lead: number, role: StateRole): void {
@@ -202,7 +215,7 @@ export class RaftLoop {
   private maybeSnapshot(): void {
     const { applier, storage } = this.parts;
     // The raft view's snapshot is the newest one: taken here or received from the leader.
-    const snapshotIndex = storage.snapshot().metadata.index;
+    const snapshotIndex = storage.snapshotMetadata().index;
     if (this.snapshotting || applier.appliedIndex - snapshotIndex < this.options.snapshotCount) return;
     this.snapshotting = true;
     const started = performance.now();
@@ -232,9 +245,10 @@ export class RaftLoop {
     const data = await captured.serialize(signal);
     const serializeMs = lap();
     // A snapshot from the leader may have replaced the state meanwhile: ours is then stale.
-    if (signal.aborted || storage.snapshot().metadata.index >= index) return;
+    if (signal.aborted || storage.snapshotMetadata().index >= index) return;
     const snap = storage.createSnapshot(index, captured.confState, data);
     if (!(await durable.saveSnapshotInSteps(snap, signal))) return;
+    this.releaseSnapshotData();
     const writeMs = lap();
     const compactTo = index - SNAPSHOT_CATCHUP_ENTRIES;
     if (compactTo > storage.firstIndex()) storage.compact(compactTo);

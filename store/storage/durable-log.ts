@@ -419,6 +419,19 @@ export class DurableLog {
     return this.decode(`entry ${index}`, () => decodeEntry(index, value)).term;
   }
 
+  /**
+   * The stored snapshot's data, read back and verified (for a follower that needs the snapshot
+   * after the member let go of its copy in memory). Rejects if the stored snapshot is no longer
+   * the one at `index`.
+   */
+  async readSnapshotData(index: number): Promise<Uint8Array> {
+    const snapshot = await this.exclusive(() => this.loadSnapshot());
+    if (snapshot?.metadata.index !== index) {
+      throw new Error(`raft storage: snapshot ${index} is no longer stored (now ${snapshot?.metadata.index ?? 'none'})`);
+    }
+    return snapshot.data;
+  }
+
   /** Reads the snapshot metadata and reassembles its data chunks, verifying each. */
   private async loadSnapshot(): Promise<Snapshot | undefined> {
     const metaRec = await this.db.get(SNAPSHOT_META_KEY);
