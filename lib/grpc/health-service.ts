@@ -106,9 +106,10 @@ function decodeListResponse(bytes: Uint8Array): ListResponse {
   return { statuses };
 }
 
-const passThrough = <T>(encode: (v: T) => Buffer, decode: (b: Uint8Array) => T) => ({ serialize: encode, deserialize: (b: Buffer) => decode(b) });
-const checkRequest = passThrough(encodeCheckRequest, decodeCheckRequest);
-const checkResponse = passThrough(encodeCheckResponse, decodeCheckResponse);
+/** A message's (de)serializer pair as grpc-js takes them. */
+const codec = <T>(encode: (v: T) => Buffer, decode: (b: Uint8Array) => T) => ({ serialize: encode, deserialize: (b: Buffer) => decode(b) });
+const checkRequest = codec(encodeCheckRequest, decodeCheckRequest);
+const checkResponse = codec(encodeCheckResponse, decodeCheckResponse);
 
 function method<Req, Res>(name: string, responseStream: boolean, req: { serialize: (v: Req) => Buffer; deserialize: (b: Buffer) => Req }, res: { serialize: (v: Res) => Buffer; deserialize: (b: Buffer) => Res }): grpc.MethodDefinition<Req, Res> {
   return {
@@ -127,7 +128,7 @@ function method<Req, Res>(name: string, responseStream: boolean, req: { serializ
 export const HEALTH_SERVICE: grpc.ServiceDefinition = {
   check: method<CheckRequest, CheckResponse>('Check', false, checkRequest, checkResponse),
   watch: method<CheckRequest, CheckResponse>('Watch', true, checkRequest, checkResponse),
-  list: method<Record<string, never>, ListResponse>('List', false, passThrough(() => Buffer.alloc(0), () => ({})), passThrough(encodeListResponse, decodeListResponse)),
+  list: method<Record<string, never>, ListResponse>('List', false, codec(() => Buffer.alloc(0), () => ({})), codec(encodeListResponse, decodeListResponse)),
 };
 
 /** The serving statuses of one server, answering Check, Watch and List. */
